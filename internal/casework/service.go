@@ -1,0 +1,410 @@
+package casework
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"cityloop/internal/catalog"
+	"cityloop/internal/errs"
+	"cityloop/internal/geo"
+	"cityloop/internal/org"
+	"cityloop/internal/worktime"
+)
+
+// Filter selects cases for a list. Zero fields do not filter.
+type Filter struct {
+	Statuses    []Status
+	Category    *catalog.Ref
+	RegionLevel org.Level // with Region: which column to match
+	Region      string
+	Source      Source
+	Department  string
+	Light       worktime.Light // green | yellow | red, at Now
+	Overdue     *bool
+	From, To    *time.Time // reported_at range, [From, To)
+	Now         time.Time
+	Limit       int
+	Offset      int
+}
+
+// NearbyQuery finds cases of one category inside a box, for duplicates
+// (open cases reported since Since) and recurrence (cases closed since Since).
+type NearbyQuery struct {
+	Category catalog.Ref
+	Bounds   geo.Bounds
+	Closed   bool // false: open cases reported since Since; true: cases closed since Since
+	Since    time.Time
+	Exclude  string
+	Limit    int
+}
+
+// Store persists cases. Every write stores the case and its events in one
+// transaction; UpdateCase fails with a Conflict when the stored version is no
+// longer prevVersion (someone else moved the case first).
+type Store interface {
+	CreateCase(ctx context.Context, c *Case, events []Event) error
+	UpdateCase(ctx context.Context, c *Case, prevVersion int, events []Event) error
+	FindCaseByID(ctx context.Context, id string) (*Case, error)
+	FindCases(ctx context.Context, f Filter) ([]*Case, int, error)
+	FindNearby(ctx context.Context, q NearbyQuery) ([]*Case, error)
+	FindDue(ctx context.Context, now time.Time, limit int) ([]*Case, error)
+	Timeline(ctx context.Context, caseID string) ([]Event, error)
+}
+
+// Service runs intake and transitions: it does the I/O around Decide.
+type Service struct {
+	Store Store
+	Atlas func() *org.Atlas
+	Dict  func() *catalog.Dictionary
+	Cal   *worktime.Calendar
+	Now   func() time.Time
+	NewID func() string
+}
+
+// Report is one incoming problem from any channel.
+type Report struct {
+	Source      Source    `json:"source"`
+	Category    string    `json:"category"`
+	Condition   int       `json:"condition"`
+	Description string    `json:"description"`
+	Address     string    `json:"address"`
+	Lng         *float64  `json:"lng"`
+	Lat         *float64  `json:"lat"`
+	CRS         string    `json:"crs"`
+	Photos      []string  `json:"photos"`
+	Reporter    string    `json:"reporter_name"`
+	Phone       string    `json:"reporter_phone"`
+	ExternalRef string    `json:"external_ref"`
+	SelfHandled bool      `json:"self_handled"`
+	AfterPhotos []string  `json:"after_photos"`
+	At          time.Time `json:"-"` // when seen; zero = now (the demo back-dates)
+}
+
+// Duplicate is an open case that may be the same problem as a new report.
+type Duplicate struct {
+	ID        string  `json:"id"`
+	Code      string  `json:"code"`
+	Status    Status  `json:"status"`
+	DistanceM float64 `json:"distance_m"`
+}
+
+// Intake is the answer to a report: the case and any duplicate candidates.
+type Intake struct {
+	Case       *Case       `json:"case"`
+	Duplicates []Duplicate `json:"duplicates"`
+}
+
+func (s *Service) env(now time.Time) Env {
+	atlas := s.Atlas()
+	return Env{Now: now, Cal: s.Cal, Dict: s.Dict(), Path: func(grid string) []string { return atlas.Path(grid) }}
+}
+
+// Report takes a problem through the one intake path: locate → find
+// duplicates → suggest a route → store.
+func (s *Service) Report(ctx context.Context, actor org.Actor, r Report) (*Intake, error) {
+	now := s.Now()
+	if !r.At.IsZero() {
+		now = r.At
+	}
+	c, err := s.newCase(actor, r, now)
+	if err != nil {
+		return nil, err
+	}
+	env := s.env(now)
+	dups, err := s.duplicates(ctx, c, now)
+	if err != nil {
+		return nil, err
+	}
+	events := []Event{{CaseID: c.ID, Action: ActReport, To: c.Status, Actor: actor.ID, Name: actor.Name,
+		Post: primaryPost(actor), At: now, Note: c.Description, Photos: c.Photos, Point: &c.Point,
+		Data: map[string]any{"source": c.Source}}}
+	switch {
+	case len(dups) > 0 && c.Source.Machine():
+		// Devices report the same thing again and again: merge by themselves.
+		c.Status, c.MergedInto = StatusMerged, dups[0].ID
+		stopClocks(c)
+		events = append(events, Event{CaseID: c.ID, Action: ActMerge, From: StatusPendingAccept, To: StatusMerged,
+			Actor: org.SystemActor.ID, Name: org.SystemActor.Name, Post: org.PostSystem, At: now,
+			Note: fmt.Sprintf("自动合并：与 %s 相距 %.0f 米", dups[0].Code, dups[0].DistanceM), Data: map[string]any{"into": dups[0].ID}})
+	case r.SelfHandled:
+		next, more, err := Decide(*c, Command{Action: ActSelfHandle, Actor: actor, Photos: r.AfterPhotos, Note: r.Description}, env)
+		if err != nil {
+			return nil, err
+		}
+		*c = next
+		events = append(events, more...)
+	}
+	if err := s.Store.CreateCase(ctx, c, events); err != nil {
+		return nil, fmt.Errorf("store case: %w", err)
+	}
+	return &Intake{Case: c, Duplicates: dups}, nil
+}
+
+func primaryPost(a org.Actor) org.Post {
+	if len(a.Grants) == 0 {
+		return org.PostCitizen
+	}
+	return a.Grants[0].Post
+}
+
+const maxDescription = 2000
+
+func (s *Service) newCase(actor org.Actor, r Report, now time.Time) (*Case, error) {
+	bad := errs.Invalid("the report is not valid")
+	if r.Source == "" {
+		r.Source = defaultSource(actor)
+	}
+	if !r.Source.Valid() {
+		bad.WithField("source", "must be one of patrol, citizen, hotline, camera, sensor, partner, leader")
+	}
+	if r.Lng == nil || r.Lat == nil {
+		bad.WithField("lng", "lng and lat are required")
+	}
+	crs, err := geo.ParseCRS(r.CRS)
+	if err != nil {
+		bad.WithField("crs", "must be wgs84, gcj02 or bd09")
+	}
+	if utf8.RuneCountInString(r.Description) > maxDescription {
+		bad.WithField("description", fmt.Sprintf("at most %d characters", maxDescription))
+	}
+	if !utf8.ValidString(r.Description) || !utf8.ValidString(r.Address) {
+		bad.WithField("description", "must be UTF-8 text")
+	}
+	if strings.TrimSpace(r.Description) == "" && len(r.Photos) == 0 && r.Category == "" {
+		bad.WithField("description", "say what the problem is, add a photo, or give a category")
+	}
+	if len(r.Photos) > 9 || len(r.AfterPhotos) > 9 {
+		bad.WithField("photos", "at most 9 photos")
+	}
+	var cat *catalog.Ref
+	var sub catalog.SubClass
+	if r.Category != "" {
+		ref, err := catalog.ParseRef(r.Category)
+		if err != nil {
+			bad.WithField("category", errText(err))
+		} else if sc, ok := s.Dict().Lookup(ref, now); !ok {
+			bad.WithField("category", fmt.Sprintf("%s is not in the dictionary; GET /api/v1/categories lists them", ref))
+		} else {
+			cat, sub = &ref, sc
+		}
+	}
+	if r.Condition != 0 && cat != nil {
+		if _, ok := sub.Condition(r.Condition); !ok {
+			bad.WithField("condition", fmt.Sprintf("%s has filing conditions 1–%d", cat, len(sub.Conditions)))
+		}
+	}
+	if r.SelfHandled && !contains(actor.Posts(), org.PostSupervisor) && !contains(actor.Posts(), org.PostGridMember) {
+		bad.WithField("self_handled", "only supervisors and grid members handle problems on the spot")
+	}
+	if len(bad.Fields) > 0 {
+		return nil, bad
+	}
+	p := geo.ToWGS84(geo.Point{Lng: *r.Lng, Lat: *r.Lat}, crs)
+	loc, err := s.Atlas().Locate(p)
+	if err != nil {
+		return nil, err
+	}
+	c := &Case{
+		ID: s.NewID(), Status: StatusPendingAccept, Source: r.Source, Category: cat,
+		Description: strings.TrimSpace(r.Description), Address: strings.TrimSpace(r.Address), Point: p,
+		Grid: loc.Grid, Community: loc.Community, Street: loc.Street, District: loc.District,
+		ReporterID: actor.ID, Reporter: strings.TrimSpace(r.Reporter), Phone: strings.TrimSpace(r.Phone),
+		ExternalRef: strings.TrimSpace(r.ExternalRef), Photos: nonNilStrings(r.Photos), AfterPhotos: []string{},
+		ReportedAt: now, UpdatedAt: now,
+	}
+	if cat != nil {
+		c.Condition = max(r.Condition, 1)
+		cond, _ := sub.Condition(c.Condition)
+		c.Urgency = cond.Urgency
+		if sg, ok := s.Dict().Route(*cat, loc.Path, now); ok {
+			c.Suggested = sg.Department
+		}
+	}
+	if err := startStage(c, "accept", s.env(now)); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func defaultSource(a org.Actor) Source {
+	switch {
+	case contains(a.Posts(), org.PostSupervisor), contains(a.Posts(), org.PostGridMember):
+		return SourcePatrol
+	case contains(a.Posts(), org.PostLeader):
+		return SourceLeader
+	}
+	return SourceCitizen
+}
+
+func nonNilStrings(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func errText(err error) string {
+	if e, ok := errs.As(err); ok {
+		return e.Message
+	}
+	return err.Error()
+}
+
+// duplicates lists open cases of the same sub-class within its radius and
+// time window, nearest first.
+func (s *Service) duplicates(ctx context.Context, c *Case, now time.Time) ([]Duplicate, error) {
+	if c.Category == nil {
+		return []Duplicate{}, nil
+	}
+	sub, _ := s.Dict().Lookup(*c.Category, now)
+	radius, window := dupParams(sub)
+	near, err := s.Store.FindNearby(ctx, NearbyQuery{Category: *c.Category, Bounds: boxAround(c.Point, radius),
+		Since: now.Add(-window), Exclude: c.ID, Limit: 50})
+	if err != nil {
+		return nil, fmt.Errorf("find duplicates: %w", err)
+	}
+	return Duplicates(c.Point, near, radius), nil
+}
+
+func dupParams(sub catalog.SubClass) (float64, time.Duration) {
+	radius, window := sub.DupRadiusM, sub.DupWindowHours
+	if radius <= 0 {
+		radius = 50
+	}
+	if window <= 0 {
+		window = 72
+	}
+	return radius, time.Duration(window * float64(time.Hour))
+}
+
+// Duplicates keeps the candidates within radius metres of p, nearest first.
+func Duplicates(p geo.Point, cands []*Case, radius float64) []Duplicate {
+	out := []Duplicate{}
+	for _, o := range cands {
+		if d := geo.DistanceM(p, o.Point); d <= radius {
+			out = append(out, Duplicate{ID: o.ID, Code: o.Code, Status: o.Status, DistanceM: math.Round(d*10) / 10})
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].DistanceM < out[j].DistanceM })
+	return out
+}
+
+// boxAround returns a box that contains the circle of radius metres around p.
+func boxAround(p geo.Point, radius float64) geo.Bounds {
+	dLat := radius / 111_320
+	dLng := radius / (111_320 * math.Max(math.Cos(p.Lat*math.Pi/180), 0.01))
+	return geo.Bounds{MinLng: p.Lng - dLng, MinLat: p.Lat - dLat, MaxLng: p.Lng + dLng, MaxLat: p.Lat + dLat}
+}
+
+// recurrenceWindow is how far back a closed case at the same place makes a new closure a recurrence (复发).
+const recurrenceWindow = 30 * 24 * time.Hour
+
+// Act applies one command to a case and stores the result with its events.
+func (s *Service) Act(ctx context.Context, id string, cmd Command) (*Case, []Event, error) {
+	return s.act(ctx, id, cmd, s.Now())
+}
+
+// ActAt is Act at a given time; the demo uses it to replay a past year.
+func (s *Service) ActAt(ctx context.Context, id string, cmd Command, at time.Time) (*Case, []Event, error) {
+	return s.act(ctx, id, cmd, at)
+}
+
+func (s *Service) act(ctx context.Context, id string, cmd Command, now time.Time) (*Case, []Event, error) {
+	c, err := s.Store.FindCaseByID(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if cmd.Action == ActClose && c.Category != nil && c.Status == StatusPendingClose {
+		sub, _ := s.Dict().Lookup(*c.Category, now)
+		radius, _ := dupParams(sub)
+		near, err := s.Store.FindNearby(ctx, NearbyQuery{Category: *c.Category, Bounds: boxAround(c.Point, radius),
+			Closed: true, Since: now.Add(-recurrenceWindow), Exclude: c.ID, Limit: 20})
+		if err != nil {
+			return nil, nil, fmt.Errorf("find recurrence: %w", err)
+		}
+		if d := Duplicates(c.Point, near, radius); len(d) > 0 {
+			cmd.Recurrence = d[0].ID
+		}
+	}
+	if cmd.Action == ActMerge && cmd.Into != "" {
+		into, err := s.Store.FindCaseByID(ctx, cmd.Into)
+		if err != nil {
+			return nil, nil, errs.Invalid("the case to merge into (%s) does not exist", cmd.Into).WithField("into", "unknown case")
+		}
+		if into.Status.Terminal() {
+			return nil, nil, errs.Conflict("case %s is %s; merge into an open case", into.Code, into.Status.Zh())
+		}
+	}
+	next, events, err := Decide(*c, cmd, s.env(now))
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := s.Store.UpdateCase(ctx, &next, c.Version, events); err != nil {
+		return nil, nil, fmt.Errorf("%s case %s: %w", cmd.Action, c.Code, err)
+	}
+	return &next, events, nil
+}
+
+// SweepOverdue marks cases whose stage deadline has passed and escalates
+// them (督办 by the system). Several nodes may sweep at once: the version
+// check in UpdateCase lets only one of them record each case.
+func (s *Service) SweepOverdue(ctx context.Context, batch int) (int, error) {
+	now := s.Now()
+	due, err := s.Store.FindDue(ctx, now, batch)
+	if err != nil {
+		return 0, fmt.Errorf("find overdue cases: %w", err)
+	}
+	n := 0
+	for _, c := range due {
+		next, events, err := Decide(*c, Command{Action: ActOverdue, Actor: org.SystemActor}, s.env(now))
+		if err != nil {
+			continue // no longer overdue or already moved on
+		}
+		if urge, ok := table[ActUrge]; ok && contains(urge.from, next.Status) {
+			next.Urges++
+			events = append(events, Event{CaseID: c.ID, Action: ActUrge, From: next.Status, To: next.Status,
+				Actor: org.SystemActor.ID, Name: org.SystemActor.Name, Post: org.PostSystem, At: now,
+				Note: fmt.Sprintf("超期自动督办：%s 环节已超时", stageZh(c.Stage)), Data: map[string]any{"escalate_to": "leader", "department": c.Department}})
+		}
+		if err := s.Store.UpdateCase(ctx, &next, c.Version, events); err != nil {
+			if errs.Is(err, errs.KindConflict) {
+				continue // another node got there first
+			}
+			return n, fmt.Errorf("mark %s overdue: %w", c.Code, err)
+		}
+		n++
+	}
+	return n, nil
+}
+
+var stageNames = map[string]string{"accept": "受理", "verify": "核实", "file": "立案", "dispatch": "派遣",
+	"sign": "签收", "dispose": "处置", "check": "核查", "close": "结案"}
+
+func stageZh(s string) string {
+	if n, ok := stageNames[s]; ok {
+		return n
+	}
+	return s
+}
+
+// StageName gives the Chinese term of a stage.
+func StageName(s string) string { return stageZh(s) }
+
+// Draft builds a new case from a report exactly as Report would (validated,
+// located, classified, routed, clock started) without storing it or looking
+// for duplicates. The demo generator uses it to replay a year of intake.
+func (s *Service) Draft(actor org.Actor, r Report) (*Case, error) {
+	now := s.Now()
+	if !r.At.IsZero() {
+		now = r.At
+	}
+	return s.newCase(actor, r, now)
+}
+
+// EnvAt returns the environment Decide runs in at a given time.
+func (s *Service) EnvAt(now time.Time) Env { return s.env(now) }

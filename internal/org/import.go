@@ -1,0 +1,180 @@
+package org
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"cityloop/internal/errs"
+	"cityloop/internal/geo"
+)
+
+// ImportProblem names one bad feature of an import file.
+type ImportProblem struct {
+	Index  int    `json:"index"` // position in the FeatureCollection, from 0
+	Code   string `json:"code,omitempty"`
+	Reason string `json:"reason"`
+}
+
+// ImportPlan is what an accepted import changes: new versions to insert and
+// current versions to close. Applying it is the store's job, in one transaction.
+type ImportPlan struct {
+	Insert    []Region `json:"-"`
+	Supersede []string `json:"superseded"` // IDs of versions closed at the import time
+	Added     int      `json:"added"`
+	Changed   int      `json:"changed"`
+	Unchanged int      `json:"unchanged"`
+}
+
+// maxImportProblems bounds the error list so a wholly wrong file still gives a readable answer.
+const maxImportProblems = 200
+
+// PlanImport checks every feature of a GeoJSON FeatureCollection against
+// itself and the current tree and returns the plan, or an Invalid error whose
+// "problems" detail lists every bad feature; nothing is imported then.
+// newID makes IDs for new versions.
+func PlanImport(data []byte, current []Region, now time.Time, newID func() string) (ImportPlan, error) {
+	feats, err := geo.ParseFeatureCollection(data)
+	if err != nil {
+		return ImportPlan{}, fmt.Errorf("read regions file: %w", err)
+	}
+	if len(feats) == 0 {
+		return ImportPlan{}, errs.Invalid("the FeatureCollection has no features")
+	}
+	cur := make(map[string]Region, len(current))
+	for _, r := range current {
+		cur[r.Code] = r
+	}
+	var problems []ImportProblem
+	bad := func(i int, code, format string, args ...any) {
+		problems = append(problems, ImportProblem{Index: i, Code: code, Reason: fmt.Sprintf(format, args...)})
+	}
+	type parsed struct {
+		Region
+		index int
+	}
+	inFile := map[string]parsed{}
+	var order []string
+	for _, f := range feats {
+		code := propString(f.Properties, "code")
+		name := propString(f.Properties, "name")
+		parent := propString(f.Properties, "parent")
+		lvl, lok := ParseLevel(propString(f.Properties, "level"))
+		switch {
+		case code == "":
+			bad(f.Index, "", "property \"code\" is missing")
+			continue
+		case name == "":
+			bad(f.Index, code, "property \"name\" is missing")
+		case !lok:
+			bad(f.Index, code, "property \"level\" must be one of city, district, street, community, grid (got %q)", propString(f.Properties, "level"))
+		case lvl != LevelCity && parent == "":
+			bad(f.Index, code, "property \"parent\" is missing; only the city has no parent")
+		}
+		if f.GeometryErr != nil {
+			bad(f.Index, code, "geometry: %s", errMessage(f.GeometryErr))
+		}
+		if prev, dup := inFile[code]; dup {
+			bad(f.Index, code, "duplicate code %s (also feature %d)", code, prev.index)
+			continue
+		}
+		r := Region{Code: code, Name: name, Level: lvl, Parent: parent, Shape: f.Geometry}
+		inFile[code] = parsed{Region: r, index: f.Index}
+		order = append(order, code)
+	}
+	levelOf := func(code string) (Level, bool) {
+		if p, ok := inFile[code]; ok {
+			return p.Level, true
+		}
+		if r, ok := cur[code]; ok {
+			return r.Level, true
+		}
+		return 0, false
+	}
+	for _, code := range order {
+		p := inFile[code]
+		if p.Level == 0 || p.Level == LevelCity {
+			continue
+		}
+		pl, ok := levelOf(p.Parent)
+		if !ok {
+			bad(p.index, code, "unknown parent %s: it is neither in this file nor in the current tree", p.Parent)
+			continue
+		}
+		if pl != p.Level-1 {
+			bad(p.index, code, "a %s cannot sit under %s, which is a %s", p.Level, p.Parent, pl)
+		}
+	}
+	if len(problems) > 0 {
+		sortProblems(problems)
+		if len(problems) > maxImportProblems {
+			problems = problems[:maxImportProblems]
+		}
+		return ImportPlan{}, errs.Invalid("the file has %d problem(s); nothing was imported", len(problems)).With("problems", problems)
+	}
+	plan := ImportPlan{}
+	for _, code := range order {
+		p := inFile[code].Region
+		p.Bounds = p.Shape.Bounds()
+		p.AreaM2 = p.Shape.AreaM2()
+		p.ValidFrom = now
+		p.Version = 1
+		if old, ok := cur[code]; ok {
+			if sameRegion(old, p) {
+				plan.Unchanged++
+				continue
+			}
+			p.Version = old.Version + 1
+			plan.Supersede = append(plan.Supersede, old.ID)
+			plan.Changed++
+		} else {
+			plan.Added++
+		}
+		p.ID = newID()
+		plan.Insert = append(plan.Insert, p)
+	}
+	return plan, nil
+}
+
+func sameRegion(a, b Region) bool {
+	if a.Name != b.Name || a.Level != b.Level || a.Parent != b.Parent {
+		return false
+	}
+	ja, _ := json.Marshal(a.Shape)
+	jb, _ := json.Marshal(b.Shape)
+	return bytes.Equal(ja, jb)
+}
+
+func propString(props map[string]any, key string) string {
+	v, ok := props[key]
+	if !ok || v == nil {
+		return ""
+	}
+	switch x := v.(type) {
+	case string:
+		return strings.TrimSpace(x)
+	case float64:
+		return strings.TrimSpace(fmt.Sprintf("%.0f", x))
+	case json.Number:
+		return x.String()
+	}
+	return strings.TrimSpace(fmt.Sprint(v))
+}
+
+func errMessage(err error) string {
+	if e, ok := errs.As(err); ok {
+		return e.Message
+	}
+	return err.Error()
+}
+
+func sortProblems(p []ImportProblem) {
+	// insertion sort keeps equal indexes in discovery order; lists are short
+	for i := 1; i < len(p); i++ {
+		for j := i; j > 0 && p[j].Index < p[j-1].Index; j-- {
+			p[j], p[j-1] = p[j-1], p[j]
+		}
+	}
+}
