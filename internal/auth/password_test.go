@@ -156,9 +156,9 @@ func BenchmarkHashPassword(b *testing.B) {
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "hashes/s")
 }
 
-// BenchmarkHashPasswordParallel shows the whole machine's login rate, which
-// is below cores × the serial rate once the 19 MiB per hash contend for
-// memory bandwidth.
+// BenchmarkHashPasswordParallel shows the whole machine's login rate; if it
+// is well below cores × the serial rate, the 19 MiB per hash are contending
+// for memory bandwidth.
 func BenchmarkHashPasswordParallel(b *testing.B) {
 	p := DefaultParams()
 	b.RunParallel(func(pb *testing.PB) {

@@ -334,3 +334,34 @@ func TestDictionary_departmentsAndRules(t *testing.T) {
 		t.Fatalf("missing stage: %v", err)
 	}
 }
+
+// TestDictionary_concurrentReads is for -race: readers share one snapshot
+// while an editor derives new ones from it.
+func TestDictionary_concurrentReads(t *testing.T) {
+	d := mustDefault(t)
+	path := []string{"3201", "320102"}
+	done := make(chan struct{})
+	for range 4 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for range 200 {
+				d.SubClasses(t2024)
+				d.Route(Ref{Event, "0505"}, path, t2024)
+				d.StageLimits(Normal)
+			}
+		}()
+	}
+	at := t2024
+	for i := range 50 {
+		s, _ := d.Lookup(Ref{Event, "0505"}, at)
+		at = at.Add(time.Hour)
+		s.EffectiveFrom = at
+		s.Name.En = "edit"
+		if _, err := d.WithSubClass(s); err != nil && i == 0 {
+			t.Error(err)
+		}
+	}
+	for range 4 {
+		<-done
+	}
+}

@@ -48,10 +48,10 @@ func TestParseCRS(t *testing.T) {
 // pair is Beijing railway station as published for Baidu/AMap (5 decimals).
 func TestCRSReferencePoints(t *testing.T) {
 	tests := []struct {
-		name      string
+		name       string
 		wgs, other Point
-		crs       CRS
-		tolDeg    float64
+		crs        CRS
+		tolDeg     float64
 	}{
 		{"shanghai", Point{121.5272106, 31.1774276}, Point{121.531541859215, 31.17530398364597}, GCJ02, 1e-9},
 		{"shenzhen", Point{113.912316, 22.543847}, Point{113.9171764808363, 22.540796131694766}, GCJ02, 1e-9},

@@ -37,7 +37,7 @@ func decodeGeometry(raw []byte) (MultiPolygon, error) {
 		Coordinates json.RawMessage `json:"coordinates"`
 	}
 	if err := json.Unmarshal(raw, &g); err != nil {
-		return nil, jsonError("geometry", err)
+		return nil, jsonError("geometry", raw, err)
 	}
 	coords := bytes.TrimSpace(g.Coordinates)
 	switch g.Type {
@@ -100,20 +100,21 @@ func shapeError(msg string, cause error) error {
 }
 
 // jsonError turns an encoding/json failure into a KindInvalid error that
-// says where in the input it happened, since import files are often large
-// and hand-edited.
-func jsonError(what string, err error) *errs.Error {
+// says where in data it happened, since import files are large and often
+// hand-edited. encoding/json reports how many bytes it had read, so the
+// culprit is the last of them; it is given as a 1-based line and column too.
+func jsonError(what string, data []byte, err error) *errs.Error {
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	var e *errs.Error
 	switch {
 	case errors.As(err, &syn):
-		e = errs.Invalid("%s is not valid JSON: %s at byte %d", what, syn.Error(), syn.Offset).With("offset", syn.Offset)
+		e = errs.Invalid("%s is not valid JSON: %s at %s", what, syn.Error(), position(data, syn.Offset)).With("offset", syn.Offset)
 	case errors.As(err, &typ):
 		if typ.Field == "" {
-			e = errs.Invalid("%s must be a JSON object, found %s at byte %d", what, typ.Value, typ.Offset)
+			e = errs.Invalid("%s must be a JSON object, found %s at %s", what, typ.Value, position(data, typ.Offset))
 		} else {
-			e = errs.Invalid("%s: %q has the wrong JSON type (%s) at byte %d", what, typ.Field, typ.Value, typ.Offset)
+			e = errs.Invalid("%s: %q has the wrong JSON type (%s) at %s", what, typ.Field, typ.Value, position(data, typ.Offset))
 		}
 		e = e.With("offset", typ.Offset)
 	default:
@@ -121,6 +122,15 @@ func jsonError(what string, err error) *errs.Error {
 	}
 	e.Err = err
 	return e
+}
+
+// position describes the byte at which encoding/json stopped after reading
+// n bytes.
+func position(data []byte, n int64) string {
+	i := int(min(max(n-1, 0), int64(len(data))))
+	line := 1 + bytes.Count(data[:i], []byte("\n"))
+	col := i - bytes.LastIndexByte(data[:i], '\n')
+	return fmt.Sprintf("byte %d (line %d, column %d)", i+1, line, col)
 }
 
 // MarshalJSON writes m as a GeoJSON geometry: a Polygon when m has one part,
@@ -222,7 +232,7 @@ func ParseFeatureCollection(data []byte) ([]Feature, error) {
 		Features *[]json.RawMessage `json:"features"`
 	}
 	if err := json.Unmarshal(data, &top); err != nil {
-		return nil, jsonError("FeatureCollection", err)
+		return nil, jsonError("FeatureCollection", data, err)
 	}
 	switch top.Type {
 	case "FeatureCollection":
@@ -252,7 +262,7 @@ func parseFeature(i int, raw json.RawMessage) Feature {
 		Geometry   json.RawMessage `json:"geometry"`
 	}
 	if err := json.Unmarshal(raw, &fj); err != nil {
-		f.GeometryErr = jsonError("feature", err)
+		f.GeometryErr = jsonError("feature", raw, err)
 		return f
 	}
 	if fj.Type != "Feature" {

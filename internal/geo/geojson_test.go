@@ -121,7 +121,8 @@ func TestParseFeatureCollectionErrors(t *testing.T) {
 		in   string
 		want []string
 	}{
-		{"malformed", `{"type":"FeatureCollection","features":[}`, []string{"not valid JSON", "at byte 40"}},
+		{"malformed", `{"type":"FeatureCollection","features":[}`, []string{"not valid JSON", "invalid character '}'", "byte 41 (line 1, column 41)"}},
+		{"malformed on line 3", "{\"type\":\"FeatureCollection\",\n\"features\":[\n  {\"type\":\"Feature\",,}]}", []string{"line 3, column 21"}},
 		{"empty input", ``, []string{"not valid JSON"}},
 		{"top-level array", `[{"type":"Feature"}]`, []string{"must be a JSON object", "array"}},
 		{"single feature", `{"type":"Feature","geometry":null}`, []string{"single Feature", "FeatureCollection"}},
@@ -146,8 +147,8 @@ func TestParseFeatureCollectionErrors(t *testing.T) {
 	}
 
 	_, err := ParseFeatureCollection([]byte(`{"type":"FeatureCollection","features":[}`))
-	if e, _ := errs.As(err); e == nil || e.Details["offset"] != int64(40) {
-		t.Errorf("error details = %v, want offset 40", e)
+	if e, _ := errs.As(err); e == nil || e.Details["offset"] != int64(41) {
+		t.Errorf("error details = %v, want offset 41", e)
 	}
 }
 

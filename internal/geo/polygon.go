@@ -83,26 +83,40 @@ func (poly Polygon) contains(p Point) bool {
 	return true
 }
 
-// locate runs the even-odd crossing test, checking first whether p lies on
-// an edge. The edge test is exact (a zero cross product); that is what makes
-// points on the axis-aligned edges of grid squares reliably "on". Iterating
-// with j = i-1 also closes a ring whose last point was left off, so an
-// unvalidated shape still gives a sensible answer.
+// locate runs the even-odd crossing test and notices when p lies exactly on
+// an edge. The side of each straddling edge is read from the sign of a cross
+// product rather than by computing where the edge meets p's latitude: no
+// division, and "on the edge" (a zero cross product) and "left of the edge"
+// come from the same number, so the two can never disagree. That exactness is
+// what makes points on the axis-aligned edges of grid squares reliably "on".
+// Iterating with j = i-1 also closes a ring whose last point was left off, so
+// an unvalidated shape still gives a sensible answer.
 func (r Ring) locate(p Point) (inside, onEdge bool) {
 	n := len(r)
-	if n == 0 {
+	if n == 0 || p.Lng != p.Lng || p.Lat != p.Lat { // NaN would flip the parity at random
 		return false, false
 	}
 	for i, j := 0, n-1; i < n; j, i = i, i+1 {
 		a, b := r[j], r[i]
-		if onSegment(p, a, b) {
-			return true, true
-		}
 		if (a.Lat > p.Lat) != (b.Lat > p.Lat) {
-			x := a.Lng + (p.Lat-a.Lat)*(b.Lng-a.Lng)/(b.Lat-a.Lat)
-			if p.Lng < x {
+			c := cross(a, b, p)
+			if c == 0 {
+				return true, true
+			}
+			// p is left of an upward edge exactly when the edge crosses the
+			// ray running east from p.
+			if (c > 0) == (b.Lat > a.Lat) {
 				inside = !inside
 			}
+			continue
+		}
+		// The edge does not straddle p's latitude, so p can only be on it as
+		// an endpoint or along a horizontal edge at p's latitude.
+		if p == a || p == b {
+			return true, true
+		}
+		if a.Lat == p.Lat && b.Lat == p.Lat && (a.Lng <= p.Lng) != (b.Lng <= p.Lng) {
+			return true, true
 		}
 	}
 	return inside, false
@@ -110,8 +124,8 @@ func (r Ring) locate(p Point) (inside, onEdge bool) {
 
 // onSegment reports whether p lies on the closed segment ab.
 func onSegment(p, a, b Point) bool {
-	if p.Lng < math.Min(a.Lng, b.Lng) || p.Lng > math.Max(a.Lng, b.Lng) ||
-		p.Lat < math.Min(a.Lat, b.Lat) || p.Lat > math.Max(a.Lat, b.Lat) {
+	if (p.Lng < a.Lng && p.Lng < b.Lng) || (p.Lng > a.Lng && p.Lng > b.Lng) ||
+		(p.Lat < a.Lat && p.Lat < b.Lat) || (p.Lat > a.Lat && p.Lat > b.Lat) {
 		return false
 	}
 	return cross(a, b, p) == 0

@@ -78,7 +78,7 @@ func TestCalendar_Day(t *testing.T) {
 		{"2024-02-09", Workday, true, "", 7}, // 2024 除夕 was only "encouraged" off
 		{"2024-02-18", AdjustedWorkday, true, "春节", 7},
 		{"2024-06-08", Holiday, false, "端午节", 0}, // "与周末连休"
-		{"2025-01-28", Holiday, false, "春节", 0}, // 除夕 off under the 2024 revision
+		{"2025-01-28", Holiday, false, "春节", 0},  // 除夕 off under the 2024 revision
 		{"2025-05-02", Holiday, false, "劳动节", 0},
 		{"2026-01-04", AdjustedWorkday, true, "元旦", 7},
 		{"2026-02-23", Holiday, false, "春节", 0},

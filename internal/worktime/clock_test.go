@@ -51,7 +51,7 @@ func TestCalendar_Clock(t *testing.T) {
 		{
 			name:  "running",
 			clock: Clock{Start: at(t, "2025-10-13 09:00"), Limit: eight},
-			now:   "2025-10-13 15:00", used: 4 * time.Hour, due: "2025-10-14 09:30", light: Green,
+			now:   "2025-10-13 15:00", used: 4 * time.Hour, due: "2025-10-14 10:00", light: Green,
 		},
 		{
 			// Mon 09:00–Tue 09:00 runs 7h; the 挂账 Tue 09:00–Wed 09:00 takes 7
@@ -83,25 +83,25 @@ func TestCalendar_Clock(t *testing.T) {
 			name: "overlapping pause records count once",
 			clock: Clock{Start: at(t, "2025-10-13 09:00"), Limit: eight,
 				Paused: []Interval{iv("2025-10-14 11:00", "2025-10-14 15:00"), iv("2025-10-14 09:00", "2025-10-14 12:00")}},
-			now: "2025-10-14 16:00", used: 6*time.Hour + 30*time.Minute + 30*time.Minute + time.Hour, due: "2025-10-15 08:30", light: Yellow,
+			now: "2025-10-14 16:00", used: 8 * time.Hour, due: "2025-10-14 16:00", light: Yellow,
 		},
 		{
 			name: "budget spent before the pause",
 			clock: Clock{Start: at(t, "2025-10-13 09:00"), Limit: Limit{Amount: 2, Unit: WorkingHours},
 				Paused: []Interval{iv("2025-10-14 09:00", "2025-10-15 09:00")}},
-			now: "2025-10-15 10:00", used: 9 * time.Hour, due: "2025-10-13 11:00", light: Red,
+			now: "2025-10-15 10:00", used: 8 * time.Hour, due: "2025-10-13 11:00", light: Red,
 		},
 		{
 			name: "pause that began before the clock",
 			clock: Clock{Start: at(t, "2025-10-13 09:00"), Limit: eight,
 				Paused: []Interval{iv("2025-10-10 09:00", "2025-10-13 10:00")}},
-			now: "2025-10-13 11:00", used: time.Hour, due: "2025-10-14 10:30", light: Green,
+			now: "2025-10-13 11:00", used: time.Hour, due: "2025-10-14 11:00", light: Green,
 		},
 		{
 			// 延期 of one working day: 8h + 7h from Mon 09:00.
 			name:  "extension",
 			clock: Clock{Start: at(t, "2025-10-13 09:00"), Limit: eight, Extra: 7 * time.Hour},
-			now:   "2025-10-14 16:00", used: 6*time.Hour + 30*time.Minute + 5*time.Hour + 30*time.Minute, due: "2025-10-15 10:00", light: Green,
+			now:   "2025-10-14 15:00", used: 11 * time.Hour, due: "2025-10-15 10:00", light: Green,
 		},
 		{
 			name: "natural clock with a pause",
@@ -112,13 +112,13 @@ func TestCalendar_Clock(t *testing.T) {
 		{
 			name:  "working days across 春节 with a pause",
 			clock: Clock{Start: at(t, "2025-01-24 10:00"), Limit: Limit{Amount: 3, Unit: WorkingDays}, Paused: []Interval{iv("2025-02-05 08:30", "2025-02-06 08:30")}},
-			now:   "2025-02-06 10:00", used: 21*time.Hour - 7*time.Hour + 90*time.Minute - 7*time.Hour, due: "2025-02-06 10:00",
-			light: Yellow,
+			// Fri 5.5h, the 调休 Sunday 7h, Mon 7h, holiday, Wed paused, Thu 1.5h.
+			now: "2025-02-06 10:00", used: 21 * time.Hour, due: "2025-02-06 10:00", light: Yellow,
 		},
 		{
 			name:  "now before start",
 			clock: Clock{Start: at(t, "2025-10-13 09:00"), Limit: eight},
-			now:   "2025-10-12 09:00", used: 0, due: "2025-10-14 09:30", light: Green,
+			now:   "2025-10-12 09:00", used: 0, due: "2025-10-14 10:00", light: Green,
 		},
 	}
 	for _, tt := range tests {

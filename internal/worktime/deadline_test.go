@@ -45,7 +45,7 @@ func TestCalendar_Deadline(t *testing.T) {
 		{"春节 2025 from 除夕 eve", "2025-01-27 10:00", wd(1), "2025-02-05 10:00"},
 		{"1 working day from 2024 除夕 lands on the 调休 Sunday", "2024-02-09 10:00", wd(1), "2024-02-18 10:00"},
 		{"2 working days over 春节 2026", "2026-02-13 10:00", wd(2), "2026-02-24 10:00"},
-		{"5 working days (山东 12345) across 春节 2026", "2026-02-12 15:00", wd(5), "2026-02-27 15:00"},
+		{"5 working days (山东 12345) across 春节 2026", "2026-02-12 15:00", wd(5), "2026-02-26 15:00"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -129,32 +129,46 @@ func TestLimit_Duration(t *testing.T) {
 	}
 }
 
-// A time zone with daylight saving exercises the slow path of the day walk.
+// A time zone with daylight saving exercises the slow path of the day walk:
+// office segments stay on the wall clock, so 00:00–03:00 on the autumn
+// change lasts four real hours and on the spring change two.
 func TestCalendar_daylightSaving(t *testing.T) {
 	if _, err := time.LoadLocation("Europe/Berlin"); err != nil {
 		t.Skip("no tz database:", err)
 	}
-	c, err := Parse([]byte(`{"year": 2025, "timezone": "Europe/Berlin", "holidays": [], "workdays": [],
+	// The two change-over Sundays are made working days.
+	c, err := Parse([]byte(`{"year": 2025, "timezone": "Europe/Berlin", "holidays": [],
+		"workdays": [{"date": "2025-03-30", "name_zh": "x"}, {"date": "2025-10-26", "name_zh": "x"}],
 		"schedule": {"segments": ["00:00-03:00", "09:00-17:00"]}}`))
 	if err != nil {
 		t.Fatal(err)
 	}
 	loc := c.Location()
-	// 2025-03-30: 02:00 CET jumps to 03:00 CEST (a Sunday, so shift the
-	// check to the Monday and look at the Friday–Monday walk instead).
-	start := time.Date(2025, 3, 28, 16, 0, 0, 0, loc) // Friday
-	got := c.Deadline(start, Limit{Amount: 2, Unit: WorkingHours})
-	if want := time.Date(2025, 3, 31, 1, 0, 0, 0, loc); !got.Equal(want) {
-		t.Errorf("spring: Deadline = %v, want %v", got, want)
+	tests := []struct {
+		name    string
+		start   time.Time
+		hours   float64
+		want    time.Time
+		dayHour float64
+	}{
+		{"spring", time.Date(2025, 3, 29, 12, 0, 0, 0, loc), 3, time.Date(2025, 3, 30, 10, 0, 0, 0, loc), 10},
+		{"autumn", time.Date(2025, 10, 25, 12, 0, 0, 0, loc), 5, time.Date(2025, 10, 26, 10, 0, 0, 0, loc), 12},
+		{"the day after", time.Date(2025, 10, 24, 16, 0, 0, 0, loc), 14, time.Date(2025, 10, 27, 1, 0, 0, 0, loc), 11},
 	}
-	// 2025-10-27 is a Monday after the autumn change on the Sunday.
-	start = time.Date(2025, 10, 24, 16, 0, 0, 0, loc)
-	got = c.Deadline(start, Limit{Amount: 5, Unit: WorkingHours})
-	if want := time.Date(2025, 10, 27, 9, 0, 0, 0, loc); !got.Equal(want) {
-		t.Errorf("autumn: Deadline = %v, want %v", got, want)
-	}
-	if e := c.Elapsed(start, got, WorkingHours); e != 5*time.Hour {
-		t.Errorf("autumn: Elapsed = %v", e)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := Limit{Amount: tt.hours, Unit: WorkingHours}
+			got := c.Deadline(tt.start, l)
+			if !got.Equal(tt.want) {
+				t.Errorf("Deadline = %v, want %v", got, tt.want)
+			}
+			if e := c.Elapsed(tt.start, got, WorkingHours); e != l.Duration(c) {
+				t.Errorf("Elapsed = %v, want %v", e, l.Duration(c))
+			}
+			if d := c.Day(tt.want); d.WorkingHours != tt.dayHour {
+				t.Errorf("WorkingHours on %s = %g, want %g", d.Date.Format(time.DateOnly), d.WorkingHours, tt.dayHour)
+			}
+		})
 	}
 	// Every day's segments sit on the wall clock, whatever the offset.
 	for _, d := range c.Days(time.Date(2025, 3, 24, 0, 0, 0, 0, loc), time.Date(2025, 11, 3, 0, 0, 0, 0, loc)) {

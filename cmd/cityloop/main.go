@@ -1,0 +1,235 @@
+// Command cityloop runs the CityLoop smart urban management platform.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"cityloop/internal/app"
+	"cityloop/internal/config"
+	"cityloop/internal/errs"
+	"cityloop/internal/org"
+	"cityloop/internal/worktime"
+)
+
+const usage = `cityloop — 智慧城管平台 / smart urban management platform
+
+Usage:
+  cityloop serve [--addr HOST:PORT] [--db sqlite:FILE | postgres://…] [--demo]
+  cityloop demo [--cases N] [--seed S] [--db …]     generate the demo city into an empty store
+  cityloop migrate [--db …]                          create or upgrade the database schema
+  cityloop import regions FILE.geojson [--db …]      import regions and unit grids
+  cityloop calendar YYYY-MM [--lang zh|en]           print working days and hours of a month
+  cityloop config                                     print the effective settings (secrets masked)
+
+Run "cityloop COMMAND --help" for the flags of a command. Every flag can also be
+set with a CITYLOOP_* environment variable (see "cityloop config").
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0)
+		}
+		fmt.Fprintln(os.Stderr, "cityloop:", message(err))
+		os.Exit(1)
+	}
+}
+
+func message(err error) string {
+	if e, ok := errs.As(err); ok {
+		msg := err.Error()
+		if p, ok := e.Details["problems"].([]org.ImportProblem); ok {
+			var b strings.Builder
+			b.WriteString(msg)
+			for _, x := range p {
+				fmt.Fprintf(&b, "\n  feature %d %s: %s", x.Index, x.Code, x.Reason)
+			}
+			return b.String()
+		}
+		return msg
+	}
+	return err.Error()
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	switch args[0] {
+	case "serve":
+		return cmdServe(ctx, args[1:], stdout, stderr)
+	case "demo":
+		return cmdDemo(ctx, args[1:], stdout, stderr)
+	case "migrate":
+		return cmdMigrate(ctx, args[1:], stdout, stderr)
+	case "import":
+		return cmdImport(ctx, args[1:], stdout, stderr)
+	case "calendar":
+		return cmdCalendar(args[1:], stdout, stderr)
+	case "config":
+		fs := newFlags("config", "Print the effective settings, with secrets masked.", stderr)
+		cfg, err := config.Load(fs, args[1:])
+		if err != nil {
+			return err
+		}
+		cfg.Dump(stdout)
+		return nil
+	}
+	return fmt.Errorf("unknown command %q\n\n%s", args[0], usage)
+}
+
+func newFlags(name, about string, out io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("cityloop "+name, flag.ContinueOnError)
+	fs.SetOutput(out)
+	fs.Usage = func() {
+		fmt.Fprintf(out, "Usage: cityloop %s [flags]\n\n%s\n\nFlags:\n", name, about)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+func logger(cfg config.Config, w io.Writer) *slog.Logger {
+	var lvl slog.Level
+	_ = lvl.UnmarshalText([]byte(cfg.LogLevel))
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: lvl}))
+}
+
+func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("serve", "Serve CityLoop over HTTP. With no flags: SQLite in ./data, http://127.0.0.1:8080,\nand a demo city generated on first start.", stderr)
+	cfg, err := config.Load(fs, args)
+	if err != nil {
+		return err
+	}
+	log := logger(cfg, stderr)
+	a, err := app.Open(ctx, cfg, log, stderr)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if err := a.Listen(); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "CityLoop 智慧城管平台 is serving http://%s  (store: %s)\n", a.Addr(), a.Store.Dialect())
+	if a.DemoSummary != nil {
+		a.DemoSummary.Print(stdout)
+	}
+	if accounts := a.DemoAccounts(ctx); len(accounts) > 0 {
+		fmt.Fprintln(stdout, "Demo accounts (password \"demo\"):")
+		for _, line := range accounts {
+			fmt.Fprintln(stdout, "  "+line)
+		}
+	}
+	fmt.Fprintln(stdout, "API: http://"+a.Addr()+"/api/openapi.json   Stop with Ctrl+C.")
+	return a.Run(ctx)
+}
+
+func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("demo", "Generate the deterministic demo city (regions, grids, departments, accounts, cases)\ninto an empty store. Long runs show a progress bar.", stderr)
+	cases := fs.Int("cases", 100_000, "number of cases over the past 12 months")
+	seed := fs.Int64("seed", 1, "seed: the same seed gives the same city")
+	cfg, err := config.Load(fs, args, "db", "data", "log-level")
+	if err != nil {
+		return err
+	}
+	cfg.Demo = false
+	a, err := app.Open(ctx, cfg, logger(cfg, stderr), stderr)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if a.World.Atlas().Len() > 0 {
+		return fmt.Errorf("the store %s already holds a city; use an empty database (e.g. --db sqlite:data/demo2.db)", a.Store.Dialect())
+	}
+	info, err := a.GenerateDemo(ctx, *cases, *seed, stderr)
+	if err != nil {
+		return err
+	}
+	info.Print(stdout)
+	return nil
+}
+
+func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("migrate", "Create or upgrade the database schema, then exit.", stderr)
+	cfg, err := config.Load(fs, args, "db", "data")
+	if err != nil {
+		return err
+	}
+	cfg.Demo = false
+	a, err := app.Open(ctx, cfg, logger(cfg, stderr), stderr)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	fmt.Fprintf(stdout, "schema is up to date (%s)\n", a.Store.Dialect())
+	return nil
+}
+
+func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "regions" {
+		return fmt.Errorf("usage: cityloop import regions FILE.geojson [--db …]")
+	}
+	fs := newFlags("import regions FILE.geojson", "Import a GeoJSON FeatureCollection of regions (properties: code, name, level, parent).\nA bad feature rejects the whole file; every problem is listed with its feature index.", stderr)
+	cfg, err := config.Load(fs, args[1:], "db", "data")
+	if err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return fmt.Errorf("give exactly one FILE.geojson")
+	}
+	data, err := os.ReadFile(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	cfg.Demo = false
+	a, err := app.Open(ctx, cfg, logger(cfg, stderr), stderr)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	plan, err := a.World.ImportRegions(ctx, org.Actor{ID: "cli", Name: "命令行导入"}, data)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "imported: %d added, %d changed (new versions), %d unchanged\n", plan.Added, plan.Changed, plan.Unchanged)
+	return nil
+}
+
+func cmdCalendar(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("calendar YYYY-MM", "Print a month of the working calendar: working days, weekends, public holidays,\nadjusted working days (调休), and the working hours.", stderr)
+	lang := fs.String("lang", "zh", "zh or en")
+	// Accept the month before or after the flags.
+	var month string
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		month, args = args[0], args[1:]
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if month == "" && fs.NArg() > 0 {
+		month = fs.Arg(0)
+	}
+	if month == "" {
+		return fmt.Errorf("usage: cityloop calendar YYYY-MM")
+	}
+	y, m, err := worktime.ParseMonth(month)
+	if err != nil {
+		return err
+	}
+	cal, err := worktime.Default()
+	if err != nil {
+		return err
+	}
+	return cal.FormatMonth(stdout, y, m, *lang)
+}

@@ -1,0 +1,450 @@
+package api
+
+import (
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"cityloop/internal/auth"
+	"cityloop/internal/blob"
+	"cityloop/internal/catalog"
+	"cityloop/internal/errs"
+	"cityloop/internal/httpkit"
+	"cityloop/internal/org"
+)
+
+type tokenRequest struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+}
+
+func clientAddr(r *http.Request) string {
+	host := r.RemoteAddr
+	if i := strings.LastIndexByte(host, ':'); i > 0 {
+		host = host[:i]
+	}
+	return host
+}
+
+func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) error {
+	var req tokenRequest
+	if err := httpkit.DecodeJSON(w, r, &req, 4<<10); err != nil {
+		return err
+	}
+	req.Username = strings.TrimSpace(req.Username)
+	if req.Username == "" || req.Password == "" {
+		return errs.Invalid("username and password are required").WithField("username", "required")
+	}
+	// Throttle per account and per address, so neither guessing one
+	// password from many places nor many passwords from one place works.
+	keys := []string{"u:" + strings.ToLower(req.Username), "a:" + clientAddr(r)}
+	for _, k := range keys {
+		if ok, wait := s.Throttle.Allow(k); !ok {
+			w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+			return errs.E(errs.KindRateLimited, "too many failed sign-ins; try again in %d seconds", int(wait.Seconds())+1)
+		}
+	}
+	fail := func() error {
+		for _, k := range keys {
+			s.Throttle.Fail(k)
+		}
+		return errs.Unauthenticated("wrong username or password")
+	}
+	acc, err := s.Accounts.FindAccountByUsername(r.Context(), req.Username)
+	if errs.Is(err, errs.KindNotFound) {
+		auth.DummyVerify(req.Password) // same time as a real check: no username probing
+		return fail()
+	}
+	if err != nil {
+		return err
+	}
+	ok, _, err := auth.VerifyPassword(req.Password, acc.PasswordHash)
+	if err != nil || !ok || acc.Disabled {
+		return fail()
+	}
+	// Only the account's counter resets: a caller who owns one account must
+	// not clear its address's counter by signing in between guesses.
+	s.Throttle.Succeed(keys[0])
+	tok, hash, err := auth.NewToken("clt_")
+	if err != nil {
+		return err
+	}
+	now := s.Now()
+	ttl := s.TokenTTL
+	if ttl == 0 {
+		ttl = 12 * time.Hour
+	}
+	if err := s.Accounts.CreateToken(r.Context(), org.Token{Hash: hash, AccountID: acc.ID, CreatedAt: now, ExpiresAt: now.Add(ttl)}); err != nil {
+		return err
+	}
+	_ = s.Accounts.TouchLogin(r.Context(), acc.ID, now)
+	return httpkit.WriteJSON(w, http.StatusOK, map[string]any{"token": tok, "token_type": "Bearer",
+		"expires_at": now.Add(ttl), "account": acc})
+}
+
+func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) error {
+	tok, err := auth.ParseBearer(r.Header.Get("Authorization"))
+	if err != nil {
+		return errs.Unauthenticated("send the token to revoke as Authorization: Bearer <token>")
+	}
+	if err := s.Accounts.DeleteToken(r.Context(), auth.HashToken(tok)); err != nil && !errs.Is(err, errs.KindNotFound) {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) error {
+	_, acc, ok, err := s.actor(r)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errs.Unauthenticated("sign in first: POST /api/v1/auth/token")
+	}
+	return httpkit.WriteJSON(w, http.StatusOK, acc)
+}
+
+// --- regions ---
+
+type regionView struct {
+	org.Region
+	LevelName string `json:"level_name"`
+}
+
+func (s *Server) handleRegionList(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	a := s.World.Atlas()
+	var level org.Level
+	if v := q.Get("level"); v != "" {
+		l, ok := org.ParseLevel(v)
+		if !ok {
+			return errs.Invalid("level must be city, district, street, community or grid").WithField("level", "unknown")
+		}
+		level = l
+	}
+	geometry := q.Get("geometry") == "true"
+	var regs []*org.Region
+	if p := q.Get("parent"); p != "" {
+		if _, ok := a.Region(p); !ok {
+			return errs.NotFound("region %s does not exist", p)
+		}
+		for _, c := range a.Children(p) {
+			reg, _ := a.Region(c)
+			regs = append(regs, reg)
+		}
+	} else {
+		regs = a.Regions(level)
+	}
+	limit, offset := 1000, 0
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 5000 {
+			return errs.Invalid("limit must be 1–5000").WithField("limit", "out of range")
+		}
+		limit = n
+	}
+	if v := q.Get("offset"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return errs.Invalid("offset must be 0 or more").WithField("offset", "out of range")
+		}
+		offset = n
+	}
+	total := len(regs)
+	if offset > len(regs) {
+		offset = len(regs)
+	}
+	regs = regs[offset:min(offset+limit, len(regs))]
+	items := make([]regionView, len(regs))
+	for i, reg := range regs {
+		v := regionView{Region: *reg, LevelName: reg.Level.Zh()}
+		if !geometry {
+			v.Shape = nil
+		}
+		items[i] = v
+	}
+	return httpkit.WriteJSON(w, http.StatusOK, map[string]any{"items": items, "total": total})
+}
+
+func (s *Server) handleRegionView(w http.ResponseWriter, r *http.Request) error {
+	code := r.PathValue("code")
+	hist, err := s.Regions.RegionHistory(r.Context(), code)
+	if err != nil {
+		return err
+	}
+	if len(hist) == 0 {
+		return errs.NotFound("region %s does not exist", code)
+	}
+	a := s.World.Atlas()
+	cur := hist[len(hist)-1]
+	return httpkit.WriteJSON(w, http.StatusOK, map[string]any{"region": regionView{Region: cur, LevelName: cur.Level.Zh()},
+		"path": a.Path(code), "children": a.Children(code), "versions": hist})
+}
+
+func (s *Server) handleRegionImport(w http.ResponseWriter, r *http.Request) error {
+	actor, err := s.mustPost(r, org.PostAdmin)
+	if err != nil {
+		return err
+	}
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 64<<20))
+	if err != nil {
+		return errs.E(errs.KindTooLarge, "the regions file is larger than 64 MiB; split it")
+	}
+	plan, err := s.World.ImportRegions(r.Context(), actor, data)
+	if err != nil {
+		return err
+	}
+	return httpkit.WriteJSON(w, http.StatusOK, plan)
+}
+
+// --- dictionary ---
+
+func (s *Server) atParam(r *http.Request) (time.Time, error) {
+	if v := r.URL.Query().Get("at"); v != "" {
+		t, err := parseTime(v, s.Cal.Location())
+		if err != nil {
+			return t, errs.Invalid("at must be RFC 3339 or a date").WithField("at", "invalid")
+		}
+		return t, nil
+	}
+	return s.Now(), nil
+}
+
+func (s *Server) handleCategoryList(w http.ResponseWriter, r *http.Request) error {
+	at, err := s.atParam(r)
+	if err != nil {
+		return err
+	}
+	d := s.World.Dict()
+	subs := d.SubClasses(at)
+	if k := r.URL.Query().Get("kind"); k != "" {
+		kept := subs[:0]
+		for _, sc := range subs {
+			if string(sc.Ref.Kind) == k {
+				kept = append(kept, sc)
+			}
+		}
+		subs = kept
+	}
+	return httpkit.WriteJSON(w, http.StatusOK, map[string]any{"items": subs, "total": len(subs),
+		"majors":       map[string]any{"component": d.Majors(catalog.Component), "event": d.Majors(catalog.Event)},
+		"stage_limits": map[string]any{"urgent": d.StageLimits(catalog.Urgent), "normal": d.StageLimits(catalog.Normal), "complex": d.StageLimits(catalog.Complex)}})
+}
+
+func (s *Server) handleCategoryView(w http.ResponseWriter, r *http.Request) error {
+	ref, err := catalog.ParseRef(r.PathValue("ref"))
+	if err != nil {
+		return err
+	}
+	d := s.World.Dict()
+	vers := d.Versions(ref)
+	if len(vers) == 0 {
+		return errs.NotFound("category %s is not in the dictionary", ref)
+	}
+	at, err := s.atParam(r)
+	if err != nil {
+		return err
+	}
+	cur, ok := d.Lookup(ref, at)
+	return httpkit.WriteJSON(w, http.StatusOK, map[string]any{"current": map[bool]any{true: cur, false: nil}[ok], "versions": vers})
+}
+
+func (s *Server) handleCategoryPut(w http.ResponseWriter, r *http.Request) error {
+	actor, err := s.mustPost(r, org.PostAdmin)
+	if err != nil {
+		return err
+	}
+	ref, err := catalog.ParseRef(r.PathValue("ref"))
+	if err != nil {
+		return err
+	}
+	var sc catalog.SubClass
+	if err := httpkit.DecodeJSON(w, r, &sc, s.maxBody()); err != nil {
+		return err
+	}
+	if sc.Ref.Code == "" {
+		sc.Ref = ref
+	}
+	if sc.Ref != ref {
+		return errs.Invalid("the body's ref %s does not match the path's %s", sc.Ref, ref).WithField("ref", "mismatch")
+	}
+	if sc.EffectiveFrom.IsZero() {
+		sc.EffectiveFrom = s.Now()
+	}
+	saved, err := s.World.PutSubClass(r.Context(), actor, sc)
+	if err != nil {
+		return err
+	}
+	return httpkit.WriteJSON(w, http.StatusOK, saved)
+}
+
+func (s *Server) handleDepartmentList(w http.ResponseWriter, r *http.Request) error {
+	deps := s.World.Dict().Departments()
+	return httpkit.WriteJSON(w, http.StatusOK, map[string]any{"items": deps, "total": len(deps)})
+}
+
+func (s *Server) handleDepartmentPut(w http.ResponseWriter, r *http.Request) error {
+	actor, err := s.mustPost(r, org.PostAdmin)
+	if err != nil {
+		return err
+	}
+	var d catalog.Department
+	if err := httpkit.DecodeJSON(w, r, &d, s.maxBody()); err != nil {
+		return err
+	}
+	if d.Code == "" {
+		d.Code = r.PathValue("code")
+	}
+	if d.Code != r.PathValue("code") {
+		return errs.Invalid("the body's code %s does not match the path", d.Code).WithField("code", "mismatch")
+	}
+	if err := s.World.PutDepartment(r.Context(), actor, d); err != nil {
+		return err
+	}
+	return httpkit.WriteJSON(w, http.StatusOK, d)
+}
+
+func (s *Server) handleRuleList(w http.ResponseWriter, r *http.Request) error {
+	rules := s.World.Dict().Rules()
+	return httpkit.WriteJSON(w, http.StatusOK, map[string]any{"items": rules, "total": len(rules)})
+}
+
+func (s *Server) handleRulePost(w http.ResponseWriter, r *http.Request) error {
+	actor, err := s.mustPost(r, org.PostAdmin)
+	if err != nil {
+		return err
+	}
+	var rule catalog.Rule
+	if err := httpkit.DecodeJSON(w, r, &rule, s.maxBody()); err != nil {
+		return err
+	}
+	if rule.RegionCode != "" {
+		if _, ok := s.World.Atlas().Region(rule.RegionCode); !ok {
+			return errs.Invalid("region %s does not exist", rule.RegionCode).WithField("region_code", "unknown")
+		}
+	}
+	saved, err := s.World.PutRule(r.Context(), actor, rule)
+	if err != nil {
+		return err
+	}
+	return httpkit.WriteJSON(w, http.StatusCreated, saved)
+}
+
+func (s *Server) handleRuleDelete(w http.ResponseWriter, r *http.Request) error {
+	actor, err := s.mustPost(r, org.PostAdmin)
+	if err != nil {
+		return err
+	}
+	if err := s.World.DeleteRule(r.Context(), actor, r.PathValue("id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// --- calendar ---
+
+func (s *Server) handleCalendar(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	loc := s.Cal.Location()
+	now := s.Now().In(loc)
+	from := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, loc)
+	to := from.AddDate(0, 1, -1)
+	var err error
+	if v := q.Get("from"); v != "" {
+		if from, err = time.ParseInLocation("2006-01-02", v, loc); err != nil {
+			return errs.Invalid("from must be a date like 2025-10-01").WithField("from", "invalid")
+		}
+	}
+	if v := q.Get("to"); v != "" {
+		if to, err = time.ParseInLocation("2006-01-02", v, loc); err != nil {
+			return errs.Invalid("to must be a date like 2025-10-31").WithField("to", "invalid")
+		}
+	}
+	if to.Before(from) {
+		return errs.Invalid("to is before from").WithField("to", "before from")
+	}
+	if to.Sub(from) > 366*24*time.Hour {
+		return errs.Invalid("ask for at most one year at a time").WithField("to", "range too long")
+	}
+	days := s.Cal.Days(from, to)
+	working, hours := 0, 0.0
+	for _, d := range days {
+		if d.Working {
+			working++
+			hours += d.WorkingHours
+		}
+	}
+	return httpkit.WriteJSON(w, http.StatusOK, map[string]any{"items": days, "total": len(days),
+		"working_days": working, "working_hours": hours, "years_covered": s.Cal.Years()})
+}
+
+// --- photos ---
+
+func (s *Server) handlePhotoUpload(w http.ResponseWriter, r *http.Request) error {
+	actor, _, _, err := s.actor(r)
+	if err != nil {
+		return err
+	}
+	max := s.MaxPhoto
+	if max == 0 {
+		max = 10 << 20
+	}
+	var data []byte
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		r.Body = http.MaxBytesReader(w, r.Body, max+64<<10)
+		f, _, err := r.FormFile("file")
+		if err != nil {
+			if strings.Contains(err.Error(), "too large") {
+				return errs.E(errs.KindTooLarge, "a photo may be at most %d MiB", max>>20)
+			}
+			return errs.Invalid("send the photo as the form field \"file\" (multipart/form-data) or as the raw body").WithField("file", "required")
+		}
+		defer f.Close()
+		data, err = io.ReadAll(io.LimitReader(f, max+1))
+		if err != nil {
+			return errs.Invalid("cannot read the upload: %s", err.Error())
+		}
+	} else {
+		data, err = io.ReadAll(http.MaxBytesReader(w, r.Body, max+1))
+		if err != nil {
+			return errs.E(errs.KindTooLarge, "a photo may be at most %d MiB", max>>20)
+		}
+	}
+	if int64(len(data)) > max {
+		return errs.E(errs.KindTooLarge, "a photo may be at most %d MiB", max>>20)
+	}
+	mt, err := blob.SniffImage(data)
+	if err != nil {
+		return err
+	}
+	id, err := s.Blobs.Put(r.Context(), data)
+	if err != nil {
+		return err
+	}
+	if err := s.Photos.RecordPhoto(r.Context(), id, mt, len(data), actor.ID, s.Now()); err != nil {
+		return err
+	}
+	return httpkit.WriteJSON(w, http.StatusCreated, map[string]any{"id": id, "mime": mt, "size": len(data), "url": "/api/v1/photos/" + id})
+}
+
+func (s *Server) handlePhotoView(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	f, err := s.Blobs.Open(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	head := make([]byte, 512)
+	n, _ := io.ReadFull(f, head)
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", http.DetectContentType(head[:n]))
+	w.Header().Set("Cache-Control", "private, max-age=31536000, immutable")
+	http.ServeContent(w, r, id, time.Time{}, f)
+	return nil
+}

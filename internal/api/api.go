@@ -1,0 +1,149 @@
+// Package api serves the JSON API under /api/v1 and its OpenAPI document.
+// Handlers are thin: they decode, call a service, and encode; every error is
+// an errs kind that httpkit turns into application/problem+json.
+package api
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"time"
+
+	"cityloop/internal/auth"
+	"cityloop/internal/blob"
+	"cityloop/internal/casework"
+	"cityloop/internal/catalog"
+	"cityloop/internal/errs"
+	"cityloop/internal/httpkit"
+	"cityloop/internal/org"
+	"cityloop/internal/worktime"
+)
+
+// World is the city's changeable reference data: the region tree and the
+// dictionary, swapped atomically when an administrator changes them.
+type World interface {
+	Atlas() *org.Atlas
+	Dict() *catalog.Dictionary
+	ImportRegions(ctx context.Context, actor org.Actor, data []byte) (org.ImportPlan, error)
+	PutSubClass(ctx context.Context, actor org.Actor, s catalog.SubClass) (catalog.SubClass, error)
+	PutDepartment(ctx context.Context, actor org.Actor, d catalog.Department) error
+	PutRule(ctx context.Context, actor org.Actor, r catalog.Rule) (catalog.Rule, error)
+	DeleteRule(ctx context.Context, actor org.Actor, id string) error
+}
+
+// Photos records uploaded photos.
+type Photos interface {
+	RecordPhoto(ctx context.Context, id, mime string, size int, by string, at time.Time) error
+	MissingPhotos(ctx context.Context, ids []string) ([]string, error)
+}
+
+// Server holds what the handlers need.
+type Server struct {
+	Cases    *casework.Service
+	Accounts org.AccountStore
+	Regions  org.RegionStore
+	Photos   Photos
+	Blobs    blob.Store
+	World    World
+	Cal      *worktime.Calendar
+	Now      func() time.Time
+	Throttle *auth.Throttle
+	TokenTTL time.Duration
+	// MaxPhoto bounds one upload; MaxBody bounds JSON bodies.
+	MaxPhoto int64
+	MaxBody  int64
+}
+
+// Routes registers every endpoint on mux.
+func (s *Server) Routes(mux *http.ServeMux) {
+	h := func(fn httpkit.HandlerFunc) http.Handler { return httpkit.Handle(fn) }
+	mux.Handle("GET /healthz", h(s.handleHealth))
+	mux.Handle("GET /api/openapi.json", h(s.handleOpenAPI))
+	mux.Handle("POST /api/v1/auth/token", h(s.handleToken))
+	mux.Handle("DELETE /api/v1/auth/token", h(s.handleRevoke))
+	mux.Handle("GET /api/v1/me", h(s.handleMe))
+
+	mux.Handle("POST /api/v1/cases", h(s.handleCaseCreate))
+	mux.Handle("GET /api/v1/cases", h(s.handleCaseList))
+	mux.Handle("GET /api/v1/cases/{id}", h(s.handleCaseView))
+	mux.Handle("POST /api/v1/cases/{id}/actions", h(s.handleCaseAction))
+
+	mux.Handle("GET /api/v1/locate", h(s.handleLocate))
+	mux.Handle("GET /api/v1/regions", h(s.handleRegionList))
+	mux.Handle("GET /api/v1/regions/{code}", h(s.handleRegionView))
+	mux.Handle("POST /api/v1/regions/import", h(s.handleRegionImport))
+
+	mux.Handle("GET /api/v1/categories", h(s.handleCategoryList))
+	mux.Handle("GET /api/v1/categories/{ref}", h(s.handleCategoryView))
+	mux.Handle("PUT /api/v1/categories/{ref}", h(s.handleCategoryPut))
+	mux.Handle("GET /api/v1/departments", h(s.handleDepartmentList))
+	mux.Handle("PUT /api/v1/departments/{code}", h(s.handleDepartmentPut))
+	mux.Handle("GET /api/v1/routing-rules", h(s.handleRuleList))
+	mux.Handle("POST /api/v1/routing-rules", h(s.handleRulePost))
+	mux.Handle("DELETE /api/v1/routing-rules/{id}", h(s.handleRuleDelete))
+	mux.Handle("GET /api/v1/calendar", h(s.handleCalendar))
+
+	mux.Handle("POST /api/v1/photos", h(s.handlePhotoUpload))
+	mux.Handle("GET /api/v1/photos/{id}", h(s.handlePhotoView))
+	mux.Handle("/api/", h(func(w http.ResponseWriter, r *http.Request) error {
+		return errs.NotFound("no endpoint %s %s; see /api/openapi.json", r.Method, r.URL.Path)
+	}))
+}
+
+func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) error {
+	a := s.World.Atlas()
+	return httpkit.WriteJSON(w, http.StatusOK, map[string]any{"status": "ok", "regions": a.Len(), "grids": a.Grids()})
+}
+
+// actor resolves the bearer token. Anonymous callers get ok=false.
+func (s *Server) actor(r *http.Request) (org.Actor, *org.Account, bool, error) {
+	h := r.Header.Get("Authorization")
+	if h == "" {
+		return org.Actor{}, nil, false, nil
+	}
+	tok, err := auth.ParseBearer(h)
+	if err != nil {
+		return org.Actor{}, nil, false, errs.Unauthenticated("the Authorization header must be \"Bearer <token>\" with a token from POST /api/v1/auth/token")
+	}
+	_, acc, err := s.Accounts.FindToken(r.Context(), auth.HashToken(tok), s.Now())
+	if errs.Is(err, errs.KindNotFound) {
+		return org.Actor{}, nil, false, errs.Unauthenticated("the token is unknown or expired; get a new one from POST /api/v1/auth/token")
+	}
+	if err != nil {
+		return org.Actor{}, nil, false, err
+	}
+	if acc.Disabled {
+		return org.Actor{}, nil, false, errs.Unauthenticated("this account is disabled")
+	}
+	return org.Actor{ID: acc.ID, Name: acc.Name, Grants: acc.Grants}, acc, true, nil
+}
+
+// mustActor requires a signed-in caller.
+func (s *Server) mustActor(r *http.Request) (org.Actor, error) {
+	a, _, ok, err := s.actor(r)
+	if err != nil {
+		return a, err
+	}
+	if !ok {
+		return a, errs.Unauthenticated("sign in first: POST /api/v1/auth/token, then send Authorization: Bearer <token>")
+	}
+	return a, nil
+}
+
+// mustPost requires one of the posts.
+func (s *Server) mustPost(r *http.Request, posts ...org.Post) (org.Actor, error) {
+	a, err := s.mustActor(r)
+	if err != nil {
+		return a, err
+	}
+	for _, p := range posts {
+		if _, ok := a.Grant(p); ok {
+			return a, nil
+		}
+	}
+	names := make([]string, len(posts))
+	for i, p := range posts {
+		names[i] = string(p)
+	}
+	return a, errs.Forbidden("this needs the post %s", strings.Join(names, " or "))
+}

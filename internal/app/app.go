@@ -1,0 +1,241 @@
+// Package app is the composition root: Open wires the store, the reference
+// data, the services, HTTP and the background sweeps from a Config; Run
+// serves until the context ends. End-to-end tests reuse it on :0.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/google/uuid"
+
+	"cityloop/internal/api"
+	"cityloop/internal/auth"
+	"cityloop/internal/blob"
+	"cityloop/internal/casework"
+	"cityloop/internal/catalog"
+	"cityloop/internal/config"
+	"cityloop/internal/httpkit"
+	"cityloop/internal/store/sqlstore"
+	"cityloop/internal/worktime"
+)
+
+// App is one running CityLoop node.
+type App struct {
+	Cfg   config.Config
+	Store *sqlstore.DB
+	World *World
+	Cases *casework.Service
+	Blobs *blob.Dir
+	Cal   *worktime.Calendar
+	Log   *slog.Logger
+	Now   func() time.Time
+
+	handler  http.Handler
+	listener net.Listener
+	server   *http.Server
+	node     string
+	// DemoSummary is set when this start generated the demo city.
+	DemoSummary *DemoInfo
+}
+
+// NewID makes a UUIDv7: time-ordered, so new rows land at the end of indexes.
+func NewID() string { return uuid.Must(uuid.NewV7()).String() }
+
+// Open builds a node from cfg: store and migrations, reference data, the
+// demo city on an empty store (if enabled), services and HTTP handler. It
+// does not listen yet; see Listen and Run.
+func Open(ctx context.Context, cfg config.Config, log *slog.Logger, progress io.Writer) (*App, error) {
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("create data dir: %w", err)
+	}
+	db, err := sqlstore.Open(ctx, cfg.DB)
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	a := &App{Cfg: cfg, Store: db, Log: log, Now: time.Now, node: NewID()}
+	if err := a.init(ctx, progress); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *App) init(ctx context.Context, progress io.Writer) error {
+	if err := a.Store.Migrate(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	cal, err := worktime.Default()
+	if err != nil {
+		return fmt.Errorf("load working calendar: %w", err)
+	}
+	a.Cal = cal
+	blobs, err := blob.NewDir(filepath.Join(a.Cfg.DataDir, "photos"))
+	if err != nil {
+		return err
+	}
+	a.Blobs = blobs
+	a.World = &World{store: a.Store, edits: a.Store, now: a.Now, newID: NewID}
+	if err := a.loadDict(ctx); err != nil {
+		return err
+	}
+	if err := a.World.loadRegions(ctx); err != nil {
+		return err
+	}
+	a.Cases = &casework.Service{Store: a.Store, Atlas: a.World.Atlas, Dict: a.World.Dict, Cal: cal,
+		Now: func() time.Time { return a.Now().UTC() }, NewID: NewID}
+	if a.World.Atlas().Len() == 0 && a.Cfg.Demo {
+		info, err := a.GenerateDemo(ctx, a.Cfg.DemoCases, a.Cfg.DemoSeed, progress)
+		if err != nil {
+			return fmt.Errorf("generate demo city: %w", err)
+		}
+		a.DemoSummary = info
+	}
+	a.handler = a.buildHandler()
+	return nil
+}
+
+func (a *App) loadDict(ctx context.Context) error {
+	d, err := catalog.Default()
+	if err != nil {
+		return fmt.Errorf("load built-in dictionary: %w", err)
+	}
+	stored, err := a.Store.DictEdits(ctx)
+	if err != nil {
+		return fmt.Errorf("load dictionary edits: %w", err)
+	}
+	edits := make([]dictEdit, len(stored))
+	for i, e := range stored {
+		edits[i] = dictEdit{Kind: e.Kind, Key: e.Key, Body: e.Body}
+	}
+	d, err = replay(d, edits)
+	if err != nil {
+		return err
+	}
+	a.World.dict.Store(d)
+	return nil
+}
+
+func (a *App) buildHandler() http.Handler {
+	mux := http.NewServeMux()
+	srv := &api.Server{
+		Cases: a.Cases, Accounts: a.Store, Regions: a.Store, Photos: photoAdapter{a.Store}, Blobs: a.Blobs,
+		World: a.World, Cal: a.Cal, Now: a.Now,
+		Throttle: auth.NewThrottle(10, 15*time.Minute, 15*time.Minute, time.Now),
+		TokenTTL: a.Cfg.TokenTTL, MaxPhoto: int64(a.Cfg.MaxPhotoMiB) << 20,
+	}
+	srv.Routes(mux)
+	mux.Handle("GET /{$}", http.HandlerFunc(a.handleHome))
+	return httpkit.Middleware(http.MaxBytesHandler(mux, 80<<20), httpkit.Options{Logger: a.Log, Timeout: 30 * time.Second, Quiet: a.Cfg.Quiet})
+}
+
+// Handler is the node's whole HTTP handler (for tests).
+func (a *App) Handler() http.Handler { return a.handler }
+
+// Listen opens the HTTP listener; Addr then tells where it is.
+func (a *App) Listen() error {
+	l, err := net.Listen("tcp", a.Cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", a.Cfg.Addr, err)
+	}
+	a.listener = l
+	return nil
+}
+
+// Addr is the address the node listens on.
+func (a *App) Addr() string {
+	if a.listener == nil {
+		return a.Cfg.Addr
+	}
+	return a.listener.Addr().String()
+}
+
+// Run serves HTTP and runs the sweeps until ctx ends, then shuts down in
+// reverse order within a timeout.
+func (a *App) Run(ctx context.Context) error {
+	if a.listener == nil {
+		if err := a.Listen(); err != nil {
+			return err
+		}
+	}
+	a.server = &http.Server{Handler: a.handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
+		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10}
+	errc := make(chan error, 1)
+	go func() { errc <- a.server.Serve(a.listener) }()
+	sweepCtx, stopSweep := context.WithCancel(context.Background())
+	sweepDone := make(chan struct{})
+	go func() { defer close(sweepDone); a.sweepLoop(sweepCtx) }()
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+	}
+	shutCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if serr := a.server.Shutdown(shutCtx); serr != nil && err == nil {
+		err = serr
+	}
+	stopSweep()
+	<-sweepDone
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+// sweepLoop marks overdue cases. Several nodes may run it; a lease in the
+// database lets one node sweep at a time, and the version check in the
+// store would stop a double mark even without it.
+func (a *App) sweepLoop(ctx context.Context) {
+	t := time.NewTicker(a.Cfg.SweepEvery)
+	defer t.Stop()
+	for {
+		if ok, err := a.Store.TryLease(ctx, "overdue-sweep", a.node, 2*a.Cfg.SweepEvery, a.Now()); err == nil && ok {
+			for {
+				n, err := a.Cases.SweepOverdue(ctx, 500)
+				if err != nil {
+					if ctx.Err() == nil {
+						a.Log.Warn("overdue sweep", "err", err)
+					}
+					break
+				}
+				if n > 0 {
+					a.Log.Info("overdue sweep", "marked", n)
+				}
+				if n < 500 {
+					break
+				}
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Close releases the store.
+func (a *App) Close() error { return a.Store.Close() }
+
+// photoAdapter lets the API record photos in the store.
+type photoAdapter struct{ db *sqlstore.DB }
+
+func (p photoAdapter) RecordPhoto(ctx context.Context, id, mime string, size int, by string, at time.Time) error {
+	return p.db.SavePhoto(ctx, sqlstore.PhotoMeta{ID: id, MIME: mime, Size: int64(size), UploadedBy: by, At: at})
+}
+
+func (p photoAdapter) MissingPhotos(ctx context.Context, ids []string) ([]string, error) {
+	return p.db.PhotosExist(ctx, ids)
+}

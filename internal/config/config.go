@@ -1,0 +1,200 @@
+// Package config holds CityLoop's settings: defaults, flags and CITYLOOP_*
+// environment variables, validation and a masked dump. It has no global
+// state: each command builds its own Config.
+package config
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is every setting of a node.
+type Config struct {
+	Addr        string        // HTTP listen address
+	DB          string        // sqlite:FILE or postgres://…
+	DataDir     string        // photos and the default SQLite file
+	Demo        bool          // generate the demo city on an empty store
+	DemoCases   int           // cases in the generated demo
+	DemoSeed    int64         // seed of the demo
+	TokenTTL    time.Duration // bearer token lifetime
+	SweepEvery  time.Duration // how often the overdue sweep runs
+	MaxPhotoMiB int           // largest photo upload
+	LogLevel    string        // debug, info, warn, error
+	Quiet       bool          // log only errors per request
+}
+
+// Default is what `cityloop serve` with no flags uses.
+func Default() Config {
+	return Config{
+		Addr: "127.0.0.1:8080", DataDir: "data", Demo: true, DemoCases: 100_000, DemoSeed: 1,
+		TokenTTL: 12 * time.Hour, SweepEvery: 30 * time.Second, MaxPhotoMiB: 10, LogLevel: "info",
+	}
+}
+
+type setting struct {
+	name, env, usage string
+	secret           bool
+	get              func(c *Config) string
+	set              func(c *Config, v string) error
+}
+
+func settings() []setting {
+	return []setting{
+		{"addr", "CITYLOOP_ADDR", "HTTP listen address HOST:PORT", false,
+			func(c *Config) string { return c.Addr }, func(c *Config, v string) error { c.Addr = v; return nil }},
+		{"db", "CITYLOOP_DB", "database: sqlite:FILE or postgres://user@host/db (default sqlite:DATA/cityloop.db)", true,
+			func(c *Config) string { return c.DB }, func(c *Config, v string) error { c.DB = v; return nil }},
+		{"data", "CITYLOOP_DATA", "directory for photos and the default SQLite file", false,
+			func(c *Config) string { return c.DataDir }, func(c *Config, v string) error { c.DataDir = v; return nil }},
+		{"demo", "CITYLOOP_DEMO", "generate the demo city when the store is empty", false,
+			func(c *Config) string { return strconv.FormatBool(c.Demo) }, func(c *Config, v string) error { return parseBool(v, &c.Demo) }},
+		{"demo-cases", "CITYLOOP_DEMO_CASES", "number of cases in a generated demo city", false,
+			func(c *Config) string { return strconv.Itoa(c.DemoCases) }, func(c *Config, v string) error { return parseInt(v, &c.DemoCases) }},
+		{"demo-seed", "CITYLOOP_DEMO_SEED", "seed of the generated demo city", false,
+			func(c *Config) string { return strconv.FormatInt(c.DemoSeed, 10) },
+			func(c *Config, v string) error {
+				n, err := strconv.ParseInt(v, 10, 64)
+				c.DemoSeed = n
+				return err
+			}},
+		{"token-ttl", "CITYLOOP_TOKEN_TTL", "lifetime of API bearer tokens", false,
+			func(c *Config) string { return c.TokenTTL.String() }, func(c *Config, v string) error { return parseDur(v, &c.TokenTTL) }},
+		{"sweep-every", "CITYLOOP_SWEEP_EVERY", "how often overdue cases are marked and escalated", false,
+			func(c *Config) string { return c.SweepEvery.String() }, func(c *Config, v string) error { return parseDur(v, &c.SweepEvery) }},
+		{"max-photo-mib", "CITYLOOP_MAX_PHOTO_MIB", "largest photo upload in MiB", false,
+			func(c *Config) string { return strconv.Itoa(c.MaxPhotoMiB) }, func(c *Config, v string) error { return parseInt(v, &c.MaxPhotoMiB) }},
+		{"log-level", "CITYLOOP_LOG_LEVEL", "debug, info, warn or error", false,
+			func(c *Config) string { return c.LogLevel }, func(c *Config, v string) error { c.LogLevel = v; return nil }},
+		{"quiet", "CITYLOOP_QUIET", "log only failed requests", false,
+			func(c *Config) string { return strconv.FormatBool(c.Quiet) }, func(c *Config, v string) error { return parseBool(v, &c.Quiet) }},
+	}
+}
+
+func parseBool(v string, dst *bool) error {
+	b, err := strconv.ParseBool(v)
+	*dst = b
+	return err
+}
+
+func parseInt(v string, dst *int) error {
+	n, err := strconv.Atoi(v)
+	*dst = n
+	return err
+}
+
+func parseDur(v string, dst *time.Duration) error {
+	d, err := time.ParseDuration(v)
+	*dst = d
+	return err
+}
+
+type flagValue struct {
+	s   setting
+	cfg *Config
+}
+
+func (f flagValue) String() string {
+	if f.cfg == nil {
+		return ""
+	}
+	return f.s.get(f.cfg)
+}
+func (f flagValue) Set(v string) error { return f.s.set(f.cfg, v) }
+func (f flagValue) IsBoolFlag() bool   { return f.s.name == "demo" || f.s.name == "quiet" }
+
+// Register adds the named settings (all when names is empty) as flags of fs.
+// Environment variables are applied first by Load, so flags win.
+func (c *Config) Register(fs *flag.FlagSet, names ...string) {
+	want := map[string]bool{}
+	for _, n := range names {
+		want[n] = true
+	}
+	for _, s := range settings() {
+		if len(names) == 0 || want[s.name] {
+			fs.Var(flagValue{s: s, cfg: c}, s.name, s.usage+" (env "+s.env+")")
+		}
+	}
+}
+
+// FromEnv applies CITYLOOP_* variables.
+func (c *Config) FromEnv(getenv func(string) string) error {
+	for _, s := range settings() {
+		if v := getenv(s.env); v != "" {
+			if err := s.set(c, v); err != nil {
+				return fmt.Errorf("%s=%q: %w", s.env, v, err)
+			}
+		}
+	}
+	return nil
+}
+
+// Finish fills derived defaults and validates.
+func (c *Config) Finish() error {
+	if c.DB == "" {
+		c.DB = "sqlite:" + filepath.Join(c.DataDir, "cityloop.db")
+	}
+	if !strings.HasPrefix(c.DB, "sqlite:") && !strings.HasPrefix(c.DB, "postgres://") && !strings.HasPrefix(c.DB, "postgresql://") {
+		return fmt.Errorf("--db must be sqlite:FILE or postgres://…, not %q", mask(c.DB))
+	}
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return fmt.Errorf("--addr must be HOST:PORT: %w", err)
+	}
+	if c.DemoCases < 0 {
+		return fmt.Errorf("--demo-cases must be 0 or more")
+	}
+	if c.MaxPhotoMiB < 1 || c.MaxPhotoMiB > 100 {
+		return fmt.Errorf("--max-photo-mib must be 1–100")
+	}
+	if c.SweepEvery < time.Second {
+		return fmt.Errorf("--sweep-every must be at least 1s")
+	}
+	return nil
+}
+
+// Load builds a config from defaults, environment and the flags in args.
+func Load(fs *flag.FlagSet, args []string, names ...string) (Config, error) {
+	c := Default()
+	if err := c.FromEnv(os.Getenv); err != nil {
+		return c, err
+	}
+	c.Register(fs, names...)
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	return c, c.Finish()
+}
+
+// Dump prints the effective settings with secrets masked.
+func (c *Config) Dump(w io.Writer) {
+	ss := settings()
+	sort.Slice(ss, func(i, j int) bool { return ss[i].name < ss[j].name })
+	for _, s := range ss {
+		v := s.get(c)
+		if s.secret {
+			v = mask(v)
+		}
+		fmt.Fprintf(w, "%-14s %-24s %s\n", s.name, s.env, v)
+	}
+}
+
+// mask hides a password inside a URL-like value.
+func mask(v string) string {
+	at := strings.LastIndex(v, "@")
+	scheme := strings.Index(v, "://")
+	if at < 0 || scheme < 0 || at < scheme {
+		return v
+	}
+	userinfo := v[scheme+3 : at]
+	if i := strings.IndexByte(userinfo, ':'); i >= 0 {
+		return v[:scheme+3] + userinfo[:i] + ":****" + v[at:]
+	}
+	return v
+}

@@ -1,0 +1,642 @@
+package zztmpstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"cityloop/internal/casework"
+	"cityloop/internal/catalog"
+	"cityloop/internal/errs"
+	"cityloop/internal/geo"
+	"cityloop/internal/org"
+	"cityloop/internal/worktime"
+)
+
+var _ casework.Store = (*DB)(nil)
+
+// caseCols is the column order of every case statement; caseArgs and
+// scanCase follow it.
+var caseCols = []string{
+	"id", "code", "status", "is_open", "source", "category", "filing_condition", "urgency",
+	"description", "address", "lng", "lat", "grid", "community", "street", "district",
+	"department", "suggested_department", "reporter_id", "reporter_name", "reporter_phone",
+	"external_ref", "photos", "after_photos", "merged_into", "recurrence_of", "self_handled",
+	"rework_count", "return_count", "shirk_count", "extension_count", "urge_count",
+	"pending_request", "stage", "stage_clock", "case_clock", "stage_due_at", "stage_warn_at",
+	"case_due_at", "overdue", "closed_late", "closure_kind", "satisfaction", "reported_at",
+	"filed_at", "dispatched_at", "disposed_at", "closed_at", "updated_at", "version",
+}
+
+var eventCols = []string{
+	"id", "case_id", "seq", "action", "from_status", "to_status", "actor_id", "actor_name",
+	"post", "at", "note", "photos", "lng", "lat", "data",
+}
+
+var (
+	caseSelect = "SELECT " + strings.Join(caseCols, ", ") + " FROM cases"
+
+	insertCaseSQL  = "INSERT INTO cases (" + strings.Join(caseCols, ", ") + ") VALUES " + placeholders(1, len(caseCols))
+	insertEventSQL = "INSERT INTO case_events (" + strings.Join(eventCols, ", ") + ") VALUES " + placeholders(1, len(eventCols))
+
+	// updateCaseSQL sets every column but id and code: $1 is the id, $2 the
+	// version the caller read, $3… the new values in caseCols order.
+	updateCaseSQL = func() string {
+		var set []string
+		for i, c := range caseCols[2:] {
+			set = append(set, fmt.Sprintf("%s = $%d", c, i+3))
+		}
+		return "UPDATE cases SET " + strings.Join(set, ", ") + " WHERE id = $1 AND version = $2"
+	}()
+
+	maxSeqSQL = `SELECT COALESCE(MAX(seq), 0) FROM case_events WHERE case_id = $1`
+
+	// nextCodeSQL bumps a named counter by $2 and returns its new value: the
+	// last of the $2 numbers reserved. It runs in the transaction that uses
+	// the numbers, so a rollback returns them and codes have no gaps.
+	nextCodeSQL = `INSERT INTO counters (name, value) VALUES ($1, $2)
+ON CONFLICT (name) DO UPDATE SET value = counters.value + $2
+RETURNING value`
+)
+
+// caseCode formats a case number: the year of the report, then a 7-digit
+// sequence within that year, e.g. "20260000123".
+func caseCode(year int, n int64) string { return fmt.Sprintf("%04d%07d", year, n) }
+
+func codeCounter(year int) string { return fmt.Sprintf("case:%04d", year) }
+
+// caseArgs encodes c in caseCols order.
+func caseArgs(c *casework.Case, code string, version int) ([]any, error) {
+	js := func(v any) (string, error) {
+		b, err := json.Marshal(v)
+		return string(b), err
+	}
+	nullJS := func(v any, isNil bool) (any, error) {
+		if isNil {
+			return nil, nil
+		}
+		return js(v)
+	}
+	photos, err := js(c.Photos)
+	if err != nil {
+		return nil, fmt.Errorf("encode photos: %w", err)
+	}
+	after, err := js(c.AfterPhotos)
+	if err != nil {
+		return nil, fmt.Errorf("encode after photos: %w", err)
+	}
+	pending, err := nullJS(c.Pending, c.Pending == nil)
+	if err != nil {
+		return nil, fmt.Errorf("encode pending request: %w", err)
+	}
+	stageClock, err := nullJS(c.StageClock, c.StageClock == nil)
+	if err != nil {
+		return nil, fmt.Errorf("encode stage clock: %w", err)
+	}
+	caseClock, err := nullJS(c.CaseClock, c.CaseClock == nil)
+	if err != nil {
+		return nil, fmt.Errorf("encode case clock: %w", err)
+	}
+	category := ""
+	if c.Category != nil {
+		category = c.Category.String()
+	}
+	return []any{
+		c.ID, code, string(c.Status), !c.Status.Terminal(), string(c.Source), category, int64(c.Condition), string(c.Urgency),
+		c.Description, c.Address, c.Point.Lng, c.Point.Lat, c.Grid, c.Community, c.Street, c.District,
+		c.Department, c.Suggested, c.ReporterID, c.Reporter, c.Phone,
+		c.ExternalRef, photos, after, c.MergedInto, c.Recurrence, c.SelfHandled,
+		int64(c.Reworks), int64(c.Returns), int64(c.Shirks), int64(c.Extensions), int64(c.Urges),
+		pending, c.Stage, stageClock, caseClock, microsPtr(c.StageDue), microsPtr(c.StageWarn),
+		microsPtr(c.CaseDue), c.Overdue, c.ClosedLate, c.ClosureKind, c.Satisfaction, micros(c.ReportedAt),
+		microsPtr(c.FiledAt), microsPtr(c.DispatchedAt), microsPtr(c.DisposedAt), microsPtr(c.ClosedAt), micros(c.UpdatedAt), int64(version),
+	}, nil
+}
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanCase(s scanner) (*casework.Case, error) {
+	var (
+		c                                                 casework.Case
+		isOpen                                            bool
+		category, photos, after                           string
+		pending, stageClock, caseClock                    sql.Null[string]
+		stageDue, stageWarn, caseDue                      sql.Null[int64]
+		filed, dispatched, disposed, closed               sql.Null[int64]
+		reported, updated                                 int64
+		cond, reworks, returns, shirks, extensions, urges int64
+		version                                           int64
+	)
+	err := s.Scan(
+		&c.ID, &c.Code, &c.Status, &isOpen, &c.Source, &category, &cond, &c.Urgency,
+		&c.Description, &c.Address, &c.Point.Lng, &c.Point.Lat, &c.Grid, &c.Community, &c.Street, &c.District,
+		&c.Department, &c.Suggested, &c.ReporterID, &c.Reporter, &c.Phone,
+		&c.ExternalRef, &photos, &after, &c.MergedInto, &c.Recurrence, &c.SelfHandled,
+		&reworks, &returns, &shirks, &extensions, &urges,
+		&pending, &c.Stage, &stageClock, &caseClock, &stageDue, &stageWarn,
+		&caseDue, &c.Overdue, &c.ClosedLate, &c.ClosureKind, &c.Satisfaction, &reported,
+		&filed, &dispatched, &disposed, &closed, &updated, &version,
+	)
+	if err != nil {
+		return nil, err
+	}
+	c.Condition, c.Reworks, c.Returns, c.Shirks = int(cond), int(reworks), int(returns), int(shirks)
+	c.Extensions, c.Urges, c.Version = int(extensions), int(urges), int(version)
+	if category != "" {
+		ref, err := catalog.ParseRef(category)
+		if err != nil {
+			return nil, fmt.Errorf("case %s: stored category %q: %w", c.ID, category, err)
+		}
+		c.Category = &ref
+	}
+	if err := json.Unmarshal([]byte(photos), &c.Photos); err != nil {
+		return nil, fmt.Errorf("case %s: decode photos: %w", c.ID, err)
+	}
+	if err := json.Unmarshal([]byte(after), &c.AfterPhotos); err != nil {
+		return nil, fmt.Errorf("case %s: decode after photos: %w", c.ID, err)
+	}
+	if pending.Valid {
+		c.Pending = new(casework.Request)
+		if err := json.Unmarshal([]byte(pending.V), c.Pending); err != nil {
+			return nil, fmt.Errorf("case %s: decode pending request: %w", c.ID, err)
+		}
+	}
+	if stageClock.Valid {
+		c.StageClock = new(worktime.Clock)
+		if err := json.Unmarshal([]byte(stageClock.V), c.StageClock); err != nil {
+			return nil, fmt.Errorf("case %s: decode stage clock: %w", c.ID, err)
+		}
+	}
+	if caseClock.Valid {
+		c.CaseClock = new(worktime.Clock)
+		if err := json.Unmarshal([]byte(caseClock.V), c.CaseClock); err != nil {
+			return nil, fmt.Errorf("case %s: decode case clock: %w", c.ID, err)
+		}
+	}
+	c.StageDue, c.StageWarn, c.CaseDue = fromNullMicros(stageDue), fromNullMicros(stageWarn), fromNullMicros(caseDue)
+	c.FiledAt, c.DispatchedAt = fromNullMicros(filed), fromNullMicros(dispatched)
+	c.DisposedAt, c.ClosedAt = fromNullMicros(disposed), fromNullMicros(closed)
+	c.ReportedAt, c.UpdatedAt = fromMicros(reported), fromMicros(updated)
+	return &c, nil
+}
+
+// prepareEvents gives each event its case, sequence number (from first) and
+// an ID when it has none, and encodes it in eventCols order.
+func prepareEvents(caseID string, events []casework.Event, first int) ([][]any, error) {
+	rows := make([][]any, len(events))
+	for i := range events {
+		e := &events[i]
+		if e.ID == "" {
+			id, err := uuid.NewV7()
+			if err != nil {
+				return nil, fmt.Errorf("make event id: %w", err)
+			}
+			e.ID = id.String()
+		}
+		e.CaseID = caseID
+		e.Seq = first + i
+		row, err := eventArgs(e)
+		if err != nil {
+			return nil, err
+		}
+		rows[i] = row
+	}
+	return rows, nil
+}
+
+func eventArgs(e *casework.Event) ([]any, error) {
+	photos, err := json.Marshal(e.Photos)
+	if err != nil {
+		return nil, fmt.Errorf("encode event photos: %w", err)
+	}
+	data, err := json.Marshal(e.Data)
+	if err != nil {
+		return nil, fmt.Errorf("encode event %s data: %w", e.Action, err)
+	}
+	var lng, lat any
+	if e.Point != nil {
+		lng, lat = e.Point.Lng, e.Point.Lat
+	}
+	return []any{
+		e.ID, e.CaseID, int64(e.Seq), string(e.Action), string(e.From), string(e.To), e.Actor, e.Name,
+		string(e.Post), micros(e.At), e.Note, string(photos), lng, lat, string(data),
+	}, nil
+}
+
+func scanEvent(s scanner) (casework.Event, error) {
+	var (
+		e              casework.Event
+		seq, at        int64
+		photos, data   string
+		lng, lat       sql.Null[float64]
+		from, to, post string
+	)
+	if err := s.Scan(&e.ID, &e.CaseID, &seq, &e.Action, &from, &to, &e.Actor, &e.Name,
+		&post, &at, &e.Note, &photos, &lng, &lat, &data); err != nil {
+		return e, err
+	}
+	e.Seq, e.At = int(seq), fromMicros(at)
+	e.From, e.To, e.Post = casework.Status(from), casework.Status(to), org.Post(post)
+	if lng.Valid && lat.Valid {
+		e.Point = &geo.Point{Lng: lng.V, Lat: lat.V}
+	}
+	if err := json.Unmarshal([]byte(photos), &e.Photos); err != nil {
+		return e, fmt.Errorf("event %s: decode photos: %w", e.ID, err)
+	}
+	if err := json.Unmarshal([]byte(data), &e.Data); err != nil {
+		return e, fmt.Errorf("event %s: decode data: %w", e.ID, err)
+	}
+	return e, nil
+}
+
+// CreateCase stores a new case with its first events. It gives the case its
+// Code (from the counter of c.ReportedAt's year, in the same transaction) and
+// Version 1, and the events their Seq 1…n, CaseID and, when empty, an ID.
+//
+// On SQLite (and PostgreSQL) concurrent calls are group-committed: a single
+// writer goroutine writes whatever is queued in one transaction, each case
+// inside its own savepoint, and answers every caller only after COMMIT. So a
+// nil error means the case is durable, and a failing case fails alone.
+func (db *DB) CreateCase(ctx context.Context, c *casework.Case, events []casework.Event) error {
+	if c.ID == "" {
+		return errs.Invalid("the case has no id")
+	}
+	if c.ReportedAt.IsZero() {
+		return errs.Invalid("case %s has no report time", c.ID)
+	}
+	row, err := caseArgs(c, "", 1)
+	if err != nil {
+		return fmt.Errorf("create case %s: %w", c.ID, err)
+	}
+	evs, err := prepareEvents(c.ID, events, 1)
+	if err != nil {
+		return fmt.Errorf("create case %s: %w", c.ID, err)
+	}
+	code, err := db.intake.submit(ctx, &intakeReq{ctx: ctx, year: c.ReportedAt.Year(), row: row, events: evs})
+	if err != nil {
+		return fmt.Errorf("create case %s: %w", c.ID, err)
+	}
+	c.Code, c.Version = code, 1
+	return nil
+}
+
+// insertCase writes one case and its events in tx; row[1] (the code) is
+// filled from the year's counter. It is the body of a group-commit item.
+func (db *DB) insertCase(ctx context.Context, tx *sql.Tx, year int, row []any, events [][]any) (string, error) {
+	var n int64
+	if err := db.txQueryRow(ctx, tx, nextCodeSQL, codeCounter(year), int64(1)).Scan(&n); err != nil {
+		return "", fmt.Errorf("next case number: %w", db.norm(err))
+	}
+	code := caseCode(year, n)
+	row[1] = code
+	if _, err := db.txExec(ctx, tx, insertCaseSQL, row...); err != nil {
+		return "", fmt.Errorf("insert case: %w", db.norm(err))
+	}
+	for _, ev := range events {
+		if _, err := db.txExec(ctx, tx, insertEventSQL, ev...); err != nil {
+			return "", fmt.Errorf("insert event %v: %w", ev[0], db.norm(err))
+		}
+	}
+	return code, nil
+}
+
+// UpdateCase stores c over the version prevVersion the caller read and
+// appends events after the case's last one, in one transaction. When the
+// stored version is no longer prevVersion it writes nothing and returns a
+// Conflict. On success c.Version is prevVersion+1.
+func (db *DB) UpdateCase(ctx context.Context, c *casework.Case, prevVersion int, events []casework.Event) error {
+	row, err := caseArgs(c, c.Code, prevVersion+1)
+	if err != nil {
+		return fmt.Errorf("update case %s: %w", c.ID, err)
+	}
+	args := append([]any{c.ID, int64(prevVersion)}, row[2:]...)
+	err = db.writeTx(ctx, func(tx *sql.Tx) error {
+		res, err := db.txExec(ctx, tx, updateCaseSQL, args...)
+		if err != nil {
+			return db.norm(err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return db.whyNotUpdated(ctx, tx, c)
+		}
+		var last int64
+		if err := db.txQueryRow(ctx, tx, maxSeqSQL, c.ID).Scan(&last); err != nil {
+			return db.norm(err)
+		}
+		evs, err := prepareEvents(c.ID, events, int(last)+1)
+		if err != nil {
+			return err
+		}
+		for _, ev := range evs {
+			if _, err := db.txExec(ctx, tx, insertEventSQL, ev...); err != nil {
+				return fmt.Errorf("insert event %v: %w", ev[0], db.norm(err))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("update case %s: %w", c.ID, err)
+	}
+	c.Version = prevVersion + 1
+	return nil
+}
+
+// whyNotUpdated tells a missing case from a lost update.
+func (db *DB) whyNotUpdated(ctx context.Context, tx *sql.Tx, c *casework.Case) error {
+	var v int64
+	err := tx.QueryRowContext(ctx, `SELECT version FROM cases WHERE id = $1`, c.ID).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return errs.NotFound("case %s does not exist", c.ID)
+	}
+	if err != nil {
+		return db.norm(err)
+	}
+	name := c.Code
+	if name == "" {
+		name = c.ID
+	}
+	return errs.Conflict("case %s was changed by someone else; reload and try again", name).With("version", v)
+}
+
+// FindCaseByID returns one case, or NotFound.
+func (db *DB) FindCaseByID(ctx context.Context, id string) (*casework.Case, error) {
+	c, err := scanCase(db.r.QueryRowContext(ctx, caseSelect+" WHERE id = $1", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, errs.NotFound("case %s does not exist", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find case %s: %w", id, db.norm(err))
+	}
+	return c, nil
+}
+
+// FindCaseByCode returns the case with a human case number, or NotFound.
+func (db *DB) FindCaseByCode(ctx context.Context, code string) (*casework.Case, error) {
+	c, err := scanCase(db.r.QueryRowContext(ctx, caseSelect+" WHERE code = $1", code))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, errs.NotFound("case %s does not exist", code)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find case %s: %w", code, db.norm(err))
+	}
+	return c, nil
+}
+
+// Default and largest page sizes of FindCases.
+const (
+	DefaultLimit = 50
+	MaxLimit     = 500
+)
+
+// regionColumn is the case column that holds a region of level l, or "" for
+// the city (every case).
+func regionColumn(l org.Level) (string, bool) {
+	switch l {
+	case org.LevelCity:
+		return "", true
+	case org.LevelDistrict:
+		return "district", true
+	case org.LevelStreet:
+		return "street", true
+	case org.LevelCommunity:
+		return "community", true
+	case org.LevelGrid:
+		return "grid", true
+	}
+	return "", false
+}
+
+// where accumulates AND-ed conditions; each "?" in a condition becomes the
+// next $N.
+type where struct {
+	conds []string
+	args  []any
+}
+
+func (w *where) add(cond string, args ...any) {
+	var b strings.Builder
+	k := 0
+	for i := 0; i < len(cond); i++ {
+		if cond[i] == '?' {
+			w.args = append(w.args, args[k])
+			k++
+			fmt.Fprintf(&b, "$%d", len(w.args))
+			continue
+		}
+		b.WriteByte(cond[i])
+	}
+	w.conds = append(w.conds, b.String())
+}
+
+// in adds "col IN (…)" for vals.
+func (w *where) in(col string, vals []string) {
+	marks := strings.TrimSuffix(strings.Repeat("?, ", len(vals)), ", ")
+	args := make([]any, len(vals))
+	for i, v := range vals {
+		args[i] = v
+	}
+	w.add(col+" IN ("+marks+")", args...)
+}
+
+func (w *where) String() string {
+	if len(w.conds) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(w.conds, " AND ")
+}
+
+// caseFilter turns a Filter into conditions.
+func caseFilter(f casework.Filter) (*where, error) {
+	w := &where{}
+	if len(f.Statuses) > 0 {
+		s := make([]string, len(f.Statuses))
+		for i, st := range f.Statuses {
+			s[i] = string(st)
+		}
+		if len(s) == 1 {
+			w.add("status = ?", s[0])
+		} else {
+			w.in("status", s)
+		}
+	}
+	if f.Category != nil {
+		w.add("category = ?", f.Category.String())
+	}
+	if f.Region != "" {
+		col, ok := regionColumn(f.RegionLevel)
+		if !ok {
+			return nil, errs.Invalid("region %s: unknown region level %d", f.Region, int(f.RegionLevel)).WithField("region_level", "must be city, district, street, community or grid")
+		}
+		if col != "" {
+			w.add(col+" = ?", f.Region)
+		}
+	}
+	if f.Source != "" {
+		w.add("source = ?", string(f.Source))
+	}
+	if f.Department != "" {
+		w.add("department = ?", f.Department)
+	}
+	if f.Overdue != nil {
+		w.add("overdue = ?", *f.Overdue)
+	}
+	if f.From != nil {
+		w.add("reported_at >= ?", micros(*f.From))
+	}
+	if f.To != nil {
+		w.add("reported_at < ?", micros(*f.To))
+	}
+	if f.Light != "" {
+		if f.Now.IsZero() {
+			return nil, errs.Invalid("a light filter needs the time to judge it at")
+		}
+		now := micros(f.Now)
+		switch f.Light {
+		case worktime.Red:
+			w.add("stage_due_at < ?", now)
+		case worktime.Yellow:
+			w.add("stage_warn_at <= ? AND stage_due_at >= ?", now, now)
+		case worktime.Green:
+			w.add("stage_warn_at > ?", now)
+		default:
+			return nil, errs.Invalid("light %q is not green, yellow or red", f.Light).WithField("light", "must be green, yellow or red")
+		}
+	}
+	return w, nil
+}
+
+// FindCases returns one page of the cases that match f, newest report first
+// (ties by id, descending), and how many match in all. Limit defaults to
+// DefaultLimit and is capped at MaxLimit.
+func (db *DB) FindCases(ctx context.Context, f casework.Filter) ([]*casework.Case, int, error) {
+	w, err := caseFilter(f)
+	if err != nil {
+		return nil, 0, err
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = DefaultLimit
+	}
+	limit = min(limit, MaxLimit)
+	offset := max(f.Offset, 0)
+
+	var total int64
+	if err := db.r.QueryRowContext(ctx, "SELECT COUNT(*) FROM cases"+w.String(), w.args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count cases: %w", db.norm(err))
+	}
+	if total == 0 || offset >= int(total) {
+		return []*casework.Case{}, int(total), nil
+	}
+	args := append(w.args, int64(limit), int64(offset))
+	q := fmt.Sprintf("%s%s ORDER BY reported_at DESC, id DESC LIMIT $%d OFFSET $%d", caseSelect, w.String(), len(args)-1, len(args))
+	list, err := db.queryCases(ctx, q, args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("find cases: %w", err)
+	}
+	return list, int(total), nil
+}
+
+func (db *DB) queryCases(ctx context.Context, q string, args ...any) ([]*casework.Case, error) {
+	rows, err := db.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, db.norm(err)
+	}
+	defer rows.Close()
+	list := []*casework.Case{}
+	for rows.Next() {
+		c, err := scanCase(rows)
+		if err != nil {
+			return nil, db.norm(err)
+		}
+		list = append(list, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, db.norm(err)
+	}
+	return list, nil
+}
+
+// FindNearby returns cases of q.Category whose point lies in q.Bounds:
+// open cases reported since q.Since, or (q.Closed) cases closed since
+// q.Since. Newest report first; Limit defaults to DefaultLimit.
+func (db *DB) FindNearby(ctx context.Context, q casework.NearbyQuery) ([]*casework.Case, error) {
+	if q.Bounds.IsEmpty() {
+		return []*casework.Case{}, nil
+	}
+	w := &where{}
+	w.add("category = ?", q.Category.String())
+	w.add("lat BETWEEN ? AND ?", q.Bounds.MinLat, q.Bounds.MaxLat)
+	w.add("lng BETWEEN ? AND ?", q.Bounds.MinLng, q.Bounds.MaxLng)
+	if q.Exclude != "" {
+		w.add("id <> ?", q.Exclude)
+	}
+	if q.Closed {
+		w.add("status = ?", string(casework.StatusClosed))
+		w.add("closed_at >= ?", micros(q.Since))
+	} else {
+		w.add("is_open")
+		w.add("reported_at >= ?", micros(q.Since))
+	}
+	limit := q.Limit
+	if limit <= 0 {
+		limit = DefaultLimit
+	}
+	args := append(w.args, int64(min(limit, MaxLimit)))
+	list, err := db.queryCases(ctx, fmt.Sprintf("%s%s ORDER BY reported_at DESC, id DESC LIMIT $%d", caseSelect, w.String(), len(args)), args...)
+	if err != nil {
+		return nil, fmt.Errorf("find cases near %s: %w", q.Category, err)
+	}
+	return list, nil
+}
+
+// FindDue returns open cases whose stage deadline passed before now and that
+// are not yet marked overdue, the longest overdue first.
+func (db *DB) FindDue(ctx context.Context, now time.Time, limit int) ([]*casework.Case, error) {
+	if limit <= 0 {
+		limit = DefaultLimit
+	}
+	list, err := db.queryCases(ctx, caseSelect+` WHERE is_open AND overdue = FALSE AND stage_due_at < $1
+ORDER BY stage_due_at, id LIMIT $2`, micros(now), int64(min(limit, MaxLimit)))
+	if err != nil {
+		return nil, fmt.Errorf("find due cases: %w", err)
+	}
+	return list, nil
+}
+
+// Timeline returns the case's events in order. A case without events (or
+// an unknown id) has an empty timeline.
+func (db *DB) Timeline(ctx context.Context, caseID string) ([]casework.Event, error) {
+	rows, err := db.r.QueryContext(ctx, "SELECT "+strings.Join(eventCols, ", ")+" FROM case_events WHERE case_id = $1 ORDER BY seq", caseID)
+	if err != nil {
+		return nil, fmt.Errorf("timeline of case %s: %w", caseID, db.norm(err))
+	}
+	defer rows.Close()
+	list := []casework.Event{}
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			return nil, fmt.Errorf("timeline of case %s: %w", caseID, db.norm(err))
+		}
+		list = append(list, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("timeline of case %s: %w", caseID, db.norm(err))
+	}
+	return list, nil
+}
+
+// CountCases returns the number of stored cases.
+func (db *DB) CountCases(ctx context.Context) (int, error) {
+	var n int64
+	if err := db.r.QueryRowContext(ctx, "SELECT COUNT(*) FROM cases").Scan(&n); err != nil {
+		return 0, fmt.Errorf("count cases: %w", db.norm(err))
+	}
+	return int(n), nil
+}

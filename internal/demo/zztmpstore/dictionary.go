@@ -1,0 +1,60 @@
+package zztmpstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// DictEdit is one change an administrator made to the category dictionary
+// (a sub-class, department or routing rule put or deleted). Edits are never
+// changed or removed: the app replays them in Seq order over the built-in
+// dictionary at start.
+type DictEdit struct {
+	Seq   int64     `json:"seq"`
+	Kind  string    `json:"kind"` // what was edited, e.g. "subclass", "department", "rule", "rule_delete"
+	Key   string    `json:"key"`  // which one, e.g. "event:0501"
+	Body  []byte    `json:"body"` // JSON
+	Actor string    `json:"actor"`
+	At    time.Time `json:"at"`
+}
+
+// AppendDictEdit records one dictionary edit; body is JSON.
+func (db *DB) AppendDictEdit(ctx context.Context, kind, key string, body []byte, actor string, at time.Time) error {
+	err := db.writeTx(ctx, func(tx *sql.Tx) error {
+		_, err := db.txExec(ctx, tx, `INSERT INTO dictionary_edits (kind, key, body, actor, at) VALUES ($1, $2, $3, $4, $5)`,
+			kind, key, string(body), actor, micros(at))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("record dictionary edit %s %s: %w", kind, key, db.norm(err))
+	}
+	return nil
+}
+
+// DictEdits returns every dictionary edit in the order it was made.
+func (db *DB) DictEdits(ctx context.Context) ([]DictEdit, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT seq, kind, key, body, actor, at FROM dictionary_edits ORDER BY seq`)
+	if err != nil {
+		return nil, fmt.Errorf("read dictionary edits: %w", db.norm(err))
+	}
+	defer rows.Close()
+	list := []DictEdit{}
+	for rows.Next() {
+		var (
+			e    DictEdit
+			body string
+			at   int64
+		)
+		if err := rows.Scan(&e.Seq, &e.Kind, &e.Key, &body, &e.Actor, &at); err != nil {
+			return nil, fmt.Errorf("read dictionary edits: %w", db.norm(err))
+		}
+		e.Body, e.At = []byte(body), fromMicros(at)
+		list = append(list, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read dictionary edits: %w", db.norm(err))
+	}
+	return list, nil
+}

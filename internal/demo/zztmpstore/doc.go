@@ -1,0 +1,20 @@
+// Package sqlstore is the only place with SQL. It implements the domain
+// stores (casework.Store, org.RegionStore, org.AccountStore) and the small
+// platform tables (dictionary edits, photos, leases) on SQLite
+// (modernc.org/sqlite, pure Go) and PostgreSQL (pgx/v5 through database/sql),
+// with one set of hand-written statements for both.
+//
+// Conventions shared by both dialects:
+//   - Statements use $1, $2 … placeholders; modernc's SQLite binds "$N" by
+//     position too, so the same text runs on both databases.
+//   - Times are BIGINT Unix microseconds in UTC: comparisons are integer
+//     comparisons on both databases and a round trip is exact to the
+//     microsecond. Values read back are in time.UTC.
+//   - IDs are text (UUIDv7 made by callers); the store makes UUIDv7 IDs only
+//     for timeline events that come without one.
+//   - Driver errors are mapped to errs kinds in one place per dialect
+//     (errors_sqlite.go, errors_postgres.go).
+//
+// It imports the domain packages, the drivers and goose; no domain package
+// imports it.
+package zztmpstore

@@ -1,0 +1,43 @@
+package zztmpstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// TryLease takes or renews the lease called name for holder until now+ttl,
+// so that only one node runs a periodic job at a time. It succeeds when the
+// lease is free, expired at now, or already held by holder; otherwise it
+// returns false. It is one atomic upsert, safe across nodes.
+func (db *DB) TryLease(ctx context.Context, name, holder string, ttl time.Duration, now time.Time) (bool, error) {
+	var n int64
+	err := db.writeTx(ctx, func(tx *sql.Tx) error {
+		res, err := db.txExec(ctx, tx, `INSERT INTO leases (name, holder, until) VALUES ($1, $2, $3)
+ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until
+WHERE leases.until <= $4 OR leases.holder = excluded.holder`, name, holder, micros(now.Add(ttl)), micros(now))
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("take lease %s: %w", name, db.norm(err))
+	}
+	return n > 0, nil
+}
+
+// ReleaseLease gives up holder's lease early (at shutdown), so another node
+// can take it at once. Releasing a lease one does not hold does nothing.
+func (db *DB) ReleaseLease(ctx context.Context, name, holder string) error {
+	err := db.writeTx(ctx, func(tx *sql.Tx) error {
+		_, err := db.txExec(ctx, tx, `DELETE FROM leases WHERE name = $1 AND holder = $2`, name, holder)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("release lease %s: %w", name, db.norm(err))
+	}
+	return nil
+}

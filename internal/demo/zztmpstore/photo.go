@@ -1,0 +1,120 @@
+package zztmpstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"cityloop/internal/errs"
+)
+
+// PhotoMeta describes an uploaded photo; the bytes live in the blob store
+// under the same content-hash id.
+type PhotoMeta struct {
+	ID         string    `json:"id"` // SHA-256 of the content, hex
+	MIME       string    `json:"mime"`
+	Size       int64     `json:"size"`
+	Width      int       `json:"width,omitempty"`  // 0 when unknown
+	Height     int       `json:"height,omitempty"` // 0 when unknown
+	UploadedBy string    `json:"uploaded_by"`
+	At         time.Time `json:"at"`
+}
+
+func nullInt(v int) any {
+	if v == 0 {
+		return nil
+	}
+	return int64(v)
+}
+
+// SavePhoto records a photo. Saving the same id again is a no-op: the
+// content, and so the first record, is the same.
+func (db *DB) SavePhoto(ctx context.Context, p PhotoMeta) error {
+	err := db.writeTx(ctx, func(tx *sql.Tx) error {
+		_, err := db.txExec(ctx, tx, `INSERT INTO photos (id, mime, size, width, height, uploaded_by, at) VALUES ($1, $2, $3, $4, $5, $6, $7)
+ON CONFLICT (id) DO NOTHING`, p.ID, p.MIME, p.Size, nullInt(p.Width), nullInt(p.Height), p.UploadedBy, micros(p.At))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("save photo %s: %w", p.ID, db.norm(err))
+	}
+	return nil
+}
+
+// RecordPhoto is SavePhoto in the shape the api package asks for.
+func (db *DB) RecordPhoto(ctx context.Context, id, mime string, size int, by string, at time.Time) error {
+	return db.SavePhoto(ctx, PhotoMeta{ID: id, MIME: mime, Size: int64(size), UploadedBy: by, At: at})
+}
+
+// FindPhoto returns a photo's record, or NotFound.
+func (db *DB) FindPhoto(ctx context.Context, id string) (*PhotoMeta, error) {
+	var (
+		p             PhotoMeta
+		width, height sql.Null[int64]
+		at            int64
+	)
+	err := db.r.QueryRowContext(ctx, `SELECT id, mime, size, width, height, uploaded_by, at FROM photos WHERE id = $1`, id).
+		Scan(&p.ID, &p.MIME, &p.Size, &width, &height, &p.UploadedBy, &at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, errs.NotFound("photo %s does not exist", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find photo %s: %w", id, db.norm(err))
+	}
+	p.Width, p.Height, p.At = int(width.V), int(height.V), fromMicros(at)
+	return &p, nil
+}
+
+// PhotosExist returns the ids that have no photo record, in the order given
+// (each once). A case may only cite photos that were uploaded.
+func (db *DB) PhotosExist(ctx context.Context, ids []string) ([]string, error) {
+	missing := []string{}
+	if len(ids) == 0 {
+		return missing, nil
+	}
+	uniq := make([]string, 0, len(ids))
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			uniq = append(uniq, id)
+		}
+	}
+	found := map[string]bool{}
+	// Chunks keep the parameter count small whatever the caller passes.
+	for start := 0; start < len(uniq); start += 500 {
+		chunk := uniq[start:min(start+500, len(uniq))]
+		w := &where{}
+		w.in("id", chunk)
+		rows, err := db.r.QueryContext(ctx, "SELECT id FROM photos"+w.String(), w.args...)
+		if err != nil {
+			return nil, fmt.Errorf("check photos: %w", db.norm(err))
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("check photos: %w", db.norm(err))
+			}
+			found[id] = true
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("check photos: %w", db.norm(err))
+		}
+	}
+	for _, id := range uniq {
+		if !found[id] {
+			missing = append(missing, id)
+		}
+	}
+	return missing, nil
+}
+
+// MissingPhotos is PhotosExist in the shape the api package asks for.
+func (db *DB) MissingPhotos(ctx context.Context, ids []string) ([]string, error) {
+	return db.PhotosExist(ctx, ids)
+}

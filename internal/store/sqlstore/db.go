@@ -1,0 +1,257 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"cityloop/internal/errs"
+)
+
+// Dialect names, as returned by [DB.Dialect].
+const (
+	DialectSQLite   = "sqlite"
+	DialectPostgres = "postgres"
+)
+
+// DB is an open store on SQLite or PostgreSQL. Every method is safe for
+// concurrent use.
+type DB struct {
+	dialect string
+	// w runs writes. On SQLite it holds exactly one connection, because
+	// SQLite has one writer at a time: queueing in database/sql is cheaper
+	// than SQLITE_BUSY retries. On PostgreSQL w and r are the same pool.
+	w *sql.DB
+	// r runs reads: on SQLite a pool of read-only connections that WAL lets
+	// run beside the writer.
+	r *sql.DB
+	// intake batches CreateCase calls into group commits (see intake.go).
+	intake *batcher
+	// stmts holds statements prepared on w (SQLite only), by SQL text.
+	stmts    sync.Map
+	prepMu   sync.Mutex
+	prepared atomic.Bool
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Open connects to the store named by dsn:
+//
+//	sqlite:PATH, file:PATH or a bare PATH   SQLite file (created if missing)
+//	postgres://… or postgresql://…          PostgreSQL
+//
+// It does not migrate; call [DB.Migrate].
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	var (
+		db  *DB
+		err error
+	)
+	switch {
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		db, err = openPostgres(ctx, dsn)
+	case strings.HasPrefix(dsn, "sqlite:"):
+		db, err = openSQLite(ctx, strings.TrimPrefix(dsn, "sqlite:"))
+	case strings.TrimSpace(dsn) == "":
+		return nil, errors.New("open store: the database address is empty")
+	default:
+		db, err = openSQLite(ctx, dsn)
+	}
+	if err != nil {
+		return nil, err
+	}
+	db.intake = newBatcher(db)
+	return db, nil
+}
+
+// Dialect is DialectSQLite or DialectPostgres.
+func (db *DB) Dialect() string { return db.dialect }
+
+// Close waits for queued intake to be written, then closes the pools.
+func (db *DB) Close() error {
+	db.closeOnce.Do(func() {
+		if db.intake != nil {
+			db.intake.close()
+		}
+		err := db.w.Close()
+		if db.r != db.w {
+			err = errors.Join(err, db.r.Close())
+		}
+		db.closeErr = err
+	})
+	return db.closeErr
+}
+
+// norm maps a driver error to an errs kind where one applies (see
+// errors_sqlite.go and errors_postgres.go) and returns other errors as they are.
+func (db *DB) norm(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		e := errs.NotFound("not found")
+		e.Err = err
+		return e
+	}
+	if _, ok := errs.As(err); ok {
+		return err
+	}
+	if db.dialect == DialectPostgres {
+		return normPostgres(err)
+	}
+	return normSQLite(err)
+}
+
+// busy reports an error that is worth retrying after a short wait.
+func (db *DB) busy(err error) bool {
+	if db.dialect == DialectPostgres {
+		return busyPostgres(err)
+	}
+	return busySQLite(err)
+}
+
+// writeTx runs fn in a write transaction and commits it. It retries the whole
+// transaction a few times when the database reports it is busy (another
+// process holding SQLite's write lock past busy_timeout, a PostgreSQL
+// serialization failure or deadlock); fn must therefore not have effects
+// outside the transaction.
+func (db *DB) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		if attempt > 0 {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(time.Duration(attempt*attempt) * 50 * time.Millisecond):
+			}
+		}
+		err = db.tryTx(ctx, fn)
+		if err == nil || !db.busy(err) {
+			return err
+		}
+	}
+	return err
+}
+
+func (db *DB) tryTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	db.prepare(ctx)
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// placeholders returns "($1, $2, …), (…)" for rows rows of n columns,
+// numbering from 1.
+func placeholders(rows, n int) string {
+	var b strings.Builder
+	b.Grow(rows * n * 5)
+	k := 1
+	for r := 0; r < rows; r++ {
+		if r > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('(')
+		for c := 0; c < n; c++ {
+			if c > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "$%d", k)
+			k++
+		}
+		b.WriteByte(')')
+	}
+	return b.String()
+}
+
+// Times are stored as Unix microseconds, UTC.
+
+func micros(t time.Time) int64 { return t.UnixMicro() }
+
+func microsPtr(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return t.UnixMicro()
+}
+
+func fromMicros(v int64) time.Time { return time.UnixMicro(v).UTC() }
+
+func fromNullMicros(v sql.Null[int64]) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := fromMicros(v.V)
+	return &t
+}
+
+// hotStatements are prepared once on SQLite's writer connection, before any
+// transaction that uses them (preparing inside a transaction would wait for
+// the one connection the transaction holds). modernc does not cache
+// prepared statements, while pgx caches them per connection by itself, so
+// PostgreSQL needs none of this.
+func (db *DB) hotStatements() []string {
+	return []string{
+		nextCodeSQL, insertCaseSQL, insertEventSQL, updateCaseSQL, maxSeqSQL,
+		"SAVEPOINT intake", "ROLLBACK TO SAVEPOINT intake", "RELEASE SAVEPOINT intake",
+		db.bulkInsertSQL("cases", caseCols, bulkCasesPerStmt),
+		db.bulkInsertSQL("case_events", eventCols, bulkEventsPerStmt),
+	}
+}
+
+// prepare fills the statement cache; it runs outside transactions and
+// quietly retries next time when the tables do not exist yet.
+func (db *DB) prepare(ctx context.Context) {
+	if db.dialect != DialectSQLite || db.prepared.Load() {
+		return
+	}
+	db.prepMu.Lock()
+	defer db.prepMu.Unlock()
+	if db.prepared.Load() {
+		return
+	}
+	for _, q := range db.hotStatements() {
+		if _, ok := db.stmts.Load(q); ok {
+			continue
+		}
+		s, err := db.w.PrepareContext(ctx, q)
+		if err != nil {
+			return // not migrated yet: statements run unprepared
+		}
+		db.stmts.Store(q, s)
+	}
+	db.prepared.Store(true)
+}
+
+// txExec runs a write statement in tx, through the prepared statement on
+// SQLite when there is one.
+func (db *DB) txExec(ctx context.Context, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
+	if s, ok := db.stmts.Load(query); ok {
+		return tx.StmtContext(ctx, s.(*sql.Stmt)).ExecContext(ctx, args...)
+	}
+	return tx.ExecContext(ctx, query, args...)
+}
+
+// txQueryRow is txExec for a statement that returns one row.
+func (db *DB) txQueryRow(ctx context.Context, tx *sql.Tx, query string, args ...any) *sql.Row {
+	if s, ok := db.stmts.Load(query); ok {
+		return tx.StmtContext(ctx, s.(*sql.Stmt)).QueryRowContext(ctx, args...)
+	}
+	return tx.QueryRowContext(ctx, query, args...)
+}

@@ -1,0 +1,147 @@
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"cityloop/internal/errs"
+	"cityloop/internal/store/sqlstore"
+)
+
+func testDictEdits(t *testing.T, s Store) {
+	ctx := context.Background()
+	if list, err := s.DictEdits(ctx); err != nil || len(list) != 0 {
+		t.Fatalf("DictEdits of an empty store = %v, %v", list, err)
+	}
+	want := []sqlstore.DictEdit{
+		{Kind: "subclass", Key: "event:0501", Body: []byte(`{"name":"机动车乱停放","limit":{"amount":2,"unit":"working_hours"}}`), Actor: "acc-admin", At: t0},
+		{Kind: "department", Key: "dept-water", Body: []byte(`{"name":"水务集团"}`), Actor: "acc-admin", At: t0.Add(time.Minute)},
+		// Same instant, later append: order is the append order, not the time.
+		{Kind: "subclass", Key: "event:0501", Body: []byte(`{"name":"乱停放"}`), Actor: "acc-other", At: t0.Add(time.Minute)},
+		{Kind: "rule_delete", Key: "rule-7", Body: []byte(`null`), Actor: "acc-admin", At: t0},
+	}
+	for _, e := range want {
+		if err := s.AppendDictEdit(ctx, e.Kind, e.Key, e.Body, e.Actor, e.At); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.DictEdits(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range got {
+		if i > 0 && got[i].Seq <= got[i-1].Seq {
+			t.Errorf("seq %d after %d: not increasing", got[i].Seq, got[i-1].Seq)
+		}
+		if i < len(want) {
+			want[i].Seq = got[i].Seq
+		}
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("DictEdits (-appended +read):\n%s", d)
+	}
+}
+
+func testPhotos(t *testing.T, s Store) {
+	ctx := context.Background()
+	p1 := sqlstore.PhotoMeta{ID: fmt.Sprintf("%064x", 1), MIME: "image/jpeg", Size: 123456, UploadedBy: "acc-1", At: t0}
+	p2 := sqlstore.PhotoMeta{ID: fmt.Sprintf("%064x", 2), MIME: "image/png", Size: 99, Width: 640, Height: 480, UploadedBy: "acc-2", At: t0.Add(time.Minute)}
+	for _, p := range []sqlstore.PhotoMeta{p1, p2} {
+		if err := s.SavePhoto(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The same content again, from someone else: no error, first record kept.
+	again := p1
+	again.UploadedBy, again.At = "acc-3", t0.Add(time.Hour)
+	if err := s.SavePhoto(ctx, again); err != nil {
+		t.Fatalf("SavePhoto(same id): %v", err)
+	}
+	for _, want := range []sqlstore.PhotoMeta{p1, p2} {
+		got, err := s.FindPhoto(ctx, want.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := cmp.Diff(&want, got); d != "" {
+			t.Errorf("FindPhoto (-saved +found):\n%s", d)
+		}
+	}
+	_, err := s.FindPhoto(ctx, "nope")
+	wantKind(t, "FindPhoto(missing)", err, errs.KindNotFound)
+
+	for _, tc := range []struct {
+		ids, want []string
+	}{
+		{nil, []string{}},
+		{[]string{p1.ID, p2.ID}, []string{}},
+		{[]string{"x", p1.ID, "y", "x", p2.ID}, []string{"x", "y"}},
+	} {
+		got, err := s.PhotosExist(ctx, tc.ids)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := cmp.Diff(tc.want, got); d != "" {
+			t.Errorf("PhotosExist(%v) missing (-want +got):\n%s", tc.ids, d)
+		}
+	}
+}
+
+func testLeases(t *testing.T, s Store) {
+	ctx := context.Background()
+	const ttl = time.Minute
+	steps := []struct {
+		holder string
+		at     time.Duration // after t0
+		want   bool
+	}{
+		{"node-a", 0, true},                  // free
+		{"node-b", 30 * time.Second, false},  // a holds it until 1:00
+		{"node-a", 30 * time.Second, true},   // a renews until 1:30
+		{"node-b", 80 * time.Second, false},  // still a's
+		{"node-b", 90 * time.Second, true},   // a's lease ran out at 1:30
+		{"node-a", 100 * time.Second, false}, // now b's until 2:30
+	}
+	for i, st := range steps {
+		got, err := s.TryLease(ctx, "sweep-overdue", st.holder, ttl, t0.Add(st.at))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != st.want {
+			t.Errorf("step %d: TryLease(%s at +%s) = %v, want %v", i, st.holder, st.at, got, st.want)
+		}
+	}
+	// Other leases are independent.
+	if ok, err := s.TryLease(ctx, "kpi-rollup", "node-a", ttl, t0.Add(100*time.Second)); err != nil || !ok {
+		t.Errorf("TryLease(other name) = %v, %v; want true", ok, err)
+	}
+
+	// Ten nodes at the same instant: exactly one wins.
+	var wg sync.WaitGroup
+	wins := make([]bool, 10)
+	errc := make([]error, 10)
+	for i := range wins {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			wins[i], errc[i] = s.TryLease(ctx, "race", fmt.Sprintf("node-%d", i), ttl, t0)
+		}()
+	}
+	wg.Wait()
+	n := 0
+	for i, w := range wins {
+		if errc[i] != nil {
+			t.Fatal(errc[i])
+		}
+		if w {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d of 10 concurrent nodes got the lease, want 1", n)
+	}
+}
