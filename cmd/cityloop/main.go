@@ -181,14 +181,23 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return fmt.Errorf("usage: cityloop import regions FILE.geojson [--db …]")
 	}
 	fs := newFlags("import regions FILE.geojson", "Import a GeoJSON FeatureCollection of regions (properties: code, name, level, parent).\nA bad feature rejects the whole file; every problem is listed with its feature index.", stderr)
-	cfg, err := config.Load(fs, args[1:], "db", "data")
+	// Accept the file before or after the flags.
+	rest := args[1:]
+	var file string
+	if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
+		file, rest = rest[0], rest[1:]
+	}
+	cfg, err := config.Load(fs, rest, "db", "data")
 	if err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
+	if file == "" && fs.NArg() == 1 {
+		file = fs.Arg(0)
+	}
+	if file == "" || fs.NArg() > 1 {
 		return fmt.Errorf("give exactly one FILE.geojson")
 	}
-	data, err := os.ReadFile(fs.Arg(0))
+	data, err := os.ReadFile(file)
 	if err != nil {
 		return err
 	}

@@ -105,7 +105,7 @@ func (a *App) DemoAccounts(ctx context.Context) []string {
 		return nil
 	}
 	var lines []string
-	others := 0
+	others, supervisors := 0, 0
 	isDemo := false
 	for _, acc := range accs {
 		if acc.Username == "admin" || acc.Username == "operator" {
@@ -113,6 +113,10 @@ func (a *App) DemoAccounts(ctx context.Context) []string {
 		}
 		if strings.HasPrefix(acc.Username, "handler_") {
 			others++
+			continue
+		}
+		if strings.HasPrefix(acc.Username, "supervisor_") {
+			supervisors++
 			continue
 		}
 		var posts []string
@@ -134,6 +138,9 @@ func (a *App) DemoAccounts(ctx context.Context) []string {
 	sort.Strings(lines)
 	if others > 0 {
 		lines = append(lines, fmt.Sprintf("handler_<department>  处置单位 of each other department (%d accounts)", others))
+	}
+	if supervisors > 0 {
+		lines = append(lines, fmt.Sprintf("supervisor_<street>   监督员 of each other street (%d accounts)", supervisors))
 	}
 	return lines
 }

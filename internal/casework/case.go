@@ -98,54 +98,54 @@ func (s Source) Machine() bool { return s == SourceCamera || s == SourceSensor }
 
 // Case is one problem on its way around the loop.
 type Case struct {
-	ID          string           `json:"id"`
-	Code        string           `json:"code"`
-	Status      Status           `json:"status"`
-	Source      Source           `json:"source"`
-	Category    *catalog.Ref     `json:"category,omitempty"`
-	Condition   int              `json:"condition,omitempty"` // filing condition number (立案条件)
-	Urgency     catalog.Urgency  `json:"urgency,omitempty"`
-	Description string           `json:"description"`
-	Address     string           `json:"address,omitempty"`
-	Point       geo.Point        `json:"-"`
-	Grid        string           `json:"grid"`
-	Community   string           `json:"community"`
-	Street      string           `json:"street"`
-	District    string           `json:"district"`
-	Department  string           `json:"department,omitempty"`
-	Suggested   string           `json:"suggested_department,omitempty"`
-	ReporterID  string           `json:"reporter_id,omitempty"`
-	Reporter    string           `json:"reporter_name,omitempty"`
-	Phone       string           `json:"reporter_phone,omitempty"`
-	ExternalRef string           `json:"external_ref,omitempty"`
-	Photos      []string         `json:"photos"`
-	AfterPhotos []string         `json:"after_photos"`
-	MergedInto  string           `json:"merged_into,omitempty"`
-	Recurrence  string           `json:"recurrence_of,omitempty"`
-	SelfHandled bool             `json:"self_handled"`
-	Reworks     int              `json:"rework_count"`
-	Returns     int              `json:"return_count"`
-	Shirks      int              `json:"shirk_count"` // unfounded returns (推诿)
-	Extensions  int              `json:"extension_count"`
-	Urges       int              `json:"urge_count"`
-	Pending     *Request         `json:"pending_request,omitempty"`
-	Stage       string           `json:"stage,omitempty"`
-	StageClock  *worktime.Clock  `json:"-"`
-	CaseClock   *worktime.Clock  `json:"-"`
-	StageDue    *time.Time       `json:"stage_due_at,omitempty"`
-	StageWarn   *time.Time       `json:"-"`
-	CaseDue     *time.Time       `json:"case_due_at,omitempty"`
-	Overdue     bool             `json:"overdue"`
-	ClosedLate  bool             `json:"closed_late"`
-	ClosureKind string           `json:"closure_kind,omitempty"` // 正常结案 normal | 超时结案 late
+	ID           string          `json:"id"`
+	Code         string          `json:"code"`
+	Status       Status          `json:"status"`
+	Source       Source          `json:"source"`
+	Category     *catalog.Ref    `json:"category,omitempty"`
+	Condition    int             `json:"condition,omitempty"` // filing condition number (立案条件)
+	Urgency      catalog.Urgency `json:"urgency,omitempty"`
+	Description  string          `json:"description"`
+	Address      string          `json:"address,omitempty"`
+	Point        geo.Point       `json:"-"`
+	Grid         string          `json:"grid"`
+	Community    string          `json:"community"`
+	Street       string          `json:"street"`
+	District     string          `json:"district"`
+	Department   string          `json:"department,omitempty"`
+	Suggested    string          `json:"suggested_department,omitempty"`
+	ReporterID   string          `json:"reporter_id,omitempty"`
+	Reporter     string          `json:"reporter_name,omitempty"`
+	Phone        string          `json:"reporter_phone,omitempty"`
+	ExternalRef  string          `json:"external_ref,omitempty"`
+	Photos       []string        `json:"photos"`
+	AfterPhotos  []string        `json:"after_photos"`
+	MergedInto   string          `json:"merged_into,omitempty"`
+	Recurrence   string          `json:"recurrence_of,omitempty"`
+	SelfHandled  bool            `json:"self_handled"`
+	Reworks      int             `json:"rework_count"`
+	Returns      int             `json:"return_count"`
+	Shirks       int             `json:"shirk_count"` // unfounded returns (推诿)
+	Extensions   int             `json:"extension_count"`
+	Urges        int             `json:"urge_count"`
+	Pending      *Request        `json:"pending_request,omitempty"`
+	Stage        string          `json:"stage,omitempty"`
+	StageClock   *worktime.Clock `json:"-"`
+	CaseClock    *worktime.Clock `json:"-"`
+	StageDue     *time.Time      `json:"stage_due_at,omitempty"`
+	StageWarn    *time.Time      `json:"-"`
+	CaseDue      *time.Time      `json:"case_due_at,omitempty"`
+	Overdue      bool            `json:"overdue"`
+	ClosedLate   bool            `json:"closed_late"`
+	ClosureKind  string          `json:"closure_kind,omitempty"` // 正常结案 normal | 超时结案 late
 	Satisfaction string          `json:"satisfaction,omitempty"`
-	ReportedAt  time.Time        `json:"reported_at"`
-	FiledAt     *time.Time       `json:"filed_at,omitempty"`
+	ReportedAt   time.Time       `json:"reported_at"`
+	FiledAt      *time.Time      `json:"filed_at,omitempty"`
 	DispatchedAt *time.Time      `json:"dispatched_at,omitempty"`
-	DisposedAt  *time.Time       `json:"disposed_at,omitempty"`
-	ClosedAt    *time.Time       `json:"closed_at,omitempty"`
-	UpdatedAt   time.Time        `json:"updated_at"`
-	Version     int              `json:"version"`
+	DisposedAt   *time.Time      `json:"disposed_at,omitempty"`
+	ClosedAt     *time.Time      `json:"closed_at,omitempty"`
+	UpdatedAt    time.Time       `json:"updated_at"`
+	Version      int             `json:"version"`
 }
 
 // Request is an application that waits for approval: an extension (延期) or

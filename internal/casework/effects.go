@@ -295,7 +295,11 @@ func applySelfHandle(c *Case, cmd Command, env Env, ev *Event) error {
 	if c.Category == nil && cmd.Category == nil {
 		return errs.Invalid("self-handling needs a category").WithField("category", "required")
 	}
-	if err := reclassify(c, Command{Category: orRef(cmd.Category, c.Category), Condition: cmd.Condition}, env, ev); err != nil {
+	cond := cmd.Condition
+	if cmd.Category == nil && cond == 0 {
+		cond = max(c.Condition, 1) // keep the condition the report was made under
+	}
+	if err := reclassify(c, Command{Category: orRef(cmd.Category, c.Category), Condition: cond}, env, ev); err != nil {
 		return err
 	}
 	now := env.Now

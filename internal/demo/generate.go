@@ -8,7 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"cityloop/internal/auth"
 	"cityloop/internal/casework"
 	"cityloop/internal/catalog"
 	"cityloop/internal/org"
@@ -39,7 +38,9 @@ type Options struct {
 	Now   time.Time // the end of the simulated year; zero means time.Now()
 	// Progress, when set, is called after each batch with the cases written so far.
 	Progress func(done, total int)
-	// PasswordHash is the hash of "demo" for every account; empty hashes it once here.
+	// PasswordHash is the hash of "demo" that every account gets (required).
+	// The caller hashes once with auth.HashPassword: demo, a domain-level
+	// package, does not import auth.
 	PasswordHash string
 	// Workers is how many cores simulate cases; 0 means GOMAXPROCS. The
 	// result does not depend on it.
@@ -99,6 +100,9 @@ func Generate(ctx context.Context, sink Sink, svc *casework.Service, opt Options
 	case opt.Cases < 0:
 		opt.Cases = 0
 	}
+	if opt.PasswordHash == "" {
+		return Summary{}, fmt.Errorf("demo: Options.PasswordHash is required: the hash of \"demo\" (auth.HashPassword), made once by the caller")
+	}
 	if svc == nil || svc.Atlas == nil || svc.Dict == nil || svc.Cal == nil {
 		return Summary{}, fmt.Errorf("demo: the casework service needs Atlas, Dict and Cal")
 	}
@@ -135,15 +139,7 @@ func Generate(ctx context.Context, sink Sink, svc *casework.Service, opt Options
 	}
 
 	// Accounts.
-	hash := opt.PasswordHash
-	if hash == "" {
-		h, err := auth.HashPassword("demo", auth.DefaultParams())
-		if err != nil {
-			return sum, fmt.Errorf("demo password: %w", err)
-		}
-		hash = h
-	}
-	accounts := Accounts(opt.Seed, regions, dict, hash, opt.Now)
+	accounts := Accounts(opt.Seed, regions, dict, opt.PasswordHash, opt.Now)
 	for i := range accounts {
 		if err := sink.CreateAccount(ctx, &accounts[i]); err != nil {
 			return sum, fmt.Errorf("demo account %s: %w", accounts[i].Username, err)

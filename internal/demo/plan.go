@@ -89,7 +89,7 @@ const (
 	susDeny
 )
 
-// roleOf reads the first number of case i's plan stream, which decides its
+// roleDraw reads the first number of case i's plan stream, which decides its
 // role; it is cheap enough to ask of any other case.
 func (g *gen) roleDraw(i int) float64 {
 	return stream(g.seed, saltPlan, uint64(i)).Float64()

@@ -7,18 +7,18 @@ import "time"
 type Post string
 
 const (
-	PostCitizen    Post = "citizen"     // 市民
-	PostSupervisor Post = "supervisor"  // 监督员
-	PostGridMember Post = "grid_member" // 网格员
-	PostOperator   Post = "operator"    // 受理员
-	PostShiftLead  Post = "shift_lead"  // 值班长
-	PostDispatcher Post = "dispatcher"  // 派遣员
-	PostHandler    Post = "handler"     // 处置单位
-	PostEnforcer   Post = "enforcer"    // 执法队员
+	PostCitizen    Post = "citizen"      // 市民
+	PostSupervisor Post = "supervisor"   // 监督员
+	PostGridMember Post = "grid_member"  // 网格员
+	PostOperator   Post = "operator"     // 受理员
+	PostShiftLead  Post = "shift_lead"   // 值班长
+	PostDispatcher Post = "dispatcher"   // 派遣员
+	PostHandler    Post = "handler"      // 处置单位
+	PostEnforcer   Post = "enforcer"     // 执法队员
 	PostStreetHead Post = "street_chief" // 街长
-	PostLeader     Post = "leader"      // 领导
-	PostAdmin      Post = "admin"       // 系统管理员
-	PostSystem     Post = "system"      // the platform itself: scheduler, auto-dispatch, sensors
+	PostLeader     Post = "leader"       // 领导
+	PostAdmin      Post = "admin"        // 系统管理员
+	PostSystem     Post = "system"       // the platform itself: scheduler, auto-dispatch, sensors
 )
 
 // PostNames gives the standard Chinese term and an English name for each post.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -42,9 +43,6 @@ var eventCols = []string{
 var (
 	caseSelect = "SELECT " + strings.Join(caseCols, ", ") + " FROM cases"
 
-	insertCaseSQL  = "INSERT INTO cases (" + strings.Join(caseCols, ", ") + ") VALUES " + placeholders(1, len(caseCols))
-	insertEventSQL = "INSERT INTO case_events (" + strings.Join(eventCols, ", ") + ") VALUES " + placeholders(1, len(eventCols))
-
 	// updateCaseSQL sets every column but id and code: $1 is the id, $2 the
 	// version the caller read, $3… the new values in caseCols order.
 	updateCaseSQL = func() string {
@@ -57,12 +55,9 @@ var (
 
 	maxSeqSQL = `SELECT COALESCE(MAX(seq), 0) FROM case_events WHERE case_id = $1`
 
-	// nextCodeSQL bumps a named counter by $2 and returns its new value: the
-	// last of the $2 numbers reserved. It runs in the transaction that uses
-	// the numbers, so a rollback returns them and codes have no gaps.
-	nextCodeSQL = `INSERT INTO counters (name, value) VALUES ($1, $2)
-ON CONFLICT (name) DO UPDATE SET value = counters.value + $2
-RETURNING value`
+	// Case-number counters; see codeBook.
+	ensureCounterSQL = `INSERT INTO counters (name, value) VALUES ($1, 0) ON CONFLICT (name) DO NOTHING`
+	saveCounterSQL   = `UPDATE counters SET value = $2 WHERE name = $1`
 )
 
 // caseCode formats a case number: the year of the report, then a 7-digit
@@ -286,24 +281,69 @@ func (db *DB) CreateCase(ctx context.Context, c *casework.Case, events []casewor
 	return nil
 }
 
-// insertCase writes one case and its events in tx; row[1] (the code) is
-// filled from the year's counter. It is the body of a group-commit item.
-func (db *DB) insertCase(ctx context.Context, tx *sql.Tx, year int, row []any, events [][]any) (string, error) {
-	var n int64
-	if err := db.txQueryRow(ctx, tx, nextCodeSQL, codeCounter(year), int64(1)).Scan(&n); err != nil {
-		return "", fmt.Errorf("next case number: %w", db.norm(err))
-	}
-	code := caseCode(year, n)
+// insertCase writes one case with the given code and its events in tx. It
+// is the body of a group-commit item.
+func (db *DB) insertCase(ctx context.Context, tx *sql.Tx, code string, row []any, events [][]any) error {
 	row[1] = code
-	if _, err := db.txExec(ctx, tx, insertCaseSQL, row...); err != nil {
-		return "", fmt.Errorf("insert case: %w", db.norm(err))
+	if _, err := db.txExec(ctx, tx, db.insertCaseSQL, row...); err != nil {
+		return fmt.Errorf("insert case: %w", db.norm(err))
 	}
 	for _, ev := range events {
-		if _, err := db.txExec(ctx, tx, insertEventSQL, ev...); err != nil {
-			return "", fmt.Errorf("insert event %v: %w", ev[0], db.norm(err))
+		if _, err := db.txExec(ctx, tx, db.insertEventSQL, ev...); err != nil {
+			return fmt.Errorf("insert event %v: %w", ev[0], db.norm(err))
 		}
 	}
-	return code, nil
+	return nil
+}
+
+// codeBook hands out case numbers inside one write transaction. It reads
+// each year's counter once, before any savepoint (on PostgreSQL it locks the
+// row, so other nodes wait for this transaction), numbers only the cases
+// that are stored, and writes the counters back before COMMIT. A case rolled
+// back to its savepoint uses no number, and a failed transaction returns
+// all of them, so codes have no gaps.
+type codeBook struct {
+	base map[int]int64 // counter value read, by year
+	last map[int]int64 // last number given out, by year
+}
+
+// openCodes reads (creating if needed) the counters of years.
+func (db *DB) openCodes(ctx context.Context, tx *sql.Tx, years []int) (*codeBook, error) {
+	b := &codeBook{base: map[int]int64{}, last: map[int]int64{}}
+	years = slices.Clone(years)
+	slices.Sort(years) // lock rows in one order: no deadlocks between nodes
+	for _, y := range slices.Compact(years) {
+		if _, err := db.txExec(ctx, tx, ensureCounterSQL, codeCounter(y)); err != nil {
+			return nil, fmt.Errorf("create counter %s: %w", codeCounter(y), db.norm(err))
+		}
+		var v int64
+		if err := db.txQueryRow(ctx, tx, db.readCounterSQL, codeCounter(y)).Scan(&v); err != nil {
+			return nil, fmt.Errorf("read counter %s: %w", codeCounter(y), db.norm(err))
+		}
+		b.base[y], b.last[y] = v, v
+	}
+	return b, nil
+}
+
+// peek is the code the next stored case of year gets; take confirms it.
+func (b *codeBook) peek(year int) (string, int64) {
+	n := b.last[year] + 1
+	return caseCode(year, n), n
+}
+
+func (b *codeBook) take(year int, n int64) { b.last[year] = n }
+
+// save writes the counters that moved.
+func (b *codeBook) save(ctx context.Context, db *DB, tx *sql.Tx) error {
+	for y, last := range b.last {
+		if last == b.base[y] {
+			continue
+		}
+		if _, err := db.txExec(ctx, tx, saveCounterSQL, codeCounter(y), last); err != nil {
+			return fmt.Errorf("save counter %s: %w", codeCounter(y), db.norm(err))
+		}
+	}
+	return nil
 }
 
 // UpdateCase stores c over the version prevVersion the caller read and
@@ -335,7 +375,7 @@ func (db *DB) UpdateCase(ctx context.Context, c *casework.Case, prevVersion int,
 			return err
 		}
 		for _, ev := range evs {
-			if _, err := db.txExec(ctx, tx, insertEventSQL, ev...); err != nil {
+			if _, err := db.txExec(ctx, tx, db.insertEventSQL, ev...); err != nil {
 				return fmt.Errorf("insert event %v: %w", ev[0], db.norm(err))
 			}
 		}

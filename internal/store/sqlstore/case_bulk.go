@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"slices"
 	"strings"
 
 	"cityloop/internal/casework"
@@ -50,7 +49,6 @@ func (db *DB) bulkCreate(ctx context.Context, cases []*casework.Case, events [][
 	// Encode everything before taking the write lock.
 	rows := make([][]any, len(cases))
 	years := make([]int, len(cases))
-	perYear := map[int]int64{}
 	var evRows [][]any
 	for i, c := range cases {
 		if c.ID == "" || c.ReportedAt.IsZero() {
@@ -62,7 +60,6 @@ func (db *DB) bulkCreate(ctx context.Context, cases []*casework.Case, events [][
 		}
 		rows[i] = row
 		years[i] = c.ReportedAt.Year()
-		perYear[years[i]]++
 		if events != nil {
 			er, err := prepareEvents(c.ID, events[i], 1)
 			if err != nil {
@@ -71,26 +68,19 @@ func (db *DB) bulkCreate(ctx context.Context, cases []*casework.Case, events [][
 			evRows = append(evRows, er...)
 		}
 	}
-	// Lock counter rows in a fixed order so concurrent loaders cannot deadlock.
-	ys := make([]int, 0, len(perYear))
-	for y := range perYear {
-		ys = append(ys, y)
-	}
-	slices.Sort(ys)
 	codes := make([]string, len(cases))
 	err := db.writeTx(ctx, func(tx *sql.Tx) error {
-		next := map[int]int64{}
-		for _, y := range ys {
-			var last int64
-			if err := db.txQueryRow(ctx, tx, nextCodeSQL, codeCounter(y), perYear[y]).Scan(&last); err != nil {
-				return fmt.Errorf("reserve case numbers: %w", db.norm(err))
-			}
-			next[y] = last - perYear[y] + 1
+		book, err := db.openCodes(ctx, tx, years)
+		if err != nil {
+			return err
 		}
 		for i, row := range rows {
-			codes[i] = caseCode(years[i], next[years[i]])
-			next[years[i]]++
-			row[1] = codes[i]
+			code, n := book.peek(years[i])
+			book.take(years[i], n)
+			codes[i], row[1] = code, code
+		}
+		if err := book.save(ctx, db, tx); err != nil {
+			return err
 		}
 		if err := db.insertMany(ctx, tx, "cases", caseCols, rows, bulkCasesPerStmt); err != nil {
 			return err

@@ -30,8 +30,14 @@ type DB struct {
 	// r runs reads: on SQLite a pool of read-only connections that WAL lets
 	// run beside the writer.
 	r *sql.DB
+	// ck runs WAL checkpoints (SQLite only) until stopCk is closed.
+	ck     *sql.DB
+	stopCk chan struct{}
+	ckDone chan struct{}
 	// intake batches CreateCase calls into group commits (see intake.go).
 	intake *batcher
+	// Statements whose text depends on the dialect (see initSQL).
+	insertCaseSQL, insertEventSQL, readCounterSQL string
 	// stmts holds statements prepared on w (SQLite only), by SQL text.
 	stmts    sync.Map
 	prepMu   sync.Mutex
@@ -65,8 +71,19 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
+	db.initSQL()
 	db.intake = newBatcher(db)
 	return db, nil
+}
+
+// initSQL builds the statements whose text differs by dialect.
+func (db *DB) initSQL() {
+	db.insertCaseSQL = db.bulkInsertSQL("cases", caseCols, 1)
+	db.insertEventSQL = db.bulkInsertSQL("case_events", eventCols, 1)
+	db.readCounterSQL = `SELECT value FROM counters WHERE name = $1`
+	if db.dialect == DialectPostgres {
+		db.readCounterSQL += " FOR UPDATE"
+	}
 }
 
 // Dialect is DialectSQLite or DialectPostgres.
@@ -77,6 +94,11 @@ func (db *DB) Close() error {
 	db.closeOnce.Do(func() {
 		if db.intake != nil {
 			db.intake.close()
+		}
+		if db.ck != nil {
+			close(db.stopCk)
+			<-db.ckDone
+			db.ck.Close()
 		}
 		err := db.w.Close()
 		if db.r != db.w {
@@ -208,7 +230,7 @@ func fromNullMicros(v sql.Null[int64]) *time.Time {
 // PostgreSQL needs none of this.
 func (db *DB) hotStatements() []string {
 	return []string{
-		nextCodeSQL, insertCaseSQL, insertEventSQL, updateCaseSQL, maxSeqSQL,
+		ensureCounterSQL, db.readCounterSQL, saveCounterSQL, db.insertCaseSQL, db.insertEventSQL, updateCaseSQL, maxSeqSQL,
 		"SAVEPOINT intake", "ROLLBACK TO SAVEPOINT intake", "RELEASE SAVEPOINT intake",
 		db.bulkInsertSQL("cases", caseCols, bulkCasesPerStmt),
 		db.bulkInsertSQL("case_events", eventCols, bulkEventsPerStmt),

@@ -31,6 +31,9 @@ const (
 	// caches per backend; past that every snapshot in the cluster becomes
 	// "suboverflowed" and slower.
 	maxBatchPostgres = 64
+	// lingerMax is the longest the writer waits to fill a batch, and only
+	// when the previous batch was at least twice as large (under load).
+	lingerMax = time.Millisecond
 	// batchTimeout bounds one batch so a hung database cannot hold the
 	// writer forever.
 	batchTimeout = 30 * time.Second
@@ -108,6 +111,7 @@ func (b *batcher) run() {
 	defer close(b.stopped)
 	batch := make([]*intakeReq, 0, b.maxBatch)
 	results := make([]intakeResult, b.maxBatch)
+	last := 0 // size of the previous batch
 	for r := range b.reqs {
 		batch = append(batch[:0], r)
 	fill:
@@ -122,8 +126,16 @@ func (b *batcher) run() {
 				break fill
 			}
 		}
+		if last > 1 && len(batch) < last/2 {
+			// Under load the callers just answered come back within
+			// a moment; wait for them rather than commit a sliver.
+			batch = b.linger(batch, min(last, b.maxBatch))
+		}
+		last = len(batch)
 		res := results[:len(batch)]
+		t0 := time.Now()
 		b.write(batch, res)
+		DebugBatches = append(DebugBatches, [2]int64{int64(len(batch)), int64(time.Since(t0))}) // DEBUG
 		for i, r := range batch {
 			r.done <- res[i]
 			batch[i] = nil
@@ -131,22 +143,38 @@ func (b *batcher) run() {
 	}
 }
 
+// linger adds requests to batch until it holds want or lingerMax passed.
+func (b *batcher) linger(batch []*intakeReq, want int) []*intakeReq {
+	t := time.NewTimer(lingerMax)
+	defer t.Stop()
+	for len(batch) < want {
+		select {
+		case r, ok := <-b.reqs:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, r)
+		case <-t.C:
+			return batch
+		}
+	}
+	return batch
+}
+
 // write stores a batch in one transaction, retrying the whole transaction
 // when the database is busy.
 func (b *batcher) write(batch []*intakeReq, res []intakeResult) {
 	ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
 	defer cancel()
+	years := make([]int, len(batch))
+	for i, r := range batch {
+		years[i] = r.year
+	}
+	single := len(batch) == 1 // nothing to isolate: the transaction is the savepoint
 	err := b.db.writeTx(ctx, func(tx *sql.Tx) error {
 		clear(res)
-		if len(batch) == 1 {
-			// Nothing to isolate: the transaction is the savepoint.
-			r := batch[0]
-			if err := r.ctx.Err(); err != nil {
-				res[0].err = err
-				return nil
-			}
-			code, err := b.db.insertCase(ctx, tx, r.year, r.row, r.events)
-			res[0].code = code
+		book, err := b.db.openCodes(ctx, tx, years)
+		if err != nil {
 			return err
 		}
 		for i, r := range batch {
@@ -154,30 +182,41 @@ func (b *batcher) write(batch []*intakeReq, res []intakeResult) {
 				res[i].err = err // the caller has gone; do not write
 				continue
 			}
+			code, n := book.peek(r.year)
+			if single {
+				if err := b.db.insertCase(ctx, tx, code, r.row, r.events); err != nil {
+					return err
+				}
+				book.take(r.year, n)
+				res[i].code = code
+				continue
+			}
 			if _, err := b.db.txExec(ctx, tx, "SAVEPOINT intake"); err != nil {
 				return fmt.Errorf("savepoint: %w", b.db.norm(err))
 			}
-			code, err := b.db.insertCase(ctx, tx, r.year, r.row, r.events)
-			if err != nil {
+			if err := b.db.insertCase(ctx, tx, code, r.row, r.events); err != nil {
 				res[i].err = err
-				if _, rerr := b.db.txExec(ctx, tx, "ROLLBACK TO SAVEPOINT intake"); rerr != nil {
-					return fmt.Errorf("rollback to savepoint: %w", b.db.norm(rerr))
+				if _, err := b.db.txExec(ctx, tx, "ROLLBACK TO SAVEPOINT intake"); err != nil {
+					return fmt.Errorf("rollback to savepoint: %w", b.db.norm(err))
 				}
 			} else {
+				book.take(r.year, n)
 				res[i].code = code
 			}
 			if _, err := b.db.txExec(ctx, tx, "RELEASE SAVEPOINT intake"); err != nil {
 				return fmt.Errorf("release savepoint: %w", b.db.norm(err))
 			}
 		}
-		return nil
+		return book.save(ctx, b.db, tx)
 	})
 	if err != nil {
 		err = b.db.norm(err)
 		for i := range res {
-			if res[i].err == nil || len(batch) == 1 {
+			if res[i].err == nil || single {
 				res[i] = intakeResult{err: err}
 			}
 		}
 	}
 }
+
+var DebugBatches [][2]int64 // DEBUG
