@@ -13,6 +13,7 @@ import (
 	"cityloop/internal/geo"
 	"cityloop/internal/httpkit"
 	"cityloop/internal/org"
+	"cityloop/internal/pii"
 	"cityloop/internal/worktime"
 )
 
@@ -43,8 +44,22 @@ type deadlines struct {
 	Paused    bool       `json:"paused"`
 }
 
+// seesContact says which posts need a reporter's phone and name unmasked:
+// the operator calls back (回访) and the shift lead answers for the centre.
+func seesContact(a org.Actor) bool {
+	_, op := a.Grant(org.PostOperator)
+	_, lead := a.Grant(org.PostShiftLead)
+	return op || lead
+}
+
 func (s *Server) view(c *casework.Case, en bool) caseView {
 	now := s.Now()
+	if c.Photos == nil {
+		c.Photos = []string{}
+	}
+	if c.AfterPhotos == nil {
+		c.AfterPhotos = []string{}
+	}
 	v := caseView{Case: c, Lng: round6(c.Point.Lng), Lat: round6(c.Point.Lat), Light: c.Light(now)}
 	v.StatusName = casework.StatusNames[c.Status][0]
 	v.SourceName = casework.SourceNames[c.Source][0]
@@ -64,6 +79,15 @@ func (s *Server) view(c *casework.Case, en bool) caseView {
 		CaseDue: c.CaseDue, Light: string(v.Light), Overdue: c.Overdue || v.Light == worktime.Red,
 		Paused: c.Status == casework.StatusSuspended}
 	return v
+}
+
+// maskFor hides the reporter's contact details from posts that do not need them.
+func maskFor(a org.Actor, c *casework.Case) {
+	if seesContact(a) {
+		return
+	}
+	c.Phone = pii.MaskPhone(c.Phone)
+	c.Reporter = pii.MaskName(c.Reporter)
 }
 
 func round6(x float64) float64 { return float64(int64(x*1e6+copysignHalf(x))) / 1e6 }
@@ -137,7 +161,8 @@ var listParams = map[string]bool{"status": true, "category": true, "region": tru
 	"from": true, "to": true, "department": true, "overdue": true, "limit": true, "offset": true, "lang": true}
 
 func (s *Server) handleCaseList(w http.ResponseWriter, r *http.Request) error {
-	if _, err := s.mustActor(r); err != nil {
+	actor, err := s.mustActor(r)
+	if err != nil {
 		return err
 	}
 	f, err := s.parseFilter(r.URL.Query())
@@ -151,6 +176,7 @@ func (s *Server) handleCaseList(w http.ResponseWriter, r *http.Request) error {
 	en := httpkit.English(r)
 	out := make([]caseView, len(items))
 	for i, c := range items {
+		maskFor(actor, c)
 		out[i] = s.view(c, en)
 	}
 	return httpkit.WriteJSON(w, http.StatusOK, map[string]any{"items": out, "total": total, "limit": f.Limit, "offset": f.Offset})
@@ -270,6 +296,7 @@ func (s *Server) handleCaseView(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	maskFor(actor, c)
 	v := s.view(c, httpkit.English(r))
 	v.Timeline = tl
 	v.Allowed = casework.Allowed(c, actor)
@@ -356,6 +383,7 @@ func (s *Server) handleCaseAction(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
+	maskFor(actor, c)
 	v := s.view(c, httpkit.English(r))
 	v.Timeline = events
 	v.Allowed = casework.Allowed(c, actor)

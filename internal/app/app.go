@@ -40,12 +40,27 @@ type App struct {
 	Now   func() time.Time
 
 	handler  http.Handler
+	hasHome  bool // a wired part (the web console) serves "/"
 	listener net.Listener
 	server   *http.Server
 	node     string
 	// DemoSummary is set when this start generated the demo city.
 	DemoSummary *DemoInfo
+	// background holds long-running parts (sensor ingestion, deliveries)
+	// that Run starts beside HTTP and stops before closing the store.
+	background []func(ctx context.Context) error
+	// wirers add the routes and background work of optional parts; each
+	// lives in its own wire_*.go file.
 }
+
+// wirer adds one part's routes to mux and may register background work.
+type wirer func(a *App, mux *http.ServeMux) error
+
+// wirers lists the parts beyond the core API, in the order they are wired.
+var wirers []wirer
+
+// Go registers background work that Run starts and stops.
+func (a *App) Go(fn func(ctx context.Context) error) { a.background = append(a.background, fn) }
 
 // NewID makes a UUIDv7: time-ordered, so new rows land at the end of indexes.
 func NewID() string { return uuid.Must(uuid.NewV7()).String() }
@@ -102,7 +117,11 @@ func (a *App) init(ctx context.Context, progress io.Writer) error {
 		}
 		a.DemoSummary = info
 	}
-	a.handler = a.buildHandler()
+	h, err := a.buildHandler()
+	if err != nil {
+		return err
+	}
+	a.handler = h
 	return nil
 }
 
@@ -127,7 +146,7 @@ func (a *App) loadDict(ctx context.Context) error {
 	return nil
 }
 
-func (a *App) buildHandler() http.Handler {
+func (a *App) buildHandler() (http.Handler, error) {
 	mux := http.NewServeMux()
 	srv := &api.Server{
 		Cases: a.Cases, Accounts: a.Store, Regions: a.Store, Photos: photoAdapter{a.Store}, Blobs: a.Blobs,
@@ -136,8 +155,15 @@ func (a *App) buildHandler() http.Handler {
 		TokenTTL: a.Cfg.TokenTTL, MaxPhoto: int64(a.Cfg.MaxPhotoMiB) << 20,
 	}
 	srv.Routes(mux)
-	mux.Handle("GET /{$}", http.HandlerFunc(a.handleHome))
-	return httpkit.Middleware(http.MaxBytesHandler(mux, 80<<20), httpkit.Options{Logger: a.Log, Timeout: 30 * time.Second, Quiet: a.Cfg.Quiet})
+	for _, w := range wirers {
+		if err := w(a, mux); err != nil {
+			return nil, err
+		}
+	}
+	if !a.hasHome {
+		mux.Handle("GET /{$}", http.HandlerFunc(a.handleHome))
+	}
+	return httpkit.Middleware(http.MaxBytesHandler(mux, 80<<20), httpkit.Options{Logger: a.Log, Timeout: 30 * time.Second, Quiet: a.Cfg.Quiet}), nil
 }
 
 // Handler is the node's whole HTTP handler (for tests).
@@ -176,6 +202,15 @@ func (a *App) Run(ctx context.Context) error {
 	sweepCtx, stopSweep := context.WithCancel(context.Background())
 	sweepDone := make(chan struct{})
 	go func() { defer close(sweepDone); a.sweepLoop(sweepCtx) }()
+	bgDone := make(chan struct{}, len(a.background))
+	for _, fn := range a.background {
+		go func() {
+			defer func() { bgDone <- struct{}{} }()
+			if err := fn(sweepCtx); err != nil && sweepCtx.Err() == nil {
+				a.Log.Error("background work stopped", "err", err)
+			}
+		}()
+	}
 	var err error
 	select {
 	case <-ctx.Done():
@@ -188,6 +223,9 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	stopSweep()
 	<-sweepDone
+	for range a.background {
+		<-bgDone
+	}
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}

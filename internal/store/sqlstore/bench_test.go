@@ -104,16 +104,17 @@ func BenchmarkCreateCase(b *testing.B) {
 		stores = append(stores, store{"postgres", mustOpenPostgres})
 	}
 	for _, st := range stores {
-		for _, batch := range []int{0, 1} {
-			name := st.name + "/group-commit"
-			if batch == 1 {
-				name = st.name + "/tx-per-case"
-			}
-			b.Run(name, func(b *testing.B) {
+		for _, mode := range []struct {
+			name  string
+			batch int
+			fast  bool
+		}{{"group-commit-rows", 0, true}, {"group-commit-savepoints", 0, false}, {"tx-per-case", 1, false}} {
+			b.Run(st.name+"/"+mode.name, func(b *testing.B) {
 				db := st.open(b)
-				if batch > 0 {
-					db.SetMaxBatch(batch)
+				if mode.batch > 0 {
+					db.SetMaxBatch(mode.batch)
 				}
+				db.SetFastIntake(mode.fast)
 				benchCreate(b, db)
 			})
 		}
@@ -188,7 +189,7 @@ func BenchmarkBulkCreateCases(b *testing.B) {
 
 // fixtureVersion names the cached 1,000,000-case file; change it when the
 // schema or the generator changes.
-const fixtureVersion = "v1"
+const fixtureVersion = "v2"
 
 const fixtureCases = 1_000_000
 

@@ -574,8 +574,11 @@ func (db *DB) FindCases(ctx context.Context, f casework.Filter) ([]*casework.Cas
 	if total == 0 || offset >= int(total) {
 		return []*casework.Case{}, int(total), nil
 	}
+	// Pick the page's ids from an index that ends in (reported_at, id),
+	// without touching the table, then fetch just those rows.
 	args := append(w.args, int64(limit), int64(offset))
-	q := fmt.Sprintf("%s%s ORDER BY reported_at DESC, id DESC LIMIT $%d OFFSET $%d", caseSelect, w.String(), len(args)-1, len(args))
+	q := fmt.Sprintf("%s WHERE id IN (SELECT id FROM cases%s ORDER BY reported_at DESC, id DESC LIMIT $%d OFFSET $%d) ORDER BY reported_at DESC, id DESC",
+		caseSelect, w.String(), len(args)-1, len(args))
 	list, err := db.queryCases(ctx, q, args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("find cases: %w", err)

@@ -23,3 +23,6 @@ func (db *DB) ReadPool() *sql.DB { return db.r }
 // SetMaxBatch changes the group-commit batch size; 1 means one
 // transaction per case.
 func (db *DB) SetMaxBatch(n int) { db.intake.maxBatch = n }
+
+// SetFastIntake switches the multi-row fast path of group commit.
+func (db *DB) SetFastIntake(on bool) { db.intake.fast = on }

@@ -18,10 +18,22 @@ import (
 // flush the WAL per case while the year's counter row is locked. Instead,
 // CreateCase encodes its rows in the caller's goroutine and queues them; a
 // single writer goroutine takes whatever is queued (up to maxBatch), writes
-// it in one transaction with each case in its own SAVEPOINT, commits, and
-// only then answers each caller with its own result. One bad case (say a
-// duplicate id) is rolled back to its savepoint and fails alone; a failed
-// COMMIT fails the whole batch. Nobody hears "stored" before COMMIT returned.
+// it in one transaction, commits, and only then answers each caller with its
+// own result: nobody hears "stored" before COMMIT returned.
+//
+// One bad case (say a duplicate id) must fail alone:
+//   - SQLite writes each case inside its own SAVEPOINT (writeItems); a
+//     failing case is rolled back to it and the others commit. Statements
+//     are in-process calls, so this costs little.
+//   - PostgreSQL first tries the whole batch as two multi-row INSERTs
+//     (writeRows), because there every statement is a network round trip;
+//     only if that fails does it redo the batch with savepoints. Measured
+//     with 64 clients on 2 cores: 5,400 cases/s, p99 21 ms, against
+//     2,200 cases/s, p99 50 ms with a savepoint per case, and 800 cases/s
+//     with a transaction per case (BenchmarkCreateCase).
+//
+// Under load the writer lingers up to lingerMax for the callers it has just
+// answered, so batches stay large instead of alternating with slivers.
 
 const (
 	// maxBatchSQLite bounds a group commit on SQLite: large enough to
@@ -55,6 +67,7 @@ type intakeResult struct {
 type batcher struct {
 	db       *DB
 	maxBatch int
+	fast     bool // try writeRows before writeItems
 	reqs     chan *intakeReq
 	stopped  chan struct{}
 
@@ -66,6 +79,7 @@ func newBatcher(db *DB) *batcher {
 	b := &batcher{db: db, maxBatch: maxBatchSQLite, stopped: make(chan struct{})}
 	if db.dialect == DialectPostgres {
 		b.maxBatch = maxBatchPostgres
+		b.fast = true
 	}
 	b.reqs = make(chan *intakeReq, 4*b.maxBatch)
 	go b.run()
@@ -133,9 +147,7 @@ func (b *batcher) run() {
 		}
 		last = len(batch)
 		res := results[:len(batch)]
-		t0 := time.Now()
 		b.write(batch, res)
-		DebugBatches = append(DebugBatches, [2]int64{int64(len(batch)), int64(time.Since(t0))}) // DEBUG
 		for i, r := range batch {
 			r.done <- res[i]
 			batch[i] = nil
@@ -166,22 +178,80 @@ func (b *batcher) linger(batch []*intakeReq, want int) []*intakeReq {
 func (b *batcher) write(batch []*intakeReq, res []intakeResult) {
 	ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
 	defer cancel()
-	years := make([]int, len(batch))
+	clear(res)
+	live := make([]int, 0, len(batch)) // indexes of the callers still waiting
 	for i, r := range batch {
-		years[i] = r.year
+		if err := r.ctx.Err(); err != nil {
+			res[i].err = err // the caller has gone; do not write
+			continue
+		}
+		live = append(live, i)
 	}
-	single := len(batch) == 1 // nothing to isolate: the transaction is the savepoint
+	if len(live) == 0 {
+		return
+	}
+	if b.fast && len(live) > 1 && b.writeRows(ctx, batch, live, res) == nil {
+		return
+	}
+	b.writeItems(ctx, batch, live, res)
+}
+
+// writeRows is the fast path: all cases in one multi-row INSERT and all
+// events in another, so a batch costs a handful of statements whatever its
+// size. Any failure rolls it back and the caller falls back to writeItems,
+// which isolates the culprit.
+func (b *batcher) writeRows(ctx context.Context, batch []*intakeReq, live []int, res []intakeResult) error {
+	years := make([]int, len(live))
+	rows := make([][]any, len(live))
+	var events [][]any
+	for k, i := range live {
+		years[k], rows[k] = batch[i].year, batch[i].row
+		events = append(events, batch[i].events...)
+	}
 	err := b.db.writeTx(ctx, func(tx *sql.Tx) error {
-		clear(res)
 		book, err := b.db.openCodes(ctx, tx, years)
 		if err != nil {
 			return err
 		}
-		for i, r := range batch {
-			if err := r.ctx.Err(); err != nil {
-				res[i].err = err // the caller has gone; do not write
-				continue
-			}
+		for k, i := range live {
+			code, n := book.peek(years[k])
+			book.take(years[k], n)
+			res[i].code, rows[k][1] = code, code
+		}
+		if err := b.db.insertMany(ctx, tx, "cases", caseCols, rows, bulkCasesPerStmt); err != nil {
+			return err
+		}
+		if err := b.db.insertMany(ctx, tx, "case_events", eventCols, events, bulkEventsPerStmt); err != nil {
+			return err
+		}
+		return book.save(ctx, b.db, tx)
+	})
+	if err != nil {
+		for _, i := range live {
+			res[i].code = ""
+		}
+	}
+	return err
+}
+
+// writeItems writes each case inside its own SAVEPOINT, so a failing case
+// rolls back alone and the others commit.
+func (b *batcher) writeItems(ctx context.Context, batch []*intakeReq, live []int, res []intakeResult) {
+	years := make([]int, len(live))
+	for k, i := range live {
+		years[k] = batch[i].year
+	}
+	single := len(live) == 1 // nothing to isolate: the transaction is the savepoint
+	err := b.db.writeTx(ctx, func(tx *sql.Tx) error {
+		for _, i := range live {
+			res[i] = intakeResult{}
+		}
+		book, err := b.db.openCodes(ctx, tx, years)
+		if err != nil {
+			return err
+		}
+		for _, i := range live {
+			r := batch[i]
 			code, n := book.peek(r.year)
 			if single {
 				if err := b.db.insertCase(ctx, tx, code, r.row, r.events); err != nil {
@@ -211,12 +281,10 @@ func (b *batcher) write(batch []*intakeReq, res []intakeResult) {
 	})
 	if err != nil {
 		err = b.db.norm(err)
-		for i := range res {
+		for _, i := range live {
 			if res[i].err == nil || single {
 				res[i] = intakeResult{err: err}
 			}
 		}
 	}
 }
-
-var DebugBatches [][2]int64 // DEBUG

@@ -61,16 +61,18 @@ CREATE TABLE cases (
     version              INTEGER NOT NULL
 ) STRICT;
 
+-- The list indexes end in id: FindCases picks a page of ids from the index
+-- alone (reported_at DESC, id DESC), then fetches those rows.
 CREATE UNIQUE INDEX cases_code ON cases (code);
-CREATE INDEX cases_street_status ON cases (street, status, reported_at DESC);
-CREATE INDEX cases_district_status ON cases (district, status, reported_at);
-CREATE INDEX cases_community_status ON cases (community, status, reported_at);
-CREATE INDEX cases_grid ON cases (grid, reported_at);
+CREATE INDEX cases_street_status ON cases (street, status, reported_at DESC, id DESC);
+CREATE INDEX cases_district_status ON cases (district, status, reported_at, id);
+CREATE INDEX cases_community_status ON cases (community, status, reported_at, id);
+CREATE INDEX cases_grid ON cases (grid, reported_at, id);
 CREATE INDEX cases_department_status ON cases (department, status);
-CREATE INDEX cases_status ON cases (status, reported_at);
+CREATE INDEX cases_status ON cases (status, reported_at, id);
 CREATE INDEX cases_due ON cases (overdue, stage_due_at) WHERE is_open;
 CREATE INDEX cases_nearby ON cases (category, lat, lng);
-CREATE INDEX cases_reported ON cases (reported_at);
+CREATE INDEX cases_reported ON cases (reported_at, id);
 CREATE INDEX cases_external_ref ON cases (external_ref) WHERE external_ref <> '';
 
 CREATE TABLE case_events (
