@@ -17,6 +17,7 @@ import (
 	"cityloop/internal/config"
 	"cityloop/internal/errs"
 	"cityloop/internal/org"
+	"cityloop/internal/store/sqlstore"
 	"cityloop/internal/worktime"
 )
 
@@ -28,6 +29,7 @@ Usage:
   cityloop migrate [--db …]                          create or upgrade the database schema
   cityloop import regions FILE.geojson [--db …]      import regions and unit grids
   cityloop calendar YYYY-MM [--lang zh|en]           print working days and hours of a month
+  cityloop audit verify [--db …]                      check the audit trail's hash chain (exit 1 if broken)
   cityloop config                                     print the effective settings (secrets masked)
 
 Run "cityloop COMMAND --help" for the flags of a command. Every flag can also be
@@ -40,6 +42,9 @@ func main() {
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			os.Exit(0)
+		}
+		if errors.Is(err, errBroken) {
+			os.Exit(1)
 		}
 		fmt.Fprintln(os.Stderr, "cityloop:", message(err))
 		os.Exit(1)
@@ -78,6 +83,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdImport(ctx, args[1:], stdout, stderr)
 	case "calendar":
 		return cmdCalendar(args[1:], stdout, stderr)
+	case "audit":
+		return cmdAudit(ctx, args[1:], stdout, stderr)
 	case "config":
 		fs := newFlags("config", "Print the effective settings, with secrets masked.", stderr)
 		cfg, err := config.Load(fs, args[1:])
@@ -241,4 +248,36 @@ func cmdCalendar(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	return cal.FormatMonth(stdout, y, m, *lang)
+}
+
+// errBroken makes main exit 1 after the message has been printed.
+var errBroken = errors.New("the audit trail is broken")
+
+func cmdAudit(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "verify" {
+		return fmt.Errorf("usage: cityloop audit verify [--db …]")
+	}
+	fs := newFlags("audit verify", "Check the hash chain of the audit trail from the first record to the last.\nPrints the first broken record and exits with status 1 if any record was\nchanged, removed or reordered.", stderr)
+	cfg, err := config.Load(fs, args[1:], "db", "data")
+	if err != nil {
+		return err
+	}
+	db, err := sqlstore.Open(ctx, cfg.DB)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		return err
+	}
+	n, brk, err := db.VerifyAudit(ctx)
+	if err != nil {
+		return err
+	}
+	if brk != nil {
+		fmt.Fprintf(stdout, "audit trail BROKEN at record %d: %s (%d records before it verified)\n", brk.Seq, brk.Reason, n)
+		return errBroken
+	}
+	fmt.Fprintf(stdout, "audit trail intact: %d records verified\n", n)
+	return nil
 }

@@ -1,12 +1,14 @@
 package api
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
+	"cityloop/internal/audit"
 	"cityloop/internal/auth"
 	"cityloop/internal/blob"
 	"cityloop/internal/catalog"
@@ -50,6 +52,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) error {
 		for _, k := range keys {
 			s.Throttle.Fail(k)
 		}
+		_ = s.audit(r, "", "auth.sign_in_failed", "account/"+req.Username, nil)
 		return errs.Unauthenticated("wrong username or password")
 	}
 	acc, err := s.Accounts.FindAccountByUsername(r.Context(), req.Username)
@@ -80,6 +83,9 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	_ = s.Accounts.TouchLogin(r.Context(), acc.ID, now)
+	if err := s.audit(r, acc.ID, "auth.sign_in", "account/"+acc.ID, map[string]any{"username": acc.Username}); err != nil {
+		return err
+	}
 	return httpkit.WriteJSON(w, http.StatusOK, map[string]any{"token": tok, "token_type": "Bearer",
 		"expires_at": now.Add(ttl), "account": acc})
 }
@@ -197,6 +203,7 @@ func (s *Server) handleRegionImport(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
+	_ = s.audit(r, actor.ID, "regions.import", "regions", map[string]any{"added": plan.Added, "changed": plan.Changed})
 	return httpkit.WriteJSON(w, http.StatusOK, plan)
 }
 
@@ -278,6 +285,7 @@ func (s *Server) handleCategoryPut(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
+	_ = s.audit(r, actor.ID, "dictionary.subclass", "category/"+ref.String(), map[string]any{"version": saved.Version})
 	return httpkit.WriteJSON(w, http.StatusOK, saved)
 }
 
@@ -304,6 +312,7 @@ func (s *Server) handleDepartmentPut(w http.ResponseWriter, r *http.Request) err
 	if err := s.World.PutDepartment(r.Context(), actor, d); err != nil {
 		return err
 	}
+	_ = s.audit(r, actor.ID, "dictionary.department", "department/"+d.Code, nil)
 	return httpkit.WriteJSON(w, http.StatusOK, d)
 }
 
@@ -330,6 +339,7 @@ func (s *Server) handleRulePost(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	_ = s.audit(r, actor.ID, "dictionary.rule", "rule/"+saved.ID, map[string]any{"category": saved.Category.String(), "department": saved.Department})
 	return httpkit.WriteJSON(w, http.StatusCreated, saved)
 }
 
@@ -341,6 +351,7 @@ func (s *Server) handleRuleDelete(w http.ResponseWriter, r *http.Request) error 
 	if err := s.World.DeleteRule(r.Context(), actor, r.PathValue("id")); err != nil {
 		return err
 	}
+	_ = s.audit(r, actor.ID, "dictionary.rule_delete", "rule/"+r.PathValue("id"), nil)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
@@ -447,4 +458,60 @@ func (s *Server) handlePhotoView(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Cache-Control", "private, max-age=31536000, immutable")
 	http.ServeContent(w, r, id, time.Time{}, f)
 	return nil
+}
+
+// AuditSearcher searches the audit trail.
+type AuditSearcher interface {
+	FindAudit(ctx context.Context, f AuditQuery) ([]audit.Record, int, error)
+}
+
+// AuditQuery mirrors the store's audit filter.
+type AuditQuery struct {
+	Actor, Action, Object string
+	From, To              *time.Time
+	Limit, Offset         int
+}
+
+func (s *Server) handleAuditList(w http.ResponseWriter, r *http.Request) error {
+	actor, err := s.mustPost(r, org.PostAuditor)
+	if err != nil {
+		return err
+	}
+	if s.AuditSearch == nil {
+		return errs.NotFound("the audit trail is not available on this node")
+	}
+	q := r.URL.Query()
+	f := AuditQuery{Actor: q.Get("actor"), Action: q.Get("action"), Object: q.Get("object"), Limit: 50}
+	for _, p := range []struct {
+		key string
+		dst **time.Time
+	}{{"from", &f.From}, {"to", &f.To}} {
+		if v := q.Get(p.key); v != "" {
+			t, err := parseTime(v, s.Cal.Location())
+			if err != nil {
+				return errs.Invalid("%s must be RFC 3339 or a date", p.key).WithField(p.key, "invalid")
+			}
+			*p.dst = &t
+		}
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 500 {
+			return errs.Invalid("limit must be 1–500").WithField("limit", "out of range")
+		}
+		f.Limit = n
+	}
+	if v := q.Get("offset"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return errs.Invalid("offset must be 0 or more").WithField("offset", "out of range")
+		}
+		f.Offset = n
+	}
+	items, total, err := s.AuditSearch.FindAudit(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	_ = s.audit(r, actor.ID, "audit.search", "audit", map[string]any{"actor": f.Actor, "action": f.Action, "object": f.Object})
+	return httpkit.WriteJSON(w, http.StatusOK, map[string]any{"items": items, "total": total})
 }

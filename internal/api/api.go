@@ -5,10 +5,12 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"time"
 
+	"cityloop/internal/audit"
 	"cityloop/internal/auth"
 	"cityloop/internal/blob"
 	"cityloop/internal/casework"
@@ -37,6 +39,11 @@ type Photos interface {
 	MissingPhotos(ctx context.Context, ids []string) ([]string, error)
 }
 
+// Auditor appends records to the hash-chained audit trail.
+type Auditor interface {
+	Audit(ctx context.Context, recs ...audit.Record) error
+}
+
 // Server holds what the handlers need.
 type Server struct {
 	Cases    *casework.Service
@@ -48,7 +55,10 @@ type Server struct {
 	Cal      *worktime.Calendar
 	Now      func() time.Time
 	Throttle *auth.Throttle
-	TokenTTL time.Duration
+	Auditor  Auditor
+	// AuditSearch serves GET /api/v1/audit.
+	AuditSearch AuditSearcher
+	TokenTTL    time.Duration
 	// MaxPhoto bounds one upload; MaxBody bounds JSON bodies.
 	MaxPhoto int64
 	MaxBody  int64
@@ -85,6 +95,7 @@ func (s *Server) Routes(mux *http.ServeMux) {
 
 	mux.Handle("POST /api/v1/photos", h(s.handlePhotoUpload))
 	mux.Handle("GET /api/v1/photos/{id}", h(s.handlePhotoView))
+	mux.Handle("GET /api/v1/audit", h(s.handleAuditList))
 	mux.Handle("/api/", h(func(w http.ResponseWriter, r *http.Request) error {
 		return errs.NotFound("no endpoint %s %s; see /api/openapi.json", r.Method, r.URL.Path)
 	}))
@@ -146,4 +157,22 @@ func (s *Server) mustPost(r *http.Request, posts ...org.Post) (org.Actor, error)
 		names[i] = string(p)
 	}
 	return a, errs.Forbidden("this needs the post %s", strings.Join(names, " or "))
+}
+
+// audit records one event of the caller. Callers that must not proceed
+// without a record (personal-data reads) check the error.
+func (s *Server) audit(r *http.Request, actorID, action, object string, detail map[string]any) error {
+	if s.Auditor == nil {
+		return nil
+	}
+	d := "{}"
+	if detail != nil {
+		b, err := json.Marshal(detail)
+		if err != nil {
+			return err
+		}
+		d = string(b)
+	}
+	return s.Auditor.Audit(r.Context(), audit.Record{At: s.Now(), Actor: actorID, Action: action, Object: object,
+		Detail: d, Addr: clientAddr(r)})
 }

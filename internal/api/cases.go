@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -81,13 +82,27 @@ func (s *Server) view(c *casework.Case, en bool) caseView {
 	return v
 }
 
-// maskFor hides the reporter's contact details from posts that do not need them.
-func maskFor(a org.Actor, c *casework.Case) {
+// maskFor hides the reporter's contact details from posts that do not need
+// them, and reports whether it left personal data readable.
+func maskFor(a org.Actor, c *casework.Case) bool {
 	if seesContact(a) {
-		return
+		return c.Phone != "" || c.Reporter != ""
 	}
 	c.Phone = pii.MaskPhone(c.Phone)
 	c.Reporter = pii.MaskName(c.Reporter)
+	return false
+}
+
+// auditRead records that actor saw the unmasked contact details of cases;
+// it must succeed before the data is sent (fail closed).
+func (s *Server) auditRead(r *http.Request, actor org.Actor, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	if err := s.audit(r, actor.ID, "pii.read", "cases", map[string]any{"cases": ids, "fields": []string{"reporter_name", "reporter_phone"}}); err != nil {
+		return fmt.Errorf("audit personal data read: %w", err)
+	}
+	return nil
 }
 
 func round6(x float64) float64 { return float64(int64(x*1e6+copysignHalf(x))) / 1e6 }
@@ -175,9 +190,15 @@ func (s *Server) handleCaseList(w http.ResponseWriter, r *http.Request) error {
 	}
 	en := httpkit.English(r)
 	out := make([]caseView, len(items))
+	var read []string
 	for i, c := range items {
-		maskFor(actor, c)
+		if maskFor(actor, c) {
+			read = append(read, c.ID)
+		}
 		out[i] = s.view(c, en)
+	}
+	if err := s.auditRead(r, actor, read); err != nil {
+		return err
 	}
 	return httpkit.WriteJSON(w, http.StatusOK, map[string]any{"items": out, "total": total, "limit": f.Limit, "offset": f.Offset})
 }
@@ -296,7 +317,11 @@ func (s *Server) handleCaseView(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	maskFor(actor, c)
+	if maskFor(actor, c) {
+		if err := s.auditRead(r, actor, []string{c.ID}); err != nil {
+			return err
+		}
+	}
 	v := s.view(c, httpkit.English(r))
 	v.Timeline = tl
 	v.Allowed = casework.Allowed(c, actor)
@@ -382,6 +407,10 @@ func (s *Server) handleCaseAction(w http.ResponseWriter, r *http.Request) error 
 	c, events, err := s.Cases.Act(r.Context(), r.PathValue("id"), cmd)
 	if err != nil {
 		return err
+	}
+	for _, ev := range events {
+		_ = s.audit(r, ev.Actor, "case."+string(ev.Action), "case/"+c.ID,
+			map[string]any{"code": c.Code, "from": ev.From, "to": ev.To, "post": ev.Post})
 	}
 	maskFor(actor, c)
 	v := s.view(c, httpkit.English(r))

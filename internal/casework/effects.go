@@ -395,6 +395,15 @@ func applyCallback(c *Case, cmd Command, env Env, ev *Event) error {
 	return nil
 }
 
+// applyRate records the reporter's own rating (the caller checks that the
+// citizen is the reporter, e.g. by a tracking key). One rating per case.
+func applyRate(c *Case, cmd Command, env Env, ev *Event) error {
+	if c.Satisfaction != "" {
+		return errs.Conflict("case %s has already been rated (%s)", c.Code, c.Satisfaction)
+	}
+	return applyCallback(c, cmd, env, ev)
+}
+
 func applyOverdue(c *Case, cmd Command, env Env, ev *Event) error {
 	if c.StageDue == nil || !env.Now.After(*c.StageDue) {
 		return errs.Conflict("case %s is not overdue", c.Code)

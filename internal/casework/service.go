@@ -27,9 +27,15 @@ type Filter struct {
 	Light       worktime.Light // green | yellow | red, at Now
 	Overdue     *bool
 	From, To    *time.Time // reported_at range, [From, To)
-	Now         time.Time
-	Limit       int
-	Offset      int
+	ExternalRef string     // the channel's own id (hotline order, device event, offline report id)
+	ReporterID  string     // cases reported by one account
+	// Scope is the caller's jurisdiction; nil means unscoped (the platform itself).
+	Scope *Scope
+	// SortByDue orders by the stage deadline (queues) instead of newest first.
+	SortByDue bool
+	Now       time.Time
+	Limit     int
+	Offset    int
 }
 
 // NearbyQuery finds cases of one category inside a box, for duplicates

@@ -43,6 +43,7 @@ const (
 	ActClose             Action = "close"              // 结案
 	ActUrge              Action = "urge"               // 督办
 	ActCallback          Action = "callback"           // 回访
+	ActRate              Action = "rate"               // 市民评价 (the reporter rates a closed case)
 	ActOverdue           Action = "overdue"            // 超期 (by the scheduler)
 )
 
@@ -58,7 +59,7 @@ var ActionNames = map[Action][2]string{
 	ActDenySuspension: {"驳回挂账", "Deny suspension"}, ActResume: {"恢复办理", "Resume"},
 	ActSelfHandle: {"自行处置", "Self-handle"}, ActDispose: {"处置反馈", "Dispose"}, ActCheck: {"核查", "Check"},
 	ActClose: {"结案", "Close"}, ActUrge: {"督办", "Urge"}, ActCallback: {"回访", "Callback"},
-	ActOverdue: {"超期", "Overdue"},
+	ActOverdue: {"超期", "Overdue"}, ActRate: {"市民评价", "Citizen rating"},
 }
 
 // Command is one request to move a case. Only the fields its action uses are read.
@@ -137,6 +138,7 @@ var table = map[Action]rule{
 	ActUrge: {from: []Status{StatusPendingDispatch, StatusDispatched, StatusInDisposal, StatusReturned, StatusPendingCheck, StatusPendingClose},
 		posts: []org.Post{org.PostDispatcher, org.PostLeader, org.PostStreetHead, org.PostSystem}, apply: applyUrge},
 	ActCallback: {from: []Status{StatusClosed}, posts: []org.Post{org.PostOperator}, apply: applyCallback},
+	ActRate:     {from: []Status{StatusClosed}, posts: []org.Post{org.PostCitizen}, apply: applyRate},
 	ActOverdue:  {from: openStates, posts: []org.Post{org.PostSystem}, apply: applyOverdue},
 }
 

@@ -18,6 +18,7 @@ const (
 	PostStreetHead Post = "street_chief" // 街长
 	PostLeader     Post = "leader"       // 领导
 	PostAdmin      Post = "admin"        // 系统管理员
+	PostAuditor    Post = "auditor"      // 审计员: reads the audit trail, nothing else
 	PostSystem     Post = "system"       // the platform itself: scheduler, auto-dispatch, sensors
 )
 
@@ -34,6 +35,7 @@ var PostNames = map[Post][2]string{
 	PostStreetHead: {"街长", "Street chief"},
 	PostLeader:     {"领导", "Leader"},
 	PostAdmin:      {"系统管理员", "Administrator"},
+	PostAuditor:    {"审计员", "Auditor"},
 	PostSystem:     {"系统", "System"},
 }
 

@@ -2,6 +2,7 @@ package sqlstore_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -92,8 +93,9 @@ func reportEvent(c *casework.Case) []casework.Event {
 }
 
 // BenchmarkCreateCase measures intake: 64 goroutines calling CreateCase (a
-// case and its report event) at once, with group commit (batch 256 on
-// SQLite, 64 on PostgreSQL) and with one transaction per case.
+// case and its report event) at once: group commit with multi-row INSERTs
+// (PostgreSQL's default), group commit with a savepoint per case (SQLite's
+// default), and a transaction per case in each caller's goroutine.
 func BenchmarkCreateCase(b *testing.B) {
 	type store struct {
 		name string
@@ -105,23 +107,24 @@ func BenchmarkCreateCase(b *testing.B) {
 	}
 	for _, st := range stores {
 		for _, mode := range []struct {
-			name  string
-			batch int
-			fast  bool
-		}{{"group-commit-rows", 0, true}, {"group-commit-savepoints", 0, false}, {"tx-per-case", 1, false}} {
+			name   string
+			fast   bool
+			direct bool
+		}{{"group-commit-rows", true, false}, {"group-commit-savepoints", false, false}, {"tx-per-case", false, true}} {
 			b.Run(st.name+"/"+mode.name, func(b *testing.B) {
 				db := st.open(b)
-				if mode.batch > 0 {
-					db.SetMaxBatch(mode.batch)
-				}
 				db.SetFastIntake(mode.fast)
-				benchCreate(b, db)
+				create := db.CreateCase
+				if mode.direct {
+					create = db.CreateCaseDirect
+				}
+				benchCreate(b, create)
 			})
 		}
 	}
 }
 
-func benchCreate(b *testing.B, db *sqlstore.DB) {
+func benchCreate(b *testing.B, create func(context.Context, *casework.Case, []casework.Event) error) {
 	const clients = 64
 	b.SetParallelism((clients + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
 	var (
@@ -140,7 +143,7 @@ func benchCreate(b *testing.B, db *sqlstore.DB) {
 		for pb.Next() {
 			c := benchCase(r, base.Add(time.Duration(r.IntN(3600))*time.Second))
 			start := time.Now()
-			if err := db.CreateCase(context.Background(), c, reportEvent(c)); err != nil {
+			if err := create(context.Background(), c, reportEvent(c)); err != nil {
 				b.Error(err)
 				return
 			}
@@ -212,20 +215,7 @@ func benchFixture(b *testing.B) *sqlstore.DB {
 			b.Fatal(err)
 		}
 		start := time.Now()
-		r := rand.New(rand.NewPCG(2026, 3))
-		end := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
-		const chunk = 50_000
-		for done := 0; done < fixtureCases; done += chunk {
-			cases := make([]*casework.Case, chunk)
-			for i := range cases {
-				// oldest first, about 31 s apart: one year
-				at := end.Add(-time.Duration(fixtureCases-done-i) * 31 * time.Second)
-				cases[i] = benchCase(r, at)
-			}
-			if err := db.BulkCreateCases(ctx, cases, nil); err != nil {
-				b.Fatal(err)
-			}
-		}
+		fillFixture(b, db)
 		if err := db.Close(); err != nil {
 			b.Fatal(err)
 		}
@@ -248,43 +238,113 @@ func benchFixture(b *testing.B) *sqlstore.DB {
 	return db
 }
 
+// benchFixturePostgres is benchFixture on PostgreSQL, in a schema
+// cl_bench_<version> that is kept between runs.
+func benchFixturePostgres(b *testing.B) *sqlstore.DB {
+	ctx := context.Background()
+	base := postgresURL(b)
+	schema := "cl_bench_" + fixtureVersion
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer admin.Close()
+	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA IF NOT EXISTS "+schema); err != nil {
+		b.Fatal(err)
+	}
+	db, err := sqlstore.Open(ctx, withSearchPath(b, base, schema))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	if err := db.Migrate(ctx); err != nil {
+		b.Fatal(err)
+	}
+	if n, err := db.CountCases(ctx); err != nil {
+		b.Fatal(err)
+	} else if n != fixtureCases {
+		if n != 0 {
+			b.Fatalf("schema %s has %d cases; drop it to rebuild", schema, n)
+		}
+		start := time.Now()
+		fillFixture(b, db)
+		if _, err := admin.ExecContext(ctx, "VACUUM ANALYZE "+schema+".cases"); err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("built schema %s with %d cases in %s", schema, fixtureCases, time.Since(start).Round(time.Second))
+	}
+	return db
+}
+
+// fillFixture bulk-loads fixtureCases cases over a year, oldest first.
+func fillFixture(b *testing.B, db *sqlstore.DB) {
+	r := rand.New(rand.NewPCG(2026, 3))
+	end := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	const chunk = 50_000
+	for done := 0; done < fixtureCases; done += chunk {
+		cases := make([]*casework.Case, chunk)
+		for i := range cases {
+			// about 31 s apart: one year
+			at := end.Add(-time.Duration(fixtureCases-done-i) * 31 * time.Second)
+			cases[i] = benchCase(r, at)
+		}
+		if err := db.BulkCreateCases(context.Background(), cases, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkFindCasesStreetStatus lists page 1 (50 cases, with the total) of
 // a street's cases in a store of 1,000,000, the query behind a street
 // chief's work list.
 func BenchmarkFindCasesStreetStatus(b *testing.B) {
-	db := benchFixture(b)
+	stores := []struct {
+		name string
+		open func(*testing.B) *sqlstore.DB
+	}{{"sqlite", benchFixture}}
+	if os.Getenv(postgresEnv) != "" {
+		stores = append(stores, struct {
+			name string
+			open func(*testing.B) *sqlstore.DB
+		}{"postgres", benchFixturePostgres})
+	}
 	ctx := context.Background()
 	open := []casework.Status{casework.StatusPendingAccept, casework.StatusPendingDispatch, casework.StatusDispatched,
 		casework.StatusInDisposal, casework.StatusReturned, casework.StatusPendingCheck, casework.StatusPendingClose}
 	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
-	for _, tc := range []struct {
-		name string
-		f    casework.Filter
-	}{
-		{"street+in_disposal", casework.Filter{Statuses: []casework.Status{casework.StatusInDisposal}}},
-		{"street+closed", casework.Filter{Statuses: []casework.Status{casework.StatusClosed}}},
-		{"street+7_open_statuses", casework.Filter{Statuses: open}},
-		{"street_only", casework.Filter{}},
-		{"street+in_disposal+red", casework.Filter{Statuses: []casework.Status{casework.StatusInDisposal}, Light: worktime.Red, Now: now}},
-		{"street+in_disposal+page_10", casework.Filter{Statuses: []casework.Status{casework.StatusInDisposal}, Offset: 450}},
-	} {
-		b.Run(tc.name, func(b *testing.B) {
-			f := tc.f
-			f.RegionLevel = org.LevelStreet
-			total := 0
-			for i := 0; b.Loop(); i++ {
-				f.Region = benchStreets[i%len(benchStreets)]
-				list, n, err := db.FindCases(ctx, f)
-				if err != nil {
-					b.Fatal(err)
-				}
-				if len(list) == 0 {
-					b.Fatalf("no cases for %+v", f)
-				}
-				total = n
+	for _, st := range stores {
+		b.Run(st.name, func(b *testing.B) {
+			db := st.open(b)
+			for _, tc := range []struct {
+				name string
+				f    casework.Filter
+			}{
+				{"street+in_disposal", casework.Filter{Statuses: []casework.Status{casework.StatusInDisposal}}},
+				{"street+closed", casework.Filter{Statuses: []casework.Status{casework.StatusClosed}}},
+				{"street+7_open_statuses", casework.Filter{Statuses: open}},
+				{"street_only", casework.Filter{}},
+				{"street+in_disposal+red", casework.Filter{Statuses: []casework.Status{casework.StatusInDisposal}, Light: worktime.Red, Now: now}},
+				{"street+in_disposal+page_10", casework.Filter{Statuses: []casework.Status{casework.StatusInDisposal}, Offset: 450}},
+			} {
+				b.Run(tc.name, func(b *testing.B) {
+					f := tc.f
+					f.RegionLevel = org.LevelStreet
+					total := 0
+					for i := 0; b.Loop(); i++ {
+						f.Region = benchStreets[i%len(benchStreets)]
+						list, n, err := db.FindCases(ctx, f)
+						if err != nil {
+							b.Fatal(err)
+						}
+						if len(list) == 0 {
+							b.Fatalf("no cases for %+v", f)
+						}
+						total = n
+					}
+					b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/op")
+					b.ReportMetric(float64(total), "total")
+				})
 			}
-			b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/op")
-			b.ReportMetric(float64(total), "total")
 		})
 	}
 }

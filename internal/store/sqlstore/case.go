@@ -254,10 +254,12 @@ func scanEvent(s scanner) (casework.Event, error) {
 // Code (from the counter of c.ReportedAt's year, in the same transaction) and
 // Version 1, and the events their Seq 1…n, CaseID and, when empty, an ID.
 //
-// On SQLite (and PostgreSQL) concurrent calls are group-committed: a single
-// writer goroutine writes whatever is queued in one transaction, each case
-// inside its own savepoint, and answers every caller only after COMMIT. So a
-// nil error means the case is durable, and a failing case fails alone.
+// Concurrent calls are group-committed (see intake.go): a single writer
+// goroutine writes whatever is queued in one transaction and answers every
+// caller only after COMMIT. So a nil error means the case is durable, and a
+// failing case fails alone. If ctx ends while the case is queued or being
+// written, CreateCase returns ctx's error, and the case may or may not have
+// been stored.
 func (db *DB) CreateCase(ctx context.Context, c *casework.Case, events []casework.Event) error {
 	if c.ID == "" {
 		return errs.Invalid("the case has no id")
@@ -567,19 +569,22 @@ func (db *DB) FindCases(ctx context.Context, f casework.Filter) ([]*casework.Cas
 	limit = min(limit, MaxLimit)
 	offset := max(f.Offset, 0)
 
+	// The count and the page run at once, on two read connections: the
+	// list costs the slower of the two rather than their sum.
 	var total int64
-	if err := db.r.QueryRowContext(ctx, "SELECT COUNT(*) FROM cases"+w.String(), w.args...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("count cases: %w", db.norm(err))
-	}
-	if total == 0 || offset >= int(total) {
-		return []*casework.Case{}, int(total), nil
-	}
+	countErr := make(chan error, 1)
+	go func() {
+		countErr <- db.r.QueryRowContext(ctx, "SELECT COUNT(*) FROM cases"+w.String(), w.args...).Scan(&total)
+	}()
 	// Pick the page's ids from an index that ends in (reported_at, id),
 	// without touching the table, then fetch just those rows.
-	args := append(w.args, int64(limit), int64(offset))
+	args := append(slices.Clip(w.args), int64(limit), int64(offset))
 	q := fmt.Sprintf("%s WHERE id IN (SELECT id FROM cases%s ORDER BY reported_at DESC, id DESC LIMIT $%d OFFSET $%d) ORDER BY reported_at DESC, id DESC",
 		caseSelect, w.String(), len(args)-1, len(args))
 	list, err := db.queryCases(ctx, q, args...)
+	if cerr := <-countErr; cerr != nil {
+		return nil, 0, fmt.Errorf("count cases: %w", db.norm(cerr))
+	}
 	if err != nil {
 		return nil, 0, fmt.Errorf("find cases: %w", err)
 	}

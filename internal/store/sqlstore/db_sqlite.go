@@ -120,6 +120,11 @@ func (db *DB) checkpoints() {
 //   - _txlock=immediate (writer only): BEGIN takes the write lock at once,
 //     so a transaction never fails half-way trying to upgrade a read lock.
 //   - query_only (readers): a read connection cannot write by mistake.
+//   - mmap_size (readers): read the database file through a 1 GiB memory
+//     map instead of read() calls into a private cache; lists over a
+//     million cases run about twice as fast (BenchmarkFindCasesStreetStatus).
+//     It is address space, not memory, and SQLite falls back to reads when
+//     a map cannot be made.
 //   - wal_autocheckpoint=0 (writer only): checkpoints run on a connection of
 //     their own (see checkpoints).
 func sqliteDSN(path, userQuery string, writer, readOnly bool) string {
@@ -137,6 +142,7 @@ func sqliteDSN(path, userQuery string, writer, readOnly bool) string {
 	case readOnly:
 		q.Add("_pragma", "cache_size(-16384)")
 		q.Add("_pragma", "query_only(ON)")
+		q.Add("_pragma", "mmap_size(1073741824)")
 	}
 	query := q.Encode()
 	if userQuery != "" {

@@ -3,8 +3,11 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"time"
+
+	"cityloop/internal/errs"
 )
 
 // DictEdit is one change an administrator made to the category dictionary
@@ -22,6 +25,9 @@ type DictEdit struct {
 
 // AppendDictEdit records one dictionary edit; body is JSON.
 func (db *DB) AppendDictEdit(ctx context.Context, kind, key string, body []byte, actor string, at time.Time) error {
+	if !json.Valid(body) {
+		return errs.Invalid("dictionary edit %s %s: the body is not valid JSON", kind, key)
+	}
 	err := db.writeTx(ctx, func(tx *sql.Tx) error {
 		_, err := db.txExec(ctx, tx, `INSERT INTO dictionary_edits (kind, key, body, actor, at) VALUES ($1, $2, $3, $4, $5)`,
 			kind, key, string(body), actor, micros(at))

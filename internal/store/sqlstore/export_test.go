@@ -1,6 +1,8 @@
 package sqlstore
 
 import (
+	"cityloop/internal/casework"
+	"context"
 	"database/sql"
 	"io/fs"
 )
@@ -20,9 +22,23 @@ func MigrationFiles(dialect string) ([]string, error) {
 // ReadPool exposes the read pool for schema inspection.
 func (db *DB) ReadPool() *sql.DB { return db.r }
 
-// SetMaxBatch changes the group-commit batch size; 1 means one
-// transaction per case.
-func (db *DB) SetMaxBatch(n int) { db.intake.maxBatch = n }
 
 // SetFastIntake switches the multi-row fast path of group commit.
 func (db *DB) SetFastIntake(on bool) { db.intake.fast = on }
+
+// CreateCaseDirect is CreateCase without group commit: a transaction of
+// its own in the caller's goroutine, for comparison in benchmarks.
+func (db *DB) CreateCaseDirect(ctx context.Context, c *casework.Case, events []casework.Event) error {
+	row, err := caseArgs(c, "", 1)
+	if err != nil {
+		return err
+	}
+	evs, err := prepareEvents(c.ID, events, 1)
+	if err != nil {
+		return err
+	}
+	res := make([]intakeResult, 1)
+	db.intake.writeItems(ctx, []*intakeReq{{ctx: ctx, year: c.ReportedAt.Year(), row: row, events: evs}}, []int{0}, res)
+	c.Code, c.Version = res[0].code, 1
+	return res[0].err
+}

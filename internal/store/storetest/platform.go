@@ -45,6 +45,8 @@ func testDictEdits(t *testing.T, s Store) {
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("DictEdits (-appended +read):\n%s", d)
 	}
+	err = s.AppendDictEdit(ctx, "subclass", "event:0501", []byte(`{"name":`), "acc-admin", t0)
+	wantKind(t, "AppendDictEdit(bad JSON)", err, errs.KindInvalid)
 }
 
 func testPhotos(t *testing.T, s Store) {

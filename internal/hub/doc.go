@@ -1,0 +1,12 @@
+// Package hub is the department data-sharing hub (数据共享交换): a catalogue
+// of the datasets CityLoop publishes and partner departments publish into
+// it; the outbox of changes (the case timeline copied by the feeder, plus
+// partner records), which partners pull with a cursor or receive through
+// signed webhooks with retries, backoff, a dead-letter list and at-least-once
+// delivery; and the sharing figures per department.
+//
+// Webhook deliveries carry several changes each. Every change has an
+// idempotency key (its event id) that stays the same on every retry, so a
+// receiver that remembers the keys it has processed sees each change exactly
+// once. See [Sign] and [Verify] for the signature.
+package hub

@@ -1,0 +1,440 @@
+package open311
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/xml"
+	"fmt"
+	"net/http"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"cityloop/internal/auth"
+	"cityloop/internal/casework"
+	"cityloop/internal/errs"
+	"cityloop/internal/org"
+)
+
+// Open311 request states.
+const (
+	StatusOpen   = "open"
+	StatusClosed = "closed"
+)
+
+// StatusOf maps a loop state onto Open311's two: a case that has left the
+// loop (closed 已结案, rejected 不予受理, voided 作废, merged 已合并) is
+// closed; everything else, including suspension (挂账), is open.
+func StatusOf(s casework.Status) string {
+	if s.Terminal() {
+		return StatusClosed
+	}
+	return StatusOpen
+}
+
+type postResult struct {
+	ServiceRequestID string  `json:"service_request_id" xml:"service_request_id"`
+	Token            string  `json:"token,omitempty" xml:"token,omitempty"`
+	ServiceNotice    string  `json:"service_notice" xml:"service_notice"`
+	AccountID        *string `json:"account_id" xml:"account_id"`
+}
+
+type postResultsXML struct {
+	XMLName  xml.Name     `xml:"service_requests"`
+	Requests []postResult `xml:"request"`
+}
+
+// actorFor resolves the caller: an api_key (form or query) mapped to an
+// account, or a bearer token. Anything else is 403, as the specification says.
+func (s *Server) actorFor(r *http.Request, key string) (org.Actor, casework.Source, error) {
+	if key == "" {
+		key = r.URL.Query().Get("api_key")
+	}
+	if key == "" && s.Bearer != nil && r.Header.Get("Authorization") != "" {
+		a, ok, err := s.Bearer(r)
+		if err != nil || !ok {
+			return org.Actor{}, "", apiError{http.StatusForbidden, "the bearer token is invalid or expired"}
+		}
+		return a, "", nil
+	}
+	if key == "" {
+		return org.Actor{}, "", apiError{http.StatusForbidden, "api_key was not provided; ask the city for one"}
+	}
+	k, err := s.Store.FindKey(r.Context(), auth.HashToken(key))
+	if errs.Is(err, errs.KindNotFound) {
+		return org.Actor{}, "", apiError{http.StatusForbidden, "api_key is invalid or revoked"}
+	}
+	if err != nil {
+		return org.Actor{}, "", err
+	}
+	acc, err := s.Accounts.FindAccountByID(r.Context(), k.AccountID)
+	if err != nil || acc.Disabled {
+		return org.Actor{}, "", apiError{http.StatusForbidden, "the account behind this api_key is disabled or gone"}
+	}
+	return org.Actor{ID: acc.ID, Name: acc.Name, Grants: acc.Grants}, k.Source, nil
+}
+
+func (s *Server) handlePost(w http.ResponseWriter, r *http.Request, f format) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/x-www-form-urlencoded") && !strings.HasPrefix(ct, "multipart/form-data") {
+		return apiError{http.StatusBadRequest, "send the request as application/x-www-form-urlencoded (got " + ct + ")"}
+	}
+	if err := r.ParseForm(); err != nil {
+		return apiError{http.StatusBadRequest, "cannot read the form: " + err.Error()}
+	}
+	form := r.PostForm
+	if len(form) == 0 {
+		form = r.Form
+	}
+	key := strings.TrimSpace(form.Get("api_key"))
+	actor, source, err := s.actorFor(r, key)
+	if err != nil {
+		return err
+	}
+	p, err := ParseForm(form)
+	if err != nil {
+		return err
+	}
+	sc, err := s.lookupService(p.ServiceCode)
+	if err != nil {
+		return err
+	}
+	if err := CheckAttributes(Attributes(sc, false), p.Attributes); err != nil {
+		return err
+	}
+	lng, lat, err := s.locate(p)
+	if err != nil {
+		return err
+	}
+	rep := casework.Report{Source: source, Category: sc.Ref.String(), Description: describe(p),
+		Address: p.AddressString, Lng: &lng, Lat: &lat, CRS: "wgs84",
+		Reporter: strings.TrimSpace(p.FirstName + " " + p.LastName), Phone: p.Phone}
+	if rep.Source == "" {
+		rep.Source = casework.SourceCitizen
+		if _, ok := actor.Grant(org.PostCitizen); !ok && len(actor.Grants) > 0 {
+			rep.Source = casework.SourcePartner
+		}
+	}
+	if c := p.Attributes[AttrCondition]; len(c) == 1 {
+		fmt.Sscanf(c[0], "%d", &rep.Condition)
+	}
+	in, err := s.Cases.Report(r.Context(), actor, rep)
+	if err != nil {
+		return err
+	}
+	token := newToken()
+	if err := s.Store.SaveExtra(r.Context(), Extra{CaseID: in.Case.ID, Token: token, ServiceCode: sc.Ref.String(),
+		MediaURL: p.MediaURL, Attributes: p.Attributes, AccountID: actor.ID, CreatedAt: s.Now()}); err != nil {
+		return fmt.Errorf("save open311 extras of case %s: %w", in.Case.Code, err)
+	}
+	notice := "已受理，案件编号 " + in.Case.Code
+	if english(r) {
+		notice = "Received as case " + in.Case.Code
+	}
+	if in.Case.CaseDue != nil {
+		notice += "; " + s.w3c(*in.Case.CaseDue)
+	}
+	res := []postResult{{ServiceRequestID: in.Case.Code, Token: token, ServiceNotice: notice}}
+	return write(w, f, http.StatusCreated, res, postResultsXML{Requests: res})
+}
+
+// locate turns the POST's location into WGS84: lat/long as given, or the
+// centroid of the unit grid named by address_id. address_string alone is
+// refused: the platform has no geocoder, and a case must sit in a grid.
+func (s *Server) locate(p PostForm) (float64, float64, error) {
+	if p.Lat != nil {
+		return *p.Long, *p.Lat, nil
+	}
+	if p.AddressID != "" {
+		if reg, ok := s.Atlas().Region(p.AddressID); ok && len(reg.Shape) > 0 {
+			c := reg.Shape.Centroid()
+			return c.Lng, c.Lat, nil
+		}
+		return 0, 0, apiError{http.StatusBadRequest, "address_id " + p.AddressID + " is not a region code of this city; send lat and long"}
+	}
+	return 0, 0, apiError{http.StatusBadRequest, "address_string cannot be geocoded here; send lat and long (WGS84) or address_id (a unit grid code) with it"}
+}
+
+// describe folds the attributes into the case description so that staff
+// see them where they work; the raw values are kept with the Open311 extras.
+func describe(p PostForm) string {
+	var b strings.Builder
+	b.WriteString(p.Description)
+	codes := make([]string, 0, len(p.Attributes))
+	for c := range p.Attributes {
+		if c != AttrCondition {
+			codes = append(codes, c)
+		}
+	}
+	sort.Strings(codes)
+	for _, c := range codes {
+		fmt.Fprintf(&b, "\n[%s] %s", c, strings.Join(p.Attributes[c], ", "))
+	}
+	if p.MediaURL != "" {
+		fmt.Fprintf(&b, "\n[media_url] %s", p.MediaURL)
+	}
+	return strings.TrimSpace(b.String())
+}
+
+func newToken() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// request is one service request in a GET response.
+type request struct {
+	ServiceRequestID  string  `json:"service_request_id" xml:"service_request_id"`
+	Status            string  `json:"status" xml:"status"`
+	StatusNotes       string  `json:"status_notes" xml:"status_notes"`
+	ServiceName       string  `json:"service_name" xml:"service_name"`
+	ServiceCode       string  `json:"service_code" xml:"service_code"`
+	Description       string  `json:"description" xml:"description"`
+	AgencyResponsible string  `json:"agency_responsible" xml:"agency_responsible"`
+	ServiceNotice     string  `json:"service_notice" xml:"service_notice"`
+	RequestedDatetime string  `json:"requested_datetime" xml:"requested_datetime"`
+	UpdatedDatetime   string  `json:"updated_datetime" xml:"updated_datetime"`
+	ExpectedDatetime  string  `json:"expected_datetime" xml:"expected_datetime"`
+	Address           string  `json:"address" xml:"address"`
+	AddressID         string  `json:"address_id" xml:"address_id"`
+	Zipcode           string  `json:"zipcode" xml:"zipcode"`
+	Lat               float64 `json:"lat" xml:"lat"`
+	Long              float64 `json:"long" xml:"long"`
+	MediaURL          string  `json:"media_url" xml:"media_url"`
+}
+
+type requestsXML struct {
+	XMLName  xml.Name  `xml:"service_requests"`
+	Requests []request `xml:"request"`
+}
+
+func (s *Server) view(q Request, base string, en bool) request {
+	out := request{ServiceRequestID: q.Code, Status: StatusOf(q.Status), StatusNotes: casework.StatusNames[q.Status][0],
+		ServiceCode: q.Category, Description: q.Description, RequestedDatetime: s.w3c(q.ReportedAt),
+		UpdatedDatetime: s.w3c(q.UpdatedAt), Address: q.Address, Lat: round6(q.Lat), Long: round6(q.Lng), MediaURL: q.MediaURL}
+	if en {
+		out.StatusNotes = casework.StatusNames[q.Status][1]
+	}
+	d := s.Dict()
+	if ref, err := parseRef(q.Category); err == nil {
+		if sc, ok := d.Lookup(ref, q.ReportedAt); ok {
+			out.ServiceName = pick(sc.Name, en)
+		}
+	}
+	dept := q.Department
+	if dept == "" {
+		dept = q.Suggested
+	}
+	if dep, ok := d.Department(dept); ok {
+		out.AgencyResponsible = pick(dep.Name, en)
+	} else {
+		out.AgencyResponsible = dept
+	}
+	if q.CaseDue != nil {
+		out.ExpectedDatetime = s.w3c(*q.CaseDue)
+	}
+	if out.MediaURL == "" && len(q.Photos) > 0 {
+		out.MediaURL = base + "/api/v1/photos/" + q.Photos[0]
+	}
+	return out
+}
+
+func round6(x float64) float64 {
+	if x < 0 {
+		return float64(int64(x*1e6-0.5)) / 1e6
+	}
+	return float64(int64(x*1e6+0.5)) / 1e6
+}
+
+func (s *Server) writeRequests(w http.ResponseWriter, r *http.Request, f format, list []Request) error {
+	base, en := baseURL(r), english(r)
+	out := make([]request, len(list))
+	for i, q := range list {
+		out[i] = s.view(q, base, en)
+	}
+	return write(w, f, http.StatusOK, out, requestsXML{Requests: out})
+}
+
+// ParseQuery reads the GET requests parameters. With service_request_id the
+// other filters are ignored, as the specification says; without dates the
+// window is the last 90 days, and no window may be longer.
+func ParseQuery(get func(string) string, now time.Time) (Query, error) {
+	q := Query{Limit: MaxRequests}
+	if ids := splitList(get("service_request_id")); len(ids) > 0 {
+		if len(ids) > MaxRequests {
+			return q, apiError{http.StatusBadRequest, fmt.Sprintf("at most %d service_request_id values", MaxRequests)}
+		}
+		q.Codes = ids
+		return q, nil
+	}
+	q.Categories = splitList(get("service_code"))
+	for _, st := range splitList(get("status")) {
+		switch strings.ToLower(st) {
+		case StatusOpen:
+			q.Open = boolPtr(true, q.Open)
+		case StatusClosed:
+			q.Open = boolPtr(false, q.Open)
+		default:
+			return q, apiError{http.StatusBadRequest, "status must be open, closed or both (comma-separated), not " + st}
+		}
+	}
+	var err error
+	q.To, q.From = now, time.Time{}
+	if v := get("end_date"); v != "" {
+		if q.To, err = parseW3C(v); err != nil {
+			return q, apiError{http.StatusBadRequest, "end_date must be a W3C date-time with a zone, e.g. 2026-03-31T23:59:59+08:00"}
+		}
+	}
+	if v := get("start_date"); v != "" {
+		if q.From, err = parseW3C(v); err != nil {
+			return q, apiError{http.StatusBadRequest, "start_date must be a W3C date-time with a zone, e.g. 2026-03-01T00:00:00+08:00"}
+		}
+		if get("end_date") == "" && q.From.Add(DefaultWindow).Before(now) {
+			q.To = q.From.Add(DefaultWindow)
+		}
+	} else {
+		q.From = q.To.Add(-DefaultWindow)
+	}
+	if !q.From.Before(q.To) {
+		return q, apiError{http.StatusBadRequest, "start_date must be before end_date"}
+	}
+	if q.To.Sub(q.From) > DefaultWindow {
+		return q, apiError{http.StatusBadRequest, "the window between start_date and end_date is at most 90 days"}
+	}
+	return q, nil
+}
+
+// boolPtr sets the open filter; asking for both states means no filter.
+func boolPtr(v bool, prev *bool) *bool {
+	if prev != nil && *prev != v {
+		return nil
+	}
+	return &v
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, x := range strings.Split(s, ",") {
+		if x = strings.TrimSpace(x); x != "" && !slices.Contains(out, x) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func (s *Server) handleRequests(w http.ResponseWriter, r *http.Request, f format) error {
+	q, err := ParseQuery(r.URL.Query().Get, s.Now())
+	if err != nil {
+		return err
+	}
+	for _, c := range q.Categories {
+		if _, err := s.lookupService(c); err != nil {
+			return err
+		}
+	}
+	list, err := s.Store.FindRequests(r.Context(), q)
+	if err != nil {
+		return err
+	}
+	return s.writeRequests(w, r, f, list)
+}
+
+func (s *Server) handleRequest(w http.ResponseWriter, r *http.Request, f format) error {
+	id, _, _ := splitFormat(r.PathValue("file"))
+	list, err := s.Store.FindRequests(r.Context(), Query{Codes: []string{id}, Limit: 1})
+	if err != nil {
+		return err
+	}
+	if len(list) == 0 {
+		return apiError{http.StatusNotFound, "service_request_id " + id + " was not found"}
+	}
+	return s.writeRequests(w, r, f, list)
+}
+
+type tokenResult struct {
+	ServiceRequestID string `json:"service_request_id" xml:"service_request_id"`
+	Token            string `json:"token" xml:"token"`
+}
+
+type tokenResultsXML struct {
+	XMLName  xml.Name      `xml:"service_requests"`
+	Requests []tokenResult `xml:"request"`
+}
+
+func (s *Server) handleToken(w http.ResponseWriter, r *http.Request, f format) error {
+	tok, _, _ := splitFormat(r.PathValue("file"))
+	code, err := s.Store.FindCodeByToken(r.Context(), tok)
+	if errs.Is(err, errs.KindNotFound) {
+		return apiError{http.StatusNotFound, "token " + tok + " was not found"}
+	}
+	if err != nil {
+		return err
+	}
+	res := []tokenResult{{ServiceRequestID: code, Token: tok}}
+	return write(w, f, http.StatusOK, res, tokenResultsXML{Requests: res})
+}
+
+// The updates extension.
+
+type requestUpdate struct {
+	UpdateID         string `json:"update_id" xml:"update_id"`
+	ServiceRequestID string `json:"service_request_id" xml:"service_request_id"`
+	Status           string `json:"status" xml:"status"`
+	UpdatedDatetime  string `json:"updated_datetime" xml:"updated_datetime"`
+	Description      string `json:"description" xml:"description"`
+	MediaURL         string `json:"media_url" xml:"media_url"`
+}
+
+type updatesXML struct {
+	XMLName xml.Name        `xml:"service_request_updates"`
+	Updates []requestUpdate `xml:"request_update"`
+}
+
+// handleUpdates serves GET servicerequestupdates: the timeline events of
+// every request within [start_date, end_date) (default: the last 24 hours,
+// at most 90 days), oldest first, at most 1000; a client pages by moving
+// start_date to the last updated_datetime it saw.
+func (s *Server) handleUpdates(w http.ResponseWriter, r *http.Request, f format) error {
+	get := r.URL.Query().Get
+	now := s.Now()
+	to, from := now, now.Add(-24*time.Hour)
+	var err error
+	if v := get("end_date"); v != "" {
+		if to, err = parseW3C(v); err != nil {
+			return apiError{http.StatusBadRequest, "end_date must be a W3C date-time with a zone"}
+		}
+		if get("start_date") == "" {
+			from = to.Add(-24 * time.Hour)
+		}
+	}
+	if v := get("start_date"); v != "" {
+		if from, err = parseW3C(v); err != nil {
+			return apiError{http.StatusBadRequest, "start_date must be a W3C date-time with a zone"}
+		}
+	}
+	if !from.Before(to) || to.Sub(from) > DefaultWindow {
+		return apiError{http.StatusBadRequest, "start_date must be before end_date, at most 90 days apart"}
+	}
+	list, err := s.Store.FindUpdates(r.Context(), from, to, MaxRequests)
+	if err != nil {
+		return err
+	}
+	en, base := english(r), baseURL(r)
+	out := make([]requestUpdate, len(list))
+	for i, u := range list {
+		name := casework.ActionNames[u.Action][0]
+		if en {
+			name = casework.ActionNames[u.Action][1]
+		}
+		desc := name
+		if u.Note != "" {
+			desc += "：" + u.Note
+		}
+		out[i] = requestUpdate{UpdateID: u.ID, ServiceRequestID: u.RequestCode, Status: StatusOf(u.Status),
+			UpdatedDatetime: s.w3c(u.At), Description: desc}
+		if len(u.Photos) > 0 {
+			out[i].MediaURL = base + "/api/v1/photos/" + u.Photos[0]
+		}
+	}
+	return write(w, f, http.StatusOK, out, updatesXML{Updates: out})
+}

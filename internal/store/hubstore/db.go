@@ -1,0 +1,351 @@
+// Package hubstore holds the SQL of the interoperability parts: the Open311
+// api keys and request extras, the 12345 hotline orders and clocks, and the
+// data-sharing hub (dataset catalogue, records, outbox copy of the case
+// timeline, subscriptions, deliveries, dead letters). It runs on SQLite and
+// PostgreSQL with one set of statements, like sqlstore, and keeps its own
+// goose version table (hub_goose_db_version) so its migrations never mix
+// with sqlstore's.
+//
+// It reads sqlstore's cases and case_events tables (read-only) for the
+// Open311 views and for the feeder that copies timeline events into the
+// hub's outbox; it never writes them. Cases are created and moved only
+// through casework.Service.
+package hubstore
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"cityloop/internal/errs"
+)
+
+// Dialects.
+const (
+	DialectSQLite   = "sqlite"
+	DialectPostgres = "postgres"
+)
+
+// DB is the interoperability store. Safe for concurrent use.
+type DB struct {
+	dialect string
+	w, r    *sql.DB
+}
+
+//go:embed migrations/sqlite/*.sql migrations/postgres/*.sql
+var migrationsFS embed.FS
+
+// Open connects to the same database as the app (same DSN forms as
+// sqlstore.Open). On SQLite it opens one writer connection and a small read
+// pool of its own; the busy timeout makes its short writes queue behind
+// sqlstore's writer instead of failing.
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	switch {
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		cfg, err := pgx.ParseConfig(dsn)
+		if err != nil {
+			return nil, errors.New("open hub store: the PostgreSQL URL is not valid")
+		}
+		db := stdlib.OpenDB(*cfg)
+		db.SetMaxOpenConns(16)
+		db.SetMaxIdleConns(16)
+		db.SetConnMaxIdleTime(5 * time.Minute)
+		if err := db.PingContext(ctx); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("open hub store: %w", normPostgres(err))
+		}
+		return &DB{dialect: DialectPostgres, w: db, r: db}, nil
+	case strings.TrimSpace(dsn) == "":
+		return nil, errors.New("open hub store: the database address is empty")
+	}
+	path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite:"), "file:")
+	path, userQuery, _ := strings.Cut(path, "?")
+	if dir := filepath.Dir(path); dir != "." {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, fmt.Errorf("open hub store: %w", err)
+		}
+	}
+	w, err := sql.Open("sqlite", sqliteDSN(path, userQuery, true))
+	if err != nil {
+		return nil, fmt.Errorf("open hub store: %w", err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open hub store: %w", normSQLite(err))
+	}
+	r, err := sql.Open("sqlite", sqliteDSN(path, userQuery, false))
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open hub store: %w", err)
+	}
+	r.SetMaxOpenConns(4)
+	r.SetMaxIdleConns(4)
+	r.SetConnMaxLifetime(0)
+	return &DB{dialect: DialectSQLite, w: w, r: r}, nil
+}
+
+// sqliteDSN mirrors sqlstore's pragmas (busy_timeout first, WAL, foreign
+// keys, an immediate write lock for the writer, query_only for readers).
+func sqliteDSN(path, userQuery string, writer bool) string {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_pragma", "foreign_keys(ON)")
+	if writer {
+		q.Set("_txlock", "immediate")
+	} else {
+		q.Add("_pragma", "query_only(ON)")
+	}
+	query := q.Encode()
+	if userQuery != "" {
+		query = userQuery + "&" + query
+	}
+	p := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+	return "file:" + p + "?" + query
+}
+
+// Dialect is DialectSQLite or DialectPostgres.
+func (db *DB) Dialect() string { return db.dialect }
+
+// Close closes the pools.
+func (db *DB) Close() error {
+	err := db.w.Close()
+	if db.r != db.w {
+		err = errors.Join(err, db.r.Close())
+	}
+	return err
+}
+
+// Migrate brings the hub tables up to date, in their own version table. On
+// PostgreSQL an advisory lock lets several nodes start together.
+func (db *DB) Migrate(ctx context.Context) error {
+	fsys, err := fs.Sub(migrationsFS, "migrations/"+db.dialect)
+	if err != nil {
+		return fmt.Errorf("migrate hub store: %w", err)
+	}
+	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true), goose.WithTableName("hub_goose_db_version")}
+	dialect := goose.DialectSQLite3
+	if db.dialect == DialectPostgres {
+		dialect = goose.DialectPostgres
+		var name string
+		if err := db.w.QueryRowContext(ctx, `SELECT current_database() || '.' || COALESCE(current_schema(), '')`).Scan(&name); err != nil {
+			return fmt.Errorf("migrate hub store: %w", db.norm(err))
+		}
+		h := fnv.New64a()
+		h.Write([]byte("cityloop-hub-migrate:" + name))
+		locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(int64(h.Sum64())), lock.WithLockTimeout(1, 300), lock.WithUnlockTimeout(1, 60))
+		if err != nil {
+			return fmt.Errorf("migrate hub store: %w", err)
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	p, err := goose.NewProvider(dialect, db.w, fsys, opts...)
+	if err != nil {
+		return fmt.Errorf("migrate hub store: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrate hub store: %w", db.norm(err))
+	}
+	return nil
+}
+
+// MigrationFiles lists the embedded migration names of a dialect (for the
+// schema test).
+func MigrationFiles(dialect string) ([]string, error) {
+	fsys, err := fs.Sub(migrationsFS, "migrations/"+dialect)
+	if err != nil {
+		return nil, err
+	}
+	return fs.Glob(fsys, "*.sql")
+}
+
+// ReadPool exposes the read pool for schema inspection in tests.
+func (db *DB) ReadPool() *sql.DB { return db.r }
+
+// tx runs fn in a write transaction, retrying a busy database a few times.
+func (db *DB) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	var err error
+	for attempt := 0; attempt < 4; attempt++ {
+		if attempt > 0 {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(time.Duration(attempt*attempt) * 50 * time.Millisecond):
+			}
+		}
+		err = db.tryTx(ctx, fn)
+		if err == nil || !db.busy(err) {
+			return err
+		}
+	}
+	return err
+}
+
+func (db *DB) tryTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", db.norm(err))
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", db.norm(err))
+	}
+	return nil
+}
+
+// exec runs one write statement in its own transaction.
+func (db *DB) exec(ctx context.Context, q string, args ...any) (int64, error) {
+	var n int64
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, q, args...)
+		if err != nil {
+			return db.norm(err)
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return n, err
+}
+
+func (db *DB) busy(err error) bool {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		c := se.Code() & 0xff
+		return c == sqlite3.SQLITE_BUSY || c == sqlite3.SQLITE_LOCKED
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "40001" || pe.Code == "40P01"
+	}
+	return errs.Is(err, errs.KindUnavailable)
+}
+
+// norm maps driver errors to errs kinds (unique → Conflict, no rows →
+// NotFound, busy → Unavailable), as sqlstore does.
+func (db *DB) norm(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		e := errs.NotFound("not found")
+		e.Err = err
+		return e
+	}
+	if _, ok := errs.As(err); ok {
+		return err
+	}
+	if db.dialect == DialectPostgres {
+		return normPostgres(err)
+	}
+	return normSQLite(err)
+}
+
+func kindErr(k errs.Kind, msg string, cause error) error {
+	e := errs.E(k, "%s", msg)
+	e.Err = cause
+	return e
+}
+
+func normSQLite(err error) error {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return err
+	}
+	switch se.Code() {
+	case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+		return kindErr(errs.KindConflict, "the record already exists", err)
+	case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+		return kindErr(errs.KindConflict, "the record refers to something that does not exist", err)
+	}
+	switch se.Code() & 0xff {
+	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+		return kindErr(errs.KindUnavailable, "the database is busy; try again in a moment", err)
+	}
+	return err
+}
+
+func normPostgres(err error) error {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch pe.Code {
+		case "23505":
+			return kindErr(errs.KindConflict, "the record already exists", err)
+		case "23503":
+			return kindErr(errs.KindConflict, "the record refers to something that does not exist", err)
+		case "40001", "40P01", "55P03":
+			return kindErr(errs.KindUnavailable, "the database is busy; try again in a moment", err)
+		}
+	}
+	return err
+}
+
+// Times are BIGINT Unix microseconds, UTC.
+func micros(t time.Time) int64 { return t.UnixMicro() }
+
+func microsPtr(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return t.UnixMicro()
+}
+
+func fromMicros(v int64) time.Time { return time.UnixMicro(v).UTC() }
+
+func fromNull(v sql.Null[int64]) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := fromMicros(v.V)
+	return &t
+}
+
+// GetState reads a small named value (feeder watermark, hotline cursor,
+// hotline settings); ok is false when unset.
+func (db *DB) GetState(ctx context.Context, name string) (string, bool, error) {
+	var v string
+	err := db.r.QueryRowContext(ctx, `SELECT value FROM hub_state WHERE name = $1`, name).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("read state %s: %w", name, db.norm(err))
+	}
+	return v, true, nil
+}
+
+// SetState writes a small named value.
+func (db *DB) SetState(ctx context.Context, name, value string) error {
+	_, err := db.exec(ctx, `INSERT INTO hub_state (name, value) VALUES ($1, $2)
+ON CONFLICT (name) DO UPDATE SET value = excluded.value`, name, value)
+	if err != nil {
+		return fmt.Errorf("save state %s: %w", name, err)
+	}
+	return nil
+}

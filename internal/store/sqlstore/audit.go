@@ -1,0 +1,145 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"cityloop/internal/audit"
+)
+
+// auditLockKey is the PostgreSQL advisory lock that serialises appends to
+// the chain across nodes (each record's hash covers the one before it).
+const auditLockKey = 0x636c61756469 // "claudi"
+
+// AppendAudit chains recs onto the end of the audit log in one transaction
+// and returns them with Seq, PrevHash and Hash filled in.
+func (db *DB) AppendAudit(ctx context.Context, recs []audit.Record) ([]audit.Record, error) {
+	if len(recs) == 0 {
+		return nil, nil
+	}
+	out := make([]audit.Record, len(recs))
+	err := db.writeTx(ctx, func(tx *sql.Tx) error {
+		if db.dialect == DialectPostgres {
+			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, auditLockKey); err != nil {
+				return err
+			}
+		}
+		var prev *audit.Record
+		var last audit.Record
+		err := db.txQueryRow(ctx, tx, `SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1`).Scan(&last.Seq, &last.Hash)
+		switch {
+		case err == sql.ErrNoRows:
+		case err != nil:
+			return err
+		default:
+			prev = &last
+		}
+		for i, r := range recs {
+			r = audit.Chain(prev, r)
+			if _, err := db.txExec(ctx, tx, `INSERT INTO audit_log (seq, at, actor, action, object, detail, addr, prev_hash, hash)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, r.Seq, r.At.UnixMicro(), r.Actor, r.Action, r.Object, r.Detail, r.Addr, r.PrevHash, r.Hash); err != nil {
+				return err
+			}
+			out[i] = r
+			prev = &out[i]
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("append audit records: %w", db.norm(err))
+	}
+	return out, nil
+}
+
+// AuditFilter selects audit records; zero fields do not filter.
+type AuditFilter struct {
+	Actor, Action, Object string
+	From, To              *time.Time
+	Limit, Offset         int
+}
+
+const auditCols = `seq, at, actor, action, object, detail, addr, prev_hash, hash`
+
+func scanAudit(rows *sql.Rows) (audit.Record, error) {
+	var r audit.Record
+	var at int64
+	err := rows.Scan(&r.Seq, &at, &r.Actor, &r.Action, &r.Object, &r.Detail, &r.Addr, &r.PrevHash, &r.Hash)
+	r.At = time.UnixMicro(at).UTC()
+	return r, err
+}
+
+// FindAudit searches the audit log, newest first.
+func (db *DB) FindAudit(ctx context.Context, f AuditFilter) ([]audit.Record, int, error) {
+	var where []string
+	var args []any
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, fmt.Sprintf(cond, len(args)))
+	}
+	if f.Actor != "" {
+		add("actor = $%d", f.Actor)
+	}
+	if f.Action != "" {
+		add("action = $%d", f.Action)
+	}
+	if f.Object != "" {
+		add("object = $%d", f.Object)
+	}
+	if f.From != nil {
+		add("at >= $%d", f.From.UnixMicro())
+	}
+	if f.To != nil {
+		add("at < $%d", f.To.UnixMicro())
+	}
+	w := ""
+	if len(where) > 0 {
+		w = " WHERE " + strings.Join(where, " AND ")
+	}
+	var total int
+	if err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_log`+w, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count audit records: %w", db.norm(err))
+	}
+	if f.Limit <= 0 || f.Limit > 500 {
+		f.Limit = 50
+	}
+	args = append(args, f.Limit, f.Offset)
+	rows, err := db.r.QueryContext(ctx, `SELECT `+auditCols+` FROM audit_log`+w+
+		fmt.Sprintf(` ORDER BY seq DESC LIMIT $%d OFFSET $%d`, len(args)-1, len(args)), args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("find audit records: %w", db.norm(err))
+	}
+	defer rows.Close()
+	out := []audit.Record{}
+	for rows.Next() {
+		r, err := scanAudit(rows)
+		if err != nil {
+			return nil, 0, fmt.Errorf("find audit records: %w", db.norm(err))
+		}
+		out = append(out, r)
+	}
+	return out, total, rows.Err()
+}
+
+// VerifyAudit walks the whole chain in order and reports the first broken
+// record (see audit.Verify).
+func (db *DB) VerifyAudit(ctx context.Context) (int64, *audit.Break, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT `+auditCols+` FROM audit_log ORDER BY seq`)
+	if err != nil {
+		return 0, nil, fmt.Errorf("read audit log: %w", db.norm(err))
+	}
+	defer rows.Close()
+	n, brk, err := audit.Verify(func() (audit.Record, bool, error) {
+		if !rows.Next() {
+			return audit.Record{}, false, rows.Err()
+		}
+		r, err := scanAudit(rows)
+		return r, err == nil, err
+	})
+	if err != nil {
+		return n, nil, fmt.Errorf("verify audit log: %w", db.norm(err))
+	}
+	return n, brk, nil
+}

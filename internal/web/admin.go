@@ -1,0 +1,129 @@
+package web
+
+import (
+	"io"
+	"net/http"
+	"sort"
+	"time"
+
+	"cityloop/internal/catalog"
+	"cityloop/internal/errs"
+	"cityloop/internal/org"
+	"cityloop/internal/worktime"
+)
+
+type adminPage struct {
+	Levels      []struct{ Name string; Count int }
+	SubClasses  []catalog.SubClass
+	Departments []catalog.Department
+	Rules       []catalog.Rule
+	Days        []worktime.Day
+	Accounts    []*org.Account
+	Problems    []org.ImportProblem
+	Plan        *org.ImportPlan
+	Month       string
+}
+
+func (s *Server) requireAdmin(r *http.Request) (*session, error) {
+	sess, err := requireActor(r)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := sess.actor.Grant(org.PostAdmin); !ok {
+		return nil, errs.Forbidden("系统管理需要系统管理员岗位 / administration needs the admin post")
+	}
+	return sess, nil
+}
+
+func (s *Server) loadAdmin(r *http.Request) (*adminPage, error) {
+	at := s.World.Atlas()
+	p := &adminPage{}
+	for _, l := range []org.Level{org.LevelCity, org.LevelDistrict, org.LevelStreet, org.LevelCommunity, org.LevelGrid} {
+		p.Levels = append(p.Levels, struct {
+			Name  string
+			Count int
+		}{l.Zh() + " " + l.String(), len(at.Regions(l))})
+	}
+	d := s.World.Dict()
+	now := s.Now()
+	p.SubClasses = d.SubClasses(now)
+	p.Departments = d.Departments()
+	p.Rules = d.Rules()
+	loc := s.Cal.Location()
+	n := now.In(loc)
+	from := time.Date(n.Year(), n.Month(), 1, 0, 0, 0, 0, loc)
+	p.Month = from.Format("2006-01")
+	p.Days = s.Cal.Days(from, from.AddDate(0, 1, -1))
+	accs, err := s.Accounts.FindAccounts(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(accs, func(i, j int) bool { return accs[i].Username < accs[j].Username })
+	p.Accounts = accs
+	return p, nil
+}
+
+func (s *Server) handleAdmin(w http.ResponseWriter, r *http.Request) error {
+	if _, err := s.requireAdmin(r); err != nil {
+		return err
+	}
+	v := s.view(w, r, "console")
+	v.Title = v.L.T("admin")
+	p, err := s.loadAdmin(r)
+	if err != nil {
+		return err
+	}
+	v.Data = p
+	s.render(w, r, http.StatusOK, "admin", v)
+	return nil
+}
+
+// handleAdminRegionImport imports a GeoJSON file of regions and shows the
+// plan, or every problem found (nothing is imported then).
+func (s *Server) handleAdminRegionImport(w http.ResponseWriter, r *http.Request) error {
+	sess, err := s.requireAdmin(r)
+	if err != nil {
+		return err
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<20)
+	if err := r.ParseMultipartForm(8 << 20); err != nil {
+		return errs.Invalid("send the GeoJSON file in the form field \"file\"").WithField("file", "required")
+	}
+	if err := s.checkCSRF(r); err != nil {
+		return err
+	}
+	f, _, err := r.FormFile("file")
+	if err != nil {
+		return errs.Invalid("choose a GeoJSON file").WithField("file", "required")
+	}
+	defer f.Close()
+	data, err := io.ReadAll(f)
+	if err != nil {
+		return errs.Invalid("cannot read the file: %s", err.Error())
+	}
+	v := s.view(w, r, "console")
+	v.Title = v.L.T("admin")
+	plan, ierr := s.World.ImportRegions(r.Context(), sess.actor, data)
+	p, err := s.loadAdmin(r)
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if ierr != nil {
+		e, ok := errs.As(ierr)
+		if !ok || e.Kind == errs.KindInternal {
+			return ierr
+		}
+		v.Error = e.Message
+		if probs, ok := e.Details["problems"].([]org.ImportProblem); ok {
+			p.Problems = probs
+		}
+		status = statusOf(ierr)
+	} else {
+		p.Plan = &plan
+		v.Flash = v.L.T("import_ok")
+	}
+	v.Data = p
+	s.render(w, r, status, "admin", v)
+	return nil
+}

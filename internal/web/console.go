@@ -1,0 +1,817 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"cityloop/internal/blob"
+	"cityloop/internal/casework"
+	"cityloop/internal/catalog"
+	"cityloop/internal/errs"
+	"cityloop/internal/geo"
+	"cityloop/internal/org"
+	"cityloop/internal/pii"
+	"cityloop/internal/worktime"
+)
+
+// queueDef is one queue on a workbench.
+type queueDef struct {
+	Key      string
+	Title    [2]string
+	Statuses []casework.Status
+	Dept     string // only this department's cases
+	Region   string // only cases in this region subtree
+	Dups     bool   // look up duplicate suggestions (intake)
+}
+
+// queuesFor lists the queues of every post the actor holds, in loop order.
+func queuesFor(a org.Actor) []queueDef {
+	var qs []queueDef
+	if _, ok := a.Grant(org.PostOperator); ok {
+		qs = append(qs, queueDef{Key: "intake", Title: [2]string{"受理队列（待受理）", "Intake (awaiting acceptance)"}, Statuses: []casework.Status{casework.StatusPendingAccept}, Dups: true},
+			queueDef{Key: "verify-wait", Title: [2]string{"待核实", "Awaiting verification"}, Statuses: []casework.Status{casework.StatusPendingVerify}})
+	}
+	for _, p := range []org.Post{org.PostSupervisor, org.PostGridMember} {
+		if g, ok := a.Grant(p); ok {
+			qs = append(qs, queueDef{Key: "verify", Title: [2]string{"核实任务", "To verify"}, Statuses: []casework.Status{casework.StatusPendingVerify}, Region: g.Region},
+				queueDef{Key: "check", Title: [2]string{"核查任务", "To check"}, Statuses: []casework.Status{casework.StatusPendingCheck}, Region: g.Region})
+			break
+		}
+	}
+	if _, ok := a.Grant(org.PostShiftLead); ok {
+		qs = append(qs, queueDef{Key: "filing", Title: [2]string{"立案队列", "Filing queue"}, Statuses: []casework.Status{casework.StatusPendingFile}},
+			queueDef{Key: "closing", Title: [2]string{"结案队列", "Closing queue"}, Statuses: []casework.Status{casework.StatusPendingClose}})
+	}
+	if _, ok := a.Grant(org.PostDispatcher); ok {
+		qs = append(qs, queueDef{Key: "dispatch", Title: [2]string{"派遣队列", "Dispatch queue"}, Statuses: []casework.Status{casework.StatusPendingDispatch, casework.StatusReturned}})
+	}
+	if g, ok := a.Grant(org.PostHandler); ok {
+		qs = append(qs, queueDef{Key: "tasks", Title: [2]string{"本单位任务", "My department's tasks"}, Statuses: []casework.Status{casework.StatusDispatched, casework.StatusInDisposal}, Dept: g.Department})
+	}
+	for _, p := range []org.Post{org.PostLeader, org.PostStreetHead} {
+		if g, ok := a.Grant(p); ok {
+			qs = append(qs, queueDef{Key: "red", Title: [2]string{"超时案件（红灯）", "Overdue (red)"}, Statuses: openStatuses, Region: g.Region})
+			break
+		}
+	}
+	return qs
+}
+
+var openStatuses = []casework.Status{casework.StatusPendingAccept, casework.StatusPendingVerify, casework.StatusPendingFile,
+	casework.StatusPendingDispatch, casework.StatusDispatched, casework.StatusInDisposal, casework.StatusReturned,
+	casework.StatusPendingCheck, casework.StatusPendingClose}
+
+// row is one case in a queue.
+type row struct {
+	ID, Code, Status, Category, Place, Suggested, Department string
+	Reported                                                 time.Time
+	Due                                                      *time.Time
+	Light                                                    worktime.Light
+	LightName                                                string
+	Dups                                                     []casework.Duplicate
+}
+
+type queue struct {
+	Key, Title string
+	Total      int
+	Rows       []row
+}
+
+type overview struct {
+	Statuses []struct {
+		Name  string
+		Count int
+	}
+	Lights map[string]int
+}
+
+// perLight is how many cases of each light a queue shows; the queue is
+// sorted by deadline inside red, then yellow, then green.
+const perLight = 60
+
+func (s *Server) regionFilter(f *casework.Filter, code string) {
+	if code == "" {
+		return
+	}
+	if reg, ok := s.World.Atlas().Region(code); ok {
+		f.Region, f.RegionLevel = reg.Code, reg.Level
+	}
+}
+
+func (s *Server) loadQueue(ctx context.Context, l lang, d queueDef) (queue, error) {
+	now := s.Now()
+	q := queue{Key: d.Key, Title: l.pick(d.Title)}
+	base := casework.Filter{Statuses: d.Statuses, Department: d.Dept, Now: now, Limit: 1}
+	s.regionFilter(&base, d.Region)
+	lights := []worktime.Light{worktime.Red, worktime.Yellow, worktime.Green}
+	if d.Key == "red" {
+		lights = []worktime.Light{worktime.Red}
+		base.Light = worktime.Red
+	}
+	_, total, err := s.Cases.Store.FindCases(ctx, base)
+	if err != nil {
+		return q, err
+	}
+	q.Total = total
+	var cases []*casework.Case
+	for _, lt := range lights {
+		f := base
+		f.Light, f.Limit = lt, perLight
+		part, _, err := s.Cases.Store.FindCases(ctx, f)
+		if err != nil {
+			return q, err
+		}
+		sort.SliceStable(part, func(i, j int) bool { return due(part[i]).Before(due(part[j])) })
+		cases = append(cases, part...)
+	}
+	if total > 0 && len(cases) == 0 {
+		// Cases without a running clock (suspended): newest first.
+		f := base
+		f.Limit = perLight
+		cases, _, err = s.Cases.Store.FindCases(ctx, f)
+		if err != nil {
+			return q, err
+		}
+	}
+	for i, c := range cases {
+		r := s.rowOf(l, c, now)
+		if d.Dups && i < 30 && c.Category != nil {
+			r.Dups, _ = s.duplicatesOf(ctx, c)
+		}
+		q.Rows = append(q.Rows, r)
+	}
+	return q, nil
+}
+
+func due(c *casework.Case) time.Time {
+	if c.StageDue == nil {
+		return time.Unix(1<<40, 0)
+	}
+	return *c.StageDue
+}
+
+func (s *Server) rowOf(l lang, c *casework.Case, now time.Time) row {
+	lt := c.Light(now)
+	r := row{ID: c.ID, Code: c.Code, Status: l.pick(casework.StatusNames[c.Status]), Reported: c.ReportedAt, Due: c.StageDue,
+		Light: lt, LightName: lightName(l, lt), Place: s.placeName(c), Category: s.categoryName(l, c)}
+	r.Suggested = s.deptName(l, c.Suggested)
+	r.Department = s.deptName(l, c.Department)
+	return r
+}
+
+func lightName(l lang, lt worktime.Light) string {
+	switch lt {
+	case worktime.Green, worktime.Yellow, worktime.Red:
+		return l.T(string(lt))
+	}
+	return "—"
+}
+
+func (s *Server) categoryName(l lang, c *casework.Case) string {
+	if c.Category == nil {
+		return "—"
+	}
+	if sub, ok := s.World.Dict().Lookup(*c.Category, c.ReportedAt); ok {
+		return l.pick([2]string{sub.Name.Zh, sub.Name.En})
+	}
+	return c.Category.String()
+}
+
+func (s *Server) deptName(l lang, code string) string {
+	if code == "" {
+		return ""
+	}
+	if d, ok := s.World.Dict().Department(code); ok {
+		return l.pick([2]string{d.Name.Zh, d.Name.En})
+	}
+	return code
+}
+
+func (s *Server) placeName(c *casework.Case) string {
+	if c.Address != "" {
+		return c.Address
+	}
+	at := s.World.Atlas()
+	var parts []string
+	for _, code := range []string{c.Street, c.Community, c.Grid} {
+		if reg, ok := at.Region(code); ok {
+			parts = append(parts, reg.Name)
+		}
+	}
+	return strings.Join(parts, " · ")
+}
+
+// duplicatesOf finds open cases of the same sub-class near c, as intake does.
+func (s *Server) duplicatesOf(ctx context.Context, c *casework.Case) ([]casework.Duplicate, error) {
+	if c.Category == nil {
+		return nil, nil
+	}
+	radius, window := float64(catalog.DefaultDupRadiusM), float64(catalog.DefaultDupWindowHours)
+	if sub, ok := s.World.Dict().Lookup(*c.Category, c.ReportedAt); ok {
+		if sub.DupRadiusM > 0 {
+			radius = sub.DupRadiusM
+		}
+		if sub.DupWindowHours > 0 {
+			window = sub.DupWindowHours
+		}
+	}
+	near, err := s.Cases.Store.FindNearby(ctx, casework.NearbyQuery{Category: *c.Category, Bounds: boxAround(c.Point, radius),
+		Since: c.ReportedAt.Add(-time.Duration(window * float64(time.Hour))), Exclude: c.ID, Limit: 20})
+	if err != nil {
+		return nil, err
+	}
+	return casework.Duplicates(c.Point, near, radius), nil
+}
+
+func boxAround(p geo.Point, radius float64) geo.Bounds {
+	dLat := radius / 111_320
+	dLng := radius / (111_320 * max(cosDeg(p.Lat), 0.01))
+	return geo.Bounds{MinLng: p.Lng - dLng, MinLat: p.Lat - dLat, MaxLng: p.Lng + dLng, MaxLat: p.Lat + dLat}
+}
+
+type workbench struct {
+	Queues   []queue
+	Overview *overview
+	Admin    bool
+}
+
+func (s *Server) loadWorkbench(ctx context.Context, l lang, a org.Actor) (*workbench, error) {
+	defs := queuesFor(a)
+	wb := &workbench{Queues: make([]queue, len(defs))}
+	_, wb.Admin = a.Grant(org.PostAdmin)
+	var wg sync.WaitGroup
+	errc := make(chan error, len(defs)+1)
+	for i, d := range defs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			q, err := s.loadQueue(ctx, l, d)
+			if err != nil {
+				errc <- err
+			}
+			wb.Queues[i] = q
+		}()
+	}
+	_, leader := a.Grant(org.PostLeader)
+	_, chief := a.Grant(org.PostStreetHead)
+	if leader || chief {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ov, err := s.loadOverview(ctx, l)
+			if err != nil {
+				errc <- err
+			}
+			wb.Overview = ov
+		}()
+	}
+	wg.Wait()
+	close(errc)
+	if err := <-errc; err != nil {
+		return nil, err
+	}
+	return wb, nil
+}
+
+func (s *Server) loadOverview(ctx context.Context, l lang) (*overview, error) {
+	now := s.Now()
+	ov := &overview{Lights: map[string]int{}}
+	ov.Statuses = make([]struct {
+		Name  string
+		Count int
+	}, len(casework.Statuses))
+	var mu sync.Mutex
+	var firstErr error
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 4)
+	count := func(f casework.Filter, set func(n int)) {
+		defer wg.Done()
+		sem <- struct{}{}
+		defer func() { <-sem }()
+		f.Limit, f.Now = 1, now
+		_, n, err := s.Cases.Store.FindCases(ctx, f)
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil && firstErr == nil {
+			firstErr = err
+		}
+		set(n)
+	}
+	for i, st := range casework.Statuses {
+		ov.Statuses[i].Name = l.pick(casework.StatusNames[st])
+		wg.Add(1)
+		go count(casework.Filter{Statuses: []casework.Status{st}}, func(n int) { ov.Statuses[i].Count = n })
+	}
+	for _, lt := range []worktime.Light{worktime.Green, worktime.Yellow, worktime.Red} {
+		wg.Add(1)
+		go count(casework.Filter{Statuses: openStatuses, Light: lt}, func(n int) { ov.Lights[string(lt)] = n })
+	}
+	wg.Wait()
+	return ov, firstErr
+}
+
+func (s *Server) handleWorkbench(w http.ResponseWriter, r *http.Request) error {
+	sess, err := requireActor(r)
+	if err != nil {
+		return err
+	}
+	v := s.view(w, r, "console")
+	v.Title = v.L.T("workbench")
+	wb, err := s.loadWorkbench(r.Context(), v.L, sess.actor)
+	if err != nil {
+		return err
+	}
+	v.Data = wb
+	if r.URL.Query().Get("fragment") == "queues" {
+		return s.renderFragment(w, "console", "queues", v)
+	}
+	s.render(w, r, http.StatusOK, "console", v)
+	return nil
+}
+
+// --- live updates ---
+
+// broker fans "something changed" out to the open event streams of this
+// node. Handlers here publish after each successful report or action; a
+// stream also ticks every liveTick so that changes made through the API or
+// on another node show up within that time.
+type broker struct {
+	mu   sync.Mutex
+	subs map[chan string]struct{}
+}
+
+func newBroker() *broker { return &broker{subs: map[chan string]struct{}{}} }
+
+func (b *broker) subscribe() chan string {
+	ch := make(chan string, 8)
+	b.mu.Lock()
+	b.subs[ch] = struct{}{}
+	b.mu.Unlock()
+	return ch
+}
+
+func (b *broker) unsubscribe(ch chan string) {
+	b.mu.Lock()
+	delete(b.subs, ch)
+	b.mu.Unlock()
+}
+
+func (b *broker) publish(msg string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for ch := range b.subs {
+		select {
+		case ch <- msg:
+		default: // a slow reader misses a nudge, not data: it reloads on the next one
+		}
+	}
+}
+
+const liveTick = 15 * time.Second
+
+// Changed tells open workbenches that a case moved (for callers outside
+// this package, e.g. other channels wired by app).
+func (s *Server) Changed(code string) { s.broker.publish(code) }
+
+func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
+	r, err := s.withSession(w, r)
+	if err == nil {
+		_, err = requireActor(r)
+	}
+	if err != nil {
+		http.Error(w, "sign in first", http.StatusUnauthorized)
+		return
+	}
+	rc := http.NewResponseController(w)
+	_ = rc.SetWriteDeadline(time.Time{}) // the server's write timeout would cut the stream
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no")
+	ch := s.broker.subscribe()
+	defer s.broker.unsubscribe(ch)
+	fmt.Fprint(w, "retry: 3000\n: connected\n\n")
+	if err := rc.Flush(); err != nil {
+		return
+	}
+	t := time.NewTicker(liveTick)
+	defer t.Stop()
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case code := <-ch:
+			fmt.Fprintf(w, "event: change\ndata: %s\n\n", strings.ReplaceAll(code, "\n", ""))
+		case <-t.C:
+			fmt.Fprint(w, "event: tick\ndata: \n\n")
+		}
+		if err := rc.Flush(); err != nil {
+			return
+		}
+	}
+}
+
+// --- the case page ---
+
+type eventRow struct {
+	At                time.Time
+	Action, Post, Who string
+	From, To          string
+	Note              string
+	Photos            []string
+	Extra             string
+}
+
+type option struct {
+	Value, Label string
+	Selected     bool
+}
+
+// actionForm is one action the actor may take, with the fields it needs.
+type actionForm struct {
+	Action       string
+	Name         string
+	Category     bool
+	Condition    bool
+	Department   bool
+	Valid        bool
+	Passed       bool
+	Photos       bool
+	PhotoNeed    bool
+	Extra        bool
+	Into         bool
+	Satisfaction bool
+	NoteNeed     bool
+}
+
+type casePage struct {
+	C                                          *casework.Case
+	Status, Category, Source, Dept, Suggested  string
+	Grid                                       string
+	Light                                      worktime.Light
+	LightName                                  string
+	Timeline                                   []eventRow
+	Actions                                    []actionForm
+	Dups                                       []casework.Duplicate
+	Departments, Categories, Conditions, Intos []option
+	Geo                                        string // JSON: point and grid polygon for the map island
+}
+
+var noteNeeded = map[casework.Action]bool{casework.ActReject: true, casework.ActVoid: true, casework.ActReturn: true,
+	casework.ActRejectReturn: true, casework.ActExtend: true, casework.ActDenyExtension: true, casework.ActSuspend: true,
+	casework.ActDenySuspension: true, casework.ActDispose: true, casework.ActUrge: true}
+
+func formFor(l lang, a casework.Action) actionForm {
+	f := actionForm{Action: string(a), Name: l.pick(casework.ActionNames[a]), NoteNeed: noteNeeded[a]}
+	switch a {
+	case casework.ActAccept:
+		f.Category = true
+	case casework.ActFile:
+		f.Category, f.Condition = true, true
+	case casework.ActDispatch, casework.ActRedispatch:
+		f.Department = true
+	case casework.ActVerify:
+		f.Valid, f.Photos = true, true
+	case casework.ActCheck:
+		f.Passed, f.Photos = true, true
+	case casework.ActDispose, casework.ActSelfHandle:
+		f.Photos, f.PhotoNeed = true, true
+	case casework.ActExtend:
+		f.Extra = true
+	case casework.ActMerge:
+		f.Into = true
+	case casework.ActCallback:
+		f.Satisfaction = true
+	}
+	return f
+}
+
+func (s *Server) loadCasePage(ctx context.Context, l lang, a org.Actor, id string) (*casePage, error) {
+	c, err := s.Cases.Store.FindCaseByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	tl, err := s.Cases.Store.Timeline(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	if !seesContact(a) {
+		c.Phone, c.Reporter = pii.MaskPhone(c.Phone), pii.MaskName(c.Reporter)
+	}
+	now := s.Now()
+	p := &casePage{C: c, Status: l.pick(casework.StatusNames[c.Status]), Category: s.categoryName(l, c),
+		Source: l.pick(casework.SourceNames[c.Source]), Dept: s.deptName(l, c.Department), Suggested: s.deptName(l, c.Suggested),
+		Light: c.Light(now)}
+	p.LightName = lightName(l, p.Light)
+	at := s.World.Atlas()
+	geoDoc := map[string]any{"point": []float64{c.Point.Lat, c.Point.Lng}}
+	if g, ok := at.Region(c.Grid); ok {
+		p.Grid = g.Name
+		geoDoc["grid"] = g.Shape
+	}
+	p.Geo = mustJSON(geoDoc)
+	for _, e := range tl {
+		er := eventRow{At: e.At, Action: l.pick(casework.ActionNames[e.Action]), Post: l.pick(org.PostNames[e.Post]), Who: e.Name,
+			To: l.pick(casework.StatusNames[e.To]), Note: e.Note, Photos: e.Photos}
+		if e.From != "" {
+			er.From = l.pick(casework.StatusNames[e.From])
+		}
+		er.Extra = s.eventExtra(l, e)
+		p.Timeline = append(p.Timeline, er)
+	}
+	for _, act := range casework.Allowed(c, a) {
+		p.Actions = append(p.Actions, formFor(l, act))
+	}
+	if len(p.Actions) > 0 {
+		p.Departments = s.deptOptions(l, c.Suggested)
+		p.Categories = s.categoryOptions(l, "", true)
+		for i := 1; i <= 9; i++ {
+			p.Conditions = append(p.Conditions, option{Value: strconv.Itoa(i), Label: strconv.Itoa(i), Selected: i == max(c.Condition, 1)})
+		}
+	}
+	if slicesContains(casework.Allowed(c, a), casework.ActMerge) || c.Status == casework.StatusPendingAccept {
+		p.Dups, _ = s.duplicatesOf(ctx, c)
+		for _, d := range p.Dups {
+			p.Intos = append(p.Intos, option{Value: d.ID, Label: fmt.Sprintf("%s (%s, %.0f m)", d.Code, l.pick(casework.StatusNames[d.Status]), d.DistanceM)})
+		}
+	}
+	return p, nil
+}
+
+func (s *Server) eventExtra(l lang, e casework.Event) string {
+	var parts []string
+	if d, ok := e.Data["department"].(string); ok && d != "" && (e.Action == casework.ActDispatch || e.Action == casework.ActRedispatch) {
+		parts = append(parts, l.T("department")+": "+s.deptName(l, d))
+	}
+	if v, ok := e.Data["satisfaction"].(string); ok {
+		parts = append(parts, l.T("satisfaction")+": "+l.T(v))
+	}
+	if v, ok := e.Data["passed"].(bool); ok {
+		parts = append(parts, l.T("passed")+": "+yesNo(l, v))
+	}
+	if v, ok := e.Data["valid"].(bool); ok {
+		parts = append(parts, l.T("valid")+": "+yesNo(l, v))
+	}
+	return strings.Join(parts, "；")
+}
+
+func yesNo(l lang, b bool) string {
+	if b {
+		return l.T("yes")
+	}
+	return l.T("no")
+}
+
+func slicesContains(as []casework.Action, a casework.Action) bool {
+	for _, x := range as {
+		if x == a {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) deptOptions(l lang, selected string) []option {
+	var out []option
+	for _, d := range s.World.Dict().Departments() {
+		out = append(out, option{Value: d.Code, Label: l.pick([2]string{d.Name.Zh, d.Name.En}), Selected: d.Code == selected})
+	}
+	return out
+}
+
+func (s *Server) categoryOptions(l lang, selected string, blank bool) []option {
+	var out []option
+	if blank {
+		out = append(out, option{Value: "", Label: l.T("keep_category")})
+	}
+	for _, sc := range s.World.Dict().SubClasses(s.Now()) {
+		ref := sc.Ref.String()
+		out = append(out, option{Value: ref, Label: sc.Ref.Kind.Zh() + " " + sc.Ref.Code + " " + l.pick([2]string{sc.Name.Zh, sc.Name.En}), Selected: ref == selected})
+	}
+	return out
+}
+
+// seesContact mirrors the API: operators call back and shift leads answer
+// for the centre; everyone else sees masked contact details.
+func seesContact(a org.Actor) bool {
+	_, op := a.Grant(org.PostOperator)
+	_, lead := a.Grant(org.PostShiftLead)
+	return op || lead
+}
+
+func (s *Server) handleCasePage(w http.ResponseWriter, r *http.Request) error {
+	sess, err := requireActor(r)
+	if err != nil {
+		return err
+	}
+	v := s.view(w, r, "console")
+	p, err := s.loadCasePage(r.Context(), v.L, sess.actor, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	v.Title = p.C.Code
+	v.Data = p
+	if d := r.URL.Query().Get("done"); d != "" {
+		v.Flash = v.L.T("done") + "：" + v.L.pick(casework.ActionNames[casework.Action(d)])
+	}
+	s.render(w, r, http.StatusOK, "case", v)
+	return nil
+}
+
+// savePhotos stores the uploaded files of a multipart field and returns their ids.
+func (s *Server) savePhotos(r *http.Request, field, by string) ([]string, error) {
+	if r.MultipartForm == nil {
+		return nil, nil
+	}
+	var ids []string
+	for _, fh := range r.MultipartForm.File[field] {
+		if fh.Size == 0 {
+			continue
+		}
+		if fh.Size > s.MaxPhoto {
+			return nil, errs.E(errs.KindTooLarge, "一张照片最大 %d MiB / a photo may be at most %d MiB", s.MaxPhoto>>20, s.MaxPhoto>>20)
+		}
+		f, err := fh.Open()
+		if err != nil {
+			return nil, errs.Invalid("cannot read the upload: %s", err.Error())
+		}
+		data, err := io.ReadAll(io.LimitReader(f, s.MaxPhoto+1))
+		f.Close()
+		if err != nil {
+			return nil, errs.Invalid("cannot read the upload: %s", err.Error())
+		}
+		mt, err := blob.SniffImage(data)
+		if err != nil {
+			return nil, err
+		}
+		id, err := s.Blobs.Put(r.Context(), data)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.Photos.RecordPhoto(r.Context(), id, mt, len(data), by, s.Now()); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+		if len(ids) > 9 {
+			return nil, errs.Invalid("at most 9 photos").WithField(field, "too many")
+		}
+	}
+	return ids, nil
+}
+
+// parseForm reads a urlencoded or multipart form within the photo budget.
+func (s *Server) parseForm(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, 9*s.MaxPhoto+1<<20)
+	var err error
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		err = r.ParseMultipartForm(8 << 20)
+	} else {
+		err = r.ParseForm()
+	}
+	if err != nil {
+		if strings.Contains(err.Error(), "too large") {
+			return errs.E(errs.KindTooLarge, "上传内容过大 / the upload is too large")
+		}
+		return errs.Invalid("cannot read the form: %s", err.Error())
+	}
+	return nil
+}
+
+func (s *Server) commandFrom(r *http.Request, a org.Actor) (casework.Command, error) {
+	f := r.Form
+	cmd := casework.Command{Action: casework.Action(f.Get("action")), Actor: a, Note: strings.TrimSpace(f.Get("note")),
+		Department: f.Get("department"), Into: f.Get("into"), Satisfaction: f.Get("satisfaction")}
+	if len([]rune(cmd.Note)) > 2000 {
+		return cmd, errs.Invalid("说明最多 2000 字 / the note is longer than 2000 characters").WithField("note", "too long")
+	}
+	if v := f.Get("category"); v != "" {
+		ref, err := catalog.ParseRef(v)
+		if err != nil {
+			return cmd, err
+		}
+		cmd.Category = &ref
+	}
+	if v := f.Get("condition"); v != "" && cmd.Action == casework.ActFile {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return cmd, errs.Invalid("condition must be a number").WithField("condition", "invalid")
+		}
+		cmd.Condition = n
+	}
+	boolField := func(name string) *bool {
+		switch f.Get(name) {
+		case "true":
+			b := true
+			return &b
+		case "false":
+			b := false
+			return &b
+		}
+		return nil
+	}
+	cmd.Valid, cmd.Passed = boolField("valid"), boolField("passed")
+	if v := f.Get("extra_amount"); v != "" {
+		n, err := strconv.ParseFloat(v, 64)
+		if err != nil || n <= 0 {
+			return cmd, errs.Invalid("延长时限须为正数 / the extra time must be a positive number").WithField("extra", "invalid")
+		}
+		cmd.Extra = &worktime.Limit{Amount: n, Unit: worktime.Unit(f.Get("extra_unit"))}
+	}
+	return cmd, nil
+}
+
+func (s *Server) handleCaseAct(w http.ResponseWriter, r *http.Request) error {
+	sess, err := requireActor(r)
+	if err != nil {
+		return err
+	}
+	if err := s.parseForm(w, r); err != nil {
+		return err
+	}
+	if err := s.checkCSRF(r); err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	cmd, err := s.commandFrom(r, sess.actor)
+	if err == nil {
+		if cmd.Action == casework.ActOverdue || cmd.Action == casework.ActReport || cmd.Action == casework.ActRate {
+			err = errs.Invalid("%q is not requested from the console", cmd.Action)
+		}
+	}
+	if err == nil {
+		cmd.Photos, err = s.savePhotos(r, "photos", sess.actor.ID)
+	}
+	if err == nil {
+		if v := r.Form.Get("version"); v != "" {
+			cur, ferr := s.Cases.Store.FindCaseByID(r.Context(), id)
+			if ferr != nil {
+				return ferr
+			}
+			if strconv.Itoa(cur.Version) != v {
+				err = errs.Conflict("案件 %s 已被他人更新，请查看最新状态 / case %s was changed by someone else; see its current state", cur.Code, cur.Code)
+			}
+		}
+	}
+	var c *casework.Case
+	if err == nil {
+		c, _, err = s.Cases.Act(r.Context(), id, cmd)
+	}
+	if err != nil {
+		if e, ok := errs.As(err); ok && e.Kind != errs.KindInternal && e.Kind != errs.KindNotFound {
+			// Show the case again with the message, so the person can fix the form.
+			v := s.view(w, r, "console")
+			p, lerr := s.loadCasePage(r.Context(), v.L, sess.actor, id)
+			if lerr != nil {
+				return err
+			}
+			v.Title, v.Data, v.Error = p.C.Code, p, errorText(e)
+			s.render(w, r, statusOf(err), "case", v)
+			return nil
+		}
+		return err
+	}
+	s.broker.publish(c.Code)
+	next := "/console/cases/" + c.ID + "?done=" + string(cmd.Action)
+	if r.Form.Get("back") == "field" {
+		next = "/field?done=" + string(cmd.Action)
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+	return nil
+}
+
+func errorText(e *errs.Error) string {
+	msg := e.Message
+	for _, f := range e.Fields {
+		msg += "（" + f.Field + "：" + f.Message + "）"
+	}
+	return msg
+}
+
+func statusOf(err error) int {
+	e, ok := errs.As(err)
+	if !ok {
+		return http.StatusInternalServerError
+	}
+	switch e.Kind {
+	case errs.KindInvalid:
+		return http.StatusBadRequest
+	case errs.KindConflict:
+		return http.StatusConflict
+	case errs.KindForbidden:
+		return http.StatusForbidden
+	case errs.KindUnprocessable:
+		return http.StatusUnprocessableEntity
+	case errs.KindTooLarge:
+		return http.StatusRequestEntityTooLarge
+	case errs.KindUnsupported:
+		return http.StatusUnsupportedMediaType
+	}
+	return http.StatusBadRequest
+}

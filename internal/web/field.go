@@ -1,0 +1,287 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"cityloop/internal/casework"
+	"cityloop/internal/errs"
+	"cityloop/internal/geo"
+	"cityloop/internal/httpkit"
+	"cityloop/internal/org"
+)
+
+// fieldDefs are the statuses a field worker acts on, with the filter that
+// keeps them to their own region or department.
+func fieldDefs(a org.Actor) []queueDef {
+	var qs []queueDef
+	for _, p := range []org.Post{org.PostSupervisor, org.PostGridMember} {
+		if g, ok := a.Grant(p); ok {
+			qs = append(qs, queueDef{Statuses: []casework.Status{casework.StatusPendingVerify, casework.StatusPendingCheck}, Region: g.Region})
+			break
+		}
+	}
+	if g, ok := a.Grant(org.PostHandler); ok {
+		qs = append(qs, queueDef{Statuses: []casework.Status{casework.StatusDispatched, casework.StatusInDisposal}, Dept: g.Department})
+	}
+	return qs
+}
+
+type task struct {
+	ID        string  `json:"id"`
+	Code      string  `json:"code"`
+	Status    string  `json:"status"`
+	Category  string  `json:"category"`
+	Place     string  `json:"place"`
+	Light     string  `json:"light"`
+	LightName string  `json:"light_name"`
+	Due       string  `json:"due"`
+	DistanceM float64 `json:"distance_m"`
+	Lat       float64 `json:"lat"`
+	Lng       float64 `json:"lng"`
+}
+
+// tasksNear lists the actor's open field tasks, nearest to at first (or by
+// deadline when at is nil).
+func (s *Server) tasksNear(ctx context.Context, l lang, a org.Actor, at *geo.Point) ([]task, error) {
+	now := s.Now()
+	var out []task
+	var cases []*casework.Case
+	for _, d := range fieldDefs(a) {
+		f := casework.Filter{Statuses: d.Statuses, Department: d.Dept, Now: now, Limit: 500}
+		s.regionFilter(&f, d.Region)
+		items, _, err := s.Cases.Store.FindCases(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		cases = append(cases, items...)
+	}
+	for _, c := range cases {
+		lt := c.Light(now)
+		t := task{ID: c.ID, Code: c.Code, Status: l.pick(casework.StatusNames[c.Status]), Category: s.categoryName(l, c),
+			Place: s.placeName(c), Light: string(lt), LightName: lightName(l, lt), Lat: c.Point.Lat, Lng: c.Point.Lng, Due: "—"}
+		if c.StageDue != nil {
+			t.Due = c.StageDue.In(l.loc).Format("01-02 15:04")
+		}
+		if at != nil {
+			t.DistanceM = float64(int(geo.DistanceM(*at, c.Point)))
+		}
+		out = append(out, t)
+	}
+	if at != nil {
+		sort.SliceStable(out, func(i, j int) bool { return out[i].DistanceM < out[j].DistanceM })
+	} else {
+		byDue := map[string]time.Time{}
+		for _, c := range cases {
+			byDue[c.ID] = due(c)
+		}
+		sort.SliceStable(out, func(i, j int) bool { return byDue[out[i].ID].Before(byDue[out[j].ID]) })
+	}
+	if len(out) > 100 {
+		out = out[:100]
+	}
+	return out, nil
+}
+
+type fieldPage struct {
+	Tasks      []task
+	Categories []option
+	Reporter   bool // may report (supervisor, grid member)
+}
+
+func (s *Server) handleField(w http.ResponseWriter, r *http.Request) error {
+	sess, err := requireActor(r)
+	if err != nil {
+		return err
+	}
+	v := s.view(w, r, "field")
+	v.Title = v.L.T("field")
+	tasks, err := s.tasksNear(r.Context(), v.L, sess.actor, nil)
+	if err != nil {
+		return err
+	}
+	p := &fieldPage{Tasks: tasks}
+	_, sup := sess.actor.Grant(org.PostSupervisor)
+	_, gm := sess.actor.Grant(org.PostGridMember)
+	p.Reporter = sup || gm
+	p.Categories = append([]option{{Value: "", Label: v.L.T("leave_to_operator")}}, s.categoryOptions(v.L, "", false)...)
+	if d := r.URL.Query().Get("done"); d != "" {
+		v.Flash = v.L.T("done") + "：" + v.L.pick(casework.ActionNames[casework.Action(d)])
+	}
+	v.Data = p
+	s.render(w, r, http.StatusOK, "field", v)
+	return nil
+}
+
+func (s *Server) handleFieldTasks(w http.ResponseWriter, r *http.Request) error {
+	sess, err := requireActor(r)
+	if err != nil {
+		return err
+	}
+	var at *geo.Point
+	q := r.URL.Query()
+	if q.Get("lat") != "" {
+		lng, lat, err := parseLngLat(q.Get("lng"), q.Get("lat"))
+		if err != nil {
+			return err
+		}
+		at = &geo.Point{Lng: *lng, Lat: *lat}
+	}
+	tasks, err := s.tasksNear(r.Context(), s.langOf(w, r), sess.actor, at)
+	if err != nil {
+		return err
+	}
+	if tasks == nil {
+		tasks = []task{}
+	}
+	return httpkit.WriteJSON(w, http.StatusOK, map[string]any{"items": tasks})
+}
+
+// refLocks serialises reports that carry the same client id on this node,
+// so a retry racing the original cannot create a second case.
+type refLocks struct {
+	mu   sync.Mutex
+	held map[string]*sync.Mutex
+}
+
+func (l *refLocks) lock(key string) func() {
+	l.mu.Lock()
+	if l.held == nil {
+		l.held = map[string]*sync.Mutex{}
+	}
+	m, ok := l.held[key]
+	if !ok {
+		m = &sync.Mutex{}
+		l.held[key] = m
+	}
+	l.mu.Unlock()
+	m.Lock()
+	return func() {
+		m.Unlock()
+		l.mu.Lock()
+		if len(l.held) > 1000 {
+			delete(l.held, key)
+		}
+		l.mu.Unlock()
+	}
+}
+
+// findByRef looks for a case this reporter already made with this client
+// id: reports from the same device carry the same point, so the search is
+// limited to the point's unit grid since the time the report was queued.
+func (s *Server) findByRef(ctx context.Context, reporter, ref string, p geo.Point, since time.Time) (*casework.Case, error) {
+	loc, err := s.World.Atlas().Locate(p)
+	if err != nil {
+		return nil, nil // intake will give the proper error
+	}
+	f := casework.Filter{Region: loc.Grid, RegionLevel: org.LevelGrid, From: &since, Now: s.Now(), Limit: 500}
+	for {
+		items, total, err := s.Cases.Store.FindCases(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range items {
+			if c.ExternalRef == ref && c.ReporterID == reporter {
+				return c, nil
+			}
+		}
+		f.Offset += len(items)
+		if len(items) == 0 || f.Offset >= total || f.Offset >= 5000 {
+			return nil, nil
+		}
+	}
+}
+
+// handleFieldReport takes a report from the field app, online or replayed
+// from its offline queue. The client id travels as external_ref; a repeat
+// from the same reporter answers with the case made the first time.
+func (s *Server) handleFieldReport(w http.ResponseWriter, r *http.Request) error {
+	sess, err := requireActor(r)
+	if err != nil {
+		return err
+	}
+	if err := s.parseForm(w, r); err != nil {
+		return err
+	}
+	if err := s.checkCSRF(r); err != nil {
+		return err
+	}
+	f := r.Form
+	lng, lat, err := parseLngLat(f.Get("lng"), f.Get("lat"))
+	if err != nil {
+		return err
+	}
+	ref := strings.TrimSpace(f.Get("external_ref"))
+	if len(ref) > 64 {
+		return errs.Invalid("external_ref is at most 64 characters").WithField("external_ref", "too long")
+	}
+	since := s.Now().Add(-24 * time.Hour)
+	if v := f.Get("queued_at"); v != "" {
+		if ms, err := strconv.ParseInt(v, 10, 64); err == nil {
+			t := time.UnixMilli(ms).Add(-time.Hour) // allow for a device clock that is off
+			if t.Before(since) && t.After(s.Now().Add(-30*24*time.Hour)) {
+				since = t
+			}
+		}
+	}
+	if ref != "" {
+		unlock := s.refs.lock(sess.actor.ID + "\x00" + ref)
+		defer unlock()
+		prev, err := s.findByRef(r.Context(), sess.actor.ID, ref, geo.Point{Lng: *lng, Lat: *lat}, since)
+		if err != nil {
+			return err
+		}
+		if prev != nil {
+			return httpkit.WriteJSON(w, http.StatusOK, map[string]any{"id": prev.ID, "code": prev.Code, "repeat": true})
+		}
+	}
+	photos, err := s.savePhotos(r, "photos", sess.actor.ID)
+	if err != nil {
+		return err
+	}
+	rep := casework.Report{Description: strings.TrimSpace(f.Get("description")), Lng: lng, Lat: lat, CRS: "wgs84",
+		Photos: photos, Category: f.Get("category"), ExternalRef: ref}
+	in, err := s.Cases.Report(r.Context(), sess.actor, rep)
+	if err != nil {
+		return err
+	}
+	s.broker.publish(in.Case.Code)
+	return httpkit.WriteJSON(w, http.StatusCreated, map[string]any{"id": in.Case.ID, "code": in.Case.Code, "repeat": false,
+		"duplicates": in.Duplicates})
+}
+
+func (s *Server) handleManifest(w http.ResponseWriter, r *http.Request) {
+	l := s.langOf(w, r)
+	icon := "/assets/icon.svg"
+	if a, ok := s.assets["icon.svg"]; ok {
+		icon += "?v=" + a.hash
+	}
+	m := map[string]any{
+		"name": l.pick([2]string{"CityLoop 外勤", "CityLoop field"}), "short_name": l.pick([2]string{"外勤", "Field"}),
+		"start_url": "/field", "scope": "/field", "display": "standalone", "background_color": "#ffffff", "theme_color": "#0b5394",
+		"lang": l.Code(),
+		"icons":     []map[string]string{{"src": icon, "sizes": "any", "type": "image/svg+xml", "purpose": "any"}},
+	}
+	w.Header().Set("Content-Type", "application/manifest+json")
+	w.Header().Set("Cache-Control", "no-cache")
+	_, _ = w.Write([]byte(mustJSON(m)))
+}
+
+// handleServiceWorker serves the field app's worker from /field so that its
+// scope covers the app.
+func (s *Server) handleServiceWorker(w http.ResponseWriter, r *http.Request) {
+	a, ok := s.assets["sw.js"]
+	if !ok {
+		http.Error(w, "service worker not built: run `make web`", http.StatusNotFound)
+		return
+	}
+	w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.Header().Set("Service-Worker-Allowed", "/field")
+	_, _ = w.Write(a.data)
+}

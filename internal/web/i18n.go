@@ -1,0 +1,171 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// lang is the page language: Simplified Chinese unless English was chosen.
+type lang struct {
+	en  bool
+	loc *time.Location
+}
+
+// En reports English.
+func (l lang) En() bool { return l.en }
+
+// Code is the BCP 47 tag for the html element.
+func (l lang) Code() string {
+	if l.en {
+		return "en"
+	}
+	return "zh-CN"
+}
+
+// T translates a message key; an unknown key shows as itself.
+func (l lang) T(key string) string {
+	m, ok := messages[key]
+	if !ok {
+		return key
+	}
+	return l.pick(m)
+}
+
+func (l lang) pick(m [2]string) string {
+	if l.en && m[1] != "" {
+		return m[1]
+	}
+	return m[0]
+}
+
+// langOf picks the language: ?lang= (remembered in a cookie), then the
+// cookie, then Chinese. Accept-Language is ignored on purpose: the city's
+// staff share machines, and Chinese is the default the issue asks for.
+func (s *Server) langOf(w http.ResponseWriter, r *http.Request) lang {
+	l := lang{loc: s.Cal.Location()}
+	if q := r.URL.Query().Get("lang"); q != "" {
+		l.en = strings.HasPrefix(q, "en")
+		v := "zh"
+		if l.en {
+			v = "en"
+		}
+		http.SetCookie(w, &http.Cookie{Name: "cl_lang", Value: v, Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode, HttpOnly: true})
+		return l
+	}
+	if c, err := r.Cookie("cl_lang"); err == nil {
+		l.en = c.Value == "en"
+	}
+	return l
+}
+
+func urlQueryEscape(s string) string { return url.QueryEscape(s) }
+
+// messages holds the interface text: key → {Chinese, English}.
+var messages = map[string][2]string{
+	"app":               {"CityLoop 智慧城管平台", "CityLoop urban management"},
+	"lang_switch":       {"English", "中文"},
+	"signin":            {"登录", "Sign in"},
+	"signout":           {"退出", "Sign out"},
+	"username":          {"用户名", "Username"},
+	"password":          {"密码", "Password"},
+	"signin_failed":     {"用户名或密码错误", "Wrong username or password"},
+	"workbench":         {"工作台", "Workbench"},
+	"map":               {"地图", "Map"},
+	"admin":             {"系统管理", "Administration"},
+	"field":             {"外勤", "Field app"},
+	"citizen":           {"市民随手拍", "Citizen report"},
+	"track":             {"进度查询", "Track a report"},
+	"bundle_missing":    {"前端资源尚未构建：请在仓库根目录运行 make web（或 make run），地图与实时更新需要它；表单仍可使用。", "The front-end bundle is not built: run `make web` (or `make run`) in the repository; maps and live updates need it, forms still work."},
+	"code":              {"编号", "Code"},
+	"status":            {"状态", "Status"},
+	"category":          {"类别", "Category"},
+	"place":             {"位置", "Place"},
+	"reported":          {"上报时间", "Reported"},
+	"deadline":          {"环节时限", "Stage deadline"},
+	"light":             {"亮灯", "Light"},
+	"suggested":         {"建议部门", "Suggested department"},
+	"department":        {"处置部门", "Department"},
+	"duplicates":        {"疑似重复", "Possible duplicates"},
+	"no_cases":          {"暂无案件", "No cases"},
+	"total":             {"共", "Total"},
+	"open":              {"打开", "Open"},
+	"timeline":          {"办理过程", "Timeline"},
+	"photos_before":     {"处置前照片", "Photos before"},
+	"photos_after":      {"处置后照片", "Photos after"},
+	"actions":           {"可执行操作", "Actions"},
+	"no_actions":        {"当前岗位在此状态下没有可执行的操作。", "Your posts have no action on this case in its current state."},
+	"note":              {"意见/说明", "Note"},
+	"photos":            {"照片", "Photos"},
+	"submit":            {"提交", "Submit"},
+	"yes":               {"是", "Yes"},
+	"no":                {"否", "No"},
+	"valid":             {"问题属实", "The problem is there"},
+	"passed":            {"核查通过", "Check passed"},
+	"extra":             {"延长时限", "Extra time"},
+	"unit_wh":           {"工作时", "working hours"},
+	"unit_wd":           {"工作日", "working days"},
+	"unit_nh":           {"自然时", "natural hours"},
+	"into":              {"合并到案件", "Merge into case"},
+	"satisfaction":      {"满意度", "Satisfaction"},
+	"satisfied":         {"满意", "Satisfied"},
+	"basic":             {"基本满意", "Fairly satisfied"},
+	"unsatisfied":       {"不满意", "Unsatisfied"},
+	"keep_category":     {"（不变）", "(unchanged)"},
+	"leave_to_operator": {"不确定，交给受理员判断", "Not sure — leave it to the operator"},
+	"condition":         {"立案条件", "Filing condition"},
+	"description":       {"问题描述", "Description"},
+	"address":           {"地址", "Address"},
+	"done":              {"操作已完成", "Done"},
+	"overview":          {"总览", "Overview"},
+	"by_status":         {"按状态", "By status"},
+	"by_light":          {"在办案件亮灯", "Open cases by light"},
+	"green":             {"绿灯", "Green"},
+	"yellow":            {"黄灯", "Yellow"},
+	"red":               {"红灯", "Red"},
+	"live":              {"实时更新", "Live"},
+	"filter":            {"筛选", "Filter"},
+	"all":               {"全部", "All"},
+	"from":              {"起", "From"},
+	"to":                {"止", "To"},
+	"grids_hint":        {"放大到街道级别显示单元网格", "Zoom in to street level to see the unit grids"},
+	"step1":             {"第一步：拍照并确定位置", "Step 1: photo and location"},
+	"step2":             {"第二步：补充说明（可不填）", "Step 2: a few words (optional)"},
+	"photo":             {"现场照片", "Photo"},
+	"use_gps":           {"使用当前位置", "Use my location"},
+	"tap_map":           {"或在地图上点选位置", "or tap the map"},
+	"next":              {"下一步", "Next"},
+	"back":              {"上一步", "Back"},
+	"phone":             {"联系电话（可不填）", "Phone (optional)"},
+	"send":              {"提交上报", "Send report"},
+	"thanks":            {"上报成功，谢谢！请保存以下编号和查询码。", "Thank you! Keep the code and key below."},
+	"tracking_code":     {"查询编号", "Tracking code"},
+	"tracking_key":      {"查询码", "Tracking key"},
+	"see_progress":      {"查看办理进度", "See progress"},
+	"rate":              {"评价办理结果", "Rate the result"},
+	"rated":             {"已评价", "Rated"},
+	"bad_key":           {"查询码不正确", "The tracking key is wrong"},
+	"elderly_on":        {"大字模式", "Large text"},
+	"elderly_off":       {"标准模式", "Standard"},
+	"location_set":      {"已选位置", "Location set"},
+	"no_location":       {"尚未选择位置", "No location yet"},
+	"tasks_near":        {"附近任务", "Tasks near me"},
+	"report_new":        {"上报问题", "Report a problem"},
+	"queued":            {"待发送（离线）", "Queued (offline)"},
+	"sent":              {"已发送", "Sent"},
+	"regions":           {"区域与网格", "Regions and grids"},
+	"dictionary":        {"部件事件分类", "Dictionary"},
+	"departments":       {"处置部门", "Departments"},
+	"rules":             {"联合执法清单（派遣规则）", "Routing rules"},
+	"calendar":          {"工作日历", "Working calendar"},
+	"accounts":          {"账号", "Accounts"},
+	"import_geojson":    {"导入 GeoJSON", "Import GeoJSON"},
+	"import_ok":         {"导入完成", "Imported"},
+	"go":                {"查询", "Go"},
+	"reporter":          {"上报人", "Reporter"},
+	"source":            {"来源", "Source"},
+	"distance":          {"距离", "Distance"},
+	"citizen_note":      {"无需注册。照片和位置必填，其余可不填。", "No registration. A photo and a location are required; the rest is optional."},
+	"field_hint":        {"离线时上报会暂存在本机，联网后自动发送。", "Reports made offline are kept on this device and sent when the network returns."},
+}

@@ -1,0 +1,235 @@
+package web
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"cityloop/internal/auth"
+	"cityloop/internal/errs"
+	"cityloop/internal/org"
+)
+
+const (
+	sessionCookie = "cl_session"
+	anonCookie    = "cl_csrf"
+	tokenPrefix   = "cls_" // browser sessions; API tokens are clt_
+)
+
+// session is a signed-in browser.
+type session struct {
+	hash    []byte // SHA-256 of the cookie's token, as stored
+	account *org.Account
+	actor   org.Actor
+}
+
+type sessionKey struct{}
+
+func sessionFrom(ctx context.Context) (*session, bool) {
+	s, ok := ctx.Value(sessionKey{}).(*session)
+	return s, ok && s != nil
+}
+
+// withSession resolves the session cookie. An unknown or expired token is
+// treated as signed out and its cookie cleared.
+func (s *Server) withSession(w http.ResponseWriter, r *http.Request) (*http.Request, error) {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil || c.Value == "" {
+		return r, nil
+	}
+	if !strings.HasPrefix(c.Value, tokenPrefix) || len(c.Value) > 128 {
+		s.clearSession(w, r)
+		return r, nil
+	}
+	hash := auth.HashToken(c.Value)
+	_, acc, err := s.Accounts.FindToken(r.Context(), hash, s.Now())
+	if errs.Is(err, errs.KindNotFound) || (err == nil && acc.Disabled) {
+		s.clearSession(w, r)
+		return r, nil
+	}
+	if err != nil {
+		return r, err
+	}
+	sess := &session{hash: hash, account: acc, actor: org.Actor{ID: acc.ID, Name: acc.Name, Grants: acc.Grants}}
+	return r.WithContext(context.WithValue(r.Context(), sessionKey{}, sess)), nil
+}
+
+func secure(r *http.Request) bool {
+	return r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
+}
+
+func (s *Server) setSession(w http.ResponseWriter, r *http.Request, token string) {
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", HttpOnly: true, Secure: secure(r),
+		SameSite: http.SameSiteLaxMode, MaxAge: int(s.SessionTTL.Seconds())})
+}
+
+func (s *Server) clearSession(w http.ResponseWriter, r *http.Request) {
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", HttpOnly: true, Secure: secure(r),
+		SameSite: http.SameSiteLaxMode, MaxAge: -1})
+}
+
+// mac is HMAC-SHA256 under the server secret, base64url.
+func (s *Server) mac(parts ...string) string {
+	m := hmac.New(sha256.New, s.Secret)
+	for _, p := range parts {
+		m.Write([]byte(p))
+		m.Write([]byte{0})
+	}
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// csrfFor is the session's CSRF token: derived from the stored token hash,
+// so it needs no storage and dies with the session.
+func (s *Server) csrfFor(sess *session) string {
+	return s.mac("csrf", base64.RawURLEncoding.EncodeToString(sess.hash))
+}
+
+// anonCSRF is the CSRF token before sign-in (sign-in form, citizen forms):
+// derived from a random cookie that this call sets when missing.
+func (s *Server) anonCSRF(w http.ResponseWriter, r *http.Request) string {
+	v := ""
+	if c, err := r.Cookie(anonCookie); err == nil && len(c.Value) >= 16 && len(c.Value) <= 64 {
+		v = c.Value
+	} else {
+		b := make([]byte, 18)
+		_, _ = rand.Read(b)
+		v = base64.RawURLEncoding.EncodeToString(b)
+		http.SetCookie(w, &http.Cookie{Name: anonCookie, Value: v, Path: "/", HttpOnly: true, Secure: secure(r), SameSite: http.SameSiteLaxMode})
+		// Make it visible to a check later in this same request.
+		r.AddCookie(&http.Cookie{Name: anonCookie, Value: v})
+	}
+	return s.mac("anon", v)
+}
+
+// checkCSRF guards every state-changing request: the token from the form
+// field _csrf or the X-CSRF-Token header must match the one derived from
+// the session (or the anonymous cookie), and a browser that says the
+// request is cross-site is refused outright.
+func (s *Server) checkCSRF(r *http.Request) error {
+	if r.Header.Get("Sec-Fetch-Site") == "cross-site" {
+		return errs.Forbidden("跨站请求被拒绝 / cross-site request refused")
+	}
+	if o := r.Header.Get("Origin"); o != "" && o != "null" {
+		if u, err := url.Parse(o); err != nil || u.Host != r.Host {
+			return errs.Forbidden("请求来源不符 / the request's origin does not match this site")
+		}
+	}
+	got := r.Header.Get("X-CSRF-Token")
+	if got == "" {
+		got = r.FormValue("_csrf")
+	}
+	var want string
+	if sess, ok := sessionFrom(r.Context()); ok {
+		want = s.csrfFor(sess)
+	} else if c, err := r.Cookie(anonCookie); err == nil && c.Value != "" {
+		want = s.mac("anon", c.Value)
+	}
+	if want == "" || got == "" || !hmac.Equal([]byte(got), []byte(want)) {
+		return errs.Forbidden("表单已过期或来源不明，请刷新页面后重试 / the form is stale or forged (CSRF check failed); reload the page and try again")
+	}
+	return nil
+}
+
+func clientAddr(r *http.Request) string {
+	host := r.RemoteAddr
+	if i := strings.LastIndexByte(host, ':'); i > 0 {
+		host = host[:i]
+	}
+	return host
+}
+
+func (s *Server) handleSignInForm(w http.ResponseWriter, r *http.Request) error {
+	v := s.view(w, r, "console")
+	v.Title = v.L.T("signin")
+	v.Data = map[string]string{"Next": safeNext(r.URL.Query().Get("next"))}
+	s.render(w, r, http.StatusOK, "signin", v)
+	return nil
+}
+
+// safeNext keeps a post-sign-in redirect on this site.
+func safeNext(n string) string {
+	if n == "" || !strings.HasPrefix(n, "/") || strings.HasPrefix(n, "//") || strings.HasPrefix(n, "/\\") {
+		return "/console"
+	}
+	return n
+}
+
+func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	if err := s.checkCSRF(r); err != nil {
+		return err
+	}
+	user := strings.TrimSpace(r.PostFormValue("username"))
+	pw := r.PostFormValue("password")
+	next := safeNext(r.PostFormValue("next"))
+	fail := func(msg string, status int) error {
+		v := s.view(w, r, "console")
+		v.Title = v.L.T("signin")
+		v.Error = msg
+		v.Data = map[string]string{"Next": next, "Username": user}
+		s.render(w, r, status, "signin", v)
+		return nil
+	}
+	keys := []string{"u:" + strings.ToLower(user), "a:" + clientAddr(r)}
+	for _, k := range keys {
+		if ok, wait := s.Throttle.Allow(k); !ok {
+			w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+			return fail(s.langOf(w, r).T("signin_failed")+" ("+strconv.Itoa(int(wait.Seconds())+1)+"s)", http.StatusTooManyRequests)
+		}
+	}
+	bad := func() error {
+		for _, k := range keys {
+			s.Throttle.Fail(k)
+		}
+		return fail(s.langOf(w, r).T("signin_failed"), http.StatusUnauthorized)
+	}
+	if user == "" || pw == "" {
+		return bad()
+	}
+	acc, err := s.Accounts.FindAccountByUsername(r.Context(), user)
+	if errs.Is(err, errs.KindNotFound) {
+		auth.DummyVerify(pw)
+		return bad()
+	}
+	if err != nil {
+		return err
+	}
+	ok, _, err := auth.VerifyPassword(pw, acc.PasswordHash)
+	if err != nil || !ok || acc.Disabled {
+		return bad()
+	}
+	s.Throttle.Succeed(keys[0])
+	tok, hash, err := auth.NewToken(tokenPrefix)
+	if err != nil {
+		return err
+	}
+	now := s.Now()
+	if err := s.Accounts.CreateToken(r.Context(), org.Token{Hash: hash, AccountID: acc.ID, CreatedAt: now, ExpiresAt: now.Add(s.SessionTTL)}); err != nil {
+		return err
+	}
+	_ = s.Accounts.TouchLogin(r.Context(), acc.ID, now)
+	s.setSession(w, r, tok)
+	http.Redirect(w, r, next, http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) handleSignOut(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	if err := s.checkCSRF(r); err != nil {
+		return err
+	}
+	if sess, ok := sessionFrom(r.Context()); ok {
+		if err := s.Accounts.DeleteToken(r.Context(), sess.hash); err != nil && !errs.Is(err, errs.KindNotFound) {
+			return err
+		}
+	}
+	s.clearSession(w, r)
+	http.Redirect(w, r, "/signin", http.StatusSeeOther)
+	return nil
+}

@@ -1,0 +1,407 @@
+package web
+
+import (
+	"context"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"mime"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+
+	"cityloop/internal/auth"
+	"cityloop/internal/blob"
+	"cityloop/internal/casework"
+	"cityloop/internal/catalog"
+	"cityloop/internal/errs"
+	"cityloop/internal/httpkit"
+	"cityloop/internal/org"
+	"cityloop/internal/worktime"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static/dist static/icon.svg
+var staticFS embed.FS
+
+// World is the city's reference data, as the API sees it.
+type World interface {
+	Atlas() *org.Atlas
+	Dict() *catalog.Dictionary
+	ImportRegions(ctx context.Context, actor org.Actor, data []byte) (org.ImportPlan, error)
+}
+
+// Photos records uploaded photos (the same store the API uses).
+type Photos interface {
+	RecordPhoto(ctx context.Context, id, mime string, size int, by string, at time.Time) error
+}
+
+// CaseCodes finds a case by its human code (the citizen's tracking code).
+type CaseCodes interface {
+	FindCaseByCode(ctx context.Context, code string) (*casework.Case, error)
+}
+
+// Server holds what the pages need. Fill the exported fields, then call Init.
+type Server struct {
+	Cases    *casework.Service
+	Codes    CaseCodes
+	Accounts org.AccountStore
+	Photos   Photos
+	Blobs    blob.Store
+	World    World
+	Cal      *worktime.Calendar
+	Now      func() time.Time
+	Log      *slog.Logger
+	Throttle *auth.Throttle
+	// Secret keys the CSRF tokens and the citizens' tracking keys; keep it
+	// stable across restarts (app keeps it in the data directory).
+	Secret []byte
+	// SessionTTL is how long a browser session lasts.
+	SessionTTL time.Duration
+	// TileURL is a Leaflet tile template such as
+	// https://tiles.example.org/{z}/{x}/{y}.png; empty draws on a blank background.
+	TileURL string
+	// MaxPhoto bounds one uploaded photo.
+	MaxPhoto int64
+
+	pages  map[string]*template.Template
+	assets map[string]asset // built bundle files by name
+	broker *broker
+	mapc   mapCache
+	refs   refLocks
+}
+
+type asset struct {
+	data []byte
+	hash string
+	mime string
+}
+
+// Init parses the templates and indexes the built assets. It fails only
+// on a broken template; a missing bundle is reported on every page.
+func (s *Server) Init() error {
+	if s.Now == nil {
+		s.Now = time.Now
+	}
+	if s.Log == nil {
+		s.Log = slog.Default()
+	}
+	if s.SessionTTL <= 0 {
+		s.SessionTTL = 12 * time.Hour
+	}
+	if s.MaxPhoto <= 0 {
+		s.MaxPhoto = 10 << 20
+	}
+	if len(s.Secret) < 16 {
+		return fmt.Errorf("web: the secret must be at least 16 bytes")
+	}
+	if s.Throttle == nil {
+		s.Throttle = auth.NewThrottle(10, 15*time.Minute, 15*time.Minute, time.Now)
+	}
+	s.broker = newBroker()
+	if err := s.parseTemplates(); err != nil {
+		return err
+	}
+	s.assets = map[string]asset{}
+	dist, _ := fs.Sub(staticFS, "static/dist")
+	_ = fs.WalkDir(dist, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || p == "README.txt" {
+			return nil
+		}
+		b, err := fs.ReadFile(dist, p)
+		if err != nil {
+			return nil
+		}
+		sum := sha256.Sum256(b)
+		s.assets[p] = asset{data: b, hash: hex.EncodeToString(sum[:6]), mime: mime.TypeByExtension(path.Ext(p))}
+		return nil
+	})
+	if b, err := staticFS.ReadFile("static/icon.svg"); err == nil {
+		sum := sha256.Sum256(b)
+		s.assets["icon.svg"] = asset{data: b, hash: hex.EncodeToString(sum[:6]), mime: "image/svg+xml"}
+	}
+	return nil
+}
+
+// BundleBuilt reports whether the front-end bundle was embedded.
+func (s *Server) BundleBuilt() bool { _, ok := s.assets["console.js"]; return ok }
+
+var pageFiles = []string{"home", "signin", "console", "case", "map", "admin", "citizen", "track", "field", "error"}
+
+func (s *Server) parseTemplates() error {
+	s.pages = map[string]*template.Template{}
+	funcs := template.FuncMap{
+		"lightClass": func(l worktime.Light) string {
+			if l == "" {
+				return "light-none"
+			}
+			return "light-" + string(l)
+		},
+	}
+	for _, name := range pageFiles {
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
+		if err != nil {
+			return fmt.Errorf("web: parse template %s: %w", name, err)
+		}
+		s.pages[name] = t
+	}
+	// The queue fragment is re-rendered for live updates.
+	return nil
+}
+
+// Routes registers the pages on mux.
+func (s *Server) Routes(mux *http.ServeMux) {
+	p := s.page
+	mux.Handle("GET /{$}", p(s.handleHome))
+	mux.Handle("GET /assets/{name...}", http.HandlerFunc(s.handleAsset))
+	mux.Handle("GET /signin", p(s.handleSignInForm))
+	mux.Handle("POST /signin", p(s.handleSignIn))
+	mux.Handle("POST /signout", p(s.handleSignOut))
+
+	mux.Handle("GET /console", p(s.handleWorkbench))
+	mux.Handle("GET /console/events", http.HandlerFunc(s.handleEvents))
+	mux.Handle("GET /console/cases/{id}", p(s.handleCasePage))
+	mux.Handle("POST /console/cases/{id}/act", p(s.handleCaseAct))
+	mux.Handle("GET /console/map", p(s.handleMapPage))
+	mux.Handle("GET /web/map/cases", s.json(s.handleMapCases))
+	mux.Handle("GET /web/map/grids", s.json(s.handleMapGrids))
+	mux.Handle("GET /console/admin", p(s.handleAdmin))
+	mux.Handle("POST /console/admin/regions", p(s.handleAdminRegionImport))
+
+	mux.Handle("GET /citizen", p(s.handleCitizenForm))
+	mux.Handle("POST /citizen/report", p(s.handleCitizenReport))
+	mux.Handle("GET /citizen/suggest", s.json(s.handleSuggest))
+	mux.Handle("GET /citizen/track", p(s.handleTrack))
+	mux.Handle("POST /citizen/rate", p(s.handleRate))
+
+	mux.Handle("GET /field", p(s.handleField))
+	mux.Handle("GET /field/tasks", s.json(s.handleFieldTasks))
+	mux.Handle("POST /field/report", s.json(s.handleFieldReport))
+	mux.Handle("GET /field/manifest.webmanifest", http.HandlerFunc(s.handleManifest))
+	mux.Handle("GET /field/sw.js", http.HandlerFunc(s.handleServiceWorker))
+}
+
+// page adapts an error-returning page handler: errors become an HTML page
+// with the status httpkit would give them.
+func (s *Server) page(fn httpkit.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r, err := s.withSession(w, r)
+		if err == nil {
+			err = fn(w, r)
+		}
+		if err != nil {
+			s.renderError(w, r, err)
+		}
+	})
+}
+
+// json adapts an error-returning JSON handler, with the session resolved.
+func (s *Server) json(fn httpkit.HandlerFunc) http.Handler {
+	return httpkit.Handle(func(w http.ResponseWriter, r *http.Request) error {
+		r, err := s.withSession(w, r)
+		if err != nil {
+			return err
+		}
+		return fn(w, r)
+	})
+}
+
+func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) {
+	p := httpkit.ProblemFor(r, err)
+	if p.Status >= 500 {
+		s.Log.Error("page failed", "request_id", p.RequestID, "path", r.URL.Path, "err", err)
+	}
+	if p.Status == http.StatusUnauthorized && r.Method == http.MethodGet {
+		http.Redirect(w, r, "/signin?next="+urlQueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+		return
+	}
+	v := s.view(w, r, "error")
+	v.Title = p.Title
+	v.Data = p
+	s.render(w, r, http.StatusOK+p.Status-200, "error", v)
+}
+
+// view is what every page template gets.
+type view struct {
+	L       lang
+	Title   string
+	Actor   *org.Actor
+	Account *org.Account
+	CSRF    string
+	Built   bool
+	Elderly bool
+	Shell   string // console | citizen | field
+	Path    string
+	Data    any
+	Flash   string
+	Error   string
+	assets  map[string]asset
+}
+
+// Asset gives the hashed URL of a bundle file.
+func (v *view) Asset(name string) string {
+	a, ok := v.assets[name]
+	if !ok {
+		return "/assets/" + name
+	}
+	return "/assets/" + name + "?v=" + a.hash
+}
+
+// HasAsset reports whether the bundle file exists.
+func (v *view) HasAsset(name string) bool { _, ok := v.assets[name]; return ok }
+
+// Has reports whether the signed-in actor holds post p.
+func (v *view) Has(p string) bool {
+	if v.Actor == nil {
+		return false
+	}
+	_, ok := v.Actor.Grant(org.Post(p))
+	return ok
+}
+
+// PostName names a post in the page's language.
+func (v *view) PostName(p org.Post) string { return v.L.pick(org.PostNames[p]) }
+
+// Time formats t in the city's zone.
+func (v *view) Time(t any) string {
+	switch x := t.(type) {
+	case time.Time:
+		if x.IsZero() {
+			return "—"
+		}
+		return x.In(v.L.loc).Format("2006-01-02 15:04")
+	case *time.Time:
+		if x == nil {
+			return "—"
+		}
+		return x.In(v.L.loc).Format("2006-01-02 15:04")
+	}
+	return "—"
+}
+
+// LangURL is the current page in the other language.
+func (v *view) LangURL() string {
+	other := "en"
+	if v.L.en {
+		other = "zh"
+	}
+	return v.Path + sep(v.Path) + "lang=" + other
+}
+
+func sep(p string) string {
+	if strings.Contains(p, "?") {
+		return "&"
+	}
+	return "?"
+}
+
+func (s *Server) view(w http.ResponseWriter, r *http.Request, shell string) *view {
+	l := s.langOf(w, r)
+	v := &view{L: l, Built: s.BundleBuilt(), Shell: shell, Path: pathWithoutLang(r), assets: s.assets}
+	if sess, ok := sessionFrom(r.Context()); ok {
+		v.Actor, v.Account = &sess.actor, sess.account
+		v.CSRF = s.csrfFor(sess)
+	} else {
+		v.CSRF = s.anonCSRF(w, r)
+	}
+	if c, err := r.Cookie("cl_elderly"); err == nil && c.Value == "1" {
+		v.Elderly = true
+	}
+	return v
+}
+
+func pathWithoutLang(r *http.Request) string {
+	q := r.URL.Query()
+	q.Del("lang")
+	q.Del("elderly")
+	if len(q) == 0 {
+		return r.URL.Path
+	}
+	return r.URL.Path + "?" + q.Encode()
+}
+
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, v *view) {
+	t, ok := s.pages[name]
+	if !ok {
+		http.Error(w, "no template "+name, http.StatusInternalServerError)
+		return
+	}
+	var buf strings.Builder
+	if err := t.ExecuteTemplate(&buf, "layout.html", v); err != nil {
+		s.Log.Error("render", "page", name, "err", err, "request_id", httpkit.RequestID(r.Context()))
+		http.Error(w, "内部错误 / internal error", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(buf.String()))
+}
+
+// renderFragment renders one named template of a page (for live updates).
+func (s *Server) renderFragment(w http.ResponseWriter, page, name string, v *view) error {
+	var buf strings.Builder
+	if err := s.pages[page].ExecuteTemplate(&buf, name, v); err != nil {
+		return fmt.Errorf("render %s/%s: %w", page, name, err)
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	_, err := w.Write([]byte(buf.String()))
+	return err
+}
+
+func (s *Server) handleAsset(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	a, ok := s.assets[name]
+	if !ok {
+		http.Error(w, "asset not built: run `make web`", http.StatusNotFound)
+		return
+	}
+	ct := a.mime
+	if ct == "" {
+		ct = "application/octet-stream"
+	}
+	w.Header().Set("Content-Type", ct)
+	if r.URL.Query().Get("v") == a.hash {
+		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		w.Header().Set("Cache-Control", "no-cache")
+	}
+	w.Header().Set("ETag", `"`+a.hash+`"`)
+	if match := r.Header.Get("If-None-Match"); match == `"`+a.hash+`"` {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	_, _ = w.Write(a.data)
+}
+
+func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) error {
+	v := s.view(w, r, "home")
+	v.Title = v.L.T("app")
+	at := s.World.Atlas()
+	info := map[string]any{"City": "—", "Grids": at.Grids(), "Districts": len(at.Regions(org.LevelDistrict))}
+	if c := at.City(); c != nil {
+		info["City"] = c.Name
+	}
+	v.Data = info
+	s.render(w, r, http.StatusOK, "home", v)
+	return nil
+}
+
+// requirePost returns the session's actor or an error for pages that need
+// one of posts (none = any signed-in post).
+func requireActor(r *http.Request) (*session, error) {
+	sess, ok := sessionFrom(r.Context())
+	if !ok {
+		return nil, errs.Unauthenticated("请先登录 / sign in first")
+	}
+	return sess, nil
+}
