@@ -184,6 +184,7 @@ func (s *Server) handleCaseList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	f.Scope = s.Cases.ScopeOf(actor)
 	items, total, err := s.Cases.Store.FindCases(r.Context(), f)
 	if err != nil {
 		return err
@@ -309,7 +310,7 @@ func (s *Server) handleCaseView(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	c, err := s.Cases.Store.FindCaseByID(r.Context(), r.PathValue("id"))
+	c, err := s.Cases.Store.FindCaseByIDIn(r.Context(), r.PathValue("id"), s.Cases.ScopeOf(actor))
 	if err != nil {
 		return err
 	}
@@ -396,7 +397,7 @@ func (s *Server) handleCaseAction(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	if b.Version != nil {
-		cur, err := s.Cases.Store.FindCaseByID(r.Context(), r.PathValue("id"))
+		cur, err := s.Cases.Store.FindCaseByIDIn(r.Context(), r.PathValue("id"), s.Cases.ScopeOf(actor))
 		if err != nil {
 			return err
 		}

@@ -78,7 +78,7 @@ func TestAPI_ClosedLoop(t *testing.T) {
 	act(t, lead, c.ID, map[string]any{"action": "file"}, 200)
 	// Wrong department first, which returns it.
 	act(t, disp, c.ID, map[string]any{"action": "dispatch", "department": "sanitation"}, 200)
-	act(t, h, c.ID, map[string]any{"action": "sign"}, 403) // not its department
+	act(t, h, c.ID, map[string]any{"action": "sign"}, 404) // not its department: outside its jurisdiction
 	out := act(t, h2, c.ID, map[string]any{"action": "return", "note": "非本单位职责"}, 200)
 	if out.Status != "returned" || out.Returns != 1 {
 		t.Fatalf("return: %+v", out)

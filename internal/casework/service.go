@@ -56,6 +56,9 @@ type Store interface {
 	CreateCase(ctx context.Context, c *Case, events []Event) error
 	UpdateCase(ctx context.Context, c *Case, prevVersion int, events []Event) error
 	FindCaseByID(ctx context.Context, id string) (*Case, error)
+	// FindCaseByIDIn is FindCaseByID limited to a jurisdiction: a case
+	// outside it is NotFound.
+	FindCaseByIDIn(ctx context.Context, id string, scope *Scope) (*Case, error)
 	FindCases(ctx context.Context, f Filter) ([]*Case, int, error)
 	FindNearby(ctx context.Context, q NearbyQuery) ([]*Case, error)
 	FindDue(ctx context.Context, now time.Time, limit int) ([]*Case, error)
@@ -320,8 +323,20 @@ func (s *Service) ActAt(ctx context.Context, id string, cmd Command, at time.Tim
 	return s.act(ctx, id, cmd, at)
 }
 
+// ScopeOf is the actor's jurisdiction over the current region tree.
+func (s *Service) ScopeOf(a org.Actor) *Scope {
+	atlas := s.Atlas()
+	return ScopeFor(a, func(code string) (org.Level, bool) {
+		r, ok := atlas.Region(code)
+		if !ok {
+			return 0, false
+		}
+		return r.Level, true
+	})
+}
+
 func (s *Service) act(ctx context.Context, id string, cmd Command, now time.Time) (*Case, []Event, error) {
-	c, err := s.Store.FindCaseByID(ctx, id)
+	c, err := s.Store.FindCaseByIDIn(ctx, id, s.ScopeOf(cmd.Actor))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -338,7 +353,7 @@ func (s *Service) act(ctx context.Context, id string, cmd Command, now time.Time
 		}
 	}
 	if cmd.Action == ActMerge && cmd.Into != "" {
-		into, err := s.Store.FindCaseByID(ctx, cmd.Into)
+		into, err := s.Store.FindCaseByIDIn(ctx, cmd.Into, s.ScopeOf(cmd.Actor))
 		if err != nil {
 			return nil, nil, errs.Invalid("the case to merge into (%s) does not exist", cmd.Into).WithField("into", "unknown case")
 		}

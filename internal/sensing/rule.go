@@ -234,6 +234,8 @@ type RuleState struct {
 	// CaseID is the case of the current or last episode; it stays after
 	// the episode ends while the case waits to be resolved.
 	CaseID string `json:"case_id,omitempty"`
+	// Resolve asks for CaseID to be resolved (the episode ended).
+	Resolve bool `json:"resolve,omitempty"`
 }
 
 // Effect is what a step asks the service to do.

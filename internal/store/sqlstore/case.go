@@ -535,6 +535,15 @@ func caseFilter(f casework.Filter) (*where, error) {
 	if f.To != nil {
 		w.add("reported_at < ?", micros(*f.To))
 	}
+	if f.ExternalRef != "" {
+		w.add("external_ref = ?", f.ExternalRef)
+	}
+	if f.ReporterID != "" {
+		w.add("reporter_id = ?", f.ReporterID)
+	}
+	if err := scopeFilter(w, f.Scope); err != nil {
+		return nil, err
+	}
 	if f.Light != "" {
 		if f.Now.IsZero() {
 			return nil, errs.Invalid("a light filter needs the time to judge it at")
@@ -552,6 +561,59 @@ func caseFilter(f casework.Filter) (*where, error) {
 		}
 	}
 	return w, nil
+}
+
+// scopeFilter adds the caller's jurisdiction as one condition, so that
+// every list, count and detail query through caseFilter is scoped the same
+// way (issue: nobody sees what is not theirs).
+func scopeFilter(w *where, sc *casework.Scope) error {
+	if sc == nil || sc.All {
+		return nil
+	}
+	var terms []string
+	var args []any
+	for _, r := range sc.Regions {
+		col, ok := regionColumn(r.Level)
+		if !ok || col == "" {
+			return errs.Invalid("scope: region %s has an unknown level", r.Code)
+		}
+		if r.Department != "" {
+			terms = append(terms, "("+col+" = ? AND department = ?)")
+			args = append(args, r.Code, r.Department)
+		} else {
+			terms = append(terms, col+" = ?")
+			args = append(args, r.Code)
+		}
+	}
+	for _, d := range sc.Departments {
+		terms = append(terms, "department = ?")
+		args = append(args, d)
+	}
+	if len(terms) == 0 {
+		w.add("1 = 0") // a scope that sees nothing
+		return nil
+	}
+	w.add("("+strings.Join(terms, " OR ")+")", args...)
+	return nil
+}
+
+// FindCaseByIDIn returns the case if it lies inside scope; a case outside
+// it is NotFound, exactly like a case that does not exist, so a caller
+// cannot learn what it may not see.
+func (db *DB) FindCaseByIDIn(ctx context.Context, id string, sc *casework.Scope) (*casework.Case, error) {
+	w := &where{}
+	w.add("id = ?", id)
+	if err := scopeFilter(w, sc); err != nil {
+		return nil, err
+	}
+	list, err := db.queryCases(ctx, caseSelect+w.String(), w.args...)
+	if err != nil {
+		return nil, fmt.Errorf("find case %s: %w", id, err)
+	}
+	if len(list) == 0 {
+		return nil, errs.NotFound("case %s does not exist", id)
+	}
+	return list[0], nil
 }
 
 // FindCases returns one page of the cases that match f, newest report first
@@ -579,8 +641,13 @@ func (db *DB) FindCases(ctx context.Context, f casework.Filter) ([]*casework.Cas
 	// Pick the page's ids from an index that ends in (reported_at, id),
 	// without touching the table, then fetch just those rows.
 	args := append(slices.Clip(w.args), int64(limit), int64(offset))
-	q := fmt.Sprintf("%s WHERE id IN (SELECT id FROM cases%s ORDER BY reported_at DESC, id DESC LIMIT $%d OFFSET $%d) ORDER BY reported_at DESC, id DESC",
-		caseSelect, w.String(), len(args)-1, len(args))
+	order := "reported_at DESC, id DESC"
+	if f.SortByDue {
+		// Queues: the most urgent deadline first; cases without one last.
+		order = "CASE WHEN stage_due_at IS NULL THEN 1 ELSE 0 END, stage_due_at, id"
+	}
+	q := fmt.Sprintf("%s WHERE id IN (SELECT id FROM cases%s ORDER BY %s LIMIT $%d OFFSET $%d) ORDER BY %s",
+		caseSelect, w.String(), order, len(args)-1, len(args), order)
 	list, err := db.queryCases(ctx, q, args...)
 	if cerr := <-countErr; cerr != nil {
 		return nil, 0, fmt.Errorf("count cases: %w", db.norm(cerr))
