@@ -132,6 +132,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if a.DemoSummary != nil {
 		a.DemoSummary.Print(stdout)
 	}
+	if a.FirstPassword != "" {
+		fmt.Fprintf(stdout, "First start: administrator \"admin\" has the one-time password %s — sign in and change it now; it is not shown again.\n", a.FirstPassword)
+	}
 	if accounts := a.DemoAccounts(ctx); len(accounts) > 0 {
 		fmt.Fprintln(stdout, "Demo accounts (password \"demo\"):")
 		for _, line := range accounts {

@@ -515,3 +515,52 @@ func (s *Server) handleAuditList(w http.ResponseWriter, r *http.Request) error {
 	_ = s.audit(r, actor.ID, "audit.search", "audit", map[string]any{"actor": f.Actor, "action": f.Action, "object": f.Object})
 	return httpkit.WriteJSON(w, http.StatusOK, map[string]any{"items": items, "total": total})
 }
+
+var passwordRules = map[string]string{
+	"auth.password_too_short": "the new password must have at least 10 characters",
+	"auth.password_too_long":  "the new password must have at most 256 characters",
+	"auth.password_one_class": "mix letters with digits or symbols in the new password",
+	"auth.password_common":    "the new password is too common; choose another",
+}
+
+func (s *Server) handlePassword(w http.ResponseWriter, r *http.Request) error {
+	_, acc, ok, err := s.actor(r)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errs.Unauthenticated("sign in first: POST /api/v1/auth/token")
+	}
+	var req struct {
+		Old string `json:"old_password"`
+		New string `json:"new_password"`
+	}
+	if err := httpkit.DecodeJSON(w, r, &req, 4<<10); err != nil {
+		return err
+	}
+	if ok, _, err := auth.VerifyPassword(req.Old, acc.PasswordHash); err != nil || !ok {
+		return errs.Invalid("the old password is wrong").WithField("old_password", "wrong")
+	}
+	if req.New == req.Old {
+		return errs.Invalid("the new password must differ from the old one").WithField("new_password", "unchanged")
+	}
+	if err := auth.CheckPasswordStrength(req.New); err != nil {
+		msg := "the new password is too weak"
+		if e, ok := errs.As(err); ok {
+			if m, ok := passwordRules[e.Message]; ok {
+				msg = m
+			}
+		}
+		return errs.Invalid("%s", msg).WithField("new_password", msg)
+	}
+	hash, err := auth.HashPassword(req.New, auth.DefaultParams())
+	if err != nil {
+		return err
+	}
+	if err := s.Accounts.SetPassword(r.Context(), acc.ID, hash, false); err != nil {
+		return err
+	}
+	_ = s.audit(r, acc.ID, "auth.password_changed", "account/"+acc.ID, nil)
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

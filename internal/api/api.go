@@ -72,6 +72,7 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.Handle("POST /api/v1/auth/token", h(s.handleToken))
 	mux.Handle("DELETE /api/v1/auth/token", h(s.handleRevoke))
 	mux.Handle("GET /api/v1/me", h(s.handleMe))
+	mux.Handle("POST /api/v1/auth/password", h(s.handlePassword))
 
 	mux.Handle("POST /api/v1/cases", h(s.handleCaseCreate))
 	mux.Handle("GET /api/v1/cases", h(s.handleCaseList))
@@ -125,6 +126,9 @@ func (s *Server) actor(r *http.Request) (org.Actor, *org.Account, bool, error) {
 	}
 	if acc.Disabled {
 		return org.Actor{}, nil, false, errs.Unauthenticated("this account is disabled")
+	}
+	if acc.MustChange && r.URL.Path != "/api/v1/auth/password" && r.URL.Path != "/api/v1/me" {
+		return org.Actor{}, nil, false, errs.Forbidden("change your one-time password first: POST /api/v1/auth/password {\"old_password\": …, \"new_password\": …}")
 	}
 	return org.Actor{ID: acc.ID, Name: acc.Name, Grants: acc.Grants}, acc, true, nil
 }

@@ -23,6 +23,8 @@ var operations = []op{
 	{"get", "/api/openapi.json", "This document", "system", false, "", 200, nil},
 	{"post", "/api/v1/auth/token", "Exchange username and password for a bearer token", "auth", false, "TokenRequest", 200, nil},
 	{"delete", "/api/v1/auth/token", "Revoke the bearer token sent", "auth", true, "", 204, nil},
+	{"post", "/api/v1/auth/password", "Change the signed-in account's password (required after a one-time password)", "auth", true, "", 204, nil},
+	{"get", "/api/v1/audit", "Search the audit trail (auditor)", "audit", true, "", 200, []string{"actor", "action", "object", "from", "to", "limit", "offset"}},
 	{"get", "/api/v1/me", "The signed-in account and its posts", "auth", true, "", 200, nil},
 	{"post", "/api/v1/cases", "Report a problem (every channel; citizens may report without signing in)", "cases", false, "Report", 201, nil},
 	{"get", "/api/v1/cases", "List cases", "cases", true, "", 200, []string{"status", "category", "region", "source", "light", "from", "to", "department", "overdue", "limit", "offset"}},

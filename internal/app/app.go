@@ -44,6 +44,9 @@ type App struct {
 	listener net.Listener
 	server   *http.Server
 	node     string
+	// FirstPassword is the one-time administrator password made on a first
+	// start without the demo; shown once, never stored in plain.
+	FirstPassword string
 	// DemoSummary is set when this start generated the demo city.
 	DemoSummary *DemoInfo
 	// background holds long-running parts (sensor ingestion, deliveries)
@@ -91,6 +94,11 @@ func (a *App) init(ctx context.Context, progress io.Writer) error {
 	if err := a.Store.Migrate(ctx); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
+	keys, err := a.loadKeyring()
+	if err != nil {
+		return err
+	}
+	a.Store.SetKeyring(keys)
 	cal, err := worktime.Default()
 	if err != nil {
 		return fmt.Errorf("load working calendar: %w", err)
@@ -116,6 +124,11 @@ func (a *App) init(ctx context.Context, progress io.Writer) error {
 			return fmt.Errorf("generate demo city: %w", err)
 		}
 		a.DemoSummary = info
+	}
+	if !a.Cfg.Demo {
+		if err := a.firstAdmin(ctx); err != nil {
+			return err
+		}
 	}
 	h, err := a.buildHandler()
 	if err != nil {
@@ -240,6 +253,15 @@ func (a *App) sweepLoop(ctx context.Context) {
 	t := time.NewTicker(a.Cfg.SweepEvery)
 	defer t.Stop()
 	for {
+		if a.Cfg.RetainDays > 0 {
+			if ok, err := a.Store.TryLease(ctx, "retention", a.node, time.Hour, a.Now()); err == nil && ok {
+				if n, err := a.Store.PurgeContacts(ctx, a.Now().AddDate(0, 0, -a.Cfg.RetainDays)); err != nil {
+					a.Log.Warn("retention purge", "err", err)
+				} else if n > 0 {
+					a.Log.Info("retention purge: erased reporters' contact details", "cases", n)
+				}
+			}
+		}
 		if ok, err := a.Store.TryLease(ctx, "overdue-sweep", a.node, 2*a.Cfg.SweepEvery, a.Now()); err == nil && ok {
 			for {
 				n, err := a.Cases.SweepOverdue(ctx, 500)

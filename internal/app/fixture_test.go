@@ -70,6 +70,7 @@ var testAccounts = map[string][]org.Grant{
 	"handler2":   {{Post: org.PostHandler, Department: "sanitation"}},
 	"leader":     {{Post: org.PostLeader}},
 	"admin":      {{Post: org.PostAdmin}},
+	"auditor":    {{Post: org.PostAuditor}},
 }
 
 // testApp opens an app on a temporary SQLite file with the fixture city.
@@ -103,6 +104,17 @@ func testApp(t testing.TB, dsn string) *App {
 		t.Fatal(err)
 	}
 	for u, g := range testAccounts {
+		if u == "admin" {
+			// The first start made admin with a one-time password; take it over.
+			acc, err := a.Store.FindAccountByUsername(ctx, "admin")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := a.Store.SetPassword(ctx, acc.ID, hash, false); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
 		if err := a.Store.CreateAccount(ctx, &org.Account{ID: NewID(), Username: u, Name: u, PasswordHash: hash, Grants: g, CreatedAt: a.Now()}); err != nil {
 			t.Fatal(err)
 		}

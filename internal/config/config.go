@@ -27,6 +27,8 @@ type Config struct {
 	TokenTTL    time.Duration // bearer token lifetime
 	SweepEvery  time.Duration // how often the overdue sweep runs
 	MaxPhotoMiB int           // largest photo upload
+	PIIKeys     string        // "id:BASE64KEY,…" AES-256 keys for personal data; first is current
+	RetainDays  int           // personal data of closed cases is erased after this many days (0 = keep)
 	LogLevel    string        // debug, info, warn, error
 	Quiet       bool          // log only errors per request
 }
@@ -35,7 +37,7 @@ type Config struct {
 func Default() Config {
 	return Config{
 		Addr: "127.0.0.1:8080", DataDir: "data", Demo: true, DemoCases: 100_000, DemoSeed: 1,
-		TokenTTL: 12 * time.Hour, SweepEvery: 30 * time.Second, MaxPhotoMiB: 10, LogLevel: "info",
+		TokenTTL: 12 * time.Hour, SweepEvery: 30 * time.Second, MaxPhotoMiB: 10, LogLevel: "info", RetainDays: 730,
 	}
 }
 
@@ -71,6 +73,10 @@ func settings() []setting {
 			func(c *Config) string { return c.SweepEvery.String() }, func(c *Config, v string) error { return parseDur(v, &c.SweepEvery) }},
 		{"max-photo-mib", "CITYLOOP_MAX_PHOTO_MIB", "largest photo upload in MiB", false,
 			func(c *Config) string { return strconv.Itoa(c.MaxPhotoMiB) }, func(c *Config, v string) error { return parseInt(v, &c.MaxPhotoMiB) }},
+		{"pii-keys", "CITYLOOP_PII_KEYS", "AES-256 keys for reporters' names and phones, \"id:BASE64,…\", first is current (default: DATA/pii.keys, created on first start)", true,
+			func(c *Config) string { return c.PIIKeys }, func(c *Config, v string) error { c.PIIKeys = v; return nil }},
+		{"retain-days", "CITYLOOP_RETAIN_DAYS", "erase reporters' names and phones of closed cases after this many days (0 keeps them)", false,
+			func(c *Config) string { return strconv.Itoa(c.RetainDays) }, func(c *Config, v string) error { return parseInt(v, &c.RetainDays) }},
 		{"log-level", "CITYLOOP_LOG_LEVEL", "debug, info, warn or error", false,
 			func(c *Config) string { return c.LogLevel }, func(c *Config, v string) error { c.LogLevel = v; return nil }},
 		{"quiet", "CITYLOOP_QUIET", "log only failed requests", false,
@@ -153,6 +159,9 @@ func (c *Config) Finish() error {
 	if c.MaxPhotoMiB < 1 || c.MaxPhotoMiB > 100 {
 		return fmt.Errorf("--max-photo-mib must be 1–100")
 	}
+	if c.RetainDays < 0 {
+		return fmt.Errorf("--retain-days must be 0 or more")
+	}
 	if c.SweepEvery < time.Second {
 		return fmt.Errorf("--sweep-every must be at least 1s")
 	}
@@ -185,8 +194,17 @@ func (c *Config) Dump(w io.Writer) {
 	}
 }
 
-// mask hides a password inside a URL-like value.
+// mask hides a password inside a URL-like value, and key material entirely.
 func mask(v string) string {
+	if strings.Contains(v, ":") && !strings.Contains(v, "://") && v != "" {
+		// a keyring spec: show the key ids only
+		var ids []string
+		for _, part := range strings.Split(v, ",") {
+			id, _, _ := strings.Cut(part, ":")
+			ids = append(ids, id+":****")
+		}
+		return strings.Join(ids, ",")
+	}
 	at := strings.LastIndex(v, "@")
 	scheme := strings.Index(v, "://")
 	if at < 0 || scheme < 0 || at < scheme {

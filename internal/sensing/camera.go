@@ -90,20 +90,20 @@ func (c *Camera) Watching(category string) bool {
 // Event is one alarm from a vendor's AI: a recognised problem in a camera
 // frame, or (Gone) a later capture showing it is no longer there.
 type Event struct {
-	Camera     string     `json:"camera_id"`
-	EventID    string     `json:"event_id,omitempty"`
-	Vendor     string     `json:"vendor,omitempty"`
-	Code       string     `json:"code,omitempty"`     // vendor algorithm code, mapped by VendorCodes
-	Category   string     `json:"category,omitempty"` // or a sub-class directly
-	Confidence float64    `json:"confidence"`
-	BBox       []float64  `json:"bbox,omitempty"` // x, y, w, h as shares (0–1) of the frame
-	At         time.Time  `json:"time"`
-	Image      []byte     `json:"-"` // decoded snapshot
-	ImageURL   string     `json:"image_url,omitempty"`
-	Goods      string     `json:"goods,omitempty"` // what a vendor sells, when the AI says
-	Gone       bool       `json:"gone,omitempty"`
-	Lng        *float64   `json:"lng,omitempty"`
-	Lat        *float64   `json:"lat,omitempty"`
+	Camera     string    `json:"camera_id"`
+	EventID    string    `json:"event_id,omitempty"`
+	Vendor     string    `json:"vendor,omitempty"`
+	Code       string    `json:"code,omitempty"`     // vendor algorithm code, mapped by VendorCodes
+	Category   string    `json:"category,omitempty"` // or a sub-class directly
+	Confidence float64   `json:"confidence"`
+	BBox       []float64 `json:"bbox,omitempty"` // x, y, w, h as shares (0–1) of the frame
+	At         time.Time `json:"time"`
+	Image      []byte    `json:"-"` // decoded snapshot
+	ImageURL   string    `json:"image_url,omitempty"`
+	Goods      string    `json:"goods,omitempty"` // what a vendor sells, when the AI says
+	Gone       bool      `json:"gone,omitempty"`
+	Lng        *float64  `json:"lng,omitempty"`
+	Lat        *float64  `json:"lat,omitempty"`
 }
 
 // MaxImage bounds a snapshot.
@@ -242,19 +242,19 @@ func (e *Event) Cell() string {
 // each city checks its own vendor's list and edits this table.
 func DefaultVendorCodes() map[string]string {
 	return map[string]string{
-		"dahua:882": "event:0504", // 商铺占道经营
-		"dahua:883": "event:0102", // 垃圾倾倒
-		"dahua:884": "event:0501", // 游摊小贩
-		"dahua:885": "event:0102", // 暴露垃圾
-		"dahua:886": "event:0504", // 撑伞经营
-		"dahua:887": "event:0104", // 门前脏乱
-		"dahua:888": "event:0505", // 违停
-		"dahua:889": "event:0507", // 乱堆物料
+		"dahua:882": "event:0504",     // 商铺占道经营
+		"dahua:883": "event:0102",     // 垃圾倾倒
+		"dahua:884": "event:0501",     // 游摊小贩
+		"dahua:885": "event:0102",     // 暴露垃圾
+		"dahua:886": "event:0504",     // 撑伞经营
+		"dahua:887": "event:0104",     // 门前脏乱
+		"dahua:888": "event:0505",     // 违停
+		"dahua:889": "event:0507",     // 乱堆物料
 		"dahua:890": "component:0305", // 垃圾满溢
-		"dahua:891": "event:0601", // 露天烧烤
-		"dahua:892": "event:0406", // 道路积水
-		"dahua:893": "event:0202", // 横幅
-		"dahua:894": "event:0506", // 非机动车乱停放
+		"dahua:891": "event:0601",     // 露天烧烤
+		"dahua:892": "event:0406",     // 道路积水
+		"dahua:893": "event:0202",     // 横幅
+		"dahua:894": "event:0506",     // 非机动车乱停放
 		// Generic names any vendor may send.
 		"street_vending":   "event:0501",
 		"out_of_store":     "event:0504",

@@ -15,13 +15,13 @@ import (
 type Kind string
 
 const (
-	KindNoise  Kind = "noise"  // 噪声 dB(A), metric noise_db
-	KindAir    Kind = "air"    // 空气质量 / 扬尘, metrics pm10, pm25
-	KindFumes  Kind = "fumes"  // 油烟 mg/m³, metric fumes_mg
-	KindCover  Kind = "cover"  // 井盖 tilt and water level, metrics tilt_deg, level_cm
-	KindBin    Kind = "bin"    // 垃圾桶满溢, metric fill_pct
-	KindBerth  Kind = "berth"  // 泊位地磁, metric occupied (0/1)
-	KindWater  Kind = "water"  // 积水, metric water_cm
+	KindNoise Kind = "noise" // 噪声 dB(A), metric noise_db
+	KindAir   Kind = "air"   // 空气质量 / 扬尘, metrics pm10, pm25
+	KindFumes Kind = "fumes" // 油烟 mg/m³, metric fumes_mg
+	KindCover Kind = "cover" // 井盖 tilt and water level, metrics tilt_deg, level_cm
+	KindBin   Kind = "bin"   // 垃圾桶满溢, metric fill_pct
+	KindBerth Kind = "berth" // 泊位地磁, metric occupied (0/1)
+	KindWater Kind = "water" // 积水, metric water_cm
 )
 
 // KindNames gives the Chinese and English names of each kind.
@@ -47,15 +47,15 @@ func (k Kind) Valid() bool { _, ok := KindNames[k]; return ok }
 
 // Device is one registered sensor.
 type Device struct {
-	ID        string `json:"id"`
-	Kind      Kind   `json:"kind"`
-	Name      string `json:"name"`
+	ID        string  `json:"id"`
+	Kind      Kind    `json:"kind"`
+	Name      string  `json:"name"`
 	Lng       float64 `json:"lng"`
 	Lat       float64 `json:"lat"`
-	Grid      string `json:"grid"`
-	Community string `json:"community"`
-	Street    string `json:"street"`
-	District  string `json:"district"`
+	Grid      string  `json:"grid"`
+	Community string  `json:"community"`
+	Street    string  `json:"street"`
+	District  string  `json:"district"`
 	// ZoneClass is the GB 3096 acoustic zone of a noise device: 0, 1, 2, 3, 4a or 4b.
 	ZoneClass string `json:"zone_class,omitempty"`
 	// Category overrides the sub-class a breach files under (a cover names

@@ -45,11 +45,11 @@ func (l *Lot) Validate() error {
 // Availability is a lot's occupancy now.
 type Availability struct {
 	Lot       Lot     `json:"lot"`
-	Berths    int     `json:"berths"`     // berths with a sensor
-	Occupied  int     `json:"occupied"`   // sensed occupied
-	Free      int     `json:"free"`       // capacity minus occupied (sensed berths); never negative
-	Unknown   int     `json:"unknown"`    // sensors offline or silent
-	Overstay  int     `json:"overstay"`   // occupied past MaxStayMin
+	Berths    int     `json:"berths"`   // berths with a sensor
+	Occupied  int     `json:"occupied"` // sensed occupied
+	Free      int     `json:"free"`     // capacity minus occupied (sensed berths); never negative
+	Unknown   int     `json:"unknown"`  // sensors offline or silent
+	Overstay  int     `json:"overstay"` // occupied past MaxStayMin
 	DistanceM float64 `json:"distance_m,omitempty"`
 }
 

@@ -14,13 +14,13 @@ import (
 // goods, street trading is allowed and an AI sighting is no case
 // (定时、定点、定品类, DOMAIN.md §7.5).
 type Zone struct {
-	ID         string      `json:"id"`
-	Name       string      `json:"name"`
+	ID         string       `json:"id"`
+	Name       string       `json:"name"`
 	Ring       [][2]float64 `json:"ring"` // [lng, lat] points of the outline, WGS84
-	Hours      []Hours     `json:"hours"`
-	Goods      []string    `json:"goods"`      // allowed goods; empty = any
-	Categories []string    `json:"categories"` // sub-classes it tolerates; empty = 游商 and 店外经营
-	Disabled   bool        `json:"disabled,omitempty"`
+	Hours      []Hours      `json:"hours"`
+	Goods      []string     `json:"goods"`      // allowed goods; empty = any
+	Categories []string     `json:"categories"` // sub-classes it tolerates; empty = 游商 and 店外经营
+	Disabled   bool         `json:"disabled,omitempty"`
 }
 
 // VendingCategories are the sub-classes a zone tolerates by default.

@@ -13,7 +13,10 @@ import (
 )
 
 type adminPage struct {
-	Levels      []struct{ Name string; Count int }
+	Levels []struct {
+		Name  string
+		Count int
+	}
 	SubClasses  []catalog.SubClass
 	Departments []catalog.Department
 	Rules       []catalog.Rule

@@ -815,3 +815,15 @@ func statusOf(err error) int {
 	}
 	return http.StatusBadRequest
 }
+
+func (s *Server) handleCaseByCode(w http.ResponseWriter, r *http.Request) error {
+	if _, err := requireActor(r); err != nil {
+		return err
+	}
+	c, err := s.Codes.FindCaseByCode(r.Context(), r.PathValue("code"))
+	if err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/console/cases/"+c.ID, http.StatusSeeOther)
+	return nil
+}

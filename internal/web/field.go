@@ -264,8 +264,8 @@ func (s *Server) handleManifest(w http.ResponseWriter, r *http.Request) {
 	m := map[string]any{
 		"name": l.pick([2]string{"CityLoop 外勤", "CityLoop field"}), "short_name": l.pick([2]string{"外勤", "Field"}),
 		"start_url": "/field", "scope": "/field", "display": "standalone", "background_color": "#ffffff", "theme_color": "#0b5394",
-		"lang": l.Code(),
-		"icons":     []map[string]string{{"src": icon, "sizes": "any", "type": "image/svg+xml", "purpose": "any"}},
+		"lang":  l.Code(),
+		"icons": []map[string]string{{"src": icon, "sizes": "any", "type": "image/svg+xml", "purpose": "any"}},
 	}
 	w.Header().Set("Content-Type", "application/manifest+json")
 	w.Header().Set("Cache-Control", "no-cache")

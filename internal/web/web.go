@@ -130,6 +130,12 @@ func (s *Server) Init() error {
 	return nil
 }
 
+// BundleEmbedded reports whether this binary was built with the front-end bundle.
+func BundleEmbedded() bool {
+	_, err := fs.Stat(staticFS, "static/dist/console.js")
+	return err == nil
+}
+
 // BundleBuilt reports whether the front-end bundle was embedded.
 func (s *Server) BundleBuilt() bool { _, ok := s.assets["console.js"]; return ok }
 
@@ -168,6 +174,7 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.Handle("GET /console", p(s.handleWorkbench))
 	mux.Handle("GET /console/events", http.HandlerFunc(s.handleEvents))
 	mux.Handle("GET /console/cases/{id}", p(s.handleCasePage))
+	mux.Handle("GET /console/code/{code}", p(s.handleCaseByCode))
 	mux.Handle("POST /console/cases/{id}/act", p(s.handleCaseAct))
 	mux.Handle("GET /console/map", p(s.handleMapPage))
 	mux.Handle("GET /web/map/cases", s.json(s.handleMapCases))

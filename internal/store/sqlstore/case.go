@@ -67,7 +67,7 @@ func caseCode(year int, n int64) string { return fmt.Sprintf("%04d%07d", year, n
 func codeCounter(year int) string { return fmt.Sprintf("case:%04d", year) }
 
 // caseArgs encodes c in caseCols order.
-func caseArgs(c *casework.Case, code string, version int) ([]any, error) {
+func (db *DB) caseArgs(c *casework.Case, code string, version int) ([]any, error) {
 	js := func(v any) (string, error) {
 		b, err := json.Marshal(v)
 		return string(b), err
@@ -102,10 +102,14 @@ func caseArgs(c *casework.Case, code string, version int) ([]any, error) {
 	if c.Category != nil {
 		category = c.Category.String()
 	}
+	reporter, phone, err := db.sealContact(c)
+	if err != nil {
+		return nil, err
+	}
 	return []any{
 		c.ID, code, string(c.Status), !c.Status.Terminal(), string(c.Source), category, int64(c.Condition), string(c.Urgency),
 		c.Description, c.Address, c.Point.Lng, c.Point.Lat, c.Grid, c.Community, c.Street, c.District,
-		c.Department, c.Suggested, c.ReporterID, c.Reporter, c.Phone,
+		c.Department, c.Suggested, c.ReporterID, reporter, phone,
 		c.ExternalRef, photos, after, c.MergedInto, c.Recurrence, c.SelfHandled,
 		int64(c.Reworks), int64(c.Returns), int64(c.Shirks), int64(c.Extensions), int64(c.Urges),
 		pending, c.Stage, stageClock, caseClock, microsPtr(c.StageDue), microsPtr(c.StageWarn),
@@ -116,7 +120,7 @@ func caseArgs(c *casework.Case, code string, version int) ([]any, error) {
 
 type scanner interface{ Scan(dest ...any) error }
 
-func scanCase(s scanner) (*casework.Case, error) {
+func (db *DB) scanCase(s scanner) (*casework.Case, error) {
 	var (
 		c                                                 casework.Case
 		isOpen                                            bool
@@ -141,6 +145,7 @@ func scanCase(s scanner) (*casework.Case, error) {
 	if err != nil {
 		return nil, err
 	}
+	db.openContact(&c)
 	c.Condition, c.Reworks, c.Returns, c.Shirks = int(cond), int(reworks), int(returns), int(shirks)
 	c.Extensions, c.Urges, c.Version = int(extensions), int(urges), int(version)
 	if category != "" {
@@ -267,7 +272,7 @@ func (db *DB) CreateCase(ctx context.Context, c *casework.Case, events []casewor
 	if c.ReportedAt.IsZero() {
 		return errs.Invalid("case %s has no report time", c.ID)
 	}
-	row, err := caseArgs(c, "", 1)
+	row, err := db.caseArgs(c, "", 1)
 	if err != nil {
 		return fmt.Errorf("create case %s: %w", c.ID, err)
 	}
@@ -353,7 +358,7 @@ func (b *codeBook) save(ctx context.Context, db *DB, tx *sql.Tx) error {
 // stored version is no longer prevVersion it writes nothing and returns a
 // Conflict. On success c.Version is prevVersion+1.
 func (db *DB) UpdateCase(ctx context.Context, c *casework.Case, prevVersion int, events []casework.Event) error {
-	row, err := caseArgs(c, c.Code, prevVersion+1)
+	row, err := db.caseArgs(c, c.Code, prevVersion+1)
 	if err != nil {
 		return fmt.Errorf("update case %s: %w", c.ID, err)
 	}
@@ -409,7 +414,7 @@ func (db *DB) whyNotUpdated(ctx context.Context, tx *sql.Tx, c *casework.Case) e
 
 // FindCaseByID returns one case, or NotFound.
 func (db *DB) FindCaseByID(ctx context.Context, id string) (*casework.Case, error) {
-	c, err := scanCase(db.r.QueryRowContext(ctx, caseSelect+" WHERE id = $1", id))
+	c, err := db.scanCase(db.r.QueryRowContext(ctx, caseSelect+" WHERE id = $1", id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errs.NotFound("case %s does not exist", id)
 	}
@@ -421,7 +426,7 @@ func (db *DB) FindCaseByID(ctx context.Context, id string) (*casework.Case, erro
 
 // FindCaseByCode returns the case with a human case number, or NotFound.
 func (db *DB) FindCaseByCode(ctx context.Context, code string) (*casework.Case, error) {
-	c, err := scanCase(db.r.QueryRowContext(ctx, caseSelect+" WHERE code = $1", code))
+	c, err := db.scanCase(db.r.QueryRowContext(ctx, caseSelect+" WHERE code = $1", code))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errs.NotFound("case %s does not exist", code)
 	}
@@ -666,7 +671,7 @@ func (db *DB) queryCases(ctx context.Context, q string, args ...any) ([]*casewor
 	defer rows.Close()
 	list := []*casework.Case{}
 	for rows.Next() {
-		c, err := scanCase(rows)
+		c, err := db.scanCase(rows)
 		if err != nil {
 			return nil, db.norm(err)
 		}

@@ -54,7 +54,7 @@ func (db *DB) bulkCreate(ctx context.Context, cases []*casework.Case, events [][
 		if c.ID == "" || c.ReportedAt.IsZero() {
 			return fmt.Errorf("case %d has no id or no report time", i)
 		}
-		row, err := caseArgs(c, "", 1)
+		row, err := db.caseArgs(c, "", 1)
 		if err != nil {
 			return fmt.Errorf("case %s: %w", c.ID, err)
 		}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"cityloop/internal/errs"
+	"cityloop/internal/pii"
 )
 
 // Dialect names, as returned by [DB.Dialect].
@@ -42,6 +43,9 @@ type DB struct {
 	stmts    sync.Map
 	prepMu   sync.Mutex
 	prepared atomic.Bool
+
+	// keys seals personal data at rest (see pii.go); nil stores it as given.
+	keys atomic.Pointer[pii.Keyring]
 
 	closeOnce sync.Once
 	closeErr  error

@@ -22,14 +22,13 @@ func MigrationFiles(dialect string) ([]string, error) {
 // ReadPool exposes the read pool for schema inspection.
 func (db *DB) ReadPool() *sql.DB { return db.r }
 
-
 // SetFastIntake switches the multi-row fast path of group commit.
 func (db *DB) SetFastIntake(on bool) { db.intake.fast = on }
 
 // CreateCaseDirect is CreateCase without group commit: a transaction of
 // its own in the caller's goroutine, for comparison in benchmarks.
 func (db *DB) CreateCaseDirect(ctx context.Context, c *casework.Case, events []casework.Event) error {
-	row, err := caseArgs(c, "", 1)
+	row, err := db.caseArgs(c, "", 1)
 	if err != nil {
 		return err
 	}

@@ -46,7 +46,7 @@ func TestIntakeBatch(t *testing.T) {
 				batch := make([]*intakeReq, len(ids))
 				for i, id := range ids {
 					c := mk(id)
-					row, err := caseArgs(c, "", 1)
+					row, err := db.caseArgs(c, "", 1)
 					if err != nil {
 						t.Fatal(err)
 					}

@@ -1,0 +1,19 @@
+// Field app service worker: network first, the last good copy when offline,
+// so the app opens without a network and its queued reports can wait.
+const CACHE = 'cityloop-field-v1';
+self.addEventListener('install', () => self.skipWaiting());
+self.addEventListener('activate', (e) => e.waitUntil(self.clients.claim()));
+self.addEventListener('fetch', (e) => {
+  const req = e.request;
+  if (req.method !== 'GET') return;
+  const url = new URL(req.url);
+  if (url.origin !== self.location.origin) return;
+  if (!(url.pathname === '/field' || url.pathname.startsWith('/assets/') || url.pathname === '/field/manifest.webmanifest')) return;
+  e.respondWith(fetch(req).then((res) => {
+    if (res.ok) {
+      const copy = res.clone();
+      caches.open(CACHE).then((c) => c.put(req, copy));
+    }
+    return res;
+  }).catch(() => caches.match(req, { ignoreSearch: url.pathname === '/field' })));
+});

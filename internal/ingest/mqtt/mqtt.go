@@ -1,0 +1,262 @@
+// Package mqtt subscribes CityLoop to device telemetry on an MQTT v5 broker
+// (Mosquitto here, EMQX in production) and feeds it to sensing in batches.
+//
+// Delivery: QoS 1 on a persistent session (clean start false, a session
+// expiry), so the broker keeps queueing while a node restarts; a shared
+// subscription ($share/{group}/cityloop/telemetry/+) so several nodes split
+// the devices. Messages are acknowledged by hand, and only after the batch
+// holding them is stored and its rule states written: a crash before that
+// means the broker redelivers, and redelivery is harmless (readings are
+// keyed by device, metric and time; rules skip readings they have seen).
+//
+// With Mosquitto a shared subscription hands messages round-robin, so one
+// device's readings may reach different nodes; rule states are per node in
+// memory. Run one node per group on Mosquitto, or use EMQX's hash_clientid
+// or hash_topic shared-subscription strategy so a device sticks to a node.
+package mqtt
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/eclipse/paho.golang/autopaho"
+	"github.com/eclipse/paho.golang/paho"
+
+	"cityloop/internal/sensing"
+)
+
+// Sink takes batches of readings; a nil error means they are stored.
+type Sink interface {
+	Ingest(ctx context.Context, rs []sensing.Reading) (sensing.IngestResult, error)
+}
+
+// Config tunes the subscriber.
+type Config struct {
+	Addr          string        // host:port or mqtt://host:port
+	ClientID      string        // stable per node, so its session survives restarts
+	Group         string        // shared-subscription group; "" subscribes without sharing
+	Username      string
+	Password      string
+	SessionExpiry time.Duration // how long the broker keeps the session while we are away (default 1 h)
+	BatchSize     int           // readings per store transaction (default 500)
+	BatchWait     time.Duration // longest wait to fill a batch (default 20 ms)
+	Now           func() time.Time
+	Log           *slog.Logger
+}
+
+// Stats count what the subscriber did.
+type Stats struct {
+	Received, Invalid, Stored, Acked, Batches, Retries atomic.Int64
+}
+
+// Subscriber is a running telemetry subscription.
+type Subscriber struct {
+	cfg   Config
+	sink  Sink
+	Stats Stats
+	in    chan msg
+	up    chan struct{}
+}
+
+type msg struct {
+	r   sensing.Reading
+	pub *paho.Publish
+	cli *paho.Client
+}
+
+// New prepares a subscriber; Run connects.
+func New(cfg Config, sink Sink) *Subscriber {
+	if cfg.SessionExpiry == 0 {
+		cfg.SessionExpiry = time.Hour
+	}
+	if cfg.BatchSize <= 0 {
+		cfg.BatchSize = 500
+	}
+	if cfg.BatchWait <= 0 {
+		cfg.BatchWait = 20 * time.Millisecond
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	if cfg.ClientID == "" {
+		cfg.ClientID = "cityloop-ingest"
+	}
+	return &Subscriber{cfg: cfg, sink: sink, in: make(chan msg, 4*cfg.BatchSize), up: make(chan struct{}, 1)}
+}
+
+// Filter is the subscription filter.
+func (s *Subscriber) Filter() string {
+	if s.cfg.Group == "" {
+		return sensing.TopicFilter
+	}
+	return "$share/" + s.cfg.Group + "/" + sensing.TopicFilter
+}
+
+// BrokerURL turns host:port into mqtt://host:port.
+func BrokerURL(addr string) (*url.URL, error) {
+	if !strings.Contains(addr, "://") {
+		addr = "mqtt://" + addr
+	}
+	u, err := url.Parse(addr)
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("MQTT address %q: want host:port or mqtt://host:port", addr)
+	}
+	return u, nil
+}
+
+// Subscribed is signalled each time the subscription is (re)established.
+func (s *Subscriber) Subscribed() <-chan struct{} { return s.up }
+
+// Run connects, subscribes and ingests until ctx ends. Connection losses are
+// retried with backoff; only a bad configuration returns early.
+func (s *Subscriber) Run(ctx context.Context) error {
+	u, err := BrokerURL(s.cfg.Addr)
+	if err != nil {
+		return err
+	}
+	log := s.cfg.Log
+	cc := autopaho.ClientConfig{
+		ServerUrls:                    []*url.URL{u},
+		KeepAlive:                     30,
+		CleanStartOnInitialConnection: false,
+		SessionExpiryInterval:         uint32(s.cfg.SessionExpiry / time.Second),
+		ConnectTimeout:                5 * time.Second,
+		ReconnectBackoff:              autopaho.NewExponentialBackoff(200*time.Millisecond, 5*time.Second, 500*time.Millisecond, 2),
+		ConnectUsername:               s.cfg.Username,
+		ConnectPassword:               []byte(s.cfg.Password),
+		OnConnectionUp: func(cm *autopaho.ConnectionManager, ca *paho.Connack) {
+			go func() {
+				sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+				defer cancel()
+				if _, err := cm.Subscribe(sctx, &paho.Subscribe{Subscriptions: []paho.SubscribeOptions{{Topic: s.Filter(), QoS: 1}}}); err != nil {
+					if ctx.Err() == nil {
+						log.Warn("mqtt subscribe", "filter", s.Filter(), "err", err)
+					}
+					return
+				}
+				log.Info("mqtt subscribed", "broker", u.Host, "filter", s.Filter(), "session_present", ca.SessionPresent)
+				select {
+				case s.up <- struct{}{}:
+				default:
+				}
+			}()
+		},
+		OnConnectError: func(err error) {
+			if ctx.Err() == nil {
+				log.Warn("mqtt connect", "broker", u.Host, "err", err)
+			}
+		},
+		ClientConfig: paho.ClientConfig{
+			ClientID:                   s.cfg.ClientID,
+			EnableManualAcknowledgment: true,
+			SendAcksInterval:           5 * time.Millisecond,
+			OnPublishReceived: []func(paho.PublishReceived) (bool, error){func(pr paho.PublishReceived) (bool, error) {
+				s.receive(ctx, pr)
+				return true, nil
+			}},
+			OnClientError: func(err error) {
+				if ctx.Err() == nil {
+					log.Debug("mqtt client", "err", err)
+				}
+			},
+		},
+	}
+	cm, err := autopaho.NewConnection(ctx, cc)
+	if err != nil {
+		return fmt.Errorf("mqtt: %w", err)
+	}
+	done := make(chan struct{})
+	go func() { defer close(done); s.batch(ctx) }()
+	<-ctx.Done()
+	<-done
+	dctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	_ = cm.Disconnect(dctx)
+	return nil
+}
+
+// receive parses one message; bad ones are acknowledged at once (they would
+// never parse on redelivery either) and counted.
+func (s *Subscriber) receive(ctx context.Context, pr paho.PublishReceived) {
+	s.Stats.Received.Add(1)
+	id, err := sensing.DeviceFromTopic(pr.Packet.Topic)
+	var r sensing.Reading
+	if err == nil {
+		r, err = sensing.ParseTelemetry(id, pr.Packet.Payload, s.cfg.Now())
+	}
+	if err != nil {
+		s.Stats.Invalid.Add(1)
+		s.cfg.Log.Debug("mqtt telemetry rejected", "topic", pr.Packet.Topic, "err", err)
+		_ = pr.Client.Ack(pr.Packet)
+		return
+	}
+	select {
+	case s.in <- msg{r: r, pub: pr.Packet, cli: pr.Client}:
+	case <-ctx.Done():
+	}
+}
+
+// batch stores readings in batches and acknowledges them afterwards, in the
+// order received. A failed store is retried: not acknowledging would only
+// delay redelivery until the next reconnect.
+func (s *Subscriber) batch(ctx context.Context) {
+	buf := make([]msg, 0, s.cfg.BatchSize)
+	rs := make([]sensing.Reading, 0, s.cfg.BatchSize)
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		buf, rs = buf[:0], rs[:0]
+		select {
+		case <-ctx.Done():
+			return
+		case m := <-s.in:
+			buf = append(buf, m)
+		}
+		timer.Reset(s.cfg.BatchWait)
+	fill:
+		for len(buf) < s.cfg.BatchSize {
+			select {
+			case m := <-s.in:
+				buf = append(buf, m)
+			case <-timer.C:
+				break fill
+			case <-ctx.Done():
+				return
+			}
+		}
+		for _, m := range buf {
+			rs = append(rs, m.r)
+		}
+		for attempt := 0; ; attempt++ {
+			_, err := s.sink.Ingest(ctx, rs)
+			if err == nil {
+				break
+			}
+			if ctx.Err() != nil {
+				return
+			}
+			s.Stats.Retries.Add(1)
+			s.cfg.Log.Warn("mqtt ingest failed; retrying", "readings", len(rs), "err", err)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(min(time.Duration(attempt+1)*200*time.Millisecond, 5*time.Second)):
+			}
+		}
+		s.Stats.Stored.Add(int64(len(rs)))
+		s.Stats.Batches.Add(1)
+		for _, m := range buf {
+			if err := m.cli.Ack(m.pub); err == nil {
+				s.Stats.Acked.Add(1)
+			}
+		}
+	}
+}

@@ -1,0 +1,265 @@
+// Package sensingstore keeps the sensing tables (devices, readings and their
+// aggregates, rule states, cameras, AI tracks, zones, parking and waste) on
+// SQLite or PostgreSQL. It opens its own pools on the same database as
+// sqlstore and migrates with its own goose version table
+// (sensing_goose_db_version), so the two schemas evolve independently.
+package sensingstore
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"cityloop/internal/errs"
+)
+
+//go:embed migrations/sqlite/*.sql migrations/postgres/*.sql
+var migrationsFS embed.FS
+
+// VersionTable is the goose version table of the sensing schema.
+const VersionTable = "sensing_goose_db_version"
+
+// DB is the sensing store.
+type DB struct {
+	postgres bool
+	w, r     *sql.DB
+}
+
+// Open connects to dsn as sqlstore does: sqlite:PATH (or a bare path) or postgres://….
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	switch {
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		cfg, err := pgx.ParseConfig(dsn)
+		if err != nil {
+			return nil, errors.New("open sensing store: the connection URL is not valid")
+		}
+		db := stdlib.OpenDB(*cfg)
+		db.SetMaxOpenConns(max(8, 2*runtime.GOMAXPROCS(0)))
+		db.SetMaxIdleConns(max(8, 2*runtime.GOMAXPROCS(0)))
+		db.SetConnMaxIdleTime(5 * time.Minute)
+		if err := db.PingContext(ctx); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("open sensing store: %w", norm(err))
+		}
+		return &DB{postgres: true, w: db, r: db}, nil
+	case strings.TrimSpace(dsn) == "":
+		return nil, errors.New("open sensing store: the database address is empty")
+	}
+	path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite:"), "file:")
+	path, userQuery, _ := strings.Cut(path, "?")
+	if path == "" || path == ":memory:" {
+		return nil, errors.New("open sensing store: SQLite needs a file")
+	}
+	if dir := filepath.Dir(path); dir != "." {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, fmt.Errorf("open sensing store: %w", err)
+		}
+	}
+	w, err := sql.Open("sqlite", sqliteDSN(path, userQuery, true))
+	if err != nil {
+		return nil, fmt.Errorf("open sensing store: %w", err)
+	}
+	// One writer connection, as in sqlstore: SQLite has one writer at a time.
+	w.SetMaxOpenConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open sensing store: %w", norm(err))
+	}
+	r, err := sql.Open("sqlite", sqliteDSN(path, userQuery, false))
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open sensing store: %w", err)
+	}
+	r.SetMaxOpenConns(4)
+	r.SetConnMaxIdleTime(0)
+	return &DB{w: w, r: r}, nil
+}
+
+// sqliteDSN mirrors sqlstore's pragmas: busy_timeout first (the file is
+// shared with sqlstore's writer, so we wait for its lock rather than fail),
+// WAL, synchronous NORMAL; the writer takes the lock at BEGIN.
+func sqliteDSN(path, userQuery string, writer bool) string {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_pragma", "temp_store(MEMORY)")
+	if writer {
+		q.Add("_pragma", "cache_size(-32768)")
+		q.Set("_txlock", "immediate")
+	} else {
+		q.Add("_pragma", "query_only(ON)")
+	}
+	query := q.Encode()
+	if userQuery != "" {
+		query = userQuery + "&" + query
+	}
+	p := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+	return "file:" + p + "?" + query
+}
+
+// Close closes the pools.
+func (db *DB) Close() error {
+	err := db.w.Close()
+	if db.r != db.w {
+		err = errors.Join(err, db.r.Close())
+	}
+	return err
+}
+
+// Dialect is "sqlite" or "postgres".
+func (db *DB) Dialect() string {
+	if db.postgres {
+		return "postgres"
+	}
+	return "sqlite"
+}
+
+// Migrate brings the sensing schema up to date, under an advisory lock on
+// PostgreSQL so several nodes can start together.
+func (db *DB) Migrate(ctx context.Context) error {
+	fsys, err := fs.Sub(migrationsFS, "migrations/"+db.Dialect())
+	if err != nil {
+		return fmt.Errorf("migrate sensing: %w", err)
+	}
+	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true), goose.WithTableName(VersionTable)}
+	dialect := goose.DialectSQLite3
+	if db.postgres {
+		dialect = goose.DialectPostgres
+		var name string
+		if err := db.w.QueryRowContext(ctx, `SELECT current_database() || '.' || COALESCE(current_schema(), '')`).Scan(&name); err != nil {
+			return fmt.Errorf("migrate sensing: %w", norm(err))
+		}
+		h := fnv.New64a()
+		h.Write([]byte("cityloop-sensing-migrate:" + name))
+		locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(int64(h.Sum64())), lock.WithLockTimeout(1, 300), lock.WithUnlockTimeout(1, 60))
+		if err != nil {
+			return fmt.Errorf("migrate sensing: %w", err)
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	p, err := goose.NewProvider(dialect, db.w, fsys, opts...)
+	if err != nil {
+		return fmt.Errorf("migrate sensing: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrate sensing: %w", norm(err))
+	}
+	return nil
+}
+
+// norm maps driver errors to errs kinds, once per dialect.
+func norm(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		e := errs.NotFound("not found")
+		e.Err = err
+		return e
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch {
+		case se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+			return wrap(errs.KindConflict, "the record already exists", err)
+		case se.Code()&0xff == sqlite3.SQLITE_BUSY || se.Code()&0xff == sqlite3.SQLITE_LOCKED:
+			return wrap(errs.KindUnavailable, "the database is busy; try again in a moment", err)
+		}
+		return err
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch pe.Code {
+		case "23505":
+			return wrap(errs.KindConflict, "the record already exists", err)
+		case "40001", "40P01", "55P03", "53300", "57P01":
+			return wrap(errs.KindUnavailable, "the database is busy; try again in a moment", err)
+		}
+	}
+	return err
+}
+
+func wrap(k errs.Kind, msg string, cause error) error {
+	e := errs.E(k, "%s", msg)
+	e.Err = cause
+	return e
+}
+
+// tx runs fn in a write transaction.
+func (db *DB) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		if attempt > 0 {
+			time.Sleep(time.Duration(attempt*attempt) * 50 * time.Millisecond)
+		}
+		err = db.tryTx(ctx, fn)
+		if err == nil || !errs.Is(norm(err), errs.KindUnavailable) || ctx.Err() != nil {
+			return norm(err)
+		}
+	}
+	return norm(err)
+}
+
+func (db *DB) tryTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+func micros(t time.Time) int64 { return t.UnixMicro() }
+
+func fromMicros(v int64) time.Time { return time.UnixMicro(v).UTC() }
+
+func placeholders(rows, n, from int) string {
+	var b strings.Builder
+	k := from
+	for r := 0; r < rows; r++ {
+		if r > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('(')
+		for c := 0; c < n; c++ {
+			if c > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "$%d", k)
+			k++
+		}
+		b.WriteByte(')')
+	}
+	return b.String()
+}
+
+func boolInt(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
