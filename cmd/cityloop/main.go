@@ -29,6 +29,7 @@ Usage:
   cityloop migrate [--db …]                          create or upgrade the database schema
   cityloop import regions FILE.geojson [--db …]      import regions and unit grids
   cityloop calendar YYYY-MM [--lang zh|en]           print working days and hours of a month
+  cityloop pii rotate [--db …]                        re-seal personal data with the current key
   cityloop audit verify [--db …]                      check the audit trail's hash chain (exit 1 if broken)
   cityloop config                                     print the effective settings (secrets masked)
 
@@ -85,6 +86,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdCalendar(args[1:], stdout, stderr)
 	case "audit":
 		return cmdAudit(ctx, args[1:], stdout, stderr)
+	case "pii":
+		return cmdPII(ctx, args[1:], stdout, stderr)
 	case "config":
 		fs := newFlags("config", "Print the effective settings, with secrets masked.", stderr)
 		cfg, err := config.Load(fs, args[1:])
@@ -282,5 +285,28 @@ func cmdAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return errBroken
 	}
 	fmt.Fprintf(stdout, "audit trail intact: %d records verified\n", n)
+	return nil
+}
+
+func cmdPII(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "rotate" {
+		return fmt.Errorf("usage: cityloop pii rotate [--db …] [--pii-keys NEW,OLD]")
+	}
+	fs := newFlags("pii rotate", "Re-seal every reporter's name and phone with the current (first) key.\nKey rotation: put a new key first in CITYLOOP_PII_KEYS (or DATA/pii.keys), keep\nthe old ones after it, run this, then remove the old keys.", stderr)
+	cfg, err := config.Load(fs, args[1:], "db", "data", "pii-keys")
+	if err != nil {
+		return err
+	}
+	cfg.Demo = false
+	a, err := app.Open(ctx, cfg, logger(cfg, stderr), stderr)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	n, err := a.Store.ResealContacts(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "re-sealed the contact details of %d cases with the current key\n", n)
 	return nil
 }

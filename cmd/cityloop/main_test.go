@@ -13,6 +13,8 @@ import (
 	_ "modernc.org/sqlite"
 
 	"cityloop/internal/audit"
+	"cityloop/internal/casework"
+	"cityloop/internal/pii"
 	"cityloop/internal/store/sqlstore"
 )
 
@@ -75,5 +77,45 @@ func TestCalendarCommand(t *testing.T) {
 	}
 	if err := run(context.Background(), []string{"calendar", "2025-13"}, &out, &out); err == nil {
 		t.Fatal("month 13 accepted")
+	}
+}
+
+// TestPIIRotate re-seals contact details under a new key and checks they
+// still read back, and that the old key alone can no longer read them.
+func TestPIIRotate(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	db := "sqlite:" + filepath.Join(dir, "c.db")
+	oldKey := "k1:" + pii.NewKey()
+	newKey := "k2:" + pii.NewKey()
+	store, err := sqlstore.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	kr, _ := pii.ParseKeyring(oldKey)
+	store.SetKeyring(kr)
+	c := &casework.Case{ID: "c-1", Status: casework.StatusPendingAccept, Source: casework.SourceCitizen, Phone: "13900001111",
+		Reporter: "李四", Photos: []string{}, AfterPhotos: []string{}, ReportedAt: time.Now(), UpdatedAt: time.Now()}
+	if err := store.CreateCase(ctx, c, nil); err != nil {
+		t.Fatal(err)
+	}
+	store.Close()
+	var out bytes.Buffer
+	if err := run(ctx, []string{"pii", "rotate", "--db", db, "--data", dir, "--pii-keys", newKey + "," + oldKey}, &out, &out); err != nil {
+		t.Fatalf("rotate: %v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "1 cases") {
+		t.Fatalf("output: %s", out.String())
+	}
+	store, _ = sqlstore.Open(ctx, db)
+	defer store.Close()
+	onlyNew, _ := pii.ParseKeyring(newKey)
+	store.SetKeyring(onlyNew)
+	got, err := store.FindCaseByID(ctx, "c-1")
+	if err != nil || got.Phone != "13900001111" || got.Reporter != "李四" {
+		t.Fatalf("after rotation: %+v %v", got, err)
 	}
 }

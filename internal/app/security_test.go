@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestSecurity_PersonalDataUnreadableInDatabaseFile reports a case with a
@@ -87,5 +88,30 @@ func TestSecurity_FirstAdminMustChangePassword(t *testing.T) {
 	}
 	if st := adm.do("GET", "/api/v1/cases", nil, &p); st != 200 {
 		t.Fatalf("after change: %d", st)
+	}
+}
+
+// TestSecurity_RetentionPurgeKeepsStatistics erases contact details of
+// cases that left the loop before the cutoff and leaves open cases and every
+// other column alone.
+func TestSecurity_RetentionPurgeKeepsStatistics(t *testing.T) {
+	a := testApp(t, "")
+	base := serve(t, a)
+	op := login(t, base, "operator")
+	var done, open caseOut
+	op.do("POST", "/api/v1/cases", map[string]any{"description": "垃圾", "lng": 118.71, "lat": 32.01, "reporter_phone": "13700000000"}, &done)
+	op.do("POST", "/api/v1/cases", map[string]any{"description": "垃圾", "lng": 118.72, "lat": 32.01, "reporter_phone": "13700000001"}, &open)
+	act(t, op, done.ID, map[string]any{"action": "reject", "note": "不属于城管范围"}, 200)
+	ctx := context.Background()
+	n, err := a.Store.PurgeContacts(ctx, a.Now().Add(time.Hour))
+	if err != nil || n != 1 {
+		t.Fatalf("purged %d, %v", n, err)
+	}
+	got, _ := a.Store.FindCaseByID(ctx, done.ID)
+	if got.Phone != "" || got.Status != "rejected" || got.Description != "垃圾" {
+		t.Fatalf("purged case: %+v", got)
+	}
+	if still, _ := a.Store.FindCaseByID(ctx, open.ID); still.Phone != "13700000001" {
+		t.Fatalf("open case lost its phone: %q", still.Phone)
 	}
 }

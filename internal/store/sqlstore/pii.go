@@ -69,7 +69,7 @@ func (db *DB) ResealContacts(ctx context.Context) (int, error) {
 	n := 0
 	after := ""
 	for {
-		rows, err := db.r.QueryContext(ctx, `SELECT id, reporter, phone FROM cases WHERE id > $1 AND (reporter <> '' OR phone <> '') ORDER BY id LIMIT 1000`, after)
+		rows, err := db.r.QueryContext(ctx, `SELECT id, reporter_name, reporter_phone FROM cases WHERE id > $1 AND (reporter_name <> '' OR reporter_phone <> '') ORDER BY id LIMIT 1000`, after)
 		if err != nil {
 			return n, fmt.Errorf("reseal: %w", db.norm(err))
 		}
@@ -99,7 +99,7 @@ func (db *DB) ResealContacts(ctx context.Context) (int, error) {
 				if err != nil {
 					return err
 				}
-				if _, err := db.txExec(ctx, tx, `UPDATE cases SET reporter = $1, phone = $2 WHERE id = $3`, rep, ph, r.id); err != nil {
+				if _, err := db.txExec(ctx, tx, `UPDATE cases SET reporter_name = $1, reporter_phone = $2 WHERE id = $3`, rep, ph, r.id); err != nil {
 					return err
 				}
 				n++
@@ -118,8 +118,8 @@ func (db *DB) ResealContacts(ctx context.Context) (int, error) {
 func (db *DB) PurgeContacts(ctx context.Context, cutoff time.Time) (int, error) {
 	var n int64
 	err := db.writeTx(ctx, func(tx *sql.Tx) error {
-		res, err := db.txExec(ctx, tx, `UPDATE cases SET reporter = '', phone = ''
-WHERE NOT is_open AND updated_at < $1 AND (reporter <> '' OR phone <> '')`, micros(cutoff))
+		res, err := db.txExec(ctx, tx, `UPDATE cases SET reporter_name = '', reporter_phone = ''
+WHERE NOT is_open AND updated_at < $1 AND (reporter_name <> '' OR reporter_phone <> '')`, micros(cutoff))
 		if err != nil {
 			return err
 		}
