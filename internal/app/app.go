@@ -177,7 +177,13 @@ func (a *App) buildHandler() (http.Handler, error) {
 	if !a.hasHome {
 		mux.Handle("GET /{$}", http.HandlerFunc(a.handleHome))
 	}
-	return httpkit.Middleware(http.MaxBytesHandler(mux, 80<<20), httpkit.Options{Logger: a.Log, Timeout: 30 * time.Second, Quiet: a.Cfg.Quiet}), nil
+	// Anonymous writes (citizen reports, sign-in, photo uploads) are limited
+	// per address, with bursts of a third of a minute's allowance.
+	var public http.Handler = mux
+	if r := a.Cfg.PublicRate; r > 0 {
+		public = httpkit.LimitAnonymous(mux, httpkit.NewLimiter(r, max(r/3, 5), time.Now))
+	}
+	return httpkit.Middleware(http.MaxBytesHandler(public, 80<<20), httpkit.Options{Logger: a.Log, Timeout: 30 * time.Second, Quiet: a.Cfg.Quiet}), nil
 }
 
 // Handler is the node's whole HTTP handler (for tests).

@@ -44,7 +44,7 @@ func TestCrash_AcknowledgedCasesSurviveSIGKILL(t *testing.T) {
 	}
 
 	start := func() (*exec.Cmd, string) {
-		cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--db", db, "--data", dir, "--demo=false", "--quiet")
+		cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--db", db, "--data", dir, "--demo=false", "--quiet", "--public-rate", "0")
 		out, _ := cmd.StdoutPipe()
 		cmd.Stderr = os.Stderr
 		if err := cmd.Start(); err != nil {

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
@@ -41,11 +41,11 @@ func browser(t *testing.T) context.Context {
 	t.Cleanup(cancel)
 	ctx, cancel2 := chromedp.NewContext(actx)
 	t.Cleanup(cancel2)
-	ctx, cancel3 := context.WithTimeout(ctx, 4*time.Minute)
-	t.Cleanup(cancel3)
-	if err := chromedp.Run(ctx); err != nil {
+	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("start chromium: %v", err)
 	}
+	ctx, cancel3 := context.WithTimeout(ctx, 4*time.Minute)
+	t.Cleanup(cancel3)
 	return ctx
 }
 
@@ -60,8 +60,8 @@ func shotDir(t *testing.T) string {
 // shot saves a full-page screenshot as testout/screenshots/NAME.png.
 func shot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
-	var buf []byte
-	if err := chromedp.Run(ctx, chromedp.FullScreenshot(&buf, 80)); err != nil {
+	buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(80))
+	if err != nil {
 		t.Fatalf("screenshot %s: %v", name, err)
 	}
 	// FullScreenshot with quality < 100 is JPEG.
@@ -70,48 +70,82 @@ func shot(t *testing.T, ctx context.Context, name string) {
 	}
 }
 
-func phone(ctx context.Context) error {
-	return chromedp.Run(ctx, emulation.SetDeviceMetricsOverride(390, 844, 2, true))
+type step = chromedp.Action[chromedp.Void]
+
+var (
+	phone   = chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile)
+	desktop = chromedp.EmulateReset()
+)
+
+func clearCookies() step {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, network.ClearBrowserCookies, cdp.Empty{})
+		return err
+	})
 }
 
-func desktop(ctx context.Context) error {
-	return chromedp.Run(ctx, emulation.ClearDeviceMetricsOverride())
+func offline(off bool) step {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		if _, err := cdp.Call(ctx, t, network.Enable, network.EnableParams{}); err != nil {
+			return err
+		}
+		_, err := cdp.Call(ctx, t, network.OverrideNetworkState, network.OverrideNetworkStateParams{Offline: off, DownloadThroughput: -1, UploadThroughput: -1})
+		return err
+	})
 }
 
-func run(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action) {
+// poll waits until the JavaScript expression is true.
+func poll(expr string, d time.Duration) step {
+	p := chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(d))
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		_, err := p(ctx, t)
+		return chromedp.Void{}, err
+	}
+}
+
+func run(t *testing.T, ctx context.Context, what string, actions ...step) {
 	t.Helper()
-	if err := chromedp.Run(ctx, actions...); err != nil {
-		var loc, body string
-		_ = chromedp.Run(ctx, chromedp.Location(&loc), chromedp.Text("main", &body, chromedp.ByQuery))
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		loc, _ := chromedp.Run(ctx, chromedp.Location())
+		body, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main")))
 		t.Fatalf("%s: %v (at %s: %.600s)", what, err, loc, body)
 	}
+}
+
+func get[T any](t *testing.T, ctx context.Context, a chromedp.Action[T]) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }
 
 // signIn signs out whoever is signed in and signs in as user through the form.
 func signIn(t *testing.T, ctx context.Context, base, user string) {
 	t.Helper()
 	run(t, ctx, "sign in as "+user,
-		network.ClearBrowserCookies(),
+		clearCookies(),
 		chromedp.Navigate(base+"/signin"),
-		chromedp.WaitVisible("#username", chromedp.ByID),
-		chromedp.SendKeys("#username", user, chromedp.ByID),
-		chromedp.SendKeys("#password", "demo", chromedp.ByID),
-		chromedp.Submit("#signin", chromedp.ByID),
-		chromedp.WaitVisible("#queues", chromedp.ByID),
+		chromedp.WaitVisible(chromedp.CSS("#username")),
+		chromedp.SendKeys(chromedp.CSS("#username"), user),
+		chromedp.SendKeys(chromedp.CSS("#password"), "demo"),
+		chromedp.Submit(chromedp.CSS("#signin")),
+		chromedp.WaitVisible(chromedp.CSS("#queues")),
 	)
 }
 
 // act opens one action on the case page, lets fill set its fields and submits it.
-func actOn(t *testing.T, ctx context.Context, base, id, action string, fill ...chromedp.Action) {
+func actOn(t *testing.T, ctx context.Context, base, id, action string, fill ...step) {
 	t.Helper()
-	acts := []chromedp.Action{
+	acts := []step{
 		chromedp.Navigate(base + "/console/cases/" + id),
-		chromedp.WaitVisible("#act-" + action + " summary"),
-		chromedp.Click("#act-" + action + " summary"),
-		chromedp.WaitVisible("#do-" + action),
+		chromedp.WaitVisible(chromedp.CSS("#act-" + action + " summary")),
+		chromedp.Click(chromedp.CSS("#act-" + action + " summary")),
+		chromedp.WaitVisible(chromedp.CSS("#do-" + action)),
 	}
 	acts = append(acts, fill...)
-	acts = append(acts, chromedp.Click("#do-"+action), chromedp.WaitVisible(".flash"))
+	acts = append(acts, chromedp.Click(chromedp.CSS("#do-"+action)), chromedp.WaitVisible(chromedp.CSS(".flash")))
 	run(t, ctx, action, acts...)
 }
 
@@ -143,31 +177,30 @@ func TestWeb_BrowserLoop(t *testing.T) {
 	photo := pngFile(t)
 
 	// Citizen, phone-sized, two steps.
-	var code, key string
 	run(t, ctx, "citizen step 1",
-		network.ClearBrowserCookies(),
-		chromedp.ActionFunc(phone),
+		clearCookies(),
+		phone,
 		chromedp.Navigate(base+"/citizen"),
-		chromedp.WaitVisible("#pick-map", chromedp.ByID),
-		chromedp.SetUploadFiles("#photo", []string{photo}, chromedp.ByID),
-		chromedp.Click("#pick-map", chromedp.ByID),
-		chromedp.WaitNotPresent(`#lat[value=""]`),
+		chromedp.WaitVisible(chromedp.CSS("#pick-map")),
+		chromedp.SetUploadFiles(chromedp.CSS("#photo"), []string{photo}),
+		chromedp.Click(chromedp.CSS("#pick-map")),
+		chromedp.WaitNotPresent(chromedp.CSS(`#lat[value=""]`)),
 	)
 	shot(t, ctx, "citizen-report-step1")
 	run(t, ctx, "citizen step 2",
-		chromedp.Click("#to-step2", chromedp.ByID),
-		chromedp.WaitVisible("#description", chromedp.ByID),
-		chromedp.SendKeys("#description", "有商户店外经营，占用人行道", chromedp.ByID),
-		chromedp.Poll(`document.getElementById('category').value === 'event:0504'`, nil, chromedp.WithPollingTimeout(10*time.Second)),
-		chromedp.SendKeys("#phone", "13812345678", chromedp.ByID),
+		chromedp.Click(chromedp.CSS("#to-step2")),
+		chromedp.WaitVisible(chromedp.CSS("#description")),
+		chromedp.SendKeys(chromedp.CSS("#description"), "有商户店外经营，占用人行道"),
+		poll(`document.getElementById('category').value === 'event:0504'`, 10*time.Second),
+		chromedp.SendKeys(chromedp.CSS("#phone"), "13812345678"),
 	)
 	shot(t, ctx, "citizen-report-step2")
 	run(t, ctx, "citizen send",
-		chromedp.Click("#send", chromedp.ByID),
-		chromedp.WaitVisible("#tracking-code", chromedp.ByID),
-		chromedp.Text("#tracking-code", &code, chromedp.ByID),
-		chromedp.Text("#tracking-key", &key, chromedp.ByID),
+		chromedp.Click(chromedp.CSS("#send")),
+		chromedp.WaitVisible(chromedp.CSS("#tracking-code")),
 	)
+	code = get(t, ctx, chromedp.Text(chromedp.CSS("#tracking-code")))
+	key = get(t, ctx, chromedp.Text(chromedp.CSS("#tracking-key")))
 	shot(t, ctx, "citizen-tracking-code")
 	c, err := a.Store.FindCaseByCode(context.Background(), strings.TrimSpace(code))
 	if err != nil {
@@ -178,16 +211,15 @@ func TestWeb_BrowserLoop(t *testing.T) {
 	}
 
 	// Staff, desktop-sized.
-	run(t, ctx, "desktop", chromedp.ActionFunc(desktop))
+	run(t, ctx, "desktop", desktop)
 	signIn(t, ctx, base, "operator")
-	var board string
-	run(t, ctx, "operator queue", chromedp.Text("#q-intake", &board, chromedp.ByID))
+	board := get(t, ctx, chromedp.Text(chromedp.CSS("#q-intake")))
 	if !strings.Contains(board, c.Code) {
 		t.Fatalf("the intake queue does not show %s: %s", c.Code, board)
 	}
 	shot(t, ctx, "console-operator-workbench")
-	run(t, ctx, "case page", chromedp.Navigate(base+"/console/cases/"+c.ID), chromedp.WaitVisible("#case-map"),
-		chromedp.Poll(`document.getElementById('case-map').dataset.ready === '1'`, nil, chromedp.WithPollingTimeout(10*time.Second)))
+	run(t, ctx, "case page", chromedp.Navigate(base+"/console/cases/"+c.ID), chromedp.WaitVisible(chromedp.CSS("#case-map")),
+		poll(`document.getElementById('case-map').dataset.ready === '1'`, 10*time.Second))
 	shot(t, ctx, "console-case-page")
 	actOn(t, ctx, base, c.ID, "accept")
 
@@ -196,9 +228,8 @@ func TestWeb_BrowserLoop(t *testing.T) {
 	actOn(t, ctx, base, c.ID, "file")
 
 	signIn(t, ctx, base, "dispatcher")
-	var dep string
-	run(t, ctx, "suggested department", chromedp.Navigate(base+"/console/cases/"+c.ID), chromedp.WaitVisible("#act-dispatch summary"),
-		chromedp.Value("#dep-dispatch", &dep, chromedp.ByID))
+	run(t, ctx, "suggested department", chromedp.Navigate(base+"/console/cases/"+c.ID), chromedp.WaitVisible(chromedp.CSS("#act-dispatch summary")))
+	dep := get(t, ctx, chromedp.Value(chromedp.CSS("#dep-dispatch")))
 	if dep != "enforcement" {
 		t.Fatalf("dispatch form preselects %q, want the suggested enforcement", dep)
 	}
@@ -208,13 +239,13 @@ func TestWeb_BrowserLoop(t *testing.T) {
 	shot(t, ctx, "console-handler-workbench")
 	actOn(t, ctx, base, c.ID, "sign")
 	actOn(t, ctx, base, c.ID, "dispose",
-		chromedp.SetUploadFiles("#ph-dispose", []string{photo}, chromedp.ByID),
-		chromedp.SendKeys("#note-dispose", "已劝离，物品收回店内", chromedp.ByID))
+		chromedp.SetUploadFiles(chromedp.CSS("#ph-dispose"), []string{photo}),
+		chromedp.SendKeys(chromedp.CSS("#note-dispose"), "已劝离，物品收回店内"))
 
 	signIn(t, ctx, base, "supervisor")
 	actOn(t, ctx, base, c.ID, "check",
-		chromedp.Click(`#act-check input[name=passed][value=true]`),
-		chromedp.SetUploadFiles("#ph-check", []string{photo}, chromedp.ByID))
+		chromedp.Click(chromedp.CSS(`#act-check input[name=passed][value=true]`)),
+		chromedp.SetUploadFiles(chromedp.CSS("#ph-check"), []string{photo}))
 
 	signIn(t, ctx, base, "shiftlead")
 	actOn(t, ctx, base, c.ID, "close")
@@ -224,21 +255,20 @@ func TestWeb_BrowserLoop(t *testing.T) {
 	shot(t, ctx, "console-case-closed")
 
 	signIn(t, ctx, base, "leader")
-	run(t, ctx, "leader overview", chromedp.WaitVisible(".lights"))
+	run(t, ctx, "leader overview", chromedp.WaitVisible(chromedp.CSS(".lights")))
 	shot(t, ctx, "console-leader-overview")
 
 	// The citizen rates, with the tracking key.
-	var rated string
 	run(t, ctx, "citizen rates",
-		network.ClearBrowserCookies(),
-		chromedp.ActionFunc(phone),
+		clearCookies(),
+		phone,
 		chromedp.Navigate(base+"/citizen/track?code="+c.Code+"&key="+strings.TrimSpace(key)),
-		chromedp.WaitVisible("#rate-form", chromedp.ByID),
-		chromedp.Click(`#rate-form input[value=satisfied]`),
+		chromedp.WaitVisible(chromedp.CSS("#rate-form")),
+		chromedp.Click(chromedp.CSS(`#rate-form input[value=satisfied]`)),
 	)
 	shot(t, ctx, "citizen-progress-rate")
-	run(t, ctx, "rating sent", chromedp.Click("#rate-send", chromedp.ByID), chromedp.WaitVisible("#rated", chromedp.ByID),
-		chromedp.Text("#rated", &rated, chromedp.ByID))
+	run(t, ctx, "rating sent", chromedp.Click(chromedp.CSS("#rate-send")), chromedp.WaitVisible(chromedp.CSS("#rated")))
+	rated := get(t, ctx, chromedp.Text(chromedp.CSS("#rated")))
 	if rated != "满意" {
 		t.Fatalf("rating shows %q", rated)
 	}
@@ -247,8 +277,7 @@ func TestWeb_BrowserLoop(t *testing.T) {
 		t.Fatalf("satisfaction %q", c.Satisfaction)
 	}
 	// The progress page shows no personal data.
-	var page string
-	run(t, ctx, "progress text", chromedp.Text("main", &page, chromedp.ByQuery))
+	page := get(t, ctx, chromedp.Text(chromedp.CSS("main")))
 	for _, secret := range []string{"13812345678", "已劝离", "operator", "handler"} {
 		if strings.Contains(page, secret) {
 			t.Fatalf("the public progress page shows %q", secret)
@@ -265,25 +294,24 @@ func TestWeb_BrowserFieldOffline(t *testing.T) {
 	photo := pngFile(t)
 	signIn(t, ctx, base, "supervisor")
 	run(t, ctx, "field app",
-		chromedp.ActionFunc(phone),
+		phone,
 		chromedp.Navigate(base+"/field"),
-		chromedp.WaitVisible("#field-report", chromedp.ByID),
-		network.EmulateNetworkConditions(true, 0, -1, -1),
-		chromedp.SetUploadFiles("#f-photo", []string{photo}, chromedp.ByID),
-		chromedp.SetValue("#f-lng", "118.72", chromedp.ByID),
-		chromedp.SetValue("#f-lat", "32.03", chromedp.ByID),
-		chromedp.SendKeys("#f-desc", "井盖缺失 offline", chromedp.ByID),
-		chromedp.Click("#f-send", chromedp.ByID),
-		chromedp.Poll(`document.getElementById('outbox').dataset.queued === '1'`, nil, chromedp.WithPollingTimeout(10*time.Second)),
+		chromedp.WaitVisible(chromedp.CSS("#field-report")),
+		offline(true),
+		chromedp.SetUploadFiles(chromedp.CSS("#f-photo"), []string{photo}),
+		chromedp.SetValue(chromedp.CSS("#f-lng"), "118.72"),
+		chromedp.SetValue(chromedp.CSS("#f-lat"), "32.03"),
+		chromedp.SendKeys(chromedp.CSS("#f-desc"), "井盖缺失 offline"),
+		chromedp.Click(chromedp.CSS("#f-send")),
+		poll(`document.getElementById('outbox').dataset.queued === '1'`, 10*time.Second),
 	)
 	shot(t, ctx, "field-offline-queued")
 	if n := countCases(t, a); n != 0 {
 		t.Fatalf("%d cases while offline", n)
 	}
 	run(t, ctx, "back online",
-		network.EmulateNetworkConditions(false, 0, -1, -1),
-		chromedp.Poll(`document.getElementById('outbox').dataset.queued === '0' && document.querySelector('#outbox li.sent') !== null`, nil,
-			chromedp.WithPollingTimeout(40*time.Second)),
+		offline(false),
+		poll(`document.getElementById('outbox').dataset.queued === '0' && document.querySelector('#outbox li.sent') !== null`, 40*time.Second),
 	)
 	shot(t, ctx, "field-sent")
 	if n := countCases(t, a); n != 1 {
@@ -311,37 +339,33 @@ func TestWeb_BrowserElderlyAndMap(t *testing.T) {
 		sup.do("POST", "/api/v1/cases", map[string]any{"category": "event:0504", "description": fmt.Sprintf("案件 %d", i),
 			"lng": 118.705 + float64(i%10)*0.009, "lat": 32.005 + float64(i/10)*0.03}, nil)
 	}
-	var fontSize string
-	var step2Hidden bool
 	run(t, ctx, "elderly",
-		chromedp.ActionFunc(phone),
+		phone,
 		chromedp.Navigate(base+"/citizen?elderly=1"),
-		chromedp.WaitVisible("#photo", chromedp.ByID),
-		chromedp.Evaluate(`getComputedStyle(document.body).fontSize`, &fontSize),
-		chromedp.Evaluate(`getComputedStyle(document.getElementById('step2')).display === 'none'`, &step2Hidden),
+		chromedp.WaitVisible(chromedp.CSS("#photo")),
 	)
+	fontSize := get(t, ctx, chromedp.Evaluate[string](`getComputedStyle(document.body).fontSize`))
+	step2Hidden := get(t, ctx, chromedp.Evaluate[bool](`getComputedStyle(document.getElementById('step2')).display === 'none'`))
 	shot(t, ctx, "citizen-elderly-mode")
 	px, _ := strconv.ParseFloat(strings.TrimSuffix(fontSize, "px"), 64)
 	if px < 20 || !step2Hidden {
 		t.Fatalf("elderly mode: font %s, step 2 hidden %v", fontSize, step2Hidden)
 	}
 	// Keyboard: the first Tab reaches the skip link.
-	var focused string
-	run(t, ctx, "keyboard", chromedp.KeyEvent("\t"), chromedp.Evaluate(`document.activeElement.className`, &focused))
+	run(t, ctx, "keyboard", chromedp.KeyEvent("\t"))
+	focused := get(t, ctx, chromedp.Evaluate[string](`document.activeElement.className`))
 	if focused != "skip" {
 		t.Fatalf("first Tab focuses %q, want the skip link", focused)
 	}
 
-	run(t, ctx, "desktop", chromedp.ActionFunc(desktop))
+	run(t, ctx, "desktop", desktop)
 	signIn(t, ctx, base, "leader")
-	var points, grids string
 	run(t, ctx, "map",
 		chromedp.Navigate(base+"/console/map?zoom=14"),
-		chromedp.Poll(`document.getElementById('city-map').dataset.points !== undefined && +document.getElementById('city-map').dataset.grids > 0`, nil,
-			chromedp.WithPollingTimeout(30*time.Second)),
-		chromedp.Evaluate(`document.getElementById('city-map').dataset.points`, &points),
-		chromedp.Evaluate(`document.getElementById('city-map').dataset.grids`, &grids),
+		poll(`document.getElementById('city-map').dataset.points !== undefined && +document.getElementById('city-map').dataset.grids > 0`, 30*time.Second),
 	)
+	points := get(t, ctx, chromedp.Evaluate[string](`document.getElementById('city-map').dataset.points`))
+	grids := get(t, ctx, chromedp.Evaluate[string](`document.getElementById('city-map').dataset.grids`))
 	shot(t, ctx, "console-map")
 	if points != "30" {
 		t.Fatalf("map shows %s cases, want 30", points)

@@ -29,6 +29,7 @@ type Config struct {
 	MaxPhotoMiB int           // largest photo upload
 	PIIKeys     string        // "id:BASE64KEY,…" AES-256 keys for personal data; first is current
 	RetainDays  int           // personal data of closed cases is erased after this many days (0 = keep)
+	PublicRate  int           // anonymous writes per minute per client address (0 = unlimited)
 	LogLevel    string        // debug, info, warn, error
 	Quiet       bool          // log only errors per request
 }
@@ -37,7 +38,7 @@ type Config struct {
 func Default() Config {
 	return Config{
 		Addr: "127.0.0.1:8080", DataDir: "data", Demo: true, DemoCases: 100_000, DemoSeed: 1,
-		TokenTTL: 12 * time.Hour, SweepEvery: 30 * time.Second, MaxPhotoMiB: 10, LogLevel: "info", RetainDays: 730,
+		TokenTTL: 12 * time.Hour, SweepEvery: 30 * time.Second, MaxPhotoMiB: 10, LogLevel: "info", RetainDays: 730, PublicRate: 60,
 	}
 }
 
@@ -77,6 +78,8 @@ func settings() []setting {
 			func(c *Config) string { return c.PIIKeys }, func(c *Config, v string) error { c.PIIKeys = v; return nil }},
 		{"retain-days", "CITYLOOP_RETAIN_DAYS", "erase reporters' names and phones of closed cases after this many days (0 keeps them)", false,
 			func(c *Config) string { return strconv.Itoa(c.RetainDays) }, func(c *Config, v string) error { return parseInt(v, &c.RetainDays) }},
+		{"public-rate", "CITYLOOP_PUBLIC_RATE", "anonymous writes (citizen reports, sign-ins, uploads) allowed per minute per address; 0 = no limit", false,
+			func(c *Config) string { return strconv.Itoa(c.PublicRate) }, func(c *Config, v string) error { return parseInt(v, &c.PublicRate) }},
 		{"log-level", "CITYLOOP_LOG_LEVEL", "debug, info, warn or error", false,
 			func(c *Config) string { return c.LogLevel }, func(c *Config, v string) error { c.LogLevel = v; return nil }},
 		{"quiet", "CITYLOOP_QUIET", "log only failed requests", false,

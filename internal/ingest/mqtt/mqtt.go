@@ -24,7 +24,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/eclipse/paho.golang/autopaho"
 	"github.com/eclipse/paho.golang/paho"
 
 	"cityloop/internal/sensing"
@@ -123,63 +122,31 @@ func (s *Subscriber) Run(ctx context.Context) error {
 		return err
 	}
 	log := s.cfg.Log
-	cc := autopaho.ClientConfig{
-		ServerUrls:                    []*url.URL{u},
-		KeepAlive:                     30,
-		CleanStartOnInitialConnection: false,
-		SessionExpiryInterval:         uint32(s.cfg.SessionExpiry / time.Second),
-		ConnectTimeout:                5 * time.Second,
-		ReconnectBackoff:              autopaho.NewExponentialBackoff(200*time.Millisecond, 5*time.Second, 500*time.Millisecond, 2),
-		ConnectUsername:               s.cfg.Username,
-		ConnectPassword:               []byte(s.cfg.Password),
-		OnConnectionUp: func(cm *autopaho.ConnectionManager, ca *paho.Connack) {
-			go func() {
-				sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-				defer cancel()
-				if _, err := cm.Subscribe(sctx, &paho.Subscribe{Subscriptions: []paho.SubscribeOptions{{Topic: s.Filter(), QoS: 1}}}); err != nil {
-					if ctx.Err() == nil {
-						log.Warn("mqtt subscribe", "filter", s.Filter(), "err", err)
-					}
-					return
+	conn, err := Dial(ctx, ConnConfig{
+		Addr: s.cfg.Addr, ClientID: s.cfg.ClientID, SessionExpiry: s.cfg.SessionExpiry, KeepAlive: 30,
+		Username: s.cfg.Username, Password: s.cfg.Password, ManualAck: true, Log: log,
+		OnPublish: func(pr paho.PublishReceived) { s.receive(ctx, pr) },
+		OnUp: func(ctx context.Context, cli *paho.Client, ca *paho.Connack) {
+			sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			defer cancel()
+			if _, err := cli.Subscribe(sctx, &paho.Subscribe{Subscriptions: []paho.SubscribeOptions{{Topic: s.Filter(), QoS: 1}}}); err != nil {
+				if ctx.Err() == nil {
+					log.Warn("mqtt subscribe", "filter", s.Filter(), "err", err)
 				}
-				log.Info("mqtt subscribed", "broker", u.Host, "filter", s.Filter(), "session_present", ca.SessionPresent)
-				select {
-				case s.up <- struct{}{}:
-				default:
-				}
-			}()
-		},
-		OnConnectError: func(err error) {
-			if ctx.Err() == nil {
-				log.Warn("mqtt connect", "broker", u.Host, "err", err)
+				return
+			}
+			log.Info("mqtt subscribed", "broker", u.Host, "filter", s.Filter(), "session_present", ca.SessionPresent)
+			select {
+			case s.up <- struct{}{}:
+			default:
 			}
 		},
-		ClientConfig: paho.ClientConfig{
-			ClientID:                   s.cfg.ClientID,
-			EnableManualAcknowledgment: true,
-			SendAcksInterval:           5 * time.Millisecond,
-			OnPublishReceived: []func(paho.PublishReceived) (bool, error){func(pr paho.PublishReceived) (bool, error) {
-				s.receive(ctx, pr)
-				return true, nil
-			}},
-			OnClientError: func(err error) {
-				if ctx.Err() == nil {
-					log.Debug("mqtt client", "err", err)
-				}
-			},
-		},
-	}
-	cm, err := autopaho.NewConnection(ctx, cc)
+	})
 	if err != nil {
-		return fmt.Errorf("mqtt: %w", err)
+		return err
 	}
-	done := make(chan struct{})
-	go func() { defer close(done); s.batch(ctx) }()
-	<-ctx.Done()
-	<-done
-	dctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	_ = cm.Disconnect(dctx)
+	s.batch(ctx)
+	<-conn.Done()
 	return nil
 }
 
