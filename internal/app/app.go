@@ -60,7 +60,7 @@ type App struct {
 type wirer func(a *App, mux *http.ServeMux) error
 
 // wirers lists the parts beyond the core API, in the order they are wired.
-var wirers = []wirer{wireWeb}
+var wirers = []wirer{wireWeb, wireInterop, wireSensing}
 
 // Go registers background work that Run starts and stops.
 func (a *App) Go(fn func(ctx context.Context) error) { a.background = append(a.background, fn) }

@@ -199,8 +199,8 @@ func TestWeb_BrowserLoop(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#send")),
 		chromedp.WaitVisible(chromedp.CSS("#tracking-code")),
 	)
-	code = get(t, ctx, chromedp.Text(chromedp.CSS("#tracking-code")))
-	key = get(t, ctx, chromedp.Text(chromedp.CSS("#tracking-key")))
+	code := get(t, ctx, chromedp.Text(chromedp.CSS("#tracking-code")))
+	key := get(t, ctx, chromedp.Text(chromedp.CSS("#tracking-key")))
 	shot(t, ctx, "citizen-tracking-code")
 	c, err := a.Store.FindCaseByCode(context.Background(), strings.TrimSpace(code))
 	if err != nil {

@@ -542,7 +542,7 @@ func (s *Service) work(ctx context.Context, key string, now time.Time) (RuleStat
 		st.CaseID, err = s.open(ctx, &st, now)
 	case !firing && st.Resolve && st.CaseID != "":
 		var r Resolution
-		r, err = s.Desk.Resolve(ctx, st.CaseID, s.resolveNote(&st))
+		r, err = s.Desk.Resolve(ctx, st.CaseID, s.resolveNote(&st), s.evidence(ctx, &st))
 		if err == nil {
 			switch r {
 			case Waiting:
@@ -846,4 +846,26 @@ func Kinds() []Kind {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// evidence draws the readings of the last hour for a resolved rule, the
+// "photo" a sensor offers for its automatic check (核查).
+func (s *Service) evidence(ctx context.Context, st *RuleState) []byte {
+	s.mu.Lock()
+	r, ok := s.rules[st.Rule]
+	d := s.devices[st.Device]
+	s.mu.Unlock()
+	var vals []float64
+	thr := 0.0
+	if ok && d != nil {
+		now := s.Now()
+		pts, err := s.Store.Series(ctx, SeriesQuery{Device: st.Device, Metric: r.Metric, Res: "raw", From: now.Add(-time.Hour), To: now.Add(time.Minute), Limit: 2000})
+		if err == nil {
+			for _, p := range pts {
+				vals = append(vals, p.Avg)
+			}
+		}
+		thr, _ = r.Limits(d, now)
+	}
+	return EvidencePNG(vals, thr)
 }

@@ -214,7 +214,11 @@ func (s *Service) HandleEvent(ctx context.Context, e Event) (EventResult, error)
 		tr.Phase = TrackCleared
 		s.mu.Unlock()
 		if trCopy.CaseID != "" {
-			r, err := s.Desk.Resolve(ctx, trCopy.CaseID, fmt.Sprintf("摄像头 %s 复拍确认问题已消除，系统自动核查", cam.ID))
+			img := e.Image
+			if len(img) == 0 {
+				img = EvidencePNG(nil, 0)
+			}
+			r, err := s.Desk.Resolve(ctx, trCopy.CaseID, fmt.Sprintf("摄像头 %s 复拍确认问题已消除，系统自动核查", cam.ID), img)
 			if err != nil {
 				return res, fmt.Errorf("resolve case of track %s: %w", tr.ID, err)
 			}

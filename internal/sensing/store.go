@@ -129,7 +129,9 @@ type Place struct {
 type Desk interface {
 	Open(ctx context.Context, p Proposal) (caseID string, err error)
 	IsOpen(ctx context.Context, caseID string) (bool, error)
-	Resolve(ctx context.Context, caseID, note string) (Resolution, error)
+	// Resolve ends the case the loop's own way; evidence (a PNG) is the
+	// photo of the automatic check (核查) when the case has reached it.
+	Resolve(ctx context.Context, caseID, note string, evidence []byte) (Resolution, error)
 	// Outcome says how a person judged the case, if anyone has.
 	Outcome(ctx context.Context, caseID string) (Outcome, error)
 	Locate(p geo.Point) (Place, error)

@@ -1,0 +1,138 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"cityloop/internal/auth"
+	"cityloop/internal/errs"
+	"cityloop/internal/hotline"
+	"cityloop/internal/hub"
+	"cityloop/internal/open311"
+	"cityloop/internal/org"
+	"cityloop/internal/store/hubstore"
+)
+
+// wireInterop mounts /open311/v2/…, /api/v1/open311/keys, /api/v1/hotline/…
+// and /api/v1/hub/…, and registers the delivery engine (with the outbox
+// feeder) and the 12345 poller as background work, each under a lease so
+// that one node runs it at a time.
+func wireInterop(a *App, mux *http.ServeMux) error {
+	ctx := context.Background()
+	hs, err := hubstore.Open(ctx, a.Cfg.DB)
+	if err != nil {
+		return fmt.Errorf("interop: %w", err)
+	}
+	if err := hs.Migrate(ctx); err != nil {
+		hs.Close()
+		return fmt.Errorf("interop: %w", err)
+	}
+	if err := hub.EnsureBuiltins(ctx, hs, a.Now().UTC()); err != nil {
+		hs.Close()
+		return fmt.Errorf("interop: %w", err)
+	}
+	bearer := a.bearer
+	o := &open311.Server{Cases: a.Cases, Dict: a.World.Dict, Atlas: a.World.Atlas, Store: hs, Accounts: a.Store,
+		Bearer: bearer, Now: a.Now, Loc: a.Cal.Location(), Log: a.Log}
+	if c := a.World.Atlas().City(); c != nil {
+		o.Jurisdiction = c.Code
+	}
+	o.Routes(mux)
+	o.KeyRoutes(mux)
+
+	engine := &hub.Engine{Store: hs, Log: a.Log, Feeder: &hub.Feeder{Store: hs},
+		Formatters: map[string]hub.Formatter{hub.KindHotline: hotline.Format}}
+	depts := func() map[string]string {
+		m := map[string]string{"center": "城管指挥中心", "hotline": "12345 热线"}
+		for _, d := range a.World.Dict().Departments() {
+			m[d.Code] = d.Name.Zh
+		}
+		return m
+	}
+	(&hub.Server{Store: hs, Engine: engine, Bearer: bearer, Departments: depts, Now: a.Now}).Routes(mux)
+
+	adapter := &hotline.Adapter{Store: hs, Cases: a.Cases, Hub: hs, Cal: a.Cal, Now: a.Now, Log: a.Log}
+	(&hotline.Server{Adapter: adapter, Bearer: bearer}).Routes(mux)
+
+	a.Go(func(ctx context.Context) error {
+		defer hs.Close()
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			a.leased(ctx, "hotline-poll", 30*time.Second, adapter.RunPoller)
+		}()
+		a.leased(ctx, "hub-delivery", 15*time.Second, engine.Run)
+		<-done
+		return nil
+	})
+	return nil
+}
+
+// bearer resolves an Authorization: Bearer header to an actor; ok is false
+// when there is no header.
+func (a *App) bearer(r *http.Request) (org.Actor, bool, error) {
+	h := r.Header.Get("Authorization")
+	if h == "" {
+		return org.Actor{}, false, nil
+	}
+	tok, err := auth.ParseBearer(h)
+	if err != nil {
+		return org.Actor{}, false, errs.Unauthenticated("the Authorization header must be \"Bearer <token>\" with a token from POST /api/v1/auth/token")
+	}
+	_, acc, err := a.Store.FindToken(r.Context(), auth.HashToken(tok), a.Now())
+	if errs.Is(err, errs.KindNotFound) {
+		return org.Actor{}, false, errs.Unauthenticated("the token is unknown or expired; get a new one from POST /api/v1/auth/token")
+	}
+	if err != nil {
+		return org.Actor{}, false, err
+	}
+	if acc.Disabled {
+		return org.Actor{}, false, errs.Unauthenticated("this account is disabled")
+	}
+	return org.Actor{ID: acc.ID, Name: acc.Name, Grants: acc.Grants}, true, nil
+}
+
+// leased runs fn while this node holds the lease called name, renewing it
+// every ttl/3; when renewal fails fn's context is cancelled and the node
+// waits to take the lease again. It returns when ctx ends.
+func (a *App) leased(ctx context.Context, name string, ttl time.Duration, fn func(ctx context.Context) error) {
+	for ctx.Err() == nil {
+		ok, err := a.Store.TryLease(ctx, name, a.node, ttl, time.Now())
+		if err == nil && ok {
+			runCtx, cancel := context.WithCancel(ctx)
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				if err := fn(runCtx); err != nil && runCtx.Err() == nil {
+					a.Log.Error("leased work stopped", "lease", name, "err", err)
+				}
+			}()
+			t := time.NewTicker(ttl / 3)
+		hold:
+			for {
+				select {
+				case <-ctx.Done():
+					break hold
+				case <-done:
+					break hold
+				case <-t.C:
+					if ok, err := a.Store.TryLease(ctx, name, a.node, ttl, time.Now()); err != nil || !ok {
+						break hold
+					}
+				}
+			}
+			t.Stop()
+			cancel()
+			<-done
+			rctx, rcancel := context.WithTimeout(context.Background(), 5*time.Second)
+			_ = a.Store.ReleaseLease(rctx, name, a.node)
+			rcancel()
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(ttl / 3):
+		}
+	}
+}

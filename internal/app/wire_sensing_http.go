@@ -1,0 +1,487 @@
+package app
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"cityloop/internal/auth"
+	"cityloop/internal/errs"
+	"cityloop/internal/geo"
+	"cityloop/internal/httpkit"
+	"cityloop/internal/ingest/mqtt"
+	"cityloop/internal/org"
+	"cityloop/internal/sensing"
+	"cityloop/internal/store/sensingstore"
+)
+
+// sensingHTTP serves /api/v1/sensing/…: device and camera registries,
+// telemetry and camera-event intake, rules, AI policies, accuracy, vending
+// zones, parking and waste.
+type sensingHTTP struct {
+	a   *App
+	svc *sensing.Service
+	db  *sensingstore.DB
+	sub *mqtt.Subscriber
+}
+
+const sensingBody = 6 << 20 // a camera event with a base64 snapshot
+
+func (h *sensingHTTP) routes(mux *http.ServeMux) {
+	m := func(pattern string, fn httpkit.HandlerFunc) { mux.Handle(pattern, httpkit.Handle(fn)) }
+	p := "/api/v1/sensing"
+	m("POST "+p+"/telemetry", h.handleTelemetry)
+	m("GET "+p+"/devices", h.handleDeviceList)
+	m("GET "+p+"/devices/{id}", h.handleDeviceView)
+	m("PUT "+p+"/devices/{id}", h.handleDevicePut)
+	m("GET "+p+"/devices/{id}/series", h.handleDeviceSeries)
+	m("GET "+p+"/rules", h.handleRuleList)
+	m("PUT "+p+"/rules/{id}", h.handleRulePut)
+	m("GET "+p+"/figures", h.handleFigures)
+	m("GET "+p+"/cameras", h.handleCameraList)
+	m("PUT "+p+"/cameras/{id}", h.handleCameraPut)
+	m("POST "+p+"/camera-events", h.handleCameraEvent)
+	m("GET "+p+"/accuracy", h.handleAccuracy)
+	m("GET "+p+"/policies", h.handlePolicyList)
+	m("PUT "+p+"/policies/{category}", h.handlePolicyPut)
+	m("GET "+p+"/zones", h.handleZoneList)
+	m("PUT "+p+"/zones/{id}", h.handleZonePut)
+	m("DELETE "+p+"/zones/{id}", h.handleZoneDelete)
+	m("GET "+p+"/parking/lots", h.handleLotList)
+	m("PUT "+p+"/parking/lots/{id}", h.handleLotPut)
+	m("GET "+p+"/parking/nearest", h.handleLotNearest)
+	m("GET "+p+"/waste/points", h.handlePointList)
+	m("PUT "+p+"/waste/points/{id}", h.handlePointPut)
+	m("POST "+p+"/waste/points/{id}/collections", h.handleCollection)
+	m("GET "+p+"/waste/compliance", h.handleCompliance)
+}
+
+// actor resolves the bearer token the way the core API does, and requires
+// one of posts (any staff post when none are given).
+func (h *sensingHTTP) actor(r *http.Request, posts ...org.Post) (org.Actor, error) {
+	hdr := r.Header.Get("Authorization")
+	if hdr == "" {
+		return org.Actor{}, errs.Unauthenticated("sign in first: POST /api/v1/auth/token, then send Authorization: Bearer <token>")
+	}
+	tok, err := auth.ParseBearer(hdr)
+	if err != nil {
+		return org.Actor{}, errs.Unauthenticated("the Authorization header must be \"Bearer <token>\"")
+	}
+	_, acc, err := h.a.Store.FindToken(r.Context(), auth.HashToken(tok), h.a.Now())
+	if errs.Is(err, errs.KindNotFound) {
+		return org.Actor{}, errs.Unauthenticated("the token is unknown or expired; get a new one from POST /api/v1/auth/token")
+	}
+	if err != nil {
+		return org.Actor{}, err
+	}
+	if acc.Disabled {
+		return org.Actor{}, errs.Unauthenticated("this account is disabled")
+	}
+	a := org.Actor{ID: acc.ID, Name: acc.Name, Grants: acc.Grants}
+	if len(posts) == 0 {
+		for _, g := range a.Grants {
+			if g.Post != org.PostCitizen {
+				return a, nil
+			}
+		}
+		return a, errs.Forbidden("this needs a staff post")
+	}
+	for _, p := range posts {
+		if _, ok := a.Grant(p); ok {
+			return a, nil
+		}
+	}
+	names := make([]string, len(posts))
+	for i, p := range posts {
+		names[i] = string(p)
+	}
+	return a, errs.Forbidden("this needs the post %s", strings.Join(names, " or "))
+}
+
+// Machines (device gateways, vendor platforms) sign in as accounts holding
+// the system post; administrators may post too, for testing.
+var machinePosts = []org.Post{org.PostSystem, org.PostAdmin}
+
+func sensingOK(w http.ResponseWriter, v any) error { return httpkit.WriteJSON(w, http.StatusOK, v) }
+
+func (h *sensingHTTP) handleTelemetry(w http.ResponseWriter, r *http.Request) error {
+	if _, err := h.actor(r, machinePosts...); err != nil {
+		return err
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 2<<20))
+	if err != nil {
+		return errs.E(errs.KindTooLarge, "the body is larger than 2 MiB")
+	}
+	now := h.a.Now()
+	var batch struct {
+		Readings []json.RawMessage `json:"readings"`
+	}
+	var rs []sensing.Reading
+	if json.Unmarshal(body, &batch) == nil && batch.Readings != nil {
+		if len(batch.Readings) > 1000 {
+			return errs.Invalid("at most 1000 readings per request")
+		}
+		for i, raw := range batch.Readings {
+			rd, err := sensing.ParseTelemetry("", raw, now)
+			if err != nil {
+				return errs.Invalid("reading %d: %s", i, sensingErrText(err))
+			}
+			rs = append(rs, rd)
+		}
+	} else {
+		rd, err := sensing.ParseTelemetry("", body, now)
+		if err != nil {
+			return err
+		}
+		rs = append(rs, rd)
+	}
+	res, err := h.svc.Ingest(r.Context(), rs)
+	if err != nil {
+		return err
+	}
+	if res.Stored == 0 && res.Unknown > 0 {
+		return errs.NotFound("no such device; register it first with PUT /api/v1/sensing/devices/{id}")
+	}
+	return httpkit.WriteJSON(w, http.StatusAccepted, res)
+}
+
+func sensingErrText(err error) string {
+	if e, ok := errs.As(err); ok {
+		return e.Message
+	}
+	return err.Error()
+}
+
+func (h *sensingHTTP) handleDeviceList(w http.ResponseWriter, r *http.Request) error {
+	if _, err := h.actor(r); err != nil {
+		return err
+	}
+	kind := sensing.Kind(r.URL.Query().Get("kind"))
+	if kind != "" && !kind.Valid() {
+		return errs.Invalid("kind must be one of noise, air, fumes, cover, bin, berth, water")
+	}
+	ds := h.svc.Devices(kind)
+	return sensingOK(w, map[string]any{"items": ds, "total": len(ds)})
+}
+
+func (h *sensingHTTP) handleDeviceView(w http.ResponseWriter, r *http.Request) error {
+	if _, err := h.actor(r); err != nil {
+		return err
+	}
+	d, found := h.svc.Device(r.PathValue("id"))
+	if !found {
+		return errs.NotFound("device %s is not registered", r.PathValue("id"))
+	}
+	return sensingOK(w, map[string]any{"device": d, "rules": h.svc.States(d.ID)})
+}
+
+func (h *sensingHTTP) handleDevicePut(w http.ResponseWriter, r *http.Request) error {
+	if _, err := h.actor(r, org.PostAdmin); err != nil {
+		return err
+	}
+	var d sensing.Device
+	if err := httpkit.DecodeJSON(w, r, &d, 64<<10); err != nil {
+		return err
+	}
+	d.ID = r.PathValue("id")
+	out, err := h.svc.PutDevice(r.Context(), d)
+	if err != nil {
+		return err
+	}
+	return sensingOK(w, out)
+}
+
+func sensingTime(s string, def time.Time) (time.Time, error) {
+	if s == "" {
+		return def, nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return def, errs.Invalid("time %q must be RFC 3339, e.g. 2024-06-10T22:00:00+08:00", s)
+	}
+	return t, nil
+}
+
+func (h *sensingHTTP) handleDeviceSeries(w http.ResponseWriter, r *http.Request) error {
+	if _, err := h.actor(r); err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	now := h.a.Now()
+	from, err := sensingTime(q.Get("from"), now.Add(-24*time.Hour))
+	if err != nil {
+		return err
+	}
+	to, err := sensingTime(q.Get("to"), now.Add(time.Minute))
+	if err != nil {
+		return err
+	}
+	res := q.Get("res")
+	if res == "" {
+		res = "raw"
+	}
+	if res != "raw" && res != "minute" && res != "hour" {
+		return errs.Invalid("res must be raw, minute or hour")
+	}
+	if q.Get("metric") == "" {
+		return errs.Invalid("metric is required, e.g. ?metric=noise_db")
+	}
+	pts, err := h.svc.Store.Series(r.Context(), sensing.SeriesQuery{Device: r.PathValue("id"), Metric: q.Get("metric"), Res: res, From: from, To: to})
+	if err != nil {
+		return err
+	}
+	return sensingOK(w, map[string]any{"device_id": r.PathValue("id"), "metric": q.Get("metric"), "res": res, "points": pts})
+}
+
+func (h *sensingHTTP) handleRuleList(w http.ResponseWriter, r *http.Request) error {
+	if _, err := h.actor(r); err != nil {
+		return err
+	}
+	return sensingOK(w, map[string]any{"items": h.svc.Rules(), "noise_limits_gb3096": sensing.NoiseLimits})
+}
+
+func (h *sensingHTTP) handleRulePut(w http.ResponseWriter, r *http.Request) error {
+	if _, err := h.actor(r, org.PostAdmin); err != nil {
+		return err
+	}
+	var rule sensing.Rule
+	if err := httpkit.DecodeJSON(w, r, &rule, 64<<10); err != nil {
+		return err
+	}
+	rule.ID = r.PathValue("id")
+	out, err := h.svc.PutRule(r.Context(), rule)
+	if err != nil {
+		return err
+	}
+	return sensingOK(w, out)
+}
+
+func (h *sensingHTTP) handleFigures(w http.ResponseWriter, r *http.Request) error {
+	if _, err := h.actor(r); err != nil {
+		return err
+	}
+	out := map[string]any{"sensing": h.svc.Figures(), "topic": sensing.TopicPrefix + "{device_id}"}
+	if h.sub != nil {
+		st := &h.sub.Stats
+		out["mqtt"] = map[string]any{"filter": h.sub.Filter(), "received": st.Received.Load(), "invalid": st.Invalid.Load(),
+			"stored": st.Stored.Load(), "acked": st.Acked.Load(), "batches": st.Batches.Load(), "retries": st.Retries.Load()}
+	}
+	return sensingOK(w, out)
+}
+
+func (h *sensingHTTP) handleCameraList(w http.ResponseWriter, r *http.Request) error {
+	if _, err := h.actor(r); err != nil {
+		return err
+	}
+	cs := h.svc.Cameras()
+	return sensingOK(w, map[string]any{"items": cs, "total": len(cs)})
+}
+
+func (h *sensingHTTP) handleCameraPut(w http.ResponseWriter, r *http.Request) error {
+	if _, err := h.actor(r, org.PostAdmin); err != nil {
+		return err
+	}
+	var c sensing.Camera
+	if err := httpkit.DecodeJSON(w, r, &c, 64<<10); err != nil {
+		return err
+	}
+	c.ID = r.PathValue("id")
+	out, err := h.svc.PutCamera(r.Context(), c)
+	if err != nil {
+		return err
+	}
+	return sensingOK(w, out)
+}
+
+func (h *sensingHTTP) handleCameraEvent(w http.ResponseWriter, r *http.Request) error {
+	if _, err := h.actor(r, machinePosts...); err != nil {
+		return err
+	}
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+		return errs.E(errs.KindUnsupported, "send the event as application/json")
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, sensingBody))
+	if err != nil {
+		return errs.E(errs.KindTooLarge, "the event is larger than %d bytes", sensingBody)
+	}
+	e, err := sensing.ParseEvent(body, h.svc.VendorCodes, h.svc.CameraVendor, h.a.Now())
+	if err != nil {
+		return err
+	}
+	res, err := h.svc.HandleEvent(r.Context(), e)
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if res.CaseID != "" && (res.Verdict == sensing.VerdictCase || res.Verdict == sensing.VerdictEscalate) {
+		status = http.StatusCreated
+	}
+	return httpkit.WriteJSON(w, status, res)
+}
+
+func (h *sensingHTTP) handleAccuracy(w http.ResponseWriter, r *http.Request) error {
+	if _, err := h.actor(r); err != nil {
+		return err
+	}
+	return sensingOK(w, h.svc.Accuracy(0.9))
+}
+
+func (h *sensingHTTP) handlePolicyList(w http.ResponseWriter, r *http.Request) error {
+	if _, err := h.actor(r); err != nil {
+		return err
+	}
+	acc := h.svc.Accuracy(0.9)
+	items := make([]map[string]any, 0, len(acc.ByCategory))
+	for _, row := range acc.ByCategory {
+		items = append(items, map[string]any{"policy": h.svc.Policy(row.Key), "precision": row.Precision, "judged": row.Judged, "mode_in_force": row.InForce})
+	}
+	return sensingOK(w, map[string]any{"items": items, "vendor_codes": h.svc.VendorCodes})
+}
+
+func (h *sensingHTTP) handlePolicyPut(w http.ResponseWriter, r *http.Request) error {
+	if _, err := h.actor(r, org.PostAdmin); err != nil {
+		return err
+	}
+	var p sensing.Policy
+	if err := httpkit.DecodeJSON(w, r, &p, 64<<10); err != nil {
+		return err
+	}
+	p.Category = r.PathValue("category")
+	out, err := h.svc.PutPolicy(r.Context(), p)
+	if err != nil {
+		return err
+	}
+	return sensingOK(w, out)
+}
+
+func (h *sensingHTTP) handleZoneList(w http.ResponseWriter, r *http.Request) error {
+	return sensingOK(w, map[string]any{"items": h.svc.Zones()}) // public: vendors may look up where and when they may trade
+}
+
+func (h *sensingHTTP) handleZonePut(w http.ResponseWriter, r *http.Request) error {
+	if _, err := h.actor(r, org.PostAdmin); err != nil {
+		return err
+	}
+	var z sensing.Zone
+	if err := httpkit.DecodeJSON(w, r, &z, 1<<20); err != nil {
+		return err
+	}
+	z.ID = r.PathValue("id")
+	out, err := h.svc.PutZone(r.Context(), z)
+	if err != nil {
+		return err
+	}
+	return sensingOK(w, out)
+}
+
+func (h *sensingHTTP) handleZoneDelete(w http.ResponseWriter, r *http.Request) error {
+	if _, err := h.actor(r, org.PostAdmin); err != nil {
+		return err
+	}
+	if err := h.svc.DeleteZone(r.Context(), r.PathValue("id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (h *sensingHTTP) handleLotList(w http.ResponseWriter, r *http.Request) error {
+	return sensingOK(w, map[string]any{"items": h.svc.Availability()}) // public: the portal shows free spaces
+}
+
+func (h *sensingHTTP) handleLotPut(w http.ResponseWriter, r *http.Request) error {
+	if _, err := h.actor(r, org.PostAdmin); err != nil {
+		return err
+	}
+	var l sensing.Lot
+	if err := httpkit.DecodeJSON(w, r, &l, 64<<10); err != nil {
+		return err
+	}
+	l.ID = r.PathValue("id")
+	out, err := h.svc.PutLot(r.Context(), l)
+	if err != nil {
+		return err
+	}
+	return sensingOK(w, out)
+}
+
+func (h *sensingHTTP) handleLotNearest(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	lng, err1 := strconv.ParseFloat(q.Get("lng"), 64)
+	lat, err2 := strconv.ParseFloat(q.Get("lat"), 64)
+	p := geo.Point{Lng: lng, Lat: lat}
+	if err1 != nil || err2 != nil || !p.Valid() {
+		return errs.Invalid("lng and lat (WGS84) are required")
+	}
+	n, _ := strconv.Atoi(q.Get("n"))
+	if n <= 0 || n > 20 {
+		n = 3
+	}
+	minFree, _ := strconv.Atoi(q.Get("min_free"))
+	return sensingOK(w, map[string]any{"items": sensing.Nearest(h.svc.Availability(), p, minFree, n)})
+}
+
+func (h *sensingHTTP) handlePointList(w http.ResponseWriter, r *http.Request) error {
+	if _, err := h.actor(r); err != nil {
+		return err
+	}
+	return sensingOK(w, map[string]any{"items": h.svc.Points()})
+}
+
+func (h *sensingHTTP) handlePointPut(w http.ResponseWriter, r *http.Request) error {
+	if _, err := h.actor(r, org.PostAdmin); err != nil {
+		return err
+	}
+	var p sensing.CollectionPoint
+	if err := httpkit.DecodeJSON(w, r, &p, 64<<10); err != nil {
+		return err
+	}
+	p.ID = r.PathValue("id")
+	out, err := h.svc.PutPoint(r.Context(), p)
+	if err != nil {
+		return err
+	}
+	return sensingOK(w, out)
+}
+
+func (h *sensingHTTP) handleCollection(w http.ResponseWriter, r *http.Request) error {
+	a, err := h.actor(r, append(machinePosts, org.PostHandler)...)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		At string `json:"at"`
+	}
+	if r.ContentLength != 0 {
+		if err := httpkit.DecodeJSON(w, r, &in, 4<<10); err != nil {
+			return err
+		}
+	}
+	at, err := sensingTime(in.At, h.a.Now())
+	if err != nil {
+		return err
+	}
+	if err := h.svc.Collected(r.Context(), r.PathValue("id"), at.UTC(), a.ID); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (h *sensingHTTP) handleCompliance(w http.ResponseWriter, r *http.Request) error {
+	if _, err := h.actor(r); err != nil {
+		return err
+	}
+	days, _ := strconv.Atoi(r.URL.Query().Get("days"))
+	if days <= 0 || days > 366 {
+		days = 30
+	}
+	out, err := h.svc.Compliance(r.Context(), days)
+	if err != nil {
+		return err
+	}
+	return sensingOK(w, map[string]any{"days": days, "items": out})
+}

@@ -1,0 +1,357 @@
+package hotline
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+
+	"cityloop/internal/casework"
+	"cityloop/internal/errs"
+	"cityloop/internal/hub"
+	"cityloop/internal/org"
+	"cityloop/internal/worktime"
+)
+
+// Order states on the hotline's side.
+const (
+	OrderReceived = "received" // 已受理: a case exists
+	OrderReplied  = "replied"  // 已回复: the result went back to the caller
+	OrderClosed   = "closed"   // 已归档: closed after the case closed
+)
+
+// Order is a work order with the hotline's own clocks.
+type Order struct {
+	OrderNo      string          `json:"order_no"`
+	CaseID       string          `json:"case_id"`
+	ReceivedAt   time.Time       `json:"received_at"`
+	ContactDue   time.Time       `json:"contact_due_at"`
+	ContactedAt  *time.Time      `json:"contacted_at,omitempty"`
+	ReplyDue     time.Time       `json:"reply_due_at"`
+	RepliedAt    *time.Time      `json:"replied_at,omitempty"`
+	Reply        string          `json:"reply,omitempty"`
+	CallbackAt   *time.Time      `json:"callback_at,omitempty"`
+	Satisfaction string          `json:"satisfaction,omitempty"`
+	Status       string          `json:"status"`
+	ClosedAt     *time.Time      `json:"closed_at,omitempty"`
+	Raw          json.RawMessage `json:"-"`
+	UpdatedAt    time.Time       `json:"updated_at"`
+}
+
+// Store keeps orders and the adapter's small state.
+type Store interface {
+	// CreateOrder stores a new order; Conflict when the number exists.
+	CreateOrder(ctx context.Context, o Order) error
+	FindOrder(ctx context.Context, orderNo string) (*Order, error)
+	UpdateOrder(ctx context.Context, o Order) error
+	DeleteOrder(ctx context.Context, orderNo string) error
+	GetState(ctx context.Context, name string) (string, bool, error)
+	SetState(ctx context.Context, name, value string) error
+}
+
+// Settings are the administrator's hotline settings, kept in the database.
+type Settings struct {
+	PullURL     string `json:"pull_url"`   // GET ?cursor=… → Batch; empty = push only
+	PullToken   string `json:"pull_token"` // sent as Authorization: Bearer
+	PullEvery   string `json:"pull_every"` // Go duration, default 30s
+	CallbackURL string `json:"callback_url"`
+	// SubscriptionID is the hub subscription that carries changes back.
+	SubscriptionID string `json:"subscription_id,omitempty"`
+	ContactDays    float64 `json:"contact_days"` // contact the caller within, working days (default 3)
+	ReplyDays      float64 `json:"reply_days"`   // reply within, working days (default 5)
+}
+
+const (
+	stateSettings = "hotline.settings"
+	stateCursor   = "hotline.cursor"
+)
+
+// Adapter turns work orders into cases and keeps their clocks.
+type Adapter struct {
+	Store  Store
+	Cases  *casework.Service
+	Hub    hub.Store
+	Cal    *worktime.Calendar
+	Now    func() time.Time
+	Client *http.Client
+	Log    *slog.Logger
+}
+
+// Actor is who reports pulled orders: the hotline as an operator (受理员
+// registers hotline reports, DOMAIN.md §2.2).
+var Actor = org.Actor{ID: "hotline-12345", Name: "12345热线", Grants: []org.Grant{{Post: org.PostOperator}}}
+
+// Settings returns the stored settings with defaults filled in.
+func (a *Adapter) Settings(ctx context.Context) (Settings, error) {
+	s := Settings{}
+	raw, ok, err := a.Store.GetState(ctx, stateSettings)
+	if err != nil {
+		return s, err
+	}
+	if ok {
+		if err := json.Unmarshal([]byte(raw), &s); err != nil {
+			return s, fmt.Errorf("read hotline settings: %w", err)
+		}
+	}
+	if s.ContactDays <= 0 {
+		s.ContactDays = 3
+	}
+	if s.ReplyDays <= 0 {
+		s.ReplyDays = 5
+	}
+	if s.PullEvery == "" {
+		s.PullEvery = "30s"
+	}
+	return s, nil
+}
+
+// SaveSettings validates and stores settings, and creates or updates the
+// hub subscription that carries changes back; it returns the subscription's
+// secret when one was made.
+func (a *Adapter) SaveSettings(ctx context.Context, actor org.Actor, s Settings) (Settings, string, error) {
+	bad := errs.Invalid("the hotline settings are not valid")
+	for name, u := range map[string]string{"pull_url": s.PullURL, "callback_url": s.CallbackURL} {
+		if u == "" {
+			continue
+		}
+		if p, err := url.Parse(u); err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+			bad.WithField(name, "an absolute http or https URL")
+		}
+	}
+	if d, err := time.ParseDuration(s.PullEvery); s.PullEvery != "" && (err != nil || d < time.Second) {
+		bad.WithField("pull_every", "a duration of at least 1s, e.g. 30s")
+	}
+	if s.ContactDays < 0 || s.ReplyDays < 0 || s.ContactDays > 60 || s.ReplyDays > 60 {
+		bad.WithField("contact_days", "0 (default) to 60 working days")
+	}
+	if len(bad.Fields) > 0 {
+		return s, "", bad
+	}
+	old, err := a.Settings(ctx)
+	if err != nil {
+		return s, "", err
+	}
+	s.SubscriptionID = old.SubscriptionID
+	secret := ""
+	if s.CallbackURL != "" {
+		var sub *hub.Subscription
+		if s.SubscriptionID != "" {
+			sub, err = a.Hub.FindSubscriptionByID(ctx, s.SubscriptionID)
+			if err != nil && !errs.Is(err, errs.KindNotFound) {
+				return s, "", err
+			}
+		}
+		if sub == nil {
+			sub, secret, err = hub.NewSubscription(ctx, a.Hub, actor.ID, "12345 热线回传", "hotline", s.CallbackURL,
+				[]string{"cases"}, []string{string(casework.SourceHotline)}, nil, 50, true, a.Now())
+			if err != nil {
+				return s, "", err
+			}
+			sub.Kind = hub.KindHotline
+			if err := a.Hub.UpdateSubscription(ctx, sub); err != nil {
+				return s, "", err
+			}
+		} else if sub.URL != s.CallbackURL || !sub.Active {
+			sub.URL, sub.Active, sub.UpdatedAt = s.CallbackURL, true, a.Now()
+			if err := a.Hub.UpdateSubscription(ctx, sub); err != nil {
+				return s, "", err
+			}
+		}
+		s.SubscriptionID = sub.ID
+	}
+	b, _ := json.Marshal(s)
+	if err := a.Store.SetState(ctx, stateSettings, string(b)); err != nil {
+		return s, "", err
+	}
+	return s, secret, nil
+}
+
+// Ingest makes a case of a work order. It is idempotent on the order
+// number: an order already known returns its existing record.
+func (a *Adapter) Ingest(ctx context.Context, actor org.Actor, w WorkOrder) (*Order, bool, error) {
+	if o, err := a.Store.FindOrder(ctx, w.OrderNo); err == nil {
+		return o, false, nil
+	} else if !errs.Is(err, errs.KindNotFound) {
+		return nil, false, err
+	}
+	set, err := a.Settings(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	now := a.Now().UTC()
+	recv := w.ReceivedAt.UTC()
+	if w.ReceivedAt.IsZero() || recv.After(now) {
+		recv = now
+	}
+	raw, _ := json.Marshal(w)
+	o := Order{OrderNo: w.OrderNo, ReceivedAt: recv, Status: OrderReceived, Raw: raw, UpdatedAt: now,
+		ContactDue: a.Cal.Deadline(recv, worktime.Limit{Amount: set.ContactDays, Unit: worktime.WorkingDays}).UTC(),
+		ReplyDue:   a.Cal.Deadline(recv, worktime.Limit{Amount: set.ReplyDays, Unit: worktime.WorkingDays}).UTC()}
+	// Claim the number first, so two pushes of one order make one case.
+	if err := a.Store.CreateOrder(ctx, o); err != nil {
+		if errs.Is(err, errs.KindConflict) {
+			if prev, ferr := a.Store.FindOrder(ctx, w.OrderNo); ferr == nil {
+				return prev, false, nil
+			}
+		}
+		return nil, false, err
+	}
+	in, err := a.Cases.Report(ctx, actor, casework.Report{Source: casework.SourceHotline, Category: w.Category,
+		Description: w.Description(), Address: w.Address, Lng: w.Lng, Lat: w.Lat, CRS: w.CRS,
+		Reporter: w.CallerName, Phone: w.CallerPhone, ExternalRef: w.OrderNo})
+	if err != nil {
+		_ = a.Store.DeleteOrder(context.WithoutCancel(ctx), w.OrderNo)
+		return nil, false, err
+	}
+	o.CaseID = in.Case.ID
+	if err := a.Store.UpdateOrder(ctx, o); err != nil {
+		return nil, false, err
+	}
+	return &o, true, nil
+}
+
+// Poll reads one or more pages from the pull URL, ingesting every order,
+// and stores the cursor after each page.
+func (a *Adapter) Poll(ctx context.Context) (int, error) {
+	set, err := a.Settings(ctx)
+	if err != nil || set.PullURL == "" {
+		return 0, err
+	}
+	client := a.Client
+	if client == nil {
+		client = &http.Client{Timeout: 30 * time.Second}
+	}
+	n := 0
+	for page := 0; page < 20; page++ {
+		cursor, _, err := a.Store.GetState(ctx, stateCursor)
+		if err != nil {
+			return n, err
+		}
+		u, _ := url.Parse(set.PullURL)
+		q := u.Query()
+		q.Set("cursor", cursor)
+		u.RawQuery = q.Encode()
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+		if err != nil {
+			return n, err
+		}
+		if set.PullToken != "" {
+			req.Header.Set("Authorization", "Bearer "+set.PullToken)
+		}
+		res, err := client.Do(req)
+		if err != nil {
+			return n, fmt.Errorf("pull 12345 orders: %w", err)
+		}
+		body, err := io.ReadAll(io.LimitReader(res.Body, 8<<20))
+		res.Body.Close()
+		if err != nil {
+			return n, fmt.Errorf("pull 12345 orders: %w", err)
+		}
+		if res.StatusCode != http.StatusOK {
+			return n, fmt.Errorf("pull 12345 orders: the hotline answered %d", res.StatusCode)
+		}
+		b, err := ParseOrders(bytes.TrimSpace(body))
+		if err != nil {
+			return n, fmt.Errorf("pull 12345 orders: %w", err)
+		}
+		for _, w := range b.Orders {
+			if _, created, err := a.Ingest(ctx, Actor, w); err != nil {
+				// A bad order must not block the ones after it forever: log it
+				// and move on; the hotline sees no case for it and can resend.
+				a.log().Warn("hotline: order refused", "order", w.OrderNo, "err", err)
+			} else if created {
+				n++
+			}
+		}
+		if b.NextCursor == "" || b.NextCursor == cursor {
+			return n, nil
+		}
+		if err := a.Store.SetState(ctx, stateCursor, b.NextCursor); err != nil {
+			return n, err
+		}
+		if len(b.Orders) == 0 {
+			return n, nil
+		}
+	}
+	return n, nil
+}
+
+// RunPoller polls at the configured interval until ctx ends.
+func (a *Adapter) RunPoller(ctx context.Context) error {
+	for {
+		set, err := a.Settings(ctx)
+		every := 30 * time.Second
+		if err == nil {
+			if d, perr := time.ParseDuration(set.PullEvery); perr == nil && d >= time.Second {
+				every = d
+			}
+			if set.PullURL != "" {
+				if _, err := a.Poll(ctx); err != nil && ctx.Err() == nil {
+					a.log().Warn("hotline: pull", "err", err)
+				}
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(every):
+		}
+	}
+}
+
+func (a *Adapter) log() *slog.Logger {
+	if a.Log != nil {
+		return a.Log
+	}
+	return slog.Default()
+}
+
+// Callback is one state change as the hotline receives it.
+type Callback struct {
+	Key        string `json:"idempotency_key"`
+	OrderNo    string `json:"order_no"`
+	CaseCode   string `json:"case_code"`
+	Action     string `json:"action"`
+	ActionName string `json:"action_name"`
+	Status     string `json:"status"`
+	StatusName string `json:"status_name"`
+	Finished   bool   `json:"finished"` // the case has left the loop: the order may be replied and closed
+	Note       string `json:"note,omitempty"`
+	At         string `json:"at"`
+}
+
+// Format renders a batch of case changes in the hotline's callback shape
+// (the hub signs and retries it like any webhook).
+func Format(_ *hub.Subscription, deliveryID string, changes []hub.Change) ([]byte, error) {
+	out := struct {
+		Delivery string     `json:"delivery"`
+		Updates  []Callback `json:"updates"`
+	}{Delivery: deliveryID, Updates: make([]Callback, 0, len(changes))}
+	for _, c := range changes {
+		var v struct {
+			Case struct {
+				Code        string `json:"code"`
+				ExternalRef string `json:"external_ref"`
+			} `json:"case"`
+			Event struct {
+				Action string `json:"action"`
+				To     string `json:"to"`
+				Note   string `json:"note"`
+				At     string `json:"at"`
+			} `json:"event"`
+		}
+		if err := json.Unmarshal(c.Payload, &v); err != nil {
+			return nil, fmt.Errorf("change %s: %w", c.EventID, err)
+		}
+		st := casework.Status(v.Event.To)
+		out.Updates = append(out.Updates, Callback{Key: c.EventID, OrderNo: v.Case.ExternalRef, CaseCode: v.Case.Code,
+			Action: v.Event.Action, ActionName: casework.ActionNames[casework.Action(v.Event.Action)][0], Status: v.Event.To,
+			StatusName: casework.StatusNames[st][0], Finished: st.Terminal(), Note: v.Event.Note, At: v.Event.At})
+	}
+	return json.Marshal(out)
+}
