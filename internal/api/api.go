@@ -58,7 +58,10 @@ type Server struct {
 	Auditor  Auditor
 	// AuditSearch serves GET /api/v1/audit.
 	AuditSearch AuditSearcher
-	TokenTTL    time.Duration
+	// Clients keeps partner systems' API keys.
+	Clients      ClientStore
+	clientLimits clientLimits
+	TokenTTL     time.Duration
 	// MaxPhoto bounds one upload; MaxBody bounds JSON bodies.
 	MaxPhoto int64
 	MaxBody  int64
@@ -97,6 +100,10 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.Handle("POST /api/v1/photos", h(s.handlePhotoUpload))
 	mux.Handle("GET /api/v1/photos/{id}", h(s.handlePhotoView))
 	mux.Handle("GET /api/v1/audit", h(s.handleAuditList))
+	mux.Handle("GET /api/v1/clients", h(s.handleClientList))
+	mux.Handle("POST /api/v1/clients", h(s.handleClientCreate))
+	mux.Handle("POST /api/v1/clients/{id}/rotate", h(s.handleClientRotate))
+	mux.Handle("DELETE /api/v1/clients/{id}", h(s.handleClientRevoke))
 	mux.Handle("/api/", h(func(w http.ResponseWriter, r *http.Request) error {
 		return errs.NotFound("no endpoint %s %s; see /api/openapi.json", r.Method, r.URL.Path)
 	}))
@@ -116,6 +123,13 @@ func (s *Server) actor(r *http.Request) (org.Actor, *org.Account, bool, error) {
 	tok, err := auth.ParseBearer(h)
 	if err != nil {
 		return org.Actor{}, nil, false, errs.Unauthenticated("the Authorization header must be \"Bearer <token>\" with a token from POST /api/v1/auth/token")
+	}
+	if strings.HasPrefix(tok, clientKeyPrefix) {
+		a, err := s.clientActor(r, tok)
+		if err != nil {
+			return org.Actor{}, nil, false, err
+		}
+		return a, nil, true, nil
 	}
 	_, acc, err := s.Accounts.FindToken(r.Context(), auth.HashToken(tok), s.Now())
 	if errs.Is(err, errs.KindNotFound) {

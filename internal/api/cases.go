@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"cityloop/internal/auth"
 	"cityloop/internal/casework"
 	"cityloop/internal/catalog"
 	"cityloop/internal/errs"
@@ -124,6 +125,38 @@ func (s *Server) handleCaseCreate(w http.ResponseWriter, r *http.Request) error 
 	var rep casework.Report
 	if err := httpkit.DecodeJSON(w, r, &rep, s.maxBody()); err != nil {
 		return err
+	}
+	if signed && strings.HasPrefix(actor.ID, "client:") {
+		c, err := s.Clients.FindClientByKey(r.Context(), auth.HashToken(bearer(r)))
+		if err != nil {
+			return err
+		}
+		if err := clientMayReport(c, rep.Category); err != nil {
+			return err
+		}
+		if rep.Source == "" || rep.Source == casework.SourceCitizen || rep.Source == casework.SourcePatrol {
+			rep.Source = casework.SourcePartner
+		}
+		if rep.SelfHandled {
+			return errs.Forbidden("API clients cannot self-handle")
+		}
+		if len(c.Regions) > 0 && rep.Lng != nil && rep.Lat != nil {
+			crs, err := geo.ParseCRS(rep.CRS)
+			if err != nil {
+				return err
+			}
+			loc, err := s.World.Atlas().Locate(geo.ToWGS84(geo.Point{Lng: *rep.Lng, Lat: *rep.Lat}, crs))
+			if err != nil {
+				return err
+			}
+			in := false
+			for _, code := range c.Regions {
+				in = in || s.World.Atlas().Within(loc.Grid, code)
+			}
+			if !in {
+				return errs.Forbidden("this API key reports only inside %s", strings.Join(c.Regions, ", "))
+			}
+		}
 	}
 	if !signed {
 		// Citizens report without registering (随手拍); they can only report as citizens.
@@ -442,4 +475,9 @@ func (s *Server) handleLocate(w http.ResponseWriter, r *http.Request) error {
 	return httpkit.WriteJSON(w, http.StatusOK, map[string]any{"wgs84": map[string]float64{"lng": round6(p.Lng), "lat": round6(p.Lat)},
 		"grid": loc.Grid, "grid_name": loc.GridName, "community": loc.Community, "street": loc.Street,
 		"district": loc.District, "city": loc.City, "path": loc.Path, "names": loc.Names})
+}
+
+func bearer(r *http.Request) string {
+	tok, _ := auth.ParseBearer(r.Header.Get("Authorization"))
+	return tok
 }

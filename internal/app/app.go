@@ -166,7 +166,7 @@ func (a *App) buildHandler() (http.Handler, error) {
 		World: a.World, Cal: a.Cal, Now: a.Now,
 		Throttle: auth.NewThrottle(10, 15*time.Minute, 15*time.Minute, time.Now),
 		TokenTTL: a.Cfg.TokenTTL, MaxPhoto: int64(a.Cfg.MaxPhotoMiB) << 20,
-		Auditor: auditAdapter{a.Store}, AuditSearch: auditAdapter{a.Store},
+		Auditor: auditAdapter{a.Store}, AuditSearch: auditAdapter{a.Store}, Clients: a.Store,
 	}
 	srv.Routes(mux)
 	for _, w := range wirers {

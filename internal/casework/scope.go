@@ -30,7 +30,7 @@ func (s *Scope) Empty() bool {
 // cityWide are the posts of the command centre: without a region in their
 // grant they work on the whole city.
 var cityWide = map[org.Post]bool{org.PostOperator: true, org.PostShiftLead: true, org.PostDispatcher: true,
-	org.PostLeader: true, org.PostAdmin: true, org.PostSystem: true}
+	org.PostLeader: true, org.PostAdmin: true, org.PostSystem: true, org.PostPartner: true}
 
 // ScopeFor derives the caller's jurisdiction from its grants (DOMAIN.md
 // §2.2): a grant bound to a region sees that subtree; a department handler

@@ -20,6 +20,7 @@ const (
 	PostAdmin      Post = "admin"        // 系统管理员
 	PostAuditor    Post = "auditor"      // 审计员: reads the audit trail, nothing else
 	PostSystem     Post = "system"       // the platform itself: scheduler, auto-dispatch, sensors
+	PostPartner    Post = "partner"      // a partner system calling with an API key
 )
 
 // PostNames gives the standard Chinese term and an English name for each post.
@@ -37,6 +38,7 @@ var PostNames = map[Post][2]string{
 	PostAdmin:      {"系统管理员", "Administrator"},
 	PostAuditor:    {"审计员", "Auditor"},
 	PostSystem:     {"系统", "System"},
+	PostPartner:    {"合作系统", "Partner system"},
 }
 
 // Valid reports whether p is a known post.
