@@ -80,7 +80,7 @@ ON CONFLICT (username) DO NOTHING`,
 
 // FindAccountByID returns an account, or NotFound.
 func (db *DB) FindAccountByID(ctx context.Context, id string) (*org.Account, error) {
-	a, err := scanAccount(db.r.QueryRowContext(ctx, accountSelect+" WHERE a.id = $1", id))
+	a, err := scanAccount(db.queryRow(ctx, accountSelect+" WHERE a.id = $1", id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errs.NotFound("account %s does not exist", id)
 	}
@@ -92,7 +92,7 @@ func (db *DB) FindAccountByID(ctx context.Context, id string) (*org.Account, err
 
 // FindAccountByUsername returns an account, or NotFound.
 func (db *DB) FindAccountByUsername(ctx context.Context, username string) (*org.Account, error) {
-	a, err := scanAccount(db.r.QueryRowContext(ctx, accountSelect+" WHERE a.username = $1", username))
+	a, err := scanAccount(db.queryRow(ctx, accountSelect+" WHERE a.username = $1", username))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errs.NotFound("there is no account %s", username)
 	}
@@ -104,7 +104,7 @@ func (db *DB) FindAccountByUsername(ctx context.Context, username string) (*org.
 
 // FindAccounts returns every account by username.
 func (db *DB) FindAccounts(ctx context.Context) ([]*org.Account, error) {
-	rows, err := db.r.QueryContext(ctx, accountSelect+" ORDER BY a.username")
+	rows, err := db.query(ctx, accountSelect+" ORDER BY a.username")
 	if err != nil {
 		return nil, fmt.Errorf("find accounts: %w", db.norm(err))
 	}
@@ -177,7 +177,7 @@ func (db *DB) FindToken(ctx context.Context, hash []byte, now time.Time) (*org.T
 	q := "SELECT " + prefixed("a.", accountCols) + `, t.account_id, t.created_at, t.expires_at
 FROM tokens t JOIN accounts a ON a.id = t.account_id
 WHERE t.hash = $1 AND t.expires_at > $2`
-	a, err := scanAccount(db.r.QueryRowContext(ctx, q, hash, micros(now)), &t.AccountID, &created, &expires)
+	a, err := scanAccount(db.queryRow(ctx, q, hash, micros(now)), &t.AccountID, &created, &expires)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil, errs.NotFound("the token is unknown or has expired")
 	}

@@ -99,14 +99,14 @@ func (db *DB) FindAudit(ctx context.Context, f AuditFilter) ([]audit.Record, int
 		w = " WHERE " + strings.Join(where, " AND ")
 	}
 	var total int
-	if err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_log`+w, args...).Scan(&total); err != nil {
+	if err := db.queryRow(ctx, `SELECT COUNT(*) FROM audit_log`+w, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count audit records: %w", db.norm(err))
 	}
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 50
 	}
 	args = append(args, f.Limit, f.Offset)
-	rows, err := db.r.QueryContext(ctx, `SELECT `+auditCols+` FROM audit_log`+w+
+	rows, err := db.query(ctx, `SELECT `+auditCols+` FROM audit_log`+w+
 		fmt.Sprintf(` ORDER BY seq DESC LIMIT $%d OFFSET $%d`, len(args)-1, len(args)), args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("find audit records: %w", db.norm(err))
@@ -126,7 +126,7 @@ func (db *DB) FindAudit(ctx context.Context, f AuditFilter) ([]audit.Record, int
 // VerifyAudit walks the whole chain in order and reports the first broken
 // record (see audit.Verify).
 func (db *DB) VerifyAudit(ctx context.Context) (int64, *audit.Break, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT `+auditCols+` FROM audit_log ORDER BY seq`)
+	rows, err := db.query(ctx, `SELECT `+auditCols+` FROM audit_log ORDER BY seq`)
 	if err != nil {
 		return 0, nil, fmt.Errorf("read audit log: %w", db.norm(err))
 	}

@@ -414,7 +414,7 @@ func (db *DB) whyNotUpdated(ctx context.Context, tx *sql.Tx, c *casework.Case) e
 
 // FindCaseByID returns one case, or NotFound.
 func (db *DB) FindCaseByID(ctx context.Context, id string) (*casework.Case, error) {
-	c, err := db.scanCase(db.r.QueryRowContext(ctx, caseSelect+" WHERE id = $1", id))
+	c, err := db.scanCase(db.queryRow(ctx, caseSelect+" WHERE id = $1", id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errs.NotFound("case %s does not exist", id)
 	}
@@ -426,7 +426,7 @@ func (db *DB) FindCaseByID(ctx context.Context, id string) (*casework.Case, erro
 
 // FindCaseByCode returns the case with a human case number, or NotFound.
 func (db *DB) FindCaseByCode(ctx context.Context, code string) (*casework.Case, error) {
-	c, err := db.scanCase(db.r.QueryRowContext(ctx, caseSelect+" WHERE code = $1", code))
+	c, err := db.scanCase(db.queryRow(ctx, caseSelect+" WHERE code = $1", code))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errs.NotFound("case %s does not exist", code)
 	}
@@ -641,7 +641,7 @@ func (db *DB) FindCases(ctx context.Context, f casework.Filter) ([]*casework.Cas
 	var total int64
 	countErr := make(chan error, 1)
 	go func() {
-		countErr <- db.r.QueryRowContext(ctx, "SELECT COUNT(*) FROM cases"+w.String(), w.args...).Scan(&total)
+		countErr <- db.queryRow(ctx, "SELECT COUNT(*) FROM cases"+w.String(), w.args...).Scan(&total)
 	}()
 	// Pick the page's ids from an index that ends in (reported_at, id),
 	// without touching the table, then fetch just those rows.
@@ -664,7 +664,7 @@ func (db *DB) FindCases(ctx context.Context, f casework.Filter) ([]*casework.Cas
 }
 
 func (db *DB) queryCases(ctx context.Context, q string, args ...any) ([]*casework.Case, error) {
-	rows, err := db.r.QueryContext(ctx, q, args...)
+	rows, err := db.query(ctx, q, args...)
 	if err != nil {
 		return nil, db.norm(err)
 	}
@@ -733,7 +733,7 @@ ORDER BY stage_due_at, id LIMIT $2`, micros(now), int64(min(limit, MaxLimit)))
 // Timeline returns the case's events in order. A case without events (or
 // an unknown id) has an empty timeline.
 func (db *DB) Timeline(ctx context.Context, caseID string) ([]casework.Event, error) {
-	rows, err := db.r.QueryContext(ctx, "SELECT "+strings.Join(eventCols, ", ")+" FROM case_events WHERE case_id = $1 ORDER BY seq", caseID)
+	rows, err := db.query(ctx, "SELECT "+strings.Join(eventCols, ", ")+" FROM case_events WHERE case_id = $1 ORDER BY seq", caseID)
 	if err != nil {
 		return nil, fmt.Errorf("timeline of case %s: %w", caseID, db.norm(err))
 	}
@@ -755,7 +755,7 @@ func (db *DB) Timeline(ctx context.Context, caseID string) ([]casework.Event, er
 // CountCases returns the number of stored cases.
 func (db *DB) CountCases(ctx context.Context) (int, error) {
 	var n int64
-	if err := db.r.QueryRowContext(ctx, "SELECT COUNT(*) FROM cases").Scan(&n); err != nil {
+	if err := db.queryRow(ctx, "SELECT COUNT(*) FROM cases").Scan(&n); err != nil {
 		return 0, fmt.Errorf("count cases: %w", db.norm(err))
 	}
 	return int(n), nil

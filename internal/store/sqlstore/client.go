@@ -62,7 +62,7 @@ func scanClient(s scanner) (*org.Client, error) {
 // FindClientByKey returns the client whose key hashes to hash; a revoked or
 // unknown key is NotFound.
 func (db *DB) FindClientByKey(ctx context.Context, hash []byte) (*org.Client, error) {
-	c, err := scanClient(db.r.QueryRowContext(ctx, `SELECT `+clientCols+` FROM api_clients WHERE key_hash = $1 AND revoked_at IS NULL`, hash))
+	c, err := scanClient(db.queryRow(ctx, `SELECT `+clientCols+` FROM api_clients WHERE key_hash = $1 AND revoked_at IS NULL`, hash))
 	if err != nil {
 		return nil, fmt.Errorf("find API client: %w", db.norm(err))
 	}
@@ -71,7 +71,7 @@ func (db *DB) FindClientByKey(ctx context.Context, hash []byte) (*org.Client, er
 
 // FindClients lists every client, revoked ones too.
 func (db *DB) FindClients(ctx context.Context) ([]*org.Client, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT `+clientCols+` FROM api_clients ORDER BY created_at, id`)
+	rows, err := db.query(ctx, `SELECT `+clientCols+` FROM api_clients ORDER BY created_at, id`)
 	if err != nil {
 		return nil, fmt.Errorf("list API clients: %w", db.norm(err))
 	}

@@ -44,6 +44,8 @@ type DB struct {
 	prepMu   sync.Mutex
 	prepared atomic.Bool
 
+	// rs caches prepared read statements (SQLite; see readstmt.go).
+	rs readStmts
 	// keys seals personal data at rest (see pii.go); nil stores it as given.
 	keys atomic.Pointer[pii.Keyring]
 
@@ -99,6 +101,7 @@ func (db *DB) Close() error {
 		if db.intake != nil {
 			db.intake.close()
 		}
+		db.rs.close()
 		if db.ck != nil {
 			close(db.stopCk)
 			<-db.ckDone

@@ -41,7 +41,7 @@ func (db *DB) AppendDictEdit(ctx context.Context, kind, key string, body []byte,
 
 // DictEdits returns every dictionary edit in the order it was made.
 func (db *DB) DictEdits(ctx context.Context) ([]DictEdit, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT seq, kind, key, body, actor, at FROM dictionary_edits ORDER BY seq`)
+	rows, err := db.query(ctx, `SELECT seq, kind, key, body, actor, at FROM dictionary_edits ORDER BY seq`)
 	if err != nil {
 		return nil, fmt.Errorf("read dictionary edits: %w", db.norm(err))
 	}

@@ -1,10 +1,11 @@
 package sqlstore
 
 import (
-	"cityloop/internal/casework"
 	"context"
 	"database/sql"
 	"io/fs"
+
+	"cityloop/internal/casework"
 )
 
 // Hooks for the external tests in package sqlstore_test (which cannot be

@@ -55,7 +55,7 @@ func (db *DB) FindPhoto(ctx context.Context, id string) (*PhotoMeta, error) {
 		width, height sql.Null[int64]
 		at            int64
 	)
-	err := db.r.QueryRowContext(ctx, `SELECT id, mime, size, width, height, uploaded_by, at FROM photos WHERE id = $1`, id).
+	err := db.queryRow(ctx, `SELECT id, mime, size, width, height, uploaded_by, at FROM photos WHERE id = $1`, id).
 		Scan(&p.ID, &p.MIME, &p.Size, &width, &height, &p.UploadedBy, &at)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errs.NotFound("photo %s does not exist", id)
@@ -88,7 +88,7 @@ func (db *DB) PhotosExist(ctx context.Context, ids []string) ([]string, error) {
 		chunk := uniq[start:min(start+500, len(uniq))]
 		w := &where{}
 		w.in("id", chunk)
-		rows, err := db.r.QueryContext(ctx, "SELECT id FROM photos"+w.String(), w.args...)
+		rows, err := db.query(ctx, "SELECT id FROM photos"+w.String(), w.args...)
 		if err != nil {
 			return nil, fmt.Errorf("check photos: %w", db.norm(err))
 		}

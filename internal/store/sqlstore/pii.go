@@ -69,7 +69,7 @@ func (db *DB) ResealContacts(ctx context.Context) (int, error) {
 	n := 0
 	after := ""
 	for {
-		rows, err := db.r.QueryContext(ctx, `SELECT id, reporter_name, reporter_phone FROM cases WHERE id > $1 AND (reporter_name <> '' OR reporter_phone <> '') ORDER BY id LIMIT 1000`, after)
+		rows, err := db.query(ctx, `SELECT id, reporter_name, reporter_phone FROM cases WHERE id > $1 AND (reporter_name <> '' OR reporter_phone <> '') ORDER BY id LIMIT 1000`, after)
 		if err != nil {
 			return n, fmt.Errorf("reseal: %w", db.norm(err))
 		}

@@ -68,7 +68,7 @@ func scanRegion(s scanner) (org.Region, error) {
 }
 
 func (db *DB) queryRegions(ctx context.Context, q string, args ...any) ([]org.Region, error) {
-	rows, err := db.r.QueryContext(ctx, q, args...)
+	rows, err := db.query(ctx, q, args...)
 	if err != nil {
 		return nil, db.norm(err)
 	}
