@@ -6,7 +6,7 @@ export { csrf, el } from './util.js';
 // baseMap makes a Leaflet map with the city's tile server when one is set
 // (data-tiles), otherwise a blank background on which regions are drawn.
 export function baseMap(node, opts) {
-  const map = L.map(node, Object.assign({ preferCanvas: true, zoomControl: true }, opts || {}));
+  const map = L.map(node, Object.assign({ preferCanvas: true, zoomControl: true, maxZoom: 19, minZoom: 8 }, opts || {}));
   const tiles = node.dataset.tiles;
   if (tiles) L.tileLayer(tiles, { maxZoom: 19, attribution: '' }).addTo(map);
   else node.classList.add('blank');

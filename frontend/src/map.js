@@ -86,5 +86,9 @@ if (node) {
       });
       cluster.addLayers(markers);
       map.addLayer(cluster);
+    })
+    .catch((e) => {
+      node.dataset.error = String(e);
+      stats.textContent = (en ? 'Could not load the cases: ' : '案件数据加载失败：') + e;
     });
 }

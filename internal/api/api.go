@@ -194,3 +194,11 @@ func (s *Server) audit(r *http.Request, actorID, action, object string, detail m
 	return s.Auditor.Audit(r.Context(), audit.Record{At: s.Now(), Actor: actorID, Action: action, Object: object,
 		Detail: d, Addr: clientAddr(r)})
 }
+
+// Authenticate resolves the request's bearer token (a person's token or an
+// API client key) the way every API endpoint does, for the other HTTP
+// adapters (Open311, hub, hotline). ok is false when there is no header.
+func (s *Server) Authenticate(r *http.Request) (org.Actor, bool, error) {
+	a, _, ok, err := s.actor(r)
+	return a, ok, err
+}

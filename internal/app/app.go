@@ -52,6 +52,8 @@ type App struct {
 	// background holds long-running parts (sensor ingestion, deliveries)
 	// that Run starts beside HTTP and stops before closing the store.
 	background []func(ctx context.Context) error
+	closers    []func() error
+	api        *api.Server
 	// wirers add the routes and background work of optional parts; each
 	// lives in its own wire_*.go file.
 }
@@ -169,6 +171,7 @@ func (a *App) buildHandler() (http.Handler, error) {
 		Auditor: auditAdapter{a.Store}, AuditSearch: auditAdapter{a.Store}, Clients: a.Store,
 	}
 	srv.Routes(mux)
+	a.api = srv
 	for _, w := range wirers {
 		if err := w(a, mux); err != nil {
 			return nil, err
@@ -293,8 +296,18 @@ func (a *App) sweepLoop(ctx context.Context) {
 	}
 }
 
-// Close releases the store.
-func (a *App) Close() error { return a.Store.Close() }
+// OnClose registers cleanup that Close runs, newest first, before closing the store.
+func (a *App) OnClose(fn func() error) { a.closers = append(a.closers, fn) }
+
+// Close runs the registered cleanup and releases the store.
+func (a *App) Close() error {
+	var err error
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		err = errors.Join(err, a.closers[i]())
+	}
+	a.closers = nil
+	return errors.Join(err, a.Store.Close())
+}
 
 // photoAdapter lets the API record photos in the store.
 type photoAdapter struct{ db *sqlstore.DB }

@@ -41,6 +41,7 @@ func browser(t *testing.T) context.Context {
 	t.Cleanup(cancel)
 	ctx, cancel2 := chromedp.NewContext(actx)
 	t.Cleanup(cancel2)
+
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("start chromium: %v", err)
 	}
@@ -60,12 +61,12 @@ func shotDir(t *testing.T) string {
 // shot saves a full-page screenshot as testout/screenshots/NAME.png.
 func shot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
-	buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(80))
+	buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Fatalf("screenshot %s: %v", name, err)
 	}
-	// FullScreenshot with quality < 100 is JPEG.
-	if err := os.WriteFile(filepath.Join(shotDir(t), name+".jpg"), buf, 0o644); err != nil {
+	// FullScreenshot with quality 100 is PNG.
+	if err := os.WriteFile(filepath.Join(shotDir(t), name+".png"), buf, 0o644); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -74,7 +75,7 @@ type step = chromedp.Action[chromedp.Void]
 
 var (
 	phone   = chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile)
-	desktop = chromedp.EmulateReset()
+	desktop = chromedp.EmulateViewport(1280, 900)
 )
 
 func clearCookies() step {
@@ -87,6 +88,11 @@ func clearCookies() step {
 func offline(off bool) step {
 	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
 		if _, err := cdp.Call(ctx, t, network.Enable, network.EnableParams{}); err != nil {
+			return err
+		}
+		// The rule blocks the requests; the state override tells the page (navigator.onLine and the online event).
+		if _, err := cdp.Call(ctx, t, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{
+			MatchedNetworkConditions: []*network.Conditions{{Offline: off, DownloadThroughput: -1, UploadThroughput: -1}}}); err != nil {
 			return err
 		}
 		_, err := cdp.Call(ctx, t, network.OverrideNetworkState, network.OverrideNetworkStateParams{Offline: off, DownloadThroughput: -1, UploadThroughput: -1})
@@ -105,7 +111,13 @@ func poll(expr string, d time.Duration) step {
 
 func run(t *testing.T, ctx context.Context, what string, actions ...step) {
 	t.Helper()
+	start := time.Now()
+	defer func() { t.Logf("%-24s %6.0f ms", what, float64(time.Since(start).Microseconds())/1000) }()
 	if err := chromedp.Do(ctx, actions...); err != nil {
+		shot(t, ctx, "failed-"+strings.ReplaceAll(what, " ", "-"))
+		if m, err := chromedp.Run(ctx, chromedp.Evaluate[string](`JSON.stringify(Object.assign({}, (document.getElementById('city-map') || {}).dataset || {}, {stats: (document.getElementById('map-stats') || {}).textContent}))`)); err == nil {
+			t.Logf("page state: %s", m)
+		}
 		loc, _ := chromedp.Run(ctx, chromedp.Location())
 		body, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main")))
 		t.Fatalf("%s: %v (at %s: %.600s)", what, err, loc, body)

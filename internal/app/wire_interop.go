@@ -6,8 +6,6 @@ import (
 	"net/http"
 	"time"
 
-	"cityloop/internal/auth"
-	"cityloop/internal/errs"
 	"cityloop/internal/hotline"
 	"cityloop/internal/hub"
 	"cityloop/internal/open311"
@@ -56,8 +54,8 @@ func wireInterop(a *App, mux *http.ServeMux) error {
 	adapter := &hotline.Adapter{Store: hs, Cases: a.Cases, Hub: hs, Cal: a.Cal, Now: a.Now, Log: a.Log}
 	(&hotline.Server{Adapter: adapter, Bearer: bearer}).Routes(mux)
 
+	a.OnClose(hs.Close)
 	a.Go(func(ctx context.Context) error {
-		defer hs.Close()
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
@@ -73,25 +71,7 @@ func wireInterop(a *App, mux *http.ServeMux) error {
 // bearer resolves an Authorization: Bearer header to an actor; ok is false
 // when there is no header.
 func (a *App) bearer(r *http.Request) (org.Actor, bool, error) {
-	h := r.Header.Get("Authorization")
-	if h == "" {
-		return org.Actor{}, false, nil
-	}
-	tok, err := auth.ParseBearer(h)
-	if err != nil {
-		return org.Actor{}, false, errs.Unauthenticated("the Authorization header must be \"Bearer <token>\" with a token from POST /api/v1/auth/token")
-	}
-	_, acc, err := a.Store.FindToken(r.Context(), auth.HashToken(tok), a.Now())
-	if errs.Is(err, errs.KindNotFound) {
-		return org.Actor{}, false, errs.Unauthenticated("the token is unknown or expired; get a new one from POST /api/v1/auth/token")
-	}
-	if err != nil {
-		return org.Actor{}, false, err
-	}
-	if acc.Disabled {
-		return org.Actor{}, false, errs.Unauthenticated("this account is disabled")
-	}
-	return org.Actor{ID: acc.ID, Name: acc.Name, Grants: acc.Grants}, true, nil
+	return a.api.Authenticate(r)
 }
 
 // leased runs fn while this node holds the lease called name, renewing it

@@ -61,7 +61,7 @@ type Settings struct {
 	PullEvery   string `json:"pull_every"` // Go duration, default 30s
 	CallbackURL string `json:"callback_url"`
 	// SubscriptionID is the hub subscription that carries changes back.
-	SubscriptionID string `json:"subscription_id,omitempty"`
+	SubscriptionID string  `json:"subscription_id,omitempty"`
 	ContactDays    float64 `json:"contact_days"` // contact the caller within, working days (default 3)
 	ReplyDays      float64 `json:"reply_days"`   // reply within, working days (default 5)
 }

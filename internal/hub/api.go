@@ -352,8 +352,22 @@ func (s *Server) handleDeadLetterReplay(w http.ResponseWriter, r *http.Request) 
 
 // handleChanges serves the pull: changes after a cursor, oldest first.
 func (s *Server) handleChanges(w http.ResponseWriter, r *http.Request) error {
-	if _, err := s.actor(r); err != nil {
+	a, err := s.actor(r)
+	if err != nil {
 		return err
+	}
+	// The feed is not filtered by jurisdiction, so only city-wide posts may
+	// pull it; street and department staff read their cases through the
+	// scoped case API.
+	cityWide := false
+	for _, g := range a.Grants {
+		switch g.Post {
+		case org.PostAdmin, org.PostLeader, org.PostOperator, org.PostShiftLead, org.PostDispatcher:
+			cityWide = cityWide || (g.Region == "" && g.Department == "")
+		}
+	}
+	if !cityWide {
+		return errs.Forbidden("the change feed covers the whole city; it needs a city-wide post (administrator, leader or command centre)")
 	}
 	q := r.URL.Query()
 	cursor, err := strconv.ParseInt(defaultStr(q.Get("cursor"), "0"), 10, 64)

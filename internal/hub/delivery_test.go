@@ -29,6 +29,7 @@ type receiver struct {
 	posts   int
 	bad     int
 	failing bool
+	dieNext bool // process the next delivery, then die before answering
 }
 
 func newReceiver(t testing.TB, secret string) *receiver {
@@ -70,6 +71,10 @@ func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			rc.t.Errorf("header key %d is %s, body says %s", i, keys[i], c.ID)
 		}
 		rc.seen[c.ID]++
+	}
+	if rc.dieNext {
+		rc.dieNext = false
+		panic(http.ErrAbortHandler) // processed, but the sender never hears so
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
@@ -150,6 +155,11 @@ func TestDelivery_ReceiverKilledMidStream(t *testing.T) {
 				report(t, env, i)
 				time.Sleep(3 * time.Millisecond)
 				if i == n/3 {
+					rc.mu.Lock()
+					rc.dieNext = true
+					rc.mu.Unlock()
+				}
+				if i == n/3+20 {
 					srv.CloseClientConnections()
 					srv.Close() // killed mid-stream
 				}
@@ -181,6 +191,9 @@ func TestDelivery_ReceiverKilledMidStream(t *testing.T) {
 			last, _ := env.Hub.LastPos(ctx)
 			if got.Cursor != last {
 				t.Errorf("cursor %d, outbox ends at %d", got.Cursor, last)
+			}
+			if total == distinct {
+				t.Errorf("no change was received twice, yet a delivery died after processing")
 			}
 			t.Logf("%d changes, %d deliveries received, %d repeats removed by key", distinct, rc.posts, total-distinct)
 		})

@@ -31,10 +31,6 @@ type DB struct {
 	// r runs reads: on SQLite a pool of read-only connections that WAL lets
 	// run beside the writer.
 	r *sql.DB
-	// ck runs WAL checkpoints (SQLite only) until stopCk is closed.
-	ck     *sql.DB
-	stopCk chan struct{}
-	ckDone chan struct{}
 	// intake batches CreateCase calls into group commits (see intake.go).
 	intake *batcher
 	// Statements whose text depends on the dialect (see initSQL).
@@ -102,11 +98,6 @@ func (db *DB) Close() error {
 			db.intake.close()
 		}
 		db.rs.close()
-		if db.ck != nil {
-			close(db.stopCk)
-			<-db.ckDone
-			db.ck.Close()
-		}
 		err := db.w.Close()
 		if db.r != db.w {
 			err = errors.Join(err, db.r.Close())

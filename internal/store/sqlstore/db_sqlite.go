@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
@@ -33,7 +32,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 			return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 		}
 	}
-	w, err := sql.Open("sqlite", sqliteDSN(path, userQuery, true, false))
+	w, err := sql.Open("sqlite", sqliteDSN(path, userQuery, true))
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
@@ -49,7 +48,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, normSQLite(err))
 	}
-	r, err := sql.Open("sqlite", sqliteDSN(path, userQuery, false, true))
+	r, err := sql.Open("sqlite", sqliteDSN(path, userQuery, false))
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
@@ -64,44 +63,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 		r.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, normSQLite(err))
 	}
-	ck, err := sql.Open("sqlite", sqliteDSN(path, userQuery, false, false))
-	if err != nil {
-		w.Close()
-		r.Close()
-		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
-	}
-	ck.SetMaxOpenConns(1)
-	db := &DB{dialect: DialectSQLite, w: w, r: r, ck: ck, stopCk: make(chan struct{}), ckDone: make(chan struct{})}
-	go db.checkpoints()
-	return db, nil
-}
-
-// checkpointEvery is how often the checkpointer copies the WAL into the
-// database file.
-const checkpointEvery = 500 * time.Millisecond
-
-// checkpoints runs WAL checkpoints on a connection of its own. SQLite's
-// automatic checkpoint runs inside the COMMIT that crosses 1,000 WAL pages,
-// so one intake batch in a few dozen would wait for a checkpoint (copying
-// pages and syncing the database file): a p99 of 50–80 ms instead of 20–30.
-// The writer turns it off (wal_autocheckpoint=0) and this goroutine does
-// the same work beside it; PASSIVE never blocks the writer or readers.
-func (db *DB) checkpoints() {
-	defer close(db.ckDone)
-	t := time.NewTicker(checkpointEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-db.stopCk:
-			return
-		case <-t.C:
-			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			// An error (say SQLITE_BUSY from another process's
-			// checkpoint) only means this round is skipped.
-			_, _ = db.ck.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)")
-			cancel()
-		}
-	}
+	return &DB{dialect: DialectSQLite, w: w, r: r}, nil
 }
 
 // sqliteDSN builds the modernc DSN. The pragmas run on every new connection;
@@ -125,9 +87,15 @@ func (db *DB) checkpoints() {
 //     million cases run about twice as fast (BenchmarkFindCasesStreetStatus).
 //     It is address space, not memory, and SQLite falls back to reads when
 //     a map cannot be made.
-//   - wal_autocheckpoint=0 (writer only): checkpoints run on a connection of
-//     their own (see checkpoints).
-func sqliteDSN(path, userQuery string, writer, readOnly bool) string {
+//   - journal_size_limit (writer only): when the WAL starts over, cut the
+//     file back to 64 MiB, so one bulk load does not leave a huge WAL.
+//   - wal_autocheckpoint stays at its default (1,000 pages): the COMMIT
+//     that crosses it copies the WAL into the database file. We tried
+//     PASSIVE checkpoints on a connection of their own instead: racing a
+//     stream of writes they never complete, so the WAL grew without bound
+//     (45 GB in a long bulk load), and beside the automatic ones they did
+//     not improve intake latency measurably.
+func sqliteDSN(path, userQuery string, writer bool) string {
 	q := url.Values{}
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", sqliteBusyTimeoutMS))
 	q.Add("_pragma", "journal_mode(WAL)")
@@ -137,9 +105,9 @@ func sqliteDSN(path, userQuery string, writer, readOnly bool) string {
 	switch {
 	case writer:
 		q.Add("_pragma", "cache_size(-65536)")
-		q.Add("_pragma", "wal_autocheckpoint(0)") // see checkpoints
+		q.Add("_pragma", "journal_size_limit(67108864)")
 		q.Set("_txlock", "immediate")
-	case readOnly:
+	default:
 		q.Add("_pragma", "cache_size(-16384)")
 		q.Add("_pragma", "query_only(ON)")
 		q.Add("_pragma", "mmap_size(1073741824)")

@@ -1,0 +1,285 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"sort"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/eclipse/paho.golang/paho"
+
+	"cityloop/internal/ingest/mqtt"
+	"cityloop/internal/sensing"
+)
+
+func benchEnvInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
+
+// publishAll sends msgs readings spread over devices from conns QoS-1
+// publisher connections and returns when all are in the publishers' sessions.
+func publishAll(ctx context.Context, b *testing.B, addr, tag string, conns, devices, msgs int, t0 time.Time) {
+	var wg sync.WaitGroup
+	for c := 0; c < conns; c++ {
+		pub, err := mqtt.Dial(ctx, mqtt.ConnConfig{Addr: addr, ClientID: fmt.Sprintf("bench-pub-%s-%d", tag, c), CleanStart: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		wg.Add(1)
+		go func(c int) {
+			defer wg.Done()
+			for i := c; i < msgs; i += conns {
+				d := i % devices
+				ts := t0.Add(time.Duration(i/devices) * time.Second)
+				body := fmt.Appendf(nil, `{"ts":%d.%06d,"values":{"noise_db":%d}}`, ts.Unix(), ts.Nanosecond()/1000, 40+i%10)
+				if err := pub.Publish(ctx, sensing.Topic(fmt.Sprintf("%s-%05d", tag, d)), body); err != nil {
+					return
+				}
+			}
+			_ = pub.PublishSync(ctx, "cityloop/bench/flush", []byte("x"))
+		}(c)
+	}
+	wg.Wait()
+}
+
+// BenchmarkSensing_MQTTIngest compares, in one run on this machine, the
+// broker alone (a subscriber that only counts) with CityLoop evaluating and
+// storing the same QoS-1 stream from many devices. Tune with
+// SENSING_BENCH_DEVICES (12000) and SENSING_BENCH_MSGS (60000).
+func BenchmarkSensing_MQTTIngest(b *testing.B) {
+	addr := os.Getenv("CITYLOOP_TEST_MQTT_ADDR")
+	if addr == "" {
+		b.Skip("CITYLOOP_TEST_MQTT_ADDR not set: skipping the MQTT ingest benchmark")
+	}
+	devices, msgs, conns := benchEnvInt("SENSING_BENCH_DEVICES", 12000), benchEnvInt("SENSING_BENCH_MSGS", 60000), 8
+	suffix := strconv.FormatInt(time.Now().UnixNano(), 36)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	t0 := time.Now().Add(-time.Hour).Truncate(time.Second)
+
+	// 1. The broker alone: a plain QoS-1 subscriber that counts.
+	var counted atomic.Int64
+	filter := "$share/bench" + suffix + "/" + sensing.TopicPrefix + "+"
+	countCtx, stopCount := context.WithCancel(ctx)
+	_, err := mqtt.Dial(countCtx, mqtt.ConnConfig{Addr: addr, ClientID: "bench-count-" + suffix, CleanStart: true,
+		OnPublish: func(pr paho.PublishReceived) { counted.Add(1) },
+		OnUp: func(ctx context.Context, cli *paho.Client, _ *paho.Connack) {
+			_, _ = cli.Subscribe(ctx, &paho.Subscribe{Subscriptions: []paho.SubscribeOptions{{Topic: filter, QoS: 1}}})
+		}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	start := time.Now()
+	publishAll(ctx, b, addr, "cnt"+suffix, conns, devices, msgs, t0)
+	for counted.Load() < int64(msgs) && time.Since(start) < 2*time.Minute {
+		time.Sleep(5 * time.Millisecond)
+	}
+	brokerRate := float64(counted.Load()) / time.Since(start).Seconds()
+	stopCount()
+
+	// 2. CityLoop: parse, store (SQLite), run the noise rules, acknowledge.
+	b.Setenv("CITYLOOP_MQTT_ADDR", addr)
+	b.Setenv("CITYLOOP_MQTT_GROUP", "bench"+suffix)
+	b.Setenv("CITYLOOP_MQTT_CLIENT_ID", "bench-cityloop-"+suffix)
+	a := testApp(b, "")
+	base := serveRun(b, a)
+	admin := login(b, base, "admin")
+	tag := "dev" + suffix
+	regStart := time.Now()
+	var wg sync.WaitGroup
+	for w := 0; w < 8; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for d := w; d < devices; d += 8 {
+				admin.do("PUT", fmt.Sprintf("/api/v1/sensing/devices/%s-%05d", tag, d), map[string]any{"kind": "noise", "zone_class": "2",
+					"lng": 118.701 + float64(d%97)*0.001, "lat": 32.001 + float64(d%89)*0.001, "interval_s": 3600}, nil)
+			}
+		}(w)
+	}
+	wg.Wait()
+	regTime := time.Since(regStart)
+	readings := func() int64 {
+		var f struct {
+			Sensing struct {
+				Readings int64 `json:"readings_since_start"`
+			} `json:"sensing"`
+		}
+		admin.do("GET", "/api/v1/sensing/figures", nil, &f)
+		return f.Sensing.Readings
+	}
+	time.Sleep(500 * time.Millisecond) // subscription up
+	b.ResetTimer()
+	start = time.Now()
+	publishAll(ctx, b, addr, tag, conns, devices, msgs, t0)
+	got := readings()
+	for got < int64(msgs) && time.Since(start) < 3*time.Minute {
+		time.Sleep(20 * time.Millisecond)
+		got = readings()
+	}
+	el := time.Since(start)
+	rate := float64(got) / el.Seconds()
+	b.StopTimer()
+	b.ReportMetric(brokerRate, "broker_msg/s")
+	b.ReportMetric(rate, "cityloop_msg/s")
+	fmt.Printf("\nMQTT QoS-1 ingest, %d devices, %d messages, %d publisher connections (registration of devices took %s)\n", devices, msgs, conns, regTime.Round(time.Millisecond))
+	fmt.Printf("| path | received | msg/s | share of broker |\n|---|---:|---:|---:|\n")
+	fmt.Printf("| broker alone (counting subscriber) | %d | %.0f | 100%% |\n", counted.Load(), brokerRate)
+	fmt.Printf("| CityLoop (parse, store, rules, ack) | %d | %.0f | %.0f%% |\n", got, rate, 100*rate/brokerRate)
+	if got != int64(msgs) {
+		b.Fatalf("CityLoop stored %d of %d readings", got, msgs)
+	}
+}
+
+// serveRun is runApp for benchmarks.
+func serveRun(b testing.TB, a *App) string {
+	if err := a.Listen(); err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	b.Cleanup(func() { cancel(); <-done })
+	return "http://" + a.Addr()
+}
+
+// BenchmarkSensing_CameraIntake posts AI events from 64 clients: 200
+// cameras, each seeing a few places again and again, so most events are
+// de-duplicated and some open cases.
+func BenchmarkSensing_CameraIntake(b *testing.B) {
+	a := testApp(b, "")
+	base := serveRun(b, a)
+	admin := login(b, base, "admin")
+	const cams = 200
+	for i := 0; i < cams; i++ {
+		admin.do("PUT", fmt.Sprintf("/api/v1/sensing/cameras/bc-%03d", i), map[string]any{"lng": 118.701 + float64(i%99)*0.001, "lat": 32.001 + float64(i/99)*0.03, "vendor": "dahua"}, nil)
+	}
+	tr := &http.Transport{MaxIdleConns: 128, MaxIdleConnsPerHost: 128}
+	hc := &http.Client{Transport: tr}
+	var seq, cases, fails atomic.Int64
+	b.SetParallelism(32)
+	b.ResetTimer()
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			n := seq.Add(1)
+			cell := float64(n%3) * 0.3
+			body := fmt.Sprintf(`{"camera_id":"bc-%03d","code":"884","confidence":0.9,"bbox":[%.1f,0.5,0.1,0.1]}`, n%cams, cell)
+			req, _ := http.NewRequest("POST", base+"/api/v1/sensing/camera-events", stringsReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", "Bearer "+admin.token)
+			res, err := hc.Do(req)
+			if err != nil {
+				fails.Add(1)
+				continue
+			}
+			res.Body.Close()
+			switch res.StatusCode {
+			case 201:
+				cases.Add(1)
+			case 200:
+			default:
+				fails.Add(1)
+			}
+		}
+	})
+	el := time.Since(start)
+	b.StopTimer()
+	rate := float64(b.N) / el.Seconds()
+	b.ReportMetric(rate, "events/s")
+	fmt.Printf("\nAI event intake: %d events in %s from 64 clients; %d cases, %d duplicates, %d failures: %.0f events/s\n",
+		b.N, el.Round(time.Millisecond), cases.Load(), int64(b.N)-cases.Load()-fails.Load(), fails.Load(), rate)
+}
+
+// BenchmarkSensing_ReadingToCase measures, over the real broker, the time
+// from publishing a reading that breaks an immediate rule (cover tilt) to
+// its case existing in the loop.
+func BenchmarkSensing_ReadingToCase(b *testing.B) {
+	addr := os.Getenv("CITYLOOP_TEST_MQTT_ADDR")
+	if addr == "" {
+		b.Skip("CITYLOOP_TEST_MQTT_ADDR not set: skipping the reading-to-case benchmark")
+	}
+	suffix := strconv.FormatInt(time.Now().UnixNano(), 36)
+	b.Setenv("CITYLOOP_MQTT_ADDR", addr)
+	b.Setenv("CITYLOOP_MQTT_GROUP", "lat"+suffix)
+	b.Setenv("CITYLOOP_MQTT_CLIENT_ID", "lat-cityloop-"+suffix)
+	a := testApp(b, "")
+	base := serveRun(b, a)
+	admin := login(b, base, "admin")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pub, err := mqtt.Dial(ctx, mqtt.ConnConfig{Addr: addr, ClientID: "lat-pub-" + suffix, CleanStart: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond)
+	var lats []time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		dev := fmt.Sprintf("lat-%s-%d", suffix, i)
+		// Covers spread out so casework does not merge them as duplicates.
+		admin.do("PUT", "/api/v1/sensing/devices/"+dev, map[string]any{"kind": "cover", "category": "component:0103",
+			"lng": 118.7005 + float64(i%90)*0.001, "lat": 32.0005 + float64(i/90%90)*0.001, "interval_s": 3600}, nil)
+		body, _ := json.Marshal(map[string]any{"values": map[string]float64{"tilt_deg": 35}})
+		start := time.Now()
+		if err := pub.PublishSync(ctx, sensing.Topic(dev), body); err != nil {
+			b.Fatal(err)
+		}
+		for {
+			if _, id := ruleCaseB(admin, dev, "cover-tilt"); id != "" {
+				break
+			}
+			if time.Since(start) > 10*time.Second {
+				b.Fatalf("no case for %s", dev)
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+		lats = append(lats, time.Since(start))
+	}
+	b.StopTimer()
+	sort.Slice(lats, func(i, j int) bool { return lats[i] < lats[j] })
+	p := func(q float64) time.Duration { return lats[min(len(lats)-1, int(q*float64(len(lats))))] }
+	b.ReportMetric(float64(p(0.5).Microseconds())/1000, "p50_ms")
+	b.ReportMetric(float64(p(0.99).Microseconds())/1000, "p99_ms")
+	fmt.Printf("\nReading → case (MQTT publish to case stored, auto-filed), n=%d: p50 %s, p90 %s, p99 %s, max %s\n",
+		len(lats), p(0.5).Round(time.Millisecond), p(0.9).Round(time.Millisecond), p(0.99).Round(time.Millisecond), lats[len(lats)-1].Round(time.Millisecond))
+}
+
+func ruleCaseB(c *client, dev, rule string) (string, string) {
+	var v deviceView
+	c.do("GET", "/api/v1/sensing/devices/"+dev, nil, &v)
+	for _, r := range v.Rules {
+		if r.Rule == rule {
+			return r.Phase, r.CaseID
+		}
+	}
+	return "", ""
+}
+
+type stringReader struct {
+	s string
+	i int
+}
+
+func (r *stringReader) Read(p []byte) (int, error) {
+	if r.i >= len(r.s) {
+		return 0, io.EOF
+	}
+	n := copy(p, r.s[r.i:])
+	r.i += n
+	return n, nil
+}
+
+func stringsReader(s string) *stringReader { return &stringReader{s: s} }
