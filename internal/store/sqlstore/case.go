@@ -697,12 +697,15 @@ func (db *DB) FindNearby(ctx context.Context, q casework.NearbyQuery) ([]*casewo
 	if q.Exclude != "" {
 		w.add("id <> ?", q.Exclude)
 	}
+	// The unary + keeps both planners off the (category, reported_at) index,
+	// which would scan every recent case of the category; the place is far
+	// more selective, through the (category, lat, lng) index.
 	if q.Closed {
 		w.add("status = ?", string(casework.StatusClosed))
-		w.add("closed_at >= ?", micros(q.Since))
+		w.add("+closed_at >= ?", micros(q.Since))
 	} else {
 		w.add("is_open")
-		w.add("reported_at >= ?", micros(q.Since))
+		w.add("+reported_at >= ?", micros(q.Since))
 	}
 	limit := q.Limit
 	if limit <= 0 {
