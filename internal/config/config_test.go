@@ -1,0 +1,63 @@
+package config
+
+import (
+	"bytes"
+	"flag"
+	"strings"
+	"testing"
+)
+
+func TestLoad(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     map[string]string
+		args    []string
+		wantErr string
+		check   func(c Config) bool
+	}{
+		{"defaults", nil, nil, "", func(c Config) bool { return c.Addr == "127.0.0.1:8080" && c.DB == "sqlite:data/cityloop.db" && c.Demo }},
+		{"env then flags", map[string]string{"CITYLOOP_ADDR": "0.0.0.0:9000"}, []string{"--addr", "127.0.0.1:9001"}, "",
+			func(c Config) bool { return c.Addr == "127.0.0.1:9001" }},
+		{"postgres", nil, []string{"--db", "postgres://u:secret@db/city"}, "", func(c Config) bool { return strings.HasPrefix(c.DB, "postgres://") }},
+		{"bad db", nil, []string{"--db", "mysql://x"}, "--db must be", nil},
+		{"bad addr", nil, []string{"--addr", "8080"}, "--addr", nil},
+		{"bad env", map[string]string{"CITYLOOP_DEMO_CASES": "many"}, nil, "CITYLOOP_DEMO_CASES", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := Default()
+			err := c.FromEnv(func(k string) string { return tt.env[k] })
+			if err == nil {
+				fs := flag.NewFlagSet("t", flag.ContinueOnError)
+				c.Register(fs)
+				if err = fs.Parse(tt.args); err == nil {
+					err = c.Finish()
+				}
+			}
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || !tt.check(c) {
+				t.Fatalf("config %+v, err %v", c, err)
+			}
+		})
+	}
+}
+
+func TestDumpMasksSecrets(t *testing.T) {
+	c := Default()
+	c.DB = "postgres://city:hunter2@db:5432/city"
+	c.PIIKeys = "k1:c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0MTI=,k0:b2xk"
+	var b bytes.Buffer
+	c.Dump(&b)
+	out := b.String()
+	if strings.Contains(out, "hunter2") || strings.Contains(out, "c2VjcmV0") {
+		t.Fatalf("secret in dump:\n%s", out)
+	}
+	if !strings.Contains(out, "k1:****") || !strings.Contains(out, "city:****@db") {
+		t.Fatalf("masked values missing:\n%s", out)
+	}
+}
