@@ -32,6 +32,7 @@ Usage:
   cityloop pii rotate [--db …]                        re-seal personal data with the current key
   cityloop audit verify [--db …]                      check the audit trail's hash chain (exit 1 if broken)
   cityloop config                                     print the effective settings (secrets masked)
+  cityloop simulate sensors|cameras [--addr URL] [--mqtt HOST:PORT]   feed demo devices or AI cameras to a running node
 
 Run "cityloop COMMAND --help" for the flags of a command. Every flag can also be
 set with a CITYLOOP_* environment variable (see "cityloop config").
@@ -88,6 +89,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdAudit(ctx, args[1:], stdout, stderr)
 	case "pii":
 		return cmdPII(ctx, args[1:], stdout, stderr)
+	case "simulate":
+		return cmdSimulate(ctx, args[1:], stdout, stderr)
 	case "config":
 		fs := newFlags("config", "Print the effective settings, with secrets masked.", stderr)
 		cfg, err := config.Load(fs, args[1:])
@@ -128,6 +131,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer a.Close()
+	if err := a.EnsureAdmin(ctx); err != nil {
+		return err
+	}
 	if err := a.Listen(); err != nil {
 		return err
 	}
@@ -148,16 +154,22 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return a.Run(ctx)
 }
 
+// openTool opens the store for a maintenance command: the flags names,
+// no demo generation, no first administrator.
+func openTool(ctx context.Context, fs *flag.FlagSet, args []string, stderr io.Writer, names ...string) (*app.App, error) {
+	cfg, err := config.Load(fs, args, names...)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Demo = false
+	return app.Open(ctx, cfg, logger(cfg, stderr), stderr)
+}
+
 func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("demo", "Generate the deterministic demo city (regions, grids, departments, accounts, cases)\ninto an empty store. Long runs show a progress bar.", stderr)
 	cases := fs.Int("cases", 100_000, "number of cases over the past 12 months")
 	seed := fs.Int64("seed", 1, "seed: the same seed gives the same city")
-	cfg, err := config.Load(fs, args, "db", "data", "log-level")
-	if err != nil {
-		return err
-	}
-	cfg.Demo = false
-	a, err := app.Open(ctx, cfg, logger(cfg, stderr), stderr)
+	a, err := openTool(ctx, fs, args, stderr, "db", "data", "log-level")
 	if err != nil {
 		return err
 	}
@@ -175,12 +187,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 
 func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("migrate", "Create or upgrade the database schema, then exit.", stderr)
-	cfg, err := config.Load(fs, args, "db", "data")
-	if err != nil {
-		return err
-	}
-	cfg.Demo = false
-	a, err := app.Open(ctx, cfg, logger(cfg, stderr), stderr)
+	a, err := openTool(ctx, fs, args, stderr, "db", "data")
 	if err != nil {
 		return err
 	}
@@ -293,12 +300,7 @@ func cmdPII(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return fmt.Errorf("usage: cityloop pii rotate [--db …] [--pii-keys NEW,OLD]")
 	}
 	fs := newFlags("pii rotate", "Re-seal every reporter's name and phone with the current (first) key.\nKey rotation: put a new key first in CITYLOOP_PII_KEYS (or DATA/pii.keys), keep\nthe old ones after it, run this, then remove the old keys.", stderr)
-	cfg, err := config.Load(fs, args[1:], "db", "data", "pii-keys")
-	if err != nil {
-		return err
-	}
-	cfg.Demo = false
-	a, err := app.Open(ctx, cfg, logger(cfg, stderr), stderr)
+	a, err := openTool(ctx, fs, args[1:], stderr, "db", "data", "pii-keys")
 	if err != nil {
 		return err
 	}

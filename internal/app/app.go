@@ -127,11 +127,7 @@ func (a *App) init(ctx context.Context, progress io.Writer) error {
 		}
 		a.DemoSummary = info
 	}
-	if !a.Cfg.Demo {
-		if err := a.firstAdmin(ctx); err != nil {
-			return err
-		}
-	}
+
 	h, err := a.buildHandler()
 	if err != nil {
 		return err

@@ -96,6 +96,9 @@ func testApp(t testing.TB, dsn string) *App {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { a.Close() })
+	if err := a.EnsureAdmin(ctx); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := a.World.ImportRegions(ctx, org.Actor{ID: "test"}, fixtureCity()); err != nil {
 		t.Fatal(err)
 	}

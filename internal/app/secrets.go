@@ -42,10 +42,12 @@ func (a *App) loadKeyring() (*pii.Keyring, error) {
 	return k, nil
 }
 
-// firstAdmin creates an administrator with a one-time password on a store
-// that has no accounts (a real city's first start, not the demo). The
-// password is printed once and must be changed at first sign-in.
-func (a *App) firstAdmin(ctx context.Context) error {
+// EnsureAdmin creates an administrator with a one-time password on a store
+// that has no accounts (a real city's first start, not the demo) and keeps
+// it in FirstPassword for the caller to show once; it must be changed at
+// first sign-in. `cityloop serve` calls it; the maintenance commands do not,
+// so the password is never made where nobody would see it.
+func (a *App) EnsureAdmin(ctx context.Context) error {
 	accs, err := a.Store.FindAccounts(ctx)
 	if err != nil {
 		return fmt.Errorf("list accounts: %w", err)
