@@ -50,35 +50,24 @@ func wireSensing(a *App, mux *http.ServeMux) error {
 	h := &sensingHTTP{a: a, svc: svc, db: db}
 	h.routes(mux)
 
+	// CITYLOOP_MQTT_GROUP set: a shared subscription $share/{group}/… over
+	// four sessions, for several nodes (use EMQX: Mosquitto 2.0 may drop
+	// messages queued for shared sessions when it restarts). Unset: one
+	// plain persistent session, which survives broker restarts intact.
 	mqttAddr := os.Getenv("CITYLOOP_MQTT_ADDR")
 	var sub *mqtt.Subscriber
 	if mqttAddr != "" {
-		sub = mqtt.New(mqtt.Config{Addr: mqttAddr, ClientID: sensingEnv("CITYLOOP_MQTT_CLIENT_ID", "cityloop-"+sensingHost()), Group: sensingEnv("CITYLOOP_MQTT_GROUP", "cityloop"),
+		expiry, _ := time.ParseDuration(os.Getenv("CITYLOOP_MQTT_SESSION_EXPIRY")) // default 1h
+		sub = mqtt.New(mqtt.Config{Addr: mqttAddr, SessionExpiry: expiry, ClientID: sensingEnv("CITYLOOP_MQTT_CLIENT_ID", "cityloop-"+sensingHost()), Group: os.Getenv("CITYLOOP_MQTT_GROUP"),
 			Username: os.Getenv("CITYLOOP_MQTT_USERNAME"), Password: os.Getenv("CITYLOOP_MQTT_PASSWORD"), Log: a.Log}, svc)
 		h.sub = sub
 	}
-	done := make(chan struct{})
-	running := 0
-	start := func(fn func(ctx context.Context) error) {
-		running++
-		a.Go(func(ctx context.Context) error {
-			defer func() { done <- struct{}{} }()
-			return fn(ctx)
-		})
-	}
-	start(func(ctx context.Context) error { return sensingWorker(ctx, a, svc) })
-	start(func(ctx context.Context) error { return sensingTicks(ctx, a, svc) })
+	a.OnClose(db.Close) // after Run has stopped the loops below
+	a.Go(func(ctx context.Context) error { return sensingWorker(ctx, a, svc) })
+	a.Go(func(ctx context.Context) error { return sensingTicks(ctx, a, svc) })
 	if sub != nil {
-		start(sub.Run)
+		a.Go(sub.Run)
 	}
-	// The store closes once the loops above have stopped.
-	n := running
-	a.Go(func(ctx context.Context) error {
-		for i := 0; i < n; i++ {
-			<-done
-		}
-		return db.Close()
-	})
 	return nil
 }
 

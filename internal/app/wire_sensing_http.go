@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"cityloop/internal/auth"
 	"cityloop/internal/errs"
 	"cityloop/internal/geo"
 	"cityloop/internal/httpkit"
@@ -62,25 +61,13 @@ func (h *sensingHTTP) routes(mux *http.ServeMux) {
 // actor resolves the bearer token the way the core API does, and requires
 // one of posts (any staff post when none are given).
 func (h *sensingHTTP) actor(r *http.Request, posts ...org.Post) (org.Actor, error) {
-	hdr := r.Header.Get("Authorization")
-	if hdr == "" {
-		return org.Actor{}, errs.Unauthenticated("sign in first: POST /api/v1/auth/token, then send Authorization: Bearer <token>")
-	}
-	tok, err := auth.ParseBearer(hdr)
-	if err != nil {
-		return org.Actor{}, errs.Unauthenticated("the Authorization header must be \"Bearer <token>\"")
-	}
-	_, acc, err := h.a.Store.FindToken(r.Context(), auth.HashToken(tok), h.a.Now())
-	if errs.Is(err, errs.KindNotFound) {
-		return org.Actor{}, errs.Unauthenticated("the token is unknown or expired; get a new one from POST /api/v1/auth/token")
-	}
+	a, ok, err := h.a.api.Authenticate(r)
 	if err != nil {
 		return org.Actor{}, err
 	}
-	if acc.Disabled {
-		return org.Actor{}, errs.Unauthenticated("this account is disabled")
+	if !ok {
+		return org.Actor{}, errs.Unauthenticated("sign in first: POST /api/v1/auth/token, then send Authorization: Bearer <token>")
 	}
-	a := org.Actor{ID: acc.ID, Name: acc.Name, Grants: acc.Grants}
 	if len(posts) == 0 {
 		for _, g := range a.Grants {
 			if g.Post != org.PostCitizen {

@@ -82,6 +82,7 @@ func TestSensing_MQTTCaseLifecycle(t *testing.T) {
 	t.Setenv("CITYLOOP_MQTT_ADDR", addr)
 	t.Setenv("CITYLOOP_MQTT_GROUP", "test"+suffix)
 	t.Setenv("CITYLOOP_MQTT_CLIENT_ID", "cityloop-test-"+suffix)
+	t.Setenv("CITYLOOP_MQTT_SESSION_EXPIRY", "5s") // do not leave a queue behind on the shared broker
 	a := testApp(t, "")
 	base := runApp(t, a)
 	admin, disp, h2 := login(t, base, "admin"), login(t, base, "dispatcher"), login(t, base, "handler2")

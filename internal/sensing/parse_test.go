@@ -49,8 +49,8 @@ func TestParseEvent(t *testing.T) {
 		t.Fatalf("event %+v cell %s", e, e.Cell())
 	}
 	for _, bad := range []string{
-		`{"camera_id":"cam-1","code":"999","confidence":0.9}`,               // unmapped code
-		`{"camera_id":"cam-1","category":"event:0501","confidence":1.5}`,    // confidence
+		`{"camera_id":"cam-1","code":"999","confidence":0.9}`,            // unmapped code
+		`{"camera_id":"cam-1","category":"event:0501","confidence":1.5}`, // confidence
 		`{"camera_id":"cam-1","category":"event:0501","confidence":0.9,"bbox":[0.1,0.2]}`,
 		`{"camera_id":"cam-1","category":"event:0501","confidence":0.9,"image":"***"}`,
 		`{"camera_id":"cam-1","category":"event:0501","confidence":0.9,"image_url":"ftp://x"}`,

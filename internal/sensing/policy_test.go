@@ -22,9 +22,9 @@ func TestDecide(t *testing.T) {
 	}
 	live := &Track{ID: "t1", Phase: TrackOpen, LastAt: t0}
 	reminded := &Track{ID: "t2", Phase: TrackReminded, LastAt: t0, RemindedAt: &t0}
-	good := Tally{Confirmed: 19, False: 1}  // 95 %
-	bad := Tally{Confirmed: 16, False: 4}   // 80 %
-	few := Tally{Confirmed: 5}              // too few to count
+	good := Tally{Confirmed: 19, False: 1} // 95 %
+	bad := Tally{Confirmed: 16, False: 4}  // 80 %
+	few := Tally{Confirmed: 5}             // too few to count
 	gone := ev(30, 0.9)
 	gone.Gone = true
 	for _, c := range []struct {

@@ -54,6 +54,7 @@ type Service struct {
 	points     map[string]CollectionPoint
 	collected  map[string]time.Time
 	wake       chan struct{}
+	flushedAt  time.Time
 
 	Counters Counters
 }
@@ -408,7 +409,8 @@ func (s *Service) Ingest(ctx context.Context, rs []Reading) (IngestResult, error
 			if eff == EffectResolve {
 				next.Resolve = true
 			}
-			if next.Phase != st.Phase || eff != EffectNone || s.states[key] == nil {
+			// Only phase changes are written: a normal state needs no row.
+			if next.Phase != st.Phase || eff != EffectNone {
 				changed = append(changed, next)
 			}
 			*st = next
@@ -688,14 +690,20 @@ func (s *Service) Tick(ctx context.Context) error {
 			changed = s.startEpisode(changed, p.ID, RuleMissed, now)
 		}
 	}
-	for id := range s.dirtyDev {
-		if d, ok := s.devices[id]; ok {
-			c := *d
-			c.Last = cloneMap(d.Last)
-			devs = append(devs, &c)
+	// Device status (last seen, last values) is written every 30 s: it only
+	// seeds offline detection and the registry after a restart, and
+	// rewriting thousands of rows every tick would stall ingestion.
+	if now.Sub(s.flushedAt) >= 30*time.Second {
+		s.flushedAt = now
+		for id := range s.dirtyDev {
+			if d, ok := s.devices[id]; ok {
+				c := *d
+				c.Last = cloneMap(d.Last)
+				devs = append(devs, &c)
+			}
 		}
+		s.dirtyDev = map[string]bool{}
 	}
-	s.dirtyDev = map[string]bool{}
 	tracks := make([]*Track, 0, len(s.dirtyTrk))
 	for _, t := range s.dirtyTrk {
 		c := *t

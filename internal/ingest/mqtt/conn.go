@@ -104,6 +104,7 @@ func (c *Conn) loop(ctx context.Context) {
 			continue
 		}
 		first, attempt = false, 0
+		c.cfg.Log.Debug("mqtt connected", "client", c.cfg.ClientID, "session_present", ca.SessionPresent)
 		c.mu.Lock()
 		c.cli = cli
 		close(c.up)

@@ -9,6 +9,10 @@
 // means the broker redelivers, and redelivery is harmless (readings are
 // keyed by device, metric and time; rules skip readings they have seen).
 //
+// Mosquitto 2.0 may lose QoS-1 messages queued for shared-subscription
+// sessions across its own restart (a plain persistent session loses none;
+// see the restart test), so on Mosquitto run one node without a Group.
+//
 // With Mosquitto a shared subscription hands messages round-robin, so one
 // device's readings may reach different nodes; rule states are per node in
 // memory. Run one node per group on Mosquitto, or use EMQX's hash_clientid
@@ -36,16 +40,22 @@ type Sink interface {
 
 // Config tunes the subscriber.
 type Config struct {
-	Addr          string        // host:port or mqtt://host:port
-	ClientID      string        // stable per node, so its session survives restarts
-	Group         string        // shared-subscription group; "" subscribes without sharing
+	Addr          string // host:port or mqtt://host:port
+	ClientID      string // stable per node, so its session survives restarts
+	Group         string // shared-subscription group; "" subscribes without sharing
 	Username      string
 	Password      string
 	SessionExpiry time.Duration // how long the broker keeps the session while we are away (default 1 h)
 	BatchSize     int           // readings per store transaction (default 500)
-	BatchWait     time.Duration // longest wait to fill a batch (default 20 ms)
-	Now           func() time.Time
-	Log           *slog.Logger
+	BatchWait     time.Duration // longest wait for more readings once some are queued (default 2 ms)
+	// Connections is how many client sessions share the subscription
+	// (default 4; 1 without a Group). Mosquitto lets each session have only
+	// max_inflight_messages (20 by default) unacknowledged messages, and
+	// drops what overflows max_queued_messages (1000): several sessions
+	// and greedy batches keep the window moving.
+	Connections int
+	Now         func() time.Time
+	Log         *slog.Logger
 }
 
 // Stats count what the subscriber did.
@@ -77,7 +87,13 @@ func New(cfg Config, sink Sink) *Subscriber {
 		cfg.BatchSize = 500
 	}
 	if cfg.BatchWait <= 0 {
-		cfg.BatchWait = 20 * time.Millisecond
+		cfg.BatchWait = 2 * time.Millisecond
+	}
+	if cfg.Connections <= 0 {
+		cfg.Connections = 4
+	}
+	if cfg.Group == "" {
+		cfg.Connections = 1
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -122,31 +138,41 @@ func (s *Subscriber) Run(ctx context.Context) error {
 		return err
 	}
 	log := s.cfg.Log
-	conn, err := Dial(ctx, ConnConfig{
-		Addr: s.cfg.Addr, ClientID: s.cfg.ClientID, SessionExpiry: s.cfg.SessionExpiry, KeepAlive: 30,
-		Username: s.cfg.Username, Password: s.cfg.Password, ManualAck: true, Log: log,
-		OnPublish: func(pr paho.PublishReceived) { s.receive(ctx, pr) },
-		OnUp: func(ctx context.Context, cli *paho.Client, ca *paho.Connack) {
-			sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-			defer cancel()
-			if _, err := cli.Subscribe(sctx, &paho.Subscribe{Subscriptions: []paho.SubscribeOptions{{Topic: s.Filter(), QoS: 1}}}); err != nil {
-				if ctx.Err() == nil {
-					log.Warn("mqtt subscribe", "filter", s.Filter(), "err", err)
+	var conns []*Conn
+	for k := 0; k < s.cfg.Connections; k++ {
+		id := s.cfg.ClientID
+		if s.cfg.Connections > 1 {
+			id = fmt.Sprintf("%s-%d", s.cfg.ClientID, k)
+		}
+		conn, err := Dial(ctx, ConnConfig{
+			Addr: s.cfg.Addr, ClientID: id, SessionExpiry: s.cfg.SessionExpiry, KeepAlive: 30,
+			Username: s.cfg.Username, Password: s.cfg.Password, ManualAck: true, Log: log,
+			OnPublish: func(pr paho.PublishReceived) { s.receive(ctx, pr) },
+			OnUp: func(ctx context.Context, cli *paho.Client, ca *paho.Connack) {
+				sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+				defer cancel()
+				if _, err := cli.Subscribe(sctx, &paho.Subscribe{Subscriptions: []paho.SubscribeOptions{{Topic: s.Filter(), QoS: 1}}}); err != nil {
+					if ctx.Err() == nil {
+						log.Warn("mqtt subscribe", "filter", s.Filter(), "err", err)
+					}
+					return
 				}
-				return
-			}
-			log.Info("mqtt subscribed", "broker", u.Host, "filter", s.Filter(), "session_present", ca.SessionPresent)
-			select {
-			case s.up <- struct{}{}:
-			default:
-			}
-		},
-	})
-	if err != nil {
-		return err
+				log.Info("mqtt subscribed", "broker", u.Host, "client", id, "filter", s.Filter(), "session_present", ca.SessionPresent)
+				select {
+				case s.up <- struct{}{}:
+				default:
+				}
+			},
+		})
+		if err != nil {
+			return err
+		}
+		conns = append(conns, conn)
 	}
 	s.batch(ctx)
-	<-conn.Done()
+	for _, c := range conns {
+		<-c.Done()
+	}
 	return nil
 }
 
@@ -187,12 +213,23 @@ func (s *Subscriber) batch(ctx context.Context) {
 		case m := <-s.in:
 			buf = append(buf, m)
 		}
-		timer.Reset(s.cfg.BatchWait)
+		// Take what is queued; wait briefly for more only while some
+		// arrive, so a lone reading is not held back.
 	fill:
 		for len(buf) < s.cfg.BatchSize {
 			select {
 			case m := <-s.in:
 				buf = append(buf, m)
+				continue
+			default:
+			}
+			timer.Reset(s.cfg.BatchWait)
+			select {
+			case m := <-s.in:
+				buf = append(buf, m)
+				if !timer.Stop() {
+					<-timer.C
+				}
 			case <-timer.C:
 				break fill
 			case <-ctx.Done():

@@ -71,9 +71,21 @@ func (db *DB) PutDevice(ctx context.Context, d *sensing.Device) error {
 	return db.putDoc(ctx, "sensing_devices", "id", d.ID, d, string(d.Kind), micros(time.Now()))
 }
 
-// SaveDeviceStatus rewrites the devices' documents (status lives in them).
+// SaveDeviceStatus rewrites the devices' documents (status lives in them),
+// 200 to a transaction so readings can be written in between.
 func (db *DB) SaveDeviceStatus(ctx context.Context, ds []*sensing.Device) error {
 	now := micros(time.Now())
+	for len(ds) > 0 {
+		n := min(len(ds), 200)
+		if err := db.saveDeviceStatus(ctx, ds[:n], now); err != nil {
+			return err
+		}
+		ds = ds[n:]
+	}
+	return nil
+}
+
+func (db *DB) saveDeviceStatus(ctx context.Context, ds []*sensing.Device, now int64) error {
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		for _, d := range ds {
 			b, err := json.Marshal(d)
