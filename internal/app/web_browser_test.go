@@ -3,6 +3,8 @@ package app
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -15,6 +17,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"cityloop/internal/casework"
+	"cityloop/internal/config"
 	"cityloop/internal/web"
 )
 
@@ -61,9 +64,12 @@ func shotDir(t *testing.T) string {
 // shot saves a full-page screenshot as testout/screenshots/NAME.png.
 func shot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
-	buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	c2, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	buf, err := chromedp.Run(c2, chromedp.FullScreenshot(100))
 	if err != nil {
-		t.Fatalf("screenshot %s: %v", name, err)
+		t.Errorf("screenshot %s: %v", name, err)
+		return
 	}
 	// FullScreenshot with quality 100 is PNG.
 	if err := os.WriteFile(filepath.Join(shotDir(t), name+".png"), buf, 0o644); err != nil {
@@ -107,6 +113,25 @@ func poll(expr string, d time.Duration) step {
 		_, err := p(ctx, t)
 		return chromedp.Void{}, err
 	}
+}
+
+// waitJS polls the expression until it is true, riding out navigations.
+func waitJS(expr string, d time.Duration) step {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		deadline := time.Now().Add(d)
+		for {
+			c2, cancel := context.WithTimeout(ctx, 2*time.Second)
+			ok, err := chromedp.Evaluate[bool](expr)(c2, t)
+			cancel()
+			if err == nil && ok {
+				return nil
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("waiting for %s: last answer %v, %v", expr, ok, err)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
 }
 
 func run(t *testing.T, ctx context.Context, what string, actions ...step) {
@@ -278,9 +303,11 @@ func TestWeb_BrowserLoop(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#rate-form")),
 		chromedp.Click(chromedp.CSS(`#rate-form input[value=satisfied]`)),
 	)
-	shot(t, ctx, "citizen-progress-rate")
-	run(t, ctx, "rating sent", chromedp.Click(chromedp.CSS("#rate-send")), chromedp.WaitVisible(chromedp.CSS("#rated")))
+	run(t, ctx, "rating sent", chromedp.Submit(chromedp.CSS("#rate-form")),
+		waitJS(`document.getElementById('rated') !== null || document.querySelector('.error') !== null`, 15*time.Second),
+		chromedp.WaitVisible(chromedp.CSS("#rated")))
 	rated := get(t, ctx, chromedp.Text(chromedp.CSS("#rated")))
+	shot(t, ctx, "citizen-progress-rated")
 	if rated != "满意" {
 		t.Fatalf("rating shows %q", rated)
 	}
@@ -383,4 +410,35 @@ func TestWeb_BrowserElderlyAndMap(t *testing.T) {
 		t.Fatalf("map shows %s cases, want 30", points)
 	}
 	t.Logf("map: %s cases, %s grids in view", points, grids)
+}
+
+// TestWeb_BrowserMapDemo measures the map with the whole demo city
+// (CITYLOOP_BENCH_DEMO = the data directory of a generated demo): the time
+// to fetch the case points and the time to cluster and draw them.
+func TestWeb_BrowserMapDemo(t *testing.T) {
+	dir := os.Getenv("CITYLOOP_BENCH_DEMO")
+	if dir == "" {
+		t.Skip("CITYLOOP_BENCH_DEMO is not set (a directory made by `cityloop demo --data DIR`): skipping the 100,000-case map measurement")
+	}
+	ctx := browser(t)
+	cfg := config.Default()
+	cfg.DataDir, cfg.Quiet, cfg.Addr = dir, true, "127.0.0.1:0"
+	if err := cfg.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	a, err := Open(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	base := serve(t, a)
+	signIn(t, ctx, base, "leader")
+	for _, round := range []string{"cold", "cached"} {
+		run(t, ctx, "map "+round,
+			chromedp.Navigate(base+"/console/map"),
+			poll(`document.getElementById('city-map').dataset.drawMs !== undefined`, 120*time.Second))
+		stats := get(t, ctx, chromedp.Evaluate[string](`JSON.stringify(document.getElementById('city-map').dataset)`))
+		t.Logf("map with the demo city, %s: %s", round, stats)
+	}
+	shot(t, ctx, "console-map-demo-100k")
 }

@@ -121,14 +121,16 @@ func suggestCategory(d *catalog.Dictionary, text string, at time.Time) (catalog.
 		return catalog.SubClass{}, false
 	}
 	var best catalog.SubClass
-	bestScore := 0
+	bestRun, bestLen := 0, 0
 	for _, sc := range d.SubClasses(at) {
-		score := max(commonRun(text, sc.Name.Zh), commonRun(text, strings.ToLower(sc.Name.En))/3)
-		if score > bestScore {
-			best, bestScore = sc, score
+		run := max(commonRun(text, sc.Name.Zh), commonRun(text, strings.ToLower(sc.Name.En))/3)
+		n := utf8.RuneCountInString(sc.Name.Zh)
+		// The longest shared run wins; on a tie, the name it covers most (路灯 over 路灯井盖).
+		if run > bestRun || (run == bestRun && run > 0 && n < bestLen) {
+			best, bestRun, bestLen = sc, run, n
 		}
 	}
-	return best, bestScore >= 2
+	return best, bestRun >= 2
 }
 
 // commonRun is the length in runes of the longest substring of b found in a.
@@ -248,9 +250,11 @@ func (s *Server) handleRate(w http.ResponseWriter, r *http.Request) error {
 	if !s.keyMatches(c.ID, key) {
 		return errs.Forbidden("查询码不正确，只有上报人可以评价 / the tracking key is wrong; only the reporter may rate")
 	}
+	// The tracking key is the citizen's authority over this one case.
 	actor := org.Actor{ID: "citizen", Name: "市民", Grants: []org.Grant{{Post: org.PostCitizen}}}
-	if _, _, err := s.Cases.Act(r.Context(), c.ID, casework.Command{Action: casework.ActRate, Actor: actor,
-		Satisfaction: r.PostFormValue("satisfaction"), Note: strings.TrimSpace(r.PostFormValue("note"))}); err != nil {
+	cmd := casework.Command{Action: casework.ActRate, Actor: actor, Satisfaction: r.PostFormValue("satisfaction"),
+		Note: strings.TrimSpace(r.PostFormValue("note"))}
+	if _, _, err := s.Cases.ActWithKey(r.Context(), c.ID, cmd); err != nil {
 		return err
 	}
 	s.broker.publish(c.Code)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -92,9 +91,8 @@ type overview struct {
 	Lights map[string]int
 }
 
-// perLight is how many cases of each light a queue shows; the queue is
-// sorted by deadline inside red, then yellow, then green.
-const perLight = 60
+// queueLimit is how many cases a queue shows, earliest stage deadline first.
+const queueLimit = 150
 
 func (s *Server) regionFilter(f *casework.Filter, code string) {
 	if code == "" {
@@ -105,41 +103,19 @@ func (s *Server) regionFilter(f *casework.Filter, code string) {
 	}
 }
 
-func (s *Server) loadQueue(ctx context.Context, l lang, d queueDef) (queue, error) {
+func (s *Server) loadQueue(ctx context.Context, l lang, a org.Actor, d queueDef) (queue, error) {
 	now := s.Now()
 	q := queue{Key: d.Key, Title: l.pick(d.Title)}
-	base := casework.Filter{Statuses: d.Statuses, Department: d.Dept, Now: now, Limit: 1}
-	s.regionFilter(&base, d.Region)
-	lights := []worktime.Light{worktime.Red, worktime.Yellow, worktime.Green}
+	f := casework.Filter{Statuses: d.Statuses, Department: d.Dept, Now: now, Limit: queueLimit, SortByDue: true, Scope: s.Cases.ScopeOf(a)}
+	s.regionFilter(&f, d.Region)
 	if d.Key == "red" {
-		lights = []worktime.Light{worktime.Red}
-		base.Light = worktime.Red
+		f.Light = worktime.Red
 	}
-	_, total, err := s.Cases.Store.FindCases(ctx, base)
+	cases, total, err := s.Cases.Store.FindCases(ctx, f)
 	if err != nil {
 		return q, err
 	}
 	q.Total = total
-	var cases []*casework.Case
-	for _, lt := range lights {
-		f := base
-		f.Light, f.Limit = lt, perLight
-		part, _, err := s.Cases.Store.FindCases(ctx, f)
-		if err != nil {
-			return q, err
-		}
-		sort.SliceStable(part, func(i, j int) bool { return due(part[i]).Before(due(part[j])) })
-		cases = append(cases, part...)
-	}
-	if total > 0 && len(cases) == 0 {
-		// Cases without a running clock (suspended): newest first.
-		f := base
-		f.Limit = perLight
-		cases, _, err = s.Cases.Store.FindCases(ctx, f)
-		if err != nil {
-			return q, err
-		}
-	}
 	for i, c := range cases {
 		r := s.rowOf(l, c, now)
 		if d.Dups && i < 30 && c.Category != nil {
@@ -252,7 +228,7 @@ func (s *Server) loadWorkbench(ctx context.Context, l lang, a org.Actor) (*workb
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			q, err := s.loadQueue(ctx, l, d)
+			q, err := s.loadQueue(ctx, l, a, d)
 			if err != nil {
 				errc <- err
 			}
@@ -265,7 +241,7 @@ func (s *Server) loadWorkbench(ctx context.Context, l lang, a org.Actor) (*workb
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			ov, err := s.loadOverview(ctx, l)
+			ov, err := s.loadOverview(ctx, l, a)
 			if err != nil {
 				errc <- err
 			}
@@ -280,7 +256,8 @@ func (s *Server) loadWorkbench(ctx context.Context, l lang, a org.Actor) (*workb
 	return wb, nil
 }
 
-func (s *Server) loadOverview(ctx context.Context, l lang) (*overview, error) {
+func (s *Server) loadOverview(ctx context.Context, l lang, a org.Actor) (*overview, error) {
+	scope := s.Cases.ScopeOf(a)
 	now := s.Now()
 	ov := &overview{Lights: map[string]int{}}
 	ov.Statuses = make([]struct {
@@ -295,7 +272,7 @@ func (s *Server) loadOverview(ctx context.Context, l lang) (*overview, error) {
 		defer wg.Done()
 		sem <- struct{}{}
 		defer func() { <-sem }()
-		f.Limit, f.Now = 1, now
+		f.Limit, f.Now, f.Scope = 1, now, scope
 		_, n, err := s.Cases.Store.FindCases(ctx, f)
 		mu.Lock()
 		defer mu.Unlock()
@@ -494,7 +471,7 @@ func formFor(l lang, a casework.Action) actionForm {
 }
 
 func (s *Server) loadCasePage(ctx context.Context, l lang, a org.Actor, id string) (*casePage, error) {
-	c, err := s.Cases.Store.FindCaseByID(ctx, id)
+	c, err := s.Cases.Store.FindCaseByIDIn(ctx, id, s.Cases.ScopeOf(a))
 	if err != nil {
 		return nil, err
 	}
@@ -750,7 +727,7 @@ func (s *Server) handleCaseAct(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err == nil {
 		if v := r.Form.Get("version"); v != "" {
-			cur, ferr := s.Cases.Store.FindCaseByID(r.Context(), id)
+			cur, ferr := s.Cases.Store.FindCaseByIDIn(r.Context(), id, s.Cases.ScopeOf(sess.actor))
 			if ferr != nil {
 				return ferr
 			}
@@ -817,12 +794,16 @@ func statusOf(err error) int {
 }
 
 func (s *Server) handleCaseByCode(w http.ResponseWriter, r *http.Request) error {
-	if _, err := requireActor(r); err != nil {
+	sess, err := requireActor(r)
+	if err != nil {
 		return err
 	}
 	c, err := s.Codes.FindCaseByCode(r.Context(), r.PathValue("code"))
 	if err != nil {
 		return err
+	}
+	if !s.Cases.ScopeOf(sess.actor).Allows(c) {
+		return errs.NotFound("case %s does not exist", r.PathValue("code"))
 	}
 	http.Redirect(w, r, "/console/cases/"+c.ID, http.StatusSeeOther)
 	return nil

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -53,7 +52,7 @@ func (s *Server) tasksNear(ctx context.Context, l lang, a org.Actor, at *geo.Poi
 	var out []task
 	var cases []*casework.Case
 	for _, d := range fieldDefs(a) {
-		f := casework.Filter{Statuses: d.Statuses, Department: d.Dept, Now: now, Limit: 500}
+		f := casework.Filter{Statuses: d.Statuses, Department: d.Dept, Now: now, Limit: 500, Scope: s.Cases.ScopeOf(a)}
 		s.regionFilter(&f, d.Region)
 		items, _, err := s.Cases.Store.FindCases(ctx, f)
 		if err != nil {
@@ -171,30 +170,13 @@ func (l *refLocks) lock(key string) func() {
 	}
 }
 
-// findByRef looks for a case this reporter already made with this client
-// id: reports from the same device carry the same point, so the search is
-// limited to the point's unit grid since the time the report was queued.
-func (s *Server) findByRef(ctx context.Context, reporter, ref string, p geo.Point, since time.Time) (*casework.Case, error) {
-	loc, err := s.World.Atlas().Locate(p)
-	if err != nil {
-		return nil, nil // intake will give the proper error
+// findByRef looks for a case this reporter already made with this client id.
+func (s *Server) findByRef(ctx context.Context, reporter, ref string) (*casework.Case, error) {
+	items, _, err := s.Cases.Store.FindCases(ctx, casework.Filter{ExternalRef: ref, ReporterID: reporter, Now: s.Now(), Limit: 1})
+	if err != nil || len(items) == 0 {
+		return nil, err
 	}
-	f := casework.Filter{Region: loc.Grid, RegionLevel: org.LevelGrid, From: &since, Now: s.Now(), Limit: 500}
-	for {
-		items, total, err := s.Cases.Store.FindCases(ctx, f)
-		if err != nil {
-			return nil, err
-		}
-		for _, c := range items {
-			if c.ExternalRef == ref && c.ReporterID == reporter {
-				return c, nil
-			}
-		}
-		f.Offset += len(items)
-		if len(items) == 0 || f.Offset >= total || f.Offset >= 5000 {
-			return nil, nil
-		}
-	}
+	return items[0], nil
 }
 
 // handleFieldReport takes a report from the field app, online or replayed
@@ -220,19 +202,10 @@ func (s *Server) handleFieldReport(w http.ResponseWriter, r *http.Request) error
 	if len(ref) > 64 {
 		return errs.Invalid("external_ref is at most 64 characters").WithField("external_ref", "too long")
 	}
-	since := s.Now().Add(-24 * time.Hour)
-	if v := f.Get("queued_at"); v != "" {
-		if ms, err := strconv.ParseInt(v, 10, 64); err == nil {
-			t := time.UnixMilli(ms).Add(-time.Hour) // allow for a device clock that is off
-			if t.Before(since) && t.After(s.Now().Add(-30*24*time.Hour)) {
-				since = t
-			}
-		}
-	}
 	if ref != "" {
 		unlock := s.refs.lock(sess.actor.ID + "\x00" + ref)
 		defer unlock()
-		prev, err := s.findByRef(r.Context(), sess.actor.ID, ref, geo.Point{Lng: *lng, Lat: *lat}, since)
+		prev, err := s.findByRef(r.Context(), sess.actor.ID, ref)
 		if err != nil {
 			return err
 		}

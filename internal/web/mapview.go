@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"fmt"
 	"math"
 	"net/http"
 	"net/url"
@@ -250,7 +251,8 @@ func (s *Server) mapData(ctx context.Context, key string, f casework.Filter, l l
 }
 
 func (s *Server) handleMapCases(w http.ResponseWriter, r *http.Request) error {
-	if _, err := requireActor(r); err != nil {
+	sess, err := requireActor(r)
+	if err != nil {
 		return err
 	}
 	q := r.URL.Query()
@@ -258,8 +260,9 @@ func (s *Server) handleMapCases(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	f.Scope = s.Cases.ScopeOf(sess.actor)
 	l := s.langOf(w, r)
-	key := q.Get("status") + "|" + q.Get("category") + "|" + q.Get("from") + "|" + q.Get("to") + "|" + l.Code()
+	key := fmt.Sprintf("%+v|", *f.Scope) + q.Get("status") + "|" + q.Get("category") + "|" + q.Get("from") + "|" + q.Get("to") + "|" + l.Code()
 	e, err := s.mapData(r.Context(), key, f, l)
 	if err != nil {
 		return err
