@@ -89,6 +89,13 @@ func (a *App) GenerateDemo(ctx context.Context, cases int, seed int64, w io.Writ
 	if err := a.World.loadRegions(ctx); err != nil {
 		return nil, err
 	}
+	// The demo also has an auditor, who reads the audit trail and nothing else.
+	aud := &org.Account{ID: NewID(), Username: "auditor", Name: "审计员", PasswordHash: hash,
+		Grants: []org.Grant{{Post: org.PostAuditor}}, CreatedAt: a.Now()}
+	if err := a.Store.CreateAccount(ctx, aud); err != nil {
+		return nil, fmt.Errorf("create demo auditor: %w", err)
+	}
+	sum.Accounts++
 	for _, r := range sum.Rules {
 		if _, err := a.World.PutRule(ctx, org.SystemActor, r); err != nil {
 			return nil, fmt.Errorf("add demo routing rule %s: %w", r.ID, err)
