@@ -24,6 +24,8 @@ import (
 	"cityloop/internal/catalog"
 	"cityloop/internal/config"
 	"cityloop/internal/httpkit"
+	"cityloop/internal/pii"
+	"cityloop/internal/sensing"
 	"cityloop/internal/store/sqlstore"
 	"cityloop/internal/worktime"
 )
@@ -54,6 +56,8 @@ type App struct {
 	background []func(ctx context.Context) error
 	closers    []func() error
 	api        *api.Server
+	keys       *pii.Keyring     // seals personal data and partner secrets
+	sensing    *sensing.Service // set by wireSensing
 	// wirers add the routes and background work of optional parts; each
 	// lives in its own wire_*.go file.
 }
@@ -101,6 +105,7 @@ func (a *App) init(ctx context.Context, progress io.Writer) error {
 		return err
 	}
 	a.Store.SetKeyring(keys)
+	a.keys = keys
 	cal, err := worktime.Default()
 	if err != nil {
 		return fmt.Errorf("load working calendar: %w", err)

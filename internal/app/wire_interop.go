@@ -23,6 +23,7 @@ func wireInterop(a *App, mux *http.ServeMux) error {
 	if err != nil {
 		return fmt.Errorf("interop: %w", err)
 	}
+	hs.SetKeyring(a.keys)
 	if err := hs.Migrate(ctx); err != nil {
 		hs.Close()
 		return fmt.Errorf("interop: %w", err)

@@ -13,6 +13,7 @@
 package hubstore
 
 import (
+	"cityloop/internal/pii"
 	"context"
 	"database/sql"
 	"embed"
@@ -47,6 +48,7 @@ const (
 type DB struct {
 	dialect string
 	w, r    *sql.DB
+	keys    *pii.Keyring // seals subscription secrets; set once before use
 }
 
 //go:embed migrations/sqlite/*.sql migrations/postgres/*.sql

@@ -295,7 +295,7 @@ func (db *DB) LastPos(ctx context.Context) (int64, error) {
 
 const subCols = "id, name, department, kind, url, secret, datasets, sources, actions, max_batch, active, cursor, created_by, created_at, updated_at"
 
-func subArgs(s *hub.Subscription) []any {
+func (db *DB) subArgs(s *hub.Subscription) ([]any, error) {
 	js := func(v []string) string {
 		if v == nil {
 			v = []string{}
@@ -303,13 +303,21 @@ func subArgs(s *hub.Subscription) []any {
 		b, _ := json.Marshal(v)
 		return string(b)
 	}
-	return []any{s.ID, s.Name, s.Department, s.Kind, s.URL, s.Secret, js(s.Datasets), js(s.Sources), js(s.Actions),
-		int64(s.MaxBatch), b2i(s.Active), s.Cursor, s.CreatedBy, micros(s.CreatedAt), micros(s.UpdatedAt)}
+	secret, err := db.sealSecret(s.ID, s.Secret)
+	if err != nil {
+		return nil, err
+	}
+	return []any{s.ID, s.Name, s.Department, s.Kind, s.URL, secret, js(s.Datasets), js(s.Sources), js(s.Actions),
+		int64(s.MaxBatch), b2i(s.Active), s.Cursor, s.CreatedBy, micros(s.CreatedAt), micros(s.UpdatedAt)}, nil
 }
 
 // CreateSubscription stores a new subscription.
 func (db *DB) CreateSubscription(ctx context.Context, s *hub.Subscription) error {
-	if _, err := db.exec(ctx, `INSERT INTO hub_subscriptions (`+subCols+`) VALUES `+placeholders(1, 15), subArgs(s)...); err != nil {
+	args, err := db.subArgs(s)
+	if err != nil {
+		return fmt.Errorf("create subscription %s: %w", s.Name, err)
+	}
+	if _, err := db.exec(ctx, `INSERT INTO hub_subscriptions (`+subCols+`) VALUES `+placeholders(1, 15), args...); err != nil {
 		return fmt.Errorf("create subscription %s: %w", s.Name, err)
 	}
 	return nil
@@ -317,7 +325,10 @@ func (db *DB) CreateSubscription(ctx context.Context, s *hub.Subscription) error
 
 // UpdateSubscription replaces a subscription's settings (not its cursor).
 func (db *DB) UpdateSubscription(ctx context.Context, s *hub.Subscription) error {
-	a := subArgs(s)
+	a, err := db.subArgs(s)
+	if err != nil {
+		return fmt.Errorf("update subscription %s: %w", s.ID, err)
+	}
 	n, err := db.exec(ctx, `UPDATE hub_subscriptions SET name = $2, department = $3, kind = $4, url = $5, secret = $6, datasets = $7,
 sources = $8, actions = $9, max_batch = $10, active = $11, updated_at = $15 WHERE id = $1`, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14])
 	if err != nil {
@@ -329,7 +340,7 @@ sources = $8, actions = $9, max_batch = $10, active = $11, updated_at = $15 WHER
 	return nil
 }
 
-func scanSub(s interface{ Scan(...any) error }) (*hub.Subscription, error) {
+func (db *DB) scanSub(s interface{ Scan(...any) error }) (*hub.Subscription, error) {
 	var x hub.Subscription
 	var ds, src, acts string
 	var maxBatch, active, created, updated int64
@@ -341,6 +352,11 @@ func scanSub(s interface{ Scan(...any) error }) (*hub.Subscription, error) {
 	_ = json.Unmarshal([]byte(src), &x.Sources)
 	_ = json.Unmarshal([]byte(acts), &x.Actions)
 	x.MaxBatch, x.Active, x.CreatedAt, x.UpdatedAt = int(maxBatch), active != 0, fromMicros(created), fromMicros(updated)
+	secret, err := db.openSecret(x.ID, x.Secret)
+	if err != nil {
+		return nil, fmt.Errorf("subscription %s: %w", x.ID, err)
+	}
+	x.Secret = secret
 	return &x, nil
 }
 
@@ -353,7 +369,7 @@ func (db *DB) FindSubscriptions(ctx context.Context) ([]*hub.Subscription, error
 	defer rows.Close()
 	out := []*hub.Subscription{}
 	for rows.Next() {
-		s, err := scanSub(rows)
+		s, err := db.scanSub(rows)
 		if err != nil {
 			return nil, db.norm(err)
 		}
@@ -364,7 +380,7 @@ func (db *DB) FindSubscriptions(ctx context.Context) ([]*hub.Subscription, error
 
 // FindSubscriptionByID returns one subscription or NotFound.
 func (db *DB) FindSubscriptionByID(ctx context.Context, id string) (*hub.Subscription, error) {
-	s, err := scanSub(db.r.QueryRowContext(ctx, `SELECT `+subCols+` FROM hub_subscriptions WHERE id = $1`, id))
+	s, err := db.scanSub(db.r.QueryRowContext(ctx, `SELECT `+subCols+` FROM hub_subscriptions WHERE id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errs.NotFound("subscription %s does not exist", id)
 	}
