@@ -47,6 +47,7 @@ func wireSensing(a *App, mux *http.ServeMux) error {
 		db.Close()
 		return err
 	}
+	a.sensing = svc
 	h := &sensingHTTP{a: a, svc: svc, db: db}
 	h.routes(mux)
 
@@ -104,8 +105,9 @@ func sensingWorker(ctx context.Context, a *App, svc *sensing.Service) error {
 	}
 }
 
-// sensingTicks runs the time-driven checks every 2 s and the time-series
-// maintenance every minute, the latter under a lease so one node does it.
+// sensingTicks runs the time-driven work every 2 s (see sensingTick) and the
+// time-series maintenance every minute, the latter under a lease so one
+// node does it.
 func sensingTicks(ctx context.Context, a *App, svc *sensing.Service) error {
 	t := time.NewTicker(2 * time.Second)
 	defer t.Stop()
@@ -116,7 +118,7 @@ func sensingTicks(ctx context.Context, a *App, svc *sensing.Service) error {
 			return nil
 		case <-t.C:
 		}
-		if err := svc.Tick(ctx); err != nil && ctx.Err() == nil {
+		if err := sensingTick(ctx, a, svc); err != nil && ctx.Err() == nil {
 			a.Log.Warn("sensing tick", "err", err)
 		}
 		if time.Since(last) >= time.Minute {
@@ -128,6 +130,31 @@ func sensingTicks(ctx context.Context, a *App, svc *sensing.Service) error {
 			}
 		}
 	}
+}
+
+// sensingTickLease is how long the node that ran the case-opening checks
+// keeps them; it renews the lease every tick, so another node takes over
+// only once it has stopped ticking for this long.
+const sensingTickLease = 10 * time.Second
+
+// sensingTick is one tick, split in two:
+//   - Detect (device silence, berth overstay, missed collections) starts
+//     episodes whose cases the worker opens. It runs only on the node that
+//     holds the "sensing-tick" lease: on every node, each would start the
+//     same episode in its own memory and open its own case for it.
+//   - Flush runs on every node: it writes this node's own dirty device
+//     status and camera tracks, and polls the outcome of the AI cases of
+//     this node's tracks for precision; no other node holds that state.
+func sensingTick(ctx context.Context, a *App, svc *sensing.Service) error {
+	ok, err := a.Store.TryLease(ctx, "sensing-tick", a.node, sensingTickLease, a.Now())
+	if err != nil {
+		a.Log.Warn("sensing tick lease", "err", err)
+	} else if ok {
+		if err := svc.Detect(ctx); err != nil {
+			return err
+		}
+	}
+	return svc.Flush(ctx)
 }
 
 // caseDesk adapts casework.Service to sensing.Desk.

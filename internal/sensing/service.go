@@ -659,13 +659,21 @@ func (s *Service) resolveNote(st *RuleState) string {
 	return fmt.Sprintf("传感器读数已持续正常 %s，问题消除（系统自动核查）", r.ClearFor.D())
 }
 
-// Tick does the time-driven work: devices gone silent, berths overstayed,
-// collections missed, AI case outcomes, and flushing device status and
-// track counts. app runs it every few seconds under a lease.
+// Tick does all the time-driven work of one node: Detect, then Flush.
 func (s *Service) Tick(ctx context.Context) error {
+	if err := s.Detect(ctx); err != nil {
+		return err
+	}
+	return s.Flush(ctx)
+}
+
+// Detect does the time-driven checks that open cases: devices gone silent,
+// berths overstayed, collections missed. With several nodes, run it on one
+// node at a time (app holds a lease for it): each node would otherwise start
+// the same episode and the worker of each would open its own case.
+func (s *Service) Detect(ctx context.Context) error {
 	now := s.Now()
 	var changed []RuleState
-	var devs []*Device
 	s.mu.Lock()
 	for _, d := range s.devices {
 		if d.Online && d.LastSeen != nil && now.Sub(*d.LastSeen) > d.OfflineAfter() {
@@ -690,6 +698,24 @@ func (s *Service) Tick(ctx context.Context) error {
 			changed = s.startEpisode(changed, p.ID, RuleMissed, now)
 		}
 	}
+	s.mu.Unlock()
+	if len(changed) > 0 {
+		if err := s.Store.SaveRuleStates(ctx, changed); err != nil {
+			return fmt.Errorf("store rule states: %w", err)
+		}
+		s.poke()
+	}
+	return nil
+}
+
+// Flush does the node-local periodic work, which every node runs: writing
+// the status of the devices whose readings reached this node and the tracks
+// of the camera events it handled, forgetting old tracks, and reading how
+// people judged the AI cases of its tracks (precision).
+func (s *Service) Flush(ctx context.Context) error {
+	now := s.Now()
+	var devs []*Device
+	s.mu.Lock()
 	// Device status (last seen, last values) is written every 30 s: it only
 	// seeds offline detection and the registry after a restart, and
 	// rewriting thousands of rows every tick would stall ingestion.
@@ -726,12 +752,6 @@ func (s *Service) Tick(ctx context.Context) error {
 		if err := s.Store.PutTracks(ctx, tracks); err != nil {
 			return fmt.Errorf("store tracks: %w", err)
 		}
-	}
-	if len(changed) > 0 {
-		if err := s.Store.SaveRuleStates(ctx, changed); err != nil {
-			return fmt.Errorf("store rule states: %w", err)
-		}
-		s.poke()
 	}
 	return s.judge(ctx, 200)
 }
