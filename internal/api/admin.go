@@ -95,6 +95,7 @@ func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return errs.Unauthenticated("send the token to revoke as Authorization: Bearer <token>")
 	}
+	s.tokens.forget(auth.HashToken(tok))
 	if err := s.Accounts.DeleteToken(r.Context(), auth.HashToken(tok)); err != nil && !errs.Is(err, errs.KindNotFound) {
 		return err
 	}
@@ -560,6 +561,7 @@ func (s *Server) handlePassword(w http.ResponseWriter, r *http.Request) error {
 	if err := s.Accounts.SetPassword(r.Context(), acc.ID, hash, false); err != nil {
 		return err
 	}
+	s.tokens.forget(nil) // the account changed: no cached copy of it may answer again
 	_ = s.audit(r, acc.ID, "auth.password_changed", "account/"+acc.ID, nil)
 	w.WriteHeader(http.StatusNoContent)
 	return nil

@@ -61,6 +61,7 @@ type Server struct {
 	// Clients keeps partner systems' API keys.
 	Clients      ClientStore
 	clientLimits clientLimits
+	tokens       tokenCache
 	TokenTTL     time.Duration
 	// MaxPhoto bounds one upload; MaxBody bounds JSON bodies.
 	MaxPhoto int64
@@ -104,6 +105,11 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.Handle("POST /api/v1/clients", h(s.handleClientCreate))
 	mux.Handle("POST /api/v1/clients/{id}/rotate", h(s.handleClientRotate))
 	mux.Handle("DELETE /api/v1/clients/{id}", h(s.handleClientRevoke))
+	mux.Handle("GET /api/v1/accounts", h(s.handleAccountList))
+	mux.Handle("POST /api/v1/accounts", h(s.handleAccountCreate))
+	mux.Handle("PUT /api/v1/accounts/{id}/posts", h(s.handleAccountPosts))
+	mux.Handle("POST /api/v1/accounts/{id}/disable", h(s.handleAccountDisable))
+	mux.Handle("POST /api/v1/accounts/{id}/enable", h(s.handleAccountEnable))
 	mux.Handle("/api/", h(func(w http.ResponseWriter, r *http.Request) error {
 		return errs.NotFound("no endpoint %s %s; see /api/openapi.json", r.Method, r.URL.Path)
 	}))
@@ -131,12 +137,18 @@ func (s *Server) actor(r *http.Request) (org.Actor, *org.Account, bool, error) {
 		}
 		return a, nil, true, nil
 	}
-	_, acc, err := s.Accounts.FindToken(r.Context(), auth.HashToken(tok), s.Now())
-	if errs.Is(err, errs.KindNotFound) {
-		return org.Actor{}, nil, false, errs.Unauthenticated("the token is unknown or expired; get a new one from POST /api/v1/auth/token")
-	}
-	if err != nil {
-		return org.Actor{}, nil, false, err
+	hash := auth.HashToken(tok)
+	acc, hit := s.tokens.get(hash, s.Now())
+	if !hit {
+		t, found, err := s.Accounts.FindToken(r.Context(), hash, s.Now())
+		if errs.Is(err, errs.KindNotFound) {
+			return org.Actor{}, nil, false, errs.Unauthenticated("the token is unknown or expired; get a new one from POST /api/v1/auth/token")
+		}
+		if err != nil {
+			return org.Actor{}, nil, false, err
+		}
+		s.tokens.put(hash, t, found, s.Now())
+		acc = found
 	}
 	if acc.Disabled {
 		return org.Actor{}, nil, false, errs.Unauthenticated("this account is disabled")

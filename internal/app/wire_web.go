@@ -24,6 +24,7 @@ func wireWeb(a *App, mux *http.ServeMux) error {
 		Cases: a.Cases, Codes: a.Store, Accounts: a.Store, Photos: photoAdapter{a.Store}, Blobs: a.Blobs,
 		World: a.World, Cal: a.Cal, Now: a.Now, Log: a.Log, Secret: secret, SessionTTL: a.Cfg.TokenTTL,
 		Throttle: auth.NewThrottle(10, 15*time.Minute, 15*time.Minute, time.Now),
+		Auditor:  auditAdapter{a.Store},
 		// A city's own tile server, e.g. https://tiles.example.org/{z}/{x}/{y}.png;
 		// without one the maps draw the grid polygons on a blank background.
 		TileURL:  os.Getenv("CITYLOOP_TILE_URL"),

@@ -25,6 +25,9 @@ type adminPage struct {
 	Problems    []org.ImportProblem
 	Plan        *org.ImportPlan
 	Month       string
+	// Posts are the posts an administrator may give, for the account form.
+	Posts []org.Post
+	Me    string
 }
 
 func (s *Server) requireAdmin(r *http.Request) (*session, error) {
@@ -63,6 +66,14 @@ func (s *Server) loadAdmin(r *http.Request) (*adminPage, error) {
 	}
 	sort.Slice(accs, func(i, j int) bool { return accs[i].Username < accs[j].Username })
 	p.Accounts = accs
+	for _, post := range []org.Post{org.PostSupervisor, org.PostGridMember, org.PostOperator, org.PostShiftLead,
+		org.PostDispatcher, org.PostHandler, org.PostEnforcer, org.PostStreetHead, org.PostLeader, org.PostAdmin,
+		org.PostAuditor} {
+		p.Posts = append(p.Posts, post)
+	}
+	if sess, ok := sessionFrom(r.Context()); ok {
+		p.Me = sess.actor.ID
+	}
 	return p, nil
 }
 
@@ -77,6 +88,9 @@ func (s *Server) handleAdmin(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v.Data = p
+	if r.URL.Query().Get("done") != "" {
+		v.Flash = v.L.T("saved")
+	}
 	s.render(w, r, http.StatusOK, "admin", v)
 	return nil
 }

@@ -36,6 +36,9 @@ type World interface {
 	Atlas() *org.Atlas
 	Dict() *catalog.Dictionary
 	ImportRegions(ctx context.Context, actor org.Actor, data []byte) (org.ImportPlan, error)
+	PutDepartment(ctx context.Context, actor org.Actor, d catalog.Department) error
+	PutRule(ctx context.Context, actor org.Actor, r catalog.Rule) (catalog.Rule, error)
+	DeleteRule(ctx context.Context, actor org.Actor, id string) error
 }
 
 // Photos records uploaded photos (the same store the API uses).
@@ -60,6 +63,8 @@ type Server struct {
 	Now      func() time.Time
 	Log      *slog.Logger
 	Throttle *auth.Throttle
+	// Auditor records administrators' changes made on the admin page.
+	Auditor Auditor
 	// Secret keys the CSRF tokens and the citizens' tracking keys; keep it
 	// stable across restarts (app keeps it in the data directory).
 	Secret []byte
@@ -70,12 +75,16 @@ type Server struct {
 	TileURL string
 	// MaxPhoto bounds one uploaded photo.
 	MaxPhoto int64
+	// PublicMapRate is how many public map requests one address may make a
+	// minute (default 30).
+	PublicMapRate int
 
 	pages  map[string]*template.Template
 	assets map[string]asset // built bundle files by name
 	broker *broker
 	mapc   mapCache
 	refs   refLocks
+	pubmap publicMap
 }
 
 type asset struct {
@@ -139,7 +148,7 @@ func BundleEmbedded() bool {
 // BundleBuilt reports whether the front-end bundle was embedded.
 func (s *Server) BundleBuilt() bool { _, ok := s.assets["console.js"]; return ok }
 
-var pageFiles = []string{"home", "signin", "console", "case", "map", "admin", "citizen", "track", "field", "error"}
+var pageFiles = []string{"home", "signin", "console", "case", "map", "admin", "citizen", "track", "field", "error", "citizenmap"}
 
 func (s *Server) parseTemplates() error {
 	s.pages = map[string]*template.Template{}
@@ -181,12 +190,20 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.Handle("GET /web/map/grids", s.json(s.handleMapGrids))
 	mux.Handle("GET /console/admin", p(s.handleAdmin))
 	mux.Handle("POST /console/admin/regions", p(s.handleAdminRegionImport))
+	mux.Handle("POST /console/admin/departments", p(s.handleAdminDepartment))
+	mux.Handle("POST /console/admin/rules", p(s.handleAdminRule))
+	mux.Handle("POST /console/admin/rules/{id}/delete", p(s.handleAdminRuleDelete))
+	mux.Handle("POST /console/admin/accounts", p(s.handleAdminAccount))
+	mux.Handle("POST /console/admin/accounts/{id}/disable", p(s.handleAdminAccountDisable))
+	mux.Handle("POST /console/admin/accounts/{id}/enable", p(s.handleAdminAccountEnable))
 
 	mux.Handle("GET /citizen", p(s.handleCitizenForm))
 	mux.Handle("POST /citizen/report", p(s.handleCitizenReport))
 	mux.Handle("GET /citizen/suggest", s.json(s.handleSuggest))
 	mux.Handle("GET /citizen/track", p(s.handleTrack))
 	mux.Handle("POST /citizen/rate", p(s.handleRate))
+	mux.Handle("GET /citizen/map", p(s.handlePublicMapPage))
+	mux.Handle("GET /citizen/map/cases", httpkit.Handle(s.handlePublicMapCases))
 
 	mux.Handle("GET /field", p(s.handleField))
 	mux.Handle("GET /field/tasks", s.json(s.handleFieldTasks))
@@ -301,6 +318,9 @@ func (v *view) LangURL() string {
 	}
 	return v.Path + sep(v.Path) + "lang=" + other
 }
+
+// QuerySep is "?" or "&": what joins one more parameter to Path.
+func (v *view) QuerySep() string { return sep(v.Path) }
 
 func sep(p string) string {
 	if strings.Contains(p, "?") {
