@@ -59,7 +59,9 @@ type Server struct {
 	// AuditSearch serves GET /api/v1/audit.
 	AuditSearch AuditSearcher
 	// Clients keeps partner systems' API keys.
-	Clients      ClientStore
+	Clients ClientStore
+	// Facilities is the public facility registry (toilets …).
+	Facilities   FacilityStore
 	clientLimits clientLimits
 	tokens       tokenCache
 	TokenTTL     time.Duration
@@ -105,6 +107,10 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.Handle("POST /api/v1/clients", h(s.handleClientCreate))
 	mux.Handle("POST /api/v1/clients/{id}/rotate", h(s.handleClientRotate))
 	mux.Handle("DELETE /api/v1/clients/{id}", h(s.handleClientRevoke))
+	mux.Handle("GET /api/v1/facilities", h(s.handleFacilityList))
+	mux.Handle("GET /api/v1/facilities/coverage", h(s.handleFacilityCoverage))
+	mux.Handle("PUT /api/v1/facilities/{id}", h(s.handleFacilityPut))
+	mux.Handle("DELETE /api/v1/facilities/{id}", h(s.handleFacilityDelete))
 	mux.Handle("GET /api/v1/accounts", h(s.handleAccountList))
 	mux.Handle("POST /api/v1/accounts", h(s.handleAccountCreate))
 	mux.Handle("PUT /api/v1/accounts/{id}/posts", h(s.handleAccountPosts))

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
+	"math/rand/v2"
 	"sort"
 	"strings"
 	"time"
@@ -13,12 +15,15 @@ import (
 	"cityloop/internal/auth"
 	"cityloop/internal/casework"
 	"cityloop/internal/demo"
+	"cityloop/internal/facility"
+	"cityloop/internal/geo"
 	"cityloop/internal/org"
 )
 
 // DemoInfo is what a demo generation wrote.
 type DemoInfo struct {
 	demo.Summary
+	Toilets int // public toilets placed (about one per km²)
 }
 
 // Print writes a short summary.
@@ -31,6 +36,9 @@ func (d *DemoInfo) Print(w io.Writer) {
 	}
 	sort.Strings(keys)
 	fmt.Fprintf(w, "  by status: %s\n", strings.Join(keys, ", "))
+	if d.Toilets > 0 {
+		fmt.Fprintf(w, "  public toilets: %d\n", d.Toilets)
+	}
 }
 
 // demoSink writes the demo city into the store and the photo directory.
@@ -101,7 +109,50 @@ func (a *App) GenerateDemo(ctx context.Context, cases int, seed int64, w io.Writ
 			return nil, fmt.Errorf("add demo routing rule %s: %w", r.ID, err)
 		}
 	}
-	return &DemoInfo{Summary: sum}, nil
+	toilets, err := a.seedDemoToilets(ctx, seed)
+	if err != nil {
+		return nil, err
+	}
+	return &DemoInfo{Summary: sum, Toilets: toilets}, nil
+}
+
+// seedDemoToilets places about one public toilet per km² of the city's
+// bounding box, at points drawn from the seed that fall in a unit grid.
+func (a *App) seedDemoToilets(ctx context.Context, seed int64) (int, error) {
+	atlas := a.World.Atlas()
+	city := atlas.City()
+	if city == nil {
+		return 0, nil
+	}
+	b := city.Shape.Bounds()
+	ctr := b.Center()
+	wKm := geo.DistanceM(geo.Point{Lng: b.MinLng, Lat: ctr.Lat}, geo.Point{Lng: b.MaxLng, Lat: ctr.Lat}) / 1000
+	hKm := geo.DistanceM(geo.Point{Lng: ctr.Lng, Lat: b.MinLat}, geo.Point{Lng: ctr.Lng, Lat: b.MaxLat}) / 1000
+	want := min(int(math.Round(wKm*hKm)), 5000)
+	rng := rand.New(rand.NewPCG(uint64(seed), 0x70111e75))
+	hours := []string{"06:00-22:00", "05:30-23:00", "07:00-21:00"}
+	n := 0
+	for try := 0; n < want && try < 4*want; try++ {
+		p := geo.Point{Lng: b.MinLng + rng.Float64()*(b.MaxLng-b.MinLng), Lat: b.MinLat + rng.Float64()*(b.MaxLat-b.MinLat)}
+		p = geo.Point{Lng: math.Round(p.Lng*1e6) / 1e6, Lat: math.Round(p.Lat*1e6) / 1e6}
+		loc, err := atlas.Locate(p)
+		if err != nil {
+			continue
+		}
+		n++
+		f := &facility.Facility{ID: fmt.Sprintf("wc%04d", n), Kind: facility.KindToilet, Point: p, Grid: loc.Grid, District: loc.District,
+			Name: fmt.Sprintf("%s公厕%d号", loc.Names[min(3, len(loc.Names)-1)], n), Address: loc.GridName,
+			Accessible: rng.IntN(10) < 6, Open24h: rng.IntN(3) == 0, UpdatedAt: a.Now()}
+		if f.Open24h {
+			f.Hours = "24h"
+		} else {
+			f.Hours = hours[rng.IntN(len(hours))]
+		}
+		if _, err := a.Store.PutFacility(ctx, f); err != nil {
+			return n - 1, fmt.Errorf("add demo toilet: %w", err)
+		}
+	}
+	return n, nil
 }
 
 // DemoAccounts lists the demo's accounts as "username  post" lines, or

@@ -25,10 +25,14 @@ func wireWeb(a *App, mux *http.ServeMux) error {
 		World: a.World, Cal: a.Cal, Now: a.Now, Log: a.Log, Secret: secret, SessionTTL: a.Cfg.TokenTTL,
 		Throttle: auth.NewThrottle(10, 15*time.Minute, 15*time.Minute, time.Now),
 		Auditor:  auditAdapter{a.Store},
+		// Facilities answers the citizens' nearest-toilet page.
+		Facilities: a.Store,
 		// A city's own tile server, e.g. https://tiles.example.org/{z}/{x}/{y}.png;
 		// without one the maps draw the grid polygons on a blank background.
 		TileURL:  os.Getenv("CITYLOOP_TILE_URL"),
 		MaxPhoto: int64(a.Cfg.MaxPhotoMiB) << 20,
+		Demo:     a.Cfg.Demo,
+		Phones:   a.Store,
 	}
 	if err := s.Init(); err != nil {
 		return err

@@ -3,7 +3,9 @@ package pii
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -36,6 +38,7 @@ var (
 type Keyring struct {
 	current string
 	aeads   map[string]cipher.AEAD
+	blinds  map[string][]byte // blind-index keys derived from each key
 }
 
 // ParseKeyring reads "k1:BASE64KEY,k2:BASE64KEY". The first key is current.
@@ -43,7 +46,7 @@ type Keyring struct {
 // URL alphabet, padding optional. Errors are KindInvalid and may name a key id
 // but never show a key.
 func ParseKeyring(spec string) (*Keyring, error) {
-	k := &Keyring{aeads: make(map[string]cipher.AEAD)}
+	k := &Keyring{aeads: make(map[string]cipher.AEAD), blinds: make(map[string][]byte)}
 	if strings.TrimSpace(spec) == "" {
 		return nil, errs.Invalid("pii keyring: no keys given")
 	}
@@ -75,6 +78,7 @@ func ParseKeyring(spec string) (*Keyring, error) {
 			return nil, fmt.Errorf("pii keyring: key %q: %w", id, err)
 		}
 		k.aeads[id] = aead
+		k.blinds[id] = deriveBlindKey(raw)
 		if i == 0 {
 			k.current = id
 		}
@@ -218,4 +222,36 @@ func (k *Keyring) Reseal(sealed, aad string) (string, error) {
 		return "", fmt.Errorf("pii reseal: %w", err)
 	}
 	return k.Encrypt(plain, aad)
+}
+
+// deriveBlindKey is HMAC-SHA256(key, "cityloop/blind-index/v1"): a separate
+// key for blind indexes, so an index value reveals nothing about the sealing
+// key and the sealing key is never used for two purposes.
+func deriveBlindKey(raw []byte) []byte {
+	m := hmac.New(sha256.New, raw)
+	m.Write([]byte("cityloop/blind-index/v1"))
+	return m.Sum(nil)
+}
+
+// BlindKey is the key for new blind indexes ([Blind]), derived from the
+// current key: it lives and rotates with the keyring, so whoever has the
+// database but not the keys cannot test guesses against an index.
+func (k *Keyring) BlindKey() []byte { return k.blinds[k.current] }
+
+// BlindKeys lists the blind-index keys of every key in the ring, the current
+// one first. A lookup during a rotation tries them all, since rows not yet
+// resealed still carry an index under an older key.
+func (k *Keyring) BlindKeys() [][]byte {
+	out := [][]byte{k.blinds[k.current]}
+	ids := make([]string, 0, len(k.blinds))
+	for id := range k.blinds {
+		if id != k.current {
+			ids = append(ids, id)
+		}
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		out = append(out, k.blinds[id])
+	}
+	return out
 }

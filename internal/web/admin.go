@@ -28,6 +28,9 @@ type adminPage struct {
 	// Posts are the posts an administrator may give, for the account form.
 	Posts []org.Post
 	Me    string
+	// SubForm is the dictionary form; SubErrors its field errors by name.
+	SubForm   *subClassForm
+	SubErrors map[string]string
 }
 
 func (s *Server) requireAdmin(r *http.Request) (*session, error) {
@@ -74,6 +77,7 @@ func (s *Server) loadAdmin(r *http.Request) (*adminPage, error) {
 	if sess, ok := sessionFrom(r.Context()); ok {
 		p.Me = sess.actor.ID
 	}
+	p.SubForm = s.subClassEditForm(r)
 	return p, nil
 }
 

@@ -216,6 +216,8 @@ type workbench struct {
 	Queues   []queue
 	Overview *overview
 	Admin    bool
+	// Charts is the overview charts' data as JSON (leaders, full page only).
+	Charts string
 }
 
 func (s *Server) loadWorkbench(ctx context.Context, l lang, a org.Actor) (*workbench, error) {
@@ -308,6 +310,13 @@ func (s *Server) handleWorkbench(w http.ResponseWriter, r *http.Request) error {
 	v.Data = wb
 	if r.URL.Query().Get("fragment") == "queues" {
 		return s.renderFragment(w, "console", "queues", v)
+	}
+	if wb.Overview != nil {
+		if cd, err := s.loadCharts(r.Context(), v.L, sess.actor); err == nil {
+			wb.Charts = mustJSON(cd)
+		} else if e, ok := errs.As(err); !ok || e.Kind != errs.KindNotFound {
+			return err
+		}
 	}
 	s.render(w, r, http.StatusOK, "console", v)
 	return nil

@@ -39,6 +39,7 @@ type World interface {
 	PutDepartment(ctx context.Context, actor org.Actor, d catalog.Department) error
 	PutRule(ctx context.Context, actor org.Actor, r catalog.Rule) (catalog.Rule, error)
 	DeleteRule(ctx context.Context, actor org.Actor, id string) error
+	PutSubClass(ctx context.Context, actor org.Actor, sc catalog.SubClass) (catalog.SubClass, error)
 }
 
 // Photos records uploaded photos (the same store the API uses).
@@ -78,13 +79,22 @@ type Server struct {
 	// PublicMapRate is how many public map requests one address may make a
 	// minute (default 30).
 	PublicMapRate int
+	// Demo shows citizens' one-time codes on the page (no SMS gateway yet);
+	// without it /citizen/mine refuses to send codes.
+	Demo bool
+	// Phones lists a phone's cases for /citizen/mine.
+	Phones PhoneCases
+	// Facilities answers the nearest public toilets page; nil disables it.
+	Facilities Facilities
 
-	pages  map[string]*template.Template
-	assets map[string]asset // built bundle files by name
-	broker *broker
-	mapc   mapCache
-	refs   refLocks
-	pubmap publicMap
+	pages   map[string]*template.Template
+	assets  map[string]asset // built bundle files by name
+	broker  *broker
+	mapc    mapCache
+	refs    refLocks
+	pubmap  publicMap
+	toilets toiletLimiter
+	mine    mineState
 }
 
 type asset struct {
@@ -148,7 +158,7 @@ func BundleEmbedded() bool {
 // BundleBuilt reports whether the front-end bundle was embedded.
 func (s *Server) BundleBuilt() bool { _, ok := s.assets["console.js"]; return ok }
 
-var pageFiles = []string{"home", "signin", "console", "case", "map", "admin", "citizen", "track", "field", "error", "citizenmap"}
+var pageFiles = []string{"home", "signin", "console", "case", "map", "admin", "citizen", "track", "field", "error", "citizenmap", "citizentoilets", "citizenmine"}
 
 func (s *Server) parseTemplates() error {
 	s.pages = map[string]*template.Template{}
@@ -192,6 +202,8 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.Handle("POST /console/admin/regions", p(s.handleAdminRegionImport))
 	mux.Handle("POST /console/admin/departments", p(s.handleAdminDepartment))
 	mux.Handle("POST /console/admin/rules", p(s.handleAdminRule))
+	mux.Handle("POST /console/admin/subclasses", p(s.handleAdminSubClass))
+	mux.Handle("GET /web/overview/stats", s.json(s.handleOverviewStats))
 	mux.Handle("POST /console/admin/rules/{id}/delete", p(s.handleAdminRuleDelete))
 	mux.Handle("POST /console/admin/accounts", p(s.handleAdminAccount))
 	mux.Handle("POST /console/admin/accounts/{id}/disable", p(s.handleAdminAccountDisable))
@@ -201,9 +213,14 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.Handle("POST /citizen/report", p(s.handleCitizenReport))
 	mux.Handle("GET /citizen/suggest", s.json(s.handleSuggest))
 	mux.Handle("GET /citizen/track", p(s.handleTrack))
+	mux.Handle("GET /citizen/mine", p(s.handleMine))
+	mux.Handle("POST /citizen/mine/code", p(s.handleMineCode))
+	mux.Handle("POST /citizen/mine/list", p(s.handleMineList))
 	mux.Handle("POST /citizen/rate", p(s.handleRate))
 	mux.Handle("GET /citizen/map", p(s.handlePublicMapPage))
 	mux.Handle("GET /citizen/map/cases", httpkit.Handle(s.handlePublicMapCases))
+	mux.Handle("GET /citizen/toilets", p(s.handleToiletsPage))
+	mux.Handle("GET /citizen/toilets.js", http.HandlerFunc(s.handleToiletsJS))
 
 	mux.Handle("GET /field", p(s.handleField))
 	mux.Handle("GET /field/tasks", s.json(s.handleFieldTasks))

@@ -33,6 +33,7 @@ var caseCols = []string{
 	"pending_request", "stage", "stage_clock", "case_clock", "stage_due_at", "stage_warn_at",
 	"case_due_at", "overdue", "closed_late", "closure_kind", "satisfaction", "reported_at",
 	"filed_at", "dispatched_at", "disposed_at", "closed_at", "updated_at", "version",
+	"reporter_phone_blind", // last: written with the sealed phone, never read back
 }
 
 var eventCols = []string{
@@ -115,6 +116,7 @@ func (db *DB) caseArgs(c *casework.Case, code string, version int) ([]any, error
 		pending, c.Stage, stageClock, caseClock, microsPtr(c.StageDue), microsPtr(c.StageWarn),
 		microsPtr(c.CaseDue), c.Overdue, c.ClosedLate, c.ClosureKind, c.Satisfaction, micros(c.ReportedAt),
 		microsPtr(c.FiledAt), microsPtr(c.DispatchedAt), microsPtr(c.DisposedAt), microsPtr(c.ClosedAt), micros(c.UpdatedAt), int64(version),
+		db.blindPhone(c.Phone),
 	}, nil
 }
 
@@ -131,6 +133,7 @@ func (db *DB) scanCase(s scanner) (*casework.Case, error) {
 		reported, updated                                 int64
 		cond, reworks, returns, shirks, extensions, urges int64
 		version                                           int64
+		blind                                             string
 	)
 	err := s.Scan(
 		&c.ID, &c.Code, &c.Status, &isOpen, &c.Source, &category, &cond, &c.Urgency,
@@ -141,6 +144,7 @@ func (db *DB) scanCase(s scanner) (*casework.Case, error) {
 		&pending, &c.Stage, &stageClock, &caseClock, &stageDue, &stageWarn,
 		&caseDue, &c.Overdue, &c.ClosedLate, &c.ClosureKind, &c.Satisfaction, &reported,
 		&filed, &dispatched, &disposed, &closed, &updated, &version,
+		&blind,
 	)
 	if err != nil {
 		return nil, err

@@ -14,7 +14,7 @@ import (
 // PostgreSQL's 65,535 bound parameters).
 const (
 	bulkCasesPerTx    = 10_000
-	bulkCasesPerStmt  = 200 // × 50 columns
+	bulkCasesPerStmt  = 200 // × 51 columns
 	bulkEventsPerStmt = 500 // × 15 columns
 )
 

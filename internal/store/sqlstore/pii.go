@@ -59,8 +59,10 @@ func (db *DB) openContact(c *casework.Case) {
 
 // ResealContacts re-encrypts every sealed or plain contact value with the
 // keyring's current key (key rotation: add the new key first in the list,
-// keep the old one, run this, then drop the old key). It returns how many
-// cases it rewrote.
+// keep the old one, run this, then drop the old key), and recomputes the
+// phone's blind index under the current key's blind key (this also fills
+// the index for cases written before it existed). It returns how many cases
+// it rewrote.
 func (db *DB) ResealContacts(ctx context.Context) (int, error) {
 	k := db.keys.Load()
 	if k == nil {
@@ -69,15 +71,15 @@ func (db *DB) ResealContacts(ctx context.Context) (int, error) {
 	n := 0
 	after := ""
 	for {
-		rows, err := db.query(ctx, `SELECT id, reporter_name, reporter_phone FROM cases WHERE id > $1 AND (reporter_name <> '' OR reporter_phone <> '') ORDER BY id LIMIT 1000`, after)
+		rows, err := db.query(ctx, `SELECT id, reporter_name, reporter_phone, reporter_phone_blind FROM cases WHERE id > $1 AND (reporter_name <> '' OR reporter_phone <> '') ORDER BY id LIMIT 1000`, after)
 		if err != nil {
 			return n, fmt.Errorf("reseal: %w", db.norm(err))
 		}
-		type row struct{ id, reporter, phone string }
+		type row struct{ id, reporter, phone, blind string }
 		var batch []row
 		for rows.Next() {
 			var r row
-			if err := rows.Scan(&r.id, &r.reporter, &r.phone); err != nil {
+			if err := rows.Scan(&r.id, &r.reporter, &r.phone, &r.blind); err != nil {
 				rows.Close()
 				return n, fmt.Errorf("reseal: %w", db.norm(err))
 			}
@@ -90,16 +92,17 @@ func (db *DB) ResealContacts(ctx context.Context) (int, error) {
 		after = batch[len(batch)-1].id
 		err = db.writeTx(ctx, func(tx *sql.Tx) error {
 			for _, r := range batch {
-				if current(k, r.reporter) && current(k, r.phone) {
-					continue
-				}
 				c := casework.Case{ID: r.id, Reporter: r.reporter, Phone: r.phone}
 				db.openContact(&c) // plain values pass through unchanged
+				blind := db.blindPhone(c.Phone)
+				if current(k, r.reporter) && current(k, r.phone) && blind == r.blind {
+					continue
+				}
 				rep, ph, err := db.sealContact(&c)
 				if err != nil {
 					return err
 				}
-				if _, err := db.txExec(ctx, tx, `UPDATE cases SET reporter_name = $1, reporter_phone = $2 WHERE id = $3`, rep, ph, r.id); err != nil {
+				if _, err := db.txExec(ctx, tx, `UPDATE cases SET reporter_name = $1, reporter_phone = $2, reporter_phone_blind = $3 WHERE id = $4`, rep, ph, blind, r.id); err != nil {
 					return err
 				}
 				n++
@@ -112,13 +115,14 @@ func (db *DB) ResealContacts(ctx context.Context) (int, error) {
 	}
 }
 
-// PurgeContacts erases reporters' names and phone numbers from cases that
+// PurgeContacts erases reporters' names and phone numbers (and the phone's
+// blind index, so the case can no longer be found by the number) from cases that
 // left the loop before cutoff (retention), keeping every other column, so
 // the statistics stay whole. It returns how many cases it purged.
 func (db *DB) PurgeContacts(ctx context.Context, cutoff time.Time) (int, error) {
 	var n int64
 	err := db.writeTx(ctx, func(tx *sql.Tx) error {
-		res, err := db.txExec(ctx, tx, `UPDATE cases SET reporter_name = '', reporter_phone = ''
+		res, err := db.txExec(ctx, tx, `UPDATE cases SET reporter_name = '', reporter_phone = '', reporter_phone_blind = ''
 WHERE NOT is_open AND updated_at < $1 AND (reporter_name <> '' OR reporter_phone <> '')`, micros(cutoff))
 		if err != nil {
 			return err
