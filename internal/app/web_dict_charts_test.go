@@ -220,4 +220,6 @@ func TestWeb_BrowserOverviewCharts(t *testing.T) {
 		waitJS(`document.getElementById('charts') && document.getElementById('charts').dataset.ready === '1' && document.querySelectorAll('#charts .chart canvas').length === 4`, 20*time.Second),
 	)
 	shot(t, ctx, "console-leader-charts")
+	// Leave the page: its event stream would keep the test server from closing.
+	run(t, ctx, "leave the console", chromedp.Navigate("about:blank"))
 }

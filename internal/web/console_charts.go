@@ -14,6 +14,7 @@ import (
 )
 
 var chartMessages = map[string][2]string{
+	"charts":          {"统计图表", "Charts"},
 	"chart_reported":  {"近30天每日上报", "Reported per day, last 30 days"},
 	"chart_lights":    {"在办案件亮灯", "Open cases by light"},
 	"chart_top":       {"本月上报最多的小类（前10）", "Top 10 sub-classes this month"},
