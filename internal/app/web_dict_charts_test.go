@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -114,8 +115,18 @@ func TestWeb_AdminSubClass(t *testing.T) {
 // TestWeb_OverviewCharts: the leader's overview carries the chart data and
 // loads the chart bundle; the data is computed inside the caller's scope,
 // so a department's handler counts only its department's cases.
-func TestWeb_OverviewCharts(t *testing.T) {
-	a := testApp(t, "")
+func TestWeb_OverviewCharts(t *testing.T) { overviewCharts(t, "") }
+
+func TestWeb_OverviewChartsPostgres(t *testing.T) {
+	url := os.Getenv("CITYLOOP_TEST_POSTGRES_URL")
+	if url == "" {
+		t.Skip("CITYLOOP_TEST_POSTGRES_URL not set: skipping the chart statistics on PostgreSQL")
+	}
+	overviewCharts(t, freshPostgres(t, url))
+}
+
+func overviewCharts(t *testing.T, dsn string) {
+	a := testApp(t, dsn)
 	base := serve(t, a)
 	seedChartCases(t, a)
 	type series struct {

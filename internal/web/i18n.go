@@ -216,6 +216,7 @@ var messages = map[string][2]string{
 
 	// My reports by phone (/citizen/mine).
 	"mine":          {"我的上报", "My reports"},
+	"mine_nav":      {"我的上报", "My reports"},
 	"mine_note":     {"输入上报时留下的手机号码，验证后可查看用该号码上报的所有问题。", "Enter the phone number you gave when reporting; after a one-time code you see every report made with it."},
 	"sms_off":       {"短信服务未配置，暂不能按手机号查询，请使用查询编号。", "SMS is not configured, so reports cannot be listed by phone yet; use the tracking code."},
 	"send_code":     {"获取验证码", "Send a code"},
