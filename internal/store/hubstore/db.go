@@ -14,6 +14,7 @@ package hubstore
 
 import (
 	"cityloop/internal/pii"
+	"cityloop/internal/store/sqlkit"
 	"context"
 	"database/sql"
 	"embed"
@@ -21,15 +22,9 @@ import (
 	"fmt"
 	"hash/fnv"
 	"io/fs"
-	"net/url"
-	"os"
-	"path/filepath"
-	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 	"modernc.org/sqlite"
@@ -59,72 +54,14 @@ var migrationsFS embed.FS
 // pool of its own; the busy timeout makes its short writes queue behind
 // sqlstore's writer instead of failing.
 func Open(ctx context.Context, dsn string) (*DB, error) {
-	switch {
-	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
-		cfg, err := pgx.ParseConfig(dsn)
-		if err != nil {
-			return nil, errors.New("open hub store: the PostgreSQL URL is not valid")
-		}
-		db := stdlib.OpenDB(*cfg)
-		db.SetMaxOpenConns(16)
-		db.SetMaxIdleConns(16)
-		db.SetConnMaxIdleTime(5 * time.Minute)
-		if err := db.PingContext(ctx); err != nil {
-			db.Close()
-			return nil, fmt.Errorf("open hub store: %w", normPostgres(err))
-		}
-		return &DB{dialect: DialectPostgres, w: db, r: db}, nil
-	case strings.TrimSpace(dsn) == "":
-		return nil, errors.New("open hub store: the database address is empty")
-	}
-	path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite:"), "file:")
-	path, userQuery, _ := strings.Cut(path, "?")
-	if dir := filepath.Dir(path); dir != "." {
-		if err := os.MkdirAll(dir, 0o750); err != nil {
-			return nil, fmt.Errorf("open hub store: %w", err)
-		}
-	}
-	w, err := sql.Open("sqlite", sqliteDSN(path, userQuery, true))
+	p, err := sqlkit.Open(ctx, dsn, sqlkit.Options{Name: "hub store", PostgresConns: 16, SQLiteReaders: 4, ForeignKeys: true})
 	if err != nil {
-		return nil, fmt.Errorf("open hub store: %w", err)
+		return nil, err
 	}
-	w.SetMaxOpenConns(1)
-	w.SetMaxIdleConns(1)
-	w.SetConnMaxLifetime(0)
-	if err := w.PingContext(ctx); err != nil {
-		w.Close()
-		return nil, fmt.Errorf("open hub store: %w", normSQLite(err))
+	if p.Postgres {
+		return &DB{dialect: DialectPostgres, w: p.W, r: p.R}, nil
 	}
-	r, err := sql.Open("sqlite", sqliteDSN(path, userQuery, false))
-	if err != nil {
-		w.Close()
-		return nil, fmt.Errorf("open hub store: %w", err)
-	}
-	r.SetMaxOpenConns(4)
-	r.SetMaxIdleConns(4)
-	r.SetConnMaxLifetime(0)
-	return &DB{dialect: DialectSQLite, w: w, r: r}, nil
-}
-
-// sqliteDSN mirrors sqlstore's pragmas (busy_timeout first, WAL, foreign
-// keys, an immediate write lock for the writer, query_only for readers).
-func sqliteDSN(path, userQuery string, writer bool) string {
-	q := url.Values{}
-	q.Add("_pragma", "busy_timeout(10000)")
-	q.Add("_pragma", "journal_mode(WAL)")
-	q.Add("_pragma", "synchronous(NORMAL)")
-	q.Add("_pragma", "foreign_keys(ON)")
-	if writer {
-		q.Set("_txlock", "immediate")
-	} else {
-		q.Add("_pragma", "query_only(ON)")
-	}
-	query := q.Encode()
-	if userQuery != "" {
-		query = userQuery + "&" + query
-	}
-	p := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
-	return "file:" + p + "?" + query
+	return &DB{dialect: DialectSQLite, w: p.W, r: p.R}, nil
 }
 
 // Dialect is DialectSQLite or DialectPostgres.

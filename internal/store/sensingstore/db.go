@@ -6,6 +6,7 @@
 package sensingstore
 
 import (
+	"cityloop/internal/store/sqlkit"
 	"context"
 	"database/sql"
 	"embed"
@@ -13,16 +14,11 @@ import (
 	"fmt"
 	"hash/fnv"
 	"io/fs"
-	"net/url"
-	"os"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 	"modernc.org/sqlite"
@@ -45,77 +41,13 @@ type DB struct {
 
 // Open connects to dsn as sqlstore does: sqlite:PATH (or a bare path) or postgres://….
 func Open(ctx context.Context, dsn string) (*DB, error) {
-	switch {
-	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
-		cfg, err := pgx.ParseConfig(dsn)
-		if err != nil {
-			return nil, errors.New("open sensing store: the connection URL is not valid")
-		}
-		db := stdlib.OpenDB(*cfg)
-		db.SetMaxOpenConns(max(8, 2*runtime.GOMAXPROCS(0)))
-		db.SetMaxIdleConns(max(8, 2*runtime.GOMAXPROCS(0)))
-		db.SetConnMaxIdleTime(5 * time.Minute)
-		if err := db.PingContext(ctx); err != nil {
-			db.Close()
-			return nil, fmt.Errorf("open sensing store: %w", norm(err))
-		}
-		return &DB{postgres: true, w: db, r: db}, nil
-	case strings.TrimSpace(dsn) == "":
-		return nil, errors.New("open sensing store: the database address is empty")
-	}
-	path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite:"), "file:")
-	path, userQuery, _ := strings.Cut(path, "?")
-	if path == "" || path == ":memory:" {
-		return nil, errors.New("open sensing store: SQLite needs a file")
-	}
-	if dir := filepath.Dir(path); dir != "." {
-		if err := os.MkdirAll(dir, 0o750); err != nil {
-			return nil, fmt.Errorf("open sensing store: %w", err)
-		}
-	}
-	w, err := sql.Open("sqlite", sqliteDSN(path, userQuery, true))
+	conns := max(8, 2*runtime.GOMAXPROCS(0))
+	p, err := sqlkit.Open(ctx, dsn, sqlkit.Options{Name: "sensing store", PostgresConns: conns, SQLiteReaders: 4,
+		WriterPragmas: []string{"temp_store(MEMORY)", "cache_size(-32768)"}})
 	if err != nil {
-		return nil, fmt.Errorf("open sensing store: %w", err)
+		return nil, err
 	}
-	// One writer connection, as in sqlstore: SQLite has one writer at a time.
-	w.SetMaxOpenConns(1)
-	w.SetConnMaxLifetime(0)
-	w.SetConnMaxIdleTime(0)
-	if err := w.PingContext(ctx); err != nil {
-		w.Close()
-		return nil, fmt.Errorf("open sensing store: %w", norm(err))
-	}
-	r, err := sql.Open("sqlite", sqliteDSN(path, userQuery, false))
-	if err != nil {
-		w.Close()
-		return nil, fmt.Errorf("open sensing store: %w", err)
-	}
-	r.SetMaxOpenConns(4)
-	r.SetConnMaxIdleTime(0)
-	return &DB{w: w, r: r}, nil
-}
-
-// sqliteDSN mirrors sqlstore's pragmas: busy_timeout first (the file is
-// shared with sqlstore's writer, so we wait for its lock rather than fail),
-// WAL, synchronous NORMAL; the writer takes the lock at BEGIN.
-func sqliteDSN(path, userQuery string, writer bool) string {
-	q := url.Values{}
-	q.Add("_pragma", "busy_timeout(10000)")
-	q.Add("_pragma", "journal_mode(WAL)")
-	q.Add("_pragma", "synchronous(NORMAL)")
-	q.Add("_pragma", "temp_store(MEMORY)")
-	if writer {
-		q.Add("_pragma", "cache_size(-32768)")
-		q.Set("_txlock", "immediate")
-	} else {
-		q.Add("_pragma", "query_only(ON)")
-	}
-	query := q.Encode()
-	if userQuery != "" {
-		query = userQuery + "&" + query
-	}
-	p := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
-	return "file:" + p + "?" + query
+	return &DB{postgres: p.Postgres, w: p.W, r: p.R}, nil
 }
 
 // Close closes the pools.
