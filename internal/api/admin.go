@@ -22,14 +22,6 @@ type tokenRequest struct {
 	Password string `json:"password"`
 }
 
-func clientAddr(r *http.Request) string {
-	host := r.RemoteAddr
-	if i := strings.LastIndexByte(host, ':'); i > 0 {
-		host = host[:i]
-	}
-	return host
-}
-
 func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) error {
 	var req tokenRequest
 	if err := httpkit.DecodeJSON(w, r, &req, 4<<10); err != nil {
@@ -41,7 +33,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) error {
 	}
 	// Throttle per account and per address, so neither guessing one
 	// password from many places nor many passwords from one place works.
-	keys := []string{"u:" + strings.ToLower(req.Username), "a:" + clientAddr(r)}
+	keys := []string{"u:" + strings.ToLower(req.Username), "a:" + httpkit.ClientAddr(r)}
 	for _, k := range keys {
 		if ok, wait := s.Throttle.Allow(k); !ok {
 			w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
@@ -256,8 +248,11 @@ func (s *Server) handleCategoryView(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	cur, ok := d.Lookup(ref, at)
-	return httpkit.WriteJSON(w, http.StatusOK, map[string]any{"current": map[bool]any{true: cur, false: nil}[ok], "versions": vers})
+	var current any // null when no version is in force at `at`
+	if cur, ok := d.Lookup(ref, at); ok {
+		current = cur
+	}
+	return httpkit.WriteJSON(w, http.StatusOK, map[string]any{"current": current, "versions": vers})
 }
 
 func (s *Server) handleCategoryPut(w http.ResponseWriter, r *http.Request) error {

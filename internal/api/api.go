@@ -210,7 +210,7 @@ func (s *Server) audit(r *http.Request, actorID, action, object string, detail m
 		d = string(b)
 	}
 	return s.Auditor.Audit(r.Context(), audit.Record{At: s.Now(), Actor: actorID, Action: action, Object: object,
-		Detail: d, Addr: clientAddr(r)})
+		Detail: d, Addr: httpkit.ClientAddr(r)})
 }
 
 // Authenticate resolves the request's bearer token (a person's token or an

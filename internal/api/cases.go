@@ -2,6 +2,7 @@ package api
 
 import (
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -106,14 +107,7 @@ func (s *Server) auditRead(r *http.Request, actor org.Actor, ids []string) error
 	return nil
 }
 
-func round6(x float64) float64 { return float64(int64(x*1e6+copysignHalf(x))) / 1e6 }
-
-func copysignHalf(x float64) float64 {
-	if x < 0 {
-		return -0.5
-	}
-	return 0.5
-}
+func round6(x float64) float64 { return math.Round(x*1e6) / 1e6 }
 
 const maxJSON = 64 << 10
 

@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strconv"
 
 	"cityloop/internal/casework"
 	"cityloop/internal/httpkit"
@@ -87,9 +88,9 @@ func OpenAPI() map[string]any {
 		if o.path == "/api/v1/cases/{id}" || o.path == "/api/v1/cases/{id}/actions" || (o.path == "/api/v1/cases" && o.method == "post") {
 			okDesc["content"] = map[string]any{"application/json": map[string]any{"schema": ref("Case")}}
 		}
-		resp := map[string]any{itoa(o.ok): okDesc}
+		resp := map[string]any{strconv.Itoa(o.ok): okDesc}
 		for _, code := range []int{400, 401, 403, 404, 409, 413, 415, 422, 429} {
-			resp[itoa(code)] = map[string]any{"$ref": "#/components/responses/Problem"}
+			resp[strconv.Itoa(code)] = map[string]any{"$ref": "#/components/responses/Problem"}
 		}
 		m := map[string]any{"summary": o.summary, "tags": []string{o.tag}, "responses": resp,
 			"operationId": o.method + "_" + o.path}
@@ -177,10 +178,6 @@ func OpenAPI() map[string]any {
 }
 
 func ref(name string) map[string]any { return map[string]any{"$ref": "#/components/schemas/" + name} }
-
-func itoa(n int) string {
-	return string(rune('0'+n/100)) + string(rune('0'+n/10%10)) + string(rune('0'+n%10))
-}
 
 func pathParams(p string) []string {
 	var out []string

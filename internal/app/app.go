@@ -58,8 +58,6 @@ type App struct {
 	api        *api.Server
 	keys       *pii.Keyring     // seals personal data and partner secrets
 	sensing    *sensing.Service // set by wireSensing
-	// wirers add the routes and background work of optional parts; each
-	// lives in its own wire_*.go file.
 }
 
 // wirer adds one part's routes to mux and may register background work.
@@ -165,7 +163,7 @@ func (a *App) loadDict(ctx context.Context) error {
 func (a *App) buildHandler() (http.Handler, error) {
 	mux := http.NewServeMux()
 	srv := &api.Server{
-		Cases: a.Cases, Accounts: a.Store, Regions: a.Store, Photos: photoAdapter{a.Store}, Blobs: a.Blobs,
+		Cases: a.Cases, Accounts: a.Store, Regions: a.Store, Photos: a.Store, Blobs: a.Blobs,
 		World: a.World, Cal: a.Cal, Now: a.Now,
 		Throttle: auth.NewThrottle(10, 15*time.Minute, 15*time.Minute, time.Now),
 		TokenTTL: a.Cfg.TokenTTL, MaxPhoto: int64(a.Cfg.MaxPhotoMiB) << 20,
@@ -309,15 +307,4 @@ func (a *App) Close() error {
 	}
 	a.closers = nil
 	return errors.Join(err, a.Store.Close())
-}
-
-// photoAdapter lets the API record photos in the store.
-type photoAdapter struct{ db *sqlstore.DB }
-
-func (p photoAdapter) RecordPhoto(ctx context.Context, id, mime string, size int, by string, at time.Time) error {
-	return p.db.SavePhoto(ctx, sqlstore.PhotoMeta{ID: id, MIME: mime, Size: int64(size), UploadedBy: by, At: at})
-}
-
-func (p photoAdapter) MissingPhotos(ctx context.Context, ids []string) ([]string, error) {
-	return p.db.PhotosExist(ctx, ids)
 }

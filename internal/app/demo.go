@@ -61,7 +61,7 @@ func (s demoSink) PutPhoto(ctx context.Context, data []byte) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return id, photoAdapter{s.a.Store}.RecordPhoto(ctx, id, "image/png", len(data), "demo", s.a.Now())
+	return id, s.a.Store.RecordPhoto(ctx, id, "image/png", len(data), "demo", s.a.Now())
 }
 
 // GenerateDemo writes the deterministic demo city into the (empty) store and

@@ -21,7 +21,7 @@ func wireWeb(a *App, mux *http.ServeMux) error {
 		return err
 	}
 	s := &web.Server{
-		Cases: a.Cases, Codes: a.Store, Accounts: a.Store, Photos: photoAdapter{a.Store}, Blobs: a.Blobs,
+		Cases: a.Cases, Codes: a.Store, Accounts: a.Store, Photos: a.Store, Blobs: a.Blobs,
 		World: a.World, Cal: a.Cal, Now: a.Now, Log: a.Log, Secret: secret, SessionTTL: a.Cfg.TokenTTL,
 		Throttle: auth.NewThrottle(10, 15*time.Minute, 15*time.Minute, time.Now),
 		Auditor:  auditAdapter{a.Store},

@@ -13,13 +13,6 @@ import (
 	"cityloop/internal/org"
 )
 
-// worldStore is what World needs from the store.
-type worldStore interface {
-	org.RegionStore
-	AppendDictEdit(ctx context.Context, kind, key string, body []byte, actor string, at time.Time) error
-	DictEdits(ctx context.Context) ([]dictEdit, error)
-}
-
 // World holds the city's reference data, the region atlas and the
 // dictionary, as immutable snapshots swapped atomically, so readers never
 // lock and a failed change leaves the old snapshot in place.

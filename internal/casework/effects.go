@@ -481,10 +481,7 @@ func startWholeClock(c *Case, env Env) error {
 }
 
 func stopClocks(c *Case) {
-	c.Stage, c.StageClock, c.StageDue, c.StageWarn = "", nil, nil, nil
-	if c.CaseClock != nil {
-		c.CaseClock = nil
-	}
+	c.Stage, c.StageClock, c.StageDue, c.StageWarn, c.CaseClock = "", nil, nil, nil, nil
 }
 
 // recompute refreshes the stored due and warning times that lists filter by.

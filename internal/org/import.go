@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -108,7 +109,7 @@ func PlanImport(data []byte, current []Region, now time.Time, newID func() strin
 		}
 	}
 	if len(problems) > 0 {
-		sortProblems(problems)
+		sort.SliceStable(problems, func(i, j int) bool { return problems[i].Index < problems[j].Index })
 		if len(problems) > maxImportProblems {
 			problems = problems[:maxImportProblems]
 		}
@@ -168,13 +169,4 @@ func errMessage(err error) string {
 		return e.Message
 	}
 	return err.Error()
-}
-
-func sortProblems(p []ImportProblem) {
-	// insertion sort keeps equal indexes in discovery order; lists are short
-	for i := 1; i < len(p); i++ {
-		for j := i; j > 0 && p[j].Index < p[j-1].Index; j-- {
-			p[j], p[j-1] = p[j-1], p[j]
-		}
-	}
 }

@@ -13,24 +13,21 @@
 package hubstore
 
 import (
-	"cityloop/internal/pii"
-	"cityloop/internal/store/sqlkit"
 	"context"
 	"database/sql"
 	"embed"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"io/fs"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/pressly/goose/v3"
-	"github.com/pressly/goose/v3/lock"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"cityloop/internal/errs"
+	"cityloop/internal/pii"
+	"cityloop/internal/store/sqlkit"
 )
 
 // Dialects.
@@ -83,27 +80,9 @@ func (db *DB) Migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("migrate hub store: %w", err)
 	}
-	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true), goose.WithTableName("hub_goose_db_version")}
-	dialect := goose.DialectSQLite3
-	if db.dialect == DialectPostgres {
-		dialect = goose.DialectPostgres
-		var name string
-		if err := db.w.QueryRowContext(ctx, `SELECT current_database() || '.' || COALESCE(current_schema(), '')`).Scan(&name); err != nil {
-			return fmt.Errorf("migrate hub store: %w", db.norm(err))
-		}
-		h := fnv.New64a()
-		h.Write([]byte("cityloop-hub-migrate:" + name))
-		locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(int64(h.Sum64())), lock.WithLockTimeout(1, 300), lock.WithUnlockTimeout(1, 60))
-		if err != nil {
-			return fmt.Errorf("migrate hub store: %w", err)
-		}
-		opts = append(opts, goose.WithSessionLocker(locker))
-	}
-	p, err := goose.NewProvider(dialect, db.w, fsys, opts...)
+	err = sqlkit.Migrate(ctx, db.w, sqlkit.Migration{FS: fsys, Postgres: db.dialect == DialectPostgres,
+		VersionTable: "hub_goose_db_version", LockName: "cityloop-hub-migrate"})
 	if err != nil {
-		return fmt.Errorf("migrate hub store: %w", err)
-	}
-	if _, err := p.Up(ctx); err != nil {
 		return fmt.Errorf("migrate hub store: %w", db.norm(err))
 	}
 	return nil
@@ -124,34 +103,9 @@ func (db *DB) ReadPool() *sql.DB { return db.r }
 
 // tx runs fn in a write transaction, retrying a busy database a few times.
 func (db *DB) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	var err error
-	for attempt := 0; attempt < 4; attempt++ {
-		if attempt > 0 {
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-time.After(time.Duration(attempt*attempt) * 50 * time.Millisecond):
-			}
-		}
-		err = db.tryTx(ctx, fn)
-		if err == nil || !db.busy(err) {
-			return err
-		}
-	}
-	return err
-}
-
-func (db *DB) tryTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := db.w.BeginTx(ctx, nil)
+	err := sqlkit.Tx(ctx, db.w, 4, db.busy, fn)
 	if err != nil {
-		return fmt.Errorf("begin: %w", db.norm(err))
-	}
-	if err := fn(tx); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", db.norm(err))
+		return db.norm(err)
 	}
 	return nil
 }

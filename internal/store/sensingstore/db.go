@@ -6,25 +6,22 @@
 package sensingstore
 
 import (
-	"cityloop/internal/store/sqlkit"
 	"context"
 	"database/sql"
 	"embed"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"io/fs"
 	"runtime"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/pressly/goose/v3"
-	"github.com/pressly/goose/v3/lock"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"cityloop/internal/errs"
+	"cityloop/internal/store/sqlkit"
 )
 
 //go:embed migrations/sqlite/*.sql migrations/postgres/*.sql
@@ -74,27 +71,8 @@ func (db *DB) Migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("migrate sensing: %w", err)
 	}
-	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true), goose.WithTableName(VersionTable)}
-	dialect := goose.DialectSQLite3
-	if db.postgres {
-		dialect = goose.DialectPostgres
-		var name string
-		if err := db.w.QueryRowContext(ctx, `SELECT current_database() || '.' || COALESCE(current_schema(), '')`).Scan(&name); err != nil {
-			return fmt.Errorf("migrate sensing: %w", norm(err))
-		}
-		h := fnv.New64a()
-		h.Write([]byte("cityloop-sensing-migrate:" + name))
-		locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(int64(h.Sum64())), lock.WithLockTimeout(1, 300), lock.WithUnlockTimeout(1, 60))
-		if err != nil {
-			return fmt.Errorf("migrate sensing: %w", err)
-		}
-		opts = append(opts, goose.WithSessionLocker(locker))
-	}
-	p, err := goose.NewProvider(dialect, db.w, fsys, opts...)
+	err = sqlkit.Migrate(ctx, db.w, sqlkit.Migration{FS: fsys, Postgres: db.postgres, VersionTable: VersionTable, LockName: "cityloop-sensing-migrate"})
 	if err != nil {
-		return fmt.Errorf("migrate sensing: %w", err)
-	}
-	if _, err := p.Up(ctx); err != nil {
 		return fmt.Errorf("migrate sensing: %w", norm(err))
 	}
 	return nil
@@ -140,29 +118,7 @@ func wrap(k errs.Kind, msg string, cause error) error {
 
 // tx runs fn in a write transaction.
 func (db *DB) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	var err error
-	for attempt := 0; attempt < 3; attempt++ {
-		if attempt > 0 {
-			time.Sleep(time.Duration(attempt*attempt) * 50 * time.Millisecond)
-		}
-		err = db.tryTx(ctx, fn)
-		if err == nil || !errs.Is(norm(err), errs.KindUnavailable) || ctx.Err() != nil {
-			return norm(err)
-		}
-	}
-	return norm(err)
-}
-
-func (db *DB) tryTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := db.w.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	if err := fn(tx); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	return tx.Commit()
+	return norm(sqlkit.Tx(ctx, db.w, 3, func(err error) bool { return errs.Is(norm(err), errs.KindUnavailable) }, fn))
 }
 
 func micros(t time.Time) int64 { return t.UnixMicro() }

@@ -127,3 +127,42 @@ func (p Pools) Close() error {
 	}
 	return err
 }
+
+// Tx runs fn in a write transaction on w and commits it, retrying the whole
+// transaction up to attempts times, with a growing pause, while retry says
+// the error is worth it (SQLite busy past busy_timeout, a PostgreSQL
+// serialization failure or deadlock). fn must have no effects outside the
+// transaction. Begin and commit errors are wrapped; fn's are returned as
+// they are.
+func Tx(ctx context.Context, w *sql.DB, attempts int, retry func(error) bool, fn func(*sql.Tx) error) error {
+	var err error
+	for attempt := 0; attempt < attempts; attempt++ {
+		if attempt > 0 {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(time.Duration(attempt*attempt) * 50 * time.Millisecond):
+			}
+		}
+		err = tryTx(ctx, w, fn)
+		if err == nil || !retry(err) {
+			return err
+		}
+	}
+	return err
+}
+
+func tryTx(ctx context.Context, w *sql.DB, fn func(*sql.Tx) error) error {
+	tx, err := w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}

@@ -12,6 +12,7 @@ import (
 
 	"cityloop/internal/errs"
 	"cityloop/internal/pii"
+	"cityloop/internal/store/sqlkit"
 )
 
 // Dialect names, as returned by [DB.Dialect].
@@ -144,37 +145,8 @@ func (db *DB) busy(err error) bool {
 // serialization failure or deadlock); fn must therefore not have effects
 // outside the transaction.
 func (db *DB) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	var err error
-	for attempt := 0; attempt < 3; attempt++ {
-		if attempt > 0 {
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-time.After(time.Duration(attempt*attempt) * 50 * time.Millisecond):
-			}
-		}
-		err = db.tryTx(ctx, fn)
-		if err == nil || !db.busy(err) {
-			return err
-		}
-	}
-	return err
-}
-
-func (db *DB) tryTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	db.prepare(ctx)
-	tx, err := db.w.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	if err := fn(tx); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
+	return sqlkit.Tx(ctx, db.w, 3, db.busy, fn)
 }
 
 // placeholders returns "($1, $2, …), (…)" for rows rows of n columns,

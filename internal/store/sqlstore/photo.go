@@ -67,9 +67,9 @@ func (db *DB) FindPhoto(ctx context.Context, id string) (*PhotoMeta, error) {
 	return &p, nil
 }
 
-// PhotosExist returns the ids that have no photo record, in the order given
+// MissingPhotos returns the ids that have no photo record, in the order given
 // (each once). A case may only cite photos that were uploaded.
-func (db *DB) PhotosExist(ctx context.Context, ids []string) ([]string, error) {
+func (db *DB) MissingPhotos(ctx context.Context, ids []string) ([]string, error) {
 	missing := []string{}
 	if len(ids) == 0 {
 		return missing, nil
@@ -112,9 +112,4 @@ func (db *DB) PhotosExist(ctx context.Context, ids []string) ([]string, error) {
 		}
 	}
 	return missing, nil
-}
-
-// MissingPhotos is PhotosExist in the shape the api package asks for.
-func (db *DB) MissingPhotos(ctx context.Context, ids []string) ([]string, error) {
-	return db.PhotosExist(ctx, ids)
 }

@@ -83,12 +83,12 @@ func testPhotos(t *testing.T, s Store) {
 		{[]string{p1.ID, p2.ID}, []string{}},
 		{[]string{"x", p1.ID, "y", "x", p2.ID}, []string{"x", "y"}},
 	} {
-		got, err := s.PhotosExist(ctx, tc.ids)
+		got, err := s.MissingPhotos(ctx, tc.ids)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if d := cmp.Diff(tc.want, got); d != "" {
-			t.Errorf("PhotosExist(%v) missing (-want +got):\n%s", tc.ids, d)
+			t.Errorf("MissingPhotos(%v) missing (-want +got):\n%s", tc.ids, d)
 		}
 	}
 }

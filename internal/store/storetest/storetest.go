@@ -38,7 +38,7 @@ type Store interface {
 	DictEdits(ctx context.Context) ([]sqlstore.DictEdit, error)
 	SavePhoto(ctx context.Context, p sqlstore.PhotoMeta) error
 	FindPhoto(ctx context.Context, id string) (*sqlstore.PhotoMeta, error)
-	PhotosExist(ctx context.Context, ids []string) (missing []string, err error)
+	MissingPhotos(ctx context.Context, ids []string) (missing []string, err error)
 	TryLease(ctx context.Context, name, holder string, ttl time.Duration, now time.Time) (bool, error)
 }
 

@@ -1,0 +1,57 @@
+package sqlkit
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"hash/fnv"
+	"io/fs"
+
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+)
+
+// Migration says which migrations to run and where goose keeps their
+// version. Each store has its own version table, so the stores sharing one
+// database migrate independently.
+type Migration struct {
+	FS           fs.FS  // the dialect's *.sql files
+	Postgres     bool   // dialect
+	VersionTable string // "" = goose's default
+	LockName     string // names the PostgreSQL advisory lock, e.g. "cityloop-migrate"
+}
+
+// Migrate brings the schema up to date. On PostgreSQL it holds a session
+// advisory lock while it runs, so several nodes can start at once: the first
+// migrates, the others wait and then find nothing to do. The lock key covers
+// the database and schema, so separate schemas (one per test) migrate in
+// parallel.
+func Migrate(ctx context.Context, w *sql.DB, m Migration) error {
+	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true)}
+	if m.VersionTable != "" {
+		opts = append(opts, goose.WithTableName(m.VersionTable))
+	}
+	dialect := goose.DialectSQLite3
+	if m.Postgres {
+		dialect = goose.DialectPostgres
+		var name string
+		if err := w.QueryRowContext(ctx, `SELECT current_database() || '.' || COALESCE(current_schema(), '')`).Scan(&name); err != nil {
+			return fmt.Errorf("read current schema: %w", err)
+		}
+		h := fnv.New64a()
+		h.Write([]byte(m.LockName + ":" + name))
+		// Retry every second for up to 5 minutes (goose's default probes
+		// every 5 s, which makes a second node wait needlessly).
+		locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(int64(h.Sum64())), lock.WithLockTimeout(1, 300), lock.WithUnlockTimeout(1, 60))
+		if err != nil {
+			return err
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	p, err := goose.NewProvider(dialect, w, m.FS, opts...)
+	if err != nil {
+		return err
+	}
+	_, err = p.Up(ctx)
+	return err
+}
