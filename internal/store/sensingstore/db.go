@@ -14,6 +14,7 @@ import (
 	"io/fs"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -34,6 +35,9 @@ const VersionTable = "sensing_goose_db_version"
 type DB struct {
 	postgres bool
 	w, r     *sql.DB
+
+	stmtMu      sync.Mutex
+	appendStmts map[int]*sql.Stmt // prepared reading inserts by row count
 }
 
 // Open connects to dsn as sqlstore does: sqlite:PATH (or a bare path) or postgres://….
@@ -49,6 +53,12 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 
 // Close closes the pools.
 func (db *DB) Close() error {
+	db.stmtMu.Lock()
+	for _, st := range db.appendStmts {
+		st.Close()
+	}
+	db.appendStmts = nil
+	db.stmtMu.Unlock()
 	err := db.w.Close()
 	if db.r != db.w {
 		err = errors.Join(err, db.r.Close())
@@ -143,6 +153,17 @@ func placeholders(rows, n, from int) string {
 		b.WriteByte(')')
 	}
 	return b.String()
+}
+
+// values is a VALUES list of rows tuples of n parameters. SQLite gets
+// anonymous "?" parameters: it looks each "$k" up by name in a list, which
+// makes a large statement quadratic to prepare.
+func (db *DB) values(rows, n int) string {
+	if db.postgres {
+		return placeholders(rows, n, 1)
+	}
+	tuple := "(" + strings.Repeat("?, ", n-1) + "?)"
+	return strings.Repeat(tuple+", ", rows-1) + tuple
 }
 
 func boolInt(b bool) int64 {

@@ -170,38 +170,74 @@ func (db *DB) PutPoint(ctx context.Context, p sensing.CollectionPoint) error {
 
 // ---- readings ----
 
-const readingsPerStmt = 250
-
 // AppendReadings inserts one row per metric; rows already there are skipped.
+// Rows go in multi-row statements of power-of-two sizes (256, 128, … 1),
+// each prepared once per pool: parsing a thousand-parameter INSERT anew for
+// every batch cost more than running it.
 func (db *DB) AppendReadings(ctx context.Context, rs []sensing.Reading) error {
-	type row struct {
-		dev, metric string
-		ts          int64
-		v           float64
-	}
-	rows := make([]row, 0, len(rs)*2)
+	args := make([]any, 0, len(rs)*8)
 	for _, r := range rs {
 		ts := micros(r.TS)
 		for k, v := range r.Values {
-			rows = append(rows, row{r.Device, k, ts, v})
+			args = append(args, r.Device, k, ts, v)
 		}
 	}
+	// Prepare before the transaction: the SQLite writer pool has one
+	// connection, which the transaction would hold.
+	var stmts []*sql.Stmt
+	for rows := len(args) / 4; rows > 0; {
+		n := readingsChunk(rows)
+		st, err := db.appendStmt(ctx, n)
+		if err != nil {
+			return err
+		}
+		stmts = append(stmts, st)
+		rows -= n
+	}
 	return db.tx(ctx, func(tx *sql.Tx) error {
-		for len(rows) > 0 {
-			n := min(len(rows), readingsPerStmt)
-			args := make([]any, 0, n*4)
-			for _, x := range rows[:n] {
-				args = append(args, x.dev, x.metric, x.ts, x.v)
-			}
-			q := `INSERT INTO sensing_readings (device_id, metric, ts, value) VALUES ` + placeholders(n, 4, 1) +
-				` ON CONFLICT (device_id, metric, ts) DO NOTHING`
-			if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+		rest := args
+		for _, st := range stmts {
+			n := readingsChunk(len(rest) / 4)
+			if _, err := tx.StmtContext(ctx, st).ExecContext(ctx, rest[:n*4]...); err != nil {
 				return err
 			}
-			rows = rows[n:]
+			rest = rest[n*4:]
 		}
 		return nil
 	})
+}
+
+// maxReadingsPerStmt keeps a statement under SQLite's and PostgreSQL's
+// parameter limits (4 parameters a row).
+const maxReadingsPerStmt = 256
+
+// readingsChunk is the largest power of two ≤ rows, at most maxReadingsPerStmt.
+func readingsChunk(rows int) int {
+	n := maxReadingsPerStmt
+	for n > rows {
+		n /= 2
+	}
+	return n
+}
+
+// appendStmt returns the prepared INSERT for n rows, preparing it once.
+func (db *DB) appendStmt(ctx context.Context, n int) (*sql.Stmt, error) {
+	db.stmtMu.Lock()
+	defer db.stmtMu.Unlock()
+	if st, ok := db.appendStmts[n]; ok {
+		return st, nil
+	}
+	q := `INSERT INTO sensing_readings (device_id, metric, ts, value) VALUES ` + db.values(n, 4) +
+		` ON CONFLICT (device_id, metric, ts) DO NOTHING`
+	st, err := db.w.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("prepare reading insert: %w", err)
+	}
+	if db.appendStmts == nil {
+		db.appendStmts = map[int]*sql.Stmt{}
+	}
+	db.appendStmts[n] = st
+	return st, nil
 }
 
 // CountReadings counts raw rows of a device (tests and figures).
