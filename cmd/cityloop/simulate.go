@@ -185,7 +185,7 @@ var simPNG = []byte{0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 
 	0x3d, 0x1d, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82}
 
 func (s *sim) cameras(ctx context.Context, n int, every time.Duration) error {
-	codes := []string{"884", "882", "885", "888", "890"}
+	codes := []string{"884", "882", "885", "888", "890", "mixed_sorting"}
 	var cams []string
 	for i := 0; len(cams) < n && i < n*5; i++ {
 		id := fmt.Sprintf("sim-cam-%03d", i)
@@ -198,7 +198,7 @@ func (s *sim) cameras(ctx context.Context, n int, every time.Duration) error {
 			cams = append(cams, id)
 		}
 	}
-	fmt.Fprintf(s.out, "registered %d cameras; sending AI events every %s (Ctrl+C to stop)\n", len(cams), every)
+	fmt.Fprintf(s.out, "registered %d cameras; sending AI events every %s and heartbeats every %s (Ctrl+C to stop)\n", len(cams), every, simHeartbeat)
 	img := base64.StdEncoding.EncodeToString(simPNG)
 	type scene struct {
 		cam, code string
@@ -206,9 +206,14 @@ func (s *sim) cameras(ctx context.Context, n int, every time.Duration) error {
 		left      int
 	}
 	var scenes []*scene
+	var beat time.Time
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
+		if time.Since(beat) >= simHeartbeat {
+			beat = time.Now()
+			s.heartbeats(ctx, cams)
+		}
 		if s.rng.IntN(3) == 0 && len(cams) > 0 {
 			scenes = append(scenes, &scene{cam: cams[s.rng.IntN(len(cams))], code: codes[s.rng.IntN(len(codes))], x: float64(s.rng.IntN(4)) * 0.25, left: 3 + s.rng.IntN(15)})
 		}
@@ -236,6 +241,23 @@ func (s *sim) cameras(ctx context.Context, n int, every time.Duration) error {
 		case <-ctx.Done():
 			return nil
 		case <-t.C:
+		}
+	}
+}
+
+// simHeartbeat is how often simulated cameras say they are alive, well
+// within the default allowance (10 minutes) after which a silent camera
+// becomes a maintenance case.
+const simHeartbeat = time.Minute
+
+// heartbeats posts one heartbeat for each camera.
+func (s *sim) heartbeats(ctx context.Context, cams []string) {
+	for _, id := range cams {
+		if _, err := s.do(ctx, "POST", "/api/v1/sensing/cameras/"+id+"/heartbeat", nil, nil); err != nil {
+			if ctx.Err() == nil {
+				fmt.Fprintln(s.out, "heartbeat:", err)
+			}
+			return
 		}
 	}
 }

@@ -115,3 +115,68 @@ func TestSimulateSensors_Smoke(t *testing.T) {
 	}
 	t.Logf("%d readings accepted in 2 s", fig.Sensing.Readings)
 }
+
+// TestSimulateCameras_Smoke runs `cityloop simulate cameras` for a moment
+// and checks that its cameras were registered and, through their
+// heartbeats, count as online.
+func TestSimulateCameras_Smoke(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the simulator for 1 s")
+	}
+	dir := t.TempDir()
+	cfg := config.Default()
+	cfg.DataDir = dir
+	cfg.DB = "sqlite:" + filepath.Join(dir, "sim.db")
+	cfg.Demo, cfg.DemoCases = true, 0
+	cfg.Quiet = true
+	cfg.Addr = "127.0.0.1:0"
+	if err := cfg.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	a, err := app.Open(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	srv := httptest.NewServer(a.Handler())
+	t.Cleanup(srv.Close)
+
+	simCtx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	var out bytes.Buffer
+	if err := run(simCtx, []string{"simulate", "cameras", "--addr", srv.URL, "--n", "5", "--every", "200ms"}, &out, &out); err != nil {
+		t.Fatalf("simulate: %v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "registered 5 cameras") || strings.Contains(out.String(), "heartbeat:") {
+		t.Fatalf("output:\n%s", out.String())
+	}
+	res, err := http.Post(srv.URL+"/api/v1/auth/token", "application/json", strings.NewReader(`{"username":"admin","password":"demo"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tok struct{ Token string }
+	_ = json.NewDecoder(res.Body).Decode(&tok)
+	res.Body.Close()
+	req, _ := http.NewRequest("GET", srv.URL+"/api/v1/sensing/figures", nil)
+	req.Header.Set("Authorization", "Bearer "+tok.Token)
+	res, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var fig struct {
+		Sensing struct {
+			Cameras struct {
+				Total  int `json:"total"`
+				Online int `json:"online"`
+			} `json:"cameras"`
+		} `json:"sensing"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&fig); err != nil || res.StatusCode != 200 {
+		t.Fatalf("figures: %d %v", res.StatusCode, err)
+	}
+	if c := fig.Sensing.Cameras; c.Total != 5 || c.Online != 5 {
+		t.Fatalf("cameras %+v, want 5 online", c)
+	}
+}

@@ -53,11 +53,12 @@ type App struct {
 	DemoSummary *DemoInfo
 	// background holds long-running parts (sensor ingestion, deliveries)
 	// that Run starts beside HTTP and stops before closing the store.
-	background []func(ctx context.Context) error
-	closers    []func() error
-	api        *api.Server
-	keys       *pii.Keyring     // seals personal data and partner secrets
-	sensing    *sensing.Service // set by wireSensing
+	background   []func(ctx context.Context) error
+	closers      []func() error
+	api          *api.Server
+	keys         *pii.Keyring     // seals personal data and partner secrets
+	sensing      *sensing.Service // set by wireSensing
+	sensingOwner *sensingOwner    // set by wireSensing
 }
 
 // wirer adds one part's routes to mux and may register background work.

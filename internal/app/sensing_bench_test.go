@@ -56,7 +56,9 @@ func publishAll(ctx context.Context, b *testing.B, addr, tag string, conns, devi
 // BenchmarkSensing_MQTTIngest compares, in one run on this machine, the
 // broker alone (a subscriber that only counts) with CityLoop evaluating and
 // storing the same QoS-1 stream from many devices. Tune with
-// SENSING_BENCH_DEVICES (12000) and SENSING_BENCH_MSGS (60000).
+// SENSING_BENCH_DEVICES (12000) and SENSING_BENCH_MSGS (60000);
+// SENSING_BENCH_PLAIN=1 subscribes with one plain session (as a node on
+// Mosquitto should), SENSING_BENCH_POSTGRES=1 stores in PostgreSQL.
 func BenchmarkSensing_MQTTIngest(b *testing.B) {
 	addr := os.Getenv("CITYLOOP_TEST_MQTT_ADDR")
 	if addr == "" {
@@ -100,7 +102,15 @@ func BenchmarkSensing_MQTTIngest(b *testing.B) {
 	b.Setenv("CITYLOOP_MQTT_GROUP", group)
 	b.Setenv("CITYLOOP_MQTT_CLIENT_ID", "bench-cityloop-"+suffix)
 	b.Setenv("CITYLOOP_MQTT_SESSION_EXPIRY", "5s")
-	a := testApp(b, "")
+	dsn, storeName := "", "SQLite"
+	if os.Getenv("SENSING_BENCH_POSTGRES") != "" {
+		url := os.Getenv("CITYLOOP_TEST_POSTGRES_URL")
+		if url == "" {
+			b.Skip("SENSING_BENCH_POSTGRES needs CITYLOOP_TEST_POSTGRES_URL")
+		}
+		dsn, storeName = freshPostgres(b, url), "PostgreSQL"
+	}
+	a := testApp(b, dsn)
 	base := serveRun(b, a)
 	admin := login(b, base, "admin")
 	tag := "dev" + suffix
@@ -138,7 +148,7 @@ func BenchmarkSensing_MQTTIngest(b *testing.B) {
 	fmt.Printf("\nMQTT QoS-1 ingest, %d devices, %d messages, %d publisher connections (registration of devices took %s)\n", devices, msgs, conns, regTime.Round(time.Millisecond))
 	fmt.Printf("| path | received | msg/s | share of broker |\n|---|---:|---:|---:|\n")
 	fmt.Printf("| broker alone (counting subscriber) | %d | %.0f | 100%% |\n", counted.Load(), brokerRate)
-	fmt.Printf("| CityLoop (parse, store, rules, ack) | %d | %.0f | %.0f%% |\n", got, rate, 100*rate/brokerRate)
+	fmt.Printf("| CityLoop (parse, store in %s, rules, ack) | %d | %.0f | %.0f%% |\n", storeName, got, rate, 100*rate/brokerRate)
 	if got != int64(msgs) {
 		// Unpaced publishers outrun the consumer; Mosquitto then drops what
 		// overflows max_queued_messages (1000 per session by default).

@@ -18,7 +18,7 @@ import (
 
 // HTTP-level tests of the sensing intake, parking and waste endpoints. The
 // app is served without Run, so the worker and ticks do not run by
-// themselves: tests call a.sensing.Work and sensingTick where they need them.
+// themselves: tests call a.sensing.Work and a.sensingOwner.tick where they need them.
 
 // rawDo sends body as is and returns the status, Content-Type and body.
 func (c *client) rawDo(method, path, body string) (int, string, []byte) {
@@ -310,7 +310,7 @@ func TestSensingHTTP_Waste(t *testing.T) {
 
 	// The tick finds wp-1's collection missed and the worker opens its case;
 	// the truck's call then withdraws it.
-	if err := sensingTick(ctx, a, a.sensing); err != nil {
+	if err := a.sensingOwner.tick(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if err := a.sensing.Work(ctx); err != nil {
@@ -349,17 +349,25 @@ func TestSensingHTTP_Waste(t *testing.T) {
 	}
 }
 
-// TestSensing_TickLeaseOneSilenceCase: two nodes on one SQLite file both
-// know a device that fell silent and tick at the same moment, many times;
-// only the node holding the "sensing-tick" lease runs the checks, so one
-// maintenance case opens, not two.
-func TestSensing_TickLeaseOneSilenceCase(t *testing.T) {
+// TestSensing_OneOwnerOneSilenceCase: two nodes on one SQLite file both
+// know a device that fell silent and try, at the same moment and many
+// times, to take the sensing service and run its checks; only one holds it,
+// so one maintenance case opens, not two.
+func TestSensing_OneOwnerOneSilenceCase(t *testing.T) {
 	a := testApp(t, "")
 	ctx := context.Background()
 	if _, err := a.sensing.PutDevice(ctx, sensing.Device{ID: "air-1", Kind: sensing.KindAir, Lng: 118.73, Lat: 32.04, IntervalS: 60}); err != nil {
 		t.Fatal(err)
 	}
-	// A second node on the same database, started after the device was registered.
+	// A reading an hour ago, stored before either node loads the state.
+	last := time.Now().Add(-time.Hour)
+	if res, err := a.sensing.Ingest(ctx, []sensing.Reading{{Device: "air-1", TS: last, Values: map[string]float64{"pm10": 40}}}); err != nil || res.Stored != 1 {
+		t.Fatalf("ingest: %+v %v", res, err)
+	}
+	if err := a.sensing.Handover(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// A second node on the same database.
 	cfg := a.Cfg
 	cfg.DataDir = t.TempDir()
 	b, err := Open(ctx, cfg, a.Log, io.Discard)
@@ -367,22 +375,18 @@ func TestSensing_TickLeaseOneSilenceCase(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { b.Close() })
-	// Each node took one of the device's readings (a shared subscription
-	// splits them), the last an hour ago: both see it silent.
-	last := time.Now().Add(-time.Hour)
-	for i, n := range []*App{a, b} {
-		res, err := n.sensing.Ingest(ctx, []sensing.Reading{{Device: "air-1", TS: last.Add(time.Duration(i) * time.Second), Values: map[string]float64{"pm10": 40}}})
-		if err != nil || res.Stored != 1 {
-			t.Fatalf("ingest on node %d: %+v %v", i, res, err)
-		}
-	}
 	for round := 0; round < 3; round++ {
 		var wg sync.WaitGroup
 		for _, n := range []*App{a, b} {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				if err := sensingTick(ctx, n, n.sensing); err != nil {
+				o := n.sensingOwner
+				o.step(ctx)
+				if !o.IsOwner() {
+					return
+				}
+				if err := o.tick(ctx); err != nil {
 					t.Error(err)
 				}
 				if err := n.sensing.Work(ctx); err != nil {
@@ -391,6 +395,9 @@ func TestSensing_TickLeaseOneSilenceCase(t *testing.T) {
 			}()
 		}
 		wg.Wait()
+	}
+	if a.sensingOwner.IsOwner() == b.sensingOwner.IsOwner() {
+		t.Fatalf("owners: a %v, b %v; want exactly one", a.sensingOwner.IsOwner(), b.sensingOwner.IsOwner())
 	}
 	opened := 0
 	for _, n := range []*App{a, b} {

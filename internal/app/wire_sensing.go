@@ -49,26 +49,31 @@ func wireSensing(a *App, mux *http.ServeMux) error {
 	}
 	a.sensing = svc
 	h := &sensingHTTP{a: a, svc: svc, db: db}
-	h.routes(mux)
+	inner := http.NewServeMux()
+	h.routes(inner)
 
-	// CITYLOOP_MQTT_GROUP set: a shared subscription $share/{group}/… over
-	// four sessions, for several nodes (use EMQX: Mosquitto 2.0 may drop
-	// messages queued for shared sessions when it restarts). Unset: one
-	// plain persistent session, which survives broker restarts intact.
+	// CITYLOOP_MQTT_ADDR set: the node holding the sensing service
+	// subscribes with one plain persistent session whose client id every
+	// node shares (CITYLOOP_MQTT_CLIENT_ID, default cityloop-sensing), so
+	// the broker's queue for it survives both a broker restart and a change
+	// of owner. CITYLOOP_MQTT_GROUP set: a shared subscription
+	// $share/{group}/… over four sessions of that node instead (faster;
+	// use EMQX: Mosquitto 2.0 may drop messages queued for shared sessions
+	// when it restarts).
 	mqttAddr := os.Getenv("CITYLOOP_MQTT_ADDR")
 	var sub *mqtt.Subscriber
 	if mqttAddr != "" {
 		expiry, _ := time.ParseDuration(os.Getenv("CITYLOOP_MQTT_SESSION_EXPIRY")) // default 1h
-		sub = mqtt.New(mqtt.Config{Addr: mqttAddr, SessionExpiry: expiry, ClientID: sensingEnv("CITYLOOP_MQTT_CLIENT_ID", "cityloop-"+sensingHost()), Group: os.Getenv("CITYLOOP_MQTT_GROUP"),
+		sub = mqtt.New(mqtt.Config{Addr: mqttAddr, SessionExpiry: expiry, ClientID: sensingEnv("CITYLOOP_MQTT_CLIENT_ID", "cityloop-sensing"), Group: os.Getenv("CITYLOOP_MQTT_GROUP"),
 			Username: os.Getenv("CITYLOOP_MQTT_USERNAME"), Password: os.Getenv("CITYLOOP_MQTT_PASSWORD"), Log: a.Log}, svc)
 		h.sub = sub
 	}
+	o := newSensingOwner(a, svc, sub, inner)
+	a.sensingOwner = o
+	mux.Handle("/api/v1/sensing/", o)
 	a.OnClose(db.Close) // after Run has stopped the loops below
-	a.Go(func(ctx context.Context) error { return sensingWorker(ctx, a, svc) })
-	a.Go(func(ctx context.Context) error { return sensingTicks(ctx, a, svc) })
-	if sub != nil {
-		a.Go(sub.Run)
-	}
+	a.Go(o.worker)
+	a.Go(o.run)
 	return nil
 }
 
@@ -77,84 +82,6 @@ func sensingEnv(k, def string) string {
 		return v
 	}
 	return def
-}
-
-func sensingHost() string {
-	h, err := os.Hostname()
-	if err != nil || h == "" {
-		return "node"
-	}
-	return h
-}
-
-// sensingWorker opens and resolves the cases rule states call for, as soon
-// as readings ask (and every second for retries).
-func sensingWorker(ctx context.Context, a *App, svc *sensing.Service) error {
-	t := time.NewTicker(time.Second)
-	defer t.Stop()
-	for {
-		if err := svc.Work(ctx); err != nil && ctx.Err() == nil {
-			a.Log.Warn("sensing worker", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-svc.Wake():
-		case <-t.C:
-		}
-	}
-}
-
-// sensingTicks runs the time-driven work every 2 s (see sensingTick) and the
-// time-series maintenance every minute, the latter under a lease so one
-// node does it.
-func sensingTicks(ctx context.Context, a *App, svc *sensing.Service) error {
-	t := time.NewTicker(2 * time.Second)
-	defer t.Stop()
-	last := time.Time{}
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-		}
-		if err := sensingTick(ctx, a, svc); err != nil && ctx.Err() == nil {
-			a.Log.Warn("sensing tick", "err", err)
-		}
-		if time.Since(last) >= time.Minute {
-			last = time.Now()
-			if ok, err := a.Store.TryLease(ctx, "sensing-maintain", a.node, 2*time.Minute, a.Now()); err == nil && ok {
-				if err := svc.Maintain(ctx); err != nil && ctx.Err() == nil {
-					a.Log.Warn("sensing downsample", "err", err)
-				}
-			}
-		}
-	}
-}
-
-// sensingTickLease is how long the node that ran the case-opening checks
-// keeps them; it renews the lease every tick, so another node takes over
-// only once it has stopped ticking for this long.
-const sensingTickLease = 10 * time.Second
-
-// sensingTick is one tick, split in two:
-//   - Detect (device silence, berth overstay, missed collections) starts
-//     episodes whose cases the worker opens. It runs only on the node that
-//     holds the "sensing-tick" lease: on every node, each would start the
-//     same episode in its own memory and open its own case for it.
-//   - Flush runs on every node: it writes this node's own dirty device
-//     status and camera tracks, and polls the outcome of the AI cases of
-//     this node's tracks for precision; no other node holds that state.
-func sensingTick(ctx context.Context, a *App, svc *sensing.Service) error {
-	ok, err := a.Store.TryLease(ctx, "sensing-tick", a.node, sensingTickLease, a.Now())
-	if err != nil {
-		a.Log.Warn("sensing tick lease", "err", err)
-	} else if ok {
-		if err := svc.Detect(ctx); err != nil {
-			return err
-		}
-	}
-	return svc.Flush(ctx)
 }
 
 // caseDesk adapts casework.Service to sensing.Desk.

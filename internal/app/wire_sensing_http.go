@@ -42,6 +42,7 @@ func (h *sensingHTTP) routes(mux *http.ServeMux) {
 	m("GET "+p+"/figures", h.handleFigures)
 	m("GET "+p+"/cameras", h.handleCameraList)
 	m("PUT "+p+"/cameras/{id}", h.handleCameraPut)
+	m("POST "+p+"/cameras/{id}/heartbeat", h.handleCameraHeartbeat)
 	m("POST "+p+"/camera-events", h.handleCameraEvent)
 	m("GET "+p+"/accuracy", h.handleAccuracy)
 	m("GET "+p+"/policies", h.handlePolicyList)
@@ -281,6 +282,26 @@ func (h *sensingHTTP) handleCameraPut(w http.ResponseWriter, r *http.Request) er
 		return err
 	}
 	return sensingOK(w, out)
+}
+
+// handleCameraHeartbeat takes a camera's (or its video platform's)
+// keep-alive. It needs no body: the time it arrives is the sign of life, so
+// a camera's clock cannot keep it online. A camera silent for longer than
+// its offline_after_s becomes a maintenance case, which its next heartbeat
+// or event resolves.
+func (h *sensingHTTP) handleCameraHeartbeat(w http.ResponseWriter, r *http.Request) error {
+	if _, err := h.actor(r, machinePosts...); err != nil {
+		return err
+	}
+	// Platforms that send a small JSON status along are welcome; it is not read.
+	if _, err := io.Copy(io.Discard, http.MaxBytesReader(w, r.Body, 4<<10)); err != nil {
+		return errs.E(errs.KindTooLarge, "a heartbeat needs no body; at most 4 KiB is accepted")
+	}
+	if err := h.svc.Heartbeat(r.Context(), r.PathValue("id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 func (h *sensingHTTP) handleCameraEvent(w http.ResponseWriter, r *http.Request) error {

@@ -64,7 +64,7 @@ func TestDefault(t *testing.T) {
 	t.Run("expected codes", func(t *testing.T) {
 		for _, r := range []string{
 			"component:0105", "component:0106", "component:0107", "component:0108", "component:0109", "component:0110",
-			"component:0405", "event:0507", "event:0601", "event:0602",
+			"component:0405", "event:0507", "event:0601", "event:0602", "component:0701", "event:0603",
 		} {
 			if _, ok := d.Lookup(MustParseRef(r), now); !ok {
 				t.Errorf("%s missing", r)
@@ -75,6 +75,35 @@ func TestDefault(t *testing.T) {
 		}
 		if got := d.Majors(Component)["05"].Zh; got != "房屋土地" {
 			t.Errorf("component major 05 = %q", got)
+		}
+	})
+	t.Run("local extensions", func(t *testing.T) {
+		// Sensing depends on these two: offline devices and cameras file
+		// under component:0701, AI mixed-sorting sightings under event:0603.
+		tests := []struct {
+			ref, name, major, dept string
+			limit                  float64
+			unit                   string
+		}{
+			{"component:0701", "感知监控设备", "扩展部件", "info-center", 2, "working_days"},
+			{"event:0603", "垃圾分类投放不规范", "扩展事件", "sanitation", 4, "working_hours"},
+		}
+		for _, tt := range tests {
+			s, ok := d.Lookup(MustParseRef(tt.ref), now)
+			if !ok {
+				t.Fatalf("%s missing", tt.ref)
+			}
+			c, _ := s.Condition(1)
+			if s.Name.Zh != tt.name || s.MajorName.Zh != tt.major || s.Department != tt.dept ||
+				c.Limit.Amount != tt.limit || string(c.Limit.Unit) != tt.unit || c.Closing.Zh == "" {
+				t.Errorf("%s = %q in %q to %s, condition 1 %+v", tt.ref, s.Name.Zh, s.MajorName.Zh, s.Department, c)
+			}
+			if sg, ok := d.Route(s.Ref, []string{"3201"}, now); !ok || sg.Department != tt.dept {
+				t.Errorf("%s routes to %+v", tt.ref, sg)
+			}
+		}
+		if dep, ok := d.Department("info-center"); !ok || dep.Name.Zh != "城市管理信息中心" {
+			t.Errorf("info-center = %+v, %v", dep, ok)
 		}
 	})
 	t.Run("departments", func(t *testing.T) {

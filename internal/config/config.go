@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -19,6 +20,7 @@ import (
 // Config is every setting of a node.
 type Config struct {
 	Addr        string        // HTTP listen address
+	Advertise   string        // base URL other nodes reach this one at (default http://ADDR)
 	DB          string        // sqlite:FILE or postgres://…
 	DataDir     string        // photos and the default SQLite file
 	Demo        bool          // generate the demo city on an empty store
@@ -53,6 +55,8 @@ func settings() []setting {
 	return []setting{
 		{"addr", "CITYLOOP_ADDR", "HTTP listen address HOST:PORT", false,
 			func(c *Config) string { return c.Addr }, func(c *Config, v string) error { c.Addr = v; return nil }},
+		{"advertise", "CITYLOOP_ADVERTISE", "base URL at which other nodes reach this one, e.g. http://10.0.0.5:8080 (default http://ADDR); with several nodes, sensing requests go to the node that holds the sensing service", false,
+			func(c *Config) string { return c.Advertise }, func(c *Config, v string) error { c.Advertise = v; return nil }},
 		{"db", "CITYLOOP_DB", "database: sqlite:FILE or postgres://user@host/db (default sqlite:DATA/cityloop.db)", true,
 			func(c *Config) string { return c.DB }, func(c *Config, v string) error { c.DB = v; return nil }},
 		{"data", "CITYLOOP_DATA", "directory for photos and the default SQLite file", false,
@@ -155,6 +159,12 @@ func (c *Config) Finish() error {
 	}
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		return fmt.Errorf("--addr must be HOST:PORT: %w", err)
+	}
+	if c.Advertise != "" {
+		u, err := url.Parse(c.Advertise)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+			return fmt.Errorf("--advertise must be a base URL such as http://10.0.0.5:8080, not %q", c.Advertise)
+		}
 	}
 	if c.DemoCases < 0 {
 		return fmt.Errorf("--demo-cases must be 0 or more")

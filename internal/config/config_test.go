@@ -21,6 +21,8 @@ func TestLoad(t *testing.T) {
 		{"postgres", nil, []string{"--db", "postgres://u:secret@db/city"}, "", func(c Config) bool { return strings.HasPrefix(c.DB, "postgres://") }},
 		{"bad db", nil, []string{"--db", "mysql://x"}, "--db must be", nil},
 		{"bad addr", nil, []string{"--addr", "8080"}, "--addr", nil},
+		{"advertise", nil, []string{"--advertise", "http://10.0.0.5:8080"}, "", func(c Config) bool { return c.Advertise == "http://10.0.0.5:8080" }},
+		{"bad advertise", nil, []string{"--advertise", "10.0.0.5:8080"}, "--advertise must be a base URL", nil},
 		{"bad env", map[string]string{"CITYLOOP_DEMO_CASES": "many"}, nil, "CITYLOOP_DEMO_CASES", nil},
 	}
 	for _, tt := range tests {

@@ -17,18 +17,24 @@ import (
 
 // Camera is one AI camera (or one channel of a video platform).
 type Camera struct {
-	ID        string     `json:"id"`
-	Name      string     `json:"name"`
-	Lng       float64    `json:"lng"`
-	Lat       float64    `json:"lat"`
-	Grid      string     `json:"grid"`
-	Community string     `json:"community"`
-	Street    string     `json:"street"`
-	District  string     `json:"district"`
-	Direction int        `json:"direction"` // degrees clockwise from north
-	Watches   []string   `json:"watches"`   // sub-classes it is set to recognise
-	Vendor    string     `json:"vendor"`
-	Point     string     `json:"point,omitempty"` // a waste collection point it watches
+	ID        string   `json:"id"`
+	Name      string   `json:"name"`
+	Lng       float64  `json:"lng"`
+	Lat       float64  `json:"lat"`
+	Grid      string   `json:"grid"`
+	Community string   `json:"community"`
+	Street    string   `json:"street"`
+	District  string   `json:"district"`
+	Direction int      `json:"direction"` // degrees clockwise from north
+	Watches   []string `json:"watches"`   // sub-classes it is set to recognise
+	Vendor    string   `json:"vendor"`
+	Point     string   `json:"point,omitempty"` // a waste collection point it watches
+	// OfflineAfterS is the heartbeat allowance: with no heartbeat and no
+	// event for this many seconds the camera is offline and a maintenance
+	// case opens. 0 means DefaultCameraOfflineAfter (600 s); 60–604800.
+	OfflineAfterS int `json:"offline_after_s"`
+	// Online and LastSeen are kept by the service: a camera is online from
+	// its first heartbeat or event until Detect finds it silent too long.
 	Online    bool       `json:"online"`
 	LastSeen  *time.Time `json:"last_seen,omitempty"`
 	CreatedAt time.Time  `json:"created_at"`
@@ -57,8 +63,15 @@ func (c *Camera) Validate() error {
 	if len(c.Vendor) > 40 || len(c.Name) > 200 {
 		bad.WithField("vendor", "vendor at most 40 bytes, name at most 200")
 	}
+	if c.OfflineAfterS != 0 && (c.OfflineAfterS < minCameraOfflineAfterS || c.OfflineAfterS > maxCameraOfflineAfterS) {
+		bad.WithField("offline_after_s", fmt.Sprintf("seconds of silence before the camera counts as offline: %d–%d, or 0 for %d",
+			minCameraOfflineAfterS, maxCameraOfflineAfterS, int(DefaultCameraOfflineAfter/time.Second)))
+	}
 	if len(bad.Fields) > 0 {
 		return bad
+	}
+	if c.OfflineAfterS == 0 {
+		c.OfflineAfterS = int(DefaultCameraOfflineAfter / time.Second)
 	}
 	c.Vendor = strings.ToLower(strings.TrimSpace(c.Vendor))
 	if c.Vendor == "" {
@@ -261,7 +274,7 @@ func DefaultVendorCodes() map[string]string {
 		"exposed_garbage":  "event:0102",
 		"illegal_parking":  "event:0505",
 		"bin_overflow":     "component:0305",
-		"mixed_sorting":    "event:0102", // 垃圾混投: no own sub-class in the dictionary yet
+		"mixed_sorting":    MixedSortingCategory, // 垃圾混投 at a collection point
 		"illegal_building": "event:0101",
 		"waterlogging":     "event:0406",
 	}

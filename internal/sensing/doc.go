@@ -10,6 +10,11 @@
 // adapts casework.Service to it) — so this package imports neither
 // net/http nor database/sql, nor casework.
 //
+// The equipment watches itself too: a device silent for three reporting
+// intervals, or a camera with neither heartbeat nor event within its
+// allowance, becomes a maintenance case ([MaintenanceCategory]) that closes
+// itself when the device or camera is back.
+//
 // Telemetry topic scheme (MQTT, QoS 1):
 //
 //	cityloop/telemetry/{device_id}   {"ts": 1718000000.5 | "2024-06-10T22:00:00+08:00", "values": {"noise_db": 61.2}}

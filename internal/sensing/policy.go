@@ -95,6 +95,9 @@ func DefaultPolicies() []Policy {
 			RemindAfter: Duration(10 * time.Minute), Template: "【城管提醒】您的车辆停放违规，请于10分钟内驶离。"},
 		{Category: "component:0305", MinConfidence: 0.8, Window: Duration(4 * time.Hour), Mode: ModeAuto},
 		{Category: "event:0102", MinConfidence: 0.7, Window: Duration(4 * time.Hour), Mode: ModeAuto},
+		// 垃圾混投: what is in a bag is hard to see, so people confirm; one
+		// case per bin station and half day.
+		{Category: MixedSortingCategory, MinConfidence: 0.75, Window: Duration(4 * time.Hour)},
 		{Category: "event:0101", MinConfidence: 0.8, Window: Duration(72 * time.Hour)}, // 私搭乱建: always a person
 	}
 	for i := range ps {

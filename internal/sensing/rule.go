@@ -128,6 +128,9 @@ func (r *Rule) Validate() error {
 	bad := errs.Invalid("the rule is not valid")
 	if !ValidID(r.ID) {
 		bad.WithField("id", "1–64 letters, digits, '_', '.', ':' or '-'")
+	} else if pseudoRules[r.ID] {
+		// Their states share the table (and the keys) of the rules' states.
+		bad.WithField("id", fmt.Sprintf("%q names a built-in check; pick another id", r.ID))
 	}
 	if !r.Kind.Valid() {
 		bad.WithField("kind", "unknown device kind")
@@ -158,6 +161,9 @@ func (r *Rule) Validate() error {
 	}
 	return nil
 }
+
+// pseudoRules are the ids of the built-in checks that are not threshold rules.
+var pseudoRules = map[string]bool{RuleOffline: true, RuleCameraOffline: true, RuleOverstay: true, RuleMissed: true}
 
 // Limits returns the threshold and clear level in force for d at t.
 func (r *Rule) Limits(d *Device, t time.Time) (threshold, clear float64) {

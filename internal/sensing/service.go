@@ -14,17 +14,33 @@ import (
 	"cityloop/internal/geo"
 )
 
-// Pseudo-rules kept in the same state table as the threshold rules.
+// Pseudo-rules kept in the same state table as the threshold rules. A
+// state is keyed by the id of what it watches and the rule, so a device and
+// a camera that share an id never share a state: one's is "offline", the
+// other's "camera_offline" (and [Rule.Validate] keeps these names free).
 const (
-	RuleOffline  = "offline"           // a device stopped reporting
-	RuleOverstay = "overstay"          // a berth occupied past its lot's limit
-	RuleMissed   = "missed_collection" // a collection point not emptied by its time
+	RuleOffline       = "offline"           // a device stopped reporting
+	RuleCameraOffline = "camera_offline"    // a camera sent no heartbeat or event within its allowance
+	RuleOverstay      = "overstay"          // a berth occupied past its lot's limit
+	RuleMissed        = "missed_collection" // a collection point not emptied by its time
+)
+
+// Sub-classes the sensing layer files under by itself (local extensions of
+// the dictionary, see catalog's data file).
+const (
+	// MaintenanceCategory is 感知监控设备 (component 0701): a device or
+	// camera gone offline (condition 1) or reading nonsense (condition 2).
+	MaintenanceCategory = "component:0701"
+	// MixedSortingCategory is 垃圾分类投放不规范 (event 0603), 垃圾混投 at
+	// a collection point.
+	MixedSortingCategory = "event:0603"
 )
 
 // Service keeps the live picture in memory (devices, rule states, live
 // tracks, precision tallies), writes every change through Store before it
 // is acknowledged, and asks Desk to open and resolve cases. One Service
-// runs per node; see DESIGN.md on splitting devices between nodes.
+// is live on one node at a time, the holder of the sensing lease (app
+// decides which); the others pass requests to it.
 type Service struct {
 	Store       Store
 	Desk        Desk
@@ -44,6 +60,8 @@ type Service struct {
 	retryAt    map[string]time.Time  // resolutions waiting for the loop
 	berthSince map[string]time.Time
 	cameras    map[string]*Camera
+	dirtyCam   map[string]bool // cameras whose status changed since the last flush
+	camsFrom   time.Time       // Load's time: heartbeats nobody received before it do not count as silence
 	policies   map[string]Policy
 	zones      []Zone
 	tracks     map[string]*Track // live tracks by key
@@ -86,7 +104,12 @@ func (s *Service) Load(ctx context.Context) error {
 	s.retryAt, s.berthSince, s.cameras, s.policies = map[string]time.Time{}, map[string]time.Time{}, map[string]*Camera{}, map[string]Policy{}
 	s.tracks, s.undecided, s.dirtyTrk, s.tallies = map[string]*Track{}, map[string]*Track{}, map[string]*Track{}, map[string]*Tally{}
 	s.lots, s.points, s.collected = map[string]Lot{}, map[string]CollectionPoint{}, map[string]time.Time{}
-	s.wake = make(chan struct{}, 1)
+	s.dirtyCam, s.camsFrom = map[string]bool{}, s.Now()
+	// Load runs again when a node takes the sensing service over; the
+	// worker keeps waiting on the same channel.
+	if s.wake == nil {
+		s.wake = make(chan struct{}, 1)
+	}
 	devs, err := s.Store.Devices(ctx)
 	if err != nil {
 		return fmt.Errorf("load devices: %w", err)
@@ -289,13 +312,13 @@ func cloneMap(m map[string]float64) map[string]float64 {
 	return c
 }
 
-// States lists the rule states of a device.
+// States lists the rule states of a device (a camera's are [Service.CameraState]).
 func (s *Service) States(device string) []RuleState {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []RuleState
 	for _, st := range s.states {
-		if st.Device == device {
+		if st.Device == device && st.Rule != RuleCameraOffline {
 			out = append(out, *st)
 		}
 	}
@@ -542,6 +565,11 @@ func (s *Service) work(ctx context.Context, key string, now time.Time) (RuleStat
 		}
 	case firing && st.CaseID == "":
 		st.CaseID, err = s.open(ctx, &st, now)
+	case !firing && st.Resolve && st.CaseID != "" && s.caseShared(key, st.CaseID):
+		// The loop merged this episode's report into another episode's case
+		// (two bins at one point, a camera and a sensor on one pole), and
+		// that episode goes on: let go of the case; the last one resolves it.
+		st.Resolve, st.CaseID = false, ""
 	case !firing && st.Resolve && st.CaseID != "":
 		var r Resolution
 		r, err = s.Desk.Resolve(ctx, st.CaseID, s.resolveNote(&st), s.evidence(ctx, &st))
@@ -583,6 +611,13 @@ func (s *Service) open(ctx context.Context, st *RuleState, now time.Time) (strin
 		return "", nil
 	}
 	id, err := s.Desk.Open(ctx, p)
+	if err != nil && p.Category == MaintenanceCategory && errs.Is(err, errs.KindInvalid) {
+		// A city that retired the maintenance sub-class still gets the
+		// case, unclassified, for an operator to classify.
+		s.Log.Warn("sensing maintenance case without its sub-class", "category", p.Category, "err", err)
+		p.Category, p.Condition = "", 0
+		id, err = s.Desk.Open(ctx, p)
+	}
 	if err != nil {
 		return "", err
 	}
@@ -613,6 +648,8 @@ func (s *Service) proposal(st *RuleState, now time.Time) (Proposal, Incident, bo
 		return Proposal{Source: "sensor", Category: "event:0103", Condition: 1, Point: geo.Point{Lng: pt.Lng, Lat: pt.Lat},
 			Description: fmt.Sprintf("垃圾投放点「%s」今日 %s 前未清运（物联感知）", pt.Name, pt.CollectBy),
 			ExternalRef: "sensing:" + st.Device + ":" + st.Rule, At: now}, in, true
+	case RuleCameraOffline:
+		return s.cameraProposal(st, in, now)
 	}
 	d, ok := s.devices[st.Device]
 	if !ok {
@@ -626,6 +663,7 @@ func (s *Service) proposal(st *RuleState, now time.Time) (Proposal, Incident, bo
 		if d.LastSeen != nil {
 			last = d.LastSeen.In(chinaTime).Format("01-02 15:04")
 		}
+		p.Category, p.Condition = MaintenanceCategory, 1
 		p.Description = fmt.Sprintf("设备离线待维护：%s（%s，%s）自 %s 起未上报数据", d.Name, d.ID, KindNames[d.Kind][0], last)
 	case RuleOverstay:
 		l := s.lots[d.Lot]
@@ -648,6 +686,8 @@ func (s *Service) resolveNote(st *RuleState) string {
 	switch st.Rule {
 	case RuleOffline:
 		return "设备已恢复上报，维护工单自动办结"
+	case RuleCameraOffline:
+		return "摄像头已恢复心跳，维护工单自动办结"
 	case RuleOverstay:
 		return "泊位已空出，超时停放已消除"
 	case RuleMissed:
@@ -667,10 +707,10 @@ func (s *Service) Tick(ctx context.Context) error {
 	return s.Flush(ctx)
 }
 
-// Detect does the time-driven checks that open cases: devices gone silent,
-// berths overstayed, collections missed. With several nodes, run it on one
-// node at a time (app holds a lease for it): each node would otherwise start
-// the same episode and the worker of each would open its own case.
+// Detect does the time-driven checks that open cases: devices and cameras
+// gone silent, berths overstayed, collections missed. Only the node that
+// holds the sensing service runs it: each node would otherwise start the
+// same episode and the worker of each would open its own case.
 func (s *Service) Detect(ctx context.Context) error {
 	now := s.Now()
 	var changed []RuleState
@@ -689,6 +729,7 @@ func (s *Service) Detect(ctx context.Context) error {
 			}
 		}
 	}
+	changed = s.detectCameras(changed, now)
 	for _, p := range s.points {
 		var last *time.Time
 		if t, ok := s.collected[p.ID]; ok {
@@ -708,17 +749,19 @@ func (s *Service) Detect(ctx context.Context) error {
 	return nil
 }
 
-// Flush does the node-local periodic work, which every node runs: writing
-// the status of the devices whose readings reached this node and the tracks
-// of the camera events it handled, forgetting old tracks, and reading how
-// people judged the AI cases of its tracks (precision).
+// Flush does the owner's periodic writing: the status of the devices and
+// cameras it heard from and the tracks of the camera events it handled;
+// it also forgets old tracks and reads how people judged the AI cases of
+// its tracks (precision).
 func (s *Service) Flush(ctx context.Context) error {
 	now := s.Now()
 	var devs []*Device
+	var cams []*Camera
 	s.mu.Lock()
-	// Device status (last seen, last values) is written every 30 s: it only
-	// seeds offline detection and the registry after a restart, and
-	// rewriting thousands of rows every tick would stall ingestion.
+	// Device and camera status (last seen, online, last values) is written
+	// every 30 s: it only seeds offline detection and the registry after a
+	// restart, and rewriting thousands of rows every tick would stall
+	// ingestion.
 	if now.Sub(s.flushedAt) >= 30*time.Second {
 		s.flushedAt = now
 		for id := range s.dirtyDev {
@@ -729,6 +772,7 @@ func (s *Service) Flush(ctx context.Context) error {
 			}
 		}
 		s.dirtyDev = map[string]bool{}
+		cams = s.takeDirtyCameras()
 	}
 	tracks := make([]*Track, 0, len(s.dirtyTrk))
 	for _, t := range s.dirtyTrk {
@@ -746,6 +790,11 @@ func (s *Service) Flush(ctx context.Context) error {
 	if len(devs) > 0 {
 		if err := s.Store.SaveDeviceStatus(ctx, devs); err != nil {
 			return fmt.Errorf("store device status: %w", err)
+		}
+	}
+	if len(cams) > 0 {
+		if err := s.Store.SaveCameraStatus(ctx, cams); err != nil {
+			return fmt.Errorf("store camera status: %w", err)
 		}
 	}
 	if len(tracks) > 0 {
@@ -849,10 +898,13 @@ func (s *Service) Figures() Figures {
 	}
 	for _, c := range s.cameras {
 		f.Cameras.Total++
-		if c.Online {
+		switch {
+		case c.LastSeen == nil:
+			f.Cameras.Silent++ // registered, never heard from
+		case c.Online:
 			f.Cameras.Online++
-		} else {
-			f.Cameras.Offline++
+		default:
+			f.Cameras.Offline++ // Detect found it silent past its allowance
 		}
 	}
 	for _, st := range s.states {

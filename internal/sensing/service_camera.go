@@ -12,6 +12,8 @@ import (
 )
 
 // PutCamera registers or updates a camera, locating it in the region tree.
+// Its status (online, last seen) is the service's: a new camera counts as
+// never reported until its first heartbeat or event.
 func (s *Service) PutCamera(ctx context.Context, c Camera) (*Camera, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
@@ -25,14 +27,20 @@ func (s *Service) PutCamera(ctx context.Context, c Camera) (*Camera, error) {
 	if old, ok := s.cameras[c.ID]; ok {
 		c.CreatedAt, c.LastSeen, c.Online = old.CreatedAt, old.LastSeen, old.Online
 	} else {
-		c.CreatedAt, c.Online = s.Now().UTC(), true
+		c.CreatedAt, c.LastSeen, c.Online = s.Now().UTC(), nil, false
 	}
 	s.mu.Unlock()
 	if err := s.Store.PutCamera(ctx, &c); err != nil {
 		return nil, fmt.Errorf("store camera %s: %w", c.ID, err)
 	}
 	s.mu.Lock()
+	if old, ok := s.cameras[c.ID]; ok {
+		c.LastSeen, c.Online = old.LastSeen, old.Online // signs of life meanwhile
+	}
 	s.cameras[c.ID] = &c
+	// A flush that copied the old document may write it after ours: the
+	// next flush writes this one again.
+	s.dirtyCam[c.ID] = true
 	s.mu.Unlock()
 	out := c
 	return &out, nil
@@ -147,14 +155,16 @@ type EventResult struct {
 func (s *Service) HandleEvent(ctx context.Context, e Event) (EventResult, error) {
 	s.Counters.Events.Add(1)
 	now := s.Now()
+	// Every event, whatever becomes of it, shows the camera is alive.
+	if err := s.cameraAlive(ctx, e.Camera, e.At, now); err != nil {
+		return EventResult{}, err
+	}
 	s.mu.Lock()
 	cam, ok := s.cameras[e.Camera]
 	if !ok {
 		s.mu.Unlock()
-		return EventResult{}, errs.NotFound("camera %s is not registered; POST /api/v1/sensing/cameras first", e.Camera)
+		return EventResult{}, errs.NotFound("camera %s is not registered; register it first with PUT /api/v1/sensing/cameras/{id}", e.Camera)
 	}
-	seen := now.UTC()
-	cam.LastSeen, cam.Online = &seen, true
 	if e.Vendor == "" {
 		e.Vendor = cam.Vendor
 	}
@@ -279,8 +289,8 @@ func (s *Service) HandleEvent(ctx context.Context, e Event) (EventResult, error)
 	s.mu.Unlock()
 	res.CaseID = id
 	kind := "ai:" + e.Category
-	if e.Code == "mixed_sorting" {
-		kind = "ai:mixed"
+	if e.Category == MixedSortingCategory || e.Code == "mixed_sorting" {
+		kind = "ai:mixed" // one kind for waste compliance, however the vendor named it
 	}
 	if err := s.Store.AddIncident(ctx, Incident{Kind: kind, Ref: cam.ID, Point: cam.Point, Community: cam.Community, At: e.At, CaseID: id}); err != nil {
 		s.Log.Warn("record incident", "err", err)

@@ -19,7 +19,10 @@ type Store interface {
 	AppendReadings(ctx context.Context, rs []Reading) error
 	Series(ctx context.Context, q SeriesQuery) ([]SeriesPoint, error)
 	// Downsample writes minute and hour aggregates of complete buckets
-	// before upTo; Prune drops rows past their retention.
+	// before upTo, including buckets that late readings (devices uploading
+	// what they buffered offline) changed since; Prune drops rows past their
+	// retention. A reading older than the raw retention is stored until the
+	// next Prune but never aggregated: its bucket's other raw rows are gone.
 	Downsample(ctx context.Context, upTo time.Time) error
 	Prune(ctx context.Context, now time.Time, r Retention) error
 
@@ -30,6 +33,8 @@ type Store interface {
 
 	Cameras(ctx context.Context) ([]*Camera, error)
 	PutCamera(ctx context.Context, c *Camera) error
+	// SaveCameraStatus writes last_seen and online (whole camera documents).
+	SaveCameraStatus(ctx context.Context, cs []*Camera) error
 	// LiveTracks returns tracks seen since `since` and tracks whose case
 	// has not been judged yet.
 	LiveTracks(ctx context.Context, since time.Time) ([]*Track, error)
@@ -100,7 +105,7 @@ type Reminder struct {
 // Proposal is a case the sensing layer asks the loop to open.
 type Proposal struct {
 	Source      string // sensor | camera
-	Category    string // may be empty (device maintenance)
+	Category    string // a catalog ref; empty only when the dictionary has no MaintenanceCategory
 	Condition   int
 	Description string
 	Point       geo.Point

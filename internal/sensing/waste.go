@@ -70,7 +70,7 @@ func DayOf(t time.Time) string { return t.In(chinaTime).Format("2006-01-02") }
 // Incident is one problem the sensing layer saw (and proposed a case for):
 // the raw material for compliance and device figures.
 type Incident struct {
-	Kind      string    `json:"kind"` // rule id, "offline", "overstay", "missed_collection", or "ai:<category>"
+	Kind      string    `json:"kind"` // rule id, "offline", "camera_offline", "overstay", "missed_collection", "ai:mixed" or "ai:<category>"
 	Ref       string    `json:"ref"`  // device, camera or point id
 	Point     string    `json:"point,omitempty"`
 	Community string    `json:"community"`

@@ -38,6 +38,7 @@ type DB struct {
 
 	stmtMu      sync.Mutex
 	appendStmts map[int]*sql.Stmt // prepared reading inserts by row count
+	markStmt    *sql.Stmt         // prepared read of the downsampling mark (see lateBefore)
 }
 
 // Open connects to dsn as sqlstore does: sqlite:PATH (or a bare path) or postgres://….
@@ -58,6 +59,10 @@ func (db *DB) Close() error {
 		st.Close()
 	}
 	db.appendStmts = nil
+	if db.markStmt != nil {
+		db.markStmt.Close()
+		db.markStmt = nil
+	}
 	db.stmtMu.Unlock()
 	err := db.w.Close()
 	if db.r != db.w {

@@ -174,6 +174,11 @@ func (db *DB) PutPoint(ctx context.Context, p sensing.CollectionPoint) error {
 // Rows go in multi-row statements of power-of-two sizes (256, 128, … 1),
 // each prepared once per pool: parsing a thousand-parameter INSERT anew for
 // every batch cost more than running it.
+//
+// Rows that are late (their minute is older than Downsample will recompute
+// on its own, see [lateBefore]) also get their minute recorded in
+// sensing_dirty_buckets, in the same transaction, for Downsample to redo.
+// On time, the usual case, this costs one read of the downsampling mark a batch.
 func (db *DB) AppendReadings(ctx context.Context, rs []sensing.Reading) error {
 	args := make([]any, 0, len(rs)*8)
 	for _, r := range rs {
@@ -194,7 +199,15 @@ func (db *DB) AppendReadings(ctx context.Context, rs []sensing.Reading) error {
 		stmts = append(stmts, st)
 		rows -= n
 	}
+	mark, err := db.prepareMark(ctx)
+	if err != nil {
+		return err
+	}
 	return db.tx(ctx, func(tx *sql.Tx) error {
+		before, err := lateBefore(ctx, tx.StmtContext(ctx, mark))
+		if err != nil {
+			return err
+		}
 		rest := args
 		for _, st := range stmts {
 			n := readingsChunk(len(rest) / 4)
@@ -203,7 +216,7 @@ func (db *DB) AppendReadings(ctx context.Context, rs []sensing.Reading) error {
 			}
 			rest = rest[n*4:]
 		}
-		return nil
+		return db.markLate(ctx, tx, args, before)
 	})
 }
 
@@ -283,17 +296,40 @@ const (
 	minuteUS = int64(60_000_000)
 	hourUS   = int64(3_600_000_000)
 	// redo is how far back each run recomputes aggregates, so readings that
-	// arrive a little late still count.
+	// arrive a little late still count without being marked late.
 	redo = 10 * minuteUS
 	// chunk bounds one run's work.
 	chunk = 24 * hourUS
 )
 
 // Downsample aggregates complete minutes before upTo into minute buckets and
-// those into hour buckets. It keeps its watermark in sensing_meta and is
-// idempotent, so a second node doing it again changes nothing.
+// those into hour buckets, then redoes the minutes that late readings
+// changed (see [DB.downsampleLate]). It keeps its watermark in sensing_meta
+// and is idempotent, so a second node doing it again changes nothing.
 func (db *DB) Downsample(ctx context.Context, upTo time.Time) error {
 	end := micros(upTo) / minuteUS * minuteUS
+	// Claim [.., end) before reading anything: from here on AppendReadings
+	// marks readings before end-redo as late. The claim takes the row that
+	// AppendReadings share-locks on PostgreSQL, so it waits for batches that
+	// read the old claim; they are committed, and visible to every statement
+	// below, before it goes on.
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO sensing_meta (name, value) VALUES ('downsampling', $1)
+ON CONFLICT (name) DO UPDATE SET value = excluded.value WHERE sensing_meta.value < excluded.value`, end)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("claim downsampling: %w", err)
+	}
+	if err := db.downsampleUpTo(ctx, end); err != nil {
+		return err
+	}
+	return db.downsampleLate(ctx)
+}
+
+// downsampleUpTo recomputes the aggregates from redo before the watermark up
+// to end, in transactions of one chunk that each advance the watermark.
+func (db *DB) downsampleUpTo(ctx context.Context, end int64) error {
 	var wm sql.Null[int64]
 	if err := db.r.QueryRowContext(ctx, `SELECT value FROM sensing_meta WHERE name = 'downsampled'`).Scan(&wm); err != nil && err != sql.ErrNoRows {
 		return fmt.Errorf("read downsample watermark: %w", norm(err))
@@ -339,16 +375,27 @@ ON CONFLICT (name) DO UPDATE SET value = excluded.value`, stop)
 	return nil
 }
 
-// Prune deletes rows past their retention.
+// Prune deletes rows past their retention. It also records in sensing_meta
+// ('pruned') the first minute whose aggregates can still be recomputed
+// honestly: its raw rows are all kept and so are the minute aggregates of
+// its hour. Downsample discards late minutes before it (see
+// [DB.downsampleLate]).
 func (db *DB) Prune(ctx context.Context, now time.Time, r sensing.Retention) error {
+	raw, minute := micros(now.Add(-r.Raw)), micros(now.Add(-r.Minute))
+	horizon := max(raw, (minute+hourUS-1)/hourUS*hourUS)
 	return db.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM sensing_readings WHERE ts < $1`, micros(now.Add(-r.Raw))); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sensing_readings WHERE ts < $1`, raw); err != nil {
 			return fmt.Errorf("prune raw readings: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM sensing_aggregates WHERE res = 'minute' AND bucket < $1`, micros(now.Add(-r.Minute))); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sensing_aggregates WHERE res = 'minute' AND bucket < $1`, minute); err != nil {
 			return fmt.Errorf("prune minute aggregates: %w", err)
 		}
-		_, err := tx.ExecContext(ctx, `DELETE FROM sensing_aggregates WHERE res = 'hour' AND bucket < $1`, micros(now.Add(-r.Hour)))
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sensing_aggregates WHERE res = 'hour' AND bucket < $1`, micros(now.Add(-r.Hour))); err != nil {
+			return fmt.Errorf("prune hour aggregates: %w", err)
+		}
+		// Only forwards: rows pruned under a shorter retention stay gone.
+		_, err := tx.ExecContext(ctx, `INSERT INTO sensing_meta (name, value) VALUES ('pruned', $1)
+ON CONFLICT (name) DO UPDATE SET value = excluded.value WHERE sensing_meta.value < excluded.value`, horizon)
 		return err
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -18,7 +19,7 @@ import (
 	"cityloop/internal/sensing"
 )
 
-func mustOpen(t *testing.T, dsn string) *DB {
+func mustOpen(t testing.TB, dsn string) *DB {
 	t.Helper()
 	db, err := Open(context.Background(), dsn)
 	if err != nil {
@@ -31,7 +32,7 @@ func mustOpen(t *testing.T, dsn string) *DB {
 	return db
 }
 
-func dsns(t *testing.T) map[string]string {
+func dsns(t testing.TB) map[string]string {
 	out := map[string]string{"sqlite": "sqlite:" + filepath.Join(t.TempDir(), "s.db")}
 	if url := os.Getenv("CITYLOOP_TEST_POSTGRES_URL"); url != "" {
 		schema := fmt.Sprintf("cl_sensing_%d_%d", time.Now().UnixNano(), rand.IntN(1e6))
@@ -121,13 +122,21 @@ func TestStore_ReadingsAndDownsampling(t *testing.T) {
 // TestMigrations_SameTablesBothDialects keeps the two schema files in step.
 func TestMigrations_SameTablesBothDialects(t *testing.T) {
 	cols := func(dialect string) []string {
-		b, err := migrationsFS.ReadFile("migrations/" + dialect + "/00001_sensing.sql")
-		if err != nil {
-			t.Fatal(err)
+		files, err := fs.Glob(migrationsFS, "migrations/"+dialect+"/*.sql")
+		if err != nil || len(files) < 2 {
+			t.Fatalf("migrations of %s: %v %v", dialect, files, err)
+		}
+		var text strings.Builder
+		for _, f := range files {
+			b, err := migrationsFS.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			text.Write(b)
 		}
 		var out []string
 		table := ""
-		for _, line := range strings.Split(string(b), "\n") {
+		for _, line := range strings.Split(text.String(), "\n") {
 			if m := regexp.MustCompile(`^CREATE TABLE (\w+)`).FindStringSubmatch(line); m != nil {
 				table = m[1]
 			} else if m := regexp.MustCompile(`^\s+(\w+)\s+[A-Z]`).FindStringSubmatch(line); m != nil && table != "" && m[1] != "PRIMARY" {

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -40,4 +41,17 @@ func (db *DB) ReleaseLease(ctx context.Context, name, holder string) error {
 		return fmt.Errorf("release lease %s: %w", name, db.norm(err))
 	}
 	return nil
+}
+
+// LeaseHolder returns who holds the lease called name at now; ok is false
+// when nobody does (never taken, released or expired).
+func (db *DB) LeaseHolder(ctx context.Context, name string, now time.Time) (holder string, ok bool, err error) {
+	err = db.r.QueryRowContext(ctx, `SELECT holder FROM leases WHERE name = $1 AND until > $2`, name, micros(now)).Scan(&holder)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("read lease %s: %w", name, db.norm(err))
+	}
+	return holder, true, nil
 }

@@ -122,6 +122,27 @@ func testLeases(t *testing.T, s Store) {
 		t.Errorf("TryLease(other name) = %v, %v; want true", ok, err)
 	}
 
+	// Who holds it: b until 2:30, nobody after, nobody for a lease never taken.
+	holders := []struct {
+		name   string
+		at     time.Duration
+		holder string
+		ok     bool
+	}{
+		{"sweep-overdue", 100 * time.Second, "node-b", true},
+		{"sweep-overdue", 151 * time.Second, "", false},
+		{"never-taken", 0, "", false},
+	}
+	for _, h := range holders {
+		got, ok, err := s.LeaseHolder(ctx, h.name, t0.Add(h.at))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != h.holder || ok != h.ok {
+			t.Errorf("LeaseHolder(%s at +%s) = %q, %v; want %q, %v", h.name, h.at, got, ok, h.holder, h.ok)
+		}
+	}
+
 	// Ten nodes at the same instant: exactly one wins.
 	var wg sync.WaitGroup
 	wins := make([]bool, 10)

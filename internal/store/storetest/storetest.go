@@ -40,6 +40,7 @@ type Store interface {
 	FindPhoto(ctx context.Context, id string) (*sqlstore.PhotoMeta, error)
 	MissingPhotos(ctx context.Context, ids []string) (missing []string, err error)
 	TryLease(ctx context.Context, name, holder string, ttl time.Duration, now time.Time) (bool, error)
+	LeaseHolder(ctx context.Context, name string, now time.Time) (string, bool, error)
 }
 
 // Run runs every contract subtest, in parallel, each on a store from open.

@@ -1,0 +1,354 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"cityloop/internal/errs"
+	"cityloop/internal/httpkit"
+	"cityloop/internal/ingest/mqtt"
+	"cityloop/internal/sensing"
+)
+
+// The live sensing state (devices' last readings, rule states with their
+// durations and hysteresis, camera tracks) is kept in one node's memory, so
+// that a rule sees every reading of its device in order and one silent
+// device opens one case. With several nodes, the node that holds the
+// "sensing-owner" lease is that node: it alone subscribes to the MQTT
+// telemetry (a plain persistent session whose client id all nodes share, so
+// the broker hands the session, with its queued and unacknowledged
+// messages, to whichever node takes over), runs the time-driven checks and
+// opens the cases. The other nodes pass every /api/v1/sensing request on to
+// it. When the owner stops it writes out what it holds and releases the
+// lease; when it dies, another node takes over once the lease has run out
+// (sensingLeaseTTL), loading the state from the store.
+const (
+	sensingLease    = "sensing-owner"
+	sensingLeaseTTL = 10 * time.Second
+	// forwardedHeader marks a request one node passed to another, so a
+	// request never travels twice (the lease may move meanwhile).
+	forwardedHeader = "X-Cityloop-Forwarded-By"
+)
+
+type sensingOwner struct {
+	a     *App
+	svc   *sensing.Service
+	sub   *mqtt.Subscriber // nil when MQTT is not configured
+	inner http.Handler     // the sensing routes
+	every time.Duration    // lease renewal and tick period
+
+	owner atomic.Bool
+	// mu serialises taking and giving up the lease; work is held for
+	// reading while the worker runs and for writing while the state is
+	// reloaded, so a reload never pulls the maps from under a case being
+	// opened.
+	mu      sync.Mutex
+	work    sync.RWMutex
+	renewed time.Time
+	stopSub context.CancelFunc
+	subDone chan struct{}
+
+	hmu      sync.Mutex
+	holder   string
+	held     bool
+	holderAt time.Time
+	proxies  map[string]*httputil.ReverseProxy
+}
+
+func newSensingOwner(a *App, svc *sensing.Service, sub *mqtt.Subscriber, inner http.Handler) *sensingOwner {
+	return &sensingOwner{a: a, svc: svc, sub: sub, inner: inner, every: 2 * time.Second, proxies: map[string]*httputil.ReverseProxy{}}
+}
+
+// self is this node's lease holder name: its id and the URL other nodes
+// reach it at.
+func (o *sensingOwner) self() string { return o.a.node + " " + o.a.advertiseURL() }
+
+// IsOwner reports whether this node holds the sensing state now.
+func (o *sensingOwner) IsOwner() bool { return o.owner.Load() }
+
+// run renews the lease every o.every and, while this node holds it, runs
+// the time-driven checks and, every minute, the time-series maintenance.
+// When ctx ends it hands over.
+func (o *sensingOwner) run(ctx context.Context) error {
+	t := time.NewTicker(o.every)
+	defer t.Stop()
+	var maintained time.Time
+	for {
+		o.step(ctx)
+		if o.owner.Load() {
+			if err := o.tick(ctx); err != nil && ctx.Err() == nil {
+				o.a.Log.Warn("sensing tick", "err", err)
+			}
+			if time.Since(maintained) >= time.Minute {
+				maintained = time.Now()
+				if err := o.svc.Maintain(ctx); err != nil && ctx.Err() == nil {
+					o.a.Log.Warn("sensing downsample", "err", err)
+				}
+			}
+		}
+		select {
+		case <-ctx.Done():
+			o.mu.Lock()
+			o.stepDown(true)
+			o.mu.Unlock()
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// tick is the owner's periodic work: Detect (silent devices, overstayed
+// berths, missed collections) starts episodes; Flush writes device status
+// and camera tracks and reads how people judged AI cases.
+func (o *sensingOwner) tick(ctx context.Context) error {
+	o.work.RLock()
+	defer o.work.RUnlock()
+	if err := o.svc.Detect(ctx); err != nil {
+		return err
+	}
+	return o.svc.Flush(ctx)
+}
+
+// worker opens and resolves the cases rule states call for, as soon as
+// readings ask (and every second for retries), while this node is owner.
+func (o *sensingOwner) worker(ctx context.Context) error {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		if o.owner.Load() {
+			o.work.RLock()
+			err := o.svc.Work(ctx)
+			o.work.RUnlock()
+			if err != nil && ctx.Err() == nil {
+				o.a.Log.Warn("sensing worker", "err", err)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-o.svc.Wake():
+		case <-t.C:
+		}
+	}
+}
+
+// step takes or renews the lease and becomes owner or steps down to match.
+func (o *sensingOwner) step(ctx context.Context) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	now := o.a.Now()
+	ok, err := o.a.Store.TryLease(ctx, sensingLease, o.self(), sensingLeaseTTL, now)
+	switch {
+	case err != nil:
+		if ctx.Err() != nil {
+			return
+		}
+		o.a.Log.Warn("sensing lease", "err", err)
+		// Unsure whether it is still ours: give it up before it could
+		// have run out, so two nodes never hold the state at once.
+		if o.owner.Load() && now.Sub(o.renewed) > sensingLeaseTTL-2*o.every {
+			o.stepDown(false)
+		}
+	case ok && o.owner.Load():
+		o.renewed = now
+	case ok:
+		if err := o.become(ctx); err != nil {
+			o.a.Log.Error("sensing: could not take over", "err", err)
+			_ = o.a.Store.ReleaseLease(context.WithoutCancel(ctx), sensingLease, o.self())
+			return
+		}
+		o.renewed = now
+	case o.owner.Load():
+		o.a.Log.Warn("sensing: another node took the sensing lease; stepping down")
+		o.stepDown(false)
+	}
+	o.forgetHolder()
+}
+
+// become loads the state the previous owner left and starts ingestion.
+// o.mu is held.
+func (o *sensingOwner) become(ctx context.Context) error {
+	o.work.Lock()
+	err := o.svc.Load(ctx)
+	o.work.Unlock()
+	if err != nil {
+		return fmt.Errorf("load sensing state: %w", err)
+	}
+	if o.sub != nil {
+		subCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		done := make(chan struct{})
+		o.stopSub, o.subDone = cancel, done
+		go func() {
+			defer close(done)
+			if err := o.sub.Run(subCtx); err != nil && subCtx.Err() == nil {
+				o.a.Log.Error("mqtt ingestion stopped", "err", err)
+			}
+		}()
+	}
+	o.owner.Store(true)
+	o.a.Log.Info("sensing: this node holds the sensing service", "node", o.self())
+	return nil
+}
+
+// stepDown stops ingestion; on a clean stop it also writes out what only
+// memory holds and releases the lease, so another node takes over at once.
+// o.mu is held.
+func (o *sensingOwner) stepDown(clean bool) {
+	if !o.owner.Load() {
+		return
+	}
+	o.owner.Store(false)
+	if o.stopSub != nil {
+		o.stopSub()
+		<-o.subDone
+		o.stopSub, o.subDone = nil, nil
+	}
+	if !clean {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	o.work.Lock()
+	err := o.svc.Handover(ctx)
+	o.work.Unlock()
+	if err != nil {
+		o.a.Log.Warn("sensing: writing state at handover", "err", err)
+	}
+	if err := o.a.Store.ReleaseLease(ctx, sensingLease, o.self()); err != nil {
+		o.a.Log.Warn("sensing: releasing the lease", "err", err)
+	}
+}
+
+// ServeHTTP serves a sensing request here when this node is owner, takes
+// the lease when nobody holds it, and passes the request to the owner
+// otherwise.
+func (o *sensingOwner) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if o.owner.Load() {
+		o.inner.ServeHTTP(w, r)
+		return
+	}
+	if by := r.Header.Get(forwardedHeader); by != "" {
+		unavailable(w, r, "the sensing service is moving between nodes; try again in a few seconds")
+		return
+	}
+	holder, held, err := o.currentHolder(r.Context())
+	if err != nil {
+		httpkit.WriteError(w, r, err)
+		return
+	}
+	if !held || holder == o.self() {
+		o.step(r.Context())
+		if o.owner.Load() {
+			o.inner.ServeHTTP(w, r)
+			return
+		}
+		if holder, held, err = o.currentHolder(r.Context()); err != nil {
+			httpkit.WriteError(w, r, err)
+			return
+		}
+		if !held {
+			unavailable(w, r, "no node holds the sensing service right now; try again in a few seconds")
+			return
+		}
+	}
+	p, err := o.proxy(holder)
+	if err != nil {
+		unavailable(w, r, err.Error())
+		return
+	}
+	r.Header.Set(forwardedHeader, o.a.node)
+	p.ServeHTTP(w, r)
+}
+
+func unavailable(w http.ResponseWriter, r *http.Request, msg string) {
+	w.Header().Set("Retry-After", "2")
+	httpkit.WriteError(w, r, errs.E(errs.KindUnavailable, "%s", msg))
+}
+
+// currentHolder reads the lease holder, remembering it for a second.
+func (o *sensingOwner) currentHolder(ctx context.Context) (string, bool, error) {
+	o.hmu.Lock()
+	defer o.hmu.Unlock()
+	if time.Since(o.holderAt) < time.Second {
+		return o.holder, o.held, nil
+	}
+	h, ok, err := o.a.Store.LeaseHolder(ctx, sensingLease, o.a.Now())
+	if err != nil {
+		return "", false, err
+	}
+	o.holder, o.held, o.holderAt = h, ok, time.Now()
+	return h, ok, nil
+}
+
+func (o *sensingOwner) forgetHolder() {
+	o.hmu.Lock()
+	o.holderAt = time.Time{}
+	o.hmu.Unlock()
+}
+
+// proxy returns the reverse proxy to the node named by a lease holder.
+func (o *sensingOwner) proxy(holder string) (*httputil.ReverseProxy, error) {
+	_, base, _ := strings.Cut(holder, " ")
+	target, err := url.Parse(base)
+	if err != nil || target.Host == "" {
+		return nil, fmt.Errorf("the node holding the sensing service (%s) has no address other nodes can reach; set --advertise on it", holder)
+	}
+	o.hmu.Lock()
+	defer o.hmu.Unlock()
+	if p, ok := o.proxies[base]; ok {
+		return p, nil
+	}
+	p := &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.SetURL(target)
+			pr.SetXForwarded()
+		},
+		Transport: &http.Transport{
+			DialContext:           (&net.Dialer{Timeout: 3 * time.Second}).DialContext,
+			MaxIdleConnsPerHost:   64,
+			IdleConnTimeout:       90 * time.Second,
+			ResponseHeaderTimeout: 30 * time.Second,
+		},
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			o.forgetHolder()
+			if errors.Is(err, context.Canceled) {
+				return
+			}
+			unavailable(w, r, fmt.Sprintf("the node holding the sensing service (%s) did not answer; try again in a few seconds", target.Host))
+		},
+	}
+	o.proxies[base] = p
+	return p, nil
+}
+
+// advertiseURL is the base URL other nodes reach this one at: --advertise,
+// or http:// and the address it listens on (the host name when it listens
+// on every interface).
+func (a *App) advertiseURL() string {
+	if a.Cfg.Advertise != "" {
+		return strings.TrimSuffix(a.Cfg.Advertise, "/")
+	}
+	if a.listener == nil {
+		return ""
+	}
+	host, port, err := net.SplitHostPort(a.listener.Addr().String())
+	if err != nil {
+		return ""
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		if h, err := os.Hostname(); err == nil && h != "" {
+			host = h
+		}
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
