@@ -17,14 +17,10 @@ import (
 	"cityloop/internal/config"
 )
 
-// TestSimulateSensors_Smoke runs `cityloop simulate sensors` for a couple of
-// seconds against a demo city (no cases, just regions and accounts) served
-// by httptest, and checks that its devices were registered and that their
-// readings were accepted over HTTP.
-func TestSimulateSensors_Smoke(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs the simulator for 2 s")
-	}
+// simCity serves a demo city without cases (regions and accounts only)
+// for the simulator to drive.
+func simCity(t *testing.T) *httptest.Server {
+	t.Helper()
 	dir := t.TempDir()
 	cfg := config.Default()
 	cfg.DataDir = dir
@@ -43,6 +39,19 @@ func TestSimulateSensors_Smoke(t *testing.T) {
 	t.Cleanup(func() { a.Close() })
 	srv := httptest.NewServer(a.Handler())
 	t.Cleanup(srv.Close)
+	return srv
+}
+
+// TestSimulateSensors_Smoke runs `cityloop simulate sensors` for a couple of
+// seconds against a demo city (no cases, just regions and accounts) served
+// by httptest, and checks that its devices were registered and that their
+// readings were accepted over HTTP.
+func TestSimulateSensors_Smoke(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the simulator for 2 s")
+	}
+	ctx := context.Background()
+	srv := simCity(t)
 
 	const n = 12
 	simCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
@@ -123,24 +132,8 @@ func TestSimulateCameras_Smoke(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the simulator for 1 s")
 	}
-	dir := t.TempDir()
-	cfg := config.Default()
-	cfg.DataDir = dir
-	cfg.DB = "sqlite:" + filepath.Join(dir, "sim.db")
-	cfg.Demo, cfg.DemoCases = true, 0
-	cfg.Quiet = true
-	cfg.Addr = "127.0.0.1:0"
-	if err := cfg.Finish(); err != nil {
-		t.Fatal(err)
-	}
 	ctx := context.Background()
-	a, err := app.Open(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
-	srv := httptest.NewServer(a.Handler())
-	t.Cleanup(srv.Close)
+	srv := simCity(t)
 
 	simCtx, cancel := context.WithTimeout(ctx, time.Second)
 	defer cancel()

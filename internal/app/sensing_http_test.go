@@ -367,14 +367,7 @@ func TestSensing_OneOwnerOneSilenceCase(t *testing.T) {
 	if err := a.sensing.Handover(ctx); err != nil {
 		t.Fatal(err)
 	}
-	// A second node on the same database.
-	cfg := a.Cfg
-	cfg.DataDir = t.TempDir()
-	b, err := Open(ctx, cfg, a.Log, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
+	b := secondNode(t, a) // on the same database
 	for round := 0; round < 3; round++ {
 		var wg sync.WaitGroup
 		for _, n := range []*App{a, b} {

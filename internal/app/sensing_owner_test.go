@@ -13,6 +13,19 @@ import (
 	"cityloop/internal/store/sensingstore"
 )
 
+// secondNode opens another node on a's database, with its own data folder.
+func secondNode(t *testing.T, a *App) *App {
+	t.Helper()
+	cfg := a.Cfg
+	cfg.DataDir = t.TempDir()
+	b, err := Open(context.Background(), cfg, a.Log, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return b
+}
+
 // startNode runs a as runApp does, with a fast sensing lease step, and
 // returns its base URL and a function that stops it (handing over).
 func startNode(t *testing.T, a *App) (string, func()) {
@@ -55,13 +68,7 @@ func TestSensing_TwoNodesHandOver(t *testing.T) {
 	}
 	ctx := context.Background()
 	a := testApp(t, "")
-	cfg := a.Cfg
-	cfg.DataDir = t.TempDir()
-	b, err := Open(ctx, cfg, a.Log, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
+	b := secondNode(t, a)
 
 	baseA, stopA := startNode(t, a)
 	waitFor(t, 5*time.Second, "node A to take the sensing service", a.sensingOwner.IsOwner)
@@ -140,6 +147,7 @@ func TestSensing_TwoNodesHandOver(t *testing.T) {
 	db := b.sensing.Store.(*sensingstore.DB)
 	var got int
 	waitFor(t, 20*time.Second, fmt.Sprintf("%d readings stored", want), func() bool {
+		var err error
 		got, err = db.CountReadings(ctx, dev)
 		return err == nil && got >= want
 	})
