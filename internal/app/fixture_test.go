@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"cityloop/internal/auth"
@@ -83,6 +84,16 @@ func testApp(t testing.TB, dsn string) *App {
 	cfg.Quiet = true
 	cfg.Addr = "127.0.0.1:0"
 	cfg.PublicRate = 0 // tests post many anonymous reports from one address
+	// MQTT tests and benchmarks set CITYLOOP_MQTT_* as an operator would;
+	// nothing else is taken from the environment.
+	if err := cfg.FromEnv(func(k string) string {
+		if strings.HasPrefix(k, "CITYLOOP_MQTT_") {
+			return os.Getenv(k)
+		}
+		return ""
+	}); err != nil {
+		t.Fatal(err)
+	}
 	cfg.DB = dsn
 	if cfg.DB == "" {
 		cfg.DB = "sqlite:" + filepath.Join(dir, "test.db")

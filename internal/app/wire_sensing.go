@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"os"
 	"time"
 
 	"cityloop/internal/blob"
@@ -31,7 +30,7 @@ var sensingActor = org.Actor{ID: "sensing", Name: "智能感知系统", Grants: 
 // wireSensing adds the sensing part: its store (own tables and migrations
 // on the same database), the service, its routes under /api/v1/sensing and
 // its background work (case worker, ticks, downsampling, and MQTT ingestion
-// when CITYLOOP_MQTT_ADDR is set).
+// when --mqtt-addr is set).
 func wireSensing(a *App, mux *http.ServeMux) error {
 	ctx := context.Background()
 	db, err := sensingstore.Open(ctx, a.Cfg.DB)
@@ -52,20 +51,17 @@ func wireSensing(a *App, mux *http.ServeMux) error {
 	inner := http.NewServeMux()
 	h.routes(inner)
 
-	// CITYLOOP_MQTT_ADDR set: the node holding the sensing service
-	// subscribes with one plain persistent session whose client id every
-	// node shares (CITYLOOP_MQTT_CLIENT_ID, default cityloop-sensing), so
-	// the broker's queue for it survives both a broker restart and a change
-	// of owner. CITYLOOP_MQTT_GROUP set: a shared subscription
-	// $share/{group}/… over four sessions of that node instead (faster;
-	// use EMQX: Mosquitto 2.0 may drop messages queued for shared sessions
-	// when it restarts).
-	mqttAddr := os.Getenv("CITYLOOP_MQTT_ADDR")
+	// --mqtt-addr set: the node holding the sensing service subscribes
+	// with one plain persistent session whose client id every node shares
+	// (--mqtt-client-id), so the broker's queue for it survives both a
+	// broker restart and a change of owner. --mqtt-group set: a shared
+	// subscription $share/{group}/… over four sessions of that node instead
+	// (faster; use EMQX: Mosquitto 2.0 may drop messages queued for shared
+	// sessions when it restarts).
 	var sub *mqtt.Subscriber
-	if mqttAddr != "" {
-		expiry, _ := time.ParseDuration(os.Getenv("CITYLOOP_MQTT_SESSION_EXPIRY")) // default 1h
-		sub = mqtt.New(mqtt.Config{Addr: mqttAddr, SessionExpiry: expiry, ClientID: sensingEnv("CITYLOOP_MQTT_CLIENT_ID", "cityloop-sensing"), Group: os.Getenv("CITYLOOP_MQTT_GROUP"),
-			Username: os.Getenv("CITYLOOP_MQTT_USERNAME"), Password: os.Getenv("CITYLOOP_MQTT_PASSWORD"), Log: a.Log}, svc)
+	if c := a.Cfg; c.MQTTAddr != "" {
+		sub = mqtt.New(mqtt.Config{Addr: c.MQTTAddr, ClientID: c.MQTTClientID, Group: c.MQTTGroup, SessionExpiry: c.MQTTSessionExpiry,
+			Username: c.MQTTUsername, Password: c.MQTTPassword, Log: a.Log}, svc)
 		h.sub = sub
 	}
 	o := newSensingOwner(a, svc, sub, inner)
@@ -75,13 +71,6 @@ func wireSensing(a *App, mux *http.ServeMux) error {
 	a.Go(o.worker)
 	a.Go(o.run)
 	return nil
-}
-
-func sensingEnv(k, def string) string {
-	if v := os.Getenv(k); v != "" {
-		return v
-	}
-	return def
 }
 
 // caseDesk adapts casework.Service to sensing.Desk.

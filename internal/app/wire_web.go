@@ -29,7 +29,7 @@ func wireWeb(a *App, mux *http.ServeMux) error {
 		Facilities: a.Store,
 		// A city's own tile server, e.g. https://tiles.example.org/{z}/{x}/{y}.png;
 		// without one the maps draw the grid polygons on a blank background.
-		TileURL:  os.Getenv("CITYLOOP_TILE_URL"),
+		TileURL:  a.Cfg.TileURL,
 		MaxPhoto: int64(a.Cfg.MaxPhotoMiB) << 20,
 		Demo:     a.Cfg.Demo,
 		Phones:   a.Store,

@@ -34,6 +34,16 @@ type Config struct {
 	PublicRate  int           // anonymous writes per minute per client address (0 = unlimited)
 	LogLevel    string        // debug, info, warn, error
 	Quiet       bool          // log only errors per request
+
+	// Sensors over MQTT (see internal/ingest/mqtt); no address, no MQTT.
+	MQTTAddr          string        // broker host:port or mqtt://host:port
+	MQTTClientID      string        // one id for every node: the session moves with the sensing service
+	MQTTGroup         string        // shared-subscription group ("" = one plain session)
+	MQTTUsername      string        // broker credentials
+	MQTTPassword      string        //
+	MQTTSessionExpiry time.Duration // how long the broker queues for us while no node is connected
+
+	TileURL string // map tile URL template for the web pages ("" = the built-in default)
 }
 
 // Default is what `cityloop serve` with no flags uses.
@@ -41,12 +51,13 @@ func Default() Config {
 	return Config{
 		Addr: "127.0.0.1:8080", DataDir: "data", Demo: true, DemoCases: 100_000, DemoSeed: 1,
 		TokenTTL: 12 * time.Hour, SweepEvery: 30 * time.Second, MaxPhotoMiB: 10, LogLevel: "info", RetainDays: 730, PublicRate: 60,
+		MQTTClientID: "cityloop-sensing", MQTTSessionExpiry: time.Hour,
 	}
 }
 
 type setting struct {
 	name, env, usage string
-	secret           bool
+	secret           bool // printed masked (a password inside a URL, key material)
 	get              func(c *Config) string
 	set              func(c *Config, v string) error
 }
@@ -88,6 +99,20 @@ func settings() []setting {
 			func(c *Config) string { return c.LogLevel }, func(c *Config, v string) error { c.LogLevel = v; return nil }},
 		{"quiet", "CITYLOOP_QUIET", "log only failed requests", false,
 			func(c *Config) string { return strconv.FormatBool(c.Quiet) }, func(c *Config, v string) error { return parseBool(v, &c.Quiet) }},
+		{"mqtt-addr", "CITYLOOP_MQTT_ADDR", "MQTT broker for sensor telemetry, HOST:PORT or mqtt://HOST:PORT (empty: no MQTT, devices post over HTTP)", false,
+			func(c *Config) string { return c.MQTTAddr }, func(c *Config, v string) error { c.MQTTAddr = v; return nil }},
+		{"mqtt-client-id", "CITYLOOP_MQTT_CLIENT_ID", "MQTT client id; give every node the same one, so the broker's session moves with the sensing service", false,
+			func(c *Config) string { return c.MQTTClientID }, func(c *Config, v string) error { c.MQTTClientID = v; return nil }},
+		{"mqtt-group", "CITYLOOP_MQTT_GROUP", "shared-subscription group over four sessions (for EMQX; empty: one plain persistent session, right for Mosquitto)", false,
+			func(c *Config) string { return c.MQTTGroup }, func(c *Config, v string) error { c.MQTTGroup = v; return nil }},
+		{"mqtt-username", "CITYLOOP_MQTT_USERNAME", "MQTT user name", false,
+			func(c *Config) string { return c.MQTTUsername }, func(c *Config, v string) error { c.MQTTUsername = v; return nil }},
+		{"mqtt-password", "CITYLOOP_MQTT_PASSWORD", "MQTT password (prefer the environment variable to the flag)", true,
+			func(c *Config) string { return c.MQTTPassword }, func(c *Config, v string) error { c.MQTTPassword = v; return nil }},
+		{"mqtt-session-expiry", "CITYLOOP_MQTT_SESSION_EXPIRY", "how long the broker keeps queueing readings while no node is connected", false,
+			func(c *Config) string { return c.MQTTSessionExpiry.String() }, func(c *Config, v string) error { return parseDur(v, &c.MQTTSessionExpiry) }},
+		{"tile-url", "CITYLOOP_TILE_URL", "map tile URL template for the web pages, e.g. https://tiles.example.gov.cn/{z}/{x}/{y}.png (empty: the built-in default)", false,
+			func(c *Config) string { return c.TileURL }, func(c *Config, v string) error { c.TileURL = v; return nil }},
 	}
 }
 
@@ -166,6 +191,17 @@ func (c *Config) Finish() error {
 			return fmt.Errorf("--advertise must be a base URL such as http://10.0.0.5:8080, not %q", c.Advertise)
 		}
 	}
+	if c.MQTTAddr != "" {
+		if err := checkBroker(c.MQTTAddr); err != nil {
+			return err
+		}
+		if c.MQTTClientID == "" {
+			return fmt.Errorf("--mqtt-client-id must not be empty when --mqtt-addr is set")
+		}
+		if c.MQTTSessionExpiry < time.Second {
+			return fmt.Errorf("--mqtt-session-expiry must be at least 1s, so the broker keeps the session across a restart")
+		}
+	}
 	if c.DemoCases < 0 {
 		return fmt.Errorf("--demo-cases must be 0 or more")
 	}
@@ -177,6 +213,22 @@ func (c *Config) Finish() error {
 	}
 	if c.SweepEvery < time.Second {
 		return fmt.Errorf("--sweep-every must be at least 1s")
+	}
+	return nil
+}
+
+// checkBroker accepts HOST:PORT or mqtt://HOST:PORT.
+func checkBroker(addr string) error {
+	hostport := addr
+	if strings.Contains(addr, "://") {
+		u, err := url.Parse(addr)
+		if err != nil || (u.Scheme != "mqtt" && u.Scheme != "tcp") {
+			return fmt.Errorf("--mqtt-addr must be HOST:PORT or mqtt://HOST:PORT, not %q", addr)
+		}
+		hostport = u.Host
+	}
+	if h, _, err := net.SplitHostPort(hostport); err != nil || h == "" {
+		return fmt.Errorf("--mqtt-addr must be HOST:PORT or mqtt://HOST:PORT, not %q", addr)
 	}
 	return nil
 }
@@ -200,10 +252,13 @@ func (c *Config) Dump(w io.Writer) {
 	sort.Slice(ss, func(i, j int) bool { return ss[i].name < ss[j].name })
 	for _, s := range ss {
 		v := s.get(c)
-		if s.secret {
+		switch {
+		case s.secret && strings.HasSuffix(s.name, "password") && v != "":
+			v = "****"
+		case s.secret:
 			v = mask(v)
 		}
-		fmt.Fprintf(w, "%-14s %-24s %s\n", s.name, s.env, v)
+		fmt.Fprintf(w, "%-20s %-29s %s\n", s.name, s.env, v)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestLoad(t *testing.T) {
@@ -23,6 +24,14 @@ func TestLoad(t *testing.T) {
 		{"bad addr", nil, []string{"--addr", "8080"}, "--addr", nil},
 		{"advertise", nil, []string{"--advertise", "http://10.0.0.5:8080"}, "", func(c Config) bool { return c.Advertise == "http://10.0.0.5:8080" }},
 		{"bad advertise", nil, []string{"--advertise", "10.0.0.5:8080"}, "--advertise must be a base URL", nil},
+		{"mqtt from env", map[string]string{"CITYLOOP_MQTT_ADDR": "127.0.0.1:1883", "CITYLOOP_MQTT_PASSWORD": "s3cret"}, nil, "",
+			func(c Config) bool {
+				return c.MQTTAddr == "127.0.0.1:1883" && c.MQTTPassword == "s3cret" && c.MQTTClientID == "cityloop-sensing" && c.MQTTSessionExpiry == time.Hour
+			}},
+		{"mqtt url", nil, []string{"--mqtt-addr", "mqtt://broker:1883", "--mqtt-group", "g"}, "", func(c Config) bool { return c.MQTTGroup == "g" }},
+		{"bad mqtt addr", nil, []string{"--mqtt-addr", "broker"}, "--mqtt-addr must be HOST:PORT", nil},
+		{"bad mqtt scheme", nil, []string{"--mqtt-addr", "http://broker:1883"}, "--mqtt-addr must be HOST:PORT", nil},
+		{"short session", nil, []string{"--mqtt-addr", "b:1883", "--mqtt-session-expiry", "0s"}, "--mqtt-session-expiry", nil},
 		{"bad env", map[string]string{"CITYLOOP_DEMO_CASES": "many"}, nil, "CITYLOOP_DEMO_CASES", nil},
 	}
 	for _, tt := range tests {
@@ -53,10 +62,11 @@ func TestDumpMasksSecrets(t *testing.T) {
 	c := Default()
 	c.DB = "postgres://city:hunter2@db:5432/city"
 	c.PIIKeys = "k1:c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0MTI=,k0:b2xk"
+	c.MQTTPassword = "zq9:brokerpw"
 	var b bytes.Buffer
 	c.Dump(&b)
 	out := b.String()
-	if strings.Contains(out, "hunter2") || strings.Contains(out, "c2VjcmV0") {
+	if strings.Contains(out, "hunter2") || strings.Contains(out, "c2VjcmV0") || strings.Contains(out, "zq9") || strings.Contains(out, "brokerpw") {
 		t.Fatalf("secret in dump:\n%s", out)
 	}
 	if !strings.Contains(out, "k1:****") || !strings.Contains(out, "city:****@db") {
