@@ -28,12 +28,7 @@ func TestCrash_AcknowledgedCasesSurviveSIGKILL(t *testing.T) {
 		t.Skip("builds and kills the binary; skipped with -short")
 	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "cityloop")
-	build := exec.Command("go", "build", "-o", bin, "cityloop/cmd/cityloop")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildBinary(t, dir)
 	db := "sqlite:" + filepath.Join(dir, "crash.db")
 	geo := filepath.Join(dir, "city.geojson")
 	if err := os.WriteFile(geo, fixtureCity(), 0o600); err != nil {
@@ -44,25 +39,7 @@ func TestCrash_AcknowledgedCasesSurviveSIGKILL(t *testing.T) {
 	}
 
 	start := func() (*exec.Cmd, string) {
-		cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--db", db, "--data", dir, "--demo=false", "--quiet", "--public-rate", "0")
-		out, _ := cmd.StdoutPipe()
-		cmd.Stderr = os.Stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			if i := strings.Index(sc.Text(), "http://"); i >= 0 {
-				addr := strings.Fields(sc.Text()[i:])[0]
-				go func() {
-					for sc.Scan() {
-					}
-				}()
-				return cmd, addr
-			}
-		}
-		t.Fatal("server did not print its address")
-		return nil, ""
+		return startBinary(t, bin, "serve", "--addr", "127.0.0.1:0", "--db", db, "--data", dir, "--demo=false", "--quiet", "--public-rate", "0")
 	}
 	srv, base := start()
 
@@ -129,4 +106,43 @@ func TestCrash_AcknowledgedCasesSurviveSIGKILL(t *testing.T) {
 		t.Fatalf("%d of %d acknowledged cases lost", missing, len(acked))
 	}
 	t.Logf("%d acknowledged cases all survived SIGKILL", len(acked))
+}
+
+// buildBinary builds cmd/cityloop into dir.
+func buildBinary(t *testing.T, dir string) string {
+	t.Helper()
+	bin := filepath.Join(dir, "cityloop")
+	build := exec.Command("go", "build", "-o", bin, "cityloop/cmd/cityloop")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// startBinary starts bin with args (a serve command) and returns it with
+// the base URL it prints once it listens.
+func startBinary(t *testing.T, bin string, args ...string) (*exec.Cmd, string) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	out, _ := cmd.StdoutPipe()
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		if i := strings.Index(sc.Text(), "http://"); i >= 0 {
+			addr := strings.Fields(sc.Text()[i:])[0]
+			go func() {
+				for sc.Scan() {
+				}
+			}()
+			return cmd, addr
+		}
+	}
+	_ = cmd.Process.Kill()
+	_ = cmd.Wait()
+	t.Fatal("server did not print its address")
+	return nil, ""
 }
