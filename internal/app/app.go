@@ -64,8 +64,9 @@ type App struct {
 // wirer adds one part's routes to mux and may register background work.
 type wirer func(a *App, mux *http.ServeMux) error
 
-// wirers lists the parts beyond the core API, in the order they are wired.
-var wirers = []wirer{wireWeb, wireInterop, wireSensing}
+// wirers lists the parts beyond the core API, in the order they are wired
+// (sensing before the web pages that show its state).
+var wirers = []wirer{wireSensing, wireInterop, wireWeb}
 
 // Go registers background work that Run starts and stops.
 func (a *App) Go(fn func(ctx context.Context) error) { a.background = append(a.background, fn) }

@@ -229,12 +229,20 @@ func (o *sensingOwner) stepDown(clean bool) {
 	}
 }
 
-// ServeHTTP serves a sensing request here when this node is owner, takes
-// the lease when nobody holds it, and passes the request to the owner
-// otherwise.
-func (o *sensingOwner) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+// ServeHTTP serves the sensing API; see serve.
+func (o *sensingOwner) ServeHTTP(w http.ResponseWriter, r *http.Request) { o.serve(o.inner, w, r) }
+
+// Gate wraps another handler that reads the live sensing state (the web
+// pages on sensors and parking) the same way.
+func (o *sensingOwner) Gate(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { o.serve(h, w, r) })
+}
+
+// serve runs inner here when this node is owner, takes the lease when
+// nobody holds it, and passes the request to the owner otherwise.
+func (o *sensingOwner) serve(inner http.Handler, w http.ResponseWriter, r *http.Request) {
 	if o.owner.Load() {
-		o.inner.ServeHTTP(w, r)
+		inner.ServeHTTP(w, r)
 		return
 	}
 	if by := r.Header.Get(forwardedHeader); by != "" {
@@ -249,7 +257,7 @@ func (o *sensingOwner) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !held || holder == o.self() {
 		o.step(r.Context())
 		if o.owner.Load() {
-			o.inner.ServeHTTP(w, r)
+			inner.ServeHTTP(w, r)
 			return
 		}
 		if holder, held, err = o.currentHolder(r.Context()); err != nil {
