@@ -17,11 +17,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgconn"
-	"modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
-
-	"cityloop/internal/errs"
 	"cityloop/internal/store/sqlkit"
 )
 
@@ -93,47 +88,12 @@ func (db *DB) Migrate(ctx context.Context) error {
 	return nil
 }
 
-// norm maps driver errors to errs kinds, once per dialect.
-func norm(err error) error {
-	if err == nil {
-		return nil
-	}
-	if errors.Is(err, sql.ErrNoRows) {
-		e := errs.NotFound("not found")
-		e.Err = err
-		return e
-	}
-	var se *sqlite.Error
-	if errors.As(err, &se) {
-		switch {
-		case se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
-			return wrap(errs.KindConflict, "the record already exists", err)
-		case se.Code()&0xff == sqlite3.SQLITE_BUSY || se.Code()&0xff == sqlite3.SQLITE_LOCKED:
-			return wrap(errs.KindUnavailable, "the database is busy; try again in a moment", err)
-		}
-		return err
-	}
-	var pe *pgconn.PgError
-	if errors.As(err, &pe) {
-		switch pe.Code {
-		case "23505":
-			return wrap(errs.KindConflict, "the record already exists", err)
-		case "40001", "40P01", "55P03", "53300", "57P01":
-			return wrap(errs.KindUnavailable, "the database is busy; try again in a moment", err)
-		}
-	}
-	return err
-}
+// norm maps driver errors to errs kinds (see [sqlkit.Norm]).
+func norm(err error) error { return sqlkit.Norm(err) }
 
-func wrap(k errs.Kind, msg string, cause error) error {
-	e := errs.E(k, "%s", msg)
-	e.Err = cause
-	return e
-}
-
-// tx runs fn in a write transaction.
+// tx runs fn in a write transaction, retrying a busy database a few times.
 func (db *DB) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	return norm(sqlkit.Tx(ctx, db.w, 3, func(err error) bool { return errs.Is(norm(err), errs.KindUnavailable) }, fn))
+	return norm(sqlkit.Tx(ctx, db.w, 3, sqlkit.Retryable, fn))
 }
 
 func micros(t time.Time) int64 { return t.UnixMicro() }

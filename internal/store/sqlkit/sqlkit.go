@@ -3,6 +3,11 @@
 // forms, the same SQLite pragmas, one SQLite writer connection and a small
 // read pool, or one PostgreSQL pool. sqlstore keeps its own, more tuned
 // opener; these stores only need the common shape.
+//
+// All three SQL stores (sqlstore, hubstore, sensingstore) share the rest:
+// the write transaction with retries ([Tx]), the migration runner
+// ([Migrate]) and the mapping of driver errors to errs kinds by code
+// ([Norm], with [Retryable] as the retry predicate for [Tx]).
 package sqlkit
 
 import (

@@ -10,7 +10,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"cityloop/internal/errs"
 	"cityloop/internal/pii"
 	"cityloop/internal/store/sqlkit"
 )
@@ -109,35 +108,8 @@ func (db *DB) Close() error {
 }
 
 // norm maps a driver error to an errs kind where one applies (see
-// errors_sqlite.go and errors_postgres.go) and returns other errors as they are.
-func (db *DB) norm(err error) error {
-	if err == nil {
-		return nil
-	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return err
-	}
-	if errors.Is(err, sql.ErrNoRows) {
-		e := errs.NotFound("not found")
-		e.Err = err
-		return e
-	}
-	if _, ok := errs.As(err); ok {
-		return err
-	}
-	if db.dialect == DialectPostgres {
-		return normPostgres(err)
-	}
-	return normSQLite(err)
-}
-
-// busy reports an error that is worth retrying after a short wait.
-func (db *DB) busy(err error) bool {
-	if db.dialect == DialectPostgres {
-		return busyPostgres(err)
-	}
-	return busySQLite(err)
-}
+// [sqlkit.Norm]) and returns other errors as they are.
+func (db *DB) norm(err error) error { return sqlkit.Norm(err) }
 
 // writeTx runs fn in a write transaction and commits it. It retries the whole
 // transaction a few times when the database reports it is busy (another
@@ -146,7 +118,7 @@ func (db *DB) busy(err error) bool {
 // outside the transaction.
 func (db *DB) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	db.prepare(ctx)
-	return sqlkit.Tx(ctx, db.w, 3, db.busy, fn)
+	return sqlkit.Tx(ctx, db.w, 3, sqlkit.Retryable, fn)
 }
 
 // placeholders returns "($1, $2, …), (…)" for rows rows of n columns,

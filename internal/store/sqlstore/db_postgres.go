@@ -8,6 +8,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
+
+	"cityloop/internal/store/sqlkit"
 )
 
 // openPostgres opens a pool through pgx's database/sql adapter. pgx caches
@@ -28,7 +30,7 @@ func openPostgres(ctx context.Context, dsn string) (*DB, error) {
 	db.SetConnMaxLifetime(time.Hour)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("open postgres %s@%s:%d/%s: %w", cfg.User, cfg.Host, cfg.Port, cfg.Database, normPostgres(err))
+		return nil, fmt.Errorf("open postgres %s@%s:%d/%s: %w", cfg.User, cfg.Host, cfg.Port, cfg.Database, sqlkit.Norm(err))
 	}
 	return &DB{dialect: DialectPostgres, w: db, r: db}, nil
 }

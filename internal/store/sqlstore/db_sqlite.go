@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"cityloop/internal/store/sqlkit"
 )
 
 // sqliteBusyTimeoutMS is how long a connection waits for another process's
@@ -46,7 +48,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	// The first connection switches the file to WAL before readers open it.
 	if err := w.PingContext(ctx); err != nil {
 		w.Close()
-		return nil, fmt.Errorf("open sqlite %s: %w", path, normSQLite(err))
+		return nil, fmt.Errorf("open sqlite %s: %w", path, sqlkit.Norm(err))
 	}
 	r, err := sql.Open("sqlite", sqliteDSN(path, userQuery, false))
 	if err != nil {
@@ -61,7 +63,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	if err := r.PingContext(ctx); err != nil {
 		w.Close()
 		r.Close()
-		return nil, fmt.Errorf("open sqlite %s: %w", path, normSQLite(err))
+		return nil, fmt.Errorf("open sqlite %s: %w", path, sqlkit.Norm(err))
 	}
 	return &DB{dialect: DialectSQLite, w: w, r: r}, nil
 }

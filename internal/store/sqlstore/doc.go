@@ -12,8 +12,9 @@
 //     microsecond. Values read back are in time.UTC.
 //   - IDs are text (UUIDv7 made by callers); the store makes UUIDv7 IDs only
 //     for timeline events that come without one.
-//   - Driver errors are mapped to errs kinds in one place per dialect
-//     (errors_sqlite.go, errors_postgres.go).
+//   - Driver errors are mapped to errs kinds by code, in one place for the
+//     three SQL stores ([sqlkit.Norm]; busy errors retried by
+//     [sqlkit.Retryable]).
 //
 // It imports the domain packages, the drivers and goose; no domain package
 // imports it.
