@@ -21,11 +21,6 @@ import (
 	"io/fs"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgconn"
-	"modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
-
-	"cityloop/internal/errs"
 	"cityloop/internal/pii"
 	"cityloop/internal/store/sqlkit"
 )
@@ -103,7 +98,7 @@ func (db *DB) ReadPool() *sql.DB { return db.r }
 
 // tx runs fn in a write transaction, retrying a busy database a few times.
 func (db *DB) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	err := sqlkit.Tx(ctx, db.w, 4, db.busy, fn)
+	err := sqlkit.Tx(ctx, db.w, 4, sqlkit.Retryable, fn)
 	if err != nil {
 		return db.norm(err)
 	}
@@ -124,80 +119,9 @@ func (db *DB) exec(ctx context.Context, q string, args ...any) (int64, error) {
 	return n, err
 }
 
-func (db *DB) busy(err error) bool {
-	var se *sqlite.Error
-	if errors.As(err, &se) {
-		c := se.Code() & 0xff
-		return c == sqlite3.SQLITE_BUSY || c == sqlite3.SQLITE_LOCKED
-	}
-	var pe *pgconn.PgError
-	if errors.As(err, &pe) {
-		return pe.Code == "40001" || pe.Code == "40P01"
-	}
-	return errs.Is(err, errs.KindUnavailable)
-}
-
 // norm maps driver errors to errs kinds (unique → Conflict, no rows →
-// NotFound, busy → Unavailable), as sqlstore does.
-func (db *DB) norm(err error) error {
-	if err == nil {
-		return nil
-	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return err
-	}
-	if errors.Is(err, sql.ErrNoRows) {
-		e := errs.NotFound("not found")
-		e.Err = err
-		return e
-	}
-	if _, ok := errs.As(err); ok {
-		return err
-	}
-	if db.dialect == DialectPostgres {
-		return normPostgres(err)
-	}
-	return normSQLite(err)
-}
-
-func kindErr(k errs.Kind, msg string, cause error) error {
-	e := errs.E(k, "%s", msg)
-	e.Err = cause
-	return e
-}
-
-func normSQLite(err error) error {
-	var se *sqlite.Error
-	if !errors.As(err, &se) {
-		return err
-	}
-	switch se.Code() {
-	case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
-		return kindErr(errs.KindConflict, "the record already exists", err)
-	case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
-		return kindErr(errs.KindConflict, "the record refers to something that does not exist", err)
-	}
-	switch se.Code() & 0xff {
-	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
-		return kindErr(errs.KindUnavailable, "the database is busy; try again in a moment", err)
-	}
-	return err
-}
-
-func normPostgres(err error) error {
-	var pe *pgconn.PgError
-	if errors.As(err, &pe) {
-		switch pe.Code {
-		case "23505":
-			return kindErr(errs.KindConflict, "the record already exists", err)
-		case "23503":
-			return kindErr(errs.KindConflict, "the record refers to something that does not exist", err)
-		case "40001", "40P01", "55P03":
-			return kindErr(errs.KindUnavailable, "the database is busy; try again in a moment", err)
-		}
-	}
-	return err
-}
+// NotFound, busy → Unavailable; see [sqlkit.Norm]), as sqlstore does.
+func (db *DB) norm(err error) error { return sqlkit.Norm(err) }
 
 // Times are BIGINT Unix microseconds, UTC.
 func micros(t time.Time) int64 { return t.UnixMicro() }
