@@ -29,7 +29,7 @@ Usage:
   cityloop migrate [--db …]                          create or upgrade the database schema
   cityloop import regions FILE.geojson [--db …]      import regions and unit grids
   cityloop calendar YYYY-MM [--lang zh|en]           print working days and hours of a month
-  cityloop pii rotate [--db …]                        re-seal personal data with the current key
+  cityloop pii rotate [--db …]                        re-seal personal data and partner secrets with the current key
   cityloop audit verify [--db …]                      check the audit trail's hash chain (exit 1 if broken)
   cityloop config                                     print the effective settings (secrets masked)
   cityloop simulate sensors|cameras [--addr URL] [--mqtt HOST:PORT]   feed demo devices or AI cameras to a running node
@@ -299,7 +299,7 @@ func cmdPII(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if len(args) == 0 || args[0] != "rotate" {
 		return fmt.Errorf("usage: cityloop pii rotate [--db …] [--pii-keys NEW,OLD]")
 	}
-	fs := newFlags("pii rotate", "Re-seal every reporter's name and phone with the current (first) key.\nKey rotation: put a new key first in CITYLOOP_PII_KEYS (or DATA/pii.keys), keep\nthe old ones after it, run this, then remove the old keys.", stderr)
+	fs := newFlags("pii rotate", "Re-seal every reporter's name and phone, the hub's subscription secrets and the\n12345 pull token with the current (first) key.\nKey rotation: put a new key first in CITYLOOP_PII_KEYS (or DATA/pii.keys), keep\nthe old ones after it, run this, then remove the old keys.", stderr)
 	a, err := openTool(ctx, fs, args[1:], stderr, "db", "data", "pii-keys")
 	if err != nil {
 		return err
@@ -310,5 +310,10 @@ func cmdPII(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	fmt.Fprintf(stdout, "re-sealed the contact details of %d cases with the current key\n", n)
+	m, err := a.ResealInteropSecrets(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "re-sealed %d hub secrets (subscription signing secrets, the 12345 pull token) with the current key\n", m)
 	return nil
 }

@@ -14,7 +14,10 @@ import (
 
 	"cityloop/internal/audit"
 	"cityloop/internal/casework"
+	"cityloop/internal/hotline"
+	"cityloop/internal/hub"
 	"cityloop/internal/pii"
+	"cityloop/internal/store/hubstore"
 	"cityloop/internal/store/sqlstore"
 )
 
@@ -117,5 +120,56 @@ func TestPIIRotate(t *testing.T) {
 	got, err := store.FindCaseByID(ctx, "c-1")
 	if err != nil || got.Phone != "13900001111" || got.Reporter != "李四" {
 		t.Fatalf("after rotation: %+v %v", got, err)
+	}
+}
+
+// TestPIIRotate_HubSecrets: the rotation also re-seals the hub's
+// subscription secrets and the 12345 pull token, so the new key alone opens
+// them afterwards.
+func TestPIIRotate_HubSecrets(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	db := "sqlite:" + filepath.Join(dir, "c.db")
+	oldKey := "k1:" + pii.NewKey()
+	newKey := "k2:" + pii.NewKey()
+	hs, err := hubstore.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := hs.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	kr, _ := pii.ParseKeyring(oldKey)
+	hs.SetKeyring(kr)
+	now := time.Now()
+	if err := hs.CreateSubscription(ctx, &hub.Subscription{ID: "sub-1", Name: "公安", Department: "police", Kind: hub.KindWebhook,
+		URL: "http://127.0.0.1:1/hook", Secret: "whsec-1", MaxBatch: 10, Active: true, CreatedAt: now, UpdatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	if err := hs.SaveHotlineSettings(ctx, hotline.Settings{PullURL: "http://127.0.0.1:1/orders", PullToken: "pull-token"}); err != nil {
+		t.Fatal(err)
+	}
+	hs.Close()
+	var out bytes.Buffer
+	if err := run(ctx, []string{"pii", "rotate", "--db", db, "--data", dir, "--pii-keys", newKey + "," + oldKey}, &out, &out); err != nil {
+		t.Fatalf("rotate: %v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "re-sealed 2 hub secrets") {
+		t.Fatalf("output: %s", out.String())
+	}
+	hs, err = hubstore.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hs.Close()
+	onlyNew, _ := pii.ParseKeyring(newKey)
+	hs.SetKeyring(onlyNew)
+	sub, err := hs.FindSubscriptionByID(ctx, "sub-1")
+	if err != nil || sub.Secret != "whsec-1" {
+		t.Fatalf("subscription after rotation: %v %v", sub, err)
+	}
+	set, _, err := hs.HotlineSettings(ctx)
+	if err != nil || set.PullToken != "pull-token" {
+		t.Fatalf("pull token after rotation: %q %v", set.PullToken, err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"sync"
 	"time"
 
 	"cityloop/internal/hotline"
@@ -15,8 +16,8 @@ import (
 
 // wireInterop mounts /open311/v2/…, /api/v1/open311/keys, /api/v1/hotline/…
 // and /api/v1/hub/…, and registers the delivery engine (with the outbox
-// feeder) and the 12345 poller as background work, each under a lease so
-// that one node runs it at a time.
+// feeder), the 12345 poller and the hub's retention as background work,
+// each under a lease so that one node runs it at a time.
 func wireInterop(a *App, mux *http.ServeMux) error {
 	ctx := context.Background()
 	hs, err := hubstore.Open(ctx, a.Cfg.DB)
@@ -27,6 +28,13 @@ func wireInterop(a *App, mux *http.ServeMux) error {
 	if err := hs.Migrate(ctx); err != nil {
 		hs.Close()
 		return fmt.Errorf("interop: %w", err)
+	}
+	// Secrets an older version stored in plain are read once and sealed.
+	if n, err := hs.SealPlainSecrets(ctx); err != nil {
+		hs.Close()
+		return fmt.Errorf("interop: %w", err)
+	} else if n > 0 {
+		a.Log.Info("interop: sealed secrets stored in plain", "count", n)
 	}
 	if err := hub.EnsureBuiltins(ctx, hs, a.Now().UTC()); err != nil {
 		hs.Close()
@@ -55,18 +63,37 @@ func wireInterop(a *App, mux *http.ServeMux) error {
 	adapter := &hotline.Adapter{Store: hs, Cases: a.Cases, Hub: hs, Cal: a.Cal, Now: a.Now, Log: a.Log}
 	(&hotline.Server{Adapter: adapter, Bearer: bearer}).Routes(mux)
 
+	// The hub's own rows carry the real clock (deliveries, dead letters,
+	// UUIDv7 event times), so retention measures age by it too.
+	pruner := &hub.Pruner{Store: hs, Log: a.Log, Now: time.Now}
+
 	a.OnClose(hs.Close)
 	a.Go(func(ctx context.Context) error {
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			a.leased(ctx, "hotline-poll", 30*time.Second, adapter.RunPoller)
-		}()
+		var wg sync.WaitGroup
+		wg.Go(func() { a.leased(ctx, "hotline-poll", 30*time.Second, adapter.RunPoller) })
+		wg.Go(func() { a.leased(ctx, "hub-retention", 2*time.Minute, pruner.Run) })
 		a.leased(ctx, "hub-delivery", 15*time.Second, engine.Run)
-		<-done
+		wg.Wait()
 		return nil
 	})
 	return nil
+}
+
+// ResealInteropSecrets seals the hub's subscription secrets and the 12345
+// pull token again under the keyring's current key (`cityloop pii rotate`).
+// It opens the hub store for the call, as the maintenance commands run no
+// background work.
+func (a *App) ResealInteropSecrets(ctx context.Context) (int, error) {
+	hs, err := hubstore.Open(ctx, a.Cfg.DB)
+	if err != nil {
+		return 0, fmt.Errorf("interop: %w", err)
+	}
+	defer hs.Close()
+	hs.SetKeyring(a.keys)
+	if err := hs.Migrate(ctx); err != nil {
+		return 0, fmt.Errorf("interop: %w", err)
+	}
+	return hs.ResealSecrets(ctx)
 }
 
 // bearer resolves an Authorization: Bearer header to an actor; ok is false

@@ -1,10 +1,18 @@
 package app
 
 import (
+	"bytes"
+	"context"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"cityloop/internal/hotline"
+	"cityloop/internal/hub"
+	"cityloop/internal/store/hubstore"
 )
 
 // TestInterop_Wired checks that the interoperability routes are mounted and
@@ -53,5 +61,57 @@ func TestInterop_Wired(t *testing.T) {
 		"lng": 118.76, "lat": 32.07}, &pushed)
 	if st != 201 || len(pushed.Orders) != 1 || !strings.HasPrefix(pushed.Orders[0].CaseCode, "20") {
 		t.Fatalf("hotline push: %d %+v", st, pushed)
+	}
+}
+
+// TestInterop_PullTokenSealed: the 12345 pull token set through the API is
+// shown masked, kept when the mask is sent back, readable by the poller and
+// nowhere in plain in the database files. The hub's retention is served.
+func TestInterop_PullTokenSealed(t *testing.T) {
+	a := testApp(t, "")
+	base := serve(t, a)
+	admin := login(t, base, "admin")
+	const token = "pull-token-of-the-12345-platform"
+	if st := admin.do("PUT", "/api/v1/hotline/settings", map[string]any{"pull_url": "http://127.0.0.1:1/orders", "pull_token": token}, nil); st != 200 {
+		t.Fatalf("hotline settings: %d", st)
+	}
+	var shown hotline.Settings
+	if st := admin.do("GET", "/api/v1/hotline/settings", nil, &shown); st != 200 || shown.PullToken != hotline.TokenMask {
+		t.Fatalf("GET settings: %d %+v", st, shown)
+	}
+	shown.PullEvery = "1m"
+	if st := admin.do("PUT", "/api/v1/hotline/settings", shown, nil); st != 200 {
+		t.Fatalf("PUT settings back: %d", st)
+	}
+	ctx := context.Background()
+	hs, err := hubstore.Open(ctx, a.Cfg.DB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs.SetKeyring(a.keys)
+	set, _, err := hs.HotlineSettings(ctx)
+	hs.Close()
+	if err != nil || set.PullToken != token || set.PullEvery != "1m" {
+		t.Fatalf("stored settings: %+v %v", set, err)
+	}
+	var ret struct {
+		Retention hub.Retention `json:"retention"`
+	}
+	if st := admin.do("GET", "/api/v1/hub/retention", nil, &ret); st != 200 || ret.Retention.ChangesDays != hub.DefaultChangesDays {
+		t.Fatalf("retention: %d %+v", st, ret)
+	}
+	a.Close() // checkpoints the WAL into the main file
+	files, _ := filepath.Glob(filepath.Join(a.Cfg.DataDir, "*.db*"))
+	if len(files) == 0 {
+		t.Fatal("no database files")
+	}
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(raw, []byte(token)) {
+			t.Errorf("%s holds the pull token in plain", filepath.Base(f))
+		}
 	}
 }

@@ -50,6 +50,10 @@ type Store interface {
 	FindOrder(ctx context.Context, orderNo string) (*Order, error)
 	UpdateOrder(ctx context.Context, o Order) error
 	DeleteOrder(ctx context.Context, orderNo string) error
+	// HotlineSettings returns the saved settings (ok is false when none);
+	// the store keeps the pull token sealed at rest and opens it here.
+	HotlineSettings(ctx context.Context) (Settings, bool, error)
+	SaveHotlineSettings(ctx context.Context, s Settings) error
 	GetState(ctx context.Context, name string) (string, bool, error)
 	SetState(ctx context.Context, name, value string) error
 }
@@ -57,7 +61,7 @@ type Store interface {
 // Settings are the administrator's hotline settings, kept in the database.
 type Settings struct {
 	PullURL     string `json:"pull_url"`   // GET ?cursor=… → Batch; empty = push only
-	PullToken   string `json:"pull_token"` // sent as Authorization: Bearer
+	PullToken   string `json:"pull_token"` // sent as Authorization: Bearer; sealed at rest, shown masked
 	PullEvery   string `json:"pull_every"` // Go duration, default 30s
 	CallbackURL string `json:"callback_url"`
 	// SubscriptionID is the hub subscription that carries changes back.
@@ -66,10 +70,11 @@ type Settings struct {
 	ReplyDays      float64 `json:"reply_days"`   // reply within, working days (default 5)
 }
 
-const (
-	stateSettings = "hotline.settings"
-	stateCursor   = "hotline.cursor"
-)
+const stateCursor = "hotline.cursor"
+
+// TokenMask stands for the stored pull token in GET settings; a PUT that
+// sends it back keeps the stored token.
+const TokenMask = "********"
 
 // Adapter turns work orders into cases and keeps their clocks.
 type Adapter struct {
@@ -88,15 +93,9 @@ var Actor = org.Actor{ID: "hotline-12345", Name: "12345热线", Grants: []org.Gr
 
 // Settings returns the stored settings with defaults filled in.
 func (a *Adapter) Settings(ctx context.Context) (Settings, error) {
-	s := Settings{}
-	raw, ok, err := a.Store.GetState(ctx, stateSettings)
+	s, _, err := a.Store.HotlineSettings(ctx)
 	if err != nil {
 		return s, err
-	}
-	if ok {
-		if err := json.Unmarshal([]byte(raw), &s); err != nil {
-			return s, fmt.Errorf("read hotline settings: %w", err)
-		}
 	}
 	if s.ContactDays <= 0 {
 		s.ContactDays = 3
@@ -137,6 +136,9 @@ func (a *Adapter) SaveSettings(ctx context.Context, actor org.Actor, s Settings)
 		return s, "", err
 	}
 	s.SubscriptionID = old.SubscriptionID
+	if s.PullToken == TokenMask {
+		s.PullToken = old.PullToken
+	}
 	secret := ""
 	if s.CallbackURL != "" {
 		var sub *hub.Subscription
@@ -164,8 +166,7 @@ func (a *Adapter) SaveSettings(ctx context.Context, actor org.Actor, s Settings)
 		}
 		s.SubscriptionID = sub.ID
 	}
-	b, _ := json.Marshal(s)
-	if err := a.Store.SetState(ctx, stateSettings, string(b)); err != nil {
+	if err := a.Store.SaveHotlineSettings(ctx, s); err != nil {
 		return s, "", err
 	}
 	return s, secret, nil

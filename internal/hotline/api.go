@@ -262,7 +262,7 @@ func (s *Server) handleSettingsView(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	if set.PullToken != "" {
-		set.PullToken = "********"
+		set.PullToken = TokenMask
 	}
 	return httpkit.WriteJSON(w, http.StatusOK, set)
 }

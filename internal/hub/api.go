@@ -51,6 +51,7 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.Handle("PUT /api/v1/hub/datasets/{code}", h(s.handleDatasetPut))
 	mux.Handle("GET /api/v1/hub/datasets/{code}", h(s.handleDatasetView))
 	mux.Handle("POST /api/v1/hub/datasets/{code}/records", h(s.handleRecordsPublish))
+	mux.Handle("GET /api/v1/hub/datasets/{code}/records", h(s.handleRecordList))
 	mux.Handle("GET /api/v1/hub/subscriptions", h(s.handleSubscriptionList))
 	mux.Handle("POST /api/v1/hub/subscriptions", h(s.handleSubscriptionCreate))
 	mux.Handle("DELETE /api/v1/hub/subscriptions/{id}", h(s.handleSubscriptionDelete))
@@ -58,6 +59,8 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.Handle("POST /api/v1/hub/dead-letters/{id}/replay", h(s.handleDeadLetterReplay))
 	mux.Handle("GET /api/v1/hub/changes", h(s.handleChanges))
 	mux.Handle("GET /api/v1/hub/figures", h(s.handleFigures))
+	mux.Handle("GET /api/v1/hub/retention", h(s.handleRetentionView))
+	mux.Handle("PUT /api/v1/hub/retention", h(s.handleRetentionPut))
 }
 
 func (s *Server) actor(r *http.Request) (org.Actor, error) {
@@ -289,6 +292,13 @@ func NewSubscription(ctx context.Context, st Store, by, name, dept, target strin
 			return nil, "", err
 		}
 		sub.Cursor = last
+	} else {
+		// From the oldest change the hub still keeps.
+		floor, err := st.PrunedThrough(ctx)
+		if err != nil {
+			return nil, "", err
+		}
+		sub.Cursor = floor
 	}
 	if err := st.CreateSubscription(ctx, sub); err != nil {
 		return nil, "", err
@@ -352,22 +362,8 @@ func (s *Server) handleDeadLetterReplay(w http.ResponseWriter, r *http.Request) 
 
 // handleChanges serves the pull: changes after a cursor, oldest first.
 func (s *Server) handleChanges(w http.ResponseWriter, r *http.Request) error {
-	a, err := s.actor(r)
-	if err != nil {
+	if _, err := s.cityWide(r, "the change feed"); err != nil {
 		return err
-	}
-	// The feed is not filtered by jurisdiction, so only city-wide posts may
-	// pull it; street and department staff read their cases through the
-	// scoped case API.
-	cityWide := false
-	for _, g := range a.Grants {
-		switch g.Post {
-		case org.PostAdmin, org.PostLeader, org.PostOperator, org.PostShiftLead, org.PostDispatcher:
-			cityWide = cityWide || (g.Region == "" && g.Department == "")
-		}
-	}
-	if !cityWide {
-		return errs.Forbidden("the change feed covers the whole city; it needs a city-wide post (administrator, leader or command centre)")
 	}
 	q := r.URL.Query()
 	cursor, err := strconv.ParseInt(defaultStr(q.Get("cursor"), "0"), 10, 64)
@@ -382,6 +378,15 @@ func (s *Server) handleChanges(w http.ResponseWriter, r *http.Request) error {
 	list, err := s.Store.ChangesAfter(r.Context(), cursor, limit)
 	if err != nil {
 		return err
+	}
+	// Read after the page: a prune that committed before the page was read
+	// shows here, so a page with a hole is never sent.
+	floor, err := s.Store.PrunedThrough(r.Context())
+	if err != nil {
+		return err
+	}
+	if cursor < floor {
+		return s.writeCursorGone(w, r, cursor, floor)
 	}
 	next := cursor
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")

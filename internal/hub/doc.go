@@ -3,7 +3,9 @@
 // it; the outbox of changes (the case timeline copied by the feeder, plus
 // partner records), which partners pull with a cursor or receive through
 // signed webhooks with retries, backoff, a dead-letter list and at-least-once
-// delivery; and the sharing figures per department.
+// delivery; and the sharing figures per department. The outbox, the
+// deliveries and the dead letters are pruned by [Pruner] under the
+// [Retention] settings; a pull from a pruned cursor is refused (410).
 //
 // Webhook deliveries carry several changes each. Every change has an
 // idempotency key (its event id) that stays the same on every retry, so a

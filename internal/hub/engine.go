@@ -275,6 +275,12 @@ func (e *Engine) next(ctx context.Context, s *Subscription, cursor int64) (batch
 		if err != nil {
 			return b, tick, err
 		}
+		if len(list) > 0 && list[0].Pos > cursor+1 {
+			// Retention keeps what any subscription has not passed, so this
+			// is a subscription made or moved behind the pruned positions.
+			e.Log.Warn("hub: changes pruned before this subscription received them", "subscription", s.ID,
+				"from", cursor+1, "to", list[0].Pos-1)
+		}
 		src = list
 	}
 	for i := range src {

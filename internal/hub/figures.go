@@ -149,6 +149,13 @@ func ComputeFigures(ctx context.Context, st Store, depts map[string]string, from
 
 func round3(x float64) float64 { return float64(int64(x*1000+0.5)) / 1000 }
 
+// DelayMillis is d to the millisecond, rounded as the figures round their
+// seconds (round3(d.Seconds()) == DelayMillis(d)/1000). Roll-ups of pruned
+// deliveries keep median delays at this precision, which leaves every
+// figure of whole hours as it was: the median only compares and picks, and
+// rounding keeps the order.
+func DelayMillis(d time.Duration) int64 { return int64(d.Seconds()*1000 + 0.5) }
+
 // Builtins are the datasets CityLoop itself publishes.
 func Builtins(now time.Time) []Dataset {
 	return []Dataset{

@@ -206,8 +206,21 @@ type Store interface {
 	FindDeadLetterByID(ctx context.Context, id string) (*DeadLetter, error)
 	MarkReplayed(ctx context.Context, id string, at time.Time) error
 
-	// Figures.
+	// Figures. DelayRows streams the deliveries of [from, to), and the
+	// hourly roll-ups of pruned deliveries whose hour starts in it.
 	DelayRows(ctx context.Context, from, to time.Time, fn func(DelayRow) error) error
+
+	// Records, the current state of partner datasets (for a re-sync).
+	FindRecords(ctx context.Context, dataset, afterKey string, limit int) ([]Record, error)
+
+	// Retention (see [Pruner]); each call is one short transaction of at
+	// most limit rows and returns how many rows it removed.
+	PruneDeadLetters(ctx context.Context, replayedBefore, openBefore time.Time, limit int) (int, error)
+	RollUpDeliveries(ctx context.Context, before time.Time, limit int) (int, error)
+	PruneChanges(ctx context.Context, before time.Time, limit int) (int, error)
+	// PrunedThrough is the newest position pruned from the outbox, 0 when
+	// none: every change above it is kept, none at or below it.
+	PrunedThrough(ctx context.Context) (int64, error)
 
 	GetState(ctx context.Context, name string) (string, bool, error)
 	SetState(ctx context.Context, name, value string) error

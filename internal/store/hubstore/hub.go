@@ -502,10 +502,13 @@ func (db *DB) MarkReplayed(ctx context.Context, id string, at time.Time) error {
 	return nil
 }
 
-// DelayRows streams the deliveries of [from, to).
+// DelayRows streams the deliveries of [from, to), and the hourly roll-ups
+// of pruned deliveries (see prune.go) whose hour starts in it.
 func (db *DB) DelayRows(ctx context.Context, from, to time.Time, fn func(hub.DelayRow) error) error {
 	rows, err := db.r.QueryContext(ctx, `SELECT department, events, delay_p50_us, delay_max_us, checks FROM hub_deliveries
-WHERE delivered_at >= $1 AND delivered_at < $2`, micros(from), micros(to))
+WHERE delivered_at >= $1 AND delivered_at < $2
+UNION ALL SELECT department, events, delay_p50_ms * 1000, delay_max_us, checks FROM hub_delivery_hours
+WHERE hour_start >= $1 AND hour_start < $2`, micros(from), micros(to))
 	if err != nil {
 		return fmt.Errorf("read deliveries: %w", db.norm(err))
 	}
