@@ -34,6 +34,12 @@ func wireWeb(a *App, mux *http.ServeMux) error {
 		Demo:     a.Cfg.Demo,
 		Phones:   a.Store,
 	}
+	if a.sensing != nil {
+		// The monitoring and parking pages read the live sensing state, which
+		// one node holds: the gate runs them there (wireSensing ran first).
+		s.Sensing = webSensing{Service: a.sensing, sub: a.sensingOwner.sub}
+		s.SensingGate = a.sensingOwner.Gate
+	}
 	if err := s.Init(); err != nil {
 		return err
 	}

@@ -1,6 +1,8 @@
 // Package web serves the pages people touch: the staff console (workbench,
-// case page, map, admin), the field app (a PWA for supervisors and
-// handlers) and the citizen portal (随手拍, progress, rating).
+// case page, map, admin, intelligent monitoring), the field app (a PWA for
+// supervisors and handlers) and the citizen portal (随手拍, progress,
+// rating, toilets, parking). The pages on live sensing state run on the
+// node that holds it (Server.SensingGate).
 //
 // Pages are server-rendered html/template in Simplified Chinese by default
 // (English with ?lang=en, remembered in a cookie). Forms post to the server

@@ -86,6 +86,12 @@ type Server struct {
 	Phones PhoneCases
 	// Facilities answers the nearest public toilets page; nil disables it.
 	Facilities Facilities
+	// Sensing answers the monitoring page (/console/sensing) and the
+	// citizens' parking page (/citizen/parking); nil leaves both out.
+	Sensing Sensing
+	// SensingGate wraps those pages so that they run on the node holding
+	// the live sensing state (nil: they run here).
+	SensingGate func(http.Handler) http.Handler
 
 	pages   map[string]*template.Template
 	assets  map[string]asset // built bundle files by name
@@ -158,7 +164,7 @@ func BundleEmbedded() bool {
 // BundleBuilt reports whether the front-end bundle was embedded.
 func (s *Server) BundleBuilt() bool { _, ok := s.assets["console.js"]; return ok }
 
-var pageFiles = []string{"home", "signin", "console", "case", "map", "admin", "citizen", "track", "field", "error", "citizenmap", "citizentoilets", "citizenmine"}
+var pageFiles = []string{"home", "signin", "console", "case", "map", "admin", "citizen", "track", "field", "error", "citizenmap", "citizentoilets", "citizenmine", "sensing", "citizenparking"}
 
 func (s *Server) parseTemplates() error {
 	s.pages = map[string]*template.Template{}
@@ -227,6 +233,7 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.Handle("POST /field/report", s.json(s.handleFieldReport))
 	mux.Handle("GET /field/manifest.webmanifest", http.HandlerFunc(s.handleManifest))
 	mux.Handle("GET /field/sw.js", http.HandlerFunc(s.handleServiceWorker))
+	s.sensingRoutes(mux)
 }
 
 // page adapts an error-returning page handler: errors become an HTML page
@@ -284,6 +291,7 @@ type view struct {
 	Flash   string
 	Error   string
 	assets  map[string]asset
+	sensing bool // the sensing pages are mounted
 }
 
 // Asset gives the hashed URL of a bundle file.
@@ -348,7 +356,7 @@ func sep(p string) string {
 
 func (s *Server) view(w http.ResponseWriter, r *http.Request, shell string) *view {
 	l := s.langOf(w, r)
-	v := &view{L: l, Built: s.BundleBuilt(), Shell: shell, Path: pathWithoutLang(r), assets: s.assets}
+	v := &view{L: l, Built: s.BundleBuilt(), Shell: shell, Path: pathWithoutLang(r), assets: s.assets, sensing: s.Sensing != nil}
 	if sess, ok := sessionFrom(r.Context()); ok {
 		v.Actor, v.Account = &sess.actor, sess.account
 		v.CSRF = s.csrfFor(sess)
