@@ -134,7 +134,11 @@ func (s *sim) sensors(ctx context.Context, n int, every time.Duration, broker st
 			devs = append(devs, &d)
 		}
 	}
-	fmt.Fprintf(s.out, "registered %d devices; feeding them every %s via %s (Ctrl+C to stop)\n", len(devs), every, map[bool]string{true: "MQTT " + broker, false: "HTTP"}[broker != ""])
+	berths, err := s.parking(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(s.out, "registered %d devices and %d parking berths; feeding them every %s via %s (Ctrl+C to stop)\n", len(devs), len(berths), every, map[bool]string{true: "MQTT " + broker, false: "HTTP"}[broker != ""])
 	if broker != "" {
 		var err error
 		if s.pub, err = mqtt.Dial(ctx, mqtt.ConnConfig{Addr: broker, ClientID: fmt.Sprintf("cityloop-sim-%d", time.Now().UnixNano()), CleanStart: true}); err != nil {
@@ -165,6 +169,26 @@ func (s *sim) sensors(ctx context.Context, n int, every time.Duration, broker st
 				batch = append(batch, r)
 			}
 		}
+		// Cars come and go: each berth changes about every 20 rounds; a
+		// berth reports every round, like berth sensors' heartbeats.
+		for _, b := range berths {
+			if s.rng.IntN(20) == 0 {
+				b.occupied = !b.occupied
+			}
+			v := 0.0
+			if b.occupied {
+				v = 1
+			}
+			r := map[string]any{"device_id": b.id, "ts": float64(time.Now().UnixMicro()) / 1e6, "values": map[string]float64{"occupied": v}}
+			if s.pub != nil {
+				body, _ := json.Marshal(r)
+				if err := s.pub.Publish(ctx, sensing.Topic(b.id), body); err != nil {
+					return nil
+				}
+			} else {
+				batch = append(batch, r)
+			}
+		}
 		if len(batch) > 0 {
 			if _, err := s.do(ctx, "POST", "/api/v1/sensing/telemetry", map[string]any{"readings": batch}, nil); err != nil && ctx.Err() == nil {
 				fmt.Fprintln(s.out, "telemetry:", err)
@@ -176,6 +200,55 @@ func (s *sim) sensors(ctx context.Context, n int, every time.Duration, broker st
 		case <-t.C:
 		}
 	}
+}
+
+type simBerth struct {
+	id       string
+	occupied bool
+}
+
+// simLots are the parking lots the simulator sets up near the centre: two
+// car parks and a stretch of on-street berths with a 30-minute limit.
+var simLots = []struct {
+	id, name string
+	dlng     float64
+	dlat     float64
+	berths   int
+	onStreet bool
+	maxStay  int
+}{
+	{"sim-lot-1", "模拟·中心广场地下停车场", -0.006, 0.004, 8, false, 0},
+	{"sim-lot-2", "模拟·人民医院停车场", 0.009, -0.005, 6, false, 0},
+	{"sim-lot-3", "模拟·中山路路内泊位", 0.002, 0.008, 6, true, 30},
+}
+
+// parking registers the simulated lots and their berth sensors, about half
+// of them occupied to begin with.
+func (s *sim) parking(ctx context.Context) ([]*simBerth, error) {
+	var berths []*simBerth
+	for _, l := range simLots {
+		lng, lat := 118.78+l.dlng, 32.04+l.dlat
+		st, err := s.do(ctx, "PUT", "/api/v1/sensing/parking/lots/"+l.id, map[string]any{"name": l.name, "lng": lng, "lat": lat,
+			"capacity": l.berths, "on_street": l.onStreet, "max_stay_min": l.maxStay}, nil)
+		if err != nil {
+			return nil, err
+		}
+		if st != 200 {
+			continue
+		}
+		for k := 0; k < l.berths; k++ {
+			id := fmt.Sprintf("%s-b%02d", l.id, k+1)
+			st, err := s.do(ctx, "PUT", "/api/v1/sensing/devices/"+id, map[string]any{"kind": sensing.KindBerth, "lot": l.id,
+				"lng": lng + float64(k)*0.00005, "lat": lat, "interval_s": 600}, nil)
+			if err != nil {
+				return nil, err
+			}
+			if st == 200 {
+				berths = append(berths, &simBerth{id: id, occupied: s.rng.IntN(2) == 0})
+			}
+		}
+	}
+	return berths, nil
 }
 
 // simPNG is a 1×1 PNG standing in for a camera snapshot.

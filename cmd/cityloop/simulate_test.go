@@ -60,7 +60,7 @@ func TestSimulateSensors_Smoke(t *testing.T) {
 	if err := run(simCtx, []string{"simulate", "sensors", "--addr", srv.URL, "--n", "12", "--every", "200ms"}, &out, &out); err != nil {
 		t.Fatalf("simulate: %v\n%s", err, out.String())
 	}
-	if !strings.Contains(out.String(), "registered 12 devices") {
+	if !strings.Contains(out.String(), "registered 12 devices and 20 parking berths") {
 		t.Fatalf("output:\n%s", out.String())
 	}
 	if strings.Contains(out.String(), "telemetry:") {
@@ -104,8 +104,9 @@ func TestSimulateSensors_Smoke(t *testing.T) {
 		}
 	}
 	get(tok.Token, "/api/v1/sensing/devices", &devs)
-	if devs.Total != n {
-		t.Fatalf("%d devices registered, want %d", devs.Total, n)
+	const berths = 20 // the simulated parking lots' sensors
+	if devs.Total != n+berths {
+		t.Fatalf("%d devices registered, want %d sensors and %d berths", devs.Total, n, berths)
 	}
 	for _, d := range devs.Items {
 		if !strings.HasPrefix(d.ID, "sim-") || d.LastSeen == nil {
@@ -121,6 +122,23 @@ func TestSimulateSensors_Smoke(t *testing.T) {
 	get(tok.Token, "/api/v1/sensing/figures", &fig)
 	if fig.Sensing.Readings < 2*n || fig.Sensing.Unknown != 0 {
 		t.Fatalf("figures after the run: %+v, want ≥ %d readings from known devices", fig.Sensing, 2*n)
+	}
+	var lots struct {
+		Items []struct {
+			Lot struct {
+				ID string `json:"id"`
+			} `json:"lot"`
+			Berths, Occupied, Free, Unknown int
+		}
+	}
+	get(tok.Token, "/api/v1/sensing/parking/lots", &lots)
+	if len(lots.Items) != 3 {
+		t.Fatalf("%d parking lots, want the simulator's 3", len(lots.Items))
+	}
+	for _, l := range lots.Items {
+		if l.Berths == 0 || l.Unknown != 0 || l.Occupied+l.Free == 0 {
+			t.Fatalf("lot %s after the run: %+v, want every berth sensed", l.Lot.ID, l)
+		}
 	}
 	t.Logf("%d readings accepted in 2 s", fig.Sensing.Readings)
 }
