@@ -2,6 +2,7 @@ package sensing
 
 import (
 	"encoding/base64"
+	"reflect"
 	"testing"
 	"time"
 )
@@ -67,8 +68,16 @@ func FuzzParseTelemetry(f *testing.F) {
 	f.Add("n1", []byte(`{"ts":1717992000,"values":{"noise_db":61.5}}`))
 	f.Add("", []byte(`{"device_id":"x","ts":"2024-06-10T12:00:00Z","values":{"occupied":true}}`))
 	f.Add("n1", []byte(`{"values":{"a":1e308}}`))
+	f.Add("n1", []byte(`{"values":{"a":"1"}}`))
+	f.Add("n1", []byte(`{"values":{"a":null}} `))
+	f.Add("n1", []byte(`{"VALUES":{"a":1},"ts":null}{}`))
 	f.Fuzz(func(t *testing.T, dev string, b []byte) {
 		r, err := ParseTelemetry(dev, b, now)
+		// The fast path must agree with the general one.
+		g, gerr := parseTelemetryGeneral(dev, b, now)
+		if (err == nil) != (gerr == nil) || (err == nil && !reflect.DeepEqual(r, g)) {
+			t.Fatalf("fast path %+v, %v; general path %+v, %v", r, err, g, gerr)
+		}
 		if err != nil {
 			return
 		}
@@ -76,6 +85,25 @@ func FuzzParseTelemetry(f *testing.F) {
 			t.Fatalf("accepted an invalid reading %+v", r)
 		}
 	})
+}
+
+// BenchmarkParseTelemetry compares the fast path (numbers only) with the
+// general one on the payload devices send most.
+func BenchmarkParseTelemetry(b *testing.B) {
+	payload := []byte(`{"ts":1717992000.25,"values":{"noise_db":61.5}}`)
+	for _, bc := range []struct {
+		name  string
+		parse func(string, []byte, time.Time) (Reading, error)
+	}{{"fast", ParseTelemetry}, {"general", parseTelemetryGeneral}} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := bc.parse("n1", payload, now); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }
 
 func FuzzParseEvent(f *testing.F) {

@@ -51,6 +51,27 @@ func ParseTelemetry(deviceID string, payload []byte, now time.Time) (Reading, er
 	if len(payload) > MaxPayload {
 		return Reading{}, errs.Invalid("telemetry payload is %d bytes; at most %d", len(payload), MaxPayload)
 	}
+	// Almost every device sends plain numbers: one decode straight into
+	// floats is the hot path of MQTT ingestion. Anything else (booleans,
+	// malformed input) takes the general path, which also words the errors;
+	// both end in the same checks.
+	var fast struct {
+		Device string             `json:"device_id"`
+		TS     json.RawMessage    `json:"ts"`
+		Values map[string]float64 `json:"values"`
+	}
+	if json.Unmarshal(payload, &fast) == nil {
+		return finishTelemetry(deviceID, fast.Device, fast.TS, fast.Values, now)
+	}
+	return parseTelemetryGeneral(deviceID, payload, now)
+}
+
+// parseTelemetryGeneral decodes each value on its own, so booleans (on/off
+// sensors) count as 1/0 and a bad value is named in the error.
+func parseTelemetryGeneral(deviceID string, payload []byte, now time.Time) (Reading, error) {
+	if len(payload) > MaxPayload {
+		return Reading{}, errs.Invalid("telemetry payload is %d bytes; at most %d", len(payload), MaxPayload)
+	}
 	var raw struct {
 		Device string                     `json:"device_id"`
 		TS     json.RawMessage            `json:"ts"`
@@ -63,51 +84,66 @@ func ParseTelemetry(deviceID string, payload []byte, now time.Time) (Reading, er
 	if dec.More() {
 		return Reading{}, errs.Invalid("telemetry must be a single JSON object")
 	}
-	r := Reading{Device: deviceID}
-	if r.Device == "" {
-		r.Device = raw.Device
-	} else if raw.Device != "" && raw.Device != deviceID {
-		return Reading{}, errs.Invalid("payload device_id %q does not match the topic's %q", clip(raw.Device, 64), deviceID)
-	}
-	if !ValidID(r.Device) {
-		return Reading{}, errs.Invalid("device_id must be 1–64 letters, digits, '_', '.', ':' or '-'").WithField("device_id", "invalid")
-	}
-	ts, err := parseTS(raw.TS, now)
-	if err != nil {
-		return Reading{}, err
-	}
-	if ts.After(now.Add(skew)) {
-		return Reading{}, errs.Invalid("ts %s is more than %s ahead of the server clock", ts.Format(time.RFC3339), skew).WithField("ts", "in the future")
-	}
-	r.TS = ts
-	if len(raw.Values) == 0 {
-		return Reading{}, errs.Invalid("telemetry needs \"values\": {\"metric\": number, …}").WithField("values", "required")
-	}
 	if len(raw.Values) > maxValues {
 		return Reading{}, errs.Invalid("at most %d values per reading", maxValues).WithField("values", "too many")
 	}
-	r.Values = make(map[string]float64, len(raw.Values))
+	var values map[string]float64
+	if raw.Values != nil {
+		values = make(map[string]float64, len(raw.Values))
+	}
 	for k, v := range raw.Values {
-		if !validMetric(k) {
-			return Reading{}, errs.Invalid("metric name %q: 1–32 lower-case letters, digits or '_'", clip(k, 40)).WithField("values", "bad metric name")
-		}
 		var f float64
 		if b := bytes.TrimSpace(v); len(b) > 0 && (b[0] == 't' || b[0] == 'f') {
 			var on bool
 			if err := json.Unmarshal(b, &on); err != nil {
-				return Reading{}, errs.Invalid("value of %s must be a number", k).WithField("values", "not a number")
+				return Reading{}, errs.Invalid("value of %s must be a number", clip(k, 40)).WithField("values", "not a number")
 			}
 			if on {
 				f = 1
 			}
 		} else if err := json.Unmarshal(b, &f); err != nil {
-			return Reading{}, errs.Invalid("value of %s must be a number", k).WithField("values", "not a number")
+			return Reading{}, errs.Invalid("value of %s must be a number", clip(k, 40)).WithField("values", "not a number")
+		}
+		values[k] = f
+	}
+	return finishTelemetry(deviceID, raw.Device, raw.TS, values, now)
+}
+
+// finishTelemetry checks a decoded reading: the device, the time, and the
+// metrics' names and ranges.
+func finishTelemetry(deviceID, payloadDevice string, ts json.RawMessage, values map[string]float64, now time.Time) (Reading, error) {
+	r := Reading{Device: deviceID}
+	if r.Device == "" {
+		r.Device = payloadDevice
+	} else if payloadDevice != "" && payloadDevice != deviceID {
+		return Reading{}, errs.Invalid("payload device_id %q does not match the topic's %q", clip(payloadDevice, 64), deviceID)
+	}
+	if !ValidID(r.Device) {
+		return Reading{}, errs.Invalid("device_id must be 1–64 letters, digits, '_', '.', ':' or '-'").WithField("device_id", "invalid")
+	}
+	t, err := parseTS(ts, now)
+	if err != nil {
+		return Reading{}, err
+	}
+	if t.After(now.Add(skew)) {
+		return Reading{}, errs.Invalid("ts %s is more than %s ahead of the server clock", t.Format(time.RFC3339), skew).WithField("ts", "in the future")
+	}
+	r.TS = t
+	if len(values) == 0 {
+		return Reading{}, errs.Invalid("telemetry needs \"values\": {\"metric\": number, …}").WithField("values", "required")
+	}
+	if len(values) > maxValues {
+		return Reading{}, errs.Invalid("at most %d values per reading", maxValues).WithField("values", "too many")
+	}
+	for k, f := range values {
+		if !validMetric(k) {
+			return Reading{}, errs.Invalid("metric name %q: 1–32 lower-case letters, digits or '_'", clip(k, 40)).WithField("values", "bad metric name")
 		}
 		if math.IsNaN(f) || math.IsInf(f, 0) || math.Abs(f) > 1e9 {
 			return Reading{}, errs.Invalid("value of %s is out of range", k).WithField("values", "out of range")
 		}
-		r.Values[k] = f
 	}
+	r.Values = values
 	return r, nil
 }
 
