@@ -2,10 +2,8 @@ package web
 
 import (
 	"crypto/hmac"
-	"fmt"
 	"html/template"
 	"net/http"
-	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -54,10 +52,7 @@ func parkRowOf(a sensing.Availability, searched bool) parkRow {
 	l := a.Lot
 	row := parkRow{ID: l.ID, Name: l.Name, Capacity: max(l.Capacity, a.Berths), Free: a.Free, Unknown: a.Unknown,
 		Full: a.Free <= 0, Sensed: a.Berths > 0, OnStreet: l.OnStreet, MaxStayMin: l.MaxStayMin}
-	pt := geo.Point{Lng: l.Lng, Lat: l.Lat}
-	g := geo.FromWGS84(pt, geo.GCJ02)
-	row.MapURL = template.URL(fmt.Sprintf("geo:%.6f,%.6f?q=%.6f,%.6f(%s)", pt.Lat, pt.Lng, pt.Lat, pt.Lng, url.QueryEscape(l.Name)))
-	row.AmapURL = fmt.Sprintf("https://uri.amap.com/marker?position=%.6f,%.6f&name=%s&coordinate=gaode&callnative=1", g.Lng, g.Lat, url.QueryEscape(l.Name))
+	row.MapURL, row.AmapURL = mapLinks(geo.Point{Lng: l.Lng, Lat: l.Lat}, l.Name)
 	if searched {
 		row.Distance = fmtDistance(a.DistanceM)
 	}

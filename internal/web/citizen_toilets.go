@@ -99,11 +99,8 @@ func (s *Server) handleToiletsPage(w http.ResponseWriter, r *http.Request) error
 	}
 	p.Searched, p.Open = true, true
 	for _, n := range near {
-		g := geo.FromWGS84(n.Point, geo.GCJ02)
-		row := toiletRow{Near: n, Distance: fmtDistance(n.DistanceM),
-			MapURL: template.URL(fmt.Sprintf("geo:%.6f,%.6f?q=%.6f,%.6f(%s)", n.Point.Lat, n.Point.Lng, n.Point.Lat, n.Point.Lng, url.QueryEscape(n.Name))),
-			AmapURL: fmt.Sprintf("https://uri.amap.com/marker?position=%.6f,%.6f&name=%s&coordinate=gaode&callnative=1",
-				g.Lng, g.Lat, url.QueryEscape(n.Name))}
+		row := toiletRow{Near: n, Distance: fmtDistance(n.DistanceM)}
+		row.MapURL, row.AmapURL = mapLinks(n.Point, n.Name)
 		p.Rows = append(p.Rows, row)
 	}
 	s.render(w, r, http.StatusOK, "citizentoilets", v)
@@ -141,4 +138,13 @@ func (s *Server) handleToiletsJS(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Type", "text/javascript; charset=utf-8")
 	h.Set("Cache-Control", "public, max-age=3600")
 	_, _ = w.Write([]byte(toiletsJS))
+}
+
+// mapLinks are the links that open a place in the phone's map app: a geo:
+// URI (WGS-84) and an AMap (高德) marker, which wants GCJ-02.
+func mapLinks(pt geo.Point, name string) (geoURI template.URL, amap string) {
+	g := geo.FromWGS84(pt, geo.GCJ02)
+	geoURI = template.URL(fmt.Sprintf("geo:%.6f,%.6f?q=%.6f,%.6f(%s)", pt.Lat, pt.Lng, pt.Lat, pt.Lng, url.QueryEscape(name)))
+	amap = fmt.Sprintf("https://uri.amap.com/marker?position=%.6f,%.6f&name=%s&coordinate=gaode&callnative=1", g.Lng, g.Lat, url.QueryEscape(name))
+	return geoURI, amap
 }
