@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"html/template"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -278,10 +279,31 @@ func (o *sensingOwner) serve(inner http.Handler, w http.ResponseWriter, r *http.
 	p.ServeHTTP(w, r)
 }
 
+// unavailable answers 503 while no node can serve the sensing state: a
+// problem document for API callers, and for people's browsers a page that
+// says so and reloads itself.
 func unavailable(w http.ResponseWriter, r *http.Request, msg string) {
 	w.Header().Set("Retry-After", "2")
-	httpkit.WriteError(w, r, errs.E(errs.KindUnavailable, "%s", msg))
+	if strings.HasPrefix(r.URL.Path, "/api/") || !strings.Contains(r.Header.Get("Accept"), "text/html") {
+		httpkit.WriteError(w, r, errs.E(errs.KindUnavailable, "%s", msg))
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusServiceUnavailable)
+	_ = movingPage.Execute(w, msg)
 }
+
+var movingPage = template.Must(template.New("moving").Parse(`<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="refresh" content="3"><title>请稍候 · Please wait</title></head>
+<body style="font-family: sans-serif; max-width: 36em; margin: 3em auto; padding: 0 1em">
+<h1>智能感知服务正在切换节点，请稍候</h1>
+<p>本页将在几秒后自动刷新。</p>
+<p lang="en">The monitoring service is moving to another server; this page reloads in a few seconds.</p>
+<p lang="en" style="color: #666">{{.}}</p>
+</body></html>
+`))
 
 // currentHolder reads the lease holder, remembering it for a second.
 func (o *sensingOwner) currentHolder(ctx context.Context) (string, bool, error) {

@@ -4,7 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -153,5 +156,39 @@ func TestSensing_TwoNodesHandOver(t *testing.T) {
 	})
 	if got != want {
 		t.Fatalf("%d readings stored, want %d", got, want)
+	}
+}
+
+// TestSensing_GateWhileMoving: a request another node already passed on is
+// not passed again while the lease moves; API callers get a problem
+// document, browsers a page that reloads itself.
+func TestSensing_GateWhileMoving(t *testing.T) {
+	a := testApp(t, "")
+	served := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusTeapot) })
+	for _, c := range []struct {
+		path, accept, wantType, wantBody string
+	}{
+		{"/api/v1/sensing/figures", "application/json", "application/problem+json", "moving between nodes"},
+		{"/api/v1/sensing/figures", "text/html", "application/problem+json", "moving between nodes"},
+		{"/citizen/parking", "text/html,application/xhtml+xml", "text/html; charset=utf-8", "正在切换节点"},
+	} {
+		req := httptest.NewRequest("GET", c.path, nil)
+		req.Header.Set("Accept", c.accept)
+		req.Header.Set(forwardedHeader, "another-node")
+		rec := httptest.NewRecorder()
+		a.sensingOwner.Gate(served).ServeHTTP(rec, req)
+		if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") == "" ||
+			rec.Header().Get("Content-Type") != c.wantType || !strings.Contains(rec.Body.String(), c.wantBody) {
+			t.Errorf("%s (%s): %d %q %q", c.path, c.accept, rec.Code, rec.Header().Get("Content-Type"), rec.Body.String())
+		}
+	}
+	// The node that holds the service serves such a request itself.
+	a.sensingOwner.step(context.Background())
+	req := httptest.NewRequest("GET", "/citizen/parking", nil)
+	req.Header.Set(forwardedHeader, "another-node")
+	rec := httptest.NewRecorder()
+	a.sensingOwner.Gate(served).ServeHTTP(rec, req)
+	if rec.Code != http.StatusTeapot {
+		t.Fatalf("owner answered a forwarded request with %d", rec.Code)
 	}
 }
