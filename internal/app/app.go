@@ -59,6 +59,7 @@ type App struct {
 	keys         *pii.Keyring     // seals personal data and partner secrets
 	sensing      *sensing.Service // set by wireSensing
 	sensingOwner *sensingOwner    // set by wireSensing
+	hubChanges   hubChanges       // set by wireInterop; the console's live updates tail it
 }
 
 // wirer adds one part's routes to mux and may register background work.

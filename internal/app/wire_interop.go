@@ -68,6 +68,7 @@ func wireInterop(a *App, mux *http.ServeMux) error {
 	pruner := &hub.Pruner{Store: hs, Log: a.Log, Now: time.Now}
 
 	a.OnClose(hs.Close)
+	a.hubChanges = hs
 	a.Go(func(ctx context.Context) error {
 		var wg sync.WaitGroup
 		wg.Go(func() { a.leased(ctx, "hotline-poll", 30*time.Second, adapter.RunPoller) })

@@ -34,6 +34,7 @@ func wireWeb(a *App, mux *http.ServeMux) error {
 		Demo:     a.Cfg.Demo,
 		Phones:   a.Store,
 	}
+	s.SetOneTimeCodes(a.Store) // shared by every node, so any node checks a code
 	if a.sensing != nil {
 		// The monitoring and parking pages read the live sensing state, which
 		// one node holds: the gate runs them there (wireSensing ran first).
@@ -47,6 +48,7 @@ func wireWeb(a *App, mux *http.ServeMux) error {
 		a.Log.Warn("web: the front-end bundle is not built; pages work without maps and live updates until you run `make web`")
 	}
 	s.Routes(mux)
+	wireLiveFeed(a, s)
 	a.hasHome = true
 	return nil
 }

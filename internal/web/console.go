@@ -325,21 +325,37 @@ func (s *Server) handleWorkbench(w http.ResponseWriter, r *http.Request) error {
 // --- live updates ---
 
 // broker fans "something changed" out to the open event streams of this
-// node. Handlers here publish after each successful report or action; a
-// stream also ticks every liveTick so that changes made through the API or
-// on another node show up within that time.
+// node. Handlers here publish after each successful report or action, at
+// once; RunFeed publishes what the database's change feed shows, which
+// covers the API, sensors and the other nodes. A stream also ticks every
+// liveTick in case a nudge was dropped.
 type broker struct {
 	mu   sync.Mutex
 	subs map[chan string]struct{}
+	// local holds when this node last published each code itself, so that
+	// the feed's echo of the same change a moment later is dropped.
+	local map[string]time.Time
+	wake  chan struct{} // signalled when a stream opens (RunFeed waits on it)
 }
 
-func newBroker() *broker { return &broker{subs: map[chan string]struct{}{}} }
+// echoWindow is how long after a local publish the feed's copy of that
+// code is taken for an echo (the feeder and the tail add up to about a
+// second).
+const echoWindow = 2 * time.Second
+
+func newBroker() *broker {
+	return &broker{subs: map[chan string]struct{}{}, local: map[string]time.Time{}, wake: make(chan struct{}, 1)}
+}
 
 func (b *broker) subscribe() chan string {
 	ch := make(chan string, 8)
 	b.mu.Lock()
 	b.subs[ch] = struct{}{}
 	b.mu.Unlock()
+	select {
+	case b.wake <- struct{}{}:
+	default:
+	}
 	return ch
 }
 
@@ -349,9 +365,44 @@ func (b *broker) unsubscribe(ch chan string) {
 	b.mu.Unlock()
 }
 
-func (b *broker) publish(msg string) {
+// watched reports whether a stream is open.
+func (b *broker) watched() bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	return len(b.subs) > 0
+}
+
+// publish sends a change made on this node.
+func (b *broker) publish(msg string) {
+	now := time.Now()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.local) > 1000 {
+		for code, at := range b.local {
+			if now.Sub(at) >= echoWindow {
+				delete(b.local, code)
+			}
+		}
+	}
+	b.local[msg] = now
+	b.send(msg)
+}
+
+// publishFeed sends a change read from the feed, unless this node published
+// the same code within echoWindow.
+func (b *broker) publishFeed(msg string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if at, ok := b.local[msg]; ok {
+		if time.Since(at) < echoWindow {
+			return
+		}
+		delete(b.local, msg)
+	}
+	b.send(msg)
+}
+
+func (b *broker) send(msg string) {
 	for ch := range b.subs {
 		select {
 		case ch <- msg:
