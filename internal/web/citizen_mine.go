@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"fmt"
 	"math/big"
 	"net/http"
@@ -30,45 +31,77 @@ type PhoneCases interface {
 // the code instead of texting it; otherwise the page says SMS is not
 // configured (503).
 //
-// Codes live in memory on the node that issued them (like the rate
-// limiters): behind a load balancer without sticky sessions a code may have
-// to be asked for again. Each code is 6 random digits, valid 5 minutes, for
-// 5 tries; asking again replaces it. Requests are limited per phone and per
-// address. The list shows each case's code, category, status and date and
-// links to the tracking page without the tracking key: rating still needs
-// the key the reporter was given.
+// Codes live in the database ([OneTimeCodes]), so any node behind a load
+// balancer can check a code another node issued. Each code is 6 random
+// digits, valid 5 minutes, for 5 tries; asking again replaces it. Requests
+// are limited per phone and per address; the limiters are in memory, per
+// node, so N nodes allow up to N times as much. The list shows each case's
+// code, category, status and date and links to the tracking page without
+// the tracking key: rating still needs the key the reporter was given.
 const (
-	otpTTL      = 5 * time.Minute
-	otpTries    = 5
-	otpMaxCodes = 10_000 // outstanding codes per node
-	mineLimit   = 50
+	otpTTL    = 5 * time.Minute
+	otpTries  = 5
+	mineLimit = 50
 )
 
-type otpEntry struct {
-	code    string
-	expires time.Time
-	tries   int
+// OneTimeCodes keeps the one-time codes, shared by every node. The server
+// gives it only keyed hashes (see otpKey and otpHash): the store never sees
+// a phone number or a code.
+type OneTimeCodes interface {
+	// PutOneTimeCode stores hash as key's code until expires, with no tries
+	// yet, replacing any earlier code; now lets it sweep expired codes.
+	PutOneTimeCode(ctx context.Context, key string, hash []byte, now, expires time.Time) error
+	// CheckOneTimeCode takes one try at key's code and reports whether hash
+	// matches; tries counts the code's tries, this one included, and is 0
+	// when key has no live code. A match, or the maxTries-th try, uses the
+	// code up. Taking the try is atomic across nodes: concurrent checks
+	// take at most maxTries tries in all.
+	CheckOneTimeCode(ctx context.Context, key string, hash []byte, now time.Time, maxTries int) (ok bool, tries int, err error)
 }
 
 type mineState struct {
 	mu      sync.Mutex
-	codes   map[string]*otpEntry // by normalised phone
-	perPh   *httpkit.Limiter     // codes sent per phone
-	perAddr *httpkit.Limiter     // codes asked and checked per address
+	codes   OneTimeCodes
+	perPh   *httpkit.Limiter // codes sent per phone
+	perAddr *httpkit.Limiter // codes asked and checked per address
+}
+
+// SetOneTimeCodes gives the server the store for /citizen/mine's one-time
+// codes; call it before serving. Without one the page issues no codes.
+func (s *Server) SetOneTimeCodes(c OneTimeCodes) {
+	s.mine.mu.Lock()
+	defer s.mine.mu.Unlock()
+	s.mine.codes = c
 }
 
 func (s *Server) mineInit() *mineState {
 	m := &s.mine
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.codes == nil {
-		m.codes = map[string]*otpEntry{}
+	if m.perPh == nil {
 		// Three codes at once per phone, then one every 2 minutes.
 		m.perPh = httpkit.NewLimiter(1, 3, func() time.Time { return s.Now() })
 		// Twenty requests at once per address, then ten a minute.
 		m.perAddr = httpkit.NewLimiter(10, 20, func() time.Time { return s.Now() })
 	}
 	return m
+}
+
+// otpKey names a phone's code in the store: an HMAC of the normalised
+// number under the web secret, so the store holds no phone number and one
+// cannot be recovered from the table without the secret (all nodes share it).
+func (s *Server) otpKey(norm string) string { return s.mac("otp-phone", norm) }
+
+// otpHash is what the store keeps of a code: an HMAC under the web secret,
+// bound to the phone's key. A code has only a million values, so a plain
+// hash would give it away; the keyed one does not without the secret.
+func (s *Server) otpHash(key, code string) []byte {
+	m := hmac.New(sha256.New, s.Secret)
+	for _, p := range []string{"otp-code", key, code} {
+		m.Write([]byte(p))
+		m.Write([]byte{0})
+	}
+	return m.Sum(nil)
 }
 
 type minePage struct {
@@ -120,14 +153,14 @@ func (s *Server) handleMineCode(w http.ResponseWriter, r *http.Request) error {
 	if err := s.checkCSRF(r); err != nil {
 		return err
 	}
-	if !s.Demo || s.Phones == nil {
+	m := s.mineInit()
+	if !s.Demo || s.Phones == nil || m.codes == nil {
 		return errs.E(errs.KindUnavailable, "短信服务未配置，暂不能按手机号查询，请使用查询编号 / SMS is not configured, so reports cannot be listed by phone; use the tracking code")
 	}
 	raw, norm, err := minePhone(r)
 	if err != nil {
 		return err
 	}
-	m := s.mineInit()
 	if ok, wait := m.perAddr.Allow(clientAddr(r)); !ok {
 		return rateLimited(w, wait)
 	}
@@ -140,21 +173,9 @@ func (s *Server) handleMineCode(w http.ResponseWriter, r *http.Request) error {
 	}
 	code := fmt.Sprintf("%06d", n.Int64())
 	now := s.Now()
-	m.mu.Lock()
-	if len(m.codes) >= otpMaxCodes {
-		for k, e := range m.codes {
-			if now.After(e.expires) {
-				delete(m.codes, k)
-			}
-		}
-	}
-	full := len(m.codes) >= otpMaxCodes
-	if !full {
-		m.codes[norm] = &otpEntry{code: code, expires: now.Add(otpTTL)}
-	}
-	m.mu.Unlock()
-	if full {
-		return errs.E(errs.KindUnavailable, "验证码服务繁忙，请稍后再试 / too many outstanding codes; try again later")
+	key := s.otpKey(norm)
+	if err := m.codes.PutOneTimeCode(r.Context(), key, s.otpHash(key, code), now, now.Add(otpTTL)); err != nil {
+		return err
 	}
 	v := s.view(w, r, "citizen")
 	v.Title = v.L.T("mine")
@@ -178,30 +199,24 @@ func (s *Server) handleMineList(w http.ResponseWriter, r *http.Request) error {
 		return rateLimited(w, wait)
 	}
 	code := strings.TrimSpace(r.PostFormValue("code"))
-	now := s.Now()
-	m.mu.Lock()
-	e := m.codes[norm]
 	var problem error
 	retry := false // a wrong code with tries left
-	switch {
-	case e == nil || now.After(e.expires):
-		delete(m.codes, norm)
-		problem = errs.Invalid("验证码已过期或不存在，请重新获取 / the code has expired or was never sent; ask for a new one").WithField("code", "expired")
-	case e.tries >= otpTries:
-		delete(m.codes, norm)
-		problem = errs.E(errs.KindRateLimited, "验证码错误次数过多，请重新获取 / too many wrong codes; ask for a new one")
-	case len(code) != len(e.code) || !hmac.Equal([]byte(code), []byte(e.code)):
-		e.tries++
-		if e.tries >= otpTries {
-			delete(m.codes, norm)
-			problem = errs.E(errs.KindRateLimited, "验证码错误次数过多，请重新获取 / too many wrong codes; ask for a new one")
-		} else {
-			retry = true
+	ok, tries := false, 0
+	if m.codes != nil {
+		key := s.otpKey(norm)
+		if ok, tries, err = m.codes.CheckOneTimeCode(r.Context(), key, s.otpHash(key, code), s.Now(), otpTries); err != nil {
+			return err
 		}
-	default:
-		delete(m.codes, norm) // one time
 	}
-	m.mu.Unlock()
+	switch {
+	case ok:
+	case tries == 0:
+		problem = errs.Invalid("验证码已过期或不存在，请重新获取 / the code has expired or was never sent; ask for a new one").WithField("code", "expired")
+	case tries >= otpTries:
+		problem = errs.E(errs.KindRateLimited, "验证码错误次数过多，请重新获取 / too many wrong codes; ask for a new one")
+	default:
+		retry = true
+	}
 	v := s.view(w, r, "citizen")
 	v.Title = v.L.T("mine")
 	if retry {

@@ -41,6 +41,8 @@ type Store interface {
 	MissingPhotos(ctx context.Context, ids []string) (missing []string, err error)
 	TryLease(ctx context.Context, name, holder string, ttl time.Duration, now time.Time) (bool, error)
 	LeaseHolder(ctx context.Context, name string, now time.Time) (string, bool, error)
+	PutOneTimeCode(ctx context.Context, key string, hash []byte, now, expires time.Time) error
+	CheckOneTimeCode(ctx context.Context, key string, hash []byte, now time.Time, maxTries int) (ok bool, tries int, err error)
 }
 
 // Run runs every contract subtest, in parallel, each on a store from open.
@@ -65,6 +67,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"dictionary edits", testDictEdits},
 		{"photos", testPhotos},
 		{"leases", testLeases},
+		{"one-time codes", testOneTimeCodes},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
