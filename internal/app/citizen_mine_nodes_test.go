@@ -1,7 +1,6 @@
 package app
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"net/http"
@@ -125,14 +124,5 @@ func citizenMineTwoNodes(t *testing.T, dsn string) {
 	}
 	a.Close()
 	b.Close()
-	files, _ := filepath.Glob(filepath.Join(a.Cfg.DataDir, "*.db*"))
-	for _, f := range files {
-		raw, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if bytes.Contains(raw, []byte(phone)) {
-			t.Errorf("%s holds the phone in plain text", filepath.Base(f))
-		}
-	}
+	assertNotInDBFiles(t, a.Cfg.DataDir, phone)
 }

@@ -228,3 +228,25 @@ func uploadPhoto(t testing.TB, c *client) string {
 }
 
 func TestMain(m *testing.M) { os.Exit(m.Run()) }
+
+// assertNotInDBFiles fails the test if any SQLite file (database, WAL,
+// shared memory) in dir holds one of secrets in plain bytes. Close the app
+// first, so the WAL is checkpointed.
+func assertNotInDBFiles(t *testing.T, dir string, secrets ...string) {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(dir, "*.db*"))
+	if len(files) == 0 {
+		t.Fatal("no database files")
+	}
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, secret := range secrets {
+			if bytes.Contains(raw, []byte(secret)) {
+				t.Errorf("%s holds %q in plain text", filepath.Base(f), secret)
+			}
+		}
+	}
+}

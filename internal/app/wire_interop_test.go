@@ -1,12 +1,9 @@
 package app
 
 import (
-	"bytes"
 	"context"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -101,17 +98,5 @@ func TestInterop_PullTokenSealed(t *testing.T) {
 		t.Fatalf("retention: %d %+v", st, ret)
 	}
 	a.Close() // checkpoints the WAL into the main file
-	files, _ := filepath.Glob(filepath.Join(a.Cfg.DataDir, "*.db*"))
-	if len(files) == 0 {
-		t.Fatal("no database files")
-	}
-	for _, f := range files {
-		raw, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if bytes.Contains(raw, []byte(token)) {
-			t.Errorf("%s holds the pull token in plain", filepath.Base(f))
-		}
-	}
+	assertNotInDBFiles(t, a.Cfg.DataDir, token)
 }
