@@ -107,6 +107,12 @@ func testApp(t testing.TB, dsn string) *App {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { a.Close() })
+	// Load the sensing state so tests may use a.sensing directly; a node
+	// loads it when it takes the sensing service over (the lease is taken
+	// by the first sensing request or Run, once the node's address is known).
+	if err := a.sensing.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
 	if err := a.EnsureAdmin(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -71,7 +71,8 @@ func newSensingOwner(a *App, svc *sensing.Service, sub *mqtt.Subscriber, inner h
 }
 
 // self is this node's lease holder name: its id and the URL other nodes
-// reach it at.
+// reach it at. The URL is known once the node listens, so the lease is only
+// taken from then on (Run, or a request, which cannot come earlier).
 func (o *sensingOwner) self() string { return o.a.node + " " + o.a.advertiseURL() }
 
 // IsOwner reports whether this node holds the sensing state now.

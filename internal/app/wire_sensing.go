@@ -41,11 +41,9 @@ func wireSensing(a *App, mux *http.ServeMux) error {
 		db.Close()
 		return err
 	}
+	// The state is loaded when this node takes the sensing service over
+	// (sensingOwner.become): the other nodes hold none of it.
 	svc := &sensing.Service{Store: db, Desk: &caseDesk{a: a}, Now: func() time.Time { return a.Now().UTC() }, NewID: NewID, Log: a.Log}
-	if err := svc.Load(ctx); err != nil {
-		db.Close()
-		return err
-	}
 	a.sensing = svc
 	h := &sensingHTTP{a: a, svc: svc, db: db}
 	inner := http.NewServeMux()

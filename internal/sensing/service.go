@@ -71,7 +71,8 @@ type Service struct {
 	lots       map[string]Lot
 	points     map[string]CollectionPoint
 	collected  map[string]time.Time
-	wake       chan struct{}
+	wake       chan struct{} // see wakeChan
+	wakeOnce   sync.Once
 	flushedAt  time.Time
 
 	Counters Counters
@@ -105,11 +106,6 @@ func (s *Service) Load(ctx context.Context) error {
 	s.tracks, s.undecided, s.dirtyTrk, s.tallies = map[string]*Track{}, map[string]*Track{}, map[string]*Track{}, map[string]*Tally{}
 	s.lots, s.points, s.collected = map[string]Lot{}, map[string]CollectionPoint{}, map[string]time.Time{}
 	s.dirtyCam, s.camsFrom = map[string]bool{}, s.Now()
-	// Load runs again when a node takes the sensing service over; the
-	// worker keeps waiting on the same channel.
-	if s.wake == nil {
-		s.wake = make(chan struct{}, 1)
-	}
 	devs, err := s.Store.Devices(ctx)
 	if err != nil {
 		return fmt.Errorf("load devices: %w", err)
@@ -499,13 +495,21 @@ func needsWork(st *RuleState) bool {
 
 func (s *Service) poke() {
 	select {
-	case s.wake <- struct{}{}:
+	case s.wakeChan() <- struct{}{}:
 	default:
 	}
 }
 
 // Wake is signalled when there is case work to do.
-func (s *Service) Wake() <-chan struct{} { return s.wake }
+func (s *Service) Wake() <-chan struct{} { return s.wakeChan() }
+
+// wakeChan makes the channel on first use: the worker waits on it before
+// the state is loaded (Load runs when a node takes the service over), and
+// keeps the same channel across reloads.
+func (s *Service) wakeChan() chan struct{} {
+	s.wakeOnce.Do(func() { s.wake = make(chan struct{}, 1) })
+	return s.wake
+}
 
 // Work opens and resolves the cases that rule states call for. It runs on
 // one goroutine (app's sensing worker), so a state never gets two cases.
