@@ -11,7 +11,6 @@ import (
 
 	"cityloop/internal/errs"
 	"cityloop/internal/geo"
-	"cityloop/internal/httpkit"
 	"cityloop/internal/sensing"
 )
 
@@ -83,11 +82,7 @@ func (s *Server) handleParkingPage(w http.ResponseWriter, r *http.Request) error
 	status := http.StatusOK
 	if q.Get("lng") != "" || q.Get("lat") != "" {
 		p.Lng, p.Lat, p.Open = q.Get("lng"), q.Get("lat"), true
-		lng, err1 := strconv.ParseFloat(p.Lng, 64)
-		lat, err2 := strconv.ParseFloat(p.Lat, 64)
-		crs, err3 := geo.ParseCRS(chosen)
-		pt := geo.ToWGS84(geo.Point{Lng: lng, Lat: lat}, crs)
-		if err1 != nil || err2 != nil || err3 != nil || !pt.Valid() {
+		if pt, ok := searchPoint(q); !ok {
 			v.Error, status = v.L.T("toilets_bad_point"), http.StatusBadRequest
 		} else {
 			p.Searched = true
@@ -145,11 +140,7 @@ func (s *Server) limitMarkValid(r *http.Request) bool {
 // limitParking rate-limits parking searches (requests with a point) per
 // client address, at the public map's rate, as the toilets page does.
 func (s *Server) limitParking(next http.Handler) http.Handler {
-	rate := s.PublicMapRate
-	if rate <= 0 {
-		rate = 30
-	}
-	lim := httpkit.NewLimiter(rate, max(rate/3, 1), time.Now)
+	lim := s.searchLimiter()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
 		if q.Get("lng") == "" && q.Get("lat") == "" {

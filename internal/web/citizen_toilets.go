@@ -32,14 +32,28 @@ type toiletLimiter struct {
 }
 
 func (s *Server) toiletLimiter() *httpkit.Limiter {
-	s.toilets.once.Do(func() {
-		rate := s.PublicMapRate
-		if rate <= 0 {
-			rate = 30
-		}
-		s.toilets.lim = httpkit.NewLimiter(rate, max(rate/3, 1), time.Now)
-	})
+	s.toilets.once.Do(func() { s.toilets.lim = s.searchLimiter() })
 	return s.toilets.lim
+}
+
+// searchLimiter limits a citizens' nearest search per address, at the
+// public map's rate (30 a minute by default).
+func (s *Server) searchLimiter() *httpkit.Limiter {
+	rate := s.PublicMapRate
+	if rate <= 0 {
+		rate = 30
+	}
+	return httpkit.NewLimiter(rate, max(rate/3, 1), time.Now)
+}
+
+// searchPoint reads the lng/lat/crs a nearest search was given, in WGS-84;
+// ok is false when they do not make a valid point.
+func searchPoint(q url.Values) (pt geo.Point, ok bool) {
+	lng, err1 := strconv.ParseFloat(q.Get("lng"), 64)
+	lat, err2 := strconv.ParseFloat(q.Get("lat"), 64)
+	crs, err3 := geo.ParseCRS(q.Get("crs"))
+	pt = geo.ToWGS84(geo.Point{Lng: lng, Lat: lat}, crs)
+	return pt, err1 == nil && err2 == nil && err3 == nil && pt.Valid()
 }
 
 type toiletRow struct {
@@ -81,11 +95,8 @@ func (s *Server) handleToiletsPage(w http.ResponseWriter, r *http.Request) error
 		return errs.E(errs.KindRateLimited, "请求过于频繁，请稍后再试 / too many requests; retry in %d seconds", int(wait.Seconds())+1)
 	}
 	p.Lng, p.Lat = q.Get("lng"), q.Get("lat")
-	lng, err1 := strconv.ParseFloat(p.Lng, 64)
-	lat, err2 := strconv.ParseFloat(p.Lat, 64)
-	crs, err3 := geo.ParseCRS(q.Get("crs"))
-	pt := geo.ToWGS84(geo.Point{Lng: lng, Lat: lat}, crs)
-	if err1 != nil || err2 != nil || err3 != nil || !pt.Valid() {
+	pt, ok := searchPoint(q)
+	if !ok {
 		v.Error, p.Open = v.L.T("toilets_bad_point"), true
 		s.render(w, r, http.StatusBadRequest, "citizentoilets", v)
 		return nil
