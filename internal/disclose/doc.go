@@ -1,0 +1,21 @@
+// Package disclose is the one policy for what the public may see of a case:
+// the citizen pages (public map, tracking page), the Open311 feed and the
+// hub's public datasets all ask it, so they cannot drift apart.
+//
+// The rules, in short:
+//
+//   - a location is rounded to three decimals of a degree (about 100 m), the
+//     precision of the public map;
+//   - a description loses phone numbers, ID numbers and house or flat
+//     numbers (digit runs are masked); a 12345 hotline case shows its
+//     category instead, since the words are an operator's record of a call;
+//   - the timeline shows a standard bilingual text per action, never a staff
+//     note, and leaves out internal supervision (督办, 超期);
+//   - a photo is public only when the reporter attached it to the report of
+//     a case that is public (a citizen's, a supervisor's or a partner's
+//     report that was not rejected or voided); staff photos (核实, 处置, 核查)
+//     and device snapshots are not.
+//
+// Partners whose Open311 key carries the detail right see full text
+// ([Detail]). The package is pure: no I/O, no HTTP, no SQL.
+package disclose
