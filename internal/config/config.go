@@ -21,6 +21,7 @@ import (
 type Config struct {
 	Addr        string        // HTTP listen address
 	Advertise   string        // base URL other nodes reach this one at (default http://ADDR)
+	PublicURL   string        // base URL the public reaches the city at, for links in feeds (default http://ADDR)
 	DB          string        // sqlite:FILE or postgres://…
 	DataDir     string        // photos and the default SQLite file
 	Demo        bool          // generate the demo city on an empty store
@@ -68,6 +69,8 @@ func settings() []setting {
 			func(c *Config) string { return c.Addr }, func(c *Config, v string) error { c.Addr = v; return nil }},
 		{"advertise", "CITYLOOP_ADVERTISE", "base URL at which other nodes reach this one, e.g. http://10.0.0.5:8080 (default http://ADDR); with several nodes, sensing requests go to the node that holds the sensing service", false,
 			func(c *Config) string { return c.Advertise }, func(c *Config, v string) error { c.Advertise = v; return nil }},
+		{"public-url", "CITYLOOP_PUBLIC_URL", "base URL the public reaches this city's platform at, e.g. https://cityloop.example.gov.cn; links in Open311 (media_url, discovery) use it, never the request's Host header (default http://ADDR)", false,
+			func(c *Config) string { return c.PublicURL }, func(c *Config, v string) error { c.PublicURL = v; return nil }},
 		{"db", "CITYLOOP_DB", "database: sqlite:FILE or postgres://user@host/db (default sqlite:DATA/cityloop.db)", true,
 			func(c *Config) string { return c.DB }, func(c *Config, v string) error { c.DB = v; return nil }},
 		{"data", "CITYLOOP_DATA", "directory for photos and the default SQLite file", false,
@@ -191,6 +194,13 @@ func (c *Config) Finish() error {
 			return fmt.Errorf("--advertise must be a base URL such as http://10.0.0.5:8080, not %q", c.Advertise)
 		}
 	}
+	if c.PublicURL == "" {
+		c.PublicURL = "http://" + c.Addr
+	}
+	if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return fmt.Errorf("--public-url must be a base URL such as https://cityloop.example.gov.cn or https://example.gov.cn/cityloop, not %q", c.PublicURL)
+	}
+	c.PublicURL = strings.TrimSuffix(c.PublicURL, "/")
 	if c.MQTTAddr != "" {
 		if err := checkBroker(c.MQTTAddr); err != nil {
 			return err

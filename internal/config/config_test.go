@@ -23,6 +23,10 @@ func TestLoad(t *testing.T) {
 		{"bad db", nil, []string{"--db", "mysql://x"}, "--db must be", nil},
 		{"bad addr", nil, []string{"--addr", "8080"}, "--addr", nil},
 		{"advertise", nil, []string{"--advertise", "http://10.0.0.5:8080"}, "", func(c Config) bool { return c.Advertise == "http://10.0.0.5:8080" }},
+		{"public url defaults to the listen address", nil, []string{"--addr", "0.0.0.0:9000"}, "", func(c Config) bool { return c.PublicURL == "http://0.0.0.0:9000" }},
+		{"public url from env", map[string]string{"CITYLOOP_PUBLIC_URL": "https://city.example.gov.cn/loop/"}, nil, "",
+			func(c Config) bool { return c.PublicURL == "https://city.example.gov.cn/loop" }},
+		{"bad public url", nil, []string{"--public-url", "city.example.gov.cn"}, "--public-url must be a base URL", nil},
 		{"bad advertise", nil, []string{"--advertise", "10.0.0.5:8080"}, "--advertise must be a base URL", nil},
 		{"mqtt from env", map[string]string{"CITYLOOP_MQTT_ADDR": "127.0.0.1:1883", "CITYLOOP_MQTT_PASSWORD": "s3cret"}, nil, "",
 			func(c Config) bool {
