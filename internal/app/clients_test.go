@@ -26,7 +26,7 @@ func clientsTest(t *testing.T, dsn string) {
 		Client struct{ ID string }
 		Key    string
 	}
-	body := map[string]any{"name": "12345热线平台", "endpoints": []string{"cases.create"}, "categories": []string{"事件:0102"},
+	body := map[string]any{"name": "12345热线平台", "endpoints": []string{"cases.create", "source.hotline"}, "categories": []string{"事件:0102"},
 		"regions": []string{"320101001"}, "rate_per_min": 600}
 	if st := admin.do("POST", "/api/v1/clients", body, &made); st != 201 || made.Key == "" {
 		t.Fatalf("create client: %d", st)

@@ -166,10 +166,13 @@ const maxDescription = 2000
 func (s *Service) newCase(actor org.Actor, r Report, now time.Time) (*Case, error) {
 	bad := errs.Invalid("the report is not valid")
 	if r.Source == "" {
-		r.Source = defaultSource(actor)
+		r.Source = SourcesFor(actor)[0]
 	}
 	if !r.Source.Valid() {
 		bad.WithField("source", "must be one of patrol, citizen, hotline, camera, sensor, partner, leader")
+	} else if !r.Source.AllowedFor(actor) {
+		return nil, errs.Forbidden("此身份不能以“%s”渠道上报 / this credential may not report through the channel %q; it may report as: %s",
+			SourceNames[r.Source][0], r.Source, sourceList(SourcesFor(actor))).WithField("source", "not granted to this credential")
 	}
 	if r.Lng == nil || r.Lat == nil {
 		bad.WithField("lng", "lng and lat are required")
@@ -181,9 +184,9 @@ func (s *Service) newCase(actor org.Actor, r Report, now time.Time) (*Case, erro
 	if utf8.RuneCountInString(r.Description) > maxDescription {
 		bad.WithField("description", fmt.Sprintf("at most %d characters", maxDescription))
 	}
-	if !utf8.ValidString(r.Description) || !utf8.ValidString(r.Address) {
-		bad.WithField("description", "must be UTF-8 text")
-	}
+	bad.CheckText(true, "description", r.Description)
+	bad.CheckText(false, "address", r.Address, "reporter_name", r.Reporter, "reporter_phone", r.Phone,
+		"external_ref", r.ExternalRef, "category", r.Category)
 	if strings.TrimSpace(r.Description) == "" && len(r.Photos) == 0 && r.Category == "" {
 		bad.WithField("description", "say what the problem is, add a photo, or give a category")
 	}
@@ -238,16 +241,6 @@ func (s *Service) newCase(actor org.Actor, r Report, now time.Time) (*Case, erro
 		return nil, err
 	}
 	return c, nil
-}
-
-func defaultSource(a org.Actor) Source {
-	switch {
-	case contains(a.Posts(), org.PostSupervisor), contains(a.Posts(), org.PostGridMember):
-		return SourcePatrol
-	case contains(a.Posts(), org.PostLeader):
-		return SourceLeader
-	}
-	return SourceCitizen
 }
 
 func nonNilStrings(s []string) []string {

@@ -180,6 +180,9 @@ func Allowed(c *Case, actor org.Actor) []Action {
 // recomputes the clocks. It returns the new case and its events (usually
 // one; filing under an automatic routing rule also dispatches).
 func Decide(c Case, cmd Command, env Env) (Case, []Event, error) {
+	if p := errs.TextProblem(cmd.Note, true); p != "" {
+		return c, nil, errs.Invalid("说明%s / the note %s", p, p).WithField("note", p)
+	}
 	r, ok := table[cmd.Action]
 	if !ok {
 		return c, nil, errs.Invalid("unknown action %q; actions are: %s", cmd.Action, joinActions(Actions())).

@@ -4,6 +4,7 @@
 package httpkit
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -15,6 +16,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"cityloop/internal/errs"
 )
@@ -155,8 +157,16 @@ func DecodeJSON(w http.ResponseWriter, r *http.Request, v any, max int64) error 
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") && !strings.Contains(ct, "+json") {
 		return errs.E(errs.KindUnsupported, "send the body as application/json (got %s)", ct)
 	}
-	body := http.MaxBytesReader(w, r.Body, max)
-	dec := json.NewDecoder(body)
+	// Read it whole (it is bounded) so that text that is not UTF-8 is refused
+	// instead of quietly turned into U+FFFD by the decoder.
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
+	if err != nil {
+		return jsonError(err, max)
+	}
+	if !utf8.Valid(data) {
+		return errs.Invalid("请求内容不是有效的 UTF-8 文本 / the body is not valid UTF-8; send JSON text encoded as UTF-8")
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return jsonError(err, max)
@@ -164,7 +174,7 @@ func DecodeJSON(w http.ResponseWriter, r *http.Request, v any, max int64) error 
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return errs.Invalid("the body must hold a single JSON object; there is more after it")
 	}
-	return nil
+	return checkJSONText(v)
 }
 
 func jsonError(err error, max int64) error {
@@ -289,6 +299,10 @@ func Middleware(next http.Handler, o Options) http.Handler {
 					"bytes", sw.bytes, "ms", time.Since(start).Milliseconds())
 			}
 		}()
+		if err := checkURLText(r); err != nil {
+			WriteError(sw, r, err)
+			return
+		}
 		next.ServeHTTP(sw, r)
 	})
 }

@@ -72,7 +72,8 @@ func (s *Server) actorFor(r *http.Request, key string) (org.Actor, casework.Sour
 	if err != nil || acc.Disabled {
 		return org.Actor{}, "", apiError{http.StatusForbidden, "the account behind this api_key is disabled or gone"}
 	}
-	return org.Actor{ID: acc.ID, Name: acc.Name, Grants: acc.Grants}, k.Source, nil
+	// The key's channel was granted by the administrator who issued it.
+	return org.Actor{ID: acc.ID, Name: acc.Name, Grants: acc.Grants, Sources: []string{string(k.Source)}}, k.Source, nil
 }
 
 func (s *Server) handlePost(w http.ResponseWriter, r *http.Request, f format) error {

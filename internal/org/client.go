@@ -1,6 +1,9 @@
 package org
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Client is a partner system (police, market supervision, a 12345 platform,
 // a camera vendor) that calls the API with a key. Its reach is limited three
@@ -24,7 +27,15 @@ var ClientScopes = map[string]string{
 	"cases.create":  "report cases (POST /api/v1/cases)",
 	"cases.read":    "read cases (GET /api/v1/cases, GET /api/v1/cases/{id})",
 	"photos.upload": "upload photos (POST /api/v1/photos)",
+	// Reporting channels beyond partner (部门共享): a key of the city's
+	// camera platform or of a 12345 system may be allowed to say so.
+	"source.hotline": "report as the 12345 hotline (source hotline)",
+	"source.camera":  "report as an AI camera platform (source camera)",
+	"source.sensor":  "report as an IoT sensor platform (source sensor)",
 }
+
+// ClientSourcePrefix marks the scopes that grant a reporting channel.
+const ClientSourcePrefix = "source."
 
 // Actor is the client as the domain sees it: a partner post per region.
 func (c Client) Actor() Actor {
@@ -34,6 +45,11 @@ func (c Client) Actor() Actor {
 	}
 	for _, r := range c.Regions {
 		a.Grants = append(a.Grants, Grant{Post: PostPartner, Region: r})
+	}
+	for _, e := range c.Endpoints {
+		if src, ok := strings.CutPrefix(e, ClientSourcePrefix); ok {
+			a.Sources = append(a.Sources, src)
+		}
 	}
 	return a
 }

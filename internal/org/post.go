@@ -80,6 +80,11 @@ type Actor struct {
 	ID     string  `json:"id"`
 	Name   string  `json:"name"`
 	Grants []Grant `json:"posts,omitempty"`
+	// Sources are reporting channels granted to the credential beyond what
+	// its posts give (an API client key or an Open311 key that an
+	// administrator allowed to report as, say, a camera platform); see
+	// casework.SourcesFor.
+	Sources []string `json:"sources,omitempty"`
 }
 
 // Posts lists the actor's posts.
