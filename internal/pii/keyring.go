@@ -39,6 +39,7 @@ type Keyring struct {
 	current string
 	aeads   map[string]cipher.AEAD
 	blinds  map[string][]byte // blind-index keys derived from each key
+	audits  map[string][]byte // audit-chain keys derived from each key
 }
 
 // ParseKeyring reads "k1:BASE64KEY,k2:BASE64KEY". The first key is current.
@@ -46,7 +47,7 @@ type Keyring struct {
 // URL alphabet, padding optional. Errors are KindInvalid and may name a key id
 // but never show a key.
 func ParseKeyring(spec string) (*Keyring, error) {
-	k := &Keyring{aeads: make(map[string]cipher.AEAD), blinds: make(map[string][]byte)}
+	k := &Keyring{aeads: make(map[string]cipher.AEAD), blinds: make(map[string][]byte), audits: make(map[string][]byte)}
 	if strings.TrimSpace(spec) == "" {
 		return nil, errs.Invalid("pii keyring: no keys given")
 	}
@@ -79,6 +80,7 @@ func ParseKeyring(spec string) (*Keyring, error) {
 		}
 		k.aeads[id] = aead
 		k.blinds[id] = deriveBlindKey(raw)
+		k.audits[id] = deriveAuditKey(raw)
 		if i == 0 {
 			k.current = id
 		}
@@ -254,4 +256,25 @@ func (k *Keyring) BlindKeys() [][]byte {
 		out = append(out, k.blinds[id])
 	}
 	return out
+}
+
+// deriveAuditKey is HMAC-SHA256(key, "cityloop/audit-chain/v2"): the key of
+// the audit log's HMAC chain, separate from the sealing and blind-index keys.
+func deriveAuditKey(raw []byte) []byte {
+	m := hmac.New(sha256.New, raw)
+	m.Write([]byte("cityloop/audit-chain/v2"))
+	return m.Sum(nil)
+}
+
+// AuditKey returns the id and secret that key new audit records (see
+// package audit): derived from the current key, so it rotates with the
+// keyring. Each record stores the id.
+func (k *Keyring) AuditKey() (id string, secret []byte) { return k.current, k.audits[k.current] }
+
+// AuditKeyByID returns the audit secret derived from the key with that id,
+// for verifying records signed before a rotation; ok is false once the key
+// has left the keyring.
+func (k *Keyring) AuditKeyByID(id string) (secret []byte, ok bool) {
+	secret, ok = k.audits[id]
+	return secret, ok
 }

@@ -15,11 +15,20 @@ import (
 const auditLockKey = 0x636c61756469 // "claudi"
 
 // AppendAudit chains recs onto the end of the audit log in one transaction
-// and returns them with Seq, PrevHash and Hash filled in.
+// and returns them with Seq, PrevHash, KeyID and Hash filled in. Every new
+// record is keyed with the keyring's audit key ([pii.Keyring.AuditKey]):
+// without a keyring it refuses, since an unkeyed record could be forged by
+// anyone who can write the database.
 func (db *DB) AppendAudit(ctx context.Context, recs []audit.Record) ([]audit.Record, error) {
 	if len(recs) == 0 {
 		return nil, nil
 	}
+	k := db.keys.Load()
+	if k == nil {
+		return nil, fmt.Errorf("append audit records: %w", audit.ErrNoKey)
+	}
+	id, secret := k.AuditKey()
+	key := audit.Key{ID: id, Secret: secret}
 	out := make([]audit.Record, len(recs))
 	err := db.writeTx(ctx, func(tx *sql.Tx) error {
 		if db.dialect == DialectPostgres {
@@ -29,7 +38,7 @@ func (db *DB) AppendAudit(ctx context.Context, recs []audit.Record) ([]audit.Rec
 		}
 		var prev *audit.Record
 		var last audit.Record
-		err := db.txQueryRow(ctx, tx, `SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1`).Scan(&last.Seq, &last.Hash)
+		err := db.txQueryRow(ctx, tx, `SELECT seq, hash, key_id FROM audit_log ORDER BY seq DESC LIMIT 1`).Scan(&last.Seq, &last.Hash, &last.KeyID)
 		switch {
 		case err == sql.ErrNoRows:
 		case err != nil:
@@ -38,9 +47,12 @@ func (db *DB) AppendAudit(ctx context.Context, recs []audit.Record) ([]audit.Rec
 			prev = &last
 		}
 		for i, r := range recs {
-			r = audit.Chain(prev, r)
-			if _, err := db.txExec(ctx, tx, `INSERT INTO audit_log (seq, at, actor, action, object, detail, addr, prev_hash, hash)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, r.Seq, r.At.UnixMicro(), r.Actor, r.Action, r.Object, r.Detail, r.Addr, r.PrevHash, r.Hash); err != nil {
+			r, err := audit.Chain(prev, r, key)
+			if err != nil {
+				return err
+			}
+			if _, err := db.txExec(ctx, tx, `INSERT INTO audit_log (seq, at, actor, action, object, detail, addr, prev_hash, key_id, hash)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, r.Seq, r.At.UnixMicro(), r.Actor, r.Action, r.Object, r.Detail, r.Addr, r.PrevHash, r.KeyID, r.Hash); err != nil {
 				return err
 			}
 			out[i] = r
@@ -61,12 +73,12 @@ type AuditFilter struct {
 	Limit, Offset         int
 }
 
-const auditCols = `seq, at, actor, action, object, detail, addr, prev_hash, hash`
+const auditCols = `seq, at, actor, action, object, detail, addr, prev_hash, key_id, hash`
 
 func scanAudit(rows *sql.Rows) (audit.Record, error) {
 	var r audit.Record
 	var at int64
-	err := rows.Scan(&r.Seq, &at, &r.Actor, &r.Action, &r.Object, &r.Detail, &r.Addr, &r.PrevHash, &r.Hash)
+	err := rows.Scan(&r.Seq, &at, &r.Actor, &r.Action, &r.Object, &r.Detail, &r.Addr, &r.PrevHash, &r.KeyID, &r.Hash)
 	r.At = time.UnixMicro(at).UTC()
 	return r, err
 }
@@ -123,15 +135,21 @@ func (db *DB) FindAudit(ctx context.Context, f AuditFilter) ([]audit.Record, int
 	return out, total, rows.Err()
 }
 
-// VerifyAudit walks the whole chain in order and reports the first broken
-// record (see audit.Verify).
-func (db *DB) VerifyAudit(ctx context.Context) (int64, *audit.Break, error) {
+// VerifyAudit walks the whole chain in order with the keyring's audit keys
+// (each record's by its key id) and checks it against checkpoints (already
+// authenticated, see audit.ReadCheckpoints); the Report names the first
+// broken record or the truncation (see audit.Verify).
+func (db *DB) VerifyAudit(ctx context.Context, checkpoints []audit.Checkpoint) (audit.Report, error) {
+	var keys audit.KeyFunc
+	if k := db.keys.Load(); k != nil {
+		keys = k.AuditKeyByID
+	}
 	rows, err := db.query(ctx, `SELECT `+auditCols+` FROM audit_log ORDER BY seq`)
 	if err != nil {
-		return 0, nil, fmt.Errorf("read audit log: %w", db.norm(err))
+		return audit.Report{}, fmt.Errorf("read audit log: %w", db.norm(err))
 	}
 	defer rows.Close()
-	n, brk, err := audit.Verify(func() (audit.Record, bool, error) {
+	rep, err := audit.Verify(audit.Options{Keys: keys, Checkpoints: checkpoints}, func() (audit.Record, bool, error) {
 		if !rows.Next() {
 			return audit.Record{}, false, rows.Err()
 		}
@@ -139,7 +157,24 @@ func (db *DB) VerifyAudit(ctx context.Context) (int64, *audit.Break, error) {
 		return r, err == nil, err
 	})
 	if err != nil {
-		return n, nil, fmt.Errorf("verify audit log: %w", db.norm(err))
+		return rep, fmt.Errorf("verify audit log: %w", db.norm(err))
 	}
-	return n, brk, nil
+	return rep, nil
+}
+
+// AuditHead returns the last record of the log; ok is false when it is empty.
+func (db *DB) AuditHead(ctx context.Context) (r audit.Record, ok bool, err error) {
+	rows, err := db.query(ctx, `SELECT `+auditCols+` FROM audit_log ORDER BY seq DESC LIMIT 1`)
+	if err != nil {
+		return r, false, fmt.Errorf("read audit head: %w", db.norm(err))
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		return r, false, rows.Err()
+	}
+	r, err = scanAudit(rows)
+	if err != nil {
+		return r, false, fmt.Errorf("read audit head: %w", db.norm(err))
+	}
+	return r, true, nil
 }
