@@ -264,7 +264,9 @@ func replay(svc *casework.Service, want *casework.Case, evs []casework.Event, id
 		return fmt.Errorf("timeline does not start with a report")
 	}
 	rep := evs[0]
-	actor := org.Actor{ID: rep.Actor, Name: rep.Name, Grants: []org.Grant{{Post: rep.Post}}}
+	// The stored channel is what the reporting credential was granted (the
+	// event keeps the post, not the key's grants).
+	actor := org.Actor{ID: rep.Actor, Name: rep.Name, Grants: []org.Grant{{Post: rep.Post}}, Sources: []string{string(want.Source)}}
 	local := *svc
 	local.NewID = func() string { return want.ID }
 	local.Now = func() time.Time { return rep.At }

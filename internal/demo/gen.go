@@ -41,13 +41,15 @@ type staff struct {
 
 func actorOf(a org.Account) org.Actor { return org.Actor{ID: a.ID, Name: a.Name, Grants: a.Grants} }
 
-func machine(name string) org.Actor {
-	return org.Actor{ID: org.SystemActor.ID, Name: name, Grants: []org.Grant{{Post: org.PostSystem}}}
+// machine is a platform that reports by itself; sources are the channels
+// it is granted beyond the system's own (camera, sensor, hotline).
+func machine(name string, sources ...string) org.Actor {
+	return org.Actor{ID: org.SystemActor.ID, Name: name, Grants: []org.Grant{{Post: org.PostSystem}}, Sources: sources}
 }
 
 func newStaff(accounts []org.Account) (staff, error) {
 	s := staff{supervisors: map[string]org.Actor{}, handlers: map[string]org.Actor{},
-		camera: machine("AI视频分析平台"), sensor: machine("物联感知平台"), partner: machine("部门数据共享平台"),
+		camera: machine("AI视频分析平台"), sensor: machine("物联感知平台"), partner: machine("部门数据共享平台", string(casework.SourcePartner)),
 		citizen: org.Actor{ID: "", Name: "市民", Grants: []org.Grant{{Post: org.PostCitizen}}}}
 	for _, a := range accounts {
 		if len(a.Grants) == 0 {
