@@ -103,12 +103,16 @@ func (s *Server) handleAccountCreate(w http.ResponseWriter, r *http.Request) err
 	if err := httpkit.DecodeJSON(w, r, &req, s.maxBody()); err != nil {
 		return err
 	}
-	req.Username, req.Name = strings.TrimSpace(req.Username), strings.TrimSpace(req.Name)
+	req.Name = strings.TrimSpace(req.Name)
 	bad := errs.Invalid("the account is not valid")
-	if req.Username == "" {
-		bad.WithField("username", "required")
-	} else if len(req.Username) > 64 || strings.ContainsAny(req.Username, " \t\r\n/") {
-		bad.WithField("username", "use at most 64 characters without spaces or slashes")
+	if u, err := org.CheckUsername(req.Username); err != nil {
+		if e, ok := errs.As(err); ok && len(e.Fields) > 0 {
+			bad.WithField("username", e.Fields[0].Message)
+		} else {
+			return err
+		}
+	} else {
+		req.Username = u
 	}
 	if req.Name == "" {
 		bad.WithField("name", "required")

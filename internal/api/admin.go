@@ -27,24 +27,21 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) error {
 	if err := httpkit.DecodeJSON(w, r, &req, 4<<10); err != nil {
 		return err
 	}
-	req.Username = strings.TrimSpace(req.Username)
+	req.Username = org.NormalizeUsername(req.Username)
 	if req.Username == "" || req.Password == "" {
 		return errs.Invalid("username and password are required").WithField("username", "required")
 	}
-	// Throttle per account and per address, so neither guessing one
-	// password from many places nor many passwords from one place works.
-	keys := []string{"u:" + strings.ToLower(req.Username), "a:" + httpkit.ClientAddr(r)}
-	for _, k := range keys {
-		if ok, wait := s.Throttle.Allow(k); !ok {
-			w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
-			return errs.E(errs.KindRateLimited, "too many failed sign-ins; try again in %d seconds", int(wait.Seconds())+1)
-		}
+	// One throttle for the API and the web sign-in, keyed by account and
+	// address (see auth.Throttle): guessing from one place locks only that
+	// place, guessing from many places locks the account.
+	addr := httpkit.ClientAddr(r)
+	if ok, wait := s.Throttle.Allow(req.Username, addr); !ok {
+		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+		return errs.E(errs.KindRateLimited, "登录失败次数过多，请 %d 秒后再试 / too many failed sign-ins; try again in %d seconds", int(wait.Seconds())+1, int(wait.Seconds())+1)
 	}
 	fail := func() error {
-		for _, k := range keys {
-			s.Throttle.Fail(k)
-		}
-		_ = s.audit(r, "", "auth.sign_in_failed", "account/"+req.Username, nil)
+		s.Throttle.Fail(req.Username, addr)
+		_ = s.audit(r, "", "auth.sign_in_failed", "account/"+req.Username, map[string]any{"via": "api"})
 		return errs.Unauthenticated("wrong username or password")
 	}
 	acc, err := s.Accounts.FindAccountByUsername(r.Context(), req.Username)
@@ -59,9 +56,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) error {
 	if err != nil || !ok || acc.Disabled {
 		return fail()
 	}
-	// Only the account's counter resets: a caller who owns one account must
-	// not clear its address's counter by signing in between guesses.
-	s.Throttle.Succeed(keys[0])
+	s.Throttle.Succeed(req.Username, addr)
 	tok, hash, err := auth.NewToken("clt_")
 	if err != nil {
 		return err
@@ -75,7 +70,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	_ = s.Accounts.TouchLogin(r.Context(), acc.ID, now)
-	if err := s.audit(r, acc.ID, "auth.sign_in", "account/"+acc.ID, map[string]any{"username": acc.Username}); err != nil {
+	if err := s.audit(r, acc.ID, "auth.sign_in", "account/"+acc.ID, map[string]any{"username": acc.Username, "via": "api"}); err != nil {
 		return err
 	}
 	return httpkit.WriteJSON(w, http.StatusOK, map[string]any{"token": tok, "token_type": "Bearer",
@@ -527,6 +522,9 @@ func (s *Server) handlePassword(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return errs.Unauthenticated("sign in first: POST /api/v1/auth/token")
 	}
+	if acc == nil {
+		return errs.Forbidden("API client keys have no password; rotate the key instead: POST /api/v1/clients/{id}/rotate")
+	}
 	var req struct {
 		Old string `json:"old_password"`
 		New string `json:"new_password"`
@@ -534,7 +532,14 @@ func (s *Server) handlePassword(w http.ResponseWriter, r *http.Request) error {
 	if err := httpkit.DecodeJSON(w, r, &req, 4<<10); err != nil {
 		return err
 	}
+	// A stolen token must not buy unthrottled guesses at the password.
+	addr := httpkit.ClientAddr(r)
+	if ok, wait := s.Throttle.Allow(acc.Username, addr); !ok {
+		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+		return errs.E(errs.KindRateLimited, "密码错误次数过多，请 %d 秒后再试 / too many wrong passwords; try again in %d seconds", int(wait.Seconds())+1, int(wait.Seconds())+1)
+	}
 	if ok, _, err := auth.VerifyPassword(req.Old, acc.PasswordHash); err != nil || !ok {
+		s.Throttle.Fail(acc.Username, addr)
 		return errs.Invalid("the old password is wrong").WithField("old_password", "wrong")
 	}
 	if req.New == req.Old {
@@ -556,8 +561,16 @@ func (s *Server) handlePassword(w http.ResponseWriter, r *http.Request) error {
 	if err := s.Accounts.SetPassword(r.Context(), acc.ID, hash, false); err != nil {
 		return err
 	}
+	// Every other token and web session of the account dies with the old
+	// password; the token making the change stays.
+	tok, _ := auth.ParseBearer(r.Header.Get("Authorization"))
+	revoked, err := s.Accounts.DeleteTokensOf(r.Context(), acc.ID, auth.HashToken(tok))
 	s.tokens.forget(nil) // the account changed: no cached copy of it may answer again
-	_ = s.audit(r, acc.ID, "auth.password_changed", "account/"+acc.ID, nil)
+	if err != nil {
+		return err
+	}
+	_ = s.audit(r, acc.ID, "auth.password_changed", "account/"+acc.ID, map[string]any{"via": "api"})
+	_ = s.audit(r, acc.ID, "auth.sessions_revoked", "account/"+acc.ID, map[string]any{"count": revoked, "reason": "password_changed"})
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

@@ -165,6 +165,43 @@ func (s *Server) actor(r *http.Request) (org.Actor, *org.Account, bool, error) {
 	return org.Actor{ID: acc.ID, Name: acc.Name, Grants: acc.Grants}, acc, true, nil
 }
 
+// CredentialVerifies reports whether r carries an Authorization header
+// whose bearer credential verifies: a person's token that is known,
+// unexpired and of an enabled account, or a known API client key. The
+// anonymous rate limit exempts only such requests, so a junk header buys
+// nothing. It takes no client rate-limit token and checks no scope; the
+// handler does that.
+func (s *Server) CredentialVerifies(r *http.Request) bool {
+	tok, err := auth.ParseBearer(r.Header.Get("Authorization"))
+	if err != nil {
+		return false
+	}
+	hash := auth.HashToken(tok)
+	if strings.HasPrefix(tok, clientKeyPrefix) {
+		if s.Clients == nil {
+			return false
+		}
+		_, err := s.Clients.FindClientByKey(r.Context(), hash)
+		return err == nil
+	}
+	acc, hit := s.tokens.get(hash, s.Now())
+	if !hit {
+		t, found, err := s.Accounts.FindToken(r.Context(), hash, s.Now())
+		if err != nil {
+			return false
+		}
+		s.tokens.put(hash, t, found, s.Now())
+		acc = found
+	}
+	return !acc.Disabled
+}
+
+// ForgetTokens drops this node's cached token checks, at once. Call it
+// after changing an account or its tokens elsewhere on this node (the web
+// console's password change); other nodes drop theirs within
+// tokenCacheTTL.
+func (s *Server) ForgetTokens() { s.tokens.forget(nil) }
+
 // mustActor requires a signed-in caller.
 func (s *Server) mustActor(r *http.Request) (org.Actor, error) {
 	a, _, ok, err := s.actor(r)

@@ -168,6 +168,8 @@ func (a *App) buildHandler() (http.Handler, error) {
 	srv := &api.Server{
 		Cases: a.Cases, Accounts: a.Store, Regions: a.Store, Photos: a.Store, Blobs: a.Blobs,
 		World: a.World, Cal: a.Cal, Now: a.Now,
+		// One sign-in throttle for the API and the web console (wireWeb
+		// passes it on), in memory on this node; see auth.Throttle.
 		Throttle: auth.NewThrottle(10, 15*time.Minute, 15*time.Minute, time.Now),
 		TokenTTL: a.Cfg.TokenTTL, MaxPhoto: int64(a.Cfg.MaxPhotoMiB) << 20,
 		Auditor: auditAdapter{a.Store}, AuditSearch: auditAdapter{a.Store}, Clients: a.Store,
@@ -187,7 +189,7 @@ func (a *App) buildHandler() (http.Handler, error) {
 	// per address, with bursts of a third of a minute's allowance.
 	var public http.Handler = mux
 	if r := a.Cfg.PublicRate; r > 0 {
-		public = httpkit.LimitAnonymous(mux, httpkit.NewLimiter(r, max(r/3, 5), time.Now))
+		public = httpkit.LimitAnonymous(mux, httpkit.NewLimiter(r, max(r/3, 5), time.Now), a.rateCaller(srv))
 	}
 	return httpkit.Middleware(http.MaxBytesHandler(public, 80<<20), httpkit.Options{Logger: a.Log, Timeout: 30 * time.Second, Quiet: a.Cfg.Quiet}), nil
 }

@@ -8,9 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"time"
 
-	"cityloop/internal/auth"
 	"cityloop/internal/web"
 )
 
@@ -21,9 +19,9 @@ func wireWeb(a *App, mux *http.ServeMux) error {
 		return err
 	}
 	s := &web.Server{
-		Cases: a.Cases, Codes: a.Store, Accounts: a.Store, Photos: a.Store, Blobs: a.Blobs,
+		Cases: a.Cases, Codes: a.Store, Accounts: webAccounts{a.Store, a.api}, Photos: a.Store, Blobs: a.Blobs,
 		World: a.World, Cal: a.Cal, Now: a.Now, Log: a.Log, Secret: secret, SessionTTL: a.Cfg.TokenTTL,
-		Throttle: auth.NewThrottle(10, 15*time.Minute, 15*time.Minute, time.Now),
+		Throttle: a.api.Throttle, // shared with the API's sign-in
 		Auditor:  auditAdapter{a.Store},
 		// Facilities answers the citizens' nearest-toilet page.
 		Facilities: a.Store,

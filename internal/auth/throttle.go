@@ -11,16 +11,10 @@ import (
 // an entry it is about 20 MB at worst.
 const defaultMaxKeys = 100_000
 
-// Throttle locks a key (an account name, a client address) out for a while
-// after too many failed logins inside a sliding window. It is in memory, so
-// each process throttles on its own and a restart forgets; that is fine for
-// slowing online guessing, which is all it is for. It is safe for concurrent
-// use.
-//
-// The login handler typically keeps two: one keyed by account, which stops
-// a slow guess at one password from many addresses, and one keyed by client
-// address, which stops one address trying many accounts.
-type Throttle struct {
+// keyThrottle locks a key out for a while after too many failed sign-ins
+// inside a sliding window. [Throttle] keeps three of them. It is safe for
+// concurrent use.
+type keyThrottle struct {
 	maxFailures int
 	window      time.Duration
 	lockout     time.Duration
@@ -37,17 +31,17 @@ type throttleEntry struct {
 	lockedUntil time.Time
 }
 
-// NewThrottle returns a Throttle that locks a key for lockout once it has
-// maxFailures failures within window. now is the clock; nil means time.Now.
-// maxFailures below 1 is treated as 1.
-func NewThrottle(maxFailures int, window, lockout time.Duration, now func() time.Time) *Throttle {
+// newKeyThrottle returns a keyThrottle that locks a key for lockout once it
+// has maxFailures failures within window. now is the clock; nil means
+// time.Now. maxFailures below 1 is treated as 1.
+func newKeyThrottle(maxFailures int, window, lockout time.Duration, now func() time.Time) *keyThrottle {
 	if maxFailures < 1 {
 		maxFailures = 1
 	}
 	if now == nil {
 		now = time.Now
 	}
-	return &Throttle{
+	return &keyThrottle{
 		maxFailures: maxFailures,
 		window:      window,
 		lockout:     lockout,
@@ -60,7 +54,7 @@ func NewThrottle(maxFailures int, window, lockout time.Duration, now func() time
 // Allow reports whether key may attempt a login now, and if not, how long
 // until it may. Call it before verifying the password, so a locked-out key
 // costs us no argon2 work.
-func (t *Throttle) Allow(key string) (ok bool, retryAfter time.Duration) {
+func (t *keyThrottle) Allow(key string) (ok bool, retryAfter time.Duration) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := t.now()
@@ -74,7 +68,7 @@ func (t *Throttle) Allow(key string) (ok bool, retryAfter time.Duration) {
 
 // Fail records a failed login for key, locking it when this failure is the
 // maxFailures-th inside the window.
-func (t *Throttle) Fail(key string) {
+func (t *keyThrottle) Fail(key string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := t.now()
@@ -105,14 +99,14 @@ func (t *Throttle) Fail(key string) {
 // key after a good login. Think before calling it for the address key: an
 // attacker who owns one account could then reset their address's budget by
 // logging in to it between guesses at others.
-func (t *Throttle) Succeed(key string) {
+func (t *keyThrottle) Succeed(key string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	delete(t.entries, key)
 }
 
 // Len returns the number of keys being tracked, for metrics and tests.
-func (t *Throttle) Len() int {
+func (t *keyThrottle) Len() int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return len(t.entries)
@@ -130,7 +124,7 @@ func pruneBefore(ts []time.Time, cutoff time.Time) []time.Time {
 // maybeSweep drops entries that no longer hold anything: no failure inside
 // the window and no running lockout. Sweeping at most once per window keeps
 // the cost amortised to O(1) per call.
-func (t *Throttle) maybeSweep(now time.Time) {
+func (t *keyThrottle) maybeSweep(now time.Time) {
 	if now.Sub(t.lastSweep) < max(t.window, time.Second) {
 		return
 	}
@@ -148,7 +142,7 @@ func (t *Throttle) maybeSweep(now time.Time) {
 // randomised) rather than scanning for the oldest, so the attack cannot make
 // each request cost O(n). The price is that a spray this wide may free a
 // locked key early, which we accept over letting memory grow.
-func (t *Throttle) evictOne() {
+func (t *keyThrottle) evictOne() {
 	for k := range t.entries {
 		delete(t.entries, k)
 		return

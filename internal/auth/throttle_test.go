@@ -25,9 +25,9 @@ func (c *fakeClock) advance(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
-func newTestThrottle() (*Throttle, *fakeClock) {
+func newTestThrottle() (*keyThrottle, *fakeClock) {
 	c := &fakeClock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
-	return NewThrottle(3, time.Minute, 5*time.Minute, c.now), c
+	return newKeyThrottle(3, time.Minute, 5*time.Minute, c.now), c
 }
 
 func TestThrottle_LocksAfterMaxFailures(t *testing.T) {
@@ -145,7 +145,7 @@ func TestThrottle_CapsKeys(t *testing.T) {
 
 func TestThrottle_Concurrent(t *testing.T) {
 	clock := &fakeClock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
-	th := NewThrottle(800, time.Minute, time.Minute, clock.now)
+	th := newKeyThrottle(800, time.Minute, time.Minute, clock.now)
 	var wg sync.WaitGroup
 	for g := 0; g < 8; g++ {
 		wg.Add(1)

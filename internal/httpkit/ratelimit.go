@@ -72,16 +72,38 @@ func ClientAddr(r *http.Request) string {
 	return strings.Trim(host, "[]")
 }
 
-// LimitAnonymous rate-limits requests that carry no credentials, per client
-// address: the public endpoints (citizen reports, sign-in, locate, photos).
-// Signed-in callers are limited elsewhere (per account or API client).
-func LimitAnonymous(next http.Handler, l *Limiter) http.Handler {
+// Caller says who a request comes from for [LimitAnonymous]: exempt when
+// it carries a credential that verifies and is limited elsewhere (an API
+// token or client key), or a key to count it under (a signed-in browser's
+// account). With neither, the request is counted per client address.
+// It must verify, never trust, what the request presents: a header that
+// does not verify is anonymous.
+type Caller func(r *http.Request) (key string, exempt bool)
+
+// LimitAnonymous rate-limits writes (every method but GET and HEAD) that
+// carry no verified credential, per client address: the public endpoints
+// (citizen reports, sign-in, locate, photos). who classifies a request (see
+// [Caller]): requests with a verified API credential pass, since they are
+// limited elsewhere (per API client); a signed-in browser is counted per
+// account, so colleagues behind one NAT address do not share one
+// allowance. A nil who counts every write per address.
+func LimitAnonymous(next http.Handler, l *Limiter, who Caller) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Authorization") == "" && r.Method != http.MethodGet && r.Method != http.MethodHead {
-			if ok, wait := l.Allow(ClientAddr(r)); !ok {
-				w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
-				WriteError(w, r, errs.E(errs.KindRateLimited, "too many requests from your address; try again in %d seconds", int(wait.Seconds())+1))
-				return
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			key, exempt := "", false
+			if who != nil {
+				key, exempt = who(r)
+			}
+			if !exempt {
+				if key == "" {
+					key = "addr:" + ClientAddr(r)
+				}
+				if ok, wait := l.Allow(key); !ok {
+					secs := int(wait.Seconds()) + 1
+					w.Header().Set("Retry-After", strconv.Itoa(secs))
+					WriteError(w, r, errs.E(errs.KindRateLimited, "请求过于频繁，请 %d 秒后再试 / too many requests; try again in %d seconds", secs, secs))
+					return
+				}
 			}
 		}
 		next.ServeHTTP(w, r)

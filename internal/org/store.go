@@ -36,4 +36,9 @@ type AccountStore interface {
 	// FindToken returns the token and its account; NotFound when missing or expired at now.
 	FindToken(ctx context.Context, hash []byte, now time.Time) (*Token, *Account, error)
 	DeleteToken(ctx context.Context, hash []byte) error
+	// DeleteTokensOf removes every token (API tokens and web sessions) of
+	// an account except the one whose hash is except (nil keeps none), and
+	// returns how many it removed. A password change calls it so that a
+	// stolen token or session dies with the old password.
+	DeleteTokensOf(ctx context.Context, accountID string, except []byte) (int, error)
 }

@@ -6,10 +6,13 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
 	"net/http"
 	"net/url"
+	"path"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"cityloop/internal/auth"
 	"cityloop/internal/errs"
@@ -38,6 +41,12 @@ func sessionFrom(ctx context.Context) (*session, bool) {
 
 // withSession resolves the session cookie. An unknown or expired token is
 // treated as signed out and its cookie cleared.
+//
+// An account that must change its one-time password (org.Account.MustChange)
+// gets exactly what the API gives it: the password page and sign-out, and
+// nothing else. Every other request fails with errMustChange (403), which
+// [Server.page] turns into a redirect to the password page for a page a
+// person opened.
 func (s *Server) withSession(w http.ResponseWriter, r *http.Request) (*http.Request, error) {
 	c, err := r.Cookie(sessionCookie)
 	if err != nil || c.Value == "" {
@@ -57,7 +66,53 @@ func (s *Server) withSession(w http.ResponseWriter, r *http.Request) (*http.Requ
 		return r, err
 	}
 	sess := &session{hash: hash, account: acc, actor: org.Actor{ID: acc.ID, Name: acc.Name, Grants: acc.Grants}}
-	return r.WithContext(context.WithValue(r.Context(), sessionKey{}, sess)), nil
+	r = r.WithContext(context.WithValue(r.Context(), sessionKey{}, sess))
+	if acc.MustChange && !mustChangeAllows(r) {
+		return r, errMustChange
+	}
+	return r, nil
+}
+
+// errMustChange refuses everything but the password page to a session whose
+// account still has its one-time password.
+var errMustChange = errs.Forbidden("请先修改一次性密码（" + passwordPath + "）/ change your one-time password first at " + passwordPath)
+
+// mustChangeAllows lists what a session with a one-time password may reach:
+// the password page, sign-in (to become someone else) and sign-out.
+func mustChangeAllows(r *http.Request) bool {
+	switch r.URL.Path {
+	case passwordPath, "/signin":
+		return r.Method == http.MethodGet || r.Method == http.MethodHead || r.Method == http.MethodPost
+	case "/signout":
+		return r.Method == http.MethodPost
+	}
+	return false
+}
+
+// redirectMustChange sends a person who opened a page while their one-time
+// password is unchanged to the password page, and reports whether it did.
+// Fragments and scripted requests (htmx, fetch) get the 403 instead.
+func (s *Server) redirectMustChange(w http.ResponseWriter, r *http.Request, err error) bool {
+	if !errors.Is(err, errMustChange) || (r.Method != http.MethodGet && r.Method != http.MethodHead) ||
+		r.Header.Get("HX-Request") != "" || r.Header.Get("X-Requested-With") != "" {
+		return false
+	}
+	if m := r.Header.Get("Sec-Fetch-Mode"); m != "" && m != "navigate" {
+		return false
+	}
+	http.Redirect(w, r, passwordPath+"?next="+url.QueryEscape(safeNext(r.URL.RequestURI())), http.StatusSeeOther)
+	return true
+}
+
+// SessionToken returns the request's web session token when it has the
+// form of one (it is not checked against the store), or "". The app's
+// rate limiter uses it to count a signed-in browser per account.
+func SessionToken(r *http.Request) string {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil || !strings.HasPrefix(c.Value, tokenPrefix) || len(c.Value) > 128 {
+		return ""
+	}
+	return c.Value
 }
 
 func secure(r *http.Request) bool {
@@ -145,19 +200,70 @@ func clientAddr(r *http.Request) string {
 }
 
 func (s *Server) handleSignInForm(w http.ResponseWriter, r *http.Request) error {
+	next := safeNext(r.URL.Query().Get("next"))
+	if sess, ok := sessionFrom(r.Context()); ok && sess.account.MustChange {
+		http.Redirect(w, r, passwordPath+"?next="+url.QueryEscape(next), http.StatusSeeOther)
+		return nil
+	}
 	v := s.view(w, r, "console")
 	v.Title = v.L.T("signin")
-	v.Data = map[string]string{"Next": safeNext(r.URL.Query().Get("next"))}
+	v.Data = map[string]string{"Next": next}
 	s.render(w, r, http.StatusOK, "signin", v)
 	return nil
 }
 
-// safeNext keeps a post-sign-in redirect on this site.
+// nextPrefixes are where a sign-in may lead: the console, the field app
+// and the citizen portal, each with its subpaths.
+var nextPrefixes = []string{"/console", "/field", "/citizen"}
+
+// safeNext keeps a post-sign-in redirect on this site: n must be a plain
+// path (no scheme, no host, no user info) under one of nextPrefixes, with
+// no backslash and no control character, tab or invisible format character
+// anywhere, however many times it is percent-decoded. Browsers drop tabs
+// and newlines and read "\" as "/", so "/%09/evil.example" or
+// "/\evil.example" would leave the site. Anything else gives /console.
+// The result is the cleaned path with the original query.
 func safeNext(n string) string {
-	if n == "" || !strings.HasPrefix(n, "/") || strings.HasPrefix(n, "//") || strings.HasPrefix(n, "/\\") {
-		return "/console"
+	const fallback = "/console"
+	if n == "" || len(n) > 2048 {
+		return fallback
 	}
-	return n
+	for s, i := n, 0; ; i++ {
+		for _, r := range s {
+			if r == '\\' || unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp) {
+				return fallback
+			}
+		}
+		d, err := url.PathUnescape(s)
+		if err != nil || i > 3 {
+			return fallback
+		}
+		if d == s {
+			break
+		}
+		s = d
+	}
+	u, err := url.Parse(n)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" ||
+		!strings.HasPrefix(n, "/") || strings.HasPrefix(n, "//") {
+		return fallback
+	}
+	p := path.Clean(u.Path)
+	allowed := false
+	for _, pre := range nextPrefixes {
+		if p == pre || strings.HasPrefix(p, pre+"/") {
+			allowed = true
+			break
+		}
+	}
+	if !allowed {
+		return fallback
+	}
+	out := (&url.URL{Path: p, RawQuery: u.RawQuery}).String()
+	if !strings.HasPrefix(out, "/") || strings.HasPrefix(out, "//") {
+		return fallback
+	}
+	return out
 }
 
 func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) error {
@@ -165,7 +271,7 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) error {
 	if err := s.checkCSRF(r); err != nil {
 		return err
 	}
-	user := strings.TrimSpace(r.PostFormValue("username"))
+	user := org.NormalizeUsername(r.PostFormValue("username"))
 	pw := r.PostFormValue("password")
 	next := safeNext(r.PostFormValue("next"))
 	fail := func(msg string, status int) error {
@@ -176,17 +282,18 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) error {
 		s.render(w, r, status, "signin", v)
 		return nil
 	}
-	keys := []string{"u:" + strings.ToLower(user), "a:" + clientAddr(r)}
-	for _, k := range keys {
-		if ok, wait := s.Throttle.Allow(k); !ok {
-			w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
-			return fail(s.langOf(w, r).T("signin_failed")+" ("+strconv.Itoa(int(wait.Seconds())+1)+"s)", http.StatusTooManyRequests)
-		}
+	// The same throttle as the API's (app shares one), keyed by account
+	// and address; see auth.Throttle.
+	addr := clientAddr(r)
+	if ok, wait := s.Throttle.Allow(user, addr); !ok {
+		secs := strconv.Itoa(int(wait.Seconds()) + 1)
+		w.Header().Set("Retry-After", secs)
+		_ = s.audit(r, "", "auth.sign_in_failed", "account/"+user, map[string]any{"via": "web", "throttled": true})
+		return fail(s.langOf(w, r).T("signin_failed")+" ("+secs+"s)", http.StatusTooManyRequests)
 	}
 	bad := func() error {
-		for _, k := range keys {
-			s.Throttle.Fail(k)
-		}
+		s.Throttle.Fail(user, addr)
+		_ = s.audit(r, "", "auth.sign_in_failed", "account/"+user, map[string]any{"via": "web"})
 		return fail(s.langOf(w, r).T("signin_failed"), http.StatusUnauthorized)
 	}
 	if user == "" || pw == "" {
@@ -204,7 +311,7 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) error {
 	if err != nil || !ok || acc.Disabled {
 		return bad()
 	}
-	s.Throttle.Succeed(keys[0])
+	s.Throttle.Succeed(user, addr)
 	tok, hash, err := auth.NewToken(tokenPrefix)
 	if err != nil {
 		return err
@@ -214,7 +321,15 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	_ = s.Accounts.TouchLogin(r.Context(), acc.ID, now)
+	if err := s.audit(r, acc.ID, "auth.sign_in", "account/"+acc.ID, map[string]any{"username": acc.Username, "via": "web"}); err != nil {
+		return err
+	}
 	s.setSession(w, r, tok)
+	if acc.MustChange {
+		// As on the API: a one-time password opens only the password page.
+		http.Redirect(w, r, passwordPath+"?next="+url.QueryEscape(next), http.StatusSeeOther)
+		return nil
+	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
 	return nil
 }

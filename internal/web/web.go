@@ -164,7 +164,7 @@ func BundleEmbedded() bool {
 // BundleBuilt reports whether the front-end bundle was embedded.
 func (s *Server) BundleBuilt() bool { _, ok := s.assets["console.js"]; return ok }
 
-var pageFiles = []string{"home", "signin", "console", "case", "map", "admin", "citizen", "track", "field", "error", "citizenmap", "citizentoilets", "citizenmine", "sensing", "citizenparking"}
+var pageFiles = []string{"home", "signin", "console", "case", "map", "admin", "citizen", "track", "field", "error", "citizenmap", "citizentoilets", "citizenmine", "sensing", "citizenparking", "password"}
 
 func (s *Server) parseTemplates() error {
 	s.pages = map[string]*template.Template{}
@@ -195,6 +195,7 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.Handle("GET /signin", p(s.handleSignInForm))
 	mux.Handle("POST /signin", p(s.handleSignIn))
 	mux.Handle("POST /signout", p(s.handleSignOut))
+	s.passwordRoutes(mux)
 
 	mux.Handle("GET /console", p(s.handleWorkbench))
 	mux.Handle("GET /console/events", http.HandlerFunc(s.handleEvents))
@@ -244,7 +245,7 @@ func (s *Server) page(fn httpkit.HandlerFunc) http.Handler {
 		if err == nil {
 			err = fn(w, r)
 		}
-		if err != nil {
+		if err != nil && !s.redirectMustChange(w, r, err) {
 			s.renderError(w, r, err)
 		}
 	})

@@ -201,6 +201,34 @@ func (db *DB) DeleteToken(ctx context.Context, hash []byte) error {
 	return nil
 }
 
+// DeleteTokensOf removes an account's tokens and web sessions except the
+// one with hash except (nil: all of them) and returns how many went.
+func (db *DB) DeleteTokensOf(ctx context.Context, accountID string, except []byte) (int, error) {
+	var n int64
+	err := db.writeTx(ctx, func(tx *sql.Tx) error {
+		// Two statements rather than "hash <> $2" with a NULL, which
+		// matches nothing in SQL.
+		var (
+			res sql.Result
+			err error
+		)
+		if except == nil {
+			res, err = db.txExec(ctx, tx, `DELETE FROM tokens WHERE account_id = $1`, accountID)
+		} else {
+			res, err = db.txExec(ctx, tx, `DELETE FROM tokens WHERE account_id = $1 AND hash <> $2`, accountID, except)
+		}
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("delete tokens of account %s: %w", accountID, db.norm(err))
+	}
+	return int(n), nil
+}
+
 // DeleteExpiredTokens removes tokens that expired before now and returns
 // how many; a periodic job calls it.
 func (db *DB) DeleteExpiredTokens(ctx context.Context, now time.Time) (int, error) {

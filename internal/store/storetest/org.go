@@ -202,4 +202,42 @@ func testTokens(t *testing.T, s Store) {
 	if err := s.DeleteToken(ctx, h[:]); err != nil {
 		t.Errorf("DeleteToken twice: %v", err)
 	}
+
+	// DeleteTokensOf: a password change keeps the caller's own token and
+	// removes the account's others, never another account's.
+	qian := &org.Account{ID: newID("acc"), Username: "qian", Name: "钱七", Grants: []org.Grant{{Post: org.PostOperator}}, CreatedAt: t0}
+	if err := s.CreateAccount(ctx, qian); err != nil {
+		t.Fatal(err)
+	}
+	mk := func(name, owner string) []byte {
+		t.Helper()
+		sum := sha256.Sum256([]byte(name))
+		if err := s.CreateToken(ctx, org.Token{Hash: sum[:], AccountID: owner, CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+		return sum[:]
+	}
+	keep, api2, session, theirs := mk("zhao-keep", a.ID), mk("zhao-api", a.ID), mk("zhao-session", a.ID), mk("qian-1", qian.ID)
+	n, err := s.DeleteTokensOf(ctx, a.ID, keep)
+	if err != nil || n != 2 {
+		t.Fatalf("DeleteTokensOf(zhao, except one) = %d, %v; want 2, nil", n, err)
+	}
+	for name, hash := range map[string][]byte{"the kept token": keep, "another account's token": theirs} {
+		if _, _, err := s.FindToken(ctx, hash, t0); err != nil {
+			t.Errorf("after DeleteTokensOf, %s: %v", name, err)
+		}
+	}
+	for name, hash := range map[string][]byte{"the second API token": api2, "the web session": session} {
+		_, _, err := s.FindToken(ctx, hash, t0)
+		wantKind(t, "FindToken("+name+" after DeleteTokensOf)", err, errs.KindNotFound)
+	}
+	if n, err := s.DeleteTokensOf(ctx, a.ID, nil); err != nil || n != 1 {
+		t.Errorf("DeleteTokensOf(zhao, nil) = %d, %v; want 1 (the kept token), nil", n, err)
+	}
+	if _, _, err := s.FindToken(ctx, theirs, t0); err != nil {
+		t.Errorf("DeleteTokensOf(zhao, nil) touched qian's token: %v", err)
+	}
+	if n, err := s.DeleteTokensOf(ctx, "nobody", nil); err != nil || n != 0 {
+		t.Errorf("DeleteTokensOf(unknown account) = %d, %v; want 0, nil", n, err)
+	}
 }
