@@ -106,21 +106,9 @@ func (s *Server) handleAdminRegionImport(w http.ResponseWriter, r *http.Request)
 	if err != nil {
 		return err
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<20)
-	if err := r.ParseMultipartForm(8 << 20); err != nil {
-		return errs.Invalid("send the GeoJSON file in the form field \"file\"").WithField("file", "required")
-	}
-	if err := s.checkCSRF(r); err != nil {
+	data, err := s.readImportFile(w, r)
+	if err != nil {
 		return err
-	}
-	f, _, err := r.FormFile("file")
-	if err != nil {
-		return errs.Invalid("choose a GeoJSON file").WithField("file", "required")
-	}
-	defer f.Close()
-	data, err := io.ReadAll(f)
-	if err != nil {
-		return errs.Invalid("cannot read the file: %s", err.Error())
 	}
 	v := s.view(w, r, "console")
 	v.Title = v.L.T("admin")
@@ -141,10 +129,58 @@ func (s *Server) handleAdminRegionImport(w http.ResponseWriter, r *http.Request)
 		}
 		status = statusOf(ierr)
 	} else {
+		_ = s.audit(r, sess.actor.ID, "regions.import", "regions", map[string]any{"added": plan.Added, "changed": plan.Changed})
 		p.Plan = &plan
 		v.Flash = v.L.T("import_ok")
 	}
 	v.Data = p
 	s.render(w, r, status, "admin", v)
 	return nil
+}
+
+// maxImport bounds the region file, as the API does.
+const maxImport = 64 << 20
+
+// readImportFile checks the import form's CSRF token and then reads its
+// "file" part straight into memory: nothing of it is spooled to disk.
+func (s *Server) readImportFile(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	limit := int64(maxImport + 1<<20)
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
+	chooseFile := errs.Invalid("请选择要导入的 GeoJSON 文件 / choose a GeoJSON file to import").WithField("file", "required")
+	if !isMultipart(r) {
+		if err := r.ParseForm(); err != nil {
+			return nil, formError(err, limit)
+		}
+		if err := s.checkCSRF(r); err != nil {
+			return nil, err
+		}
+		return nil, chooseFile
+	}
+	mr, _, err := s.multipartAfterCSRF(r)
+	if err != nil {
+		return nil, err
+	}
+	for {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			return nil, chooseFile
+		}
+		if err != nil {
+			return nil, formError(err, limit)
+		}
+		if p.FormName() != "file" {
+			continue // NextPart skips the rest of this part
+		}
+		data, err := io.ReadAll(io.LimitReader(p, maxImport+1))
+		if err != nil {
+			return nil, formError(err, limit)
+		}
+		if len(data) > maxImport {
+			return nil, errs.E(errs.KindTooLarge, "区划文件超过 %d MiB，请拆分后分批导入 / the regions file is larger than %d MiB; split it", maxImport>>20, maxImport>>20)
+		}
+		if len(data) == 0 {
+			return nil, chooseFile
+		}
+		return data, nil
+	}
 }

@@ -22,7 +22,9 @@ type Auditor interface {
 	Audit(ctx context.Context, recs ...audit.Record) error
 }
 
-// audit records one administrator's change; without an Auditor it does nothing.
+// audit records one event on the audit trail the API writes to (an
+// administrator's change, a case action, a read of personal data); without
+// an Auditor it does nothing.
 func (s *Server) audit(r *http.Request, actorID, action, object string, detail map[string]any) error {
 	if s.Auditor == nil {
 		return nil

@@ -80,10 +80,9 @@ func parseLngLat(lngS, latS string) (*float64, *float64, error) {
 }
 
 func (s *Server) handleCitizenReport(w http.ResponseWriter, r *http.Request) error {
-	if err := s.parseForm(w, r); err != nil {
-		return err
-	}
-	if err := s.checkCSRF(r); err != nil {
+	cleanup, err := s.readForm(w, r)
+	defer cleanup()
+	if err != nil {
 		return err
 	}
 	f := r.Form
@@ -108,7 +107,7 @@ func (s *Server) handleCitizenReport(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	s.broker.publish(in.Case.Code)
+	s.broker.publishCase(in.Case.Code, in.Case)
 	http.Redirect(w, r, "/citizen/track?new=1&code="+in.Case.Code+"&key="+s.trackingKey(in.Case.ID), http.StatusSeeOther)
 	return nil
 }
@@ -174,6 +173,7 @@ type trackPage struct {
 	Status, Category  string
 	Closed, Rated     bool
 	KeyOK             bool
+	Hint              string // what the key would show, when it is missing or wrong
 	Satisfaction      string
 	Reported          time.Time
 	Events            []trackEvent
@@ -211,19 +211,27 @@ func (s *Server) handleTrack(w http.ResponseWriter, r *http.Request) error {
 }
 
 // fillTrack shows progress without personal data: no names, notes, phone
-// numbers or photos; only what happened, when, and which post did it.
+// numbers or photos; only what happened, when, and which post did it. Case
+// codes are sequential, so whoever lacks the tracking key (given only to
+// the reporter) sees the status alone: not the category, the report time,
+// the timeline or the rating.
 func (s *Server) fillTrack(r *http.Request, l lang, p *trackPage, c *casework.Case) error {
+	p.Found, p.Code = true, c.Code
+	p.Status = l.pick(casework.StatusNames[c.Status])
+	p.KeyOK = p.Key != "" && s.keyMatches(c.ID, p.Key)
+	if !p.KeyOK {
+		p.Hint = l.pick([2]string{"输入上报时得到的查询码，可查看问题类别和办理经过。", "Enter the tracking key you were given when reporting to see the category and the progress."})
+		return nil
+	}
 	tl, err := s.Cases.Store.Timeline(r.Context(), c.ID)
 	if err != nil {
 		return err
 	}
-	p.Found, p.Code = true, c.Code
-	p.Status, p.Category, p.Reported = l.pick(casework.StatusNames[c.Status]), s.categoryName(l, c), c.ReportedAt
+	p.Category, p.Reported = s.categoryName(l, c), c.ReportedAt
 	p.Closed, p.Rated = c.Status == casework.StatusClosed, c.Satisfaction != ""
 	if p.Rated {
 		p.Satisfaction = l.T(c.Satisfaction)
 	}
-	p.KeyOK = p.Key != "" && s.keyMatches(c.ID, p.Key)
 	for _, e := range tl {
 		if e.Action == casework.ActUrge || e.Action == casework.ActOverdue {
 			continue // internal supervision, not the citizen's business
@@ -254,10 +262,11 @@ func (s *Server) handleRate(w http.ResponseWriter, r *http.Request) error {
 	actor := org.Actor{ID: "citizen", Name: "市民", Grants: []org.Grant{{Post: org.PostCitizen}}}
 	cmd := casework.Command{Action: casework.ActRate, Actor: actor, Satisfaction: r.PostFormValue("satisfaction"),
 		Note: strings.TrimSpace(r.PostFormValue("note"))}
-	if _, _, err := s.Cases.ActWithKey(r.Context(), c.ID, cmd); err != nil {
+	rated, _, err := s.Cases.ActWithKey(r.Context(), c.ID, cmd)
+	if err != nil {
 		return err
 	}
-	s.broker.publish(c.Code)
+	s.broker.publishCase(rated.Code, rated)
 	http.Redirect(w, r, "/citizen/track?rated=1&code="+c.Code+"&key="+urlQueryEscape(key), http.StatusSeeOther)
 	return nil
 }

@@ -2,9 +2,13 @@ package web
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"mime"
+	"mime/multipart"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -329,14 +333,23 @@ func (s *Server) handleWorkbench(w http.ResponseWriter, r *http.Request) error {
 // once; RunFeed publishes what the database's change feed shows, which
 // covers the API, sensors and the other nodes. A stream also ticks every
 // liveTick in case a nudge was dropped.
+//
+// A message is a case's code, and a stream hears only of the cases its
+// filter allows (the person's jurisdiction, as for their queues). The case
+// travels with the message so that each change is looked up once, not
+// once per stream.
 type broker struct {
 	mu   sync.Mutex
-	subs map[chan string]struct{}
+	subs map[chan string]liveFilter
 	// local holds when this node last published each code itself, so that
 	// the feed's echo of the same change a moment later is dropped.
 	local map[string]time.Time
 	wake  chan struct{} // signalled when a stream opens (RunFeed waits on it)
 }
+
+// liveFilter says whether a stream may hear of a change to c; c is nil when
+// the case could not be looked up. A nil filter hears of everything.
+type liveFilter func(c *casework.Case) bool
 
 // echoWindow is how long after a local publish the feed's copy of that
 // code is taken for an echo (the feeder and the tail add up to about a
@@ -344,13 +357,17 @@ type broker struct {
 const echoWindow = 2 * time.Second
 
 func newBroker() *broker {
-	return &broker{subs: map[chan string]struct{}{}, local: map[string]time.Time{}, wake: make(chan struct{}, 1)}
+	return &broker{subs: map[chan string]liveFilter{}, local: map[string]time.Time{}, wake: make(chan struct{}, 1)}
 }
 
-func (b *broker) subscribe() chan string {
+// subscribe opens a stream that hears of every change.
+func (b *broker) subscribe() chan string { return b.subscribeIf(nil) }
+
+// subscribeIf opens a stream that hears of the changes allow lets through.
+func (b *broker) subscribeIf(allow liveFilter) chan string {
 	ch := make(chan string, 8)
 	b.mu.Lock()
-	b.subs[ch] = struct{}{}
+	b.subs[ch] = allow
 	b.mu.Unlock()
 	select {
 	case b.wake <- struct{}{}:
@@ -372,8 +389,12 @@ func (b *broker) watched() bool {
 	return len(b.subs) > 0
 }
 
-// publish sends a change made on this node.
-func (b *broker) publish(msg string) {
+// publish sends a change made on this node, with no case to filter on:
+// only unfiltered streams hear of it.
+func (b *broker) publish(msg string) { b.publishCase(msg, nil) }
+
+// publishCase sends a change to case c made on this node.
+func (b *broker) publishCase(msg string, c *casework.Case) {
 	now := time.Now()
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -385,25 +406,56 @@ func (b *broker) publish(msg string) {
 		}
 	}
 	b.local[msg] = now
-	b.send(msg)
+	b.send(msg, c)
 }
 
-// publishFeed sends a change read from the feed, unless this node published
-// the same code within echoWindow.
-func (b *broker) publishFeed(msg string) {
+// echo reports whether this node published msg itself within echoWindow
+// (the feed's copy is then dropped).
+func (b *broker) echo(msg string) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if at, ok := b.local[msg]; ok {
 		if time.Since(at) < echoWindow {
-			return
+			return true
 		}
 		delete(b.local, msg)
 	}
-	b.send(msg)
+	return false
 }
 
-func (b *broker) send(msg string) {
-	for ch := range b.subs {
+// publishFeed sends a change read from the feed, unless this node published
+// the same code within echoWindow. find looks the case up (only when a
+// filtered stream is open, and outside the lock); it may be nil.
+func (b *broker) publishFeed(msg string, find func(code string) *casework.Case) {
+	if b.echo(msg) {
+		return
+	}
+	var c *casework.Case
+	if find != nil && b.filtered() {
+		c = find(msg)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.send(msg, c)
+}
+
+// filtered reports whether any open stream has a filter.
+func (b *broker) filtered() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, allow := range b.subs {
+		if allow != nil {
+			return true
+		}
+	}
+	return false
+}
+
+func (b *broker) send(msg string, c *casework.Case) {
+	for ch, allow := range b.subs {
+		if allow != nil && !allow(c) {
+			continue
+		}
 		select {
 		case ch <- msg:
 		default: // a slow reader misses a nudge, not data: it reloads on the next one
@@ -415,15 +467,50 @@ const liveTick = 15 * time.Second
 
 // Changed tells open workbenches that a case moved (for callers outside
 // this package, e.g. other channels wired by app).
-func (s *Server) Changed(code string) { s.broker.publish(code) }
+func (s *Server) Changed(code string) {
+	s.broker.publishCase(code, s.findLive(context.Background(), code))
+}
+
+// findLive looks a changed case up for the streams' filters; nil when it
+// cannot (the streams of a jurisdiction then do not hear of it, and reload
+// on their next tick anyway).
+func (s *Server) findLive(ctx context.Context, code string) *casework.Case {
+	if s.Codes == nil || code == "" {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	c, err := s.Codes.FindCaseByCode(ctx, code)
+	if err != nil {
+		if !errs.Is(err, errs.KindNotFound) {
+			s.Log.Warn("web: look up a changed case for live updates", "code", code, "err", err)
+		}
+		return nil
+	}
+	return c
+}
+
+// jurisdiction is the live filter of a person: the cases their queues may
+// show (the same scope the store applies to every queue), recomputed on
+// each change so that a region import takes effect at once.
+func (s *Server) jurisdiction(a org.Actor) liveFilter {
+	return func(c *casework.Case) bool {
+		scope := s.Cases.ScopeOf(a)
+		if c == nil {
+			return scope.All
+		}
+		return scope.Allows(c)
+	}
+}
 
 func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	r, err := s.withSession(w, r)
+	var sess *session
 	if err == nil {
-		_, err = requireActor(r)
+		sess, err = requireActor(r)
 	}
 	if err != nil {
-		http.Error(w, "sign in first", http.StatusUnauthorized)
+		http.Error(w, "请先登录 / sign in first", http.StatusUnauthorized)
 		return
 	}
 	rc := http.NewResponseController(w)
@@ -432,7 +519,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Accel-Buffering", "no")
-	ch := s.broker.subscribe()
+	ch := s.broker.subscribeIf(s.jurisdiction(sess.actor))
 	defer s.broker.unsubscribe(ch)
 	fmt.Fprint(w, "retry: 3000\n: connected\n\n")
 	if err := rc.Flush(); err != nil {
@@ -530,7 +617,8 @@ func formFor(l lang, a casework.Action) actionForm {
 	return f
 }
 
-func (s *Server) loadCasePage(ctx context.Context, l lang, a org.Actor, id string) (*casePage, error) {
+func (s *Server) loadCasePage(r *http.Request, l lang, a org.Actor, id string) (*casePage, error) {
+	ctx := r.Context()
 	c, err := s.Cases.Store.FindCaseByIDIn(ctx, id, s.Cases.ScopeOf(a))
 	if err != nil {
 		return nil, err
@@ -541,6 +629,11 @@ func (s *Server) loadCasePage(ctx context.Context, l lang, a org.Actor, id strin
 	}
 	if !seesContact(a) {
 		c.Phone, c.Reporter = pii.MaskPhone(c.Phone), pii.MaskName(c.Reporter)
+	} else if c.Phone != "" || c.Reporter != "" {
+		// The page shows them in clear: record the read first (fail closed).
+		if err := s.auditRead(r, a, c.ID); err != nil {
+			return nil, err
+		}
 	}
 	now := s.Now()
 	p := &casePage{C: c, Status: l.pick(casework.StatusNames[c.Status]), Category: s.categoryName(l, c),
@@ -643,13 +736,34 @@ func seesContact(a org.Actor) bool {
 	return op || lead
 }
 
+// auditRead records that a saw the reporter's phone and name of a case in
+// clear, as the API does ("pii.read"); the page must not show them unless
+// this succeeds.
+func (s *Server) auditRead(r *http.Request, a org.Actor, caseID string) error {
+	if err := s.audit(r, a.ID, "pii.read", "cases", map[string]any{"cases": []string{caseID},
+		"fields": []string{"reporter_name", "reporter_phone"}}); err != nil {
+		return fmt.Errorf("audit personal data read: %w", err)
+	}
+	return nil
+}
+
+// auditActs records each step of an action taken on the pages, as the API
+// records its own ("case.<action>" on case/<id>), so that one search of the
+// audit trail finds both.
+func (s *Server) auditActs(r *http.Request, c *casework.Case, events []casework.Event) {
+	for _, ev := range events {
+		_ = s.audit(r, ev.Actor, "case."+string(ev.Action), "case/"+c.ID,
+			map[string]any{"code": c.Code, "from": ev.From, "to": ev.To, "post": ev.Post})
+	}
+}
+
 func (s *Server) handleCasePage(w http.ResponseWriter, r *http.Request) error {
 	sess, err := requireActor(r)
 	if err != nil {
 		return err
 	}
 	v := s.view(w, r, "console")
-	p, err := s.loadCasePage(r.Context(), v.L, sess.actor, r.PathValue("id"))
+	p, err := s.loadCasePage(r, v.L, sess.actor, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -703,22 +817,127 @@ func (s *Server) savePhotos(r *http.Request, field, by string) ([]string, error)
 	return ids, nil
 }
 
-// parseForm reads a urlencoded or multipart form within the photo budget.
-func (s *Server) parseForm(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, 9*s.MaxPhoto+1<<20)
-	var err error
-	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
-		err = r.ParseMultipartForm(8 << 20)
-	} else {
-		err = r.ParseForm()
+// Forms are read only after the CSRF check, so that a refused post never
+// reaches the disk. mime/multipart spools file parts beyond formMemory to
+// temporary files, and net/http deletes them only for the request it made,
+// not for the copies that middleware hands on (every request here is one):
+// whoever reads a form must delete them, whatever happens next.
+const (
+	// formMemory is how many bytes of files a form keeps in memory; the
+	// rest waits in temporary files until the handler returns.
+	formMemory = 8 << 20
+	// preTokenBytes bounds the plain fields a multipart form may send before
+	// its CSRF token.
+	preTokenBytes = 64 << 10
+)
+
+func isMultipart(r *http.Request) bool {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return err == nil && mt == "multipart/form-data"
+}
+
+// formError turns a failed form read into a message a person can act on.
+func formError(err error, limit int64) error {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) || errors.Is(err, multipart.ErrMessageTooLarge) {
+		return errs.E(errs.KindTooLarge, "上传内容过大（整个表单最多 %d MiB），请少选几张照片后重试 / the upload is too large (at most %d MiB for the whole form); send fewer photos and try again",
+			limit>>20, limit>>20)
 	}
-	if err != nil {
-		if strings.Contains(err.Error(), "too large") {
-			return errs.E(errs.KindTooLarge, "上传内容过大 / the upload is too large")
+	return errs.Invalid("无法读取表单，请重新提交 / cannot read the form; send it again (%s)", err.Error())
+}
+
+// readForm checks the request's CSRF token, and only then reads its form
+// (urlencoded, or multipart with up to nine photos) into r.Form and
+// r.MultipartForm. The caller must defer the returned cleanup, which is
+// never nil: it deletes the files the form spooled to disk.
+func (s *Server) readForm(w http.ResponseWriter, r *http.Request) (cleanup func(), err error) {
+	limit := 9*s.MaxPhoto + 1<<20
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
+	if !isMultipart(r) {
+		if err := r.ParseForm(); err != nil {
+			return func() {}, formError(err, limit)
 		}
-		return errs.Invalid("cannot read the form: %s", err.Error())
+		return func() {}, s.checkCSRF(r)
 	}
-	return nil
+	mr, early, err := s.multipartAfterCSRF(r)
+	if err != nil {
+		return func() {}, err
+	}
+	form, err := mr.ReadForm(formMemory) // deletes its own files when it fails
+	if err != nil {
+		return func() {}, formError(err, limit)
+	}
+	r.MultipartForm = form
+	post := url.Values{}
+	for k, vs := range early {
+		post[k] = append(post[k], vs...)
+	}
+	for k, vs := range form.Value {
+		post[k] = append(post[k], vs...)
+	}
+	form.Value = post
+	r.PostForm = post
+	r.Form = url.Values{}
+	for k, vs := range post {
+		r.Form[k] = append([]string(nil), vs...)
+	}
+	for k, vs := range r.URL.Query() {
+		r.Form[k] = append(r.Form[k], vs...)
+	}
+	return func() { _ = form.RemoveAll() }, nil
+}
+
+// multipartAfterCSRF checks the CSRF token of a multipart post before any
+// file in it is read. The token comes from the X-CSRF-Token header (the
+// field app) or from a _csrf field sent before the first file (every form
+// on our pages has it first). It returns the reader, positioned after the
+// token, and the plain fields that came before it. A refused post is read
+// to its end and discarded (bounded by r.Body's limit, in memory only), so
+// that the browser sees the refusal rather than a reset connection.
+func (s *Server) multipartAfterCSRF(r *http.Request) (*multipart.Reader, url.Values, error) {
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return nil, nil, errs.Invalid("无法读取表单，请重新提交 / cannot read the form; send it again (%s)", err.Error())
+	}
+	early := url.Values{}
+	tok, found := r.Header.Get("X-CSRF-Token"), r.Header.Get("X-CSRF-Token") != ""
+	budget := int64(preTokenBytes)
+	for !found {
+		p, err := mr.NextPart()
+		if err != nil {
+			break // the end, or a broken body: either way there is no token
+		}
+		if p.FileName() != "" {
+			break // a file before the token
+		}
+		b, err := io.ReadAll(io.LimitReader(p, budget+1))
+		budget -= int64(len(b))
+		if err != nil || budget < 0 {
+			break
+		}
+		if p.FormName() == "_csrf" {
+			tok, found = string(b), true
+		} else {
+			early.Add(p.FormName(), string(b))
+		}
+	}
+	if !found {
+		_, _ = io.Copy(io.Discard, r.Body)
+		return nil, nil, errs.Forbidden("表单缺少校验码，请刷新页面后重试 / the form carries no CSRF token before its files; reload the page and try again (send the _csrf field before any file, or the X-CSRF-Token header)")
+	}
+	// checkCSRF reads the header before the form: give it a copy that holds
+	// the token in both and has no body, so it can never parse (and spool)
+	// the form itself.
+	c := r.WithContext(r.Context())
+	c.Header = r.Header.Clone()
+	c.Header.Set("X-CSRF-Token", tok)
+	c.Body = http.NoBody
+	c.Form, c.PostForm = url.Values{"_csrf": {tok}}, url.Values{"_csrf": {tok}}
+	if err := s.checkCSRF(c); err != nil {
+		_, _ = io.Copy(io.Discard, r.Body)
+		return nil, nil, err
+	}
+	return mr, early, nil
 }
 
 func (s *Server) commandFrom(r *http.Request, a org.Actor) (casework.Command, error) {
@@ -769,10 +988,9 @@ func (s *Server) handleCaseAct(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.parseForm(w, r); err != nil {
-		return err
-	}
-	if err := s.checkCSRF(r); err != nil {
+	cleanup, err := s.readForm(w, r)
+	defer cleanup()
+	if err != nil {
 		return err
 	}
 	id := r.PathValue("id")
@@ -797,14 +1015,15 @@ func (s *Server) handleCaseAct(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	var c *casework.Case
+	var events []casework.Event
 	if err == nil {
-		c, _, err = s.Cases.Act(r.Context(), id, cmd)
+		c, events, err = s.Cases.Act(r.Context(), id, cmd)
 	}
 	if err != nil {
 		if e, ok := errs.As(err); ok && e.Kind != errs.KindInternal && e.Kind != errs.KindNotFound {
 			// Show the case again with the message, so the person can fix the form.
 			v := s.view(w, r, "console")
-			p, lerr := s.loadCasePage(r.Context(), v.L, sess.actor, id)
+			p, lerr := s.loadCasePage(r, v.L, sess.actor, id)
 			if lerr != nil {
 				return err
 			}
@@ -814,7 +1033,8 @@ func (s *Server) handleCaseAct(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	s.broker.publish(c.Code)
+	s.auditActs(r, c, events)
+	s.broker.publishCase(c.Code, c)
 	next := "/console/cases/" + c.ID + "?done=" + string(cmd.Action)
 	if r.Form.Get("back") == "field" {
 		next = "/field?done=" + string(cmd.Action)

@@ -187,10 +187,9 @@ func (s *Server) handleFieldReport(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	if err := s.parseForm(w, r); err != nil {
-		return err
-	}
-	if err := s.checkCSRF(r); err != nil {
+	cleanup, err := s.readForm(w, r)
+	defer cleanup()
+	if err != nil {
 		return err
 	}
 	f := r.Form
@@ -223,7 +222,7 @@ func (s *Server) handleFieldReport(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	s.broker.publish(in.Case.Code)
+	s.broker.publishCase(in.Case.Code, in.Case)
 	return httpkit.WriteJSON(w, http.StatusCreated, map[string]any{"id": in.Case.ID, "code": in.Case.Code, "repeat": false,
 		"duplicates": in.Duplicates})
 }

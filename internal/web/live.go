@@ -3,6 +3,8 @@ package web
 import (
 	"context"
 	"time"
+
+	"cityloop/internal/casework"
 )
 
 // ChangeFeed is the database's ordered change feed (app adapts the hub's
@@ -31,7 +33,8 @@ const (
 )
 
 // RunFeed tails feed until ctx ends, publishing the case code of each
-// change to this node's event streams. It starts at the feed's end (no
+// change to those of this node's event streams whose jurisdiction holds
+// the case. It starts at the feed's end (no
 // history is replayed) and reads only while a stream is open. Errors are
 // logged at most once a minute; this node's own publishes keep working.
 // Run one per Server, after Init.
@@ -93,7 +96,7 @@ func (s *Server) pollFeed(ctx context.Context, feed ChangeFeed, pos int64) (int6
 			continue
 		}
 		seen[it.Code] = struct{}{}
-		s.broker.publishFeed(it.Code)
+		s.broker.publishFeed(it.Code, func(code string) *casework.Case { return s.findLive(ctx, code) })
 	}
 	if len(items) == feedPage {
 		last, err := feed.Last(ctx)
