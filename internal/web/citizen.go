@@ -12,6 +12,7 @@ import (
 
 	"cityloop/internal/casework"
 	"cityloop/internal/catalog"
+	"cityloop/internal/disclose"
 	"cityloop/internal/errs"
 	"cityloop/internal/httpkit"
 	"cityloop/internal/org"
@@ -233,7 +234,7 @@ func (s *Server) fillTrack(r *http.Request, l lang, p *trackPage, c *casework.Ca
 		p.Satisfaction = l.T(c.Satisfaction)
 	}
 	for _, e := range tl {
-		if e.Action == casework.ActUrge || e.Action == casework.ActOverdue {
+		if !disclose.EventPublic(e.Action) {
 			continue // internal supervision, not the citizen's business
 		}
 		p.Events = append(p.Events, trackEvent{At: e.At, Action: l.pick(casework.ActionNames[e.Action]), Post: l.pick(org.PostNames[e.Post]),

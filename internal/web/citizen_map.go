@@ -9,13 +9,15 @@ import (
 	"time"
 
 	"cityloop/internal/casework"
+	"cityloop/internal/disclose"
 	"cityloop/internal/errs"
 	"cityloop/internal/httpkit"
 )
 
-// The public case map shows where problems are being handled: a point (to
-// about 100 m), its light and its status — never who reported it, the
-// words, the photos or the tracking code.
+// The public case map shows where problems are being handled: a point
+// rounded as package disclose rounds every public location (about 100 m),
+// its light and its status — never who reported it, the words, the photos
+// or the tracking code.
 const (
 	publicMapDays  = 30     // only cases reported in the last 30 days
 	publicMapLimit = 20_000 // at most this many points
@@ -114,9 +116,9 @@ func (s *Server) encodePublicPoints(r *http.Request, l lang) ([]byte, error) {
 		if n > 0 {
 			pts.WriteByte(',')
 		}
-		pts.WriteString(strconv.FormatFloat(c.Point.Lat, 'f', 3, 64))
+		pts.WriteString(disclose.FormatCoord(c.Point.Lat))
 		pts.WriteByte(',')
-		pts.WriteString(strconv.FormatFloat(c.Point.Lng, 'f', 3, 64))
+		pts.WriteString(disclose.FormatCoord(c.Point.Lng))
 		pts.WriteByte(',')
 		pts.WriteString(strconv.Itoa(lightIndex[c.Light(now)]))
 		pts.WriteByte(',')
