@@ -80,6 +80,7 @@ func testApp(t testing.TB, dsn string) *App {
 	dir := t.TempDir()
 	cfg := config.Default()
 	cfg.DataDir = dir
+	cfg.EgressAllow = "loopback" // test receivers (webhooks, the 12345 hotline) listen on 127.0.0.1
 	cfg.Demo = false
 	cfg.Quiet = true
 	cfg.Addr = "127.0.0.1:0"

@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"cityloop/internal/egress"
 )
 
 // Config is every setting of a node.
@@ -45,6 +47,11 @@ type Config struct {
 	MQTTSessionExpiry time.Duration // how long the broker queues for us while no node is connected
 
 	TileURL string // map tile URL template for the web pages ("" = the built-in default)
+
+	// EgressAllow lets webhooks and the 12345 hotline reach addresses that
+	// are otherwise refused (private, loopback, link-local…): CIDR prefixes,
+	// addresses, HOST:PORT entries or "loopback" (see internal/egress).
+	EgressAllow string
 }
 
 // Default is what `cityloop serve` with no flags uses.
@@ -116,6 +123,8 @@ func settings() []setting {
 			func(c *Config) string { return c.MQTTSessionExpiry.String() }, func(c *Config, v string) error { return parseDur(v, &c.MQTTSessionExpiry) }},
 		{"tile-url", "CITYLOOP_TILE_URL", "map tile URL template for the web pages, e.g. https://tiles.example.gov.cn/{z}/{x}/{y}.png (empty: the built-in default)", false,
 			func(c *Config) string { return c.TileURL }, func(c *Config, v string) error { c.TileURL = v; return nil }},
+		{"egress-allow", "CITYLOOP_EGRESS_ALLOW", "private, loopback or other internal addresses that webhooks and the 12345 hotline may reach, e.g. \"10.20.0.0/16,hotline.gov.internal:8443\" or \"loopback\" (empty: public addresses only)", false,
+			func(c *Config) string { return c.EgressAllow }, func(c *Config, v string) error { c.EgressAllow = v; return nil }},
 	}
 }
 
@@ -223,6 +232,9 @@ func (c *Config) Finish() error {
 	}
 	if c.SweepEvery < time.Second {
 		return fmt.Errorf("--sweep-every must be at least 1s")
+	}
+	if _, err := egress.Parse(c.EgressAllow); err != nil {
+		return fmt.Errorf("--egress-allow: %w", err)
 	}
 	return nil
 }
