@@ -10,6 +10,10 @@ import (
 	"cityloop/internal/errs"
 )
 
+// UsernameRule says in both languages what [CheckUsername] accepts, for a
+// form's field error.
+const UsernameRule = "1 至 64 个字母、数字或 _ . -，以字母或数字开头，不含空格和不可见字符 / 1 to 64 letters, digits or _ . -, starting with a letter or digit, with no spaces or invisible characters"
+
 // MaxUsernameLen bounds a username, in characters after normalisation.
 const MaxUsernameLen = 64
 

@@ -168,8 +168,8 @@ func (s *Server) handleAdminAccount(w http.ResponseWriter, r *http.Request) erro
 			Department: strings.TrimSpace(f.Get("department_" + n))})
 	}
 	bad := errs.Invalid("账号信息不完整或有误 / the account is not valid")
-	if username == "" || len(username) > 64 || strings.ContainsAny(username, " \t\r\n/") {
-		bad.WithField("username", "required, at most 64 characters, no spaces")
+	if username, err = org.CheckUsername(username); err != nil {
+		bad.WithField("username", org.UsernameRule)
 	}
 	if name == "" {
 		bad.WithField("name", "required")
