@@ -3,10 +3,14 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
+	"cityloop/internal/blob"
+	"cityloop/internal/disclose"
 	"cityloop/internal/errs"
 )
 
@@ -112,4 +116,68 @@ func (db *DB) MissingPhotos(ctx context.Context, ids []string) ([]string, error)
 		}
 	}
 	return missing, nil
+}
+
+// maxPhotoUses bounds the cases FindPhotoUses reports for one photo.
+const maxPhotoUses = 100
+
+// FindPhotoUses lists the cases that cite a photo, each with whether the
+// photo came with the report itself (the report event) or from staff later
+// (核实, 处置, 核查). The photo server asks it to apply the disclosure policy;
+// an id no case cites gives an empty list.
+//
+// Photo ids are content hashes kept inside the JSON arrays of cases and
+// events, so the lookup scans: first the cases' own lists (report,
+// verification and disposal photos), then, only when none cites it, the
+// events (check photos). The id is validated first, so the LIKE pattern
+// holds no wildcard of the caller's.
+func (db *DB) FindPhotoUses(ctx context.Context, id string) ([]disclose.PhotoUse, error) {
+	uses := []disclose.PhotoUse{}
+	if !blob.ValidID(id) {
+		return uses, nil
+	}
+	pattern := `%"` + id + `"%`
+	rows, err := db.query(ctx, `SELECT c.id, c.status, c.source,
+COALESCE((SELECT e.photos FROM case_events e WHERE e.case_id = c.id AND e.action = 'report' ORDER BY e.seq LIMIT 1), 'null')
+FROM cases c WHERE c.photos LIKE $1 OR c.after_photos LIKE $1 LIMIT $2`, pattern, int64(maxPhotoUses))
+	if err != nil {
+		return nil, fmt.Errorf("find uses of photo %s: %w", id, db.norm(err))
+	}
+	for rows.Next() {
+		var u disclose.PhotoUse
+		var reported string
+		if err := rows.Scan(&u.CaseID, &u.Status, &u.Source, &reported); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("find uses of photo %s: %w", id, db.norm(err))
+		}
+		var ids []string
+		_ = json.Unmarshal([]byte(reported), &ids)
+		u.Reporter = slices.Contains(ids, id)
+		uses = append(uses, u)
+	}
+	err = rows.Err()
+	rows.Close()
+	if err != nil {
+		return nil, fmt.Errorf("find uses of photo %s: %w", id, db.norm(err))
+	}
+	if len(uses) > 0 {
+		return uses, nil
+	}
+	rows, err = db.query(ctx, `SELECT DISTINCT c.id, c.status, c.source FROM case_events e JOIN cases c ON c.id = e.case_id
+WHERE e.photos LIKE $1 LIMIT $2`, pattern, int64(maxPhotoUses))
+	if err != nil {
+		return nil, fmt.Errorf("find uses of photo %s: %w", id, db.norm(err))
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var u disclose.PhotoUse
+		if err := rows.Scan(&u.CaseID, &u.Status, &u.Source); err != nil {
+			return nil, fmt.Errorf("find uses of photo %s: %w", id, db.norm(err))
+		}
+		uses = append(uses, u)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("find uses of photo %s: %w", id, db.norm(err))
+	}
+	return uses, nil
 }

@@ -9,6 +9,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"cityloop/internal/casework"
+	"cityloop/internal/disclose"
 	"cityloop/internal/errs"
 	"cityloop/internal/store/sqlstore"
 )
@@ -166,5 +168,47 @@ func testLeases(t *testing.T, s Store) {
 	}
 	if n != 1 {
 		t.Errorf("%d of 10 concurrent nodes got the lease, want 1", n)
+	}
+}
+
+// testPhotoUses: a photo is found in the cases that cite it, and only the
+// report's own photos count as the reporter's; verification, disposal and
+// check photos are staff photos; an unknown or malformed id is cited by none.
+func testPhotoUses(t *testing.T, s Store) {
+	ctx := context.Background()
+	id := func(n int) string { return fmt.Sprintf("%064x", 0xfeed0000+n) }
+	c := newCase(t0)
+	c.Source, c.Status = casework.SourceCitizen, casework.StatusPendingCheck
+	c.Photos, c.AfterPhotos = []string{id(1), id(2)}, []string{id(3)}
+	evs := []casework.Event{
+		{Action: casework.ActReport, To: casework.StatusPendingAccept, At: t0, Photos: []string{id(1)}},
+		{Action: casework.ActVerify, To: casework.StatusPendingFile, At: t0.Add(time.Minute), Photos: []string{id(2)}},
+		{Action: casework.ActDispose, To: casework.StatusPendingCheck, At: t0.Add(2 * time.Minute), Photos: []string{id(3)}},
+		{Action: casework.ActCheck, To: casework.StatusPendingCheck, At: t0.Add(3 * time.Minute), Photos: []string{id(4)}},
+	}
+	if err := s.CreateCase(ctx, c, evs); err != nil {
+		t.Fatal(err)
+	}
+	use := func(reporter bool) []disclose.PhotoUse {
+		return []disclose.PhotoUse{{CaseID: c.ID, Status: casework.StatusPendingCheck, Source: casework.SourceCitizen, Reporter: reporter}}
+	}
+	for _, tc := range []struct {
+		name, id string
+		want     []disclose.PhotoUse
+	}{
+		{"the reporter's photo", id(1), use(true)},
+		{"a verification photo", id(2), use(false)},
+		{"a disposal photo", id(3), use(false)},
+		{"a check photo, found in the events", id(4), use(false)},
+		{"a photo no case cites", id(5), []disclose.PhotoUse{}},
+		{"a malformed id", "%", []disclose.PhotoUse{}},
+	} {
+		got, err := s.FindPhotoUses(ctx, tc.id)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if d := cmp.Diff(tc.want, got); d != "" {
+			t.Errorf("%s: FindPhotoUses (-want +got):\n%s", tc.name, d)
+		}
 	}
 }

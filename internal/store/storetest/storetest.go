@@ -20,6 +20,7 @@ import (
 
 	"cityloop/internal/casework"
 	"cityloop/internal/catalog"
+	"cityloop/internal/disclose"
 	"cityloop/internal/errs"
 	"cityloop/internal/geo"
 	"cityloop/internal/org"
@@ -39,6 +40,7 @@ type Store interface {
 	SavePhoto(ctx context.Context, p sqlstore.PhotoMeta) error
 	FindPhoto(ctx context.Context, id string) (*sqlstore.PhotoMeta, error)
 	MissingPhotos(ctx context.Context, ids []string) (missing []string, err error)
+	FindPhotoUses(ctx context.Context, id string) ([]disclose.PhotoUse, error)
 	TryLease(ctx context.Context, name, holder string, ttl time.Duration, now time.Time) (bool, error)
 	LeaseHolder(ctx context.Context, name string, now time.Time) (string, bool, error)
 	PutOneTimeCode(ctx context.Context, key string, hash []byte, now, expires time.Time) error
@@ -66,6 +68,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"tokens", testTokens},
 		{"dictionary edits", testDictEdits},
 		{"photos", testPhotos},
+		{"photo uses", testPhotoUses},
 		{"leases", testLeases},
 		{"one-time codes", testOneTimeCodes},
 	}
