@@ -124,7 +124,8 @@ func citizenReport(t *testing.T, base string, fields map[string]string) (code, k
 // any web form (the citizen report, a console case action, the field app's
 // report, the admin region import) leaves no spooled file in the temporary
 // directory: not when the form is refused for a missing or forged CSRF
-// token, and not when it is accepted and handled.
+// token (or a token sent only after a file, which is refused before the
+// file is read), and not when it is accepted and handled.
 func TestSecurityWeb_UploadsLeaveNoTempFiles(t *testing.T) {
 	a := testApp(t, "")
 	base := serve(t, a)
@@ -319,8 +320,9 @@ func auditItems(t *testing.T, auditor *client, q url.Values) []struct{ Actor, Ac
 // audit trail as the API: a case action taken on a console page is
 // recorded as case.<action> on case/<id>, and a page that shows a
 // reporter's phone and name in clear records pii.read for that case (while
-// a masked view records nothing), so an auditor searching GET
-// /api/v1/audit finds both.
+// a masked view records nothing), and a region import on the admin page is
+// recorded as regions.import, so an auditor searching GET /api/v1/audit
+// finds them all.
 func TestSecurityWeb_ConsoleAudited(t *testing.T) {
 	a := testApp(t, "")
 	base := serve(t, a)
@@ -369,5 +371,15 @@ func TestSecurityWeb_ConsoleAudited(t *testing.T) {
 	items := auditItems(t, auditor, url.Values{"action": {"case.accept"}, "object": {"case/" + c.ID}})
 	if len(items) != 1 || items[0].Actor != opAcc.ID || !strings.Contains(items[0].Detail, code) {
 		t.Errorf("the console's accept in the audit trail: %+v, want one case.accept by %s", items, opAcc.ID)
+	}
+
+	adm, admTok := signedIn(t, base, "admin", "/console/admin")
+	admAcc, _ := a.Store.FindAccountByUsername(ctx, "admin")
+	if res, body := adm.postMultipart("/console/admin/regions", []formPart{{name: "_csrf", value: admTok}, {name: "file", file: fixtureCity()}}, nil); res.StatusCode != http.StatusOK {
+		t.Fatalf("region import: %d %.300s", res.StatusCode, body)
+	}
+	items = auditItems(t, auditor, url.Values{"action": {"regions.import"}, "actor": {admAcc.ID}})
+	if len(items) != 1 || items[0].Object != "regions" {
+		t.Errorf("the admin page's region import in the audit trail: %+v, want one regions.import by %s", items, admAcc.ID)
 	}
 }

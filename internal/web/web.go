@@ -64,7 +64,9 @@ type Server struct {
 	Now      func() time.Time
 	Log      *slog.Logger
 	Throttle *auth.Throttle
-	// Auditor records administrators' changes made on the admin page.
+	// Auditor records, on the API's audit trail, administrators' changes,
+	// case actions taken on the pages and every page view that shows a
+	// reporter's contact details in clear.
 	Auditor Auditor
 	// Secret keys the CSRF tokens and the citizens' tracking keys; keep it
 	// stable across restarts (app keeps it in the data directory).
