@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"cityloop/internal/casework"
+	"cityloop/internal/egress"
 	"cityloop/internal/errs"
 	"cityloop/internal/hub"
 	"cityloop/internal/org"
@@ -27,21 +29,36 @@ const (
 
 // Order is a work order with the hotline's own clocks.
 type Order struct {
-	OrderNo      string          `json:"order_no"`
-	CaseID       string          `json:"case_id"`
-	ReceivedAt   time.Time       `json:"received_at"`
-	ContactDue   time.Time       `json:"contact_due_at"`
-	ContactedAt  *time.Time      `json:"contacted_at,omitempty"`
-	ReplyDue     time.Time       `json:"reply_due_at"`
-	RepliedAt    *time.Time      `json:"replied_at,omitempty"`
-	Reply        string          `json:"reply,omitempty"`
-	CallbackAt   *time.Time      `json:"callback_at,omitempty"`
-	Satisfaction string          `json:"satisfaction,omitempty"`
-	Status       string          `json:"status"`
-	ClosedAt     *time.Time      `json:"closed_at,omitempty"`
-	Raw          json.RawMessage `json:"-"`
-	UpdatedAt    time.Time       `json:"updated_at"`
+	OrderNo      string     `json:"order_no"`
+	CaseID       string     `json:"case_id"`
+	ReceivedAt   time.Time  `json:"received_at"`
+	ContactDue   time.Time  `json:"contact_due_at"`
+	ContactedAt  *time.Time `json:"contacted_at,omitempty"`
+	ReplyDue     time.Time  `json:"reply_due_at"`
+	RepliedAt    *time.Time `json:"replied_at,omitempty"`
+	Reply        string     `json:"reply,omitempty"`
+	CallbackAt   *time.Time `json:"callback_at,omitempty"`
+	Satisfaction string     `json:"satisfaction,omitempty"`
+	Status       string     `json:"status"`
+	ClosedAt     *time.Time `json:"closed_at,omitempty"`
+	// Raw is the work order as it came, less the caller's personal data,
+	// which is in Caller.
+	Raw json.RawMessage `json:"-"`
+	// Caller is who called and where from. The store seals it at rest,
+	// like a case's reporter, and erases it with the same retention.
+	Caller    Caller    `json:"-"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
+
+// Caller is the personal data of a work order.
+type Caller struct {
+	Name    string `json:"caller_name,omitempty"`
+	Phone   string `json:"caller_phone,omitempty"`
+	Address string `json:"address,omitempty"`
+}
+
+// IsZero reports a caller with nothing kept (none given, or erased).
+func (c Caller) IsZero() bool { return c == Caller{} }
 
 // Store keeps orders and the adapter's small state.
 type Store interface {
@@ -56,6 +73,10 @@ type Store interface {
 	SaveHotlineSettings(ctx context.Context, s Settings) error
 	GetState(ctx context.Context, name string) (string, bool, error)
 	SetState(ctx context.Context, name, value string) error
+	// PurgeCallers erases the caller of every order whose case left the
+	// loop before cutoff (the retention of reporters' contact details) and
+	// returns how many it erased.
+	PurgeCallers(ctx context.Context, cutoff time.Time) (int, error)
 }
 
 // Settings are the administrator's hotline settings, kept in the database.
@@ -78,13 +99,21 @@ const TokenMask = "********"
 
 // Adapter turns work orders into cases and keeps their clocks.
 type Adapter struct {
-	Store  Store
-	Cases  *casework.Service
-	Hub    hub.Store
-	Cal    *worktime.Calendar
-	Now    func() time.Time
+	Store Store
+	Cases *casework.Service
+	Hub   hub.Store
+	Cal   *worktime.Calendar
+	Now   func() time.Time
+	// Egress decides which pull and callback URLs may be saved (nil: public
+	// addresses only).
+	Egress *egress.Policy
+	// Client pulls orders; default Egress's client, which checks every
+	// dial and follows no redirect to another host.
 	Client *http.Client
 	Log    *slog.Logger
+	// Reload, when set, tells the delivery engine that the callback
+	// subscription changed.
+	Reload func()
 }
 
 // Actor is who reports pulled orders: the hotline as an operator (受理员
@@ -113,13 +142,14 @@ func (a *Adapter) Settings(ctx context.Context) (Settings, error) {
 // hub subscription that carries changes back; it returns the subscription's
 // secret when one was made.
 func (a *Adapter) SaveSettings(ctx context.Context, actor org.Actor, s Settings) (Settings, string, error) {
-	bad := errs.Invalid("the hotline settings are not valid")
-	for name, u := range map[string]string{"pull_url": s.PullURL, "callback_url": s.CallbackURL} {
-		if u == "" {
+	bad := errs.Invalid("12345 热线设置无效 / the hotline settings are not valid")
+	for _, f := range []struct{ name, url string }{{"pull_url", s.PullURL}, {"callback_url", s.CallbackURL}} {
+		if f.url == "" {
 			continue
 		}
-		if p, err := url.Parse(u); err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
-			bad.WithField(name, "an absolute http or https URL")
+		if err := a.Egress.CheckURL(ctx, f.url); err != nil {
+			bad.Message = f.name + ": " + err.Error()
+			bad.WithField(f.name, err.Error())
 		}
 	}
 	if d, err := time.ParseDuration(s.PullEvery); s.PullEvery != "" && (err != nil || d < time.Second) {
@@ -149,7 +179,7 @@ func (a *Adapter) SaveSettings(ctx context.Context, actor org.Actor, s Settings)
 			}
 		}
 		if sub == nil {
-			sub, secret, err = hub.NewSubscription(ctx, a.Hub, actor.ID, "12345 热线回传", "hotline", s.CallbackURL,
+			sub, secret, err = hub.NewSubscription(ctx, a.Hub, a.Egress, actor.ID, "12345 热线回传", "hotline", s.CallbackURL,
 				[]string{"cases"}, []string{string(casework.SourceHotline)}, nil, 50, true, a.Now())
 			if err != nil {
 				return s, "", err
@@ -168,6 +198,9 @@ func (a *Adapter) SaveSettings(ctx context.Context, actor org.Actor, s Settings)
 	}
 	if err := a.Store.SaveHotlineSettings(ctx, s); err != nil {
 		return s, "", err
+	}
+	if a.Reload != nil && s.CallbackURL != "" {
+		a.Reload()
 	}
 	return s, secret, nil
 }
@@ -189,8 +222,13 @@ func (a *Adapter) Ingest(ctx context.Context, actor org.Actor, w WorkOrder) (*Or
 	if w.ReceivedAt.IsZero() || recv.After(now) {
 		recv = now
 	}
-	raw, _ := json.Marshal(w)
-	o := Order{OrderNo: w.OrderNo, ReceivedAt: recv, Status: OrderReceived, Raw: raw, UpdatedAt: now,
+	// The raw order keeps what the hotline sent except the caller, who goes
+	// to Caller (sealed by the store) and to the case (sealed there too).
+	caller := Caller{Name: w.CallerName, Phone: w.CallerPhone, Address: w.Address}
+	bare := w
+	bare.CallerName, bare.CallerPhone, bare.Address = "", "", ""
+	raw, _ := json.Marshal(bare)
+	o := Order{OrderNo: w.OrderNo, ReceivedAt: recv, Status: OrderReceived, Raw: raw, Caller: caller, UpdatedAt: now,
 		ContactDue: a.Cal.Deadline(recv, worktime.Limit{Amount: set.ContactDays, Unit: worktime.WorkingDays}).UTC(),
 		ReplyDue:   a.Cal.Deadline(recv, worktime.Limit{Amount: set.ReplyDays, Unit: worktime.WorkingDays}).UTC()}
 	// Claim the number first, so two pushes of one order make one case.
@@ -225,7 +263,7 @@ func (a *Adapter) Poll(ctx context.Context) (int, error) {
 	}
 	client := a.Client
 	if client == nil {
-		client = &http.Client{Timeout: 30 * time.Second}
+		client = a.Egress.Client(30 * time.Second)
 	}
 	n := 0
 	for page := 0; page < 20; page++ {
@@ -246,6 +284,10 @@ func (a *Adapter) Poll(ctx context.Context) (int, error) {
 		}
 		res, err := client.Do(req)
 		if err != nil {
+			var rd *egress.RedirectError
+			if errors.As(err, &rd) {
+				return n, fmt.Errorf("pull 12345 orders: the pull URL redirected to another host, which is not followed (the token stays here): %w", err)
+			}
 			return n, fmt.Errorf("pull 12345 orders: %w", err)
 		}
 		body, err := io.ReadAll(io.LimitReader(res.Body, 8<<20))
@@ -301,6 +343,26 @@ func (a *Adapter) RunPoller(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-time.After(every):
+		}
+	}
+}
+
+// RunRetention erases the callers of orders whose case left the loop more
+// than retain ago, now and then every hour, until ctx ends: the same
+// retention as reporters' contact details on cases.
+func (a *Adapter) RunRetention(ctx context.Context, retain time.Duration) error {
+	for {
+		n, err := a.Store.PurgeCallers(ctx, a.Now().Add(-retain))
+		switch {
+		case err != nil && ctx.Err() == nil:
+			a.log().Warn("hotline: retention purge", "err", err)
+		case n > 0:
+			a.log().Info("hotline: retention purge: erased callers' personal data", "orders", n)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(time.Hour):
 		}
 	}
 }

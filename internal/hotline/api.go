@@ -1,15 +1,18 @@
 package hotline
 
 import (
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
 	"strings"
 	"time"
 
+	"cityloop/internal/audit"
 	"cityloop/internal/casework"
 	"cityloop/internal/errs"
 	"cityloop/internal/httpkit"
+	"cityloop/internal/hub"
 	"cityloop/internal/org"
 	"cityloop/internal/worktime"
 )
@@ -18,6 +21,8 @@ import (
 type Server struct {
 	Adapter *Adapter
 	Bearer  func(r *http.Request) (org.Actor, bool, error)
+	// Auditor, when set, records changes of the settings in the audit trail.
+	Auditor hub.Auditor
 }
 
 // Routes mounts the hotline endpoints.
@@ -94,6 +99,31 @@ func (s *Server) handlePush(w http.ResponseWriter, r *http.Request) error {
 		out = append(out, res)
 	}
 	return httpkit.WriteJSON(w, status, map[string]any{"orders": out})
+}
+
+// audit records a change of the settings: the URLs without credentials,
+// the clocks, the callback subscription, and whether the pull token was
+// set, kept or cleared (never the token).
+func (s *Server) audit(r *http.Request, a org.Actor, set Settings, sentToken string, newSecret bool) {
+	if s.Auditor == nil {
+		return
+	}
+	token := "set"
+	switch sentToken {
+	case TokenMask:
+		token = "kept"
+	case "":
+		token = "none"
+	}
+	b, err := json.Marshal(map[string]any{"pull_url": hub.RedactURL(set.PullURL), "callback_url": hub.RedactURL(set.CallbackURL),
+		"pull_every": set.PullEvery, "contact_days": set.ContactDays, "reply_days": set.ReplyDays, "pull_token": token,
+		"subscription_id": set.SubscriptionID, "callback_secret_issued": newSecret})
+	if err != nil {
+		return
+	}
+	// Like the API's client-key changes, a failure to record does not undo the change.
+	_ = s.Auditor.Audit(r.Context(), audit.Record{At: s.Adapter.Now(), Actor: a.ID, Action: "hotline.settings", Object: "hotline/settings",
+		Detail: string(b), Addr: httpkit.ClientAddr(r)})
 }
 
 func readBody(w http.ResponseWriter, r *http.Request, max int64) ([]byte, error) {
@@ -280,6 +310,7 @@ func (s *Server) handleSettingsPut(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
+	s.audit(r, a, set, in.PullToken, secret != "")
 	set.PullToken = ""
 	out := map[string]any{"settings": set}
 	if secret != "" {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"cityloop/internal/casework"
+	"cityloop/internal/egress"
 	"cityloop/internal/hotline"
 	"cityloop/internal/hub"
 	"cityloop/internal/hub/hubtest"
@@ -81,7 +82,13 @@ func TestHotline_RoundTrip(t *testing.T) {
 	}}
 	hot := httptest.NewServer(fake)
 	defer hot.Close()
-	a := &hotline.Adapter{Store: env.Hub, Cases: env.Cases, Hub: env.Hub, Cal: env.Cal, Now: func() time.Time { return time.Now().UTC() }}
+	// The fake hotline listens on 127.0.0.1, which an operator allows.
+	loopback, err := egress.Parse("loopback")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &hotline.Adapter{Store: env.Hub, Cases: env.Cases, Hub: env.Hub, Cal: env.Cal, Now: func() time.Time { return time.Now().UTC() },
+		Egress: loopback}
 	admin := org.Actor{ID: "adm", Grants: []org.Grant{{Post: org.PostAdmin}}}
 	_, secret, err := a.SaveSettings(ctx, admin, hotline.Settings{PullURL: hot.URL + "/orders", PullToken: "pull-token",
 		CallbackURL: hot.URL + "/callback", ContactDays: 3, ReplyDays: 5})
@@ -92,7 +99,7 @@ func TestHotline_RoundTrip(t *testing.T) {
 	fake.secret = secret
 	fake.mu.Unlock()
 
-	e := &hub.Engine{Store: env.Hub, Feeder: &hub.Feeder{Store: env.Hub}, Formatters: map[string]hub.Formatter{hub.KindHotline: hotline.Format},
+	e := &hub.Engine{Store: env.Hub, Client: loopback.Client(15 * time.Second), Feeder: &hub.Feeder{Store: env.Hub}, Formatters: map[string]hub.Formatter{hub.KindHotline: hotline.Format},
 		BaseBackoff: 10 * time.Millisecond, Poll: 20 * time.Millisecond, FlushEvery: 20 * time.Millisecond}
 	runCtx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})

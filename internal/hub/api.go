@@ -13,6 +13,8 @@ import (
 
 	"github.com/google/uuid"
 
+	"cityloop/internal/audit"
+	"cityloop/internal/egress"
 	"cityloop/internal/errs"
 	"cityloop/internal/httpkit"
 	"cityloop/internal/org"
@@ -26,6 +28,51 @@ type Server struct {
 	// Departments returns department code → name (the dictionary's).
 	Departments func() map[string]string
 	Now         func() time.Time
+	// Egress decides which webhook URLs may be saved (nil: public
+	// addresses only); the engine's client enforces it on every dial.
+	Egress *egress.Policy
+	// Auditor, when set, records administrators' changes to subscriptions
+	// and retention in the audit trail.
+	Auditor Auditor
+}
+
+// Auditor appends records to the platform's hash-chained audit trail.
+type Auditor interface {
+	Audit(ctx context.Context, recs ...audit.Record) error
+}
+
+// audit records one administrator's change; without an Auditor it does
+// nothing. Like the API's client-key changes, a failure to record does not
+// undo the change.
+func (s *Server) audit(r *http.Request, actorID, action, object string, detail map[string]any) {
+	if s.Auditor == nil {
+		return
+	}
+	d := "{}"
+	if detail != nil {
+		if b, err := json.Marshal(detail); err == nil {
+			d = string(b)
+		}
+	}
+	_ = s.Auditor.Audit(r.Context(), audit.Record{At: s.Now(), Actor: actorID, Action: action, Object: object,
+		Detail: d, Addr: httpkit.ClientAddr(r)})
+}
+
+// RedactURL is a URL as the audit trail keeps it: without user
+// information and query, which may carry credentials.
+func RedactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	u.User, u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment = nil, "", false, "", ""
+	return u.String()
+}
+
+// SubscriptionDetail is what the audit trail keeps of a subscription.
+func SubscriptionDetail(sub *Subscription) map[string]any {
+	return map[string]any{"name": sub.Name, "department": sub.Department, "kind": sub.Kind, "url": RedactURL(sub.URL),
+		"datasets": sub.Datasets, "sources": sub.Sources, "actions": sub.Actions, "max_batch": sub.MaxBatch, "active": sub.Active}
 }
 
 // EnsureBuiltins puts the built-in datasets into the catalogue.
@@ -242,20 +289,22 @@ func (s *Server) handleSubscriptionCreate(w http.ResponseWriter, r *http.Request
 	if err := httpkit.DecodeJSON(w, r, &in, 64<<10); err != nil {
 		return err
 	}
-	sub, secret, err := NewSubscription(r.Context(), s.Store, a.ID, in.Name, in.Department, in.URL, in.Datasets, in.Sources, in.Actions, in.MaxBatch, in.FromNow == nil || *in.FromNow, s.Now())
+	sub, secret, err := NewSubscription(r.Context(), s.Store, s.Egress, a.ID, in.Name, in.Department, in.URL, in.Datasets, in.Sources, in.Actions, in.MaxBatch, in.FromNow == nil || *in.FromNow, s.Now())
 	if err != nil {
 		return err
 	}
+	s.audit(r, a.ID, "hub.subscription_create", "hub/subscription/"+sub.ID, SubscriptionDetail(sub))
 	if s.Engine != nil {
-		_ = s.Engine.Reload(r.Context())
+		s.Engine.Reload()
 	}
 	return httpkit.WriteJSON(w, http.StatusCreated, map[string]any{"subscription": sub, "secret": secret,
 		"note": "the secret is shown once; verify " + HeaderSignature + " = v1=hex(HMAC-SHA256(secret, " + HeaderTimestamp + " + '.' + body))"})
 }
 
 // NewSubscription validates and stores a webhook subscription and returns
-// it with its signing secret.
-func NewSubscription(ctx context.Context, st Store, by, name, dept, target string, datasets, sources, actions []string, maxBatch int, fromNow bool, now time.Time) (*Subscription, string, error) {
+// it with its signing secret. The URL must be one pol lets the hub reach
+// (see [egress.Policy.CheckURL]); a nil pol allows public addresses only.
+func NewSubscription(ctx context.Context, st Store, pol *egress.Policy, by, name, dept, target string, datasets, sources, actions []string, maxBatch int, fromNow bool, now time.Time) (*Subscription, string, error) {
 	bad := errs.Invalid("the subscription is not valid")
 	if strings.TrimSpace(name) == "" {
 		bad.WithField("name", "required")
@@ -263,8 +312,10 @@ func NewSubscription(ctx context.Context, st Store, by, name, dept, target strin
 	if strings.TrimSpace(dept) == "" {
 		bad.WithField("department", "the receiving department's code is required")
 	}
-	if u, err := url.Parse(target); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		bad.WithField("url", "an absolute http or https URL")
+	if err := pol.CheckURL(ctx, target); err != nil {
+		// The refusal is the message: it says in both languages what to do.
+		bad.Message = err.Error()
+		bad.WithField("url", err.Error())
 	}
 	if maxBatch == 0 {
 		maxBatch = 100
@@ -314,14 +365,21 @@ func nonNil(s []string) []string {
 }
 
 func (s *Server) handleSubscriptionDelete(w http.ResponseWriter, r *http.Request) error {
-	if _, err := s.admin(r); err != nil {
+	a, err := s.admin(r)
+	if err != nil {
 		return err
 	}
-	if err := s.Store.DeleteSubscription(r.Context(), r.PathValue("id")); err != nil {
+	id := r.PathValue("id")
+	var detail map[string]any
+	if old, err := s.Store.FindSubscriptionByID(r.Context(), id); err == nil {
+		detail = SubscriptionDetail(old)
+	}
+	if err := s.Store.DeleteSubscription(r.Context(), id); err != nil {
 		return err
 	}
+	s.audit(r, a.ID, "hub.subscription_delete", "hub/subscription/"+id, detail)
 	if s.Engine != nil {
-		_ = s.Engine.Reload(r.Context())
+		s.Engine.Reload()
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
@@ -340,7 +398,8 @@ func (s *Server) handleDeadLetterList(w http.ResponseWriter, r *http.Request) er
 }
 
 func (s *Server) handleDeadLetterReplay(w http.ResponseWriter, r *http.Request) error {
-	if _, err := s.admin(r); err != nil {
+	a, err := s.admin(r)
+	if err != nil {
 		return err
 	}
 	e := s.Engine
@@ -355,8 +414,9 @@ func (s *Server) handleDeadLetterReplay(w http.ResponseWriter, r *http.Request) 
 		if _, ok := errs.As(err); ok {
 			return err
 		}
-		return errs.E(errs.KindUnavailable, "the receiver did not accept the replay: %s", err.Error())
+		return errs.E(errs.KindUnavailable, "重发失败 / the replay failed: %s", describe(err))
 	}
+	s.audit(r, a.ID, "hub.dead_letter_replay", "hub/dead_letter/"+r.PathValue("id"), map[string]any{"events": d.Events})
 	return httpkit.WriteJSON(w, http.StatusOK, map[string]any{"replayed": r.PathValue("id"), "events": d.Events, "http_status": d.HTTPStatus})
 }
 

@@ -142,7 +142,8 @@ func (s *Server) handleRetentionView(w http.ResponseWriter, r *http.Request) err
 }
 
 func (s *Server) handleRetentionPut(w http.ResponseWriter, r *http.Request) error {
-	if _, err := s.admin(r); err != nil {
+	a, err := s.admin(r)
+	if err != nil {
 		return err
 	}
 	var in Retention
@@ -153,6 +154,8 @@ func (s *Server) handleRetentionPut(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
+	s.audit(r, a.ID, "hub.retention", "hub/retention", map[string]any{"changes_days": ret.ChangesDays,
+		"deliveries_days": ret.DeliveriesDays, "dead_letter_days": ret.DeadLetterDays})
 	return s.writeRetention(w, r, ret)
 }
 

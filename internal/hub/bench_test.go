@@ -84,12 +84,12 @@ func benchFanout(b *testing.B, pg bool, subs, rate int) {
 		sinks[i] = &sink{}
 		srv := httptest.NewServer(sinks[i])
 		b.Cleanup(srv.Close)
-		if _, _, err := hub.NewSubscription(ctx, env.Hub, "bench", fmt.Sprintf("partner %d", i), fmt.Sprintf("dept-%d", i%12),
+		if _, _, err := hub.NewSubscription(ctx, env.Hub, loopback, "bench", fmt.Sprintf("partner %d", i), fmt.Sprintf("dept-%d", i%12),
 			srv.URL, nil, nil, nil, 100, true, time.Now()); err != nil {
 			b.Fatal(err)
 		}
 	}
-	e := &hub.Engine{Store: env.Hub, Feeder: &hub.Feeder{Store: env.Hub}}
+	e := &hub.Engine{Store: env.Hub, Client: loopback.Client(15 * time.Second), Feeder: &hub.Feeder{Store: env.Hub}}
 	runCtx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { defer close(done); _ = e.Run(runCtx) }()

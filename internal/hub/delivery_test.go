@@ -14,10 +14,21 @@ import (
 	"time"
 
 	"cityloop/internal/casework"
+	"cityloop/internal/egress"
 	"cityloop/internal/hub"
 	"cityloop/internal/hub/hubtest"
 	"cityloop/internal/org"
 )
+
+// loopback lets the tests' receivers on 127.0.0.1 be reached, as an
+// operator's CITYLOOP_EGRESS_ALLOW=loopback would.
+var loopback = func() *egress.Policy {
+	p, err := egress.Parse("loopback")
+	if err != nil {
+		panic(err)
+	}
+	return p
+}()
 
 // receiver is a partner's webhook endpoint: it verifies every delivery and
 // remembers the idempotency keys it has processed.
@@ -139,14 +150,14 @@ func TestDelivery_ReceiverKilledMidStream(t *testing.T) {
 			l, _ := net.Listen("tcp", "127.0.0.1:0")
 			addr := l.Addr().String()
 			l.Close()
-			sub, secret, err := hub.NewSubscription(ctx, env.Hub, "admin", "城管局执法系统", "enforcement", "http://"+addr+"/hook",
+			sub, secret, err := hub.NewSubscription(ctx, env.Hub, loopback, "admin", "城管局执法系统", "enforcement", "http://"+addr+"/hook",
 				nil, nil, nil, 20, true, time.Now())
 			if err != nil {
 				t.Fatal(err)
 			}
 			rc := newReceiver(t, secret)
 			srv := serveAt(t, addr, rc)
-			e := &hub.Engine{Store: env.Hub, Feeder: &hub.Feeder{Store: env.Hub}, BaseBackoff: 20 * time.Millisecond,
+			e := &hub.Engine{Store: env.Hub, Client: loopback.Client(15 * time.Second), Feeder: &hub.Feeder{Store: env.Hub}, BaseBackoff: 20 * time.Millisecond,
 				MaxBackoff: 200 * time.Millisecond, MaxAttempts: 100, Poll: 20 * time.Millisecond, FlushEvery: 50 * time.Millisecond}
 			stop := runEngine(t, e)
 			time.Sleep(100 * time.Millisecond) // the feeder's watermark starts now
@@ -211,12 +222,12 @@ func TestDelivery_DeadLetterReplay(t *testing.T) {
 	rc := newReceiver(t, "")
 	srv := httptest.NewServer(rc)
 	defer srv.Close()
-	sub, secret, err := hub.NewSubscription(ctx, env.Hub, "admin", "排水", "drainage", srv.URL, []string{"cases"}, nil, nil, 100, true, time.Now())
+	sub, secret, err := hub.NewSubscription(ctx, env.Hub, loopback, "admin", "排水", "drainage", srv.URL, []string{"cases"}, nil, nil, 100, true, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
 	rc.secret, rc.failing = secret, true
-	e := &hub.Engine{Store: env.Hub, Feeder: &hub.Feeder{Store: env.Hub}, BaseBackoff: 5 * time.Millisecond, MaxAttempts: 3,
+	e := &hub.Engine{Store: env.Hub, Client: loopback.Client(15 * time.Second), Feeder: &hub.Feeder{Store: env.Hub}, BaseBackoff: 5 * time.Millisecond, MaxAttempts: 3,
 		Poll: 20 * time.Millisecond, FlushEvery: 20 * time.Millisecond}
 	stop := runEngine(t, e)
 	time.Sleep(60 * time.Millisecond)

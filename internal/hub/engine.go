@@ -12,7 +12,11 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"cityloop/internal/egress"
+	"cityloop/internal/errs"
 )
 
 // Formatter renders a batch for one kind of subscription.
@@ -25,7 +29,9 @@ type Formatter func(sub *Subscription, deliveryID string, changes []Change) ([]b
 // MaxAttempts times. Cursors advance only after a 2xx, so delivery is at
 // least once; cursors and delivery records are written every FlushEvery.
 type Engine struct {
-	Store       Store
+	Store Store
+	// Client posts the batches; default an [egress] client that reaches
+	// public addresses only.
 	Client      *http.Client
 	Log         *slog.Logger
 	MaxAttempts int           // default 8
@@ -46,6 +52,7 @@ type Engine struct {
 	cursors map[string]int64
 	done    []Delivery
 	wake    chan struct{}
+	reload  atomic.Bool // Reload asked Run to look at the subscriptions now
 }
 
 type worker struct {
@@ -74,7 +81,7 @@ func (e *Engine) defaults() {
 		e.Window = 20_000
 	}
 	if e.Client == nil {
-		e.Client = &http.Client{Timeout: 15 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 8, IdleConnTimeout: 90 * time.Second}}
+		e.Client = (*egress.Policy)(nil).Client(15 * time.Second)
 	}
 	if e.Log == nil {
 		e.Log = slog.Default()
@@ -144,7 +151,7 @@ func (e *Engine) Run(ctx context.Context) error {
 	defer t.Stop()
 	var lastSubs time.Time
 	for {
-		if time.Since(lastSubs) > 2*time.Second {
+		if e.reload.Swap(false) || time.Since(lastSubs) > 2*time.Second {
 			if err := e.syncWorkers(ctx); err != nil && ctx.Err() == nil {
 				e.Log.Warn("hub: load subscriptions", "err", err)
 			}
@@ -167,12 +174,15 @@ func (e *Engine) Run(ctx context.Context) error {
 	}
 }
 
-// Reload makes the engine pick up subscription changes at once.
-func (e *Engine) Reload(ctx context.Context) error {
-	if e.workers == nil {
-		return nil
-	}
-	return e.syncWorkers(ctx)
+// Reload makes the running engine pick up subscription changes at once. It
+// only signals: Run starts and stops the workers on its own context, which
+// lives as long as the engine, never on a caller's (a request's context
+// ends with its response, and a worker started on it would stop at once).
+// On a node that does not run the engine it does nothing; the node that
+// does picks the change up within two seconds.
+func (e *Engine) Reload() {
+	e.reload.Store(true)
+	e.Wake()
 }
 
 // load appends new outbox changes to the window and wakes the workers.
@@ -324,9 +334,12 @@ func (e *Engine) work(ctx context.Context, s *Subscription) {
 			return // not delivered: the cursor stays, the next run sends it again
 		}
 		if err != nil {
+			// The stored and shown reason says what kind of failure it was,
+			// never the network's words (refused, timed out, an address):
+			// those would tell an administrator which ports are open.
 			dl := DeadLetter{ID: deliveryID(s.ID, b.changes) + ":" + strconv.FormatInt(time.Now().UnixNano(), 36), SubscriptionID: s.ID, FirstPos: b.changes[0].Pos,
 				LastPos: b.changes[len(b.changes)-1].Pos, Events: len(b.changes), Attempts: e.MaxAttempts,
-				LastError: trim(err.Error(), 500), CreatedAt: time.Now().UTC()}
+				LastError: trim(describe(err), 500), CreatedAt: time.Now().UTC()}
 			if aerr := e.Store.AddDeadLetter(ctx, dl); aerr != nil {
 				e.Log.Error("hub: dead-letter", "subscription", s.ID, "err", aerr)
 				sleep(ctx, e.BaseBackoff)
@@ -358,7 +371,7 @@ func (e *Engine) deliver(ctx context.Context, s *Subscription, changes []Change)
 	}
 	body, err := format(s, id, changes)
 	if err != nil {
-		return Delivery{}, err
+		return Delivery{}, &formatError{err}
 	}
 	keys := make([]string, len(changes))
 	for i := range changes {
@@ -400,7 +413,7 @@ func (e *Engine) post(ctx context.Context, s *Subscription, id string, keys []st
 	_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 64<<10))
 	res.Body.Close()
 	if res.StatusCode/100 != 2 {
-		return res.StatusCode, fmt.Errorf("receiver answered %d", res.StatusCode)
+		return res.StatusCode, &egress.StatusError{Code: res.StatusCode}
 	}
 	return res.StatusCode, nil
 }
@@ -469,7 +482,7 @@ func (e *Engine) Replay(ctx context.Context, id string) (Delivery, error) {
 		}
 	}
 	if len(changes) == 0 {
-		return Delivery{}, errors.New("the dead letter's changes are gone or no longer wanted")
+		return Delivery{}, errs.Conflict("该死信的变更已被清理或订阅已不再需要 / the dead letter's changes are gone or no longer wanted")
 	}
 	r := &Engine{Store: e.Store, Client: e.Client, Log: e.Log, Formatters: e.Formatters, MaxAttempts: 3,
 		BaseBackoff: 200 * time.Millisecond, MaxBackoff: time.Second}
@@ -487,6 +500,22 @@ func (e *Engine) Replay(ctx context.Context, id string) (Delivery, error) {
 }
 
 var errAlreadyReplayed = errors.New("already replayed")
+
+// formatError is a batch that could not be rendered (no network involved).
+type formatError struct{ err error }
+
+func (e *formatError) Error() string { return "format the batch: " + e.err.Error() }
+func (e *formatError) Unwrap() error { return e.err }
+
+// describe words a failed delivery for the dead letter and the replay
+// answer, in Chinese and English, without network detail.
+func describe(err error) string {
+	var fe *formatError
+	if errors.As(err, &fe) {
+		return "无法生成推送内容 / the batch could not be rendered"
+	}
+	return egress.Describe(err)
+}
 
 // deliveryID names a batch; it is the same on every retry.
 func deliveryID(sub string, changes []Change) string {

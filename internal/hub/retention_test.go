@@ -82,7 +82,7 @@ func TestRetention_PullAndSubscriberBehind(t *testing.T) {
 			rc := newReceiver(t, "")
 			hook := httptest.NewServer(rc)
 			defer hook.Close()
-			sub, secret, err := hub.NewSubscription(ctx, env.Hub, "admin", "落后的订阅", "police", hook.URL, nil, nil, nil, 5, false, time.Now())
+			sub, secret, err := hub.NewSubscription(ctx, env.Hub, loopback, "admin", "落后的订阅", "police", hook.URL, nil, nil, nil, 5, false, time.Now())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -142,7 +142,7 @@ func TestRetention_PullAndSubscriberBehind(t *testing.T) {
 			}
 
 			// The lagging subscriber gets every change it had not received.
-			e := &hub.Engine{Store: env.Hub, Poll: 20 * time.Millisecond, FlushEvery: 20 * time.Millisecond, BaseBackoff: 20 * time.Millisecond}
+			e := &hub.Engine{Store: env.Hub, Client: loopback.Client(15 * time.Second), Poll: 20 * time.Millisecond, FlushEvery: 20 * time.Millisecond, BaseBackoff: 20 * time.Millisecond}
 			stop := runEngine(t, e)
 			deadline := time.Now().Add(10 * time.Second)
 			for {

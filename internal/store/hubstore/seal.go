@@ -10,7 +10,7 @@ import (
 
 // SetKeyring makes the store seal secrets at rest with the platform's
 // AES-256-GCM keys (the same keyring as personal data): the subscriptions'
-// signing secrets and the 12345 pull token. The hub needs the plain secret
+// signing secrets, the 12345 pull token and the callers of 12345 orders. The hub needs the plain secret
 // to sign deliveries and the poller the plain token to call the hotline, so
 // they are sealed, not hashed. Without a keyring secrets are stored as given.
 func (db *DB) SetKeyring(k *pii.Keyring) { db.keys = k }
@@ -59,7 +59,9 @@ func (db *DB) openSecret(id, stored string) (string, error) {
 }
 
 // SealPlainSecrets seals the secrets still stored in plain: subscription
-// secrets and the 12345 pull token written before they were sealed. The app
+// secrets and the 12345 pull token written before they were sealed, and
+// the callers of 12345 work orders that older versions kept in the raw
+// order (moved into the sealed caller column). The app
 // runs it at start, so an upgraded database reads each plain value once
 // and keeps it sealed from then on. It returns how many it sealed.
 func (db *DB) SealPlainSecrets(ctx context.Context) (int, error) {
@@ -133,5 +135,10 @@ func (db *DB) reseal(ctx context.Context, rotate bool) (int, error) {
 		n += int(k)
 	}
 	k, err := db.resealPullToken(ctx, rotate)
+	n += k
+	if err != nil {
+		return n, err
+	}
+	k, err = db.resealCallers(ctx, rotate)
 	return n + k, err
 }
