@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"cityloop/internal/audit"
 	"cityloop/internal/casework"
 	"cityloop/internal/catalog"
 	"cityloop/internal/errs"
@@ -22,13 +23,14 @@ type Request struct {
 	CaseID      string
 	Code        string
 	Status      casework.Status
+	Source      casework.Source
 	Category    string // dictionary ref, "" when unclassified
 	Description string
 	Address     string
 	Lng, Lat    float64
 	Department  string
 	Suggested   string
-	Photos      []string
+	Photos      []string // the reporter's: those of the report event
 	ReportedAt  time.Time
 	UpdatedAt   time.Time
 	CaseDue     *time.Time
@@ -54,6 +56,8 @@ type Update struct {
 	At          time.Time
 	Note        string
 	Photos      []string
+	Source      casework.Source // the case's
+	CaseStatus  casework.Status // the case's status now
 }
 
 // Extra is what an Open311 POST adds to its case.
@@ -73,6 +77,10 @@ type Key struct {
 	AccountID string
 	Label     string
 	Source    casework.Source // citizen or partner
+	// Detail is the explicit right to read full descriptions, addresses
+	// and staff notes in GET requests and updates; without it a key reads
+	// the public view, as anyone does.
+	Detail    bool
 	CreatedBy string
 	CreatedAt time.Time
 	RevokedAt *time.Time
@@ -88,6 +96,13 @@ type Store interface {
 	CreateKey(ctx context.Context, k Key) error
 	// FindKey returns an unrevoked key by hash, or NotFound.
 	FindKey(ctx context.Context, hash []byte) (*Key, error)
+	// RevokeKeys revokes every key of an account and says how many.
+	RevokeKeys(ctx context.Context, accountID string, at time.Time) (int, error)
+}
+
+// Auditor appends records to the audit trail.
+type Auditor interface {
+	Audit(ctx context.Context, recs ...audit.Record) error
 }
 
 // Accounts resolves the account behind an api_key.
@@ -117,7 +132,13 @@ type Server struct {
 	Jurisdiction string
 	Contact      string
 	KeyService   string
-	Log          *slog.Logger
+	// PublicURL is the configured base URL of the platform (scheme, host,
+	// optional path), from which media_url and discovery links are built;
+	// the request's Host header is never reflected.
+	PublicURL string
+	// Auditor records api key issuance and revocation.
+	Auditor Auditor
+	Log     *slog.Logger
 }
 
 // MaxRequests is the most requests one GET returns; DefaultWindow is the
@@ -355,13 +376,11 @@ func (s *Server) w3c(t time.Time) string {
 	return t.In(loc).Format(time.RFC3339)
 }
 
-// baseURL is the scheme and host the client used.
-func baseURL(r *http.Request) string {
-	scheme := "http"
-	if r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host
+// base is the configured public base URL, without a trailing slash. A
+// request's Host header is attacker-controlled (and caches may keep what it
+// produced), so links never come from it.
+func (s *Server) base() string {
+	return strings.TrimSuffix(s.PublicURL, "/")
 }
 
 // Discovery.
@@ -387,7 +406,7 @@ var changeset = time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 
 func (s *Server) handleDiscovery(w http.ResponseWriter, r *http.Request, f format) error {
 	d := discovery{Changeset: s.w3c(changeset), Contact: s.Contact, KeyService: s.KeyService,
-		Endpoints: []discoveryEndpoint{{Specification: "http://wiki.open311.org/GeoReport_v2", URL: baseURL(r) + "/open311/v2",
+		Endpoints: []discoveryEndpoint{{Specification: "http://wiki.open311.org/GeoReport_v2", URL: s.base() + "/open311/v2",
 			Changeset: s.w3c(changeset), Type: "production", Formats: []string{"text/xml", "application/json"}}}}
 	if d.Contact == "" {
 		d.Contact = "12345 / 12319"

@@ -13,6 +13,7 @@ import (
 
 	"cityloop/internal/auth"
 	"cityloop/internal/casework"
+	"cityloop/internal/disclose"
 	"cityloop/internal/errs"
 	"cityloop/internal/org"
 )
@@ -209,10 +210,49 @@ type requestsXML struct {
 	Requests []request `xml:"request"`
 }
 
-func (s *Server) view(q Request, base string, en bool) request {
+// reader decides what a GET caller sees ([disclose]): the public view for
+// anyone, the full one for an api_key holding the detail right or a
+// signed-in post that works on every case of the city. A key or token that
+// is sent but invalid is refused (403), so a partner notices instead of
+// silently reading less.
+func (s *Server) reader(r *http.Request) (disclose.Audience, error) {
+	key := strings.TrimSpace(r.URL.Query().Get("api_key"))
+	if key != "" {
+		k, err := s.Store.FindKey(r.Context(), auth.HashToken(key))
+		if errs.Is(err, errs.KindNotFound) {
+			return disclose.Public, apiError{http.StatusForbidden, "api_key 无效或已吊销 / api_key is invalid or revoked; ask the city for a new one, or leave it out to read the public view"}
+		}
+		if err != nil {
+			return disclose.Public, err
+		}
+		if acc, err := s.Accounts.FindAccountByID(r.Context(), k.AccountID); err != nil || acc.Disabled {
+			return disclose.Public, apiError{http.StatusForbidden, "api_key 所属账号已停用 / the account behind this api_key is disabled or gone"}
+		}
+		if k.Detail {
+			return disclose.Detail, nil
+		}
+		return disclose.Public, nil
+	}
+	if s.Bearer == nil || r.Header.Get("Authorization") == "" {
+		return disclose.Public, nil
+	}
+	a, ok, err := s.Bearer(r)
+	if err != nil || !ok {
+		return disclose.Public, apiError{http.StatusForbidden, "令牌无效或已过期 / the bearer token is invalid or expired; sign in again, or leave it out to read the public view"}
+	}
+	if s.Cases != nil && s.Cases.ScopeOf(a).All {
+		return disclose.Detail, nil
+	}
+	return disclose.Public, nil
+}
+
+// view is one request as aud may see it. The public view follows
+// [disclose]: a rounded point and no address, the description masked (the
+// category for a hotline case), and a photo link only to the reporter's
+// photo of a case whose photos are public.
+func (s *Server) view(q Request, aud disclose.Audience, en bool) request {
 	out := request{ServiceRequestID: q.Code, Status: StatusOf(q.Status), StatusNotes: casework.StatusNames[q.Status][0],
-		ServiceCode: q.Category, Description: q.Description, RequestedDatetime: s.w3c(q.ReportedAt),
-		UpdatedDatetime: s.w3c(q.UpdatedAt), Address: q.Address, Lat: round6(q.Lat), Long: round6(q.Lng), MediaURL: q.MediaURL}
+		ServiceCode: q.Category, RequestedDatetime: s.w3c(q.ReportedAt), UpdatedDatetime: s.w3c(q.UpdatedAt)}
 	if en {
 		out.StatusNotes = casework.StatusNames[q.Status][1]
 	}
@@ -234,8 +274,21 @@ func (s *Server) view(q Request, base string, en bool) request {
 	if q.CaseDue != nil {
 		out.ExpectedDatetime = s.w3c(*q.CaseDue)
 	}
-	if out.MediaURL == "" && len(q.Photos) > 0 {
-		out.MediaURL = base + "/api/v1/photos/" + q.Photos[0]
+	if aud == disclose.Detail {
+		out.Description, out.Address, out.Lat, out.Long = q.Description, q.Address, round6(q.Lat), round6(q.Lng)
+		out.MediaURL = q.MediaURL
+		if out.MediaURL == "" && len(q.Photos) > 0 {
+			out.MediaURL = s.base() + "/api/v1/photos/" + q.Photos[0]
+		}
+		return out
+	}
+	out.Long, out.Lat = disclose.Location(q.Lng, q.Lat)
+	out.Description = disclose.Description(q.Source, q.Description, out.ServiceName)
+	if disclose.ReporterPhotosPublic(q.Source, q.Status) {
+		out.MediaURL = q.MediaURL
+		if out.MediaURL == "" && len(q.Photos) > 0 {
+			out.MediaURL = s.base() + "/api/v1/photos/" + q.Photos[0]
+		}
 	}
 	return out
 }
@@ -248,10 +301,14 @@ func round6(x float64) float64 {
 }
 
 func (s *Server) writeRequests(w http.ResponseWriter, r *http.Request, f format, list []Request) error {
-	base, en := baseURL(r), english(r)
+	aud, err := s.reader(r)
+	if err != nil {
+		return err
+	}
+	en := english(r)
 	out := make([]request, len(list))
 	for i, q := range list {
-		out[i] = s.view(q, base, en)
+		out[i] = s.view(q, aud, en)
 	}
 	return write(w, f, http.StatusOK, out, requestsXML{Requests: out})
 }
@@ -416,26 +473,43 @@ func (s *Server) handleUpdates(w http.ResponseWriter, r *http.Request, f format)
 	if !from.Before(to) || to.Sub(from) > DefaultWindow {
 		return apiError{http.StatusBadRequest, "start_date must be before end_date, at most 90 days apart"}
 	}
+	aud, err := s.reader(r)
+	if err != nil {
+		return err
+	}
 	list, err := s.Store.FindUpdates(r.Context(), from, to, MaxRequests)
 	if err != nil {
 		return err
 	}
-	en, base := english(r), baseURL(r)
-	out := make([]requestUpdate, len(list))
-	for i, u := range list {
-		name := casework.ActionNames[u.Action][0]
-		if en {
-			name = casework.ActionNames[u.Action][1]
+	en := english(r)
+	out := make([]requestUpdate, 0, len(list))
+	for _, u := range list {
+		up := requestUpdate{UpdateID: u.ID, ServiceRequestID: u.RequestCode, Status: StatusOf(u.Status), UpdatedDatetime: s.w3c(u.At)}
+		if aud == disclose.Detail {
+			up.Description = casework.ActionNames[u.Action][0]
+			if en {
+				up.Description = casework.ActionNames[u.Action][1]
+			}
+			if u.Note != "" {
+				up.Description += "：" + u.Note
+			}
+			if len(u.Photos) > 0 {
+				up.MediaURL = s.base() + "/api/v1/photos/" + u.Photos[0]
+			}
+			out = append(out, up)
+			continue
 		}
-		desc := name
-		if u.Note != "" {
-			desc += "：" + u.Note
+		// The public sees what the citizen's tracking page shows: the
+		// standard text of each step, never a staff note or a staff photo,
+		// and no internal supervision.
+		if !disclose.EventPublic(u.Action) {
+			continue
 		}
-		out[i] = requestUpdate{UpdateID: u.ID, ServiceRequestID: u.RequestCode, Status: StatusOf(u.Status),
-			UpdatedDatetime: s.w3c(u.At), Description: desc}
-		if len(u.Photos) > 0 {
-			out[i].MediaURL = base + "/api/v1/photos/" + u.Photos[0]
+		up.Description = disclose.Note(u.Action, en)
+		if u.Action == casework.ActReport && len(u.Photos) > 0 && disclose.ReporterPhotosPublic(u.Source, u.CaseStatus) {
+			up.MediaURL = s.base() + "/api/v1/photos/" + u.Photos[0]
 		}
+		out = append(out, up)
 	}
 	return write(w, f, http.StatusOK, out, updatesXML{Updates: out})
 }

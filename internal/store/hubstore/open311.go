@@ -55,8 +55,11 @@ func (db *DB) FindRequests(ctx context.Context, q open311.Query) ([]open311.Requ
 	if limit <= 0 || limit > open311.MaxRequests {
 		limit = open311.MaxRequests
 	}
-	query := `SELECT c.id, c.code, c.status, c.category, c.description, c.address, c.lng, c.lat, c.department, c.suggested_department,
-c.photos, c.reported_at, c.updated_at, c.case_due_at, COALESCE(o.media_url, '')
+	// Photos are the reporter's: those of the report event (verification
+	// photos are appended to the case's own list later).
+	query := `SELECT c.id, c.code, c.status, c.source, c.category, c.description, c.address, c.lng, c.lat, c.department, c.suggested_department,
+COALESCE((SELECT e.photos FROM case_events e WHERE e.case_id = c.id AND e.action = 'report' ORDER BY e.seq LIMIT 1), 'null'),
+c.reported_at, c.updated_at, c.case_due_at, COALESCE(o.media_url, '')
 FROM cases c LEFT JOIN open311_requests o ON o.case_id = c.id
 WHERE ` + strings.Join(conds, " AND ") + ` ORDER BY c.reported_at DESC, c.id DESC LIMIT ` + arg(int64(limit))
 	rows, err := db.r.QueryContext(ctx, query, args...)
@@ -70,7 +73,7 @@ WHERE ` + strings.Join(conds, " AND ") + ` ORDER BY c.reported_at DESC, c.id DES
 		var photos string
 		var reported, updated int64
 		var due sql.Null[int64]
-		if err := rows.Scan(&r.CaseID, &r.Code, &r.Status, &r.Category, &r.Description, &r.Address, &r.Lng, &r.Lat, &r.Department,
+		if err := rows.Scan(&r.CaseID, &r.Code, &r.Status, &r.Source, &r.Category, &r.Description, &r.Address, &r.Lng, &r.Lat, &r.Department,
 			&r.Suggested, &photos, &reported, &updated, &due, &r.MediaURL); err != nil {
 			return nil, fmt.Errorf("find open311 requests: %w", db.norm(err))
 		}
@@ -88,7 +91,7 @@ WHERE ` + strings.Join(conds, " AND ") + ` ORDER BY c.reported_at DESC, c.id DES
 // is first cut on the primary key (no index on case_events.at is needed),
 // then on the event time itself.
 func (db *DB) FindUpdates(ctx context.Context, from, to time.Time, limit int) ([]open311.Update, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT e.id, c.code, e.action, e.to_status, e.at, e.note, e.photos
+	rows, err := db.r.QueryContext(ctx, `SELECT e.id, c.code, e.action, e.to_status, e.at, e.note, e.photos, c.source, c.status
 FROM case_events e JOIN cases c ON c.id = e.case_id
 WHERE e.id >= $1 AND e.id < $2 AND e.at >= $3 AND e.at < $4 ORDER BY e.id LIMIT $5`,
 		hub.UUIDv7Floor(from.Add(-time.Minute)), hub.UUIDv7Floor(to.Add(time.Minute)), micros(from), micros(to), int64(limit))
@@ -101,7 +104,7 @@ WHERE e.id >= $1 AND e.id < $2 AND e.at >= $3 AND e.at < $4 ORDER BY e.id LIMIT 
 		var u open311.Update
 		var at int64
 		var photos string
-		if err := rows.Scan(&u.ID, &u.RequestCode, &u.Action, &u.Status, &at, &u.Note, &photos); err != nil {
+		if err := rows.Scan(&u.ID, &u.RequestCode, &u.Action, &u.Status, &at, &u.Note, &photos, &u.Source, &u.CaseStatus); err != nil {
 			return nil, db.norm(err)
 		}
 		u.At = fromMicros(at)
@@ -140,8 +143,12 @@ func (db *DB) FindCodeByToken(ctx context.Context, token string) (string, error)
 
 // CreateKey stores an api key's hash.
 func (db *DB) CreateKey(ctx context.Context, k open311.Key) error {
-	_, err := db.exec(ctx, `INSERT INTO open311_keys (hash, account_id, label, source, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-		k.Hash, k.AccountID, k.Label, string(k.Source), k.CreatedBy, micros(k.CreatedAt))
+	detail := int64(0)
+	if k.Detail {
+		detail = 1
+	}
+	_, err := db.exec(ctx, `INSERT INTO open311_keys (hash, account_id, label, source, detail, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		k.Hash, k.AccountID, k.Label, string(k.Source), detail, k.CreatedBy, micros(k.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("create api key: %w", err)
 	}
@@ -152,15 +159,24 @@ func (db *DB) CreateKey(ctx context.Context, k open311.Key) error {
 func (db *DB) FindKey(ctx context.Context, hash []byte) (*open311.Key, error) {
 	var k open311.Key
 	var src string
-	var created int64
-	err := db.r.QueryRowContext(ctx, `SELECT hash, account_id, label, source, created_by, created_at FROM open311_keys
-WHERE hash = $1 AND revoked_at IS NULL`, hash).Scan(&k.Hash, &k.AccountID, &k.Label, &src, &k.CreatedBy, &created)
+	var created, detail int64
+	err := db.r.QueryRowContext(ctx, `SELECT hash, account_id, label, source, detail, created_by, created_at FROM open311_keys
+WHERE hash = $1 AND revoked_at IS NULL`, hash).Scan(&k.Hash, &k.AccountID, &k.Label, &src, &detail, &k.CreatedBy, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errs.NotFound("unknown api key")
 	}
 	if err != nil {
 		return nil, fmt.Errorf("find api key: %w", db.norm(err))
 	}
-	k.Source, k.CreatedAt = casework.Source(src), fromMicros(created)
+	k.Source, k.CreatedAt, k.Detail = casework.Source(src), fromMicros(created), detail != 0
 	return &k, nil
+}
+
+// RevokeKeys revokes every unrevoked key of an account and says how many.
+func (db *DB) RevokeKeys(ctx context.Context, accountID string, at time.Time) (int, error) {
+	n, err := db.exec(ctx, `UPDATE open311_keys SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL`, micros(at), accountID)
+	if err != nil {
+		return 0, fmt.Errorf("revoke api keys of %s: %w", accountID, err)
+	}
+	return int(n), nil
 }
