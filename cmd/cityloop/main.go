@@ -17,7 +17,6 @@ import (
 	"cityloop/internal/config"
 	"cityloop/internal/errs"
 	"cityloop/internal/org"
-	"cityloop/internal/store/sqlstore"
 	"cityloop/internal/worktime"
 )
 
@@ -30,7 +29,7 @@ Usage:
   cityloop import regions FILE.geojson [--db …]      import regions and unit grids
   cityloop calendar YYYY-MM [--lang zh|en]           print working days and hours of a month
   cityloop pii rotate [--db …]                        re-seal personal data and partner secrets with the current key
-  cityloop audit verify [--db …]                      check the audit trail's hash chain (exit 1 if broken)
+  cityloop audit verify [--db …] [--checkpoints F]    check the audit trail's keyed chain and checkpoints (exit 1 if broken)
   cityloop config                                     print the effective settings (secrets masked)
   cityloop simulate sensors|cameras [--addr URL] [--mqtt HOST:PORT]   feed demo devices or AI cameras to a running node
 
@@ -268,30 +267,46 @@ var errBroken = errors.New("the audit trail is broken")
 
 func cmdAudit(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "verify" {
-		return fmt.Errorf("usage: cityloop audit verify [--db …]")
+		return fmt.Errorf("usage: cityloop audit verify [--db …] [--data DIR] [--pii-keys …] [--checkpoints FILE]")
 	}
-	fs := newFlags("audit verify", "Check the hash chain of the audit trail from the first record to the last.\nPrints the first broken record and exits with status 1 if any record was\nchanged, removed or reordered.", stderr)
-	cfg, err := config.Load(fs, args[1:], "db", "data")
+	fs := newFlags("audit verify", `Check the audit trail from the first record to the last. Each record carries
+an HMAC-SHA256 under the audit key (derived from the personal-data keyring,
+CITYLOOP_PII_KEYS or DATA/pii.keys) of its content and the record before it;
+records from before the chain was keyed keep their plain SHA-256 and still
+verify. The chain is compared with the signed checkpoints (record count and
+head hash) that serving nodes append to DATA/`+app.AuditCheckpointFile+`: a
+log with fewer records than a checkpoint counted was truncated, a different
+hash at a checkpointed record means the log was rewritten.
+
+Prints the first broken record and exits with status 1 if any record was
+changed, removed, reordered or forged, if the log was cut or re-linked, or if
+a checkpoint line does not authenticate. After a key rotation keep the old
+keys in the keyring (after the current one): records keep the key id they
+were signed with.`, stderr)
+	file := fs.String("checkpoints", "", "checkpoint file to compare with (default DATA/"+app.AuditCheckpointFile+"; a copy from another node works too)")
+	a, err := openTool(ctx, fs, args[1:], stderr, "db", "data", "pii-keys")
 	if err != nil {
 		return err
 	}
-	db, err := sqlstore.Open(ctx, cfg.DB)
+	defer a.Close()
+	v, err := a.VerifyAudit(ctx, *file)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	if err := db.Migrate(ctx); err != nil {
-		return err
+	if v.CheckpointProblem != nil {
+		fmt.Fprintf(stdout, "审计检查点文件异常 / audit checkpoint file %s is damaged or forged: %v\n", v.CheckpointFile, v.CheckpointProblem)
 	}
-	n, brk, err := db.VerifyAudit(ctx)
-	if err != nil {
-		return err
+	if v.Break != nil {
+		fmt.Fprintf(stdout, "审计日志已被篡改 / audit trail BROKEN at record %d: %s (%d records before it verified)\n", v.Break.Seq, v.Break.Reason, v.Checked)
 	}
-	if brk != nil {
-		fmt.Fprintf(stdout, "audit trail BROKEN at record %d: %s (%d records before it verified)\n", brk.Seq, brk.Reason, n)
+	if v.Broken() {
 		return errBroken
 	}
-	fmt.Fprintf(stdout, "audit trail intact: %d records verified\n", n)
+	fmt.Fprintf(stdout, "audit trail intact: %d records verified (%d unkeyed v1 records from before the key), %d of %d checkpoints matched (%s)\n",
+		v.Checked, v.Unkeyed, v.Checkpoints, v.CheckpointsRead, v.CheckpointFile)
+	if v.CheckpointsRead == 0 {
+		fmt.Fprintln(stdout, "warning: no checkpoints found, so records cut from the end would not show; check --data or --checkpoints")
+	}
 	return nil
 }
 

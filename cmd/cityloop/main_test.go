@@ -22,10 +22,13 @@ import (
 )
 
 // TestAuditVerify_NamesTamperedRecord edits one audit row behind the
-// platform's back and checks that `cityloop audit verify` names it.
+// platform's back and checks that `cityloop audit verify` names it; then
+// cuts the newest rows and checks that the checkpoint file shows it.
 func TestAuditVerify_NamesTamperedRecord(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "audit.db")
+	dir := t.TempDir()
+	path := filepath.Join(dir, "audit.db")
+	keys := "k1:" + pii.NewKey()
 	db, err := sqlstore.Open(ctx, "sqlite:"+path)
 	if err != nil {
 		t.Fatal(err)
@@ -33,22 +36,39 @@ func TestAuditVerify_NamesTamperedRecord(t *testing.T) {
 	if err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
+	ring, err := pii.ParseKeyring(keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.SetKeyring(ring)
+	var last audit.Record
 	for i := 0; i < 3; i++ {
 		var recs []audit.Record
 		for j := 0; j < 3; j++ {
 			recs = append(recs, audit.Record{At: time.Now(), Actor: "u1", Action: "case.dispatch", Object: "case/x", Detail: `{"to":"dispatched"}`, Addr: "127.0.0.1"})
 		}
-		if _, err := db.AppendAudit(ctx, recs); err != nil {
+		out, err := db.AppendAudit(ctx, recs)
+		if err != nil {
 			t.Fatal(err)
 		}
+		last = out[len(out)-1]
 	}
 	db.Close()
+	id, secret := ring.AuditKey()
+	cp, err := audit.SignCheckpoint(last, time.Now(), "test", audit.Key{ID: id, Secret: secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := audit.AppendCheckpoint(filepath.Join(dir, "audit-checkpoints.log"), cp); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"audit", "verify", "--db", "sqlite:" + path, "--data", dir, "--pii-keys", keys}
 
 	var out bytes.Buffer
-	if err := run(ctx, []string{"audit", "verify", "--db", "sqlite:" + path}, &out, &out); err != nil {
+	if err := run(ctx, args, &out, &out); err != nil {
 		t.Fatalf("intact chain: %v\n%s", err, out.String())
 	}
-	if !strings.Contains(out.String(), "9 records verified") {
+	if !strings.Contains(out.String(), "9 records verified") || !strings.Contains(out.String(), "1 of 1 checkpoints matched") {
 		t.Fatalf("output: %s", out.String())
 	}
 
@@ -56,17 +76,34 @@ func TestAuditVerify_NamesTamperedRecord(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer raw.Close()
 	if _, err := raw.Exec(`UPDATE audit_log SET actor = 'someone-else' WHERE seq = 5`); err != nil {
 		t.Fatal(err)
 	}
-	raw.Close()
 	out.Reset()
-	err = run(ctx, []string{"audit", "verify", "--db", "sqlite:" + path}, &out, &out)
+	err = run(ctx, args, &out, &out)
 	if !errors.Is(err, errBroken) {
 		t.Fatalf("tampered chain not caught: %v\n%s", err, out.String())
 	}
 	if !strings.Contains(out.String(), "record 5") {
 		t.Fatalf("did not name record 5: %s", out.String())
+	}
+
+	// Cut the edited record and everything after it: what is left links.
+	if _, err := raw.Exec(`DELETE FROM audit_log WHERE seq >= 5`); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	err = run(ctx, args, &out, &out)
+	if !errors.Is(err, errBroken) || !strings.Contains(out.String(), "truncated") {
+		t.Fatalf("cut log not caught: %v\n%s", err, out.String())
+	}
+
+	// Without the key it cannot verify, and says which key it needs.
+	out.Reset()
+	err = run(ctx, []string{"audit", "verify", "--db", "sqlite:" + path, "--data", dir, "--pii-keys", "k2:" + pii.NewKey()}, &out, &out)
+	if err == nil {
+		t.Fatalf("verified with the wrong keyring:\n%s", out.String())
 	}
 }
 

@@ -172,7 +172,7 @@ func (a *App) buildHandler() (http.Handler, error) {
 		// passes it on), in memory on this node; see auth.Throttle.
 		Throttle: auth.NewThrottle(10, 15*time.Minute, 15*time.Minute, time.Now),
 		TokenTTL: a.Cfg.TokenTTL, MaxPhoto: int64(a.Cfg.MaxPhotoMiB) << 20,
-		Auditor: auditAdapter{a.Store}, AuditSearch: auditAdapter{a.Store}, Clients: a.Store,
+		Auditor: a.newAuditLog(), AuditSearch: auditAdapter{a.Store}, Clients: a.Store,
 		Facilities: a.Store,
 	}
 	srv.Routes(mux)

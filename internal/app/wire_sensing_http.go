@@ -1,13 +1,17 @@
 package app
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
+	"cityloop/internal/audit"
 	"cityloop/internal/errs"
 	"cityloop/internal/geo"
 	"cityloop/internal/httpkit"
@@ -95,6 +99,88 @@ var machinePosts = []org.Post{org.PostSystem, org.PostAdmin}
 
 func sensingOK(w http.ResponseWriter, v any) error { return httpkit.WriteJSON(w, http.StatusOK, v) }
 
+// decodePut reads a PUT body into v. A PUT replaces the whole object and
+// zero values become defaults, so a body that leaves out (or nulls) any of
+// required would silently reset what was set before: it is refused with a
+// 400 naming every missing field. what names the object in the message.
+// It returns the fields sent, for checks that depend on the values.
+func decodePut(w http.ResponseWriter, r *http.Request, v any, max int64, what string, required ...string) (map[string]json.RawMessage, error) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
+	if err != nil {
+		return nil, errs.E(errs.KindTooLarge, "the body is larger than %d bytes", max)
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	if err := httpkit.DecodeJSON(w, r, v, max); err != nil {
+		return nil, err
+	}
+	var sent map[string]json.RawMessage
+	if err := json.Unmarshal(body, &sent); err != nil || sent == nil {
+		return nil, errs.Invalid("请求体必须是 JSON 对象 / the body must be a JSON object")
+	}
+	return sent, requireFields(sent, what, required...)
+}
+
+// requireFields is the check of decodePut on an already decoded body.
+func requireFields(sent map[string]json.RawMessage, what string, required ...string) error {
+	var missing []string
+	for _, f := range required {
+		if v, ok := sent[f]; !ok || string(bytes.TrimSpace(v)) == "null" {
+			missing = append(missing, f)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	e := errs.Invalid("缺少必填字段 %s；PUT 会整体替换%s，请发送全部字段 / missing required fields: %s. A PUT replaces the whole %s, so send every field (GET it first and change what you need); nothing was changed",
+		strings.Join(missing, "、"), what, strings.Join(missing, ", "), what)
+	for _, f := range missing {
+		e.WithField(f, "required")
+	}
+	return e
+}
+
+// auditSensing records one change of the sensing configuration: who (the
+// actor), what (action such as "sensing.policy.put" and object such as
+// "sensing/policy/event:0501") and the settings it now has (detail, the
+// listed fields of v only; sensing settings hold no secrets, and the list
+// keeps it so). The change is already stored: if the record cannot be
+// written, the caller answers 500 so the administrator knows.
+func (h *sensingHTTP) auditSensing(r *http.Request, actor org.Actor, action, object string, v any, fields ...string) error {
+	detail := map[string]any{}
+	if v != nil {
+		b, err := json.Marshal(v)
+		if err != nil {
+			return fmt.Errorf("audit %s: %w", action, err)
+		}
+		var all map[string]any
+		if err := json.Unmarshal(b, &all); err != nil {
+			return fmt.Errorf("audit %s: %w", action, err)
+		}
+		for _, f := range fields {
+			if x, ok := all[f]; ok {
+				detail[f] = x
+			}
+		}
+	}
+	return h.audit(r.Context(), audit.Record{At: h.a.Now(), Actor: actor.ID, Action: action, Object: object,
+		Addr: httpkit.ClientAddr(r)}, detail)
+}
+
+func (h *sensingHTTP) audit(ctx context.Context, rec audit.Record, detail map[string]any) error {
+	if h.a.api == nil || h.a.api.Auditor == nil {
+		return nil
+	}
+	b, err := json.Marshal(detail)
+	if err != nil {
+		return fmt.Errorf("audit %s: %w", rec.Action, err)
+	}
+	rec.Detail = string(b)
+	if err := h.a.api.Auditor.Audit(ctx, rec); err != nil {
+		return fmt.Errorf("audit %s: %w", rec.Action, err)
+	}
+	return nil
+}
+
 func (h *sensingHTTP) handleTelemetry(w http.ResponseWriter, r *http.Request) error {
 	if _, err := h.actor(r, machinePosts...); err != nil {
 		return err
@@ -167,16 +253,21 @@ func (h *sensingHTTP) handleDeviceView(w http.ResponseWriter, r *http.Request) e
 }
 
 func (h *sensingHTTP) handleDevicePut(w http.ResponseWriter, r *http.Request) error {
-	if _, err := h.actor(r, org.PostAdmin); err != nil {
+	a, err := h.actor(r, org.PostAdmin)
+	if err != nil {
 		return err
 	}
 	var d sensing.Device
-	if err := httpkit.DecodeJSON(w, r, &d, 64<<10); err != nil {
+	if _, err := decodePut(w, r, &d, 64<<10, "设备 / device", "kind", "lng", "lat"); err != nil {
 		return err
 	}
 	d.ID = r.PathValue("id")
 	out, err := h.svc.PutDevice(r.Context(), d)
 	if err != nil {
+		return err
+	}
+	if err := h.auditSensing(r, a, "sensing.device.put", "sensing/device/"+d.ID, out,
+		"kind", "name", "lng", "lat", "zone_class", "category", "lot", "point", "stream", "interval_s"); err != nil {
 		return err
 	}
 	return sensingOK(w, out)
@@ -232,16 +323,29 @@ func (h *sensingHTTP) handleRuleList(w http.ResponseWriter, r *http.Request) err
 }
 
 func (h *sensingHTTP) handleRulePut(w http.ResponseWriter, r *http.Request) error {
-	if _, err := h.actor(r, org.PostAdmin); err != nil {
+	a, err := h.actor(r, org.PostAdmin)
+	if err != nil {
 		return err
 	}
 	var rule sensing.Rule
-	if err := httpkit.DecodeJSON(w, r, &rule, 64<<10); err != nil {
+	sent, err := decodePut(w, r, &rule, 64<<10, "规则 / rule", "kind", "metric")
+	if err != nil {
 		return err
+	}
+	if !rule.ZoneLimit {
+		// A fixed threshold: 0 is a level, never "keep the old one".
+		if err := requireFields(sent, "规则 / rule", "threshold", "clear"); err != nil {
+			return err
+		}
 	}
 	rule.ID = r.PathValue("id")
 	out, err := h.svc.PutRule(r.Context(), rule)
 	if err != nil {
+		return err
+	}
+	if err := h.auditSensing(r, a, "sensing.rule.put", "sensing/rule/"+rule.ID, out,
+		"kind", "metric", "below", "threshold", "clear", "zone_limit", "band", "window", "for", "clear_for",
+		"category", "condition", "auto_file", "title", "disabled"); err != nil {
 		return err
 	}
 	return sensingOK(w, out)
@@ -269,16 +373,21 @@ func (h *sensingHTTP) handleCameraList(w http.ResponseWriter, r *http.Request) e
 }
 
 func (h *sensingHTTP) handleCameraPut(w http.ResponseWriter, r *http.Request) error {
-	if _, err := h.actor(r, org.PostAdmin); err != nil {
+	a, err := h.actor(r, org.PostAdmin)
+	if err != nil {
 		return err
 	}
 	var c sensing.Camera
-	if err := httpkit.DecodeJSON(w, r, &c, 64<<10); err != nil {
+	if _, err := decodePut(w, r, &c, 64<<10, "摄像头 / camera", "lng", "lat"); err != nil {
 		return err
 	}
 	c.ID = r.PathValue("id")
 	out, err := h.svc.PutCamera(r.Context(), c)
 	if err != nil {
+		return err
+	}
+	if err := h.auditSensing(r, a, "sensing.camera.put", "sensing/camera/"+c.ID, out,
+		"name", "lng", "lat", "direction", "watches", "vendor", "point", "offline_after_s"); err != nil {
 		return err
 	}
 	return sensingOK(w, out)
@@ -350,16 +459,22 @@ func (h *sensingHTTP) handlePolicyList(w http.ResponseWriter, r *http.Request) e
 }
 
 func (h *sensingHTTP) handlePolicyPut(w http.ResponseWriter, r *http.Request) error {
-	if _, err := h.actor(r, org.PostAdmin); err != nil {
+	a, err := h.actor(r, org.PostAdmin)
+	if err != nil {
 		return err
 	}
 	var p sensing.Policy
-	if err := httpkit.DecodeJSON(w, r, &p, 64<<10); err != nil {
+	if _, err := decodePut(w, r, &p, 64<<10, "AI 策略 / AI policy", sensing.PolicyFields...); err != nil {
 		return err
 	}
 	p.Category = r.PathValue("category")
+	before := h.svc.Policy(p.Category)
 	out, err := h.svc.PutPolicy(r.Context(), p)
 	if err != nil {
+		return err
+	}
+	if err := h.auditSensing(r, a, "sensing.policy.put", "sensing/policy/"+p.Category, map[string]any{"before": before, "after": out},
+		"before", "after"); err != nil {
 		return err
 	}
 	return sensingOK(w, out)
@@ -370,11 +485,12 @@ func (h *sensingHTTP) handleZoneList(w http.ResponseWriter, r *http.Request) err
 }
 
 func (h *sensingHTTP) handleZonePut(w http.ResponseWriter, r *http.Request) error {
-	if _, err := h.actor(r, org.PostAdmin); err != nil {
+	a, err := h.actor(r, org.PostAdmin)
+	if err != nil {
 		return err
 	}
 	var z sensing.Zone
-	if err := httpkit.DecodeJSON(w, r, &z, 1<<20); err != nil {
+	if _, err := decodePut(w, r, &z, 1<<20, "疏导区 / vending zone", "ring", "hours"); err != nil {
 		return err
 	}
 	z.ID = r.PathValue("id")
@@ -382,14 +498,24 @@ func (h *sensingHTTP) handleZonePut(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
+	// The outline can hold 1000 points: the record keeps its size, not the points.
+	if err := h.auditSensing(r, a, "sensing.zone.put", "sensing/zone/"+z.ID, map[string]any{"name": out.Name,
+		"ring_points": len(out.Ring), "hours": out.Hours, "goods": out.Goods, "categories": out.Categories, "disabled": out.Disabled},
+		"name", "ring_points", "hours", "goods", "categories", "disabled"); err != nil {
+		return err
+	}
 	return sensingOK(w, out)
 }
 
 func (h *sensingHTTP) handleZoneDelete(w http.ResponseWriter, r *http.Request) error {
-	if _, err := h.actor(r, org.PostAdmin); err != nil {
+	a, err := h.actor(r, org.PostAdmin)
+	if err != nil {
 		return err
 	}
 	if err := h.svc.DeleteZone(r.Context(), r.PathValue("id")); err != nil {
+		return err
+	}
+	if err := h.auditSensing(r, a, "sensing.zone.delete", "sensing/zone/"+r.PathValue("id"), nil); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -401,16 +527,21 @@ func (h *sensingHTTP) handleLotList(w http.ResponseWriter, r *http.Request) erro
 }
 
 func (h *sensingHTTP) handleLotPut(w http.ResponseWriter, r *http.Request) error {
-	if _, err := h.actor(r, org.PostAdmin); err != nil {
+	a, err := h.actor(r, org.PostAdmin)
+	if err != nil {
 		return err
 	}
 	var l sensing.Lot
-	if err := httpkit.DecodeJSON(w, r, &l, 64<<10); err != nil {
+	if _, err := decodePut(w, r, &l, 64<<10, "停车场 / parking lot", "lng", "lat", "capacity"); err != nil {
 		return err
 	}
 	l.ID = r.PathValue("id")
 	out, err := h.svc.PutLot(r.Context(), l)
 	if err != nil {
+		return err
+	}
+	if err := h.auditSensing(r, a, "sensing.lot.put", "sensing/lot/"+l.ID, out,
+		"name", "lng", "lat", "capacity", "max_stay_min", "on_street"); err != nil {
 		return err
 	}
 	return sensingOK(w, out)
@@ -440,16 +571,21 @@ func (h *sensingHTTP) handlePointList(w http.ResponseWriter, r *http.Request) er
 }
 
 func (h *sensingHTTP) handlePointPut(w http.ResponseWriter, r *http.Request) error {
-	if _, err := h.actor(r, org.PostAdmin); err != nil {
+	a, err := h.actor(r, org.PostAdmin)
+	if err != nil {
 		return err
 	}
 	var p sensing.CollectionPoint
-	if err := httpkit.DecodeJSON(w, r, &p, 64<<10); err != nil {
+	if _, err := decodePut(w, r, &p, 64<<10, "垃圾投放点 / collection point", "lng", "lat"); err != nil {
 		return err
 	}
 	p.ID = r.PathValue("id")
 	out, err := h.svc.PutPoint(r.Context(), p)
 	if err != nil {
+		return err
+	}
+	if err := h.auditSensing(r, a, "sensing.point.put", "sensing/point/"+p.ID, out,
+		"name", "lng", "lat", "collect_by"); err != nil {
 		return err
 	}
 	return sensingOK(w, out)

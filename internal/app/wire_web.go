@@ -22,7 +22,7 @@ func wireWeb(a *App, mux *http.ServeMux) error {
 		Cases: a.Cases, Codes: a.Store, Accounts: webAccounts{a.Store, a.api}, Photos: a.Store, Blobs: a.Blobs,
 		World: a.World, Cal: a.Cal, Now: a.Now, Log: a.Log, Secret: secret, SessionTTL: a.Cfg.TokenTTL,
 		Throttle: a.api.Throttle, // shared with the API's sign-in
-		Auditor:  auditAdapter{a.Store},
+		Auditor:  a.api.Auditor,
 		// Facilities answers the citizens' nearest-toilet page.
 		Facilities: a.Store,
 		// A city's own tile server, e.g. https://tiles.example.org/{z}/{x}/{y}.png;

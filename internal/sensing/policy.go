@@ -38,6 +38,12 @@ type Policy struct {
 	Condition     int      `json:"condition,omitempty"`
 }
 
+// PolicyFields are the fields a policy PUT must send. A PUT replaces the
+// whole policy, and Validate fills a zero with a default (or takes 0 as
+// meant: min_confidence 0 lets every detection through), so a field left
+// out would silently reset what an administrator set before.
+var PolicyFields = []string{"min_confidence", "dedup_window", "mode", "auto_floor", "min_samples"}
+
 // Validate checks a policy and fills defaults.
 func (p *Policy) Validate() error {
 	bad := errs.Invalid("the AI policy is not valid")
