@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"cityloop/internal/egress"
 	"cityloop/internal/hotline"
 	"cityloop/internal/hub"
 	"cityloop/internal/open311"
@@ -49,7 +50,15 @@ func wireInterop(a *App, mux *http.ServeMux) error {
 	o.Routes(mux)
 	o.KeyRoutes(mux)
 
-	engine := &hub.Engine{Store: hs, Log: a.Log, Feeder: &hub.Feeder{Store: hs},
+	// Webhook and hotline URLs are set by administrators: they may reach
+	// internal addresses only as the operator's allow-list says, checked
+	// when saved and on every connection (see package egress).
+	egressPolicy, err := egress.Parse(a.Cfg.EgressAllow)
+	if err != nil {
+		hs.Close()
+		return fmt.Errorf("interop: %w", err)
+	}
+	engine := &hub.Engine{Store: hs, Log: a.Log, Feeder: &hub.Feeder{Store: hs}, Client: egressPolicy.Client(15 * time.Second),
 		Formatters: map[string]hub.Formatter{hub.KindHotline: hotline.Format}}
 	depts := func() map[string]string {
 		m := map[string]string{"center": "城管指挥中心", "hotline": "12345 热线"}
@@ -58,10 +67,12 @@ func wireInterop(a *App, mux *http.ServeMux) error {
 		}
 		return m
 	}
-	(&hub.Server{Store: hs, Engine: engine, Bearer: bearer, Departments: depts, Now: a.Now}).Routes(mux)
+	(&hub.Server{Store: hs, Engine: engine, Bearer: bearer, Departments: depts, Now: a.Now,
+		Egress: egressPolicy, Auditor: a.api.Auditor}).Routes(mux)
 
-	adapter := &hotline.Adapter{Store: hs, Cases: a.Cases, Hub: hs, Cal: a.Cal, Now: a.Now, Log: a.Log}
-	(&hotline.Server{Adapter: adapter, Bearer: bearer}).Routes(mux)
+	adapter := &hotline.Adapter{Store: hs, Cases: a.Cases, Hub: hs, Cal: a.Cal, Now: a.Now, Log: a.Log,
+		Egress: egressPolicy, Reload: engine.Reload}
+	(&hotline.Server{Adapter: adapter, Bearer: bearer, Auditor: a.api.Auditor}).Routes(mux)
 
 	// The hub's own rows carry the real clock (deliveries, dead letters,
 	// UUIDv7 event times), so retention measures age by it too.
@@ -73,6 +84,13 @@ func wireInterop(a *App, mux *http.ServeMux) error {
 		var wg sync.WaitGroup
 		wg.Go(func() { a.leased(ctx, "hotline-poll", 30*time.Second, adapter.RunPoller) })
 		wg.Go(func() { a.leased(ctx, "hub-retention", 2*time.Minute, pruner.Run) })
+		if a.Cfg.RetainDays > 0 {
+			// Callers of 12345 orders go with the reporters of their cases.
+			retain := time.Duration(a.Cfg.RetainDays) * 24 * time.Hour
+			wg.Go(func() {
+				a.leased(ctx, "hotline-retention", 2*time.Minute, func(ctx context.Context) error { return adapter.RunRetention(ctx, retain) })
+			})
+		}
 		a.leased(ctx, "hub-delivery", 15*time.Second, engine.Run)
 		wg.Wait()
 		return nil
