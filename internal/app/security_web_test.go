@@ -383,3 +383,34 @@ func TestSecurityWeb_ConsoleAudited(t *testing.T) {
 		t.Errorf("the admin page's region import in the audit trail: %+v, want one regions.import by %s", items, admAcc.ID)
 	}
 }
+
+// multipartFormRe finds a multipart form's opening tag and what follows it
+// up to its first file input.
+var multipartFormRe = regexp.MustCompile(`(?s)<form[^>]*enctype="multipart/form-data"[^>]*>(.*?)(type="file"|</form>)`)
+
+// TestSecurityWeb_MultipartFormsSendTokenFirst promises that every
+// multipart form on our pages sends its _csrf field before any file (the
+// server refuses a token that comes after a file, because it checks the
+// token before it reads any file), so the pages keep working.
+func TestSecurityWeb_MultipartFormsSendTokenFirst(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("..", "web", "templates", "*.html"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no templates: %v", err)
+	}
+	forms := 0
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range multipartFormRe.FindAllStringSubmatch(string(raw), -1) {
+			forms++
+			if !strings.Contains(m[1], `name="_csrf"`) {
+				t.Errorf("%s: a multipart form has no _csrf field before its first file", filepath.Base(f))
+			}
+		}
+	}
+	if forms < 4 {
+		t.Fatalf("found %d multipart forms; the citizen, case, field and admin pages have at least 4", forms)
+	}
+}
