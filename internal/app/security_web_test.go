@@ -190,8 +190,8 @@ func TestSecurityWeb_UploadsLeaveNoTempFiles(t *testing.T) {
 			if res.StatusCode != tc.want {
 				t.Fatalf("status %d, want %d: %.400s", res.StatusCode, tc.want, body)
 			}
-			if tc.want == http.StatusForbidden && !strings.Contains(body, "/") {
-				t.Fatalf("the refusal says nothing a person can act on: %.400s", body)
+			if tc.want == http.StatusForbidden && (!strings.Contains(body, "CSRF") || !strings.Contains(body, "刷新")) {
+				t.Fatalf("the refusal does not say, in Chinese and English, to reload the form: %.400s", body)
 			}
 			deadline := time.Now().Add(2 * time.Second)
 			left := tempFiles(t, tmp)
