@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"cityloop/internal/audit"
+	"cityloop/internal/pii"
 	"cityloop/internal/store/sqlstore"
 )
 
@@ -313,5 +315,32 @@ func TestSecurityAudit_SensingChangesAreAudited(t *testing.T) {
 	}
 	if v := mustVerifyApp(t, a); v.Broken() {
 		t.Fatalf("audit chain after sensing changes: %+v", v)
+	}
+}
+
+// TestSecurityAudit_AuditKeyIsSeparateAndRotates promises that the audit
+// key is derived for the audit chain alone (not the sealing or blind-index
+// key) and follows the keyring's current key, keeping older ones by id.
+func TestSecurityAudit_AuditKeyIsSeparateAndRotates(t *testing.T) {
+	k1 := "k1:" + pii.NewKey()
+	old, err := pii.ParseKeyring(k1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rotated, err := pii.ParseKeyring("k2:" + pii.NewKey() + "," + k1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, secret := old.AuditKey()
+	if id != "k1" || len(secret) != 32 || bytes.Equal(secret, old.BlindKey()) {
+		t.Fatalf("audit key %q (%d bytes) is not a key of its own", id, len(secret))
+	}
+	id2, secret2 := rotated.AuditKey()
+	kept, ok := rotated.AuditKeyByID("k1")
+	if id2 != "k2" || bytes.Equal(secret2, secret) || !ok || !bytes.Equal(kept, secret) {
+		t.Fatalf("after rotation: current %q, k1 kept %v", id2, ok)
+	}
+	if _, ok := rotated.AuditKeyByID("k9"); ok {
+		t.Fatal("a key id not in the ring resolves")
 	}
 }

@@ -99,12 +99,15 @@ var machinePosts = []org.Post{org.PostSystem, org.PostAdmin}
 
 func sensingOK(w http.ResponseWriter, v any) error { return httpkit.WriteJSON(w, http.StatusOK, v) }
 
+// putWhat names the object of a PUT in the error messages.
+type putWhat struct{ zh, en string }
+
 // decodePut reads a PUT body into v. A PUT replaces the whole object and
 // zero values become defaults, so a body that leaves out (or nulls) any of
 // required would silently reset what was set before: it is refused with a
-// 400 naming every missing field. what names the object in the message.
+// 400 naming every missing field.
 // It returns the fields sent, for checks that depend on the values.
-func decodePut(w http.ResponseWriter, r *http.Request, v any, max int64, what string, required ...string) (map[string]json.RawMessage, error) {
+func decodePut(w http.ResponseWriter, r *http.Request, v any, max int64, what putWhat, required ...string) (map[string]json.RawMessage, error) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
 	if err != nil {
 		return nil, errs.E(errs.KindTooLarge, "the body is larger than %d bytes", max)
@@ -121,7 +124,7 @@ func decodePut(w http.ResponseWriter, r *http.Request, v any, max int64, what st
 }
 
 // requireFields is the check of decodePut on an already decoded body.
-func requireFields(sent map[string]json.RawMessage, what string, required ...string) error {
+func requireFields(sent map[string]json.RawMessage, what putWhat, required ...string) error {
 	var missing []string
 	for _, f := range required {
 		if v, ok := sent[f]; !ok || string(bytes.TrimSpace(v)) == "null" {
@@ -131,8 +134,8 @@ func requireFields(sent map[string]json.RawMessage, what string, required ...str
 	if len(missing) == 0 {
 		return nil
 	}
-	e := errs.Invalid("缺少必填字段 %s；PUT 会整体替换%s，请发送全部字段 / missing required fields: %s. A PUT replaces the whole %s, so send every field (GET it first and change what you need); nothing was changed",
-		strings.Join(missing, "、"), what, strings.Join(missing, ", "), what)
+	e := errs.Invalid("缺少必填字段：%s。PUT 会整体替换%s，请先查询再发送全部字段；本次未做任何修改 / missing required fields: %s. A PUT replaces the whole %s, so send every field (GET it first and change what you need); nothing was changed",
+		strings.Join(missing, "、"), what.zh, strings.Join(missing, ", "), what.en)
 	for _, f := range missing {
 		e.WithField(f, "required")
 	}
@@ -258,7 +261,7 @@ func (h *sensingHTTP) handleDevicePut(w http.ResponseWriter, r *http.Request) er
 		return err
 	}
 	var d sensing.Device
-	if _, err := decodePut(w, r, &d, 64<<10, "设备 / device", "kind", "lng", "lat"); err != nil {
+	if _, err := decodePut(w, r, &d, 64<<10, putWhat{"设备", "device"}, "kind", "lng", "lat"); err != nil {
 		return err
 	}
 	d.ID = r.PathValue("id")
@@ -328,13 +331,13 @@ func (h *sensingHTTP) handleRulePut(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	var rule sensing.Rule
-	sent, err := decodePut(w, r, &rule, 64<<10, "规则 / rule", "kind", "metric")
+	sent, err := decodePut(w, r, &rule, 64<<10, putWhat{"规则", "rule"}, "kind", "metric")
 	if err != nil {
 		return err
 	}
 	if !rule.ZoneLimit {
 		// A fixed threshold: 0 is a level, never "keep the old one".
-		if err := requireFields(sent, "规则 / rule", "threshold", "clear"); err != nil {
+		if err := requireFields(sent, putWhat{"规则", "rule"}, "threshold", "clear"); err != nil {
 			return err
 		}
 	}
@@ -378,7 +381,7 @@ func (h *sensingHTTP) handleCameraPut(w http.ResponseWriter, r *http.Request) er
 		return err
 	}
 	var c sensing.Camera
-	if _, err := decodePut(w, r, &c, 64<<10, "摄像头 / camera", "lng", "lat"); err != nil {
+	if _, err := decodePut(w, r, &c, 64<<10, putWhat{"摄像头", "camera"}, "lng", "lat"); err != nil {
 		return err
 	}
 	c.ID = r.PathValue("id")
@@ -464,7 +467,7 @@ func (h *sensingHTTP) handlePolicyPut(w http.ResponseWriter, r *http.Request) er
 		return err
 	}
 	var p sensing.Policy
-	if _, err := decodePut(w, r, &p, 64<<10, "AI 策略 / AI policy", sensing.PolicyFields...); err != nil {
+	if _, err := decodePut(w, r, &p, 64<<10, putWhat{"AI 策略", "AI policy"}, sensing.PolicyFields...); err != nil {
 		return err
 	}
 	p.Category = r.PathValue("category")
@@ -490,7 +493,7 @@ func (h *sensingHTTP) handleZonePut(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	var z sensing.Zone
-	if _, err := decodePut(w, r, &z, 1<<20, "疏导区 / vending zone", "ring", "hours"); err != nil {
+	if _, err := decodePut(w, r, &z, 1<<20, putWhat{"疏导区", "vending zone"}, "ring", "hours"); err != nil {
 		return err
 	}
 	z.ID = r.PathValue("id")
@@ -532,7 +535,7 @@ func (h *sensingHTTP) handleLotPut(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	var l sensing.Lot
-	if _, err := decodePut(w, r, &l, 64<<10, "停车场 / parking lot", "lng", "lat", "capacity"); err != nil {
+	if _, err := decodePut(w, r, &l, 64<<10, putWhat{"停车场", "parking lot"}, "lng", "lat", "capacity"); err != nil {
 		return err
 	}
 	l.ID = r.PathValue("id")
@@ -576,7 +579,7 @@ func (h *sensingHTTP) handlePointPut(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	var p sensing.CollectionPoint
-	if _, err := decodePut(w, r, &p, 64<<10, "垃圾投放点 / collection point", "lng", "lat"); err != nil {
+	if _, err := decodePut(w, r, &p, 64<<10, putWhat{"垃圾投放点", "collection point"}, "lng", "lat"); err != nil {
 		return err
 	}
 	p.ID = r.PathValue("id")
