@@ -229,3 +229,62 @@ func TestResealSecrets_Rotation(t *testing.T) {
 		})
 	}
 }
+
+// TestSealPlainCallers: a 12345 order an older version stored with its
+// caller inside the raw order is split at start: the caller moves into the
+// sealed caller column, the raw order keeps the rest, nothing of the caller
+// stays in plain, and a key rotation reseals the caller.
+func TestSealPlainCallers(t *testing.T) {
+	const phone, name, addr = "13700001111", "赵来电", "西街道 8 号"
+	for _, dialect := range dialects {
+		t.Run(dialect, func(t *testing.T) {
+			ctx := context.Background()
+			db := mustOpenStore(t, dialect)
+			now := time.Now().UTC()
+			legacy := fmt.Sprintf(`{"order_no":"GD-OLD-1","title":"占道经营","content":"早市","address":%q,"lng":118.7,"lat":32.0,"caller_name":%q,"caller_phone":%q}`, addr, name, phone)
+			if err := db.CreateOrder(ctx, hotline.Order{OrderNo: "GD-OLD-1", CaseID: "case-1", ReceivedAt: now, ContactDue: now, ReplyDue: now,
+				Status: hotline.OrderReceived, Raw: []byte(legacy), UpdatedAt: now}); err != nil {
+				t.Fatal(err)
+			}
+			stored := func() (raw, caller string) {
+				t.Helper()
+				if err := db.ReadPool().QueryRowContext(ctx, `SELECT raw, caller FROM hotline_orders WHERE order_no = 'GD-OLD-1'`).Scan(&raw, &caller); err != nil {
+					t.Fatal(err)
+				}
+				return raw, caller
+			}
+			if raw, _ := stored(); !strings.Contains(raw, phone) {
+				t.Fatalf("the legacy fixture is not plain: %s", raw)
+			}
+			oldKey, newKey := "k1:"+pii.NewKey(), "k2:"+pii.NewKey()
+			db.SetKeyring(mustKeyring(t, oldKey))
+			if n, err := db.SealPlainSecrets(ctx); err != nil || n != 1 {
+				t.Fatalf("sealed %d, %v; want 1", n, err)
+			}
+			raw, caller := stored()
+			for _, s := range []string{phone, name, addr} {
+				if strings.Contains(raw+caller, s) {
+					t.Fatalf("%q still in plain: raw %s, caller %s", s, raw, caller)
+				}
+			}
+			if !strings.HasPrefix(caller, "v1:") || !strings.Contains(raw, "早市") {
+				t.Fatalf("raw %s, caller %s", raw, caller)
+			}
+			o, err := db.FindOrder(ctx, "GD-OLD-1")
+			if err != nil || o.Caller != (hotline.Caller{Name: name, Phone: phone, Address: addr}) {
+				t.Fatalf("caller read back as %+v, %v", o.Caller, err)
+			}
+			if n, err := db.SealPlainSecrets(ctx); err != nil || n != 0 {
+				t.Fatalf("second start sealed %d, %v; want 0", n, err)
+			}
+			db.SetKeyring(mustKeyring(t, newKey+","+oldKey))
+			if n, err := db.ResealSecrets(ctx); err != nil || n != 1 {
+				t.Fatalf("rotation resealed %d, %v; want 1", n, err)
+			}
+			db.SetKeyring(mustKeyring(t, newKey))
+			if o, err := db.FindOrder(ctx, "GD-OLD-1"); err != nil || o.Caller.Phone != phone {
+				t.Fatalf("new key alone: %+v, %v", o, err)
+			}
+		})
+	}
+}
