@@ -6,6 +6,7 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"strings"
 	"time"
@@ -68,12 +69,16 @@ type Server struct {
 	// MaxPhoto bounds one upload; MaxBody bounds JSON bodies.
 	MaxPhoto int64
 	MaxBody  int64
+	// Ready checks that this node can take work (the database takes a
+	// write); /healthz answers 503 while it fails. Nil: always ready.
+	Ready func(ctx context.Context) error
 }
 
 // Routes registers every endpoint on mux.
 func (s *Server) Routes(mux *http.ServeMux) {
 	h := func(fn httpkit.HandlerFunc) http.Handler { return httpkit.Handle(fn) }
 	mux.Handle("GET /healthz", h(s.handleHealth))
+	mux.Handle("GET /livez", h(s.handleLive))
 	mux.Handle("GET /api/openapi.json", h(s.handleOpenAPI))
 	mux.Handle("POST /api/v1/auth/token", h(s.handleToken))
 	mux.Handle("DELETE /api/v1/auth/token", h(s.handleRevoke))
@@ -121,9 +126,29 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	}))
 }
 
+// handleHealth is the readiness probe a load balancer asks: ok only when
+// this node can take work, which means the database takes a write (see
+// Ready). The cause of a failure goes to the log, not to the caller.
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Cache-Control", "no-store")
+	if s.Ready != nil {
+		if err := s.Ready(r.Context()); err != nil {
+			slog.Error("readiness: the database does not take writes", "err", err)
+			return httpkit.WriteJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "unavailable",
+				"checks": map[string]string{"database_write": "failed"},
+				"detail": "数据库不可写，此节点暂不接收请求 / the database does not take writes; this node is not ready"})
+		}
+	}
 	a := s.World.Atlas()
-	return httpkit.WriteJSON(w, http.StatusOK, map[string]any{"status": "ok", "regions": a.Len(), "grids": a.Grids()})
+	return httpkit.WriteJSON(w, http.StatusOK, map[string]any{"status": "ok", "regions": a.Len(), "grids": a.Grids(),
+		"checks": map[string]string{"database_write": "ok"}})
+}
+
+// handleLive is the liveness probe: the process answers, whatever the
+// database does (restarting a node does not mend its database).
+func (s *Server) handleLive(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Cache-Control", "no-store")
+	return httpkit.WriteJSON(w, http.StatusOK, map[string]any{"status": "ok"})
 }
 
 // actor resolves the bearer token. Anonymous callers get ok=false.

@@ -173,7 +173,7 @@ func (a *App) buildHandler() (http.Handler, error) {
 		Throttle: auth.NewThrottle(10, 15*time.Minute, 15*time.Minute, time.Now),
 		TokenTTL: a.Cfg.TokenTTL, MaxPhoto: int64(a.Cfg.MaxPhotoMiB) << 20,
 		Auditor: a.newAuditLog(), AuditSearch: auditAdapter{a.Store}, Clients: a.Store,
-		Facilities: a.Store,
+		Facilities: a.Store, Ready: a.Store.CheckWritable,
 	}
 	srv.Routes(mux)
 	a.api = srv
