@@ -288,7 +288,6 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) error {
 	if ok, wait := s.Throttle.Allow(user, addr); !ok {
 		secs := strconv.Itoa(int(wait.Seconds()) + 1)
 		w.Header().Set("Retry-After", secs)
-		_ = s.audit(r, "", "auth.sign_in_failed", "account/"+user, map[string]any{"via": "web", "throttled": true})
 		return fail(s.langOf(w, r).T("signin_failed")+" ("+secs+"s)", http.StatusTooManyRequests)
 	}
 	bad := func() error {
