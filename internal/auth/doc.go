@@ -1,7 +1,9 @@
 // Package auth owns the credential primitives of CityLoop: argon2id password
 // hashes in PHC string form, opaque API bearer tokens (of which the store
-// keeps only a SHA-256), login throttling per account and per client address,
-// and the password policy applied at first-login change.
+// keeps only a SHA-256), the sign-in [Throttle] (per account and address
+// pair, per address, and per account; in memory on each node, one instance
+// shared by the API and the web console), and the password policy applied
+// at every password change.
 //
 // It is pure: no database, no net/http. The store persists what these
 // functions return and the HTTP layer calls them, mapping the [errs.Error]
