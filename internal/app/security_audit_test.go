@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,15 +16,15 @@ import (
 	"cityloop/internal/store/sqlstore"
 )
 
-// rawSQLite opens the test app's SQLite file behind the platform's back, as
+// rawDB opens the test app's database behind the platform's back, as
 // someone with access to the database server would.
-func rawSQLite(t *testing.T, a *App) *sql.DB {
+func rawDB(t *testing.T, a *App) *sql.DB {
 	t.Helper()
-	path, ok := strings.CutPrefix(a.Cfg.DB, "sqlite:")
-	if !ok {
-		t.Skip("needs the SQLite store")
+	driver, dsn := "pgx", a.Cfg.DB
+	if path, ok := strings.CutPrefix(a.Cfg.DB, "sqlite:"); ok {
+		driver, dsn = "sqlite", path
 	}
-	db, err := sql.Open("sqlite", path)
+	db, err := sql.Open(driver, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,8 +66,20 @@ func mustVerifyApp(t *testing.T, a *App) AuditVerification {
 // TestSecurityAudit_TruncationIsDetected promises that deleting the newest
 // audit rows directly in SQL is reported by verification, because the
 // node's signed checkpoint file still counts them.
-func TestSecurityAudit_TruncationIsDetected(t *testing.T) {
-	a := testApp(t, "")
+func TestSecurityAudit_TruncationIsDetected(t *testing.T) { testTruncationIsDetected(t, "") }
+
+// TestSecurityAudit_TruncationIsDetectedPostgres keeps the same promise on
+// PostgreSQL.
+func TestSecurityAudit_TruncationIsDetectedPostgres(t *testing.T) {
+	url := os.Getenv("CITYLOOP_TEST_POSTGRES_URL")
+	if url == "" {
+		t.Skip("CITYLOOP_TEST_POSTGRES_URL not set: skipping the PostgreSQL audit test")
+	}
+	testTruncationIsDetected(t, freshPostgres(t, url))
+}
+
+func testTruncationIsDetected(t *testing.T, dsn string) {
+	a := testApp(t, dsn)
 	appendN(t, a, 12)
 	if _, err := auditLogOf(t, a).checkpoint(context.Background(), true); err != nil {
 		t.Fatal(err)
@@ -76,7 +89,7 @@ func TestSecurityAudit_TruncationIsDetected(t *testing.T) {
 		t.Fatalf("intact log: %+v", v)
 	}
 	total := v.Checked
-	raw := rawSQLite(t, a)
+	raw := rawDB(t, a)
 	if _, err := raw.Exec(`DELETE FROM audit_log WHERE seq > $1`, total-3); err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +113,7 @@ func TestSecurityAudit_PlainRelinkIsDetected(t *testing.T) {
 	for i, j := 0, len(rs)-1; i < j; i, j = i+1, j-1 {
 		rs[i], rs[j] = rs[j], rs[i]
 	}
-	raw := rawSQLite(t, a)
+	raw := rawDB(t, a)
 	edit := len(rs) - 5
 	for _, keepKeyID := range []bool{false, true} {
 		forged := append([]audit.Record(nil), rs...)
