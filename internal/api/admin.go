@@ -12,9 +12,11 @@ import (
 	"cityloop/internal/auth"
 	"cityloop/internal/blob"
 	"cityloop/internal/catalog"
+	"cityloop/internal/disclose"
 	"cityloop/internal/errs"
 	"cityloop/internal/httpkit"
 	"cityloop/internal/org"
+	"cityloop/internal/photo"
 )
 
 type tokenRequest struct {
@@ -396,16 +398,18 @@ func (s *Server) handlePhotoUpload(w http.ResponseWriter, r *http.Request) error
 		max = 10 << 20
 	}
 	var data []byte
-	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+	claimed := r.Header.Get("Content-Type")
+	if strings.HasPrefix(claimed, "multipart/form-data") {
 		r.Body = http.MaxBytesReader(w, r.Body, max+64<<10)
-		f, _, err := r.FormFile("file")
+		f, fh, err := r.FormFile("file")
 		if err != nil {
 			if strings.Contains(err.Error(), "too large") {
-				return errs.E(errs.KindTooLarge, "a photo may be at most %d MiB", max>>20)
+				return errs.E(errs.KindTooLarge, "一张照片最大 %d MiB / a photo may be at most %d MiB", max>>20, max>>20)
 			}
-			return errs.Invalid("send the photo as the form field \"file\" (multipart/form-data) or as the raw body").WithField("file", "required")
+			return errs.Invalid("请用表单字段 \"file\" 上传照片 / send the photo as the form field \"file\" (multipart/form-data) or as the raw body").WithField("file", "required")
 		}
 		defer f.Close()
+		claimed = fh.Header.Get("Content-Type")
 		data, err = io.ReadAll(io.LimitReader(f, max+1))
 		if err != nil {
 			return errs.Invalid("cannot read the upload: %s", err.Error())
@@ -413,28 +417,50 @@ func (s *Server) handlePhotoUpload(w http.ResponseWriter, r *http.Request) error
 	} else {
 		data, err = io.ReadAll(http.MaxBytesReader(w, r.Body, max+1))
 		if err != nil {
-			return errs.E(errs.KindTooLarge, "a photo may be at most %d MiB", max>>20)
+			return errs.E(errs.KindTooLarge, "一张照片最大 %d MiB / a photo may be at most %d MiB", max>>20, max>>20)
 		}
 	}
 	if int64(len(data)) > max {
-		return errs.E(errs.KindTooLarge, "a photo may be at most %d MiB", max>>20)
+		return errs.E(errs.KindTooLarge, "一张照片最大 %d MiB / a photo may be at most %d MiB", max>>20, max>>20)
 	}
-	mt, err := blob.SniffImage(data)
+	// Only the re-encoded pixels are kept: no EXIF (GPS, phone numbers),
+	// no data appended behind the image (see package photo).
+	clean, mt, err := photo.Sanitize(data, claimed)
 	if err != nil {
 		return err
 	}
-	id, err := s.Blobs.Put(r.Context(), data)
+	id, err := s.Blobs.Put(r.Context(), clean)
 	if err != nil {
 		return err
 	}
-	if err := s.Photos.RecordPhoto(r.Context(), id, mt, len(data), actor.ID, s.Now()); err != nil {
+	if err := s.Photos.RecordPhoto(r.Context(), id, mt, len(clean), actor.ID, s.Now()); err != nil {
 		return err
 	}
-	return httpkit.WriteJSON(w, http.StatusCreated, map[string]any{"id": id, "mime": mt, "size": len(data), "url": "/api/v1/photos/" + id})
+	return httpkit.WriteJSON(w, http.StatusCreated, map[string]any{"id": id, "mime": mt, "size": len(clean), "url": "/api/v1/photos/" + id})
 }
 
+// PhotoAccess tells who may see a photo: the cases that cite it, and who
+// uploaded it. The store behind [Server.Photos] implements it; without it
+// only posts that see every case may view photos.
+type PhotoAccess interface {
+	FindPhotoUses(ctx context.Context, id string) ([]disclose.PhotoUse, error)
+	PhotoUploader(ctx context.Context, id string) (string, error)
+}
+
+// handlePhotoView serves a photo to whoever the disclosure policy lets see
+// it: anyone for a reporter's photo of a public case (package disclose);
+// otherwise a signed-in caller (bearer token or console session) whose
+// posts see a case citing it, or, for a photo no case cites yet, its
+// uploader or a post that sees every case.
 func (s *Server) handlePhotoView(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
+	if !blob.ValidID(id) {
+		return errs.NotFound("没有这张照片 / no photo %s", id)
+	}
+	public, err := s.mayViewPhoto(r, id)
+	if err != nil {
+		return err
+	}
 	f, err := s.Blobs.Open(r.Context(), id)
 	if err != nil {
 		return err
@@ -445,10 +471,87 @@ func (s *Server) handlePhotoView(w http.ResponseWriter, r *http.Request) error {
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", http.DetectContentType(head[:n]))
-	w.Header().Set("Cache-Control", "private, max-age=31536000, immutable")
+	h := w.Header()
+	h.Set("Content-Type", http.DetectContentType(head[:n]))
+	h.Set("X-Content-Type-Options", "nosniff")
+	// A case can stop being public (rejected, voided): caches keep a
+	// public photo briefly, a restricted one only in the viewer's browser.
+	if public {
+		h.Set("Cache-Control", "public, max-age=300")
+	} else {
+		h.Set("Cache-Control", "private, max-age=300")
+		h.Set("Vary", "Authorization, Cookie")
+	}
 	http.ServeContent(w, r, id, time.Time{}, f)
 	return nil
+}
+
+// mayViewPhoto applies the photo rules of handlePhotoView; public is true
+// when anyone may see the photo.
+func (s *Server) mayViewPhoto(r *http.Request, id string) (public bool, err error) {
+	pa, _ := s.Photos.(PhotoAccess)
+	var uses []disclose.PhotoUse
+	if pa != nil {
+		if uses, err = pa.FindPhotoUses(r.Context(), id); err != nil {
+			return false, err
+		}
+		if disclose.PhotoPublic(uses) {
+			return true, nil
+		}
+	}
+	actor, signed, err := s.photoViewer(r)
+	if err != nil {
+		return false, err
+	}
+	if !signed {
+		return false, errs.Unauthenticated("这张照片不公开，请登录有权查看该案件的岗位 / this photo is not public; sign in with a post that can see its case")
+	}
+	scope := s.Cases.ScopeOf(actor)
+	if scope.All {
+		return false, nil
+	}
+	for _, u := range uses {
+		if _, err := s.Cases.Store.FindCaseByIDIn(r.Context(), u.CaseID, scope); err == nil {
+			return false, nil
+		} else if !errs.Is(err, errs.KindNotFound) {
+			return false, err
+		}
+	}
+	if len(uses) == 0 && pa != nil {
+		by, err := pa.PhotoUploader(r.Context(), id)
+		if err != nil && !errs.Is(err, errs.KindNotFound) {
+			return false, err
+		}
+		if err == nil && by != "" && by == actor.ID {
+			return false, nil
+		}
+	}
+	return false, errs.Forbidden("你的岗位看不到这张照片所属的案件 / your posts cannot see the case this photo belongs to")
+}
+
+// photoViewer is the signed-in caller of a photo request: a bearer token
+// (API, apps) or the console's session cookie, since the console's pages
+// show photos as plain <img> links.
+func (s *Server) photoViewer(r *http.Request) (org.Actor, bool, error) {
+	a, _, ok, err := s.actor(r)
+	if err != nil || ok {
+		return a, ok, err
+	}
+	c, err := r.Cookie("cl_session")
+	if err != nil || !strings.HasPrefix(c.Value, "cls_") || len(c.Value) > 128 {
+		return org.Actor{}, false, nil
+	}
+	_, acc, err := s.Accounts.FindToken(r.Context(), auth.HashToken(c.Value), s.Now())
+	if errs.Is(err, errs.KindNotFound) {
+		return org.Actor{}, false, nil
+	}
+	if err != nil {
+		return org.Actor{}, false, err
+	}
+	if acc.Disabled {
+		return org.Actor{}, false, nil
+	}
+	return org.Actor{ID: acc.ID, Name: acc.Name, Grants: acc.Grants}, true, nil
 }
 
 // AuditSearcher searches the audit trail.

@@ -6,12 +6,12 @@ import (
 	"net/http"
 	"time"
 
-	"cityloop/internal/blob"
 	"cityloop/internal/casework"
 	"cityloop/internal/errs"
 	"cityloop/internal/geo"
 	"cityloop/internal/ingest/mqtt"
 	"cityloop/internal/org"
+	"cityloop/internal/photo"
 	"cityloop/internal/sensing"
 	"cityloop/internal/store/sensingstore"
 	"cityloop/internal/store/sqlstore"
@@ -196,17 +196,18 @@ func (d *caseDesk) Locate(p geo.Point) (sensing.Place, error) {
 	return sensing.Place{Grid: loc.Grid, Community: loc.Community, Street: loc.Street, District: loc.District}, nil
 }
 
-// SavePhoto stores a snapshot as uploaded photos are stored.
+// SavePhoto stores a snapshot as uploaded photos are stored: re-encoded
+// without metadata or trailing data (package photo).
 func (d *caseDesk) SavePhoto(ctx context.Context, data []byte) (string, error) {
-	mt, err := blob.SniffImage(data)
+	clean, mt, err := photo.Sanitize(data, "")
 	if err != nil {
 		return "", err
 	}
-	id, err := d.a.Blobs.Put(ctx, data)
+	id, err := d.a.Blobs.Put(ctx, clean)
 	if err != nil {
 		return "", fmt.Errorf("store snapshot: %w", err)
 	}
-	if err := d.a.Store.SavePhoto(ctx, sqlstore.PhotoMeta{ID: id, MIME: mt, Size: int64(len(data)), UploadedBy: sensingActor.ID, At: d.a.Now()}); err != nil {
+	if err := d.a.Store.SavePhoto(ctx, sqlstore.PhotoMeta{ID: id, MIME: mt, Size: int64(len(clean)), UploadedBy: sensingActor.ID, At: d.a.Now()}); err != nil {
 		return "", err
 	}
 	return id, nil

@@ -52,7 +52,7 @@ func Sanitize(data []byte, claimedMIME string) ([]byte, string, error) {
 	}
 	cfg, err := decodeConfig(data, kind)
 	if err != nil {
-		return nil, "", errs.Invalid("照片无法读取（文件损坏或不完整）/ the photo cannot be read (damaged or incomplete file)")
+		return nil, "", errs.Invalid("照片无法读取（文件损坏或不完整） / the photo cannot be read (damaged or incomplete file)")
 	}
 	if cfg.Width <= 0 || cfg.Height <= 0 || int64(cfg.Width)*int64(cfg.Height) > MaxPixels {
 		return nil, "", errs.E(errs.KindTooLarge, "照片为 %d×%d 像素，超过 %d 万像素；请缩小后再上传 / the photo is %d×%d pixels, over %d megapixels; scale it down and upload again",
@@ -60,7 +60,7 @@ func Sanitize(data []byte, claimedMIME string) ([]byte, string, error) {
 	}
 	img, err := decode(data, kind)
 	if err != nil {
-		return nil, "", errs.Invalid("照片无法完整解码（文件损坏、不完整或夹带了其他内容）/ the photo does not decode completely (damaged, incomplete or mixed with other content)")
+		return nil, "", errs.Invalid("照片无法完整解码（文件损坏、不完整或夹带了其他内容） / the photo does not decode completely (damaged, incomplete or mixed with other content)")
 	}
 	var out bytes.Buffer
 	switch kind {

@@ -14,12 +14,12 @@ import (
 	"sync"
 	"time"
 
-	"cityloop/internal/blob"
 	"cityloop/internal/casework"
 	"cityloop/internal/catalog"
 	"cityloop/internal/errs"
 	"cityloop/internal/geo"
 	"cityloop/internal/org"
+	"cityloop/internal/photo"
 	"cityloop/internal/pii"
 	"cityloop/internal/worktime"
 )
@@ -582,15 +582,17 @@ func (s *Server) savePhotos(r *http.Request, field, by string) ([]string, error)
 		if err != nil {
 			return nil, errs.Invalid("cannot read the upload: %s", err.Error())
 		}
-		mt, err := blob.SniffImage(data)
+		// Only the re-encoded pixels are kept: no EXIF (GPS, phone
+		// numbers), no data appended behind the image (package photo).
+		clean, mt, err := photo.Sanitize(data, fh.Header.Get("Content-Type"))
 		if err != nil {
 			return nil, err
 		}
-		id, err := s.Blobs.Put(r.Context(), data)
+		id, err := s.Blobs.Put(r.Context(), clean)
 		if err != nil {
 			return nil, err
 		}
-		if err := s.Photos.RecordPhoto(r.Context(), id, mt, len(data), by, s.Now()); err != nil {
+		if err := s.Photos.RecordPhoto(r.Context(), id, mt, len(clean), by, s.Now()); err != nil {
 			return nil, err
 		}
 		ids = append(ids, id)

@@ -181,3 +181,12 @@ WHERE e.photos LIKE $1 LIMIT $2`, pattern, int64(maxPhotoUses))
 	}
 	return uses, nil
 }
+
+// PhotoUploader returns the account that first uploaded a photo, or NotFound.
+func (db *DB) PhotoUploader(ctx context.Context, id string) (string, error) {
+	p, err := db.FindPhoto(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	return p.UploadedBy, nil
+}
