@@ -43,7 +43,10 @@ func wireInterop(a *App, mux *http.ServeMux) error {
 	}
 	bearer := a.bearer
 	o := &open311.Server{Cases: a.Cases, Dict: a.World.Dict, Atlas: a.World.Atlas, Store: hs, Accounts: a.Store,
-		Bearer: bearer, Now: a.Now, Loc: a.Cal.Location(), Log: a.Log}
+		Bearer: bearer, Now: a.Now, Loc: a.Cal.Location(), Log: a.Log,
+		// Links in the feed are built from the configured public URL, never
+		// from the request's Host header; key issuance is audited.
+		PublicURL: a.Cfg.PublicURL, Auditor: a.api.Auditor}
 	if c := a.World.Atlas().City(); c != nil {
 		o.Jurisdiction = c.Code
 	}
