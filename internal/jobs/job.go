@@ -153,8 +153,8 @@ type Store interface {
 	FinishRun(ctx context.Context, c Claim, o Outcome) (ok bool, err error)
 	// ListJobs returns every job's row, by name.
 	ListJobs(ctx context.Context) ([]Status, error)
-	// ListRuns returns the job's latest attempts, newest first; NotFound
-	// when there is no such job.
+	// ListRuns returns the job's latest limit attempts (DefaultKeep when
+	// limit < 1), newest first; NotFound when there is no such job.
 	ListRuns(ctx context.Context, name string, limit int) ([]RunRecord, error)
 }
 

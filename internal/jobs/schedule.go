@@ -130,7 +130,7 @@ func (d daily) Next(after time.Time) time.Time {
 }
 
 func (d daily) String() string {
-	return fmt.Sprintf("每天 %s（%s）/ daily at %s (%s)", d.clock, locName(d.loc), d.clock, locName(d.loc))
+	return fmt.Sprintf("每天 %s（%s） / daily at %s (%s)", d.clock, locName(d.loc), d.clock, locName(d.loc))
 }
 
 func (d daily) Spec() string { return "daily " + d.clock.String() }
@@ -187,7 +187,7 @@ func (m monthly) String() string {
 		zh += "，当月无此日则取月末"
 		en += ", or the month's last day"
 	}
-	return fmt.Sprintf("%s（%s）/ %s (%s)", zh, locName(m.loc), en, locName(m.loc))
+	return fmt.Sprintf("%s（%s） / %s (%s)", zh, locName(m.loc), en, locName(m.loc))
 }
 
 func (m monthly) Spec() string { return fmt.Sprintf("monthly %d %s", m.day, m.clock) }
