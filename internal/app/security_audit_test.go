@@ -138,8 +138,8 @@ func TestSecurityAudit_PlainRelinkIsDetected(t *testing.T) {
 
 // TestSecurityAudit_CheckpointsAreWrittenAndPublished promises that a node
 // writes a signed checkpoint to the data directory's append-only file after
-// every auditCheckpointEvery records it appends and when it closes, and
-// publishes it to the hub as an "audit.checkpoint" change.
+// every auditCheckpointEvery records it appends, when it stops and when it
+// closes, and publishes it to the hub as an "audit.checkpoint" change.
 func TestSecurityAudit_CheckpointsAreWrittenAndPublished(t *testing.T) {
 	a := testApp(t, "")
 	file := filepath.Join(a.Cfg.DataDir, AuditCheckpointFile)
@@ -169,13 +169,21 @@ func TestSecurityAudit_CheckpointsAreWrittenAndPublished(t *testing.T) {
 		t.Fatalf("checkpoint of seq %d not in the hub's outbox (%d changes)", cps[0].Seq, len(changes))
 	}
 
+	// Run stopping: the loop writes one more on its way out.
 	appendN(t, a, 2)
+	stopped, stop := context.WithCancel(context.Background())
+	stop()
+	if err := auditLogOf(t, a).run(stopped); err != nil {
+		t.Fatal(err)
+	}
+	// Close (maintenance commands, tests) writes the last.
+	appendN(t, a, 1)
 	if err := a.Close(); err != nil {
 		t.Fatal(err)
 	}
 	cps, err = audit.ReadCheckpointFile(file, a.keys.AuditKeyByID)
-	if err != nil || len(cps) != 2 || cps[1].Seq != head.Seq+2 {
-		t.Fatalf("after Close: %+v, %v; want a second checkpoint at %d", cps, err, head.Seq+2)
+	if err != nil || len(cps) != 3 || cps[1].Seq != head.Seq+2 || cps[2].Seq != head.Seq+3 {
+		t.Fatalf("after stop and Close: %+v, %v; want checkpoints at %d and %d", cps, err, head.Seq+2, head.Seq+3)
 	}
 }
 
