@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -398,5 +399,50 @@ func TestSecurityAuth_AnonymousLimitNeedsAVerifiedCredential(t *testing.T) {
 		if res.StatusCode == http.StatusTooManyRequests {
 			t.Errorf("a signed-in console user shares the address's anonymous allowance: %d", res.StatusCode)
 		}
+	}
+}
+
+// TestSecurityAuth_GuessingLocksTheGuesserNotTheOwner: ten wrong passwords
+// from one address lock that address out of the account (web and API
+// alike) but not the owner at another address; guesses spread over many
+// addresses lock the account for everyone.
+func TestSecurityAuth_GuessingLocksTheGuesserNotTheOwner(t *testing.T) {
+	a := testApp(t, "")
+	// Each request comes from the address in X-Test-Addr, as if from
+	// different machines.
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if ip := r.Header.Get("X-Test-Addr"); ip != "" {
+			r.RemoteAddr = ip + ":4000"
+		}
+		a.Handler().ServeHTTP(w, r)
+	}))
+	t.Cleanup(hs.Close)
+	signIn := func(addr, user, pw string) int {
+		b := newBrowserClient(t, hs.URL)
+		_, _, tok := b.get("/signin")
+		res, _ := b.post("/signin", url.Values{"_csrf": {tok}, "username": {user}, "password": {pw}}, map[string]string{"X-Test-Addr": addr})
+		return res.StatusCode
+	}
+	for i := range 10 {
+		if st := signIn("203.0.113.9", "operator", "guess"); st != http.StatusUnauthorized {
+			t.Fatalf("guess %d: %d", i+1, st)
+		}
+	}
+	if st := signIn("203.0.113.9", "operator", "demo"); st != http.StatusTooManyRequests {
+		t.Errorf("the guesser's address after ten failures: %d, want 429", st)
+	}
+	if st := signIn("198.51.100.7", "operator", "demo"); st != http.StatusSeeOther {
+		t.Errorf("the owner at another address: %d, want signed in (303)", st)
+	}
+	// Sixty guesses, each from its own address, trip the account limit (the
+	// owner's good sign-in above cleared the account's count).
+	for i := range 60 {
+		signIn("192.0.2."+strconv.Itoa(i+1), "operator", "guess")
+	}
+	if st := signIn("198.51.100.7", "operator", "demo"); st != http.StatusTooManyRequests {
+		t.Errorf("the owner after 60 guesses from 60 addresses: %d, want 429 (account locked)", st)
+	}
+	if st := signIn("198.51.100.7", "dispatcher", "demo"); st != http.StatusSeeOther {
+		t.Errorf("another account from the owner's address: %d, want 303", st)
 	}
 }
