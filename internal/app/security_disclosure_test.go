@@ -12,6 +12,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -201,7 +202,7 @@ var digitRun5 = regexp.MustCompile(`[0-9]{5}`)
 // A key with the explicit detail right reads the full text; a key without
 // it reads the public view; an invalid key is refused.
 func TestSecurityDisclosure_Open311RequestsPublicView(t *testing.T) {
-	a := testApp(t, "")
+	a := testApp(t, pgDSN)
 	base := serve(t, a)
 	op, sup, admin := login(t, base, "operator"), login(t, base, "supervisor"), login(t, base, "admin")
 	var hot, pat struct{ ID, Code string }
@@ -279,7 +280,7 @@ func TestSecurityDisclosure_Open311RequestsPublicView(t *testing.T) {
 // number written by an operator), never internal supervision (督办), and no
 // link to a staff photo; a key with the detail right reads the notes.
 func TestSecurityDisclosure_Open311UpdatesPublicNotes(t *testing.T) {
-	a := testApp(t, "")
+	a := testApp(t, pgDSN)
 	base := serve(t, a)
 	sup, op, lead := login(t, base, "supervisor"), login(t, base, "operator"), login(t, base, "shiftlead")
 	disp, h, leader := login(t, base, "dispatcher"), login(t, base, "handler"), login(t, base, "leader")
@@ -334,7 +335,7 @@ func TestSecurityDisclosure_Open311UpdatesPublicNotes(t *testing.T) {
 // (--public-url), whatever Host header a request carries, so a forged Host
 // cannot plant links to another site in the feed or in a cache.
 func TestSecurityDisclosure_Open311LinksIgnoreHost(t *testing.T) {
-	a := testApp(t, "")
+	a := testApp(t, pgDSN)
 	base := serve(t, a)
 	sup := login(t, base, "supervisor")
 	_, photo, _ := upload(t, sup, colourPNG(t, 3), "image/png")
@@ -362,7 +363,7 @@ func TestSecurityDisclosure_Open311LinksIgnoreHost(t *testing.T) {
 // Content-Type claims, is refused with a message in Chinese and English.
 // The console and citizen forms store through the same path.
 func TestSecurityDisclosure_PhotosReencoded(t *testing.T) {
-	a := testApp(t, "")
+	a := testApp(t, pgDSN)
 	base := serve(t, a)
 	sup := login(t, base, "supervisor")
 	orig := exifJPEG(t)
@@ -439,7 +440,7 @@ func TestSecurityDisclosure_PhotosReencoded(t *testing.T) {
 // the case; an unattached photo is shown to its uploader and to posts that
 // see every case; a rejected case's photo is not public.
 func TestSecurityDisclosure_PhotoAccess(t *testing.T) {
-	a := testApp(t, "")
+	a := testApp(t, pgDSN)
 	base := serve(t, a)
 	anon, sup, op := login(t, base, ""), login(t, base, "supervisor"), login(t, base, "operator")
 	lead, disp, h, h2 := login(t, base, "shiftlead"), login(t, base, "dispatcher"), login(t, base, "handler"), login(t, base, "handler2")
@@ -499,7 +500,7 @@ func TestSecurityDisclosure_PhotoAccess(t *testing.T) {
 // and the account, as the API's client endpoints do, and that a revoked key
 // stops working at once.
 func TestSecurityDisclosure_Open311KeysAudited(t *testing.T) {
-	a := testApp(t, "")
+	a := testApp(t, pgDSN)
 	base := serve(t, a)
 	admin, auditor := login(t, base, "admin"), login(t, base, "auditor")
 	key := issueKey(t, admin, "supervisor", true)
@@ -536,12 +537,32 @@ func TestSecurityDisclosure_Open311KeysAudited(t *testing.T) {
 // payloads are for signed-in partners and staff, so there is no anonymous
 // view of them to which the public policy would apply.
 func TestSecurityDisclosure_HubNeedsCredentials(t *testing.T) {
-	a := testApp(t, "")
+	a := testApp(t, pgDSN)
 	base := serve(t, a)
 	for _, path := range []string{"/api/v1/hub/datasets", "/api/v1/hub/datasets/cases", "/api/v1/hub/datasets/cases/records",
 		"/api/v1/hub/changes", "/api/v1/hub/figures"} {
 		if st, body := fetch(t, base, path, nil, nil); st != 401 {
 			t.Errorf("GET %s anonymously: %d %.200s", path, st, body)
 		}
+	}
+}
+
+// TestSecurityDisclosure_Postgres keeps the public Open311 view and the
+// photo rules on PostgreSQL too (their queries differ per dialect).
+func TestSecurityDisclosure_Postgres(t *testing.T) {
+	url := os.Getenv("CITYLOOP_TEST_POSTGRES_URL")
+	if url == "" {
+		t.Skip("CITYLOOP_TEST_POSTGRES_URL not set: skipping the PostgreSQL disclosure tests")
+	}
+	for name, fn := range map[string]func(*testing.T){
+		"requests": TestSecurityDisclosure_Open311RequestsPublicView,
+		"updates":  TestSecurityDisclosure_Open311UpdatesPublicNotes,
+		"photos":   TestSecurityDisclosure_PhotoAccess,
+	} {
+		t.Run(name, func(t *testing.T) {
+			pgDSN = freshPostgres(t, url)
+			defer func() { pgDSN = "" }()
+			fn(t)
+		})
 	}
 }
