@@ -446,3 +446,37 @@ func TestSecurityAuth_GuessingLocksTheGuesserNotTheOwner(t *testing.T) {
 		t.Errorf("another account from the owner's address: %d, want 303", st)
 	}
 }
+
+// TestSecurityAuth_StolenSessionCannotGuessThePassword: the password-change
+// endpoints (API and console) count wrong current passwords in the sign-in
+// throttle, so a stolen token or cookie buys no unthrottled guessing.
+func TestSecurityAuth_StolenSessionCannotGuessThePassword(t *testing.T) {
+	a := testApp(t, "")
+	base := serve(t, a)
+	stolen := login(t, base, "leader")
+	for i := range 10 {
+		if st := stolen.do("POST", "/api/v1/auth/password", map[string]string{"old_password": "guess" + strconv.Itoa(i), "new_password": newPassword}, nil); st != 400 {
+			t.Fatalf("guess %d: %d", i+1, st)
+		}
+	}
+	if st := stolen.do("POST", "/api/v1/auth/password", map[string]string{"old_password": "demo", "new_password": newPassword}, nil); st != 429 {
+		t.Errorf("API password change after ten wrong current passwords: %d, want 429", st)
+	}
+	b := newBrowserClient(t, base)
+	if res := b.signIn("handler", "demo"); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("web sign-in: %d", res.StatusCode)
+	}
+	_, _, csrf := b.get("/console/password")
+	for i := range 10 {
+		res, _ := b.post("/console/password", url.Values{"_csrf": {csrf}, "old_password": {"guess" + strconv.Itoa(i)},
+			"new_password": {newPassword}, "new_password_again": {newPassword}}, nil)
+		if res.StatusCode != http.StatusBadRequest {
+			t.Fatalf("console guess %d: %d", i+1, res.StatusCode)
+		}
+	}
+	res, _ := b.post("/console/password", url.Values{"_csrf": {csrf}, "old_password": {"demo"},
+		"new_password": {newPassword}, "new_password_again": {newPassword}}, nil)
+	if res.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("console password change after ten wrong current passwords: %d, want 429", res.StatusCode)
+	}
+}
