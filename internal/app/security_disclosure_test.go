@@ -267,6 +267,12 @@ func TestSecurityDisclosure_Open311RequestsPublicView(t *testing.T) {
 			t.Errorf("the detail view is not full: %+v", list)
 		}
 	})
+	t.Run("a post that sees the whole city", func(t *testing.T) {
+		st, body := fetch(t, base, "/open311/v2/requests.json?service_request_id="+hot.Code, op, nil)
+		if st != 200 || !strings.Contains(string(body), callerPhone) {
+			t.Errorf("the operator's bearer view is not full: %d %s", st, body)
+		}
+	})
 	t.Run("an invalid key", func(t *testing.T) {
 		if st, body := fetch(t, base, "/open311/v2/requests.json?service_request_id="+hot.Code+"&api_key=o311_nope", nil, nil); st != 403 {
 			t.Errorf("invalid key: %d %s", st, body)

@@ -10,6 +10,15 @@
 // use the specification's format ([{"code":…,"description":…}] and
 // <errors><error>…</error></errors>) with the HTTP status as the code.
 //
+// What GET shows follows package disclose, the policy the citizen pages
+// share: anyone (and any key without the detail right) reads rounded points,
+// no address, masked descriptions (a hotline case's category instead),
+// standard texts per step without staff notes or supervision, and photo
+// links only to reporters' photos of public cases. A key issued with the
+// explicit detail right, or a bearer token of a post that sees every case,
+// reads the full text. Links are built from the configured public URL,
+// never from the Host header. Issuing and revoking keys is audited.
+//
 // The package reads and writes through the small interfaces in open311.go;
 // hubstore implements them. It must not import database/sql.
 package open311
