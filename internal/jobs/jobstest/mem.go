@@ -70,6 +70,7 @@ func (m *Mem) EnsureJob(ctx context.Context, name, spec string, first, now time.
 	}
 	if j.Schedule != spec && !held(j, now) {
 		j.Schedule, j.DueAt, j.NextRunAt, j.Attempt = spec, first, first, 0
+		m.seq[name]++ // fences a stalled node's late finish
 	}
 	return nil
 }
