@@ -84,7 +84,7 @@ func clientsTest(t *testing.T, dsn string) {
 
 	// A slow client: 6 a minute, a burst of one.
 	var slow struct{ Key string }
-	admin.do("POST", "/api/v1/clients", map[string]any{"name": "慢", "endpoints": []string{"cases.create"}, "rate_per_min": 6}, &slow)
+	admin.do("POST", "/api/v1/clients", map[string]any{"name": "慢", "endpoints": []string{"cases.create", "source.hotline"}, "rate_per_min": 6}, &slow)
 	cl.token = slow.Key
 	if st := report(118.72, "event:0102"); st != 201 {
 		t.Fatalf("first: %d", st)
