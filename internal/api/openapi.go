@@ -58,7 +58,7 @@ var operations = []op{
 	{"delete", "/api/v1/routing-rules/{id}", "Remove a routing rule (administrator)", "dictionary", true, "", 204, nil},
 	{"get", "/api/v1/calendar", "Working days and hours between two dates", "calendar", false, "", 200, []string{"from", "to"}},
 	{"post", "/api/v1/photos", "Upload a JPEG, PNG or WebP photo (raw body or multipart field \"file\")", "photos", false, "", 201, nil},
-	{"get", "/api/v1/photos/{id}", "A photo by content id", "photos", false, "", 200, nil},
+	{"get", "/api/v1/photos/{id}", "A photo by content id: anyone for a reporter's photo of a public case, otherwise a bearer token whose posts see a case citing it (401/403)", "photos", false, "", 200, nil},
 }
 
 func (s *Server) handleOpenAPI(w http.ResponseWriter, r *http.Request) error {
