@@ -8,4 +8,10 @@
 // the case's: contact the caller within N working days, reply within M
 // working days (worktime.Calendar), and the callback (回访) result. An order
 // closes only after its case has left the loop (DOMAIN.md §6).
+//
+// The caller's name, phone and address go to the case (sealed there) and to
+// [Order.Caller], which the store seals apart from the raw order and erases
+// with the case's reporter (retention). The pull and callback URLs pass the
+// egress policy when saved and on every dial, the pull token never follows
+// a redirect, and settings changes are audited.
 package hotline

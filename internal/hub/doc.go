@@ -11,4 +11,10 @@
 // idempotency key (its event id) that stays the same on every retry, so a
 // receiver that remembers the keys it has processed sees each change exactly
 // once. See [Sign] and [Verify] for the signature.
+//
+// Webhook URLs are administrators' input: they are checked against the
+// operator's egress allow-list when saved and on every connection (package
+// egress), redirects to another host are not followed, and dead letters
+// say what kind of failure it was without network detail. Changes to
+// subscriptions and retention are audited through [Server.Auditor].
 package hub
