@@ -83,9 +83,10 @@ func (r *Runner) Tick(ctx context.Context) error {
 
 // Run makes passes until ctx ends, waking at the earliest time a job may be
 // claimed, when one of its own runs finishes, or after Poll at the latest.
-// On return every run it started has finished (their contexts end with
-// ctx). It returns nil when ctx ends, and an error only when the runner is
-// not set up.
+// On return every run it started has finished: their contexts end with
+// ctx, and a run cut short that way is recorded as a failed attempt, to be
+// retried after the backoff by whichever node claims it. It returns nil
+// when ctx ends, and an error only when the runner is not set up.
 func (r *Runner) Run(ctx context.Context) error {
 	if err := r.setUp(); err != nil {
 		return err

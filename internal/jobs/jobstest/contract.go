@@ -125,6 +125,17 @@ func Run(t *testing.T, open Open) {
 			wantRuns(t, s, "a", 10)
 			wantJobs(t, s, jobs.Status{Name: "a", Schedule: "every 1m0s", DueAt: t0, NextRunAt: t0, Holder: "n2", LeaseUntil: ptr(c2.LeaseUntil), Attempt: 2})
 		}},
+		{"a changed schedule fences an expired claim", func(t *testing.T, s jobs.Store) {
+			must(t, s.EnsureJob(ctx, "a", "every 1m0s", t0, t0))
+			c := claim(t, s, "a", "n1", t0, at(time.Minute))
+			// n1 stalls past its lease; a node with a new schedule starts.
+			must(t, s.EnsureJob(ctx, "a", "daily 02:30", at(time.Hour), at(2*time.Minute)))
+			finish(t, s, c, jobs.Outcome{StartedAt: t0, FinishedAt: at(3 * time.Minute), NextDue: at(4 * time.Minute), NextRun: at(4 * time.Minute), Keep: 10}, false)
+			noClaim(t, s, "a", "n2", at(59*time.Minute))
+			if c2 := claim(t, s, "a", "n2", at(time.Hour), at(time.Hour+time.Minute)); c2.Attempt != 1 || !c2.DueAt.Equal(at(time.Hour)) {
+				t.Fatalf("claim under the new schedule %+v, want attempt 1 due at +1h", c2)
+			}
+		}},
 		{"history newest first, limited and pruned per job", func(t *testing.T, s jobs.Store) {
 			for _, name := range []string{"b", "a"} {
 				must(t, s.EnsureJob(ctx, name, "every 1m0s", t0, t0))
