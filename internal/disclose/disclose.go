@@ -41,11 +41,13 @@ func Location(lng, lat float64) (float64, float64) { return Round(lng), Round(la
 
 // Description is the public text of a case. A 12345 hotline case shows its
 // category name (the words are an operator's record of a citizen's call,
-// often with the caller's own address); any other case shows its words with
-// phone, ID and house numbers masked. category is the citizen-facing
-// category name in the reader's language ("" when unclassified).
-func Description(src casework.Source, text, category string) string {
-	if src == casework.SourceHotline {
+// often with the caller's own address), and so does a case that is not
+// public ([CasePublic]: its words were judged not to be a real case); any
+// other case shows its words with phone, ID and house numbers masked.
+// category is the citizen-facing category name in the reader's language
+// ("" when unclassified).
+func Description(src casework.Source, st casework.Status, text, category string) string {
+	if src == casework.SourceHotline || !CasePublic(st) {
 		return category
 	}
 	return MaskText(text)

@@ -27,11 +27,14 @@ func TestMaskText(t *testing.T) {
 }
 
 func TestDescription_HotlineShowsCategory(t *testing.T) {
-	if got := Description(casework.SourceHotline, "来电人住幸福路12号501室，电话13800138000", "道路积水"); got != "道路积水" {
+	if got := Description(casework.SourceHotline, casework.StatusDispatched, "来电人住幸福路12号501室，电话13800138000", "道路积水"); got != "道路积水" {
 		t.Errorf("hotline description = %q", got)
 	}
-	if got := Description(casework.SourceCitizen, "积水，电话13800138000", "道路积水"); strings.Contains(got, "13800138000") {
+	if got := Description(casework.SourceCitizen, casework.StatusDispatched, "积水，电话13800138000", "道路积水"); strings.Contains(got, "13800138000") {
 		t.Errorf("citizen description kept the phone: %q", got)
+	}
+	if got := Description(casework.SourceCitizen, casework.StatusRejected, "骂人的话", "道路积水"); got != "道路积水" {
+		t.Errorf("a rejected report's words are shown: %q", got)
 	}
 }
 

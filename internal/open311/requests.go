@@ -283,7 +283,7 @@ func (s *Server) view(q Request, aud disclose.Audience, en bool) request {
 		return out
 	}
 	out.Long, out.Lat = disclose.Location(q.Lng, q.Lat)
-	out.Description = disclose.Description(q.Source, q.Description, out.ServiceName)
+	out.Description = disclose.Description(q.Source, q.Status, q.Description, out.ServiceName)
 	if disclose.ReporterPhotosPublic(q.Source, q.Status) {
 		out.MediaURL = q.MediaURL
 		if out.MediaURL == "" && len(q.Photos) > 0 {
