@@ -120,6 +120,29 @@ func TestSecurityInput_TextThatIsNotTextIsRefused(t *testing.T) {
 				}
 			}
 		})
+		t.Run("web forms", func(t *testing.T) {
+			b := newBrowserClient(t, base)
+			_, _, tok := b.get("/citizen")
+			for _, desc := range []string{"路灯\x00不亮", "路灯\xff不亮"} {
+				body, ctype := multipartReport(t, tok, map[string]string{"lng": "118.71", "lat": "32.01", "description": desc})
+				req, _ := http.NewRequest("POST", base+"/citizen/report", body)
+				req.Header.Set("Content-Type", ctype)
+				res, err := b.http.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				page, _ := io.ReadAll(res.Body)
+				res.Body.Close()
+				if res.StatusCode != 400 || !strings.Contains(string(page), "description") {
+					t.Fatalf("citizen form %q: %d; want 400 naming description", desc, res.StatusCode)
+				}
+			}
+			_, _, tok = b.get("/signin")
+			res, _ := b.post("/signin", url.Values{"_csrf": {tok}, "username": {"oper\x00ator"}, "password": {"demo"}}, nil)
+			if res.StatusCode != 400 {
+				t.Fatalf("sign-in form with a NUL: %d, want 400", res.StatusCode)
+			}
+		})
 		var after struct{ Total int }
 		op.do("GET", "/api/v1/cases?limit=1", nil, &after)
 		if after.Total != before.Total {

@@ -670,7 +670,29 @@ func (s *Server) readForm(w http.ResponseWriter, r *http.Request) (cleanup func(
 	for k, vs := range r.URL.Query() {
 		r.Form[k] = append(r.Form[k], vs...)
 	}
-	return func() { _ = form.RemoveAll() }, nil
+	cleanup = func() { _ = form.RemoveAll() }
+	if err := checkFormText(post); err != nil {
+		cleanup()
+		return func() {}, err
+	}
+	return cleanup, nil
+}
+
+// checkFormText refuses a form field that is not storable text (a NUL
+// byte, invalid UTF-8, a control character other than tab and line
+// breaks; see errs.TextProblem), naming the field, before any of it
+// reaches a store: PostgreSQL would answer such text with a 500.
+func checkFormText(form url.Values) error {
+	bad := errs.Invalid("表单内容含有无法保存的字符 / the form holds characters that cannot be stored")
+	for k, vs := range form {
+		for _, v := range vs {
+			bad.CheckText(true, k, v)
+		}
+	}
+	if len(bad.Fields) > 0 {
+		return bad
+	}
+	return nil
 }
 
 // multipartAfterCSRF checks the CSRF token of a multipart post before any

@@ -188,6 +188,11 @@ func (s *Server) checkCSRF(r *http.Request) error {
 	if want == "" || got == "" || !hmac.Equal([]byte(got), []byte(want)) {
 		return errs.Forbidden("表单已过期或来源不明，请刷新页面后重试 / the form is stale or forged (CSRF check failed); reload the page and try again")
 	}
+	// Every state-changing form passes here once its fields are read, so
+	// this is where text that no store can keep is refused (see readForm).
+	if r.PostForm != nil {
+		return checkFormText(r.PostForm)
+	}
 	return nil
 }
 
