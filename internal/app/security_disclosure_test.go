@@ -162,7 +162,11 @@ func issueKey(t testing.TB, admin *client, account string, detail bool) string {
 	var key struct {
 		APIKey string `json:"api_key"`
 	}
-	if st := admin.do("POST", "/api/v1/open311/keys", map[string]any{"account": account, "label": "test", "detail": detail}, &key); st != 201 || key.APIKey == "" {
+	body := map[string]any{"account": account, "label": "test", "detail": detail}
+	if detail {
+		body["source"] = "partner"
+	}
+	if st := admin.do("POST", "/api/v1/open311/keys", body, &key); st != 201 || key.APIKey == "" {
 		t.Fatalf("issue key for %s: %d", account, st)
 	}
 	return key.APIKey
@@ -271,6 +275,11 @@ func TestSecurityDisclosure_Open311RequestsPublicView(t *testing.T) {
 		st, body := fetch(t, base, "/open311/v2/requests.json?service_request_id="+hot.Code, op, nil)
 		if st != 200 || !strings.Contains(string(body), callerPhone) {
 			t.Errorf("the operator's bearer view is not full: %d %s", st, body)
+		}
+	})
+	t.Run("the detail right is for partner keys only", func(t *testing.T) {
+		if st := admin.do("POST", "/api/v1/open311/keys", map[string]any{"account": "supervisor", "detail": true}, nil); st != 400 {
+			t.Errorf("a citizen key got the detail right: %d", st)
 		}
 	})
 	t.Run("an invalid key", func(t *testing.T) {

@@ -83,6 +83,10 @@ func (s *Server) handleKeyCreate(w http.ResponseWriter, r *http.Request) error {
 	if src != casework.SourceCitizen && src != casework.SourcePartner {
 		return errs.Invalid("source must be citizen or partner").WithField("source", "citizen or partner")
 	}
+	if in.Detail && src != casework.SourcePartner {
+		return errs.Invalid("只有合作单位的 key（source=partner）可以授予 detail 权限 / the detail right is only for partner keys (source \"partner\"); a key a citizens' app carries must read the public view").
+			WithField("detail", "needs source partner")
+	}
 	acc, err := s.Accounts.FindAccountByUsername(r.Context(), in.Account)
 	if errs.Is(err, errs.KindNotFound) {
 		acc, err = s.Accounts.FindAccountByID(r.Context(), in.Account)
