@@ -8,14 +8,15 @@
 //     precision of the public map;
 //   - a description loses phone numbers, ID numbers and house or flat
 //     numbers (digit runs are masked); a 12345 hotline case shows its
-//     category instead, since the words are an operator's record of a call;
+//     category instead, since the words are an operator's record of a call,
+//     and so does a rejected or voided report;
 //   - the timeline shows a standard bilingual text per action, never a staff
 //     note, and leaves out internal supervision (督办, 超期);
 //   - a photo is public only when the reporter attached it to the report of
-//     a case that is public (a citizen's, a supervisor's or a partner's
-//     report that was not rejected or voided); staff photos (核实, 处置, 核查)
-//     and device snapshots are not.
+//     a case that is public (a citizen's or a supervisor's patrol report
+//     that was not rejected or voided); staff photos (核实, 处置, 核查),
+//     device snapshots and partners', leaders' or hotline material are not.
 //
-// Partners whose Open311 key carries the detail right see full text
-// ([Detail]). The package is pure: no I/O, no HTTP, no SQL.
+// Partners whose Open311 key carries the detail right, and posts that see
+// every case, get the full text ([Detail]). The package is pure: no I/O, no HTTP, no SQL.
 package disclose
