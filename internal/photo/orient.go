@@ -91,15 +91,17 @@ func Orient(img image.Image, o int) image.Image {
 	}
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()
-	src := image.NewRGBA(image.Rect(0, 0, w, h))
-	draw.Draw(src, src.Bounds(), img, b.Min, draw.Src)
 	dw, dh := w, h
 	if o >= 5 {
 		dw, dh = h, w
 	}
 	dst := image.NewRGBA(image.Rect(0, 0, dw, dh))
+	// One source row at a time is converted to RGBA (draw's fast paths),
+	// so memory is the decoded image plus the turned one, not a third copy.
+	line := image.NewRGBA(image.Rect(0, 0, w, 1))
 	for y := 0; y < h; y++ {
-		row := src.Pix[y*src.Stride : y*src.Stride+4*w]
+		draw.Draw(line, line.Bounds(), img, image.Pt(b.Min.X, b.Min.Y+y), draw.Src)
+		row := line.Pix[:4*w]
 		for x := 0; x < w; x++ {
 			var dx, dy int
 			switch o {

@@ -199,10 +199,24 @@ func TestOrient_AllEight(t *testing.T) {
 			t.Errorf("orientation %d: %v", o, b)
 		}
 	}
-	// 8 turns a quarter anticlockwise: the left column becomes the bottom row.
-	img := Orient(src, 8)
-	if r, _, _, _ := img.At(0, 2).RGBA(); r == 0 {
-		t.Error("orientation 8: bottom row is not red")
+	// Where the red left column of the stored image ends up for each
+	// orientation: a column x, or a row y of the turned image.
+	for o, want := range map[int]struct {
+		col  bool
+		line int
+	}{1: {true, 0}, 2: {true, 2}, 3: {true, 2}, 4: {true, 0}, 5: {false, 0}, 6: {false, 0}, 7: {false, 2}, 8: {false, 2}} {
+		img := Orient(src, o)
+		b := img.Bounds()
+		for y := 0; y < b.Dy(); y++ {
+			for x := 0; x < b.Dx(); x++ {
+				r, _, _, _ := img.At(x, y).RGBA()
+				red := r > 0x8000
+				on := (want.col && x == want.line) || (!want.col && y == want.line)
+				if red != on {
+					t.Errorf("orientation %d: pixel (%d,%d) red=%v", o, x, y, red)
+				}
+			}
+		}
 	}
 }
 
