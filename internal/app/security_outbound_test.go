@@ -373,8 +373,10 @@ func TestSecurityOutbound_WebhookRedirectNotFollowed(t *testing.T) {
 
 // TestSecurityOutbound_ChangesAudited: creating and deleting a webhook
 // subscription and changing the hotline settings each leave an audit
-// record naming the administrator and the object, and the pull token is
-// not written into the audit trail.
+// record naming the administrator, the object and the URL; the callback
+// subscription the hotline settings make, and its change of URL, are
+// recorded as subscription changes too; the pull token is written nowhere
+// in the audit trail.
 func TestSecurityOutbound_ChangesAudited(t *testing.T) {
 	a := testApp(t, "")
 	base := serve(t, a)
@@ -409,30 +411,48 @@ func TestSecurityOutbound_ChangesAudited(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	hasObject := func(items []struct{ Actor, Object, Detail string }, object, detail string) bool {
+		for _, it := range items {
+			if it.Object == object && it.Actor == adminAcc.ID && strings.Contains(it.Detail, detail) {
+				return true
+			}
+		}
+		return false
+	}
 	for _, want := range []struct{ action, object, detail string }{
 		{"hub.subscription_create", "hub/subscription/" + created.Subscription.ID, hook.URL + "/hook"},
-		{"hub.subscription_delete", "hub/subscription/" + created.Subscription.ID, ""},
+		{"hub.subscription_delete", "hub/subscription/" + created.Subscription.ID, hook.URL + "/hook"},
 		{"hotline.settings", "hotline/settings", hook.URL + "/callback"},
 	} {
-		items := find(want.action)
-		if len(items) != 1 || items[0].Actor != adminAcc.ID || items[0].Object != want.object || !strings.Contains(items[0].Detail, want.detail) {
-			t.Errorf("audit %s: %+v", want.action, items)
-			continue
-		}
-		if strings.Contains(items[0].Detail, token) {
-			t.Errorf("audit %s holds the pull token: %s", want.action, items[0].Detail)
+		if items := find(want.action); !hasObject(items, want.object, want.detail) {
+			t.Errorf("audit %s of %s: %+v", want.action, want.object, items)
 		}
 	}
-	// The callback subscription the settings made is audited as a subscription too.
+	// The callback subscription the settings made is audited as a
+	// subscription too, and so is its change of URL.
 	set := hotline.Settings{}
 	if st := admin.do("GET", "/api/v1/hotline/settings", nil, &set); st != 200 || set.SubscriptionID == "" {
 		t.Fatalf("settings: %d %+v", st, set)
 	}
-	if items := find("hub.subscription_create"); len(items) != 1 {
-		// only the webhook above: the hotline's own subscription is recorded in hotline.settings
-		t.Errorf("subscription_create records: %+v", items)
+	if items := find("hotline.settings"); len(items) != 1 || !strings.Contains(items[0].Detail, set.SubscriptionID) {
+		t.Errorf("hotline.settings does not name its callback subscription %s: %+v", set.SubscriptionID, items)
 	}
-	if items := find("hotline.settings"); len(items) == 1 && !strings.Contains(items[0].Detail, set.SubscriptionID) {
-		t.Errorf("hotline.settings does not name its callback subscription %s: %s", set.SubscriptionID, items[0].Detail)
+	if items := find("hub.subscription_create"); len(items) != 2 || !hasObject(items, "hub/subscription/"+set.SubscriptionID, hook.URL+"/callback") {
+		t.Errorf("the hotline's callback subscription is not audited as created: %+v", items)
+	}
+	set.CallbackURL = hook.URL + "/callback2"
+	if st := admin.do("PUT", "/api/v1/hotline/settings", set, nil); st != 200 {
+		t.Fatalf("hotline settings again: %d", st)
+	}
+	if items := find("hub.subscription_update"); len(items) != 1 || !hasObject(items, "hub/subscription/"+set.SubscriptionID, hook.URL+"/callback2") ||
+		!strings.Contains(items[0].Detail, hook.URL+"/callback\"") {
+		t.Errorf("the callback subscription's new URL is not audited: %+v", items)
+	}
+	for _, action := range []string{"hotline.settings", "hub.subscription_create", "hub.subscription_update"} {
+		for _, it := range find(action) {
+			if strings.Contains(it.Detail, token) {
+				t.Errorf("%s holds the pull token: %s", action, it.Detail)
+			}
+		}
 	}
 }

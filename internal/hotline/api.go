@@ -101,13 +101,24 @@ func (s *Server) handlePush(w http.ResponseWriter, r *http.Request) error {
 	return httpkit.WriteJSON(w, status, map[string]any{"orders": out})
 }
 
+// callbackSubscription is the hub subscription the stored settings name,
+// nil when none (or it cannot be read: the audit then records a creation).
+func (s *Server) callbackSubscription(r *http.Request) *hub.Subscription {
+	set, err := s.Adapter.Settings(r.Context())
+	if err != nil || set.SubscriptionID == "" {
+		return nil
+	}
+	sub, err := s.Adapter.Hub.FindSubscriptionByID(r.Context(), set.SubscriptionID)
+	if err != nil {
+		return nil
+	}
+	return sub
+}
+
 // audit records a change of the settings: the URLs without credentials,
 // the clocks, the callback subscription, and whether the pull token was
 // set, kept or cleared (never the token).
 func (s *Server) audit(r *http.Request, a org.Actor, set Settings, sentToken string, newSecret bool) {
-	if s.Auditor == nil {
-		return
-	}
 	token := "set"
 	switch sentToken {
 	case TokenMask:
@@ -115,14 +126,23 @@ func (s *Server) audit(r *http.Request, a org.Actor, set Settings, sentToken str
 	case "":
 		token = "none"
 	}
-	b, err := json.Marshal(map[string]any{"pull_url": hub.RedactURL(set.PullURL), "callback_url": hub.RedactURL(set.CallbackURL),
-		"pull_every": set.PullEvery, "contact_days": set.ContactDays, "reply_days": set.ReplyDays, "pull_token": token,
-		"subscription_id": set.SubscriptionID, "callback_secret_issued": newSecret})
+	s.record(r, a, "hotline.settings", "hotline/settings", map[string]any{"pull_url": hub.RedactURL(set.PullURL),
+		"callback_url": hub.RedactURL(set.CallbackURL), "pull_every": set.PullEvery, "contact_days": set.ContactDays,
+		"reply_days": set.ReplyDays, "pull_token": token, "subscription_id": set.SubscriptionID, "callback_secret_issued": newSecret})
+}
+
+// record appends one audit record; without an Auditor it does nothing.
+// Like the API's client-key changes, a failure to record does not undo
+// the change.
+func (s *Server) record(r *http.Request, a org.Actor, action, object string, detail map[string]any) {
+	if s.Auditor == nil {
+		return
+	}
+	b, err := json.Marshal(detail)
 	if err != nil {
 		return
 	}
-	// Like the API's client-key changes, a failure to record does not undo the change.
-	_ = s.Auditor.Audit(r.Context(), audit.Record{At: s.Adapter.Now(), Actor: a.ID, Action: "hotline.settings", Object: "hotline/settings",
+	_ = s.Auditor.Audit(r.Context(), audit.Record{At: s.Adapter.Now(), Actor: a.ID, Action: action, Object: object,
 		Detail: string(b), Addr: httpkit.ClientAddr(r)})
 }
 
@@ -306,11 +326,24 @@ func (s *Server) handleSettingsPut(w http.ResponseWriter, r *http.Request) error
 	if err := httpkit.DecodeJSON(w, r, &in, 16<<10); err != nil {
 		return err
 	}
+	before := s.callbackSubscription(r)
 	set, secret, err := s.Adapter.SaveSettings(r.Context(), a, in)
 	if err != nil {
 		return err
 	}
 	s.audit(r, a, set, in.PullToken, secret != "")
+	// The callback subscription the settings made or changed is recorded
+	// as a subscription too, as if an administrator had made it directly.
+	if after := s.callbackSubscription(r); after != nil {
+		switch {
+		case before == nil || before.ID != after.ID:
+			s.record(r, a, "hub.subscription_create", "hub/subscription/"+after.ID, hub.SubscriptionDetail(after))
+		case before.URL != after.URL || before.Active != after.Active:
+			d := hub.SubscriptionDetail(after)
+			d["previous_url"] = hub.RedactURL(before.URL)
+			s.record(r, a, "hub.subscription_update", "hub/subscription/"+after.ID, d)
+		}
+	}
 	set.PullToken = ""
 	out := map[string]any{"settings": set}
 	if secret != "" {
