@@ -15,6 +15,8 @@
 //     time, after which the job waits for its next scheduled time.
 //   - The [Runner] and the [Store] interface it needs. The store
 //     (internal/store/jobstore) keeps one row per job and its run history.
+//     Package jobstest holds the contract every Store keeps, an in-memory
+//     Store and the several-nodes exactly-once test, for the tests of both.
 //
 // # How a due time runs
 //
@@ -33,15 +35,24 @@
 //
 // # Guarantees
 //
-// Exactly once per due time while nodes stay up: the claim lets one node
-// in, and the finish moves the job past that due time. At least once under
-// crashes: a node that dies mid-run leaves its lease to expire, and another
-// node then claims the same due time and runs it again. So every Run must
-// be idempotent. A node that stalls past its lease is cancelled by its
-// failed heartbeat and its late finish is refused. Attempts are counted at
-// claim time, so a due time whose runs keep killing their node is given up
-// after MaxAttempts instead of taking the nodes down one by one. A panic
-// in Run is recovered and recorded as a failed attempt.
+// Exactly once per due time while nodes stay up and the database answers:
+// the claim lets one node in, and the finish moves the job past that due
+// time (a failed attempt is retried, up to MaxAttempts, and each attempt is
+// its own history row). At least once otherwise, so every Run must be
+// idempotent:
+//
+//   - a node that dies mid-run leaves its lease to expire, and another node
+//     then claims the same due time and runs it again;
+//   - a run cut short by a node's shutdown is recorded as a failed attempt
+//     and retried after the backoff;
+//   - a finish that cannot be written leaves the lease to expire, as a crash
+//     does.
+//
+// A node that stalls past its lease is cancelled by its failed heartbeat
+// and its late finish is refused. Attempts are counted at claim time, so a
+// due time whose runs keep killing their node is given up after
+// MaxAttempts instead of taking the nodes down one by one. A panic in Run
+// is recovered and recorded as a failed attempt.
 //
 // # What it never imports
 //
