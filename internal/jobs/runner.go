@@ -329,25 +329,31 @@ func (r *Runner) execute(ctx context.Context, j Job, c Claim) {
 
 // heartbeat extends c's lease every Lease/3 until ctx ends. When the store
 // says the lease is gone it sets lost and cancels the run: another node may
-// already be running this due time. A failed write is only logged: the
-// lease may still hold, and the next beat tries again.
+// already be running this due time. A failed write is only logged while
+// the lease it last got still holds, and the next beat tries again; once
+// that lease has run out the run is cancelled as lost too, since another
+// node may now claim the due time.
 func (r *Runner) heartbeat(ctx context.Context, log *slog.Logger, c Claim, lost *atomic.Bool, cancel context.CancelFunc) {
 	t := time.NewTicker(r.lease() / 3)
 	defer t.Stop()
+	until := c.LeaseUntil
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
-		ok, err := r.Store.ExtendLease(ctx, c, r.now().Add(r.lease()))
+		next := r.now().Add(r.lease())
+		ok, err := r.Store.ExtendLease(ctx, c, next)
 		switch {
-		case err != nil && ctx.Err() == nil:
-			log.Warn("jobs: extend lease", "err", err)
-		case err == nil && !ok:
+		case err == nil && ok:
+			until = next
+		case err == nil && !ok, ctx.Err() == nil && !r.now().Before(until):
 			lost.Store(true)
 			cancel()
 			return
+		case ctx.Err() == nil:
+			log.Warn("jobs: extend lease", "err", err, "lease_until", until)
 		}
 	}
 }

@@ -290,6 +290,46 @@ func TestRunner_LostLease(t *testing.T) {
 	}
 }
 
+// TestRunner_LeaseRunsOut: when the heartbeat cannot reach the store until
+// the lease has run out, the run is cancelled and not recorded, since
+// another node may have claimed the due time.
+func TestRunner_LeaseRunsOut(t *testing.T) {
+	mem := jobstest.NewMem()
+	clock := jobstest.NewClock(t0.Add(time.Minute))
+	r := &jobs.Runner{Store: failingBeat{mem}, Node: "n1", Now: clock.Now, Lease: 30 * time.Millisecond}
+	var cancelled atomic.Bool
+	if err := r.Register(jobs.Job{Name: "cut-off", Schedule: jobs.Every(time.Minute), Run: func(ctx context.Context) error {
+		clock.Add(time.Minute) // well past the 30ms lease
+		<-ctx.Done()
+		cancelled.Store(true)
+		return ctx.Err()
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := r.Tick(ctx); err != nil {
+		t.Fatal(err)
+	}
+	clock.Set(t0.Add(2 * time.Minute))
+	if err := r.Tick(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !cancelled.Load() {
+		t.Fatal("the run was not cancelled")
+	}
+	if runs, err := mem.ListRuns(ctx, "cut-off", 0); err != nil || len(runs) != 0 {
+		t.Fatalf("runs %+v, %v; want none", runs, err)
+	}
+}
+
+// failingBeat is a store whose heartbeats fail, as when the database is
+// unreachable.
+type failingBeat struct{ *jobstest.Mem }
+
+func (failingBeat) ExtendLease(context.Context, jobs.Claim, time.Time) (bool, error) {
+	return false, errs.E(errs.KindUnavailable, "the database cannot be reached")
+}
+
 // TestRunner_CrashedNodes: a node that dies mid-run leaves its lease to
 // expire; the next node runs the same due time again as attempt 2. When
 // the crashes have used up MaxAttempts the due time is given up unrun.

@@ -60,6 +60,7 @@ type Mem struct {
 // NewMem makes an empty store.
 func NewMem() *Mem { return &Mem{jobs: map[string]*jobs.Status{}, seq: map[string]int64{}} }
 
+// EnsureJob implements [jobs.Store].
 func (m *Mem) EnsureJob(ctx context.Context, name, spec string, first, now time.Time) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -81,6 +82,7 @@ func held(j *jobs.Status, now time.Time) bool {
 	return j.Holder != "" && j.LeaseUntil != nil && !j.LeaseUntil.Before(now)
 }
 
+// ClaimJob implements [jobs.Store].
 func (m *Mem) ClaimJob(ctx context.Context, name, node string, now, leaseUntil time.Time) (jobs.Claim, bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -100,6 +102,7 @@ func (m *Mem) holds(c jobs.Claim) (*jobs.Status, bool) {
 	return j, ok && j.Holder == c.Node && m.seq[c.Name] == c.Seq
 }
 
+// ExtendLease implements [jobs.Store].
 func (m *Mem) ExtendLease(ctx context.Context, c jobs.Claim, until time.Time) (bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -110,6 +113,7 @@ func (m *Mem) ExtendLease(ctx context.Context, c jobs.Claim, until time.Time) (b
 	return ok, nil
 }
 
+// FinishRun implements [jobs.Store]; it prunes like jobstore, by id.
 func (m *Mem) FinishRun(ctx context.Context, c jobs.Claim, o jobs.Outcome) (bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -142,6 +146,7 @@ func (m *Mem) FinishRun(ctx context.Context, c jobs.Claim, o jobs.Outcome) (bool
 	return true, nil
 }
 
+// ListJobs implements [jobs.Store].
 func (m *Mem) ListJobs(ctx context.Context) ([]jobs.Status, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -154,6 +159,7 @@ func (m *Mem) ListJobs(ctx context.Context) ([]jobs.Status, error) {
 	return out, nil
 }
 
+// ListRuns implements [jobs.Store].
 func (m *Mem) ListRuns(ctx context.Context, name string, limit int) ([]jobs.RunRecord, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
