@@ -109,6 +109,9 @@ func SQLiteDSN(path, userQuery string, writer bool, o Options) string {
 		q.Add("_pragma", "foreign_keys(ON)")
 	}
 	if writer {
+		// As sqlstore: what a write frees is zeroed, so erased personal
+		// data does not linger in the file's free pages.
+		q.Add("_pragma", "secure_delete(ON)")
 		for _, p := range o.WriterPragmas {
 			q.Add("_pragma", p)
 		}

@@ -108,6 +108,10 @@ func sqliteDSN(path, userQuery string, writer bool) string {
 	q.Add("_pragma", "temp_store(MEMORY)")
 	switch {
 	case writer:
+		// Erased personal data (retention purges, re-sealing) must not
+		// linger in free pages of the file, where a copy of the database
+		// would still show it: secure_delete zeroes what a write frees.
+		q.Add("_pragma", "secure_delete(ON)")
 		q.Add("_pragma", "cache_size(-65536)")
 		q.Add("_pragma", "journal_size_limit(67108864)")
 		q.Set("_txlock", "immediate")
