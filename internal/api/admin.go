@@ -444,7 +444,10 @@ func (s *Server) handlePhotoUpload(w http.ResponseWriter, r *http.Request) error
 // uploaded it. The store behind [Server.Photos] implements it; without it
 // only posts that see every case may view photos.
 type PhotoAccess interface {
+	// FindPhotoUses: the cases whose photo lists cite it (a scan of cases).
 	FindPhotoUses(ctx context.Context, id string) ([]disclose.PhotoUse, error)
+	// FindPhotoEventUses: the cases whose events cite it (a scan of events).
+	FindPhotoEventUses(ctx context.Context, id string) ([]disclose.PhotoUse, error)
 	PhotoUploader(ctx context.Context, id string) (string, error)
 }
 
@@ -514,6 +517,12 @@ func (s *Server) mayViewPhoto(r *http.Request, id string) (public bool, err erro
 	}
 	if !signed {
 		return false, errs.Unauthenticated("这张照片不公开，请登录有权查看该案件的岗位 / this photo is not public; sign in with a post that can see its case")
+	}
+	if len(uses) == 0 && pa != nil {
+		// A check photo is kept only in its event.
+		if uses, err = pa.FindPhotoEventUses(r.Context(), id); err != nil {
+			return false, err
+		}
 	}
 	for _, u := range uses {
 		if _, err := s.Cases.Store.FindCaseByIDIn(r.Context(), u.CaseID, scope); err == nil {

@@ -471,6 +471,8 @@ func TestSecurityDisclosure_PhotoAccess(t *testing.T) {
 	act(t, h, c.ID, map[string]any{"action": "sign"}, 200)
 	_, staffPhoto, _ := upload(t, h, colourPNG(t, 11), "image/png")
 	act(t, h, c.ID, map[string]any{"action": "dispose", "note": "已清理", "photos": []string{staffPhoto}}, 200)
+	_, checkPhoto, _ := upload(t, sup, colourPNG(t, 14), "image/png")
+	act(t, sup, c.ID, map[string]any{"action": "check", "passed": true, "photos": []string{checkPhoto}}, 200)
 	_, loose, _ := upload(t, sup, colourPNG(t, 12), "image/png")
 
 	_, rejPhoto, _ := upload(t, anon, colourPNG(t, 13), "image/png")
@@ -490,6 +492,9 @@ func TestSecurityDisclosure_PhotoAccess(t *testing.T) {
 		{"the operator sees the after-disposal photo", staffPhoto, op, 200},
 		{"the handling department sees it", staffPhoto, h, 200},
 		{"another department does not", staffPhoto, h2, 403},
+		{"anyone is refused the check photo", checkPhoto, nil, 401},
+		{"the handling department sees the check photo", checkPhoto, h, 200},
+		{"another department does not see the check photo", checkPhoto, h2, 403},
 		{"anyone is refused an unattached photo", loose, nil, 401},
 		{"its uploader sees an unattached photo", loose, sup, 200},
 		{"another department does not see an unattached photo", loose, h2, 403},

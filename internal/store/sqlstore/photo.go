@@ -121,33 +121,32 @@ func (db *DB) MissingPhotos(ctx context.Context, ids []string) ([]string, error)
 // maxPhotoUses bounds the cases FindPhotoUses reports for one photo.
 const maxPhotoUses = 100
 
-// FindPhotoUses lists the cases that cite a photo, each with whether the
-// photo came with the report itself (the report event) or from staff later
-// (核实, 处置, 核查). The photo server asks it to apply the disclosure policy;
-// an id no case cites gives an empty list.
+// FindPhotoUses lists the cases whose own photo lists cite a photo (report,
+// verification and disposal photos), each with whether the photo came with
+// the report itself (the report event) or from staff later. The photo
+// server asks it to apply the disclosure policy; an id no case lists gives
+// an empty list. Check photos are only in the events: see
+// [DB.FindPhotoEventUses].
 //
-// Photo ids are content hashes kept inside the JSON arrays of cases and
-// events, so the lookup scans: first the cases' own lists (report,
-// verification and disposal photos), then, only when none cites it, the
-// events (check photos). The id is validated first, so the LIKE pattern
-// holds no wildcard of the caller's.
+// Photo ids are content hashes kept inside JSON arrays, so the lookup
+// scans the cases. The id is validated first, so the LIKE pattern holds no
+// wildcard of the caller's.
 func (db *DB) FindPhotoUses(ctx context.Context, id string) ([]disclose.PhotoUse, error) {
 	uses := []disclose.PhotoUse{}
 	if !blob.ValidID(id) {
 		return uses, nil
 	}
-	pattern := `%"` + id + `"%`
 	rows, err := db.query(ctx, `SELECT c.id, c.status, c.source,
 COALESCE((SELECT e.photos FROM case_events e WHERE e.case_id = c.id AND e.action = 'report' ORDER BY e.seq LIMIT 1), 'null')
-FROM cases c WHERE c.photos LIKE $1 OR c.after_photos LIKE $1 LIMIT $2`, pattern, int64(maxPhotoUses))
+FROM cases c WHERE c.photos LIKE $1 OR c.after_photos LIKE $1 LIMIT $2`, `%"`+id+`"%`, int64(maxPhotoUses))
 	if err != nil {
 		return nil, fmt.Errorf("find uses of photo %s: %w", id, db.norm(err))
 	}
+	defer rows.Close()
 	for rows.Next() {
 		var u disclose.PhotoUse
 		var reported string
 		if err := rows.Scan(&u.CaseID, &u.Status, &u.Source, &reported); err != nil {
-			rows.Close()
 			return nil, fmt.Errorf("find uses of photo %s: %w", id, db.norm(err))
 		}
 		var ids []string
@@ -155,29 +154,37 @@ FROM cases c WHERE c.photos LIKE $1 OR c.after_photos LIKE $1 LIMIT $2`, pattern
 		u.Reporter = slices.Contains(ids, id)
 		uses = append(uses, u)
 	}
-	err = rows.Err()
-	rows.Close()
-	if err != nil {
+	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("find uses of photo %s: %w", id, db.norm(err))
 	}
-	if len(uses) > 0 {
+	return uses, nil
+}
+
+// FindPhotoEventUses lists the cases whose timeline events cite a photo
+// (every use, including check photos that no case list keeps); none is the
+// reporter's as far as this lookup says. It scans the events, so the photo
+// server calls it only for a signed-in caller when FindPhotoUses found
+// nothing, never for an anonymous one.
+func (db *DB) FindPhotoEventUses(ctx context.Context, id string) ([]disclose.PhotoUse, error) {
+	uses := []disclose.PhotoUse{}
+	if !blob.ValidID(id) {
 		return uses, nil
 	}
-	rows, err = db.query(ctx, `SELECT DISTINCT c.id, c.status, c.source FROM case_events e JOIN cases c ON c.id = e.case_id
-WHERE e.photos LIKE $1 LIMIT $2`, pattern, int64(maxPhotoUses))
+	rows, err := db.query(ctx, `SELECT DISTINCT c.id, c.status, c.source FROM case_events e JOIN cases c ON c.id = e.case_id
+WHERE e.photos LIKE $1 LIMIT $2`, `%"`+id+`"%`, int64(maxPhotoUses))
 	if err != nil {
-		return nil, fmt.Errorf("find uses of photo %s: %w", id, db.norm(err))
+		return nil, fmt.Errorf("find events citing photo %s: %w", id, db.norm(err))
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var u disclose.PhotoUse
 		if err := rows.Scan(&u.CaseID, &u.Status, &u.Source); err != nil {
-			return nil, fmt.Errorf("find uses of photo %s: %w", id, db.norm(err))
+			return nil, fmt.Errorf("find events citing photo %s: %w", id, db.norm(err))
 		}
 		uses = append(uses, u)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("find uses of photo %s: %w", id, db.norm(err))
+		return nil, fmt.Errorf("find events citing photo %s: %w", id, db.norm(err))
 	}
 	return uses, nil
 }

@@ -172,8 +172,9 @@ func testLeases(t *testing.T, s Store) {
 }
 
 // testPhotoUses: a photo is found in the cases that cite it, and only the
-// report's own photos count as the reporter's; verification, disposal and
-// check photos are staff photos; an unknown or malformed id is cited by none.
+// report's own photos count as the reporter's; verification and disposal
+// photos are staff photos; a check photo is found through the events; an
+// unknown or malformed id is cited by none.
 func testPhotoUses(t *testing.T, s Store) {
 	ctx := context.Background()
 	id := func(n int) string { return fmt.Sprintf("%064x", 0xfeed0000+n) }
@@ -192,23 +193,31 @@ func testPhotoUses(t *testing.T, s Store) {
 	use := func(reporter bool) []disclose.PhotoUse {
 		return []disclose.PhotoUse{{CaseID: c.ID, Status: casework.StatusPendingCheck, Source: casework.SourceCitizen, Reporter: reporter}}
 	}
+	none := []disclose.PhotoUse{}
 	for _, tc := range []struct {
-		name, id string
-		want     []disclose.PhotoUse
+		name, id   string
+		cases, evs []disclose.PhotoUse
 	}{
-		{"the reporter's photo", id(1), use(true)},
-		{"a verification photo", id(2), use(false)},
-		{"a disposal photo", id(3), use(false)},
-		{"a check photo, found in the events", id(4), use(false)},
-		{"a photo no case cites", id(5), []disclose.PhotoUse{}},
-		{"a malformed id", "%", []disclose.PhotoUse{}},
+		{"the reporter's photo", id(1), use(true), use(false)},
+		{"a verification photo", id(2), use(false), use(false)},
+		{"a disposal photo", id(3), use(false), use(false)},
+		{"a check photo, only in the events", id(4), none, use(false)},
+		{"a photo no case cites", id(5), none, none},
+		{"a malformed id", "%", none, none},
 	} {
 		got, err := s.FindPhotoUses(ctx, tc.id)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
-		if d := cmp.Diff(tc.want, got); d != "" {
+		if d := cmp.Diff(tc.cases, got); d != "" {
 			t.Errorf("%s: FindPhotoUses (-want +got):\n%s", tc.name, d)
+		}
+		got, err = s.FindPhotoEventUses(ctx, tc.id)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if d := cmp.Diff(tc.evs, got); d != "" {
+			t.Errorf("%s: FindPhotoEventUses (-want +got):\n%s", tc.name, d)
 		}
 	}
 }

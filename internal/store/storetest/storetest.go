@@ -41,6 +41,7 @@ type Store interface {
 	FindPhoto(ctx context.Context, id string) (*sqlstore.PhotoMeta, error)
 	MissingPhotos(ctx context.Context, ids []string) (missing []string, err error)
 	FindPhotoUses(ctx context.Context, id string) ([]disclose.PhotoUse, error)
+	FindPhotoEventUses(ctx context.Context, id string) ([]disclose.PhotoUse, error)
 	TryLease(ctx context.Context, name, holder string, ttl time.Duration, now time.Time) (bool, error)
 	LeaseHolder(ctx context.Context, name string, now time.Time) (string, bool, error)
 	PutOneTimeCode(ctx context.Context, key string, hash []byte, now, expires time.Time) error
