@@ -28,6 +28,11 @@ func TestRunner_ExactlyOnceOnTwoNodes(t *testing.T) {
 	jobstest.ExactlyOnce(t, []jobs.Store{mem, mem}, sh, 150)
 }
 
+func TestRunner_CrashRecoveryOnTwoNodes(t *testing.T) {
+	mem := jobstest.NewMem()
+	jobstest.CrashRecovery(t, []jobs.Store{mem, mem}, 90)
+}
+
 // fixture is a runner on an in-memory store and a fake clock.
 type fixture struct {
 	mem   *jobstest.Mem

@@ -131,3 +131,90 @@ func ExactlyOnce(t *testing.T, stores []jobs.Store, loc *time.Location, rounds i
 		t.Logf("%s: %d due times, %d runs, by %d nodes", name, len(want), len(runs), len(nodes))
 	}
 }
+
+// CrashRecovery runs one [jobs.Runner] per store on a fake clock while a
+// dying node ("zombie", through stores[0]) now and then claims a due time
+// and never finishes it, as a node that crashed mid-run. Once its lease
+// runs out a runner must claim that due time and run it as attempt 2: every
+// due time ends with exactly one successful run, at least once in all.
+func CrashRecovery(t *testing.T, stores []jobs.Store, rounds int) {
+	ctx := context.Background()
+	start := time.Date(2026, 3, 2, 1, 0, 0, 0, time.UTC)
+	const (
+		step      = 20 * time.Second
+		zombieTTL = 30 * time.Second // expires before the next minute's due time
+	)
+	clock := NewClock(start)
+	every := jobs.Every(time.Minute)
+	var calls atomic.Int64
+	runners := make([]*jobs.Runner, len(stores))
+	for i, s := range stores {
+		runners[i] = &jobs.Runner{Store: s, Node: fmt.Sprintf("node-%d", i), Now: clock.Now}
+		if err := runners[i].Register(jobs.Job{Name: "job", Schedule: every, Run: func(context.Context) error {
+			calls.Add(1)
+			return nil
+		}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	crashed := map[time.Time]bool{}
+	var last time.Time
+	for round := range rounds {
+		last = clock.Now()
+		if round > 0 && round%4 == 0 {
+			c, ok, err := stores[0].ClaimJob(ctx, "job", "zombie", last, last.Add(zombieTTL))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ok {
+				crashed[c.DueAt.UTC()] = true
+			}
+		}
+		var wg sync.WaitGroup
+		for _, r := range runners {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := r.Tick(ctx); err != nil {
+					t.Errorf("tick at %v: %v", last, err)
+				}
+			}()
+		}
+		wg.Wait()
+		clock.Add(step)
+	}
+	if len(crashed) == 0 {
+		t.Fatal("the zombie never claimed a due time; change the rounds")
+	}
+	runs, err := stores[0].ListRuns(ctx, "job", jobs.DefaultKeep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[time.Time]jobs.RunRecord{}
+	for _, r := range runs {
+		if r.Error != "" || r.Node == "zombie" {
+			t.Errorf("unexpected run %+v", r)
+		}
+		if _, dup := got[r.DueAt.UTC()]; dup {
+			t.Errorf("due time %v succeeded twice", r.DueAt)
+		}
+		got[r.DueAt.UTC()] = r
+	}
+	n := 0
+	for d := every.Next(start); !d.After(last.Add(-zombieTTL - step)); d = every.Next(d) {
+		n++
+		r, ok := got[d]
+		switch {
+		case !ok:
+			t.Errorf("due %v never ran (crashed: %v)", d, crashed[d])
+		case crashed[d] && r.Attempt != 2:
+			t.Errorf("due %v was claimed by the crashed node; its run is attempt %d, want 2", d, r.Attempt)
+		case !crashed[d] && r.Attempt != 1:
+			t.Errorf("due %v ran as attempt %d, want 1", d, r.Attempt)
+		}
+	}
+	if calls.Load() != int64(len(runs)) {
+		t.Errorf("Run called %d times, history has %d rows", calls.Load(), len(runs))
+	}
+	t.Logf("%d due times checked, %d claimed by the crashed node", n, len(crashed))
+}

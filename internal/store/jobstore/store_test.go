@@ -111,6 +111,17 @@ func TestExactlyOnce_TwoNodes(t *testing.T) {
 	}
 }
 
+// TestCrashRecovery_TwoNodes: due times claimed by a node that then dies
+// are run again by the live nodes once its lease has run out.
+func TestCrashRecovery_TwoNodes(t *testing.T) {
+	for _, d := range dialects {
+		t.Run(d.name, func(t *testing.T) {
+			dsn := d.dsn(t)
+			jobstest.CrashRecovery(t, []jobs.Store{mustOpen(t, dsn), mustOpen(t, dsn)}, 60)
+		})
+	}
+}
+
 // TestClaimJob_Race: many claimers of one due job at the same instant, on
 // separate handles; exactly one gets it.
 func TestClaimJob_Race(t *testing.T) {
