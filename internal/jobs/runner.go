@@ -192,10 +192,10 @@ func (r *Runner) pass(ctx context.Context, wg *sync.WaitGroup) error {
 		return err
 	}
 	r.mu.Lock()
-	jobs := slices.Clone(r.jobs)
+	registered := slices.Clone(r.jobs)
 	r.mu.Unlock()
 	var errList []error
-	for _, j := range jobs {
+	for _, j := range registered {
 		if ctx.Err() != nil {
 			break
 		}
