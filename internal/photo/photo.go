@@ -7,7 +7,6 @@ import (
 	"image/draw"
 	"image/jpeg"
 	"image/png"
-	"net/http"
 	"strings"
 
 	"golang.org/x/image/webp"
@@ -43,8 +42,7 @@ func Sanitize(data []byte, claimedMIME string) ([]byte, string, error) {
 	}
 	kind := sniff(data)
 	if kind == "" {
-		return nil, "", errs.E(errs.KindUnsupported, "只接受 JPEG、PNG 或 WebP 照片，这个文件看起来是 %s / only JPEG, PNG and WebP photos are accepted; this file looks like %s",
-			http.DetectContentType(data), http.DetectContentType(data))
+		return nil, "", errs.E(errs.KindUnsupported, "只接受 JPEG、PNG 或 WebP 照片，这个文件不是其中之一 / only JPEG, PNG and WebP photos are accepted; this file is none of them")
 	}
 	if claim := normalise(claimedMIME); claim != "" && claim != kind {
 		return nil, "", errs.E(errs.KindUnsupported, "文件声明为 %s，内容却是 %s；请重新导出照片再上传 / the file claims to be %s but holds %s; export the photo again and upload that",
