@@ -72,6 +72,8 @@ type Server struct {
 	// Ready checks that this node can take work (the database takes a
 	// write); /healthz answers 503 while it fails. Nil: always ready.
 	Ready func(ctx context.Context) error
+	// Jobs serves GET /api/v1/jobs; nil on a node without the runner.
+	Jobs JobBoard
 }
 
 // Routes registers every endpoint on mux.
@@ -108,6 +110,8 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.Handle("POST /api/v1/photos", h(s.handlePhotoUpload))
 	mux.Handle("GET /api/v1/photos/{id}", h(s.handlePhotoView))
 	mux.Handle("GET /api/v1/audit", h(s.handleAuditList))
+	mux.Handle("GET /api/v1/jobs", h(s.handleJobList))
+	mux.Handle("GET /api/v1/jobs/{name}/runs", h(s.handleJobRuns))
 	mux.Handle("GET /api/v1/clients", h(s.handleClientList))
 	mux.Handle("POST /api/v1/clients", h(s.handleClientCreate))
 	mux.Handle("POST /api/v1/clients/{id}/rotate", h(s.handleClientRotate))

@@ -20,7 +20,10 @@ type op struct {
 // operations is the list the OpenAPI document is built from; a test checks
 // it against the routes actually registered.
 var operations = []op{
-	{"get", "/healthz", "Liveness and the size of the loaded city", "system", false, "", 200, nil},
+	{"get", "/healthz", "Readiness: ok only while the database takes a write (503 otherwise), and the size of the loaded city", "system", false, "", 200, nil},
+	{"get", "/livez", "Liveness: the process answers", "system", false, "", 200, nil},
+	{"get", "/api/v1/jobs", "Background jobs: schedule, holder node, last and next run, last duration and error (administrator)", "system", true, "", 200, nil},
+	{"get", "/api/v1/jobs/{name}/runs", "A job's recent runs, newest first (administrator)", "system", true, "", 200, []string{"limit"}},
 	{"get", "/api/openapi.json", "This document", "system", false, "", 200, nil},
 	{"post", "/api/v1/auth/token", "Exchange username and password for a bearer token", "auth", false, "TokenRequest", 200, nil},
 	{"delete", "/api/v1/auth/token", "Revoke the bearer token sent", "auth", true, "", 204, nil},

@@ -67,7 +67,7 @@ type wirer func(a *App, mux *http.ServeMux) error
 
 // wirers lists the parts beyond the core API, in the order they are wired
 // (sensing before the web pages that show its state).
-var wirers = []wirer{wireSensing, wireInterop, wireWeb}
+var wirers = []wirer{wireJobs, wireSensing, wireInterop, wireWeb}
 
 // Go registers background work that Run starts and stops.
 func (a *App) Go(fn func(ctx context.Context) error) { a.background = append(a.background, fn) }
@@ -228,8 +228,6 @@ func (a *App) Run(ctx context.Context) error {
 	errc := make(chan error, 1)
 	go func() { errc <- a.server.Serve(a.listener) }()
 	sweepCtx, stopSweep := context.WithCancel(context.Background())
-	sweepDone := make(chan struct{})
-	go func() { defer close(sweepDone); a.sweepLoop(sweepCtx) }()
 	bgDone := make(chan struct{}, len(a.background))
 	for _, fn := range a.background {
 		go func() {
@@ -250,7 +248,6 @@ func (a *App) Run(ctx context.Context) error {
 		err = serr
 	}
 	stopSweep()
-	<-sweepDone
 	for range a.background {
 		<-bgDone
 	}
@@ -258,47 +255,6 @@ func (a *App) Run(ctx context.Context) error {
 		err = nil
 	}
 	return err
-}
-
-// sweepLoop marks overdue cases. Several nodes may run it; a lease in the
-// database lets one node sweep at a time, and the version check in the
-// store would stop a double mark even without it.
-func (a *App) sweepLoop(ctx context.Context) {
-	t := time.NewTicker(a.Cfg.SweepEvery)
-	defer t.Stop()
-	for {
-		if a.Cfg.RetainDays > 0 {
-			if ok, err := a.Store.TryLease(ctx, "retention", a.node, time.Hour, a.Now()); err == nil && ok {
-				if n, err := a.Store.PurgeContacts(ctx, a.Now().AddDate(0, 0, -a.Cfg.RetainDays)); err != nil {
-					a.Log.Warn("retention purge", "err", err)
-				} else if n > 0 {
-					a.Log.Info("retention purge: erased reporters' contact details", "cases", n)
-				}
-			}
-		}
-		if ok, err := a.Store.TryLease(ctx, "overdue-sweep", a.node, 2*a.Cfg.SweepEvery, a.Now()); err == nil && ok {
-			for {
-				n, err := a.Cases.SweepOverdue(ctx, 500)
-				if err != nil {
-					if ctx.Err() == nil {
-						a.Log.Warn("overdue sweep", "err", err)
-					}
-					break
-				}
-				if n > 0 {
-					a.Log.Info("overdue sweep", "marked", n)
-				}
-				if n < 500 {
-					break
-				}
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
 }
 
 // OnClose registers cleanup that Close runs, newest first, before closing the store.

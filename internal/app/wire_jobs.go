@@ -1,0 +1,71 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"cityloop/internal/jobs"
+	"cityloop/internal/store/jobstore"
+)
+
+// wireJobs opens the jobs store on the node's database and runs the
+// node's scheduled work on one jobs.Runner: each due time runs once across
+// all nodes, with retries, a lease and a history that GET /api/v1/jobs
+// shows. The overdue sweep and the retention purge live here; the hub's
+// and the 12345 adapter's loops still hold leases of their own (see
+// wire_interop.go) until they are rewritten as one-shot runs.
+func wireJobs(a *App, mux *http.ServeMux) error {
+	ctx := context.Background()
+	js, err := jobstore.Open(ctx, a.Cfg.DB, a.Now)
+	if err != nil {
+		return fmt.Errorf("jobs: %w", err)
+	}
+	a.OnClose(js.Close)
+	if err := js.Migrate(ctx); err != nil {
+		return fmt.Errorf("jobs: %w", err)
+	}
+	r := &jobs.Runner{Store: js, Node: a.node, Now: a.Now, Log: a.Log.With("part", "jobs")}
+	list := []jobs.Job{
+		{Name: "overdue-sweep", Schedule: jobs.Every(a.Cfg.SweepEvery), Timeout: 5 * time.Minute, Run: a.sweepOverdue},
+	}
+	if a.Cfg.RetainDays > 0 {
+		list = append(list, jobs.Job{Name: "retention", Schedule: jobs.Every(time.Hour), Timeout: 30 * time.Minute,
+			Run: func(ctx context.Context) error {
+				n, err := a.Store.PurgeContacts(ctx, a.Now().AddDate(0, 0, -a.Cfg.RetainDays))
+				if err != nil {
+					return fmt.Errorf("retention purge: %w", err)
+				}
+				if n > 0 {
+					a.Log.Info("retention purge: erased reporters' contact details", "cases", n)
+				}
+				return nil
+			}})
+	}
+	for _, j := range list {
+		if err := r.Register(j); err != nil {
+			return fmt.Errorf("jobs: %w", err)
+		}
+	}
+	a.api.Jobs = r
+	a.Go(r.Run)
+	return nil
+}
+
+// sweepOverdue marks overdue cases in batches of 500 until a batch comes
+// back short.
+func (a *App) sweepOverdue(ctx context.Context) error {
+	for {
+		n, err := a.Cases.SweepOverdue(ctx, 500)
+		if err != nil {
+			return fmt.Errorf("overdue sweep: %w", err)
+		}
+		if n > 0 {
+			a.Log.Info("overdue sweep", "marked", n)
+		}
+		if n < 500 {
+			return nil
+		}
+	}
+}
