@@ -76,20 +76,10 @@ func exifJPEG(t testing.TB) []byte {
 // returns the status, the new id and the raw answer.
 func upload(t testing.TB, c *client, data []byte, ctype string) (int, string, string) {
 	t.Helper()
-	req, _ := http.NewRequest("POST", c.base+"/api/v1/photos", bytes.NewReader(data))
-	req.Header.Set("Content-Type", ctype)
-	if c.token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.token)
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
+	st, raw := rawPost(t, c, "/api/v1/photos", ctype, data)
 	var out struct{ ID string }
-	_ = json.Unmarshal(raw, &out)
-	return res.StatusCode, out.ID, string(raw)
+	_ = json.Unmarshal([]byte(raw), &out)
+	return st, out.ID, raw
 }
 
 // fetch GETs base+path with the bearer token of c (nil: anonymous) and

@@ -28,7 +28,7 @@ func onBothStores(t *testing.T, fn func(t *testing.T, dsn string)) {
 
 // rawPost sends body as it is (no JSON encoding), so a test can send bytes
 // that are not UTF-8.
-func rawPost(t *testing.T, c *client, path, contentType string, body []byte) (int, string) {
+func rawPost(t testing.TB, c *client, path, contentType string, body []byte) (int, string) {
 	t.Helper()
 	req, _ := http.NewRequest("POST", c.base+path, bytes.NewReader(body))
 	req.Header.Set("Content-Type", contentType)

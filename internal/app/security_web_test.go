@@ -87,20 +87,6 @@ func tempFiles(t *testing.T, dir string) []string {
 	return names
 }
 
-// signedIn is a browser signed in as user, with the CSRF token of page.
-func signedIn(t *testing.T, base, user, page string) (*browserClient, string) {
-	t.Helper()
-	b := newBrowserClient(t, base)
-	if res := b.signIn(user, "demo"); res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("sign in %s: %d", user, res.StatusCode)
-	}
-	st, body, tok := b.get(page)
-	if st != http.StatusOK || tok == "" {
-		t.Fatalf("%s as %s: %d %.300s", page, user, st, body)
-	}
-	return b, tok
-}
-
 // citizenReport files a report through the portal's form and returns the
 // case's code and tracking key.
 func citizenReport(t *testing.T, base string, fields map[string]string) (code, key string) {
@@ -133,9 +119,9 @@ func TestSecurityWeb_UploadsLeaveNoTempFiles(t *testing.T) {
 
 	citizen := newBrowserClient(t, base)
 	_, _, anonTok := citizen.get("/citizen")
-	op, opTok := signedIn(t, base, "operator", "/console")
-	sup, supTok := signedIn(t, base, "supervisor", "/field")
-	adm, admTok := signedIn(t, base, "admin", "/console/admin")
+	op, opTok := consoleSession(t, base, "operator", "/console")
+	sup, supTok := consoleSession(t, base, "supervisor", "/field")
+	adm, admTok := consoleSession(t, base, "admin", "/console/admin")
 	caseCode, _ := citizenReport(t, base, map[string]string{"lng": "118.71", "lat": "32.01", "description": "垃圾满溢"})
 	c, err := a.Store.FindCaseByCode(ctx, caseCode)
 	if err != nil {
@@ -347,7 +333,7 @@ func TestSecurityWeb_ConsoleAudited(t *testing.T) {
 		t.Errorf("a masked view was audited as a read: %+v", it)
 	}
 
-	op, _ := signedIn(t, base, "operator", "/console")
+	op, _ := consoleSession(t, base, "operator", "/console")
 	st, page, tok := op.get("/console/cases/" + c.ID)
 	if st != http.StatusOK || !strings.Contains(page, phone) {
 		t.Fatalf("operator's case page: %d, phone shown: %v", st, strings.Contains(page, phone))
@@ -373,7 +359,7 @@ func TestSecurityWeb_ConsoleAudited(t *testing.T) {
 		t.Errorf("the console's accept in the audit trail: %+v, want one case.accept by %s", items, opAcc.ID)
 	}
 
-	adm, admTok := signedIn(t, base, "admin", "/console/admin")
+	adm, admTok := consoleSession(t, base, "admin", "/console/admin")
 	admAcc, _ := a.Store.FindAccountByUsername(ctx, "admin")
 	if res, body := adm.postMultipart("/console/admin/regions", []formPart{{name: "_csrf", value: admTok}, {name: "file", file: fixtureCity()}}, nil); res.StatusCode != http.StatusOK {
 		t.Fatalf("region import: %d %.300s", res.StatusCode, body)
