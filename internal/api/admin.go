@@ -551,18 +551,22 @@ func (s *Server) photoViewer(r *http.Request) (org.Actor, bool, error) {
 	if err != nil || ok {
 		return a, ok, err
 	}
-	c, err := r.Cookie("cl_session")
-	if err != nil || !strings.HasPrefix(c.Value, "cls_") || len(c.Value) > 128 {
+	tok := ""
+	if s.SessionToken != nil {
+		tok = s.SessionToken(r)
+	}
+	if tok == "" {
 		return org.Actor{}, false, nil
 	}
-	_, acc, err := s.Accounts.FindToken(r.Context(), auth.HashToken(c.Value), s.Now())
+	_, acc, err := s.Accounts.FindToken(r.Context(), auth.HashToken(tok), s.Now())
 	if errs.Is(err, errs.KindNotFound) {
 		return org.Actor{}, false, nil
 	}
 	if err != nil {
 		return org.Actor{}, false, err
 	}
-	if acc.Disabled {
+	if acc.Disabled || acc.MustChange {
+		// A session that must change its password sees nothing else (as in the API).
 		return org.Actor{}, false, nil
 	}
 	return org.Actor{ID: acc.ID, Name: acc.Name, Grants: acc.Grants}, true, nil

@@ -74,6 +74,10 @@ type Server struct {
 	Ready func(ctx context.Context) error
 	// Jobs serves GET /api/v1/jobs; nil on a node without the runner.
 	Jobs JobBoard
+	// SessionToken reads the web console's session token from a request
+	// ("" when there is none), so that the console's <img> links to photos
+	// are served to the staff who see them; the web package owns the cookie.
+	SessionToken func(r *http.Request) string
 }
 
 // Routes registers every endpoint on mux.

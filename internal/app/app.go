@@ -27,6 +27,7 @@ import (
 	"cityloop/internal/pii"
 	"cityloop/internal/sensing"
 	"cityloop/internal/store/sqlstore"
+	"cityloop/internal/web"
 	"cityloop/internal/worktime"
 )
 
@@ -173,7 +174,7 @@ func (a *App) buildHandler() (http.Handler, error) {
 		Throttle: auth.NewThrottle(10, 15*time.Minute, 15*time.Minute, time.Now),
 		TokenTTL: a.Cfg.TokenTTL, MaxPhoto: int64(a.Cfg.MaxPhotoMiB) << 20,
 		Auditor: a.newAuditLog(), AuditSearch: auditAdapter{a.Store}, Clients: a.Store,
-		Facilities: a.Store, Ready: a.Store.CheckWritable,
+		Facilities: a.Store, Ready: a.Store.CheckWritable, SessionToken: web.SessionToken,
 	}
 	srv.Routes(mux)
 	a.api = srv
