@@ -68,6 +68,7 @@ var messages = map[string][2]string{
 	"lang_switch":       {"English", "中文"},
 	"signin":            {"登录", "Sign in"},
 	"signout":           {"退出", "Sign out"},
+	"change_password":   {"修改密码", "Change password"},
 	"username":          {"用户名", "Username"},
 	"password":          {"密码", "Password"},
 	"signin_failed":     {"用户名或密码错误", "Wrong username or password"},

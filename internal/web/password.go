@@ -35,7 +35,7 @@ type passwordPage struct {
 func (s *Server) renderPassword(w http.ResponseWriter, r *http.Request, status int, next, problem string) {
 	sess, _ := sessionFrom(r.Context())
 	v := s.view(w, r, "console")
-	v.Title = "修改密码 / Change password"
+	v.Title = v.L.T("change_password")
 	v.Error = problem
 	v.Data = passwordPage{Next: next, MustChange: sess.account.MustChange}
 	s.render(w, r, status, "password", v)
