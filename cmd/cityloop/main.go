@@ -15,9 +15,6 @@ import (
 
 	"cityloop/internal/app"
 	"cityloop/internal/config"
-	"cityloop/internal/errs"
-	"cityloop/internal/org"
-	"cityloop/internal/worktime"
 )
 
 const usage = `cityloop — 智慧城管平台 / smart urban management platform
@@ -52,21 +49,7 @@ func main() {
 	}
 }
 
-func message(err error) string {
-	if e, ok := errs.As(err); ok {
-		msg := err.Error()
-		if p, ok := e.Details["problems"].([]org.ImportProblem); ok {
-			var b strings.Builder
-			b.WriteString(msg)
-			for _, x := range p {
-				fmt.Fprintf(&b, "\n  feature %d %s: %s", x.Index, x.Code, x.Reason)
-			}
-			return b.String()
-		}
-		return msg
-	}
-	return err.Error()
-}
+func message(err error) string { return app.Describe(err) }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
@@ -226,7 +209,7 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer a.Close()
-	plan, err := a.World.ImportRegions(ctx, org.Actor{ID: "cli", Name: "命令行导入"}, data)
+	plan, err := a.ImportRegionFile(ctx, data)
 	if err != nil {
 		return err
 	}
@@ -251,15 +234,7 @@ func cmdCalendar(args []string, stdout, stderr io.Writer) error {
 	if month == "" {
 		return fmt.Errorf("usage: cityloop calendar YYYY-MM")
 	}
-	y, m, err := worktime.ParseMonth(month)
-	if err != nil {
-		return err
-	}
-	cal, err := worktime.Default()
-	if err != nil {
-		return err
-	}
-	return cal.FormatMonth(stdout, y, m, *lang)
+	return app.PrintCalendar(stdout, month, *lang)
 }
 
 // errBroken makes main exit 1 after the message has been printed.

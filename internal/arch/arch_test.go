@@ -35,3 +35,21 @@ func TestDomainImports(t *testing.T) {
 		})
 	}
 }
+
+// TestCommandImports: the command only parses flags and calls app; what it
+// needs of the domain (import plans, calendars, the simulator) app offers.
+func TestCommandImports(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("the go command is not on PATH")
+	}
+	out, err := exec.Command("go", "list", "-f", `{{join .Imports " "}}`, "cityloop/cmd/cityloop").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	allowed := map[string]bool{"cityloop/internal/app": true, "cityloop/internal/config": true, "cityloop/internal/errs": true}
+	for _, dep := range strings.Fields(string(out)) {
+		if strings.HasPrefix(dep, "cityloop/") && !allowed[dep] {
+			t.Errorf("cmd/cityloop imports %s; it may import only app, config and errs", dep)
+		}
+	}
+}

@@ -1,0 +1,64 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"cityloop/internal/errs"
+	"cityloop/internal/org"
+	"cityloop/internal/simulate"
+	"cityloop/internal/worktime"
+)
+
+// What the command line needs beyond opening a node, so that cmd imports
+// app, config and errs only (internal/arch checks it).
+
+// SimulateOptions say what `cityloop simulate` drives.
+type SimulateOptions = simulate.Options
+
+// Simulate feeds simulated devices or cameras to a running node until ctx ends.
+func Simulate(ctx context.Context, o SimulateOptions) error { return simulate.Run(ctx, o) }
+
+// cliActor is who imports from the command line, as the audit trail names it.
+var cliActor = org.Actor{ID: "cli", Name: "命令行导入"}
+
+// ImportRegionFile imports a GeoJSON FeatureCollection of regions as the
+// command line does.
+func (a *App) ImportRegionFile(ctx context.Context, data []byte) (org.ImportPlan, error) {
+	return a.World.ImportRegions(ctx, cliActor, data)
+}
+
+// PrintCalendar writes month (YYYY-MM) of the built-in working calendar.
+func PrintCalendar(w io.Writer, month, lang string) error {
+	y, m, err := worktime.ParseMonth(month)
+	if err != nil {
+		return err
+	}
+	cal, err := worktime.Default()
+	if err != nil {
+		return err
+	}
+	return cal.FormatMonth(w, y, m, lang)
+}
+
+// Describe is err as the command line prints it: a user-facing message,
+// with every problem of a refused region import on a line of its own.
+func Describe(err error) string {
+	e, ok := errs.As(err)
+	if !ok {
+		return err.Error()
+	}
+	msg := err.Error()
+	p, ok := e.Details["problems"].([]org.ImportProblem)
+	if !ok {
+		return msg
+	}
+	var b strings.Builder
+	b.WriteString(msg)
+	for _, x := range p {
+		fmt.Fprintf(&b, "\n  feature %d %s: %s", x.Index, x.Code, x.Reason)
+	}
+	return b.String()
+}
