@@ -3,7 +3,9 @@
 package arch
 
 import (
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -50,6 +52,60 @@ func TestCommandImports(t *testing.T) {
 	for _, dep := range strings.Fields(string(out)) {
 		if strings.HasPrefix(dep, "cityloop/") && !allowed[dep] {
 			t.Errorf("cmd/cityloop imports %s; it may import only app, config and errs", dep)
+		}
+	}
+}
+
+// TestREADMEStructure: the README's "Project structure" table names every
+// package that `go list ./...` finds, and nothing that is gone, so a
+// newcomer's map of the code stays true.
+func TestREADMEStructure(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("the go command is not on PATH")
+	}
+	cmd := exec.Command("go", "list", "./...")
+	cmd.Dir = filepath.Join("..", "..") // the module root
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(readme), "## Project structure")
+	if !ok {
+		t.Fatal("README.md has no \"## Project structure\" section")
+	}
+	if i := strings.Index(section, "\n## "); i >= 0 {
+		section = section[:i]
+	}
+	listed := map[string]bool{}
+	for _, line := range strings.Split(section, "\n") {
+		cells := strings.Split(line, "|")
+		if len(cells) < 3 {
+			continue
+		}
+		for _, f := range strings.Split(cells[1], ",") {
+			f = strings.Trim(strings.TrimSpace(f), "`")
+			if strings.HasPrefix(f, "internal/") || strings.HasPrefix(f, "cmd/") {
+				listed[strings.TrimSuffix(f, "/")] = true
+			}
+		}
+	}
+	pkgs := map[string]bool{}
+	for _, p := range strings.Fields(string(out)) {
+		rel := strings.TrimPrefix(p, "cityloop/")
+		pkgs[rel] = true
+		if !listed[rel] {
+			t.Errorf("README's project structure lacks %s", rel)
+		}
+	}
+	for p := range listed {
+		if !pkgs[p] {
+			if st, err := os.Stat(filepath.Join("..", "..", p)); err != nil || !st.IsDir() {
+				t.Errorf("README's project structure names %s, which does not exist", p)
+			}
 		}
 	}
 }
