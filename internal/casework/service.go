@@ -59,6 +59,9 @@ type Store interface {
 	// FindCaseByIDIn is FindCaseByID limited to a jurisdiction: a case
 	// outside it is NotFound.
 	FindCaseByIDIn(ctx context.Context, id string, scope *Scope) (*Case, error)
+	// FindCaseByCode finds a case by its human number (the tracking code),
+	// outside any jurisdiction; [Service] applies the caller's.
+	FindCaseByCode(ctx context.Context, code string) (*Case, error)
 	FindCases(ctx context.Context, f Filter) ([]*Case, int, error)
 	FindNearby(ctx context.Context, q NearbyQuery) ([]*Case, error)
 	FindDue(ctx context.Context, now time.Time, limit int) ([]*Case, error)
@@ -125,7 +128,7 @@ func (s *Service) Report(ctx context.Context, actor org.Actor, r Report) (*Intak
 		return nil, err
 	}
 	env := s.env(now)
-	dups, err := s.duplicates(ctx, c, now)
+	dups, err := s.duplicates(ctx, c, nil) // c.ReportedAt is now
 	if err != nil {
 		return nil, err
 	}
@@ -257,18 +260,34 @@ func errText(err error) string {
 	return err.Error()
 }
 
-// duplicates lists open cases of the same sub-class within its radius and
-// time window, nearest first.
-func (s *Service) duplicates(ctx context.Context, c *Case, now time.Time) ([]Duplicate, error) {
+// dupLimit bounds the candidates one duplicate search reads.
+const dupLimit = 50
+
+// duplicates lists the open cases of c's sub-class within its radius,
+// reported since its time window before c was, nearest first. The clock is
+// c's report time, so intake (where it is now) and a later look from the
+// console find the same cases. A non-nil scope keeps only the cases inside
+// it; intake passes nil, since devices merge into any open case.
+func (s *Service) duplicates(ctx context.Context, c *Case, scope *Scope) ([]Duplicate, error) {
 	if c.Category == nil {
 		return []Duplicate{}, nil
 	}
-	sub, _ := s.Dict().Lookup(*c.Category, now)
+	at := c.ReportedAt
+	sub, _ := s.Dict().Lookup(*c.Category, at)
 	radius, window := dupParams(sub)
 	near, err := s.Store.FindNearby(ctx, NearbyQuery{Category: *c.Category, Bounds: boxAround(c.Point, radius),
-		Since: now.Add(-window), Exclude: c.ID, Limit: 50})
+		Since: at.Add(-window), Exclude: c.ID, Limit: dupLimit})
 	if err != nil {
 		return nil, fmt.Errorf("find duplicates: %w", err)
+	}
+	if scope != nil {
+		seen := near[:0:0]
+		for _, o := range near {
+			if scope.Allows(o) {
+				seen = append(seen, o)
+			}
+		}
+		near = seen
 	}
 	return Duplicates(c.Point, near, radius), nil
 }
@@ -276,10 +295,10 @@ func (s *Service) duplicates(ctx context.Context, c *Case, now time.Time) ([]Dup
 func dupParams(sub catalog.SubClass) (float64, time.Duration) {
 	radius, window := sub.DupRadiusM, sub.DupWindowHours
 	if radius <= 0 {
-		radius = 50
+		radius = catalog.DefaultDupRadiusM
 	}
 	if window <= 0 {
-		window = 72
+		window = catalog.DefaultDupWindowHours
 	}
 	return radius, time.Duration(window * float64(time.Hour))
 }
