@@ -19,7 +19,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"time"
 
 	"cityloop/internal/pii"
 	"cityloop/internal/store/sqlkit"
@@ -122,26 +121,6 @@ func (db *DB) exec(ctx context.Context, q string, args ...any) (int64, error) {
 // norm maps driver errors to errs kinds (unique → Conflict, no rows →
 // NotFound, busy → Unavailable; see [sqlkit.Norm]), as sqlstore does.
 func (db *DB) norm(err error) error { return sqlkit.Norm(err) }
-
-// Times are BIGINT Unix microseconds, UTC.
-func micros(t time.Time) int64 { return t.UnixMicro() }
-
-func microsPtr(t *time.Time) any {
-	if t == nil {
-		return nil
-	}
-	return t.UnixMicro()
-}
-
-func fromMicros(v int64) time.Time { return time.UnixMicro(v).UTC() }
-
-func fromNull(v sql.Null[int64]) *time.Time {
-	if !v.Valid {
-		return nil
-	}
-	t := fromMicros(v.V)
-	return &t
-}
 
 // GetState reads a small named value (feeder watermark, hotline cursor,
 // hotline settings); ok is false when unset.

@@ -10,6 +10,7 @@ import (
 
 	"cityloop/internal/errs"
 	"cityloop/internal/hotline"
+	"cityloop/internal/store/sqlkit"
 )
 
 var _ hotline.Store = (*DB)(nil)
@@ -57,8 +58,8 @@ func (db *DB) orderArgs(o hotline.Order) ([]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []any{o.OrderNo, o.CaseID, micros(o.ReceivedAt), micros(o.ContactDue), microsPtr(o.ContactedAt), micros(o.ReplyDue),
-		microsPtr(o.RepliedAt), o.Reply, microsPtr(o.CallbackAt), o.Satisfaction, o.Status, microsPtr(o.ClosedAt), raw, caller, micros(o.UpdatedAt)}, nil
+	return []any{o.OrderNo, o.CaseID, sqlkit.Micros(o.ReceivedAt), sqlkit.Micros(o.ContactDue), sqlkit.MicrosOrNull(o.ContactedAt), sqlkit.Micros(o.ReplyDue),
+		sqlkit.MicrosOrNull(o.RepliedAt), o.Reply, sqlkit.MicrosOrNull(o.CallbackAt), o.Satisfaction, o.Status, sqlkit.MicrosOrNull(o.ClosedAt), raw, caller, sqlkit.Micros(o.UpdatedAt)}, nil
 }
 
 // CreateOrder stores a new order, its caller sealed; Conflict when its
@@ -68,7 +69,7 @@ func (db *DB) CreateOrder(ctx context.Context, o hotline.Order) error {
 	if err != nil {
 		return err
 	}
-	if _, err := db.exec(ctx, `INSERT INTO hotline_orders (`+orderCols+`) VALUES `+placeholders(1, 15), args...); err != nil {
+	if _, err := db.exec(ctx, `INSERT INTO hotline_orders (`+orderCols+`) VALUES `+sqlkit.Placeholders(1, 15, 1), args...); err != nil {
 		return fmt.Errorf("create hotline order %s: %w", o.OrderNo, err)
 	}
 	return nil
@@ -118,8 +119,8 @@ func (db *DB) FindOrder(ctx context.Context, no string) (*hotline.Order, error) 
 	if err != nil {
 		return nil, fmt.Errorf("find hotline order %s: %w", no, db.norm(err))
 	}
-	o.ReceivedAt, o.ContactDue, o.ReplyDue, o.UpdatedAt = fromMicros(recv), fromMicros(contactDue), fromMicros(replyDue), fromMicros(updated)
-	o.ContactedAt, o.RepliedAt, o.CallbackAt, o.ClosedAt = fromNull(contacted), fromNull(replied), fromNull(callback), fromNull(closed)
+	o.ReceivedAt, o.ContactDue, o.ReplyDue, o.UpdatedAt = sqlkit.Time(recv), sqlkit.Time(contactDue), sqlkit.Time(replyDue), sqlkit.Time(updated)
+	o.ContactedAt, o.RepliedAt, o.CallbackAt, o.ClosedAt = sqlkit.NullTime(contacted), sqlkit.NullTime(replied), sqlkit.NullTime(callback), sqlkit.NullTime(closed)
 	o.Raw = []byte(raw)
 	o.Caller = db.openCaller(o.OrderNo, caller)
 	return &o, nil
@@ -132,7 +133,7 @@ func (db *DB) FindOrder(ctx context.Context, no string) (*hotline.Order, error) 
 // orders it erased.
 func (db *DB) PurgeCallers(ctx context.Context, cutoff time.Time) (int, error) {
 	n, err := db.exec(ctx, `UPDATE hotline_orders SET caller = '' WHERE caller <> ''
-AND case_id IN (SELECT id FROM cases WHERE NOT is_open AND updated_at < $1)`, micros(cutoff))
+AND case_id IN (SELECT id FROM cases WHERE NOT is_open AND updated_at < $1)`, sqlkit.Micros(cutoff))
 	if err != nil {
 		return 0, fmt.Errorf("purge the callers of hotline orders: %w", err)
 	}

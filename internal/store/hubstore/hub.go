@@ -11,6 +11,7 @@ import (
 
 	"cityloop/internal/errs"
 	"cityloop/internal/hub"
+	"cityloop/internal/store/sqlkit"
 )
 
 var _ hub.Store = (*DB)(nil)
@@ -24,7 +25,7 @@ func (db *DB) PutDataset(ctx context.Context, d hub.Dataset) error {
 	_, err := db.exec(ctx, `INSERT INTO hub_datasets (`+datasetCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 ON CONFLICT (code) DO UPDATE SET name = excluded.name, owner = excluded.owner, description = excluded.description,
 schema = excluded.schema, frequency = excluded.frequency, updated_at = excluded.updated_at`,
-		d.Code, d.Name, d.Owner, d.Description, string(d.Schema), d.Frequency, b2i(d.Builtin), micros(d.CreatedAt), micros(d.UpdatedAt))
+		d.Code, d.Name, d.Owner, d.Description, string(d.Schema), d.Frequency, sqlkit.Bool(d.Builtin), sqlkit.Micros(d.CreatedAt), sqlkit.Micros(d.UpdatedAt))
 	if err != nil {
 		return fmt.Errorf("put dataset %s: %w", d.Code, err)
 	}
@@ -38,7 +39,7 @@ func scanDataset(s interface{ Scan(...any) error }) (hub.Dataset, error) {
 	if err := s.Scan(&d.Code, &d.Name, &d.Owner, &d.Description, &schema, &d.Frequency, &builtin, &created, &updated); err != nil {
 		return d, err
 	}
-	d.Schema, d.Builtin, d.CreatedAt, d.UpdatedAt = json.RawMessage(schema), builtin != 0, fromMicros(created), fromMicros(updated)
+	d.Schema, d.Builtin, d.CreatedAt, d.UpdatedAt = json.RawMessage(schema), builtin != 0, sqlkit.Time(created), sqlkit.Time(updated)
 	return d, nil
 }
 
@@ -78,7 +79,7 @@ func (db *DB) PublishRecords(ctx context.Context, recs []hub.Record, changes []h
 		for _, r := range recs {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO hub_records (dataset, key, body, publisher, published_at) VALUES ($1, $2, $3, $4, $5)
 ON CONFLICT (dataset, key) DO UPDATE SET body = excluded.body, publisher = excluded.publisher, published_at = excluded.published_at`,
-				r.Dataset, r.Key, string(r.Body), r.Publisher, micros(r.PublishedAt)); err != nil {
+				r.Dataset, r.Key, string(r.Body), r.Publisher, sqlkit.Micros(r.PublishedAt)); err != nil {
 				return db.norm(err)
 			}
 		}
@@ -138,7 +139,7 @@ FROM case_events e JOIN cases c ON c.id = e.case_id WHERE e.id IN (`+strings.Joi
 			&r.Code, &r.Status, &r.Source, &r.Category, &r.Department, &r.Suggested, &r.District, &r.Street, &r.Grid, &r.ExternalRef, &r.Lng, &r.Lat); err != nil {
 			return nil, db.norm(err)
 		}
-		r.Seq, r.At = int(seq), fromMicros(at)
+		r.Seq, r.At = int(seq), sqlkit.Time(at)
 		_ = json.Unmarshal([]byte(photos), &r.Photos)
 		_ = json.Unmarshal([]byte(data), &r.Data)
 		out = append(out, r)
@@ -215,7 +216,7 @@ func (db *DB) appendChanges(ctx context.Context, tx *sql.Tx, changes []hub.Chang
 		last++
 		c.Pos = last
 		rowsArgs = append(rowsArgs, []any{c.Pos, c.EventID, c.Dataset, c.Kind, c.CaseID, c.Source, c.Department, c.ExternalRef,
-			b2i(c.CheckResult), micros(c.ChangedAt), micros(c.FedAt), string(c.Payload)})
+			sqlkit.Bool(c.CheckResult), sqlkit.Micros(c.ChangedAt), sqlkit.Micros(c.FedAt), string(c.Payload)})
 	}
 	const per = 200
 	for start := 0; start < len(rowsArgs); start += per {
@@ -224,31 +225,11 @@ func (db *DB) appendChanges(ctx context.Context, tx *sql.Tx, changes []hub.Chang
 		for _, r := range part {
 			args = append(args, r...)
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO hub_events (`+changeCols+`) VALUES `+placeholders(len(part), 12), args...); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO hub_events (`+changeCols+`) VALUES `+sqlkit.Placeholders(len(part), 12, 1), args...); err != nil {
 			return 0, db.norm(err)
 		}
 	}
 	return len(rowsArgs), nil
-}
-
-func placeholders(rows, n int) string {
-	var b strings.Builder
-	k := 1
-	for r := 0; r < rows; r++ {
-		if r > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteByte('(')
-		for c := 0; c < n; c++ {
-			if c > 0 {
-				b.WriteString(", ")
-			}
-			fmt.Fprintf(&b, "$%d", k)
-			k++
-		}
-		b.WriteByte(')')
-	}
-	return b.String()
 }
 
 func (db *DB) queryChanges(ctx context.Context, q string, args ...any) ([]hub.Change, error) {
@@ -266,7 +247,7 @@ func (db *DB) queryChanges(ctx context.Context, q string, args ...any) ([]hub.Ch
 			&check, &changed, &fed, &payload); err != nil {
 			return nil, db.norm(err)
 		}
-		c.CheckResult, c.ChangedAt, c.FedAt, c.Payload = check != 0, fromMicros(changed), fromMicros(fed), json.RawMessage(payload)
+		c.CheckResult, c.ChangedAt, c.FedAt, c.Payload = check != 0, sqlkit.Time(changed), sqlkit.Time(fed), json.RawMessage(payload)
 		out = append(out, c)
 	}
 	return out, db.norm(rows.Err())
@@ -296,19 +277,13 @@ func (db *DB) LastPos(ctx context.Context) (int64, error) {
 const subCols = "id, name, department, kind, url, secret, datasets, sources, actions, max_batch, active, cursor, created_by, created_at, updated_at"
 
 func (db *DB) subArgs(s *hub.Subscription) ([]any, error) {
-	js := func(v []string) string {
-		if v == nil {
-			v = []string{}
-		}
-		b, _ := json.Marshal(v)
-		return string(b)
-	}
+	js := sqlkit.Strings
 	secret, err := db.sealSecret(s.ID, s.Secret)
 	if err != nil {
 		return nil, err
 	}
 	return []any{s.ID, s.Name, s.Department, s.Kind, s.URL, secret, js(s.Datasets), js(s.Sources), js(s.Actions),
-		int64(s.MaxBatch), b2i(s.Active), s.Cursor, s.CreatedBy, micros(s.CreatedAt), micros(s.UpdatedAt)}, nil
+		int64(s.MaxBatch), sqlkit.Bool(s.Active), s.Cursor, s.CreatedBy, sqlkit.Micros(s.CreatedAt), sqlkit.Micros(s.UpdatedAt)}, nil
 }
 
 // CreateSubscription stores a new subscription.
@@ -317,7 +292,7 @@ func (db *DB) CreateSubscription(ctx context.Context, s *hub.Subscription) error
 	if err != nil {
 		return fmt.Errorf("create subscription %s: %w", s.Name, err)
 	}
-	if _, err := db.exec(ctx, `INSERT INTO hub_subscriptions (`+subCols+`) VALUES `+placeholders(1, 15), args...); err != nil {
+	if _, err := db.exec(ctx, `INSERT INTO hub_subscriptions (`+subCols+`) VALUES `+sqlkit.Placeholders(1, 15, 1), args...); err != nil {
 		return fmt.Errorf("create subscription %s: %w", s.Name, err)
 	}
 	return nil
@@ -351,7 +326,7 @@ func (db *DB) scanSub(s interface{ Scan(...any) error }) (*hub.Subscription, err
 	_ = json.Unmarshal([]byte(ds), &x.Datasets)
 	_ = json.Unmarshal([]byte(src), &x.Sources)
 	_ = json.Unmarshal([]byte(acts), &x.Actions)
-	x.MaxBatch, x.Active, x.CreatedAt, x.UpdatedAt = int(maxBatch), active != 0, fromMicros(created), fromMicros(updated)
+	x.MaxBatch, x.Active, x.CreatedAt, x.UpdatedAt = int(maxBatch), active != 0, sqlkit.Time(created), sqlkit.Time(updated)
 	secret, err := db.openSecret(x.ID, x.Secret)
 	if err != nil {
 		return nil, fmt.Errorf("subscription %s: %w", x.ID, err)
@@ -416,10 +391,10 @@ func (db *DB) SaveProgress(ctx context.Context, cursors map[string]int64, delive
 			var args []any
 			for _, d := range part {
 				args = append(args, d.ID, d.SubscriptionID, d.Department, d.FirstPos, d.LastPos, int64(d.Events), int64(d.Attempts),
-					int64(d.HTTPStatus), d.DelayP50.Microseconds(), d.DelayMax.Microseconds(), int64(d.Checks), micros(d.DeliveredAt))
+					int64(d.HTTPStatus), d.DelayP50.Microseconds(), d.DelayMax.Microseconds(), int64(d.Checks), sqlkit.Micros(d.DeliveredAt))
 			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO hub_deliveries (id, subscription_id, department, first_pos, last_pos, events, attempts,
-http_status, delay_p50_us, delay_max_us, checks, delivered_at) VALUES `+placeholders(len(part), 12)+` ON CONFLICT (id) DO NOTHING`, args...); err != nil {
+http_status, delay_p50_us, delay_max_us, checks, delivered_at) VALUES `+sqlkit.Placeholders(len(part), 12, 1)+` ON CONFLICT (id) DO NOTHING`, args...); err != nil {
 				return db.norm(err)
 			}
 		}
@@ -435,8 +410,8 @@ const dlCols = "id, subscription_id, first_pos, last_pos, events, attempts, last
 
 // AddDeadLetter records a batch that failed every attempt.
 func (db *DB) AddDeadLetter(ctx context.Context, d hub.DeadLetter) error {
-	_, err := db.exec(ctx, `INSERT INTO hub_dead_letters (`+dlCols+`) VALUES `+placeholders(1, 9),
-		d.ID, d.SubscriptionID, d.FirstPos, d.LastPos, int64(d.Events), int64(d.Attempts), d.LastError, micros(d.CreatedAt), microsPtr(d.ReplayedAt))
+	_, err := db.exec(ctx, `INSERT INTO hub_dead_letters (`+dlCols+`) VALUES `+sqlkit.Placeholders(1, 9, 1),
+		d.ID, d.SubscriptionID, d.FirstPos, d.LastPos, int64(d.Events), int64(d.Attempts), d.LastError, sqlkit.Micros(d.CreatedAt), sqlkit.MicrosOrNull(d.ReplayedAt))
 	if err != nil {
 		return fmt.Errorf("add dead letter %s: %w", d.ID, err)
 	}
@@ -450,7 +425,7 @@ func scanDL(s interface{ Scan(...any) error }) (hub.DeadLetter, error) {
 	if err := s.Scan(&d.ID, &d.SubscriptionID, &d.FirstPos, &d.LastPos, &events, &attempts, &d.LastError, &created, &replayed); err != nil {
 		return d, err
 	}
-	d.Events, d.Attempts, d.CreatedAt, d.ReplayedAt = int(events), int(attempts), fromMicros(created), fromNull(replayed)
+	d.Events, d.Attempts, d.CreatedAt, d.ReplayedAt = int(events), int(attempts), sqlkit.Time(created), sqlkit.NullTime(replayed)
 	return d, nil
 }
 
@@ -492,7 +467,7 @@ func (db *DB) FindDeadLetterByID(ctx context.Context, id string) (*hub.DeadLette
 
 // MarkReplayed records a successful replay.
 func (db *DB) MarkReplayed(ctx context.Context, id string, at time.Time) error {
-	n, err := db.exec(ctx, `UPDATE hub_dead_letters SET replayed_at = $2 WHERE id = $1 AND replayed_at IS NULL`, id, micros(at))
+	n, err := db.exec(ctx, `UPDATE hub_dead_letters SET replayed_at = $2 WHERE id = $1 AND replayed_at IS NULL`, id, sqlkit.Micros(at))
 	if err != nil {
 		return fmt.Errorf("mark dead letter %s replayed: %w", id, err)
 	}
@@ -508,7 +483,7 @@ func (db *DB) DelayRows(ctx context.Context, from, to time.Time, fn func(hub.Del
 	rows, err := db.r.QueryContext(ctx, `SELECT department, events, delay_p50_us, delay_max_us, checks FROM hub_deliveries
 WHERE delivered_at >= $1 AND delivered_at < $2
 UNION ALL SELECT department, events, delay_p50_ms * 1000, delay_max_us, checks FROM hub_delivery_hours
-WHERE hour_start >= $1 AND hour_start < $2`, micros(from), micros(to))
+WHERE hour_start >= $1 AND hour_start < $2`, sqlkit.Micros(from), sqlkit.Micros(to))
 	if err != nil {
 		return fmt.Errorf("read deliveries: %w", db.norm(err))
 	}
@@ -525,11 +500,4 @@ WHERE hour_start >= $1 AND hour_start < $2`, micros(from), micros(to))
 		}
 	}
 	return db.norm(rows.Err())
-}
-
-func b2i(b bool) int64 {
-	if b {
-		return 1
-	}
-	return 0
 }

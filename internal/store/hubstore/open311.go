@@ -13,6 +13,7 @@ import (
 	"cityloop/internal/errs"
 	"cityloop/internal/hub"
 	"cityloop/internal/open311"
+	"cityloop/internal/store/sqlkit"
 )
 
 var _ open311.Store = (*DB)(nil)
@@ -35,7 +36,7 @@ func (db *DB) FindRequests(ctx context.Context, q open311.Query) ([]open311.Requ
 		in := strings.Join(marks, ", ")
 		conds = append(conds, "(c.code IN ("+in+") OR c.id IN ("+in+"))")
 	} else {
-		conds = append(conds, "c.reported_at >= "+arg(micros(q.From)), "c.reported_at < "+arg(micros(q.To)))
+		conds = append(conds, "c.reported_at >= "+arg(sqlkit.Micros(q.From)), "c.reported_at < "+arg(sqlkit.Micros(q.To)))
 		if len(q.Categories) > 0 {
 			var marks []string
 			for _, c := range q.Categories {
@@ -80,7 +81,7 @@ WHERE ` + strings.Join(conds, " AND ") + ` ORDER BY c.reported_at DESC, c.id DES
 		if photos != "null" && photos != "[]" {
 			_ = json.Unmarshal([]byte(photos), &r.Photos)
 		}
-		r.ReportedAt, r.UpdatedAt, r.CaseDue = fromMicros(reported), fromMicros(updated), fromNull(due)
+		r.ReportedAt, r.UpdatedAt, r.CaseDue = sqlkit.Time(reported), sqlkit.Time(updated), sqlkit.NullTime(due)
 		out = append(out, r)
 	}
 	return out, db.norm(rows.Err())
@@ -94,7 +95,7 @@ func (db *DB) FindUpdates(ctx context.Context, from, to time.Time, limit int) ([
 	rows, err := db.r.QueryContext(ctx, `SELECT e.id, c.code, e.action, e.to_status, e.at, e.note, e.photos, c.source, c.status
 FROM case_events e JOIN cases c ON c.id = e.case_id
 WHERE e.id >= $1 AND e.id < $2 AND e.at >= $3 AND e.at < $4 ORDER BY e.id LIMIT $5`,
-		hub.UUIDv7Floor(from.Add(-time.Minute)), hub.UUIDv7Floor(to.Add(time.Minute)), micros(from), micros(to), int64(limit))
+		hub.UUIDv7Floor(from.Add(-time.Minute)), hub.UUIDv7Floor(to.Add(time.Minute)), sqlkit.Micros(from), sqlkit.Micros(to), int64(limit))
 	if err != nil {
 		return nil, fmt.Errorf("find updates: %w", db.norm(err))
 	}
@@ -107,7 +108,7 @@ WHERE e.id >= $1 AND e.id < $2 AND e.at >= $3 AND e.at < $4 ORDER BY e.id LIMIT 
 		if err := rows.Scan(&u.ID, &u.RequestCode, &u.Action, &u.Status, &at, &u.Note, &photos, &u.Source, &u.CaseStatus); err != nil {
 			return nil, db.norm(err)
 		}
-		u.At = fromMicros(at)
+		u.At = sqlkit.Time(at)
 		_ = json.Unmarshal([]byte(photos), &u.Photos)
 		out = append(out, u)
 	}
@@ -121,7 +122,7 @@ func (db *DB) SaveExtra(ctx context.Context, e open311.Extra) error {
 		return err
 	}
 	_, err = db.exec(ctx, `INSERT INTO open311_requests (case_id, token, service_code, media_url, attributes, account_id, created_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7)`, e.CaseID, e.Token, e.ServiceCode, e.MediaURL, string(attrs), e.AccountID, micros(e.CreatedAt))
+VALUES ($1, $2, $3, $4, $5, $6, $7)`, e.CaseID, e.Token, e.ServiceCode, e.MediaURL, string(attrs), e.AccountID, sqlkit.Micros(e.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("save open311 request %s: %w", e.CaseID, err)
 	}
@@ -148,7 +149,7 @@ func (db *DB) CreateKey(ctx context.Context, k open311.Key) error {
 		detail = 1
 	}
 	_, err := db.exec(ctx, `INSERT INTO open311_keys (hash, account_id, label, source, detail, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		k.Hash, k.AccountID, k.Label, string(k.Source), detail, k.CreatedBy, micros(k.CreatedAt))
+		k.Hash, k.AccountID, k.Label, string(k.Source), detail, k.CreatedBy, sqlkit.Micros(k.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("create api key: %w", err)
 	}
@@ -168,13 +169,13 @@ WHERE hash = $1 AND revoked_at IS NULL`, hash).Scan(&k.Hash, &k.AccountID, &k.La
 	if err != nil {
 		return nil, fmt.Errorf("find api key: %w", db.norm(err))
 	}
-	k.Source, k.CreatedAt, k.Detail = casework.Source(src), fromMicros(created), detail != 0
+	k.Source, k.CreatedAt, k.Detail = casework.Source(src), sqlkit.Time(created), detail != 0
 	return &k, nil
 }
 
 // RevokeKeys revokes every unrevoked key of an account and says how many.
 func (db *DB) RevokeKeys(ctx context.Context, accountID string, at time.Time) (int, error) {
-	n, err := db.exec(ctx, `UPDATE open311_keys SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL`, micros(at), accountID)
+	n, err := db.exec(ctx, `UPDATE open311_keys SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL`, sqlkit.Micros(at), accountID)
 	if err != nil {
 		return 0, fmt.Errorf("revoke api keys of %s: %w", accountID, err)
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"cityloop/internal/hub"
+	"cityloop/internal/store/sqlkit"
 )
 
 // Retention of the hub's history; hub.Retention says what each table keeps
@@ -74,7 +75,7 @@ func (db *DB) PruneChanges(ctx context.Context, before time.Time, limit int) (in
 		// rows of the primary key.
 		var young int64
 		err = tx.QueryRowContext(ctx, `SELECT pos FROM hub_events WHERE pos > $1 AND pos <= $2 AND changed_at >= $3 ORDER BY pos LIMIT 1`,
-			floor, upto, micros(before)).Scan(&young)
+			floor, upto, sqlkit.Micros(before)).Scan(&young)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 		case err != nil:
@@ -108,7 +109,7 @@ WHERE CAST(hub_state.value AS BIGINT) < CAST(excluded.value AS BIGINT)`, statePr
 func (db *DB) PruneDeadLetters(ctx context.Context, replayedBefore, openBefore time.Time, limit int) (int, error) {
 	n, err := db.exec(ctx, `DELETE FROM hub_dead_letters WHERE id IN (SELECT id FROM hub_dead_letters
 WHERE (replayed_at IS NOT NULL AND replayed_at < $1) OR (replayed_at IS NULL AND created_at < $2) LIMIT $3)`,
-		micros(replayedBefore), micros(openBefore), int64(limit))
+		sqlkit.Micros(replayedBefore), sqlkit.Micros(openBefore), int64(limit))
 	if err != nil {
 		return 0, fmt.Errorf("prune dead letters: %w", err)
 	}
@@ -131,7 +132,7 @@ func (db *DB) RollUpDeliveries(ctx context.Context, before time.Time, limit int)
 	var n int
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, `DELETE FROM hub_deliveries WHERE id IN (SELECT id FROM hub_deliveries WHERE delivered_at < $1
-ORDER BY delivered_at LIMIT $2) RETURNING department, events, delay_p50_us, delay_max_us, checks, delivered_at`, micros(before), int64(limit))
+ORDER BY delivered_at LIMIT $2) RETURNING department, events, delay_p50_us, delay_max_us, checks, delivered_at`, sqlkit.Micros(before), int64(limit))
 		if err != nil {
 			return db.norm(err)
 		}
@@ -145,7 +146,7 @@ ORDER BY delivered_at LIMIT $2) RETURNING department, events, delay_p50_us, dela
 				return db.norm(err)
 			}
 			n++
-			k := hourKey{hour: micros(fromMicros(at).Truncate(time.Hour)), dept: dept,
+			k := hourKey{hour: sqlkit.Micros(sqlkit.Time(at).Truncate(time.Hour)), dept: dept,
 				p50ms: hub.DelayMillis(time.Duration(p50) * time.Microsecond)}
 			s, ok := sums[k]
 			if !ok {
@@ -171,7 +172,7 @@ ORDER BY delivered_at LIMIT $2) RETURNING department, events, delay_p50_us, dela
 				args = append(args, k.hour, k.dept, k.p50ms, s.deliveries, s.events, s.checks, s.maxUS)
 			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO hub_delivery_hours (hour_start, department, delay_p50_ms, deliveries, events, checks, delay_max_us)
-VALUES `+placeholders(len(part), 7)+` ON CONFLICT (hour_start, department, delay_p50_ms) DO UPDATE SET
+VALUES `+sqlkit.Placeholders(len(part), 7, 1)+` ON CONFLICT (hour_start, department, delay_p50_ms) DO UPDATE SET
 deliveries = hub_delivery_hours.deliveries + excluded.deliveries, events = hub_delivery_hours.events + excluded.events,
 checks = hub_delivery_hours.checks + excluded.checks,
 delay_max_us = CASE WHEN excluded.delay_max_us > hub_delivery_hours.delay_max_us THEN excluded.delay_max_us ELSE hub_delivery_hours.delay_max_us END`,

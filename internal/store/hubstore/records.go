@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"cityloop/internal/hub"
+	"cityloop/internal/store/sqlkit"
 )
 
 // FindRecords lists up to limit current records of a dataset with keys
@@ -25,7 +26,7 @@ WHERE dataset = $1 AND key > $2 ORDER BY key LIMIT $3`, dataset, afterKey, int64
 		if err := rows.Scan(&r.Dataset, &r.Key, &body, &r.Publisher, &at); err != nil {
 			return nil, fmt.Errorf("find records of %s: %w", dataset, db.norm(err))
 		}
-		r.Body, r.PublishedAt = json.RawMessage(body), fromMicros(at)
+		r.Body, r.PublishedAt = json.RawMessage(body), sqlkit.Time(at)
 		out = append(out, r)
 	}
 	return out, db.norm(rows.Err())

@@ -93,15 +93,10 @@ func (db *DB) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return sqlkit.Norm(sqlkit.Tx(ctx, db.w, 4, sqlkit.Retryable, fn))
 }
 
-// Times are BIGINT Unix microseconds, UTC.
-func micros(t time.Time) int64 { return t.UnixMicro() }
+// The time codec is sqlkit's, shared by every SQL store; these short names
+// serve the rest of the package.
+func micros(t time.Time) int64 { return sqlkit.Micros(t) }
 
-func fromMicros(v int64) time.Time { return time.UnixMicro(v).UTC() }
+func fromMicros(v int64) time.Time { return sqlkit.Time(v) }
 
-func fromNull(v sql.Null[int64]) *time.Time {
-	if !v.Valid {
-		return nil
-	}
-	t := fromMicros(v.V)
-	return &t
-}
+func fromNull(v sql.Null[int64]) *time.Time { return sqlkit.NullTime(v) }

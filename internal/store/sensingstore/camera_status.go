@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"cityloop/internal/sensing"
+	"cityloop/internal/store/sqlkit"
 )
 
 // SaveCameraStatus rewrites the cameras' documents (online and last_seen
@@ -15,7 +16,7 @@ import (
 // writes get their turn. A camera not registered here is skipped: status
 // never creates a camera.
 func (db *DB) SaveCameraStatus(ctx context.Context, cs []*sensing.Camera) error {
-	now := micros(time.Now())
+	now := sqlkit.Micros(time.Now())
 	for len(cs) > 0 {
 		n := min(len(cs), 200)
 		if err := db.saveCameraStatus(ctx, cs[:n], now); err != nil {

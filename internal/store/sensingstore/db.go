@@ -15,7 +15,6 @@ import (
 	"runtime"
 	"strings"
 	"sync"
-	"time"
 
 	"cityloop/internal/store/sqlkit"
 )
@@ -96,44 +95,13 @@ func (db *DB) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return norm(sqlkit.Tx(ctx, db.w, 3, sqlkit.Retryable, fn))
 }
 
-func micros(t time.Time) int64 { return t.UnixMicro() }
-
-func fromMicros(v int64) time.Time { return time.UnixMicro(v).UTC() }
-
-func placeholders(rows, n, from int) string {
-	var b strings.Builder
-	k := from
-	for r := 0; r < rows; r++ {
-		if r > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteByte('(')
-		for c := 0; c < n; c++ {
-			if c > 0 {
-				b.WriteString(", ")
-			}
-			fmt.Fprintf(&b, "$%d", k)
-			k++
-		}
-		b.WriteByte(')')
-	}
-	return b.String()
-}
-
 // values is a VALUES list of rows tuples of n parameters. SQLite gets
 // anonymous "?" parameters: it looks each "$k" up by name in a list, which
 // makes a large statement quadratic to prepare.
 func (db *DB) values(rows, n int) string {
 	if db.postgres {
-		return placeholders(rows, n, 1)
+		return sqlkit.Placeholders(rows, n, 1)
 	}
 	tuple := "(" + strings.Repeat("?, ", n-1) + "?)"
 	return strings.Repeat(tuple+", ", rows-1) + tuple
-}
-
-func boolInt(b bool) int64 {
-	if b {
-		return 1
-	}
-	return 0
 }

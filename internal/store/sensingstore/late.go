@@ -1,6 +1,7 @@
 package sensingstore
 
 import (
+	"cityloop/internal/store/sqlkit"
 	"cmp"
 	"context"
 	"database/sql"
@@ -239,7 +240,7 @@ func (db *DB) bucketsCTE(rows int) string {
 		first = `(CAST($1 AS TEXT), CAST($2 AS TEXT), CAST($3 AS BIGINT))`
 	}
 	if rows > 1 {
-		rest = ", " + placeholders(rows-1, 3, 4)
+		rest = ", " + sqlkit.Placeholders(rows-1, 3, 4)
 		if !db.postgres {
 			rest = ", " + db.values(rows-1, 3)
 		}

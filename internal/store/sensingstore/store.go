@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"cityloop/internal/sensing"
+	"cityloop/internal/store/sqlkit"
 )
 
 var _ sensing.Store = (*DB)(nil)
@@ -68,13 +69,13 @@ func (db *DB) Devices(ctx context.Context) ([]*sensing.Device, error) {
 
 // PutDevice inserts or replaces a device.
 func (db *DB) PutDevice(ctx context.Context, d *sensing.Device) error {
-	return db.putDoc(ctx, "sensing_devices", "id", d.ID, d, string(d.Kind), micros(time.Now()))
+	return db.putDoc(ctx, "sensing_devices", "id", d.ID, d, string(d.Kind), sqlkit.Micros(time.Now()))
 }
 
 // SaveDeviceStatus rewrites the devices' documents (status lives in them),
 // 200 to a transaction so readings can be written in between.
 func (db *DB) SaveDeviceStatus(ctx context.Context, ds []*sensing.Device) error {
-	now := micros(time.Now())
+	now := sqlkit.Micros(time.Now())
 	for len(ds) > 0 {
 		n := min(len(ds), 200)
 		if err := db.saveDeviceStatus(ctx, ds[:n], now); err != nil {
@@ -107,7 +108,7 @@ func (db *DB) Cameras(ctx context.Context) ([]*sensing.Camera, error) {
 
 // PutCamera inserts or replaces a camera.
 func (db *DB) PutCamera(ctx context.Context, c *sensing.Camera) error {
-	return db.putDoc(ctx, "sensing_cameras", "id", c.ID, c, micros(time.Now()))
+	return db.putDoc(ctx, "sensing_cameras", "id", c.ID, c, sqlkit.Micros(time.Now()))
 }
 
 // Rules lists the stored rules (overrides of the defaults).
@@ -182,7 +183,7 @@ func (db *DB) PutPoint(ctx context.Context, p sensing.CollectionPoint) error {
 func (db *DB) AppendReadings(ctx context.Context, rs []sensing.Reading) error {
 	args := make([]any, 0, len(rs)*8)
 	for _, r := range rs {
-		ts := micros(r.TS)
+		ts := sqlkit.Micros(r.TS)
 		for k, v := range r.Values {
 			args = append(args, r.Device, k, ts, v)
 		}
@@ -270,11 +271,11 @@ func (db *DB) Series(ctx context.Context, q sensing.SeriesQuery) ([]sensing.Seri
 	if q.Res == "raw" || q.Res == "" {
 		rows, err = db.r.QueryContext(ctx, `SELECT ts, 1, value, value, value FROM sensing_readings
 WHERE device_id = $1 AND metric = $2 AND ts >= $3 AND ts < $4 ORDER BY ts LIMIT $5`,
-			q.Device, q.Metric, micros(q.From), micros(q.To), q.Limit)
+			q.Device, q.Metric, sqlkit.Micros(q.From), sqlkit.Micros(q.To), q.Limit)
 	} else {
 		rows, err = db.r.QueryContext(ctx, `SELECT bucket, n, total, min_value, max_value FROM sensing_aggregates
 WHERE device_id = $1 AND metric = $2 AND res = $3 AND bucket >= $4 AND bucket < $5 ORDER BY bucket LIMIT $6`,
-			q.Device, q.Metric, q.Res, micros(q.From), micros(q.To), q.Limit)
+			q.Device, q.Metric, q.Res, sqlkit.Micros(q.From), sqlkit.Micros(q.To), q.Limit)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read series: %w", norm(err))
@@ -287,7 +288,7 @@ WHERE device_id = $1 AND metric = $2 AND res = $3 AND bucket >= $4 AND bucket < 
 		if err := rows.Scan(&ts, &n, &sum, &lo, &hi); err != nil {
 			return nil, norm(err)
 		}
-		out = append(out, sensing.SeriesPoint{T: fromMicros(ts), N: int(n), Avg: sum / float64(max(n, 1)), Min: lo, Max: hi})
+		out = append(out, sensing.SeriesPoint{T: sqlkit.Time(ts), N: int(n), Avg: sum / float64(max(n, 1)), Min: lo, Max: hi})
 	}
 	return out, norm(rows.Err())
 }
@@ -307,7 +308,7 @@ const (
 // changed (see [DB.downsampleLate]). It keeps its watermark in sensing_meta
 // and is idempotent, so a second node doing it again changes nothing.
 func (db *DB) Downsample(ctx context.Context, upTo time.Time) error {
-	end := micros(upTo) / minuteUS * minuteUS
+	end := sqlkit.Micros(upTo) / minuteUS * minuteUS
 	// Claim [.., end) before reading anything: from here on AppendReadings
 	// marks readings before end-redo as late. The claim takes the row that
 	// AppendReadings share-locks on PostgreSQL, so it waits for batches that
@@ -381,7 +382,7 @@ ON CONFLICT (name) DO UPDATE SET value = excluded.value`, stop)
 // its hour. Downsample discards late minutes before it (see
 // [DB.downsampleLate]).
 func (db *DB) Prune(ctx context.Context, now time.Time, r sensing.Retention) error {
-	raw, minute := micros(now.Add(-r.Raw)), micros(now.Add(-r.Minute))
+	raw, minute := sqlkit.Micros(now.Add(-r.Raw)), sqlkit.Micros(now.Add(-r.Minute))
 	horizon := max(raw, (minute+hourUS-1)/hourUS*hourUS)
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM sensing_readings WHERE ts < $1`, raw); err != nil {
@@ -390,7 +391,7 @@ func (db *DB) Prune(ctx context.Context, now time.Time, r sensing.Retention) err
 		if _, err := tx.ExecContext(ctx, `DELETE FROM sensing_aggregates WHERE res = 'minute' AND bucket < $1`, minute); err != nil {
 			return fmt.Errorf("prune minute aggregates: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM sensing_aggregates WHERE res = 'hour' AND bucket < $1`, micros(now.Add(-r.Hour))); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sensing_aggregates WHERE res = 'hour' AND bucket < $1`, sqlkit.Micros(now.Add(-r.Hour))); err != nil {
 			return fmt.Errorf("prune hour aggregates: %w", err)
 		}
 		// Only forwards: rows pruned under a shorter retention stay gone.
@@ -417,9 +418,9 @@ func (db *DB) RuleStates(ctx context.Context) ([]sensing.RuleState, error) {
 		if err := rows.Scan(&s.Device, &s.Rule, &phase, &since, &last, &s.Peak, &s.CaseID, &resolve); err != nil {
 			return nil, norm(err)
 		}
-		s.Phase, s.Since, s.Resolve = sensing.Phase(phase), fromMicros(since), resolve == 1
+		s.Phase, s.Since, s.Resolve = sensing.Phase(phase), sqlkit.Time(since), resolve == 1
 		if last != 0 {
-			s.LastTS = fromMicros(last)
+			s.LastTS = sqlkit.Time(last)
 		}
 		out = append(out, s)
 	}
@@ -442,13 +443,13 @@ func (db *DB) SaveRuleStates(ctx context.Context, ss []sensing.RuleState) error 
 			s := last[k]
 			var lastTS int64
 			if !s.LastTS.IsZero() {
-				lastTS = micros(s.LastTS)
+				lastTS = sqlkit.Micros(s.LastTS)
 			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO sensing_rule_states (device_id, rule_id, phase, since, last_ts, peak, case_id, resolve)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 ON CONFLICT (device_id, rule_id) DO UPDATE SET phase = excluded.phase, since = excluded.since, last_ts = excluded.last_ts,
 peak = excluded.peak, case_id = excluded.case_id, resolve = excluded.resolve`,
-				s.Device, s.Rule, string(s.Phase), micros(s.Since), lastTS, s.Peak, s.CaseID, boolInt(s.Resolve)); err != nil {
+				s.Device, s.Rule, string(s.Phase), sqlkit.Micros(s.Since), lastTS, s.Peak, s.CaseID, sqlkit.Bool(s.Resolve)); err != nil {
 				return err
 			}
 		}
@@ -462,7 +463,7 @@ const trackCols = `id, camera_id, vendor, category, cell, phase, first_at, last_
 
 // LiveTracks returns tracks seen since `since` and tracks with an unjudged case.
 func (db *DB) LiveTracks(ctx context.Context, since time.Time) ([]*sensing.Track, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT `+trackCols+` FROM sensing_tracks WHERE last_at >= $1 OR (outcome = '' AND case_id <> '')`, micros(since))
+	rows, err := db.r.QueryContext(ctx, `SELECT `+trackCols+` FROM sensing_tracks WHERE last_at >= $1 OR (outcome = '' AND case_id <> '')`, sqlkit.Micros(since))
 	if err != nil {
 		return nil, fmt.Errorf("read tracks: %w", norm(err))
 	}
@@ -477,9 +478,9 @@ func (db *DB) LiveTracks(ctx context.Context, since time.Time) ([]*sensing.Track
 			&t.Snapshot, &reminded, &t.CaseID, &auto, &outcome, &t.Community); err != nil {
 			return nil, norm(err)
 		}
-		t.Phase, t.FirstAt, t.LastAt, t.Count, t.AutoFiled, t.Outcome = sensing.TrackPhase(phase), fromMicros(first), fromMicros(last), int(count), auto == 1, sensing.Outcome(outcome)
+		t.Phase, t.FirstAt, t.LastAt, t.Count, t.AutoFiled, t.Outcome = sensing.TrackPhase(phase), sqlkit.Time(first), sqlkit.Time(last), int(count), auto == 1, sensing.Outcome(outcome)
 		if reminded.Valid {
-			r := fromMicros(reminded.V)
+			r := sqlkit.Time(reminded.V)
 			t.RemindedAt = &r
 		}
 		out = append(out, &t)
@@ -494,14 +495,14 @@ func (db *DB) PutTracks(ctx context.Context, ts []*sensing.Track) error {
 		for _, t := range ts {
 			var reminded any
 			if t.RemindedAt != nil {
-				reminded = micros(*t.RemindedAt)
+				reminded = sqlkit.Micros(*t.RemindedAt)
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO sensing_tracks (`+trackCols+`) VALUES `+placeholders(1, 16, 1)+`
+			if _, err := tx.ExecContext(ctx, `INSERT INTO sensing_tracks (`+trackCols+`) VALUES `+sqlkit.Placeholders(1, 16, 1)+`
 ON CONFLICT (id) DO UPDATE SET phase = excluded.phase, last_at = excluded.last_at, sightings = excluded.sightings,
 confidence = excluded.confidence, snapshot = excluded.snapshot, reminded_at = excluded.reminded_at, case_id = excluded.case_id,
 auto_filed = excluded.auto_filed, outcome = excluded.outcome`,
-				t.ID, t.Camera, t.Vendor, t.Category, t.Cell, string(t.Phase), micros(t.FirstAt), micros(t.LastAt), int64(t.Count),
-				t.Confidence, t.Snapshot, reminded, t.CaseID, boolInt(t.AutoFiled), string(t.Outcome), t.Community); err != nil {
+				t.ID, t.Camera, t.Vendor, t.Category, t.Cell, string(t.Phase), sqlkit.Micros(t.FirstAt), sqlkit.Micros(t.LastAt), int64(t.Count),
+				t.Confidence, t.Snapshot, reminded, t.CaseID, sqlkit.Bool(t.AutoFiled), string(t.Outcome), t.Community); err != nil {
 				return err
 			}
 		}
@@ -534,7 +535,7 @@ WHERE outcome IN ('confirmed', 'false') GROUP BY category, camera_id, vendor, ou
 func (db *DB) AddReminder(ctx context.Context, r sensing.Reminder) error {
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO sensing_reminders (id, track_id, camera_id, category, channel, text, at)
-VALUES ($1, $2, $3, $4, $5, $6, $7)`, r.ID, r.Track, r.Camera, r.Category, r.Channel, r.Text, micros(r.At))
+VALUES ($1, $2, $3, $4, $5, $6, $7)`, r.ID, r.Track, r.Camera, r.Category, r.Channel, r.Text, sqlkit.Micros(r.At))
 		return err
 	})
 }
@@ -545,7 +546,7 @@ VALUES ($1, $2, $3, $4, $5, $6, $7)`, r.ID, r.Track, r.Camera, r.Category, r.Cha
 func (db *DB) AddCollection(ctx context.Context, point string, at time.Time, by string) error {
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO sensing_collections (point_id, at, by_actor) VALUES ($1, $2, $3)
-ON CONFLICT (point_id, at) DO NOTHING`, point, micros(at), by)
+ON CONFLICT (point_id, at) DO NOTHING`, point, sqlkit.Micros(at), by)
 		return err
 	})
 }
@@ -564,7 +565,7 @@ func (db *DB) LastCollections(ctx context.Context) (map[string]time.Time, error)
 		if err := rows.Scan(&id, &at); err != nil {
 			return nil, norm(err)
 		}
-		out[id] = fromMicros(at)
+		out[id] = sqlkit.Time(at)
 	}
 	return out, norm(rows.Err())
 }
@@ -573,7 +574,7 @@ func (db *DB) LastCollections(ctx context.Context) (map[string]time.Time, error)
 func (db *DB) AddIncident(ctx context.Context, in sensing.Incident) error {
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO sensing_incidents (kind, ref, point_id, community, at, case_id) VALUES ($1, $2, $3, $4, $5, $6)`,
-			in.Kind, in.Ref, in.Point, in.Community, micros(in.At), in.CaseID)
+			in.Kind, in.Ref, in.Point, in.Community, sqlkit.Micros(in.At), in.CaseID)
 		return err
 	})
 }
@@ -581,7 +582,7 @@ func (db *DB) AddIncident(ctx context.Context, in sensing.Incident) error {
 // Incidents lists incidents in [from, to).
 func (db *DB) Incidents(ctx context.Context, from, to time.Time) ([]sensing.Incident, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT kind, ref, point_id, community, at, case_id FROM sensing_incidents WHERE at >= $1 AND at < $2 ORDER BY at`,
-		micros(from), micros(to))
+		sqlkit.Micros(from), sqlkit.Micros(to))
 	if err != nil {
 		return nil, fmt.Errorf("read incidents: %w", norm(err))
 	}
@@ -593,7 +594,7 @@ func (db *DB) Incidents(ctx context.Context, from, to time.Time) ([]sensing.Inci
 		if err := rows.Scan(&in.Kind, &in.Ref, &in.Point, &in.Community, &at, &in.CaseID); err != nil {
 			return nil, norm(err)
 		}
-		in.At = fromMicros(at)
+		in.At = sqlkit.Time(at)
 		out = append(out, in)
 	}
 	return out, norm(rows.Err())

@@ -11,6 +11,7 @@ import (
 
 	"cityloop/internal/errs"
 	"cityloop/internal/org"
+	"cityloop/internal/store/sqlkit"
 )
 
 var _ org.AccountStore = (*DB)(nil)
@@ -43,7 +44,7 @@ func scanAccount(s scanner, extra ...any) (*org.Account, error) {
 	if err := json.Unmarshal([]byte(grants), &a.Grants); err != nil {
 		return nil, fmt.Errorf("account %s: decode grants: %w", a.ID, err)
 	}
-	a.CreatedAt, a.LastLoginAt = fromMicros(created), fromNullMicros(lastLogin)
+	a.CreatedAt, a.LastLoginAt = sqlkit.Time(created), sqlkit.NullTime(lastLogin)
 	return &a, nil
 }
 
@@ -62,9 +63,9 @@ func (db *DB) CreateAccount(ctx context.Context, a *org.Account) error {
 	var res sql.Result
 	err = db.writeTx(ctx, func(tx *sql.Tx) error {
 		var err error
-		res, err = db.txExec(ctx, tx, `INSERT INTO accounts (`+strings.Join(accountCols, ", ")+`) VALUES `+placeholders(1, len(accountCols))+`
+		res, err = db.txExec(ctx, tx, `INSERT INTO accounts (`+strings.Join(accountCols, ", ")+`) VALUES `+sqlkit.Placeholders(1, len(accountCols), 1)+`
 ON CONFLICT (username) DO NOTHING`,
-			a.ID, a.Username, a.Name, a.PasswordHash, string(gj), a.Disabled, a.MustChange, micros(a.CreatedAt), microsPtr(a.LastLoginAt))
+			a.ID, a.Username, a.Name, a.PasswordHash, string(gj), a.Disabled, a.MustChange, sqlkit.Micros(a.CreatedAt), sqlkit.MicrosOrNull(a.LastLoginAt))
 		return err
 	})
 	if err != nil {
@@ -151,14 +152,14 @@ func (db *DB) SetPassword(ctx context.Context, id, hash string, mustChange bool)
 
 // TouchLogin records a successful sign-in.
 func (db *DB) TouchLogin(ctx context.Context, id string, at time.Time) error {
-	return db.updateAccount(ctx, "record login", id, `UPDATE accounts SET last_login_at = $2 WHERE id = $1`, micros(at))
+	return db.updateAccount(ctx, "record login", id, `UPDATE accounts SET last_login_at = $2 WHERE id = $1`, sqlkit.Micros(at))
 }
 
 // CreateToken stores a bearer token by its hash.
 func (db *DB) CreateToken(ctx context.Context, t org.Token) error {
 	err := db.writeTx(ctx, func(tx *sql.Tx) error {
 		_, err := db.txExec(ctx, tx, `INSERT INTO tokens (hash, account_id, created_at, expires_at) VALUES ($1, $2, $3, $4)`,
-			t.Hash, t.AccountID, micros(t.CreatedAt), micros(t.ExpiresAt))
+			t.Hash, t.AccountID, sqlkit.Micros(t.CreatedAt), sqlkit.Micros(t.ExpiresAt))
 		return err
 	})
 	if err != nil {
@@ -177,7 +178,7 @@ func (db *DB) FindToken(ctx context.Context, hash []byte, now time.Time) (*org.T
 	q := "SELECT " + prefixed("a.", accountCols) + `, t.account_id, t.created_at, t.expires_at
 FROM tokens t JOIN accounts a ON a.id = t.account_id
 WHERE t.hash = $1 AND t.expires_at > $2`
-	a, err := scanAccount(db.queryRow(ctx, q, hash, micros(now)), &t.AccountID, &created, &expires)
+	a, err := scanAccount(db.queryRow(ctx, q, hash, sqlkit.Micros(now)), &t.AccountID, &created, &expires)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil, errs.NotFound("the token is unknown or has expired")
 	}
@@ -185,7 +186,7 @@ WHERE t.hash = $1 AND t.expires_at > $2`
 		return nil, nil, fmt.Errorf("find token: %w", db.norm(err))
 	}
 	t.Hash = append([]byte(nil), hash...)
-	t.CreatedAt, t.ExpiresAt = fromMicros(created), fromMicros(expires)
+	t.CreatedAt, t.ExpiresAt = sqlkit.Time(created), sqlkit.Time(expires)
 	return &t, a, nil
 }
 
@@ -234,7 +235,7 @@ func (db *DB) DeleteTokensOf(ctx context.Context, accountID string, except []byt
 func (db *DB) DeleteExpiredTokens(ctx context.Context, now time.Time) (int, error) {
 	var n int64
 	err := db.writeTx(ctx, func(tx *sql.Tx) error {
-		res, err := db.txExec(ctx, tx, `DELETE FROM tokens WHERE expires_at <= $1`, micros(now))
+		res, err := db.txExec(ctx, tx, `DELETE FROM tokens WHERE expires_at <= $1`, sqlkit.Micros(now))
 		if err != nil {
 			return err
 		}

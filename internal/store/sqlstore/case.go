@@ -17,6 +17,7 @@ import (
 	"cityloop/internal/errs"
 	"cityloop/internal/geo"
 	"cityloop/internal/org"
+	"cityloop/internal/store/sqlkit"
 	"cityloop/internal/worktime"
 )
 
@@ -113,9 +114,9 @@ func (db *DB) caseArgs(c *casework.Case, code string, version int) ([]any, error
 		c.Department, c.Suggested, c.ReporterID, reporter, phone,
 		c.ExternalRef, photos, after, c.MergedInto, c.Recurrence, c.SelfHandled,
 		int64(c.Reworks), int64(c.Returns), int64(c.Shirks), int64(c.Extensions), int64(c.Urges),
-		pending, c.Stage, stageClock, caseClock, microsPtr(c.StageDue), microsPtr(c.StageWarn),
-		microsPtr(c.CaseDue), c.Overdue, c.ClosedLate, c.ClosureKind, c.Satisfaction, micros(c.ReportedAt),
-		microsPtr(c.FiledAt), microsPtr(c.DispatchedAt), microsPtr(c.DisposedAt), microsPtr(c.ClosedAt), micros(c.UpdatedAt), int64(version),
+		pending, c.Stage, stageClock, caseClock, sqlkit.MicrosOrNull(c.StageDue), sqlkit.MicrosOrNull(c.StageWarn),
+		sqlkit.MicrosOrNull(c.CaseDue), c.Overdue, c.ClosedLate, c.ClosureKind, c.Satisfaction, sqlkit.Micros(c.ReportedAt),
+		sqlkit.MicrosOrNull(c.FiledAt), sqlkit.MicrosOrNull(c.DispatchedAt), sqlkit.MicrosOrNull(c.DisposedAt), sqlkit.MicrosOrNull(c.ClosedAt), sqlkit.Micros(c.UpdatedAt), int64(version),
 		db.blindPhone(c.Phone),
 	}, nil
 }
@@ -183,10 +184,10 @@ func (db *DB) scanCase(s scanner) (*casework.Case, error) {
 			return nil, fmt.Errorf("case %s: decode case clock: %w", c.ID, err)
 		}
 	}
-	c.StageDue, c.StageWarn, c.CaseDue = fromNullMicros(stageDue), fromNullMicros(stageWarn), fromNullMicros(caseDue)
-	c.FiledAt, c.DispatchedAt = fromNullMicros(filed), fromNullMicros(dispatched)
-	c.DisposedAt, c.ClosedAt = fromNullMicros(disposed), fromNullMicros(closed)
-	c.ReportedAt, c.UpdatedAt = fromMicros(reported), fromMicros(updated)
+	c.StageDue, c.StageWarn, c.CaseDue = sqlkit.NullTime(stageDue), sqlkit.NullTime(stageWarn), sqlkit.NullTime(caseDue)
+	c.FiledAt, c.DispatchedAt = sqlkit.NullTime(filed), sqlkit.NullTime(dispatched)
+	c.DisposedAt, c.ClosedAt = sqlkit.NullTime(disposed), sqlkit.NullTime(closed)
+	c.ReportedAt, c.UpdatedAt = sqlkit.Time(reported), sqlkit.Time(updated)
 	return &c, nil
 }
 
@@ -229,7 +230,7 @@ func eventArgs(e *casework.Event) ([]any, error) {
 	}
 	return []any{
 		e.ID, e.CaseID, int64(e.Seq), string(e.Action), string(e.From), string(e.To), e.Actor, e.Name,
-		string(e.Post), micros(e.At), e.Note, string(photos), lng, lat, string(data),
+		string(e.Post), sqlkit.Micros(e.At), e.Note, string(photos), lng, lat, string(data),
 	}, nil
 }
 
@@ -245,7 +246,7 @@ func scanEvent(s scanner) (casework.Event, error) {
 		&post, &at, &e.Note, &photos, &lng, &lat, &data); err != nil {
 		return e, err
 	}
-	e.Seq, e.At = int(seq), fromMicros(at)
+	e.Seq, e.At = int(seq), sqlkit.Time(at)
 	e.From, e.To, e.Post = casework.Status(from), casework.Status(to), org.Post(post)
 	if lng.Valid && lat.Valid {
 		e.Point = &geo.Point{Lng: lng.V, Lat: lat.V}
@@ -539,10 +540,10 @@ func caseFilter(f casework.Filter) (*where, error) {
 		w.add("overdue = ?", *f.Overdue)
 	}
 	if f.From != nil {
-		w.add("reported_at >= ?", micros(*f.From))
+		w.add("reported_at >= ?", sqlkit.Micros(*f.From))
 	}
 	if f.To != nil {
-		w.add("reported_at < ?", micros(*f.To))
+		w.add("reported_at < ?", sqlkit.Micros(*f.To))
 	}
 	if f.ExternalRef != "" {
 		w.add("external_ref = ?", f.ExternalRef)
@@ -557,7 +558,7 @@ func caseFilter(f casework.Filter) (*where, error) {
 		if f.Now.IsZero() {
 			return nil, errs.Invalid("a light filter needs the time to judge it at")
 		}
-		now := micros(f.Now)
+		now := sqlkit.Micros(f.Now)
 		switch f.Light {
 		case worktime.Red:
 			w.add("stage_due_at < ?", now)
@@ -706,10 +707,10 @@ func (db *DB) FindNearby(ctx context.Context, q casework.NearbyQuery) ([]*casewo
 	// more selective, through the (category, lat, lng) index.
 	if q.Closed {
 		w.add("status = ?", string(casework.StatusClosed))
-		w.add("+closed_at >= ?", micros(q.Since))
+		w.add("+closed_at >= ?", sqlkit.Micros(q.Since))
 	} else {
 		w.add("is_open")
-		w.add("+reported_at >= ?", micros(q.Since))
+		w.add("+reported_at >= ?", sqlkit.Micros(q.Since))
 	}
 	limit := q.Limit
 	if limit <= 0 {
@@ -730,7 +731,7 @@ func (db *DB) FindDue(ctx context.Context, now time.Time, limit int) ([]*casewor
 		limit = DefaultLimit
 	}
 	list, err := db.queryCases(ctx, caseSelect+` WHERE is_open AND overdue = FALSE AND stage_due_at < $1
-ORDER BY stage_due_at, id LIMIT $2`, micros(now), int64(min(limit, MaxLimit)))
+ORDER BY stage_due_at, id LIMIT $2`, sqlkit.Micros(now), int64(min(limit, MaxLimit)))
 	if err != nil {
 		return nil, fmt.Errorf("find due cases: %w", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"cityloop/internal/casework"
+	"cityloop/internal/store/sqlkit"
 )
 
 // Sizes of the bulk loader: cases per transaction and rows per INSERT
@@ -127,7 +128,7 @@ func (db *DB) insertMany(ctx context.Context, tx *sql.Tx, table string, cols []s
 func (db *DB) bulkInsertSQL(table string, cols []string, rows int) string {
 	head := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES "
 	if db.dialect != DialectSQLite {
-		return head + placeholders(rows, len(cols))
+		return head + sqlkit.Placeholders(rows, len(cols), 1)
 	}
 	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
 	return head + strings.TrimSuffix(strings.Repeat(row+", ", rows), ", ")

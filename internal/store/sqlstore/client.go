@@ -9,31 +9,23 @@ import (
 
 	"cityloop/internal/errs"
 	"cityloop/internal/org"
+	"cityloop/internal/store/sqlkit"
 )
 
 const clientCols = `id, name, key_hash, endpoints, categories, regions, rate_per_min, created_at, rotated_at, revoked_at`
 
 // CreateClient stores a partner system's key (hash only).
 func (db *DB) CreateClient(ctx context.Context, c *org.Client) error {
-	ep, _ := json.Marshal(nonNil(c.Endpoints))
-	cats, _ := json.Marshal(nonNil(c.Categories))
-	regs, _ := json.Marshal(nonNil(c.Regions))
+	ep, cats, regs := sqlkit.Strings(c.Endpoints), sqlkit.Strings(c.Categories), sqlkit.Strings(c.Regions)
 	err := db.writeTx(ctx, func(tx *sql.Tx) error {
 		_, err := db.txExec(ctx, tx, `INSERT INTO api_clients (`+clientCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, NULL)`,
-			c.ID, c.Name, c.KeyHash, string(ep), string(cats), string(regs), int64(c.RatePerMin), micros(c.CreatedAt))
+			c.ID, c.Name, c.KeyHash, ep, cats, regs, int64(c.RatePerMin), sqlkit.Micros(c.CreatedAt))
 		return err
 	})
 	if err != nil {
 		return fmt.Errorf("create API client %s: %w", c.Name, db.norm(err))
 	}
 	return nil
-}
-
-func nonNil(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
 }
 
 func scanClient(s scanner) (*org.Client, error) {
@@ -46,8 +38,8 @@ func scanClient(s scanner) (*org.Client, error) {
 	if err := s.Scan(&c.ID, &c.Name, &c.KeyHash, &ep, &cats, &regs, &rate, &created, &rotated, &revoked); err != nil {
 		return nil, err
 	}
-	c.RatePerMin, c.CreatedAt = int(rate), fromMicros(created)
-	c.RotatedAt, c.RevokedAt = fromNullMicros(rotated), fromNullMicros(revoked)
+	c.RatePerMin, c.CreatedAt = int(rate), sqlkit.Time(created)
+	c.RotatedAt, c.RevokedAt = sqlkit.NullTime(rotated), sqlkit.NullTime(revoked)
 	for _, f := range []struct {
 		raw string
 		dst *[]string
@@ -89,12 +81,12 @@ func (db *DB) FindClients(ctx context.Context) ([]*org.Client, error) {
 
 // RotateClientKey replaces a live client's key; the old key stops working at once.
 func (db *DB) RotateClientKey(ctx context.Context, id string, hash []byte, at time.Time) error {
-	return db.updateClient(ctx, "rotate", id, `UPDATE api_clients SET key_hash = $2, rotated_at = $3 WHERE id = $1 AND revoked_at IS NULL`, id, hash, micros(at))
+	return db.updateClient(ctx, "rotate", id, `UPDATE api_clients SET key_hash = $2, rotated_at = $3 WHERE id = $1 AND revoked_at IS NULL`, id, hash, sqlkit.Micros(at))
 }
 
 // RevokeClient disables a client for good.
 func (db *DB) RevokeClient(ctx context.Context, id string, at time.Time) error {
-	return db.updateClient(ctx, "revoke", id, `UPDATE api_clients SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL`, id, micros(at))
+	return db.updateClient(ctx, "revoke", id, `UPDATE api_clients SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL`, id, sqlkit.Micros(at))
 }
 
 func (db *DB) updateClient(ctx context.Context, what, id, q string, args ...any) error {

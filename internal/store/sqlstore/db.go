@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -121,49 +120,9 @@ func (db *DB) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return sqlkit.Tx(ctx, db.w, 3, sqlkit.Retryable, fn)
 }
 
-// placeholders returns "($1, $2, …), (…)" for rows rows of n columns,
-// numbering from 1.
-func placeholders(rows, n int) string {
-	var b strings.Builder
-	b.Grow(rows * n * 5)
-	k := 1
-	for r := 0; r < rows; r++ {
-		if r > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteByte('(')
-		for c := 0; c < n; c++ {
-			if c > 0 {
-				b.WriteString(", ")
-			}
-			fmt.Fprintf(&b, "$%d", k)
-			k++
-		}
-		b.WriteByte(')')
-	}
-	return b.String()
-}
-
-// Times are stored as Unix microseconds, UTC.
-
-func micros(t time.Time) int64 { return t.UnixMicro() }
-
-func microsPtr(t *time.Time) any {
-	if t == nil {
-		return nil
-	}
-	return t.UnixMicro()
-}
-
-func fromMicros(v int64) time.Time { return time.UnixMicro(v).UTC() }
-
-func fromNullMicros(v sql.Null[int64]) *time.Time {
-	if !v.Valid {
-		return nil
-	}
-	t := fromMicros(v.V)
-	return &t
-}
+// micros serves lease.go and otp.go, which are moving to the jobs runner;
+// the codec itself is [sqlkit.Micros]. Delete it with those files.
+func micros(t time.Time) int64 { return sqlkit.Micros(t) }
 
 // hotStatements are prepared once on SQLite's writer connection, before any
 // transaction that uses them (preparing inside a transaction would wait for

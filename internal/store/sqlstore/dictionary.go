@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"cityloop/internal/errs"
+	"cityloop/internal/store/sqlkit"
 )
 
 // DictEdit is one change an administrator made to the category dictionary
@@ -30,7 +31,7 @@ func (db *DB) AppendDictEdit(ctx context.Context, kind, key string, body []byte,
 	}
 	err := db.writeTx(ctx, func(tx *sql.Tx) error {
 		_, err := db.txExec(ctx, tx, `INSERT INTO dictionary_edits (kind, key, body, actor, at) VALUES ($1, $2, $3, $4, $5)`,
-			kind, key, string(body), actor, micros(at))
+			kind, key, string(body), actor, sqlkit.Micros(at))
 		return err
 	})
 	if err != nil {
@@ -56,7 +57,7 @@ func (db *DB) DictEdits(ctx context.Context) ([]DictEdit, error) {
 		if err := rows.Scan(&e.Seq, &e.Kind, &e.Key, &body, &e.Actor, &at); err != nil {
 			return nil, fmt.Errorf("read dictionary edits: %w", db.norm(err))
 		}
-		e.Body, e.At = []byte(body), fromMicros(at)
+		e.Body, e.At = []byte(body), sqlkit.Time(at)
 		list = append(list, e)
 	}
 	if err := rows.Err(); err != nil {

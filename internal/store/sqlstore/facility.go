@@ -8,6 +8,7 @@ import (
 	"cityloop/internal/errs"
 	"cityloop/internal/facility"
 	"cityloop/internal/geo"
+	"cityloop/internal/store/sqlkit"
 )
 
 const facilityCols = `id, kind, name, address, lng, lat, grid, district, hours, accessible, open_24h, updated_at`
@@ -17,7 +18,7 @@ func (db *DB) PutFacility(ctx context.Context, f *facility.Facility) (created bo
 	err = db.writeTx(ctx, func(tx *sql.Tx) error {
 		res, err := db.txExec(ctx, tx, `UPDATE facilities SET kind = $2, name = $3, address = $4, lng = $5, lat = $6, grid = $7,
 			district = $8, hours = $9, accessible = $10, open_24h = $11, updated_at = $12 WHERE id = $1`,
-			f.ID, string(f.Kind), f.Name, f.Address, f.Point.Lng, f.Point.Lat, f.Grid, f.District, f.Hours, f.Accessible, f.Open24h, micros(f.UpdatedAt))
+			f.ID, string(f.Kind), f.Name, f.Address, f.Point.Lng, f.Point.Lat, f.Grid, f.District, f.Hours, f.Accessible, f.Open24h, sqlkit.Micros(f.UpdatedAt))
 		if err != nil {
 			return err
 		}
@@ -28,7 +29,7 @@ func (db *DB) PutFacility(ctx context.Context, f *facility.Facility) (created bo
 		}
 		created = true
 		_, err = db.txExec(ctx, tx, `INSERT INTO facilities (`+facilityCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-			f.ID, string(f.Kind), f.Name, f.Address, f.Point.Lng, f.Point.Lat, f.Grid, f.District, f.Hours, f.Accessible, f.Open24h, micros(f.UpdatedAt))
+			f.ID, string(f.Kind), f.Name, f.Address, f.Point.Lng, f.Point.Lat, f.Grid, f.District, f.Hours, f.Accessible, f.Open24h, sqlkit.Micros(f.UpdatedAt))
 		return err
 	})
 	if err != nil {
@@ -86,7 +87,7 @@ func (db *DB) FindFacilities(ctx context.Context, kind facility.Kind, box *geo.B
 			&f.Accessible, &f.Open24h, &at); err != nil {
 			return nil, fmt.Errorf("list facilities: %w", db.norm(err))
 		}
-		f.Kind, f.UpdatedAt = facility.Kind(kind), fromMicros(at)
+		f.Kind, f.UpdatedAt = facility.Kind(kind), sqlkit.Time(at)
 		out = append(out, &f)
 	}
 	if err := rows.Err(); err != nil {

@@ -12,6 +12,7 @@ import (
 	"cityloop/internal/blob"
 	"cityloop/internal/disclose"
 	"cityloop/internal/errs"
+	"cityloop/internal/store/sqlkit"
 )
 
 // PhotoMeta describes an uploaded photo; the bytes live in the blob store
@@ -38,7 +39,7 @@ func nullInt(v int) any {
 func (db *DB) SavePhoto(ctx context.Context, p PhotoMeta) error {
 	err := db.writeTx(ctx, func(tx *sql.Tx) error {
 		_, err := db.txExec(ctx, tx, `INSERT INTO photos (id, mime, size, width, height, uploaded_by, at) VALUES ($1, $2, $3, $4, $5, $6, $7)
-ON CONFLICT (id) DO NOTHING`, p.ID, p.MIME, p.Size, nullInt(p.Width), nullInt(p.Height), p.UploadedBy, micros(p.At))
+ON CONFLICT (id) DO NOTHING`, p.ID, p.MIME, p.Size, nullInt(p.Width), nullInt(p.Height), p.UploadedBy, sqlkit.Micros(p.At))
 		return err
 	})
 	if err != nil {
@@ -67,7 +68,7 @@ func (db *DB) FindPhoto(ctx context.Context, id string) (*PhotoMeta, error) {
 	if err != nil {
 		return nil, fmt.Errorf("find photo %s: %w", id, db.norm(err))
 	}
-	p.Width, p.Height, p.At = int(width.V), int(height.V), fromMicros(at)
+	p.Width, p.Height, p.At = int(width.V), int(height.V), sqlkit.Time(at)
 	return &p, nil
 }
 

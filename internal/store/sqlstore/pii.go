@@ -9,6 +9,7 @@ import (
 
 	"cityloop/internal/casework"
 	"cityloop/internal/pii"
+	"cityloop/internal/store/sqlkit"
 )
 
 // SetKeyring makes the store seal reporters' names and phone numbers with
@@ -123,7 +124,7 @@ func (db *DB) PurgeContacts(ctx context.Context, cutoff time.Time) (int, error) 
 	var n int64
 	err := db.writeTx(ctx, func(tx *sql.Tx) error {
 		res, err := db.txExec(ctx, tx, `UPDATE cases SET reporter_name = '', reporter_phone = '', reporter_phone_blind = ''
-WHERE NOT is_open AND updated_at < $1 AND (reporter_name <> '' OR reporter_phone <> '')`, micros(cutoff))
+WHERE NOT is_open AND updated_at < $1 AND (reporter_name <> '' OR reporter_phone <> '')`, sqlkit.Micros(cutoff))
 		if err != nil {
 			return err
 		}

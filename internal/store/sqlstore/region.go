@@ -10,6 +10,7 @@ import (
 
 	"cityloop/internal/errs"
 	"cityloop/internal/org"
+	"cityloop/internal/store/sqlkit"
 )
 
 var _ org.RegionStore = (*DB)(nil)
@@ -21,7 +22,7 @@ var regionCols = []string{
 
 var (
 	regionSelect    = "SELECT " + strings.Join(regionCols, ", ") + " FROM regions"
-	insertRegionSQL = "INSERT INTO regions (" + strings.Join(regionCols, ", ") + ") VALUES " + placeholders(1, len(regionCols))
+	insertRegionSQL = "INSERT INTO regions (" + strings.Join(regionCols, ", ") + ") VALUES " + sqlkit.Placeholders(1, len(regionCols), 1)
 )
 
 func regionArgs(r org.Region, at time.Time) ([]any, error) {
@@ -40,7 +41,7 @@ func regionArgs(r org.Region, at time.Time) ([]any, error) {
 	return []any{
 		r.ID, r.Code, r.Name, int64(r.Level), r.Parent, geometry,
 		r.Bounds.MinLng, r.Bounds.MinLat, r.Bounds.MaxLng, r.Bounds.MaxLat,
-		r.AreaM2, micros(from), microsPtr(r.ValidTo), int64(r.Version),
+		r.AreaM2, sqlkit.Micros(from), sqlkit.MicrosOrNull(r.ValidTo), int64(r.Version),
 	}, nil
 }
 
@@ -58,7 +59,7 @@ func scanRegion(s scanner) (org.Region, error) {
 		return r, err
 	}
 	r.Level, r.Version = org.Level(level), int(version)
-	r.ValidFrom, r.ValidTo = fromMicros(validFrom), fromNullMicros(validTo)
+	r.ValidFrom, r.ValidTo = sqlkit.Time(validFrom), sqlkit.NullTime(validTo)
 	if geometry.Valid {
 		if err := json.Unmarshal([]byte(geometry.V), &r.Shape); err != nil {
 			return r, fmt.Errorf("region %s version %d: decode geometry: %w", r.Code, r.Version, err)
@@ -122,7 +123,7 @@ func (db *DB) ApplyImport(ctx context.Context, plan org.ImportPlan, at time.Time
 	}
 	err := db.writeTx(ctx, func(tx *sql.Tx) error {
 		for _, id := range plan.Supersede {
-			res, err := db.txExec(ctx, tx, `UPDATE regions SET valid_to = $2 WHERE id = $1 AND valid_to IS NULL`, id, micros(at))
+			res, err := db.txExec(ctx, tx, `UPDATE regions SET valid_to = $2 WHERE id = $1 AND valid_to IS NULL`, id, sqlkit.Micros(at))
 			if err != nil {
 				return db.norm(err)
 			}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"cityloop/internal/casework"
+	"cityloop/internal/store/sqlkit"
 )
 
 const microsPerDay = int64(24 * time.Hour / time.Microsecond)
@@ -22,7 +23,7 @@ func (db *DB) CaseStats(ctx context.Context, q casework.StatsQuery) (casework.Ca
 	}
 
 	w := &where{}
-	w.add("reported_at >= ?", micros(q.Since))
+	w.add("reported_at >= ?", sqlkit.Micros(q.Since))
 	if err := scopeFilter(w, q.Scope); err != nil {
 		return st, err
 	}
@@ -48,7 +49,7 @@ func (db *DB) CaseStats(ctx context.Context, q casework.StatsQuery) (casework.Ca
 	}
 
 	w = &where{}
-	w.add("reported_at >= ?", micros(q.MonthStart))
+	w.add("reported_at >= ?", sqlkit.Micros(q.MonthStart))
 	w.add("category <> ''")
 	if err := scopeFilter(w, q.Scope); err != nil {
 		return st, err
@@ -73,7 +74,7 @@ func (db *DB) CaseStats(ctx context.Context, q casework.StatsQuery) (casework.Ca
 	}
 
 	// $1 (now) comes first in the text, so it is the first argument.
-	w = &where{args: []any{micros(q.Now)}}
+	w = &where{args: []any{sqlkit.Micros(q.Now)}}
 	w.add("is_open = ?", true)
 	if err := scopeFilter(w, q.Scope); err != nil {
 		return st, err
