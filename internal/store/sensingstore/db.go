@@ -39,7 +39,7 @@ type DB struct {
 func Open(ctx context.Context, dsn string) (*DB, error) {
 	conns := max(8, 2*runtime.GOMAXPROCS(0))
 	p, err := sqlkit.Open(ctx, dsn, sqlkit.Options{Name: "sensing store", PostgresConns: conns, SQLiteReaders: 4,
-		WriterPragmas: []string{"temp_store(MEMORY)", "cache_size(-32768)"}})
+		WriterPragmas: []string{"temp_store(MEMORY)"}, WriterCache: 32 << 10})
 	if err != nil {
 		return nil, err
 	}

@@ -1,13 +1,13 @@
-// Package sqlkit opens the connection pools that CityLoop's secondary SQL
-// stores (hub, sensing) share with the main store's database: the same DSN
-// forms, the same SQLite pragmas, one SQLite writer connection and a small
-// read pool, or one PostgreSQL pool. sqlstore keeps its own, more tuned
-// opener; these stores only need the common shape.
-//
-// All three SQL stores (sqlstore, hubstore, sensingstore) share the rest:
-// the write transaction with retries ([Tx]), the migration runner
-// ([Migrate]) and the mapping of driver errors to errs kinds by code
+// Package sqlkit is what CityLoop's SQL stores (sqlstore, hubstore,
+// sensingstore, jobstore) share, so each exists once: the opener of their
+// connection pools on one database ([Open]: the DSN forms, the measured
+// SQLite pragmas, one SQLite writer connection beside a read pool, or one
+// PostgreSQL pool, sized per store by [Options]), the column codecs
+// (codec.go), the write transaction with retries ([Tx]), the migration
+// runner ([Migrate]) and the mapping of driver errors to errs kinds by code
 // ([Norm], with [Retryable] as the retry predicate for [Tx]).
+//
+// It imports errs, the drivers and goose; no domain package.
 package sqlkit
 
 import (
@@ -15,24 +15,31 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
-
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
-	_ "modernc.org/sqlite" // the "sqlite" driver
 )
 
-// Options shape the pools.
+// Options shape the pools. Zero values leave SQLite's and database/sql's
+// defaults, except where a field says otherwise.
 type Options struct {
-	Name          string   // for error messages, e.g. "hub store"
-	PostgresConns int      // pool size on PostgreSQL
-	SQLiteReaders int      // read-only connections on SQLite
-	WriterPragmas []string // extra pragmas for the SQLite writer, e.g. "cache_size(-32768)"
-	ForeignKeys   bool     // PRAGMA foreign_keys=ON on SQLite
+	Name string // for error messages, e.g. "hub store"
+
+	// PostgreSQL.
+	PostgresConns       int           // pool size
+	PostgresMaxLifetime time.Duration // recycle connections this old; 0 = never
+
+	// SQLite (see [SQLiteDSN] for why each pragma is set).
+	SQLiteReaders int           // read-only connections (at least 1)
+	BusyTimeout   time.Duration // wait for another connection's write lock; 0 = 10 s
+	ForeignKeys   bool          // foreign_keys(ON) on every connection
+	TempMemory    bool          // temp_store(MEMORY) on every connection
+	WriterCache   int           // cache_size of the writer, in KiB
+	ReaderCache   int           // cache_size of each reader, in KiB
+	ReaderMmap    int64         // mmap_size of each reader, in bytes
+	// JournalLimit is the writer's journal_size_limit in bytes: the size
+	// the WAL is cut back to when it starts over.
+	JournalLimit  int64
+	WriterPragmas []string // extra pragmas for the writer, e.g. "temp_store(MEMORY)"
 }
 
 // Pools are the opened connections; on PostgreSQL W and R are the same pool.
@@ -41,90 +48,22 @@ type Pools struct {
 	Postgres bool
 }
 
-// Open connects to dsn: postgres://… or postgresql://…, or sqlite:PATH,
-// file:PATH or a bare PATH.
+// Open connects to dsn and pings it:
+//
+//	sqlite:PATH, file:PATH or a bare PATH   SQLite file (created if missing,
+//	                                        with its directory)
+//	postgres://… or postgresql://…          PostgreSQL
+//
+// On SQLite it opens one writer connection and a pool of read-only ones
+// (see openSQLite); on PostgreSQL one pool serves both.
 func Open(ctx context.Context, dsn string, o Options) (Pools, error) {
 	switch {
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
-		cfg, err := pgx.ParseConfig(dsn)
-		if err != nil {
-			return Pools{}, fmt.Errorf("open %s: the PostgreSQL URL is not valid", o.Name)
-		}
-		db := stdlib.OpenDB(*cfg)
-		db.SetMaxOpenConns(o.PostgresConns)
-		db.SetMaxIdleConns(o.PostgresConns)
-		db.SetConnMaxIdleTime(5 * time.Minute)
-		if err := db.PingContext(ctx); err != nil {
-			db.Close()
-			return Pools{}, fmt.Errorf("open %s: %w", o.Name, err)
-		}
-		return Pools{W: db, R: db, Postgres: true}, nil
+		return openPostgres(ctx, dsn, o)
 	case strings.TrimSpace(dsn) == "":
 		return Pools{}, fmt.Errorf("open %s: the database address is empty", o.Name)
 	}
-	path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite:"), "file:")
-	path, userQuery, _ := strings.Cut(path, "?")
-	if path == "" || path == ":memory:" {
-		return Pools{}, fmt.Errorf("open %s: SQLite needs a file shared with the main store", o.Name)
-	}
-	if dir := filepath.Dir(path); dir != "." {
-		if err := os.MkdirAll(dir, 0o750); err != nil {
-			return Pools{}, fmt.Errorf("open %s: %w", o.Name, err)
-		}
-	}
-	w, err := sql.Open("sqlite", SQLiteDSN(path, userQuery, true, o))
-	if err != nil {
-		return Pools{}, fmt.Errorf("open %s: %w", o.Name, err)
-	}
-	// One writer connection: SQLite has one writer at a time, and queueing in
-	// database/sql is cheaper than busy retries.
-	w.SetMaxOpenConns(1)
-	w.SetMaxIdleConns(1)
-	w.SetConnMaxLifetime(0)
-	if err := w.PingContext(ctx); err != nil {
-		w.Close()
-		return Pools{}, fmt.Errorf("open %s: %w", o.Name, err)
-	}
-	r, err := sql.Open("sqlite", SQLiteDSN(path, userQuery, false, o))
-	if err != nil {
-		w.Close()
-		return Pools{}, fmt.Errorf("open %s: %w", o.Name, err)
-	}
-	r.SetMaxOpenConns(max(o.SQLiteReaders, 1))
-	r.SetMaxIdleConns(max(o.SQLiteReaders, 1))
-	r.SetConnMaxLifetime(0)
-	return Pools{W: w, R: r}, nil
-}
-
-// SQLiteDSN mirrors sqlstore's pragmas: busy_timeout first (the file is
-// shared with sqlstore's writer, so a short write waits for its lock
-// instead of failing), WAL, synchronous NORMAL; the writer takes the lock
-// at BEGIN, readers are query-only.
-func SQLiteDSN(path, userQuery string, writer bool, o Options) string {
-	q := url.Values{}
-	q.Add("_pragma", "busy_timeout(10000)")
-	q.Add("_pragma", "journal_mode(WAL)")
-	q.Add("_pragma", "synchronous(NORMAL)")
-	if o.ForeignKeys {
-		q.Add("_pragma", "foreign_keys(ON)")
-	}
-	if writer {
-		// As sqlstore: what a write frees is zeroed, so erased personal
-		// data does not linger in the file's free pages.
-		q.Add("_pragma", "secure_delete(ON)")
-		for _, p := range o.WriterPragmas {
-			q.Add("_pragma", p)
-		}
-		q.Set("_txlock", "immediate")
-	} else {
-		q.Add("_pragma", "query_only(ON)")
-	}
-	query := q.Encode()
-	if userQuery != "" {
-		query = userQuery + "&" + query
-	}
-	p := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
-	return "file:" + p + "?" + query
+	return openSQLite(ctx, strings.TrimPrefix(dsn, "sqlite:"), o)
 }
 
 // Close closes both pools (once when they are the same).
