@@ -525,7 +525,7 @@ func (s *Server) mayViewPhoto(r *http.Request, id string) (public bool, err erro
 		}
 	}
 	for _, u := range uses {
-		if _, err := s.Cases.Store.FindCaseByIDIn(r.Context(), u.CaseID, scope); err == nil {
+		if _, err := s.Cases.FindCase(r.Context(), actor, u.CaseID); err == nil {
 			return false, nil
 		} else if !errs.Is(err, errs.KindNotFound) {
 			return false, err

@@ -16,7 +16,6 @@ import (
 	"cityloop/internal/geo"
 	"cityloop/internal/httpkit"
 	"cityloop/internal/org"
-	"cityloop/internal/pii"
 	"cityloop/internal/worktime"
 )
 
@@ -47,14 +46,6 @@ type deadlines struct {
 	Paused    bool       `json:"paused"`
 }
 
-// seesContact says which posts need a reporter's phone and name unmasked:
-// the operator calls back (回访) and the shift lead answers for the centre.
-func seesContact(a org.Actor) bool {
-	_, op := a.Grant(org.PostOperator)
-	_, lead := a.Grant(org.PostShiftLead)
-	return op || lead
-}
-
 func (s *Server) view(c *casework.Case, en bool) caseView {
 	now := s.Now()
 	if c.Photos == nil {
@@ -82,17 +73,6 @@ func (s *Server) view(c *casework.Case, en bool) caseView {
 		CaseDue: c.CaseDue, Light: string(v.Light), Overdue: c.Overdue || v.Light == worktime.Red,
 		Paused: c.Status == casework.StatusSuspended}
 	return v
-}
-
-// maskFor hides the reporter's contact details from posts that do not need
-// them, and reports whether it left personal data readable.
-func maskFor(a org.Actor, c *casework.Case) bool {
-	if seesContact(a) {
-		return c.Phone != "" || c.Reporter != ""
-	}
-	c.Phone = pii.MaskPhone(c.Phone)
-	c.Reporter = pii.MaskName(c.Reporter)
-	return false
 }
 
 // auditRead records that actor saw the unmasked contact details of cases;
@@ -211,8 +191,7 @@ func (s *Server) handleCaseList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	f.Scope = s.Cases.ScopeOf(actor)
-	items, total, err := s.Cases.Store.FindCases(r.Context(), f)
+	items, total, err := s.Cases.FindCases(r.Context(), actor, f)
 	if err != nil {
 		return err
 	}
@@ -220,7 +199,7 @@ func (s *Server) handleCaseList(w http.ResponseWriter, r *http.Request) error {
 	out := make([]caseView, len(items))
 	var read []string
 	for i, c := range items {
-		if maskFor(actor, c) {
+		if casework.MaskContact(actor, c) {
 			read = append(read, c.ID)
 		}
 		out[i] = s.view(c, en)
@@ -337,15 +316,11 @@ func (s *Server) handleCaseView(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	c, err := s.Cases.Store.FindCaseByIDIn(r.Context(), r.PathValue("id"), s.Cases.ScopeOf(actor))
+	c, tl, err := s.Cases.FindCaseWithTimeline(r.Context(), actor, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	tl, err := s.Cases.Store.Timeline(r.Context(), c.ID)
-	if err != nil {
-		return err
-	}
-	if maskFor(actor, c) {
+	if casework.MaskContact(actor, c) {
 		if err := s.auditRead(r, actor, []string{c.ID}); err != nil {
 			return err
 		}
@@ -424,7 +399,7 @@ func (s *Server) handleCaseAction(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	if b.Version != nil {
-		cur, err := s.Cases.Store.FindCaseByIDIn(r.Context(), r.PathValue("id"), s.Cases.ScopeOf(actor))
+		cur, err := s.Cases.FindCase(r.Context(), actor, r.PathValue("id"))
 		if err != nil {
 			return err
 		}
@@ -440,7 +415,7 @@ func (s *Server) handleCaseAction(w http.ResponseWriter, r *http.Request) error 
 		_ = s.audit(r, ev.Actor, "case."+string(ev.Action), "case/"+c.ID,
 			map[string]any{"code": c.Code, "from": ev.From, "to": ev.To, "post": ev.Post})
 	}
-	maskFor(actor, c)
+	casework.MaskContact(actor, c)
 	v := s.view(c, httpkit.English(r))
 	v.Timeline = events
 	v.Allowed = casework.Allowed(c, actor)

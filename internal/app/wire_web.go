@@ -19,7 +19,7 @@ func wireWeb(a *App, mux *http.ServeMux) error {
 		return err
 	}
 	s := &web.Server{
-		Cases: a.Cases, Codes: a.Store, Accounts: webAccounts{a.Store, a.api}, Photos: a.Store, Blobs: a.Blobs,
+		Cases: a.Cases, Accounts: webAccounts{a.Store, a.api}, Photos: a.Store, Blobs: a.Blobs,
 		World: a.World, Cal: a.Cal, Now: a.Now, Log: a.Log, Secret: secret, SessionTTL: a.Cfg.TokenTTL,
 		Throttle: a.api.Throttle, // shared with the API's sign-in
 		Auditor:  a.api.Auditor,

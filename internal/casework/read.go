@@ -60,6 +60,14 @@ func (s *Service) FindCaseWithTimeline(ctx context.Context, actor org.Actor, id 
 	return c, tl, nil
 }
 
+// FindPublicCases lists the cases matching f across the whole city, for
+// the public pages (the citizens' map), which show them only as package
+// disclose allows: rounded points, no personal data. f.Scope is ignored.
+func (s *Service) FindPublicCases(ctx context.Context, f Filter) ([]*Case, int, error) {
+	f.Scope = nil
+	return s.Store.FindCases(ctx, f)
+}
+
 // FindOwnCaseByRef returns the case the actor itself reported with a
 // channel's own id (the field app's offline report id), whatever the
 // jurisdiction: a reporter always finds its own report, so a replayed

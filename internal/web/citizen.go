@@ -192,7 +192,7 @@ func (s *Server) handleTrack(w http.ResponseWriter, r *http.Request) error {
 		v.Flash = v.L.T("rated")
 	}
 	if p.Code != "" {
-		c, err := s.Codes.FindCaseByCode(r.Context(), p.Code)
+		c, err := s.Cases.TrackCase(r.Context(), p.Code)
 		if err != nil && !errs.Is(err, errs.KindNotFound) {
 			return err
 		}
@@ -224,7 +224,7 @@ func (s *Server) fillTrack(r *http.Request, l lang, p *trackPage, c *casework.Ca
 		p.Hint = l.pick([2]string{"输入上报时得到的查询码，可查看问题类别和办理经过。", "Enter the tracking key you were given when reporting to see the category and the progress."})
 		return nil
 	}
-	tl, err := s.Cases.Store.Timeline(r.Context(), c.ID)
+	tl, err := s.Cases.TimelineWithKey(r.Context(), c.ID)
 	if err != nil {
 		return err
 	}
@@ -252,7 +252,7 @@ func (s *Server) handleRate(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	code, key := strings.TrimSpace(r.PostFormValue("code")), r.PostFormValue("key")
-	c, err := s.Codes.FindCaseByCode(r.Context(), code)
+	c, err := s.Cases.TrackCase(r.Context(), code)
 	if err != nil {
 		return err
 	}

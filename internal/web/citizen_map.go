@@ -108,7 +108,7 @@ func (s *Server) encodePublicPoints(r *http.Request, l lang) ([]byte, error) {
 	f := casework.Filter{Now: now, Statuses: openStatuses, From: &since}
 	var pts bytes.Buffer
 	n := 0
-	err := s.casePoints(r.Context(), f, func(c *casework.Case) {
+	err := s.casePoints(r.Context(), s.Cases.FindPublicCases, f, func(c *casework.Case) {
 		i, open := stIdx[c.Status]
 		if !open || c.Status.Terminal() || c.ReportedAt.Before(since) || n >= publicMapLimit {
 			return

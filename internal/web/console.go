@@ -17,10 +17,8 @@ import (
 	"cityloop/internal/casework"
 	"cityloop/internal/catalog"
 	"cityloop/internal/errs"
-	"cityloop/internal/geo"
 	"cityloop/internal/org"
 	"cityloop/internal/photo"
-	"cityloop/internal/pii"
 	"cityloop/internal/worktime"
 )
 
@@ -110,12 +108,12 @@ func (s *Server) regionFilter(f *casework.Filter, code string) {
 func (s *Server) loadQueue(ctx context.Context, l lang, a org.Actor, d queueDef) (queue, error) {
 	now := s.Now()
 	q := queue{Key: d.Key, Title: l.pick(d.Title)}
-	f := casework.Filter{Statuses: d.Statuses, Department: d.Dept, Now: now, Limit: queueLimit, SortByDue: true, Scope: s.Cases.ScopeOf(a)}
+	f := casework.Filter{Statuses: d.Statuses, Department: d.Dept, Now: now, Limit: queueLimit, SortByDue: true}
 	s.regionFilter(&f, d.Region)
 	if d.Key == "red" {
 		f.Light = worktime.Red
 	}
-	cases, total, err := s.Cases.Store.FindCases(ctx, f)
+	cases, total, err := s.Cases.FindCases(ctx, a, f)
 	if err != nil {
 		return q, err
 	}
@@ -123,7 +121,7 @@ func (s *Server) loadQueue(ctx context.Context, l lang, a org.Actor, d queueDef)
 	for i, c := range cases {
 		r := s.rowOf(l, c, now)
 		if d.Dups && i < 30 && c.Category != nil {
-			r.Dups, _ = s.duplicatesOf(ctx, c)
+			r.Dups, _ = s.Cases.Duplicates(ctx, a, c)
 		}
 		q.Rows = append(q.Rows, r)
 	}
@@ -188,34 +186,6 @@ func (s *Server) placeName(c *casework.Case) string {
 	return strings.Join(parts, " · ")
 }
 
-// duplicatesOf finds open cases of the same sub-class near c, as intake does.
-func (s *Server) duplicatesOf(ctx context.Context, c *casework.Case) ([]casework.Duplicate, error) {
-	if c.Category == nil {
-		return nil, nil
-	}
-	radius, window := float64(catalog.DefaultDupRadiusM), float64(catalog.DefaultDupWindowHours)
-	if sub, ok := s.World.Dict().Lookup(*c.Category, c.ReportedAt); ok {
-		if sub.DupRadiusM > 0 {
-			radius = sub.DupRadiusM
-		}
-		if sub.DupWindowHours > 0 {
-			window = sub.DupWindowHours
-		}
-	}
-	near, err := s.Cases.Store.FindNearby(ctx, casework.NearbyQuery{Category: *c.Category, Bounds: boxAround(c.Point, radius),
-		Since: c.ReportedAt.Add(-time.Duration(window * float64(time.Hour))), Exclude: c.ID, Limit: 20})
-	if err != nil {
-		return nil, err
-	}
-	return casework.Duplicates(c.Point, near, radius), nil
-}
-
-func boxAround(p geo.Point, radius float64) geo.Bounds {
-	dLat := radius / 111_320
-	dLng := radius / (111_320 * max(cosDeg(p.Lat), 0.01))
-	return geo.Bounds{MinLng: p.Lng - dLng, MinLat: p.Lat - dLat, MaxLng: p.Lng + dLng, MaxLat: p.Lat + dLat}
-}
-
 type workbench struct {
 	Queues   []queue
 	Overview *overview
@@ -263,7 +233,6 @@ func (s *Server) loadWorkbench(ctx context.Context, l lang, a org.Actor) (*workb
 }
 
 func (s *Server) loadOverview(ctx context.Context, l lang, a org.Actor) (*overview, error) {
-	scope := s.Cases.ScopeOf(a)
 	now := s.Now()
 	ov := &overview{Lights: map[string]int{}}
 	ov.Statuses = make([]struct {
@@ -278,8 +247,8 @@ func (s *Server) loadOverview(ctx context.Context, l lang, a org.Actor) (*overvi
 		defer wg.Done()
 		sem <- struct{}{}
 		defer func() { <-sem }()
-		f.Limit, f.Now, f.Scope = 1, now, scope
-		_, n, err := s.Cases.Store.FindCases(ctx, f)
+		f.Limit, f.Now = 1, now
+		_, n, err := s.Cases.FindCases(ctx, a, f)
 		mu.Lock()
 		defer mu.Unlock()
 		if err != nil && firstErr == nil {
@@ -403,17 +372,11 @@ func formFor(l lang, a casework.Action) actionForm {
 
 func (s *Server) loadCasePage(r *http.Request, l lang, a org.Actor, id string) (*casePage, error) {
 	ctx := r.Context()
-	c, err := s.Cases.Store.FindCaseByIDIn(ctx, id, s.Cases.ScopeOf(a))
+	c, tl, err := s.Cases.FindCaseWithTimeline(ctx, a, id)
 	if err != nil {
 		return nil, err
 	}
-	tl, err := s.Cases.Store.Timeline(ctx, c.ID)
-	if err != nil {
-		return nil, err
-	}
-	if !seesContact(a) {
-		c.Phone, c.Reporter = pii.MaskPhone(c.Phone), pii.MaskName(c.Reporter)
-	} else if c.Phone != "" || c.Reporter != "" {
+	if casework.MaskContact(a, c) {
 		// The page shows them in clear: record the read first (fail closed).
 		if err := s.auditRead(r, a, c.ID); err != nil {
 			return nil, err
@@ -451,7 +414,7 @@ func (s *Server) loadCasePage(r *http.Request, l lang, a org.Actor, id string) (
 		}
 	}
 	if slicesContains(casework.Allowed(c, a), casework.ActMerge) || c.Status == casework.StatusPendingAccept {
-		p.Dups, _ = s.duplicatesOf(ctx, c)
+		p.Dups, _ = s.Cases.Duplicates(ctx, a, c)
 		for _, d := range p.Dups {
 			p.Intos = append(p.Intos, option{Value: d.ID, Label: fmt.Sprintf("%s (%s, %.0f m)", d.Code, l.pick(casework.StatusNames[d.Status]), d.DistanceM)})
 		}
@@ -510,14 +473,6 @@ func (s *Server) categoryOptions(l lang, selected string, blank bool) []option {
 		out = append(out, option{Value: ref, Label: sc.Ref.Kind.Zh() + " " + sc.Ref.Code + " " + l.pick([2]string{sc.Name.Zh, sc.Name.En}), Selected: ref == selected})
 	}
 	return out
-}
-
-// seesContact mirrors the API: operators call back and shift leads answer
-// for the centre; everyone else sees masked contact details.
-func seesContact(a org.Actor) bool {
-	_, op := a.Grant(org.PostOperator)
-	_, lead := a.Grant(org.PostShiftLead)
-	return op || lead
 }
 
 // auditRead records that a saw the reporter's phone and name of a case in
@@ -813,7 +768,7 @@ func (s *Server) handleCaseAct(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err == nil {
 		if v := r.Form.Get("version"); v != "" {
-			cur, ferr := s.Cases.Store.FindCaseByIDIn(r.Context(), id, s.Cases.ScopeOf(sess.actor))
+			cur, ferr := s.Cases.FindCase(r.Context(), sess.actor, id)
 			if ferr != nil {
 				return ferr
 			}
@@ -886,12 +841,9 @@ func (s *Server) handleCaseByCode(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	c, err := s.Codes.FindCaseByCode(r.Context(), r.PathValue("code"))
+	c, err := s.Cases.FindCaseByCode(r.Context(), sess.actor, r.PathValue("code"))
 	if err != nil {
 		return err
-	}
-	if !s.Cases.ScopeOf(sess.actor).Allows(c) {
-		return errs.NotFound("case %s does not exist", r.PathValue("code"))
 	}
 	http.Redirect(w, r, "/console/cases/"+c.ID, http.StatusSeeOther)
 	return nil

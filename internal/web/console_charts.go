@@ -7,7 +7,6 @@ import (
 
 	"cityloop/internal/casework"
 	"cityloop/internal/catalog"
-	"cityloop/internal/errs"
 	"cityloop/internal/httpkit"
 	"cityloop/internal/org"
 	"cityloop/internal/worktime"
@@ -22,12 +21,6 @@ var chartMessages = map[string][2]string{
 	"open":            {"在办", "Open"},
 	"overdue":         {"超时", "Overdue"},
 	"reported":        {"上报", "Reported"},
-}
-
-// caseStatser is the store's aggregate query for the overview charts
-// (sqlstore.DB has it); without it the overview shows no charts.
-type caseStatser interface {
-	CaseStats(ctx context.Context, q casework.StatsQuery) (casework.CaseStats, error)
 }
 
 // chartSeries is one labelled series.
@@ -53,18 +46,14 @@ const chartDays = 30
 
 // loadCharts computes the overview charts inside the actor's scope.
 func (s *Server) loadCharts(ctx context.Context, l lang, a org.Actor) (*chartData, error) {
-	st, ok := s.Cases.Store.(caseStatser)
-	if !ok {
-		return nil, errs.NotFound("statistics are not available on this node")
-	}
-	scope := s.Cases.ScopeOf(a)
 	now := s.Now()
 	loc := s.Cal.Location()
 	n := now.In(loc)
 	today := time.Date(n.Year(), n.Month(), n.Day(), 0, 0, 0, 0, loc)
 	since := today.AddDate(0, 0, -(chartDays - 1))
 	_, off := n.Zone()
-	stats, err := st.CaseStats(ctx, casework.StatsQuery{Scope: scope, Now: now, Since: since,
+	// Without the store's aggregate query the overview shows no charts (NotFound).
+	stats, err := s.Cases.Stats(ctx, a, casework.StatsQuery{Now: now, Since: since,
 		ZoneOffset: time.Duration(off) * time.Second, MonthStart: time.Date(n.Year(), n.Month(), 1, 0, 0, 0, 0, loc), TopN: 10})
 	if err != nil {
 		return nil, err
@@ -79,7 +68,7 @@ func (s *Server) loadCharts(ctx context.Context, l lang, a org.Actor) (*chartDat
 	}
 	cd.Lights.Title = l.T("chart_lights")
 	for _, lt := range []worktime.Light{worktime.Green, worktime.Yellow, worktime.Red} {
-		_, cnt, err := s.Cases.Store.FindCases(ctx, casework.Filter{Statuses: casework.OpenStatuses, Light: lt, Now: now, Scope: scope, Limit: 1})
+		_, cnt, err := s.Cases.FindCases(ctx, a, casework.Filter{Statuses: casework.OpenStatuses, Light: lt, Now: now, Limit: 1})
 		if err != nil {
 			return nil, err
 		}

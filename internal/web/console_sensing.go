@@ -339,9 +339,8 @@ func (s *Server) loadSensing(ctx context.Context, l lang, actor org.Actor, days 
 		return nil, err
 	}
 	p.AlertsTotal = total
-	scope := s.Cases.ScopeOf(actor)
 	for _, a := range alerts {
-		p.Alerts = append(p.Alerts, s.alertRowOf(ctx, l, scope, a))
+		p.Alerts = append(p.Alerts, s.alertRowOf(ctx, l, actor, a))
 	}
 
 	comp, err := s.Sensing.Compliance(ctx, days)
@@ -403,7 +402,7 @@ func accRowOf(l lang, r sensing.AccuracyRow, name string) accRow {
 
 // alertRowOf names an episode for the page; its case is linked when it lies
 // in the viewer's jurisdiction.
-func (s *Server) alertRowOf(ctx context.Context, l lang, scope *casework.Scope, a SensingAlert) alertRow {
+func (s *Server) alertRowOf(ctx context.Context, l lang, viewer org.Actor, a SensingAlert) alertRow {
 	row := alertRow{SensingAlert: a, Peak: "—"}
 	switch a.Source {
 	case "camera":
@@ -440,7 +439,7 @@ func (s *Server) alertRowOf(ctx context.Context, l lang, scope *casework.Scope, 
 	row.PhaseName = l.T("phase_" + string(a.Phase))
 	if a.CaseID != "" {
 		row.CaseCode = a.CaseID
-		c, err := s.Cases.Store.FindCaseByIDIn(ctx, a.CaseID, scope)
+		c, err := s.Cases.FindCase(ctx, viewer, a.CaseID)
 		switch {
 		case err == nil:
 			row.CaseCode = c.Code

@@ -52,9 +52,9 @@ func (s *Server) tasksNear(ctx context.Context, l lang, a org.Actor, at *geo.Poi
 	var out []task
 	var cases []*casework.Case
 	for _, d := range fieldDefs(a) {
-		f := casework.Filter{Statuses: d.Statuses, Department: d.Dept, Now: now, Limit: 500, Scope: s.Cases.ScopeOf(a)}
+		f := casework.Filter{Statuses: d.Statuses, Department: d.Dept, Now: now, Limit: 500}
 		s.regionFilter(&f, d.Region)
-		items, _, err := s.Cases.Store.FindCases(ctx, f)
+		items, _, err := s.Cases.FindCases(ctx, a, f)
 		if err != nil {
 			return nil, err
 		}
@@ -170,15 +170,6 @@ func (l *refLocks) lock(key string) func() {
 	}
 }
 
-// findByRef looks for a case this reporter already made with this client id.
-func (s *Server) findByRef(ctx context.Context, reporter, ref string) (*casework.Case, error) {
-	items, _, err := s.Cases.Store.FindCases(ctx, casework.Filter{ExternalRef: ref, ReporterID: reporter, Now: s.Now(), Limit: 1})
-	if err != nil || len(items) == 0 {
-		return nil, err
-	}
-	return items[0], nil
-}
-
 // handleFieldReport takes a report from the field app, online or replayed
 // from its offline queue. The client id travels as external_ref; a repeat
 // from the same reporter answers with the case made the first time.
@@ -204,12 +195,12 @@ func (s *Server) handleFieldReport(w http.ResponseWriter, r *http.Request) error
 	if ref != "" {
 		unlock := s.refs.lock(sess.actor.ID + "\x00" + ref)
 		defer unlock()
-		prev, err := s.findByRef(r.Context(), sess.actor.ID, ref)
-		if err != nil {
-			return err
-		}
-		if prev != nil {
+		prev, err := s.Cases.FindOwnCaseByRef(r.Context(), sess.actor, ref)
+		if err == nil {
 			return httpkit.WriteJSON(w, http.StatusOK, map[string]any{"id": prev.ID, "code": prev.Code, "repeat": true})
+		}
+		if !errs.Is(err, errs.KindNotFound) {
+			return err
 		}
 	}
 	photos, err := s.savePhotos(r, "photos", sess.actor.ID)

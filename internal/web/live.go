@@ -261,12 +261,12 @@ func (s *Server) Changed(code string) {
 // cannot (the streams of a jurisdiction then do not hear of it, and reload
 // on their next tick anyway).
 func (s *Server) findLive(ctx context.Context, code string) *casework.Case {
-	if s.Codes == nil || code == "" {
+	if s.Cases == nil || code == "" {
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	c, err := s.Codes.FindCaseByCode(ctx, code)
+	c, err := s.Cases.FindCaseByCode(ctx, org.SystemActor, code) // the platform's look, filtered per stream below
 	if err != nil {
 		if !errs.Is(err, errs.KindNotFound) {
 			s.Log.Warn("web: look up a changed case for live updates", "code", code, "err", err)

@@ -131,17 +131,28 @@ func (s *Server) mapFilter(q url.Values) (casework.Filter, error) {
 	return f, nil
 }
 
-// casePoints reads every case matching f, page by page along the
+// caseFinder lists cases: one actor's ([casework.Service.FindCases]) or
+// the public pages' ([casework.Service.FindPublicCases]).
+type caseFinder func(ctx context.Context, f casework.Filter) ([]*casework.Case, int, error)
+
+// casesOf is the finder of one actor's cases, inside its jurisdiction.
+func (s *Server) casesOf(a org.Actor) caseFinder {
+	return func(ctx context.Context, f casework.Filter) ([]*casework.Case, int, error) {
+		return s.Cases.FindCases(ctx, a, f)
+	}
+}
+
+// casePoints reads every case find lists for f, page by page along the
 // (reported_at, id) index: each page continues just below the last
 // reported_at seen, skipping the ones at that instant already taken.
-func (s *Server) casePoints(ctx context.Context, f casework.Filter, fn func(c *casework.Case)) error {
+func (s *Server) casePoints(ctx context.Context, find caseFinder, f casework.Filter, fn func(c *casework.Case)) error {
 	const page = 500
 	var skip int
 	n := 0
 	for n < mapLimit {
 		g := f
 		g.Limit, g.Offset = page, skip
-		items, _, err := s.Cases.Store.FindCases(ctx, g)
+		items, _, err := find(ctx, g)
 		if err != nil {
 			return err
 		}
@@ -169,7 +180,7 @@ func (s *Server) casePoints(ctx context.Context, f casework.Filter, fn func(c *c
 
 // encodeMapPoints is the compact form the map island reads:
 // {"n":N,"p":[lat,lng,light,status, …],"c":[code, …],"s":[status names]}.
-func (s *Server) encodeMapPoints(ctx context.Context, f casework.Filter, l lang) ([]byte, error) {
+func (s *Server) encodeMapPoints(ctx context.Context, find caseFinder, f casework.Filter, l lang) ([]byte, error) {
 	now := s.Now()
 	stIdx := map[casework.Status]int{}
 	names := make([]string, len(casework.Statuses))
@@ -180,7 +191,7 @@ func (s *Server) encodeMapPoints(ctx context.Context, f casework.Filter, l lang)
 	var pts bytes.Buffer
 	var codes bytes.Buffer
 	n := 0
-	err := s.casePoints(ctx, f, func(c *casework.Case) {
+	err := s.casePoints(ctx, find, f, func(c *casework.Case) {
 		if n > 0 {
 			pts.WriteByte(',')
 			codes.WriteByte(',')
@@ -212,7 +223,8 @@ func (s *Server) encodeMapPoints(ctx context.Context, f casework.Filter, l lang)
 	return out.Bytes(), nil
 }
 
-func (s *Server) mapData(ctx context.Context, key string, f casework.Filter, l lang) (*mapEntry, error) {
+// mapData answers from the cache by key, which must name find's jurisdiction.
+func (s *Server) mapData(ctx context.Context, key string, find caseFinder, f casework.Filter, l lang) (*mapEntry, error) {
 	s.mapc.mu.Lock()
 	if s.mapc.entries == nil {
 		s.mapc.entries = map[string]*mapEntry{}
@@ -237,7 +249,7 @@ func (s *Server) mapData(ctx context.Context, key string, f casework.Filter, l l
 	// Not the request's context: others may be waiting on this entry.
 	ctx2, cancel := context.WithTimeout(context.WithoutCancel(ctx), 60*time.Second)
 	defer cancel()
-	e.raw, e.err = s.encodeMapPoints(ctx2, f, l)
+	e.raw, e.err = s.encodeMapPoints(ctx2, find, f, l)
 	if e.err == nil {
 		var zb bytes.Buffer
 		zw, _ := gzip.NewWriterLevel(&zb, gzip.BestSpeed)
@@ -260,10 +272,11 @@ func (s *Server) handleMapCases(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	f.Scope = s.Cases.ScopeOf(sess.actor)
+	// The cache is shared by everyone of the same jurisdiction.
+	scope := s.Cases.ScopeOf(sess.actor)
 	l := s.langOf(w, r)
-	key := fmt.Sprintf("%+v|", *f.Scope) + q.Get("status") + "|" + q.Get("category") + "|" + q.Get("from") + "|" + q.Get("to") + "|" + l.Code()
-	e, err := s.mapData(r.Context(), key, f, l)
+	key := fmt.Sprintf("%+v|", *scope) + q.Get("status") + "|" + q.Get("category") + "|" + q.Get("from") + "|" + q.Get("to") + "|" + l.Code()
+	e, err := s.mapData(r.Context(), key, s.casesOf(sess.actor), f, l)
 	if err != nil {
 		return err
 	}

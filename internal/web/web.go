@@ -47,15 +47,11 @@ type Photos interface {
 	RecordPhoto(ctx context.Context, id, mime string, size int, by string, at time.Time) error
 }
 
-// CaseCodes finds a case by its human code (the citizen's tracking code).
-type CaseCodes interface {
-	FindCaseByCode(ctx context.Context, code string) (*casework.Case, error)
-}
-
 // Server holds what the pages need. Fill the exported fields, then call Init.
 type Server struct {
+	// Cases is the only way the pages read and change cases: its read
+	// methods apply the signed-in person's jurisdiction.
 	Cases    *casework.Service
-	Codes    CaseCodes
 	Accounts org.AccountStore
 	Photos   Photos
 	Blobs    blob.Store
