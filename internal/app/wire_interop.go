@@ -26,6 +26,7 @@ func wireInterop(a *App, mux *http.ServeMux) error {
 		return fmt.Errorf("interop: %w", err)
 	}
 	hs.SetKeyring(a.keys)
+	hs.SetCases(a.Store)
 	if err := hs.Migrate(ctx); err != nil {
 		hs.Close()
 		return fmt.Errorf("interop: %w", err)

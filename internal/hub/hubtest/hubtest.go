@@ -121,6 +121,7 @@ func OpenDSN(t testing.TB, ctx context.Context, dsn string) *Env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { hs.Close() })
+	hs.SetCases(st)
 	if err := hs.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -6,10 +6,11 @@
 // goose version table (hub_goose_db_version) so its migrations never mix
 // with sqlstore's.
 //
-// It reads sqlstore's cases and case_events tables (read-only) for the
-// Open311 views and for the feeder that copies timeline events into the
-// hub's outbox; it never writes them. Cases are created and moved only
-// through casework.Service.
+// It never queries sqlstore's tables: what it needs of the cases (the
+// Open311 views, the feeder that copies timeline events into the hub's
+// outbox, the hotline retention rule) it asks through [Cases], which
+// sqlstore implements. Cases are created and moved only through
+// casework.Service.
 package hubstore
 
 import (
@@ -35,6 +36,7 @@ type DB struct {
 	dialect string
 	w, r    *sql.DB
 	keys    *pii.Keyring // seals subscription secrets; set once before use
+	cases   Cases        // reads sqlstore's case tables; set once before use
 }
 
 //go:embed migrations/sqlite/*.sql migrations/postgres/*.sql

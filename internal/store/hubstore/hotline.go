@@ -128,16 +128,65 @@ func (db *DB) FindOrder(ctx context.Context, no string) (*hotline.Order, error) 
 
 // PurgeCallers erases the caller of every order whose case left the loop
 // before cutoff: the rule sqlstore's PurgeContacts applies to the case's
-// reporter (closed, last changed before the cutoff), so both go together.
-// The rest of the order stays for the statistics. It returns how many
-// orders it erased.
+// reporter (closed, last changed before the cutoff; [Cases.EndedBefore]),
+// so both go together. The rest of the order stays for the statistics. It
+// returns how many orders it erased. It walks the cases of orders that
+// still have a caller in pages, one short transaction each.
 func (db *DB) PurgeCallers(ctx context.Context, cutoff time.Time) (int, error) {
-	n, err := db.exec(ctx, `UPDATE hotline_orders SET caller = '' WHERE caller <> ''
-AND case_id IN (SELECT id FROM cases WHERE NOT is_open AND updated_at < $1)`, sqlkit.Micros(cutoff))
+	cases, err := db.caseReader()
 	if err != nil {
 		return 0, fmt.Errorf("purge the callers of hotline orders: %w", err)
 	}
-	return int(n), nil
+	const page = 500
+	total, after := 0, ""
+	for {
+		ids, err := db.callerCases(ctx, after, page)
+		if err != nil {
+			return total, fmt.Errorf("purge the callers of hotline orders: %w", err)
+		}
+		if len(ids) == 0 {
+			return total, nil
+		}
+		after = ids[len(ids)-1]
+		ended, err := cases.EndedBefore(ctx, ids, cutoff)
+		if err != nil {
+			return total, fmt.Errorf("purge the callers of hotline orders: %w", err)
+		}
+		if len(ended) > 0 {
+			args := make([]any, len(ended))
+			for i, id := range ended {
+				args[i] = id
+			}
+			n, err := db.exec(ctx, `UPDATE hotline_orders SET caller = '' WHERE caller <> '' AND case_id IN (`+sqlkit.List(len(ended), 1)+`)`, args...)
+			if err != nil {
+				return total, fmt.Errorf("purge the callers of hotline orders: %w", err)
+			}
+			total += int(n)
+		}
+		if len(ids) < page {
+			return total, nil
+		}
+	}
+}
+
+// callerCases lists the distinct case ids after after of orders that still
+// have a caller, in order, at most limit.
+func (db *DB) callerCases(ctx context.Context, after string, limit int) ([]string, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT DISTINCT case_id FROM hotline_orders WHERE caller <> '' AND case_id > $1 ORDER BY case_id LIMIT $2`,
+		after, int64(limit))
+	if err != nil {
+		return nil, db.norm(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, db.norm(err)
+		}
+		out = append(out, id)
+	}
+	return out, db.norm(rows.Err())
 }
 
 // callerFields are the work order's personal fields that older versions

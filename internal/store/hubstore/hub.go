@@ -94,23 +94,14 @@ ON CONFLICT (dataset, key) DO UPDATE SET body = excluded.body, publisher = exclu
 
 // Outbox.
 
-// TimelineIDsAfter lists case event ids greater than after, in order. It
-// reads only the primary key index of case_events.
+// TimelineIDsAfter lists case event ids greater than after, in order (see
+// [Cases.EventIDsAfter]).
 func (db *DB) TimelineIDsAfter(ctx context.Context, after string, limit int) ([]string, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT id FROM case_events WHERE id > $1 ORDER BY id LIMIT $2`, after, int64(limit))
+	cases, err := db.caseReader()
 	if err != nil {
-		return nil, fmt.Errorf("read timeline ids: %w", db.norm(err))
+		return nil, err
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, db.norm(err)
-		}
-		out = append(out, id)
-	}
-	return out, db.norm(rows.Err())
+	return cases.EventIDsAfter(ctx, after, limit)
 }
 
 // TimelineRows reads events with their cases, in id order.
@@ -118,33 +109,27 @@ func (db *DB) TimelineRows(ctx context.Context, ids []string) ([]hub.TimelineRow
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	args := make([]any, len(ids))
-	marks := make([]string, len(ids))
-	for i, id := range ids {
-		args[i], marks[i] = id, fmt.Sprintf("$%d", i+1)
-	}
-	rows, err := db.r.QueryContext(ctx, `SELECT e.id, e.case_id, e.seq, e.action, e.from_status, e.to_status, e.post, e.at, e.note, e.photos, e.data,
-c.code, c.status, c.source, c.category, c.department, c.suggested_department, c.district, c.street, c.grid, c.external_ref, c.lng, c.lat
-FROM case_events e JOIN cases c ON c.id = e.case_id WHERE e.id IN (`+strings.Join(marks, ", ")+`) ORDER BY e.id`, args...)
+	cases, err := db.caseReader()
 	if err != nil {
-		return nil, fmt.Errorf("read timeline: %w", db.norm(err))
+		return nil, err
 	}
-	defer rows.Close()
+	events, heads, err := cases.FindEventsWithCases(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
 	var out []hub.TimelineRow
-	for rows.Next() {
-		var r hub.TimelineRow
-		var seq, at int64
-		var photos, data string
-		if err := rows.Scan(&r.EventID, &r.CaseID, &seq, &r.Action, &r.From, &r.To, &r.Post, &at, &r.Note, &photos, &data,
-			&r.Code, &r.Status, &r.Source, &r.Category, &r.Department, &r.Suggested, &r.District, &r.Street, &r.Grid, &r.ExternalRef, &r.Lng, &r.Lat); err != nil {
-			return nil, db.norm(err)
+	for _, e := range events {
+		c := heads[e.CaseID]
+		if c == nil {
+			continue // cannot happen: the events were read joined with their cases
 		}
-		r.Seq, r.At = int(seq), sqlkit.Time(at)
-		_ = json.Unmarshal([]byte(photos), &r.Photos)
-		_ = json.Unmarshal([]byte(data), &r.Data)
-		out = append(out, r)
+		out = append(out, hub.TimelineRow{EventID: e.ID, CaseID: e.CaseID, Seq: e.Seq, Action: string(e.Action), From: string(e.From),
+			To: string(e.To), Post: string(e.Post), At: e.At, Note: e.Note, Photos: e.Photos, Data: e.Data,
+			Code: c.Code, Status: string(c.Status), Source: string(c.Source), Category: categoryOf(c), Department: c.Department,
+			Suggested: c.Suggested, District: c.District, Street: c.Street, Grid: c.Grid, ExternalRef: c.ExternalRef,
+			Lng: c.Point.Lng, Lat: c.Point.Lat})
 	}
-	return out, db.norm(rows.Err())
+	return out, nil
 }
 
 // AppendChanges stores the changes not yet in the outbox at consecutive

@@ -6,113 +6,123 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"cityloop/internal/casework"
 	"cityloop/internal/errs"
-	"cityloop/internal/hub"
 	"cityloop/internal/open311"
 	"cityloop/internal/store/sqlkit"
 )
 
 var _ open311.Store = (*DB)(nil)
 
-// FindRequests reads cases for Open311, newest report first. The window on
-// reported_at uses sqlstore's (reported_at, id) index; codes use the unique
-// code index (or the primary key for case ids).
+// FindRequests reads cases for Open311, newest report first: their heads
+// from [Cases] (the window on reported_at uses sqlstore's (reported_at, id)
+// index; codes use the unique code index or the primary key), the
+// reporter's photos (those of the report event; verification photos are
+// appended to the case's own list later) and the media URL of an Open311
+// POST from open311_requests.
 func (db *DB) FindRequests(ctx context.Context, q open311.Query) ([]open311.Request, error) {
-	var conds []string
-	var args []any
-	arg := func(v any) string {
-		args = append(args, v)
-		return fmt.Sprintf("$%d", len(args))
-	}
-	if len(q.Codes) > 0 {
-		var marks []string
-		for _, c := range q.Codes {
-			marks = append(marks, arg(c))
-		}
-		in := strings.Join(marks, ", ")
-		conds = append(conds, "(c.code IN ("+in+") OR c.id IN ("+in+"))")
-	} else {
-		conds = append(conds, "c.reported_at >= "+arg(sqlkit.Micros(q.From)), "c.reported_at < "+arg(sqlkit.Micros(q.To)))
-		if len(q.Categories) > 0 {
-			var marks []string
-			for _, c := range q.Categories {
-				marks = append(marks, arg(c))
-			}
-			conds = append(conds, "c.category IN ("+strings.Join(marks, ", ")+")")
-		}
-		if q.Open != nil {
-			if *q.Open {
-				conds = append(conds, "c.is_open")
-			} else {
-				conds = append(conds, "NOT c.is_open")
-			}
-		}
+	cases, err := db.caseReader()
+	if err != nil {
+		return nil, err
 	}
 	limit := q.Limit
 	if limit <= 0 || limit > open311.MaxRequests {
 		limit = open311.MaxRequests
 	}
-	// Photos are the reporter's: those of the report event (verification
-	// photos are appended to the case's own list later).
-	query := `SELECT c.id, c.code, c.status, c.source, c.category, c.description, c.address, c.lng, c.lat, c.department, c.suggested_department,
-COALESCE((SELECT e.photos FROM case_events e WHERE e.case_id = c.id AND e.action = 'report' ORDER BY e.seq LIMIT 1), 'null'),
-c.reported_at, c.updated_at, c.case_due_at, COALESCE(o.media_url, '')
-FROM cases c LEFT JOIN open311_requests o ON o.case_id = c.id
-WHERE ` + strings.Join(conds, " AND ") + ` ORDER BY c.reported_at DESC, c.id DESC LIMIT ` + arg(int64(limit))
-	rows, err := db.r.QueryContext(ctx, query, args...)
+	var heads []*casework.Case
+	if len(q.Codes) > 0 {
+		heads, err = cases.FindCaseHeads(ctx, q.Codes, limit)
+	} else {
+		heads, err = cases.FindCaseHeadsReported(ctx, q.From, q.To, q.Categories, q.Open, limit)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("find open311 requests: %w", db.norm(err))
+		return nil, fmt.Errorf("find open311 requests: %w", err)
 	}
-	defer rows.Close()
-	out := make([]open311.Request, 0, 64)
-	for rows.Next() {
-		var r open311.Request
-		var photos string
-		var reported, updated int64
-		var due sql.Null[int64]
-		if err := rows.Scan(&r.CaseID, &r.Code, &r.Status, &r.Source, &r.Category, &r.Description, &r.Address, &r.Lng, &r.Lat, &r.Department,
-			&r.Suggested, &photos, &reported, &updated, &due, &r.MediaURL); err != nil {
-			return nil, fmt.Errorf("find open311 requests: %w", db.norm(err))
-		}
-		if photos != "null" && photos != "[]" {
-			_ = json.Unmarshal([]byte(photos), &r.Photos)
-		}
-		r.ReportedAt, r.UpdatedAt, r.CaseDue = sqlkit.Time(reported), sqlkit.Time(updated), sqlkit.NullTime(due)
-		out = append(out, r)
+	ids := make([]string, len(heads))
+	for i, c := range heads {
+		ids[i] = c.ID
 	}
-	return out, db.norm(rows.Err())
+	photos, err := cases.ReportPhotos(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("find open311 requests: %w", err)
+	}
+	media, err := db.mediaURLs(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("find open311 requests: %w", err)
+	}
+	out := make([]open311.Request, 0, max(len(heads), 64))
+	for _, c := range heads {
+		out = append(out, open311.Request{CaseID: c.ID, Code: c.Code, Status: c.Status, Source: c.Source, Category: categoryOf(c),
+			Description: c.Description, Address: c.Address, Lng: c.Point.Lng, Lat: c.Point.Lat, Department: c.Department,
+			Suggested: c.Suggested, Photos: photos[c.ID], ReportedAt: c.ReportedAt, UpdatedAt: c.UpdatedAt, CaseDue: c.CaseDue,
+			MediaURL: media[c.ID]})
+	}
+	return out, nil
 }
 
-// FindUpdates reads timeline events of [from, to), oldest first. Event ids
-// are UUIDv7 whose time prefix is when the event was stored, so the window
-// is first cut on the primary key (no index on case_events.at is needed),
-// then on the event time itself.
-func (db *DB) FindUpdates(ctx context.Context, from, to time.Time, limit int) ([]open311.Update, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT e.id, c.code, e.action, e.to_status, e.at, e.note, e.photos, c.source, c.status
-FROM case_events e JOIN cases c ON c.id = e.case_id
-WHERE e.id >= $1 AND e.id < $2 AND e.at >= $3 AND e.at < $4 ORDER BY e.id LIMIT $5`,
-		hub.UUIDv7Floor(from.Add(-time.Minute)), hub.UUIDv7Floor(to.Add(time.Minute)), sqlkit.Micros(from), sqlkit.Micros(to), int64(limit))
-	if err != nil {
-		return nil, fmt.Errorf("find updates: %w", db.norm(err))
-	}
-	defer rows.Close()
-	out := []open311.Update{}
-	for rows.Next() {
-		var u open311.Update
-		var at int64
-		var photos string
-		if err := rows.Scan(&u.ID, &u.RequestCode, &u.Action, &u.Status, &at, &u.Note, &photos, &u.Source, &u.CaseStatus); err != nil {
+// mediaURLs reads the media URLs Open311 POSTs gave these cases, by case
+// id; cases without one are left out.
+func (db *DB) mediaURLs(ctx context.Context, ids []string) (map[string]string, error) {
+	out := map[string]string{}
+	for start := 0; start < len(ids); start += 500 {
+		part := ids[start:min(start+500, len(ids))]
+		args := make([]any, len(part))
+		for i, id := range part {
+			args[i] = id
+		}
+		rows, err := db.r.QueryContext(ctx, `SELECT case_id, media_url FROM open311_requests WHERE media_url <> '' AND case_id IN (`+
+			sqlkit.List(len(part), 1)+`)`, args...)
+		if err != nil {
 			return nil, db.norm(err)
 		}
-		u.At = sqlkit.Time(at)
-		_ = json.Unmarshal([]byte(photos), &u.Photos)
-		out = append(out, u)
+		for rows.Next() {
+			var id, url string
+			if err := rows.Scan(&id, &url); err != nil {
+				rows.Close()
+				return nil, db.norm(err)
+			}
+			out[id] = url
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, db.norm(err)
+		}
 	}
-	return out, db.norm(rows.Err())
+	return out, nil
+}
+
+// categoryOf is the dictionary ref of c's category, "" when unclassified.
+func categoryOf(c *casework.Case) string {
+	if c.Category == nil {
+		return ""
+	}
+	return c.Category.String()
+}
+
+// FindUpdates reads timeline events of [from, to), oldest first, with the
+// number, source and status of their cases (see [Cases.FindEventsBetween]).
+func (db *DB) FindUpdates(ctx context.Context, from, to time.Time, limit int) ([]open311.Update, error) {
+	cases, err := db.caseReader()
+	if err != nil {
+		return nil, err
+	}
+	events, heads, err := cases.FindEventsBetween(ctx, from, to, limit)
+	if err != nil {
+		return nil, fmt.Errorf("find updates: %w", err)
+	}
+	out := []open311.Update{}
+	for _, e := range events {
+		c := heads[e.CaseID]
+		if c == nil {
+			continue // cannot happen: the events were read joined with their cases
+		}
+		out = append(out, open311.Update{ID: e.ID, RequestCode: c.Code, Action: e.Action, Status: e.To, At: e.At, Note: e.Note,
+			Photos: e.Photos, Source: c.Source, CaseStatus: c.Status})
+	}
+	return out, nil
 }
 
 // SaveExtra records what an Open311 POST added to its case.
@@ -129,15 +139,27 @@ VALUES ($1, $2, $3, $4, $5, $6, $7)`, e.CaseID, e.Token, e.ServiceCode, e.MediaU
 	return nil
 }
 
-// FindCodeByToken returns the case number behind a token.
+// FindCodeByToken returns the case number behind a token: the case id from
+// open311_requests, its number from [Cases].
 func (db *DB) FindCodeByToken(ctx context.Context, token string) (string, error) {
-	var code string
-	err := db.r.QueryRowContext(ctx, `SELECT c.code FROM open311_requests o JOIN cases c ON c.id = o.case_id WHERE o.token = $1`, token).Scan(&code)
+	cases, err := db.caseReader()
+	if err != nil {
+		return "", err
+	}
+	var id string
+	err = db.r.QueryRowContext(ctx, `SELECT case_id FROM open311_requests WHERE token = $1`, token).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", errs.NotFound("token %s does not exist", token)
 	}
 	if err != nil {
 		return "", fmt.Errorf("find token: %w", db.norm(err))
+	}
+	code, err := cases.CaseCode(ctx, id)
+	if errs.Is(err, errs.KindNotFound) {
+		return "", errs.NotFound("token %s does not exist", token)
+	}
+	if err != nil {
+		return "", fmt.Errorf("find token: %w", err)
 	}
 	return code, nil
 }

@@ -235,26 +235,40 @@ func eventArgs(e *casework.Event) ([]any, error) {
 }
 
 func scanEvent(s scanner) (casework.Event, error) {
-	var (
-		e              casework.Event
-		seq, at        int64
-		photos, data   string
-		lng, lat       sql.Null[float64]
-		from, to, post string
-	)
-	if err := s.Scan(&e.ID, &e.CaseID, &seq, &e.Action, &from, &to, &e.Actor, &e.Name,
-		&post, &at, &e.Note, &photos, &lng, &lat, &data); err != nil {
-		return e, err
+	var es eventScan
+	if err := s.Scan(es.dest()...); err != nil {
+		return es.e, err
 	}
-	e.Seq, e.At = int(seq), sqlkit.Time(at)
-	e.From, e.To, e.Post = casework.Status(from), casework.Status(to), org.Post(post)
-	if lng.Valid && lat.Valid {
-		e.Point = &geo.Point{Lng: lng.V, Lat: lat.V}
+	return es.event()
+}
+
+// eventScan holds one event's columns (eventCols) while they are scanned,
+// alone (scanEvent) or in a row with other columns (caseview.go).
+type eventScan struct {
+	e              casework.Event
+	seq, at        int64
+	photos, data   string
+	lng, lat       sql.Null[float64]
+	from, to, post string
+}
+
+func (es *eventScan) dest() []any {
+	e := &es.e
+	return []any{&e.ID, &e.CaseID, &es.seq, &e.Action, &es.from, &es.to, &e.Actor, &e.Name,
+		&es.post, &es.at, &e.Note, &es.photos, &es.lng, &es.lat, &es.data}
+}
+
+func (es *eventScan) event() (casework.Event, error) {
+	e := es.e
+	e.Seq, e.At = int(es.seq), sqlkit.Time(es.at)
+	e.From, e.To, e.Post = casework.Status(es.from), casework.Status(es.to), org.Post(es.post)
+	if es.lng.Valid && es.lat.Valid {
+		e.Point = &geo.Point{Lng: es.lng.V, Lat: es.lat.V}
 	}
-	if err := json.Unmarshal([]byte(photos), &e.Photos); err != nil {
+	if err := json.Unmarshal([]byte(es.photos), &e.Photos); err != nil {
 		return e, fmt.Errorf("event %s: decode photos: %w", e.ID, err)
 	}
-	if err := json.Unmarshal([]byte(data), &e.Data); err != nil {
+	if err := json.Unmarshal([]byte(es.data), &e.Data); err != nil {
 		return e, fmt.Errorf("event %s: decode data: %w", e.ID, err)
 	}
 	return e, nil
