@@ -30,7 +30,6 @@ func wireWeb(a *App, mux *http.ServeMux) error {
 		TileURL:  a.Cfg.TileURL,
 		MaxPhoto: int64(a.Cfg.MaxPhotoMiB) << 20,
 		Demo:     a.Cfg.Demo,
-		Phones:   a.Store,
 	}
 	s.SetOneTimeCodes(a.Store) // shared by every node, so any node checks a code
 	if a.sensing != nil {

@@ -127,6 +127,13 @@ func (s *Service) TimelineWithKey(ctx context.Context, id string) ([]Event, erro
 	return s.Store.Timeline(ctx, id)
 }
 
+// FindCasesByPhoneWithCode lists the cases reported from a phone, newest
+// first, at most limit, for a caller who proved the phone another way (a
+// one-time code the web checks), outside any jurisdiction.
+func (s *Service) FindCasesByPhoneWithCode(ctx context.Context, phone string, limit int) ([]*Case, error) {
+	return s.Store.FindCasesByPhone(ctx, phone, limit)
+}
+
 // SeesContact reports whether the actor needs a reporter's name and phone
 // in clear: the operator calls back (回访) and the shift lead answers for
 // the centre. Everyone else sees them masked.

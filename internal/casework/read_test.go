@@ -45,6 +45,16 @@ func (m *scopeStore) FindCaseByCode(ctx context.Context, code string) (*Case, er
 	return nil, errs.NotFound("case %s does not exist", code)
 }
 
+func (m *scopeStore) FindCasesByPhone(ctx context.Context, phone string, limit int) ([]*Case, error) {
+	var out []*Case
+	for _, c := range m.cases {
+		if c.Phone == phone && len(out) < limit {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
 func (m *scopeStore) FindCases(ctx context.Context, f Filter) ([]*Case, int, error) {
 	m.scopes = append(m.scopes, f.Scope)
 	var out []*Case
@@ -225,6 +235,13 @@ func TestService_ReadWithoutScope(t *testing.T) {
 		}
 		if _, err := svc.FindOwnCaseByRef(ctx, org.Actor{}, "ref-b"); !errs.Is(err, errs.KindNotFound) {
 			t.Errorf("an anonymous actor found a case by reference: %v", err)
+		}
+	})
+	t.Run("phone proven by a code", func(t *testing.T) {
+		svc, _ := readFixture(t)
+		list, err := svc.FindCasesByPhoneWithCode(ctx, "13912345678", 1)
+		if err != nil || len(list) != 1 {
+			t.Fatalf("FindCasesByPhoneWithCode = %v, %v; want one case (the limit)", list, err)
 		}
 	})
 	t.Run("no statistics", func(t *testing.T) {

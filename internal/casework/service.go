@@ -62,6 +62,9 @@ type Store interface {
 	// FindCaseByCode finds a case by its human number (the tracking code),
 	// outside any jurisdiction; [Service] applies the caller's.
 	FindCaseByCode(ctx context.Context, code string) (*Case, error)
+	// FindCasesByPhone finds the cases reported from a phone number (any
+	// common spelling), newest first, at most limit.
+	FindCasesByPhone(ctx context.Context, phone string, limit int) ([]*Case, error)
 	FindCases(ctx context.Context, f Filter) ([]*Case, int, error)
 	FindNearby(ctx context.Context, q NearbyQuery) ([]*Case, error)
 	FindDue(ctx context.Context, now time.Time, limit int) ([]*Case, error)

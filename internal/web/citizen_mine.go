@@ -19,12 +19,6 @@ import (
 	"cityloop/internal/pii"
 )
 
-// PhoneCases finds the cases reported from a phone number (through the
-// store's blind index; see sqlstore.FindCasesByPhone).
-type PhoneCases interface {
-	FindCasesByPhone(ctx context.Context, phone string, limit int) ([]*casework.Case, error)
-}
-
 // "My reports" (/citizen/mine): a citizen lists the cases reported from a
 // phone after proving the phone with a one-time code. There is no SMS
 // gateway yet, so codes are only issued in demo mode, where the page shows
@@ -154,7 +148,7 @@ func (s *Server) handleMineCode(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	m := s.mineInit()
-	if !s.Demo || s.Phones == nil || m.codes == nil {
+	if !s.Demo || m.codes == nil {
 		return errs.E(errs.KindUnavailable, "短信服务未配置，暂不能按手机号查询，请使用查询编号 / SMS is not configured, so reports cannot be listed by phone; use the tracking code")
 	}
 	raw, norm, err := minePhone(r)
@@ -229,7 +223,7 @@ func (s *Server) handleMineList(w http.ResponseWriter, r *http.Request) error {
 	if problem != nil {
 		return problem
 	}
-	list, err := s.Phones.FindCasesByPhone(r.Context(), norm, mineLimit+1)
+	list, err := s.Cases.FindCasesByPhoneWithCode(r.Context(), norm, mineLimit+1)
 	if err != nil {
 		return err
 	}

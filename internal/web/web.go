@@ -80,8 +80,6 @@ type Server struct {
 	// Demo shows citizens' one-time codes on the page (no SMS gateway yet);
 	// without it /citizen/mine refuses to send codes.
 	Demo bool
-	// Phones lists a phone's cases for /citizen/mine.
-	Phones PhoneCases
 	// Facilities answers the nearest public toilets page; nil disables it.
 	Facilities Facilities
 	// Sensing answers the monitoring page (/console/sensing) and the
