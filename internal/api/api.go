@@ -6,6 +6,7 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -78,60 +79,17 @@ type Server struct {
 	// ("" when there is none), so that the console's <img> links to photos
 	// are served to the staff who see them; the web package owns the cookie.
 	SessionToken func(r *http.Request) string
-}
 
-// Routes registers every endpoint on mux.
-func (s *Server) Routes(mux *http.ServeMux) {
-	h := func(fn httpkit.HandlerFunc) http.Handler { return httpkit.Handle(fn) }
-	mux.Handle("GET /healthz", h(s.handleHealth))
-	mux.Handle("GET /livez", h(s.handleLive))
-	mux.Handle("GET /api/openapi.json", h(s.handleOpenAPI))
-	mux.Handle("POST /api/v1/auth/token", h(s.handleToken))
-	mux.Handle("DELETE /api/v1/auth/token", h(s.handleRevoke))
-	mux.Handle("GET /api/v1/me", h(s.handleMe))
-	mux.Handle("POST /api/v1/auth/password", h(s.handlePassword))
-
-	mux.Handle("POST /api/v1/cases", h(s.handleCaseCreate))
-	mux.Handle("GET /api/v1/cases", h(s.handleCaseList))
-	mux.Handle("GET /api/v1/cases/{id}", h(s.handleCaseView))
-	mux.Handle("POST /api/v1/cases/{id}/actions", h(s.handleCaseAction))
-
-	mux.Handle("GET /api/v1/locate", h(s.handleLocate))
-	mux.Handle("GET /api/v1/regions", h(s.handleRegionList))
-	mux.Handle("GET /api/v1/regions/{code}", h(s.handleRegionView))
-	mux.Handle("POST /api/v1/regions/import", h(s.handleRegionImport))
-
-	mux.Handle("GET /api/v1/categories", h(s.handleCategoryList))
-	mux.Handle("GET /api/v1/categories/{ref}", h(s.handleCategoryView))
-	mux.Handle("PUT /api/v1/categories/{ref}", h(s.handleCategoryPut))
-	mux.Handle("GET /api/v1/departments", h(s.handleDepartmentList))
-	mux.Handle("PUT /api/v1/departments/{code}", h(s.handleDepartmentPut))
-	mux.Handle("GET /api/v1/routing-rules", h(s.handleRuleList))
-	mux.Handle("POST /api/v1/routing-rules", h(s.handleRulePost))
-	mux.Handle("DELETE /api/v1/routing-rules/{id}", h(s.handleRuleDelete))
-	mux.Handle("GET /api/v1/calendar", h(s.handleCalendar))
-
-	mux.Handle("POST /api/v1/photos", h(s.handlePhotoUpload))
-	mux.Handle("GET /api/v1/photos/{id}", h(s.handlePhotoView))
-	mux.Handle("GET /api/v1/audit", h(s.handleAuditList))
-	mux.Handle("GET /api/v1/jobs", h(s.handleJobList))
-	mux.Handle("GET /api/v1/jobs/{name}/runs", h(s.handleJobRuns))
-	mux.Handle("GET /api/v1/clients", h(s.handleClientList))
-	mux.Handle("POST /api/v1/clients", h(s.handleClientCreate))
-	mux.Handle("POST /api/v1/clients/{id}/rotate", h(s.handleClientRotate))
-	mux.Handle("DELETE /api/v1/clients/{id}", h(s.handleClientRevoke))
-	mux.Handle("GET /api/v1/facilities", h(s.handleFacilityList))
-	mux.Handle("GET /api/v1/facilities/coverage", h(s.handleFacilityCoverage))
-	mux.Handle("PUT /api/v1/facilities/{id}", h(s.handleFacilityPut))
-	mux.Handle("DELETE /api/v1/facilities/{id}", h(s.handleFacilityDelete))
-	mux.Handle("GET /api/v1/accounts", h(s.handleAccountList))
-	mux.Handle("POST /api/v1/accounts", h(s.handleAccountCreate))
-	mux.Handle("PUT /api/v1/accounts/{id}/posts", h(s.handleAccountPosts))
-	mux.Handle("POST /api/v1/accounts/{id}/disable", h(s.handleAccountDisable))
-	mux.Handle("POST /api/v1/accounts/{id}/enable", h(s.handleAccountEnable))
-	mux.Handle("/api/", h(func(w http.ResponseWriter, r *http.Request) error {
-		return errs.NotFound("no endpoint %s %s; see /api/openapi.json", r.Method, r.URL.Path)
-	}))
+	// Sensing serves /api/v1/sensing/…; SensingGate, when set, wraps each
+	// of those routes (app passes the sensing owner's gate, which forwards
+	// a request to the node holding the sensing state).
+	Sensing     Sensing
+	SensingGate func(http.Handler) http.Handler
+	// Hub serves /api/v1/hub/…, Hotline /api/v1/hotline/… and Open311Keys
+	// /api/v1/open311/keys. A resource whose service is nil answers 404.
+	Hub         *Hub
+	Hotline     Hotline
+	Open311Keys Open311Keys
 }
 
 // handleHealth is the readiness probe a load balancer asks: ok only when
@@ -242,16 +200,27 @@ func (s *Server) mustActor(r *http.Request) (org.Actor, error) {
 		return a, err
 	}
 	if !ok {
-		return a, errs.Unauthenticated("sign in first: POST /api/v1/auth/token, then send Authorization: Bearer <token>")
+		return a, errs.Unauthenticated("请先登录 / sign in first: POST /api/v1/auth/token, then send Authorization: Bearer <token>")
 	}
 	return a, nil
 }
 
-// mustPost requires one of the posts.
+// mustPost is the API's one authorisation check: a signed-in caller who
+// holds one of posts, or, when no posts are given, any staff post (any but
+// citizen). Rules finer than a post (jurisdiction, ownership) stay with
+// the handler or the domain.
 func (s *Server) mustPost(r *http.Request, posts ...org.Post) (org.Actor, error) {
 	a, err := s.mustActor(r)
 	if err != nil {
 		return a, err
+	}
+	if len(posts) == 0 {
+		for _, g := range a.Grants {
+			if g.Post != org.PostCitizen {
+				return a, nil
+			}
+		}
+		return a, errs.Forbidden("此操作需要工作人员岗位 / this needs a staff post")
 	}
 	for _, p := range posts {
 		if _, ok := a.Grant(p); ok {
@@ -262,11 +231,14 @@ func (s *Server) mustPost(r *http.Request, posts ...org.Post) (org.Actor, error)
 	for i, p := range posts {
 		names[i] = string(p)
 	}
-	return a, errs.Forbidden("this needs the post %s", strings.Join(names, " or "))
+	return a, errs.Forbidden("此操作需要岗位 %s / this needs the post %s", strings.Join(names, " 或 "), strings.Join(names, " or "))
 }
 
-// audit records one event of the caller. Callers that must not proceed
-// without a record (personal-data reads) check the error.
+// audit is the API's one audit helper: it records one event of the caller
+// in the hash-chained trail (nil detail records {}). Callers that must not
+// proceed without a record (personal-data reads, key issuance, sensing
+// settings) check the error; changes that a failed record must not undo
+// (client keys, hub subscriptions, hotline settings) ignore it.
 func (s *Server) audit(r *http.Request, actorID, action, object string, detail map[string]any) error {
 	if s.Auditor == nil {
 		return nil
@@ -275,12 +247,39 @@ func (s *Server) audit(r *http.Request, actorID, action, object string, detail m
 	if detail != nil {
 		b, err := json.Marshal(detail)
 		if err != nil {
-			return err
+			return fmt.Errorf("audit %s: %w", action, err)
 		}
 		d = string(b)
 	}
-	return s.Auditor.Audit(r.Context(), audit.Record{At: s.Now(), Actor: actorID, Action: action, Object: object,
-		Detail: d, Addr: httpkit.ClientAddr(r)})
+	if err := s.Auditor.Audit(r.Context(), audit.Record{At: s.Now(), Actor: actorID, Action: action, Object: object,
+		Detail: d, Addr: httpkit.ClientAddr(r)}); err != nil {
+		return fmt.Errorf("audit %s: %w", action, err)
+	}
+	return nil
+}
+
+// auditSettings records a change of settings: detail holds the listed
+// fields of v, as v encodes to JSON (settings of this kind hold no
+// secrets, and the list keeps it so). The change is already stored: a
+// failed record answers 500, so the administrator knows.
+func (s *Server) auditSettings(r *http.Request, actor org.Actor, action, object string, v any, fields ...string) error {
+	detail := map[string]any{}
+	if v != nil {
+		b, err := json.Marshal(v)
+		if err != nil {
+			return fmt.Errorf("audit %s: %w", action, err)
+		}
+		var all map[string]any
+		if err := json.Unmarshal(b, &all); err != nil {
+			return fmt.Errorf("audit %s: %w", action, err)
+		}
+		for _, f := range fields {
+			if x, ok := all[f]; ok {
+				detail[f] = x
+			}
+		}
+	}
+	return s.audit(r, actor.ID, action, object, detail)
 }
 
 // Authenticate resolves the request's bearer token (a person's token or an

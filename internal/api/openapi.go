@@ -2,115 +2,32 @@ package api
 
 import (
 	"net/http"
-	"strconv"
+	"strings"
 
 	"cityloop/internal/casework"
 	"cityloop/internal/httpkit"
 )
 
-// op describes one operation for the OpenAPI document.
-type op struct {
-	method, path, summary, tag string
-	auth                       bool
-	body                       string // schema name of the JSON body, if any
-	ok                         int
-	query                      []string
-}
-
-// operations is the list the OpenAPI document is built from; a test checks
-// it against the routes actually registered.
-var operations = []op{
-	{"get", "/healthz", "Readiness: ok only while the database takes a write (503 otherwise), and the size of the loaded city", "system", false, "", 200, nil},
-	{"get", "/livez", "Liveness: the process answers", "system", false, "", 200, nil},
-	{"get", "/api/v1/jobs", "Background jobs: schedule, holder node, last and next run, last duration and error (administrator)", "system", true, "", 200, nil},
-	{"get", "/api/v1/jobs/{name}/runs", "A job's recent runs, newest first (administrator)", "system", true, "", 200, []string{"limit"}},
-	{"get", "/api/openapi.json", "This document", "system", false, "", 200, nil},
-	{"post", "/api/v1/auth/token", "Exchange username and password for a bearer token", "auth", false, "TokenRequest", 200, nil},
-	{"delete", "/api/v1/auth/token", "Revoke the bearer token sent", "auth", true, "", 204, nil},
-	{"post", "/api/v1/auth/password", "Change the signed-in account's password (required after a one-time password)", "auth", true, "", 204, nil},
-	{"get", "/api/v1/audit", "Search the audit trail (auditor)", "audit", true, "", 200, []string{"actor", "action", "object", "from", "to", "limit", "offset"}},
-	{"get", "/api/v1/clients", "Partner systems' API clients (administrator)", "clients", true, "", 200, nil},
-	{"post", "/api/v1/clients", "Create an API client with a scoped key: endpoints, categories, regions, rate (administrator)", "clients", true, "", 201, nil},
-	{"post", "/api/v1/clients/{id}/rotate", "Replace a client's key (administrator)", "clients", true, "", 200, nil},
-	{"delete", "/api/v1/clients/{id}", "Revoke a client (administrator)", "clients", true, "", 204, nil},
-	{"get", "/api/v1/facilities", "Public facilities (toilets …); with lng/lat the nearest first with distance_m, within 5 km", "facilities", false, "", 200, []string{"kind", "lng", "lat", "crs", "limit"}},
-	{"get", "/api/v1/facilities/coverage", "Facilities per district against the plan's target of one per 3 km²", "facilities", false, "", 200, []string{"kind"}},
-	{"put", "/api/v1/facilities/{id}", "Create or replace a facility; the point must lie in the city (administrator, audited)", "facilities", true, "", 200, nil},
-	{"delete", "/api/v1/facilities/{id}", "Remove a facility (administrator, audited)", "facilities", true, "", 200, nil},
-	{"get", "/api/v1/accounts", "Accounts and their posts (administrator)", "accounts", true, "", 200, nil},
-	{"post", "/api/v1/accounts", "Create an account with posts; without a password a one-time one is returned once (administrator)", "accounts", true, "AccountRequest", 201, nil},
-	{"put", "/api/v1/accounts/{id}/posts", "Replace an account's posts (administrator, audited)", "accounts", true, "", 200, nil},
-	{"post", "/api/v1/accounts/{id}/disable", "Disable an account and end its sessions (administrator)", "accounts", true, "", 200, nil},
-	{"post", "/api/v1/accounts/{id}/enable", "Re-enable an account (administrator)", "accounts", true, "", 200, nil},
-	{"get", "/api/v1/me", "The signed-in account and its posts", "auth", true, "", 200, nil},
-	{"post", "/api/v1/cases", "Report a problem (every channel; citizens may report without signing in)", "cases", false, "Report", 201, nil},
-	{"get", "/api/v1/cases", "List cases", "cases", true, "", 200, []string{"status", "category", "region", "source", "light", "from", "to", "department", "overdue", "limit", "offset"}},
-	{"get", "/api/v1/cases/{id}", "One case with its timeline and the actions the caller may take", "cases", true, "", 200, nil},
-	{"post", "/api/v1/cases/{id}/actions", "Move a case: accept, file, dispatch, sign, return, extend, dispose, check, close …", "cases", true, "Action", 200, nil},
-	{"get", "/api/v1/locate", "Point → unit grid → community → street → district", "regions", false, "", 200, []string{"lng", "lat", "crs"}},
-	{"get", "/api/v1/regions", "Regions of a level or under a parent", "regions", false, "", 200, []string{"level", "parent", "geometry", "limit", "offset"}},
-	{"get", "/api/v1/regions/{code}", "One region with its versions", "regions", false, "", 200, nil},
-	{"post", "/api/v1/regions/import", "Import a GeoJSON FeatureCollection of regions (administrator)", "regions", true, "FeatureCollection", 200, nil},
-	{"get", "/api/v1/categories", "The 部件/事件 dictionary in force", "dictionary", false, "", 200, []string{"at", "kind"}},
-	{"get", "/api/v1/categories/{ref}", "One sub-class and its versions", "dictionary", false, "", 200, []string{"at"}},
-	{"put", "/api/v1/categories/{ref}", "Add a new version of a sub-class (administrator)", "dictionary", true, "SubClass", 200, nil},
-	{"get", "/api/v1/departments", "Departments", "dictionary", false, "", 200, nil},
-	{"put", "/api/v1/departments/{code}", "Create or change a department (administrator)", "dictionary", true, "Department", 200, nil},
-	{"get", "/api/v1/routing-rules", "The joint enforcement list (联合执法清单)", "dictionary", false, "", 200, nil},
-	{"post", "/api/v1/routing-rules", "Add or replace a routing rule (administrator)", "dictionary", true, "Rule", 201, nil},
-	{"delete", "/api/v1/routing-rules/{id}", "Remove a routing rule (administrator)", "dictionary", true, "", 204, nil},
-	{"get", "/api/v1/calendar", "Working days and hours between two dates", "calendar", false, "", 200, []string{"from", "to"}},
-	{"post", "/api/v1/photos", "Upload a JPEG, PNG or WebP photo (raw body or multipart field \"file\")", "photos", false, "", 201, nil},
-	{"get", "/api/v1/photos/{id}", "A photo by content id: anyone for a reporter's photo of a public case, otherwise a bearer token whose posts see a case citing it (401/403)", "photos", false, "", 200, nil},
-}
-
 func (s *Server) handleOpenAPI(w http.ResponseWriter, r *http.Request) error {
 	return httpkit.WriteJSON(w, http.StatusOK, OpenAPI())
 }
 
-// OpenAPI builds the OpenAPI 3.1 document.
+// OpenAPI builds the OpenAPI 3.1 document from the route table, so that
+// every registered route is described: its parameters, request and
+// response schemas, its auth and its error responses (problem+json).
 func OpenAPI() map[string]any {
 	paths := map[string]any{}
-	for _, o := range operations {
-		item, _ := paths[o.path].(map[string]any)
+	for _, rt := range (&Server{}).routes() {
+		item, _ := paths[rt.path].(map[string]any)
 		if item == nil {
 			item = map[string]any{}
-			paths[o.path] = item
+			paths[rt.path] = item
 		}
-		var params []any
-		for _, name := range pathParams(o.path) {
-			params = append(params, map[string]any{"name": name, "in": "path", "required": true, "schema": map[string]any{"type": "string"}})
-		}
-		for _, q := range o.query {
-			params = append(params, map[string]any{"name": q, "in": "query", "schema": map[string]any{"type": "string"}})
-		}
-		okDesc := map[string]any{"description": "OK"}
-		if o.ok != 204 {
-			okDesc["content"] = map[string]any{"application/json": map[string]any{"schema": map[string]any{}}}
-		}
-		if o.path == "/api/v1/cases/{id}" || o.path == "/api/v1/cases/{id}/actions" || (o.path == "/api/v1/cases" && o.method == "post") {
-			okDesc["content"] = map[string]any{"application/json": map[string]any{"schema": ref("Case")}}
-		}
-		resp := map[string]any{strconv.Itoa(o.ok): okDesc}
-		for _, code := range []int{400, 401, 403, 404, 409, 413, 415, 422, 429} {
-			resp[strconv.Itoa(code)] = map[string]any{"$ref": "#/components/responses/Problem"}
-		}
-		m := map[string]any{"summary": o.summary, "tags": []string{o.tag}, "responses": resp,
-			"operationId": o.method + "_" + o.path}
-		if params != nil {
-			m["parameters"] = params
-		}
-		if o.auth {
-			m["security"] = []any{map[string]any{"bearer": []string{}}}
-		}
-		if o.body != "" {
-			ct := "application/json"
-			if o.body == "FeatureCollection" {
-				ct = "application/geo+json"
-			}
-			m["requestBody"] = map[string]any{"required": true, "content": map[string]any{ct: map[string]any{"schema": ref(o.body)}}}
-		}
-		item[o.method] = m
+		item[strings.ToLower(rt.method)] = operation(rt)
+	}
+	schemas := typeSchemas()
+	for name, v := range handSchemas() {
+		schemas[name] = v
 	}
 	statuses := make([]string, len(casework.Statuses))
 	for i, st := range casework.Statuses {
@@ -136,7 +53,7 @@ func OpenAPI() map[string]any {
 			"securitySchemes": map[string]any{"bearer": map[string]any{"type": "http", "scheme": "bearer"}},
 			"responses": map[string]any{"Problem": map[string]any{"description": "A problem (RFC 9457)",
 				"content": map[string]any{"application/problem+json": map[string]any{"schema": ref("Problem")}}}},
-			"schemas": map[string]any{
+			"schemas": merge(schemas, map[string]any{
 				"Problem": map[string]any{"type": "object", "properties": map[string]any{"type": str, "title": str,
 					"status": map[string]any{"type": "integer"}, "detail": str, "instance": str, "request_id": str,
 					"errors": map[string]any{"type": "array", "items": map[string]any{"type": "object",
@@ -171,11 +88,8 @@ func OpenAPI() map[string]any {
 					"properties": map[string]any{"username": str, "name": str, "password": str,
 						"posts": map[string]any{"type": "array", "items": map[string]any{"type": "object", "required": []string{"post"},
 							"properties": map[string]any{"post": str, "region": str, "department": str}}}}},
-				"SubClass":          map[string]any{"type": "object"},
-				"Department":        map[string]any{"type": "object"},
-				"Rule":              map[string]any{"type": "object"},
 				"FeatureCollection": map[string]any{"type": "object", "description": "GeoJSON; properties code, name, level, parent"},
-			},
+			}),
 		},
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"cityloop/internal/api"
 	"cityloop/internal/egress"
 	"cityloop/internal/hotline"
 	"cityloop/internal/hub"
@@ -15,8 +16,8 @@ import (
 	"cityloop/internal/store/hubstore"
 )
 
-// wireInterop mounts /open311/v2/…, /api/v1/open311/keys, /api/v1/hotline/…
-// and /api/v1/hub/…, and registers the delivery engine (with the outbox
+// wireInterop mounts /open311/v2/…, gives the API the services behind
+// /api/v1/open311/keys, /api/v1/hotline/… and /api/v1/hub/…, and registers the delivery engine (with the outbox
 // feeder), the 12345 poller and the hub's retention as background work,
 // each under a lease so that one node runs it at a time.
 func wireInterop(a *App, mux *http.ServeMux) error {
@@ -47,12 +48,12 @@ func wireInterop(a *App, mux *http.ServeMux) error {
 		Bearer: bearer, Now: a.Now, Loc: a.Cal.Location(), Log: a.Log,
 		// Links in the feed are built from the configured public URL, never
 		// from the request's Host header; key issuance is audited.
-		PublicURL: a.Cfg.PublicURL, Auditor: a.api.Auditor}
+		PublicURL: a.Cfg.PublicURL}
 	if c := a.World.Atlas().City(); c != nil {
 		o.Jurisdiction = c.Code
 	}
 	o.Routes(mux)
-	o.KeyRoutes(mux)
+	a.api.Open311Keys = hs
 
 	// Webhook and hotline URLs are set by administrators: they may reach
 	// internal addresses only as the operator's allow-list says, checked
@@ -71,12 +72,11 @@ func wireInterop(a *App, mux *http.ServeMux) error {
 		}
 		return m
 	}
-	(&hub.Server{Store: hs, Engine: engine, Bearer: bearer, Departments: depts, Now: a.Now,
-		Egress: egressPolicy, Auditor: a.api.Auditor}).Routes(mux)
+	a.api.Hub = &api.Hub{Store: hs, Engine: engine, Egress: egressPolicy, Departments: depts}
 
 	adapter := &hotline.Adapter{Store: hs, Cases: a.Cases, Hub: hs, Cal: a.Cal, Now: a.Now, Log: a.Log,
 		Egress: egressPolicy, Reload: engine.Reload}
-	(&hotline.Server{Adapter: adapter, Bearer: bearer, Auditor: a.api.Auditor}).Routes(mux)
+	a.api.Hotline = adapter
 
 	// The hub's own rows carry the real clock (deliveries, dead letters,
 	// UUIDv7 event times), so retention measures age by it too.

@@ -28,7 +28,7 @@ var sensingActor = org.Actor{ID: "sensing", Name: "智能感知系统", Grants: 
 	{Post: org.PostSystem}, {Post: org.PostOperator}, {Post: org.PostShiftLead}, {Post: org.PostSupervisor}}}
 
 // wireSensing adds the sensing part: its store (own tables and migrations
-// on the same database), the service, its routes under /api/v1/sensing and
+// on the same database), the service, the API's sensing service (routes under /api/v1/sensing) and
 // its background work (case worker, ticks, downsampling, and MQTT ingestion
 // when --mqtt-addr is set).
 func wireSensing(a *App, mux *http.ServeMux) error {
@@ -45,9 +45,6 @@ func wireSensing(a *App, mux *http.ServeMux) error {
 	// (sensingOwner.become): the other nodes hold none of it.
 	svc := &sensing.Service{Store: db, Desk: &caseDesk{a: a}, Now: func() time.Time { return a.Now().UTC() }, NewID: NewID, Log: a.Log}
 	a.sensing = svc
-	h := &sensingHTTP{a: a, svc: svc, db: db}
-	inner := http.NewServeMux()
-	h.routes(inner)
 
 	// --mqtt-addr set: the node holding the sensing service subscribes
 	// with one plain persistent session whose client id every node shares
@@ -60,11 +57,13 @@ func wireSensing(a *App, mux *http.ServeMux) error {
 	if c := a.Cfg; c.MQTTAddr != "" {
 		sub = mqtt.New(mqtt.Config{Addr: c.MQTTAddr, ClientID: c.MQTTClientID, Group: c.MQTTGroup, SessionExpiry: c.MQTTSessionExpiry,
 			Username: c.MQTTUsername, Password: c.MQTTPassword, Log: a.Log}, svc)
-		h.sub = sub
 	}
-	o := newSensingOwner(a, svc, sub, inner)
+	// The api package serves /api/v1/sensing/…, each route through the
+	// owner's gate, which passes it on to the node holding the state.
+	o := newSensingOwner(a, svc, sub, http.NotFoundHandler())
 	a.sensingOwner = o
-	mux.Handle("/api/v1/sensing/", o)
+	a.api.Sensing = sensingAPI{Service: svc, sub: sub}
+	a.api.SensingGate = o.Gate
 	a.OnClose(db.Close) // after Run has stopped the loops below
 	a.Go(o.worker)
 	a.Go(o.run)

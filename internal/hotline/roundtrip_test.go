@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	cityapi "cityloop/internal/api"
 	"cityloop/internal/casework"
 	"cityloop/internal/egress"
 	"cityloop/internal/hotline"
@@ -130,10 +131,7 @@ func TestHotline_RoundTrip(t *testing.T) {
 
 	// Push over HTTP, twice: one case.
 	op := org.Actor{ID: "hotline-acc", Name: "12345", Grants: []org.Grant{{Post: org.PostOperator}}}
-	mux := http.NewServeMux()
-	(&hotline.Server{Adapter: a, Bearer: func(*http.Request) (org.Actor, bool, error) { return op, true, nil }}).Routes(mux)
-	api := httptest.NewServer(mux)
-	defer api.Close()
+	api := hubtest.API(t, &cityapi.Server{Hotline: a, Now: a.Now}, op)
 	call := func(method, path string, body any) (int, map[string]any) {
 		t.Helper()
 		var rd io.Reader

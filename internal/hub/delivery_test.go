@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"cityloop/internal/api"
 	"cityloop/internal/casework"
 	"cityloop/internal/egress"
 	"cityloop/internal/hub"
@@ -309,12 +310,8 @@ func TestPullAndFigures(t *testing.T) {
 		t.Fatal(err)
 	}
 	admin := org.Actor{ID: "adm", Grants: []org.Grant{{Post: org.PostAdmin}}}
-	s := &hub.Server{Store: env.Hub, Bearer: func(*http.Request) (org.Actor, bool, error) { return admin, true, nil },
-		Departments: func() map[string]string { return map[string]string{"enforcement": "执法局"} }, Now: time.Now}
-	mux := http.NewServeMux()
-	s.Routes(mux)
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
+	srv := hubtest.API(t, &api.Server{Hub: &api.Hub{Store: env.Hub,
+		Departments: func() map[string]string { return map[string]string{"enforcement": "执法局"} }}}, admin)
 	var page struct {
 		Changes []struct {
 			Pos  int64  `json:"pos"`

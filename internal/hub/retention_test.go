@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	cityapi "cityloop/internal/api"
 	"cityloop/internal/hub"
 	"cityloop/internal/hub/hubtest"
 	"cityloop/internal/org"
@@ -44,12 +45,8 @@ func TestRetention_PullAndSubscriberBehind(t *testing.T) {
 			}
 
 			admin := org.Actor{ID: "adm", Grants: []org.Grant{{Post: org.PostAdmin}}}
-			s := &hub.Server{Store: env.Hub, Bearer: func(*http.Request) (org.Actor, bool, error) { return admin, true, nil },
-				Departments: func() map[string]string { return map[string]string{} }, Now: time.Now}
-			mux := http.NewServeMux()
-			s.Routes(mux)
-			api := httptest.NewServer(mux)
-			defer api.Close()
+			api := hubtest.API(t, &cityapi.Server{Hub: &cityapi.Hub{Store: env.Hub,
+				Departments: func() map[string]string { return map[string]string{} }}}, admin)
 			do := func(method, path string, body any) (int, []byte) {
 				t.Helper()
 				var rd io.Reader

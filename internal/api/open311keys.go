@@ -1,29 +1,31 @@
-package open311
+package api
 
 import (
+	"context"
 	"encoding/hex"
-	"encoding/json"
-	"fmt"
 	"net/http"
 	"strings"
 	"time"
 
-	"cityloop/internal/audit"
 	"cityloop/internal/auth"
 	"cityloop/internal/casework"
 	"cityloop/internal/errs"
 	"cityloop/internal/httpkit"
+	"cityloop/internal/open311"
 	"cityloop/internal/org"
 )
 
-// KeyRoutes mounts the administrator's api key endpoints (JSON API style,
-// problem+json errors) on mux.
-func (s *Server) KeyRoutes(mux *http.ServeMux) {
-	mux.Handle("POST /api/v1/open311/keys", httpkit.Handle(s.handleKeyCreate))
-	mux.Handle("DELETE /api/v1/open311/keys", httpkit.Handle(s.handleKeyRevoke))
+// Open311Keys keeps the Open311 api_keys (only their SHA-256); the
+// Open311 store implements it. The keys are issued and revoked here, by
+// administrators, under /api/v1/open311/keys; the GeoReport endpoints
+// under /open311/v2 read them.
+type Open311Keys interface {
+	CreateKey(ctx context.Context, k open311.Key) error
+	// RevokeKeys revokes every key of an account and says how many.
+	RevokeKeys(ctx context.Context, accountID string, at time.Time) (int, error)
 }
 
-type keyRequest struct {
+type open311KeyRequest struct {
 	Account string `json:"account"` // username or account id
 	Label   string `json:"label"`
 	Source  string `json:"source"` // citizen (default) or partner
@@ -33,46 +35,14 @@ type keyRequest struct {
 	Detail bool `json:"detail"`
 }
 
-// keyAdmin requires a signed-in administrator.
-func (s *Server) keyAdmin(r *http.Request) (org.Actor, error) {
-	admin, ok, err := s.Bearer(r)
-	if err != nil {
-		return admin, err
-	}
-	if !ok {
-		return admin, errs.Unauthenticated("请先登录 / sign in first: POST /api/v1/auth/token, then send Authorization: Bearer <token>")
-	}
-	if _, is := admin.Grant(org.PostAdmin); !is {
-		return admin, errs.Forbidden("管理 Open311 api_key 需要系统管理员岗位 / managing Open311 api keys needs the post admin")
-	}
-	return admin, nil
-}
-
-// audit records one key event. A key must not be issued or revoked
-// without a trace, so a failed record fails the request.
-func (s *Server) audit(r *http.Request, actorID, action, object string, detail map[string]any) error {
-	if s.Auditor == nil {
-		return nil
-	}
-	b, err := json.Marshal(detail)
-	if err != nil {
-		return err
-	}
-	if err := s.Auditor.Audit(r.Context(), audit.Record{At: s.Now(), Actor: actorID, Action: action, Object: object,
-		Detail: string(b), Addr: httpkit.ClientAddr(r)}); err != nil {
-		return fmt.Errorf("audit %s: %w", action, err)
-	}
-	return nil
-}
-
 // handleKeyCreate issues an api_key for an account. The key is shown once;
 // only its SHA-256 is stored. The issuance is audited.
-func (s *Server) handleKeyCreate(w http.ResponseWriter, r *http.Request) error {
-	admin, err := s.keyAdmin(r)
+func (s *Server) handleOpen311KeyCreate(w http.ResponseWriter, r *http.Request) error {
+	admin, err := s.mustPost(r, org.PostAdmin)
 	if err != nil {
 		return err
 	}
-	var in keyRequest
+	var in open311KeyRequest
 	if err := httpkit.DecodeJSON(w, r, &in, 16<<10); err != nil {
 		return err
 	}
@@ -106,7 +76,7 @@ func (s *Server) handleKeyCreate(w http.ResponseWriter, r *http.Request) error {
 		"detail": in.Detail, "key_hash": hex.EncodeToString(hash[:8])}); err != nil {
 		return err
 	}
-	if err := s.Store.CreateKey(r.Context(), Key{Hash: hash, AccountID: acc.ID, Label: in.Label, Source: src, Detail: in.Detail,
+	if err := s.Open311Keys.CreateKey(r.Context(), open311.Key{Hash: hash, AccountID: acc.ID, Label: in.Label, Source: src, Detail: in.Detail,
 		CreatedBy: admin.ID, CreatedAt: now}); err != nil {
 		return err
 	}
@@ -117,8 +87,8 @@ func (s *Server) handleKeyCreate(w http.ResponseWriter, r *http.Request) error {
 // handleKeyRevoke revokes every api_key of an account
 // (DELETE /api/v1/open311/keys?account=username-or-id); rotating a key is
 // revoking and issuing a new one. The revocation is audited.
-func (s *Server) handleKeyRevoke(w http.ResponseWriter, r *http.Request) error {
-	admin, err := s.keyAdmin(r)
+func (s *Server) handleOpen311KeyRevoke(w http.ResponseWriter, r *http.Request) error {
+	admin, err := s.mustPost(r, org.PostAdmin)
 	if err != nil {
 		return err
 	}
@@ -140,7 +110,7 @@ func (s *Server) handleKeyRevoke(w http.ResponseWriter, r *http.Request) error {
 	if err := s.audit(r, admin.ID, "open311_key.revoke", "account/"+acc.ID, nil); err != nil {
 		return err
 	}
-	n, err := s.Store.RevokeKeys(r.Context(), acc.ID, now)
+	n, err := s.Open311Keys.RevokeKeys(r.Context(), acc.ID, now)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,302 @@
+package api
+
+import (
+	"encoding"
+	"encoding/json"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"cityloop/internal/audit"
+	"cityloop/internal/catalog"
+	"cityloop/internal/facility"
+	"cityloop/internal/hotline"
+	"cityloop/internal/hub"
+	"cityloop/internal/jobs"
+	"cityloop/internal/org"
+	"cityloop/internal/sensing"
+)
+
+// operation is the OpenAPI operation of one route.
+func operation(rt route) map[string]any {
+	var params []any
+	for _, name := range pathParams(rt.path) {
+		params = append(params, map[string]any{"name": name, "in": "path", "required": true, "schema": map[string]any{"type": "string"}})
+	}
+	for _, q := range rt.query {
+		params = append(params, map[string]any{"name": q, "in": "query", "schema": map[string]any{"type": "string"}})
+	}
+	okDesc := map[string]any{"description": "OK"}
+	if rt.ok == 201 {
+		okDesc["description"] = "Created"
+	}
+	if rt.ok == 202 {
+		okDesc["description"] = "Accepted"
+	}
+	if rt.ok == 204 {
+		okDesc["description"] = "No content"
+	} else if rt.resp != "" {
+		okDesc["content"] = map[string]any{"application/json": map[string]any{"schema": respSchema(rt.resp)}}
+	}
+	resp := map[string]any{strconv.Itoa(rt.ok): okDesc}
+	for _, code := range errorStatuses(rt) {
+		resp[strconv.Itoa(code)] = map[string]any{"$ref": "#/components/responses/Problem"}
+	}
+	desc := rt.summary
+	if a := authText(rt.auth); a != "" {
+		desc += ". " + a
+	}
+	m := map[string]any{"summary": rt.summary, "description": desc, "tags": []string{rt.tag}, "responses": resp,
+		"operationId": strings.ToLower(rt.method) + "_" + rt.path}
+	if params != nil {
+		m["parameters"] = params
+	}
+	if rt.auth != "" {
+		m["security"] = []any{map[string]any{"bearer": []string{}}}
+	}
+	if rt.body != "" {
+		ct := "application/json"
+		switch rt.body {
+		case "FeatureCollection":
+			ct = "application/geo+json"
+		case "Photo":
+			ct = "image/*"
+		}
+		m["requestBody"] = map[string]any{"required": true, "content": map[string]any{ct: map[string]any{"schema": ref(rt.body)}}}
+	}
+	return m
+}
+
+// errorStatuses are the problem responses a route can give: 400 for a
+// malformed request, 401 and 403 for its auth, 404 for a path naming
+// something, 409/413/415/422 for a body, 429 for the rate limits and 503
+// for the sensing service moving between nodes.
+func errorStatuses(rt route) []int {
+	out := []int{400}
+	if rt.auth != "" {
+		out = append(out, 401, 403)
+	}
+	if len(pathParams(rt.path)) > 0 || rt.tag == "sensing" || rt.tag == "hub" || rt.tag == "hotline" || rt.tag == "open311" {
+		out = append(out, 404)
+	}
+	if rt.method != "GET" {
+		out = append(out, 409, 413, 415, 422)
+	}
+	if rt.path == "/api/v1/hub/changes" {
+		out = append(out, 410)
+	}
+	out = append(out, 429)
+	if rt.tag == "sensing" || rt.path == "/healthz" || rt.path == "/api/v1/hub/dead-letters/{id}/replay" {
+		out = append(out, 503)
+	}
+	return out
+}
+
+// respSchema reads a route's response spec: "Name" is that schema,
+// "key:Name" an object whose key holds a list of Name (with a total),
+// "object" any JSON object.
+func respSchema(spec string) map[string]any {
+	if spec == "object" {
+		return map[string]any{"type": "object"}
+	}
+	if key, name, ok := strings.Cut(spec, ":"); ok {
+		return map[string]any{"type": "object", "properties": map[string]any{
+			key: map[string]any{"type": "array", "items": ref(name)}, "total": map[string]any{"type": "integer"}}}
+	}
+	return ref(spec)
+}
+
+// schemaTypes are the named schemas made from the Go types the handlers
+// encode and decode, so that they follow the code.
+var schemaTypes = map[string]any{
+	"Account": org.Account{}, "Region": regionView{}, "ImportPlan": org.ImportPlan{}, "Location": org.Location{},
+	"PostsRequest": struct {
+		Posts []org.Grant `json:"posts"`
+	}{},
+	"SubClass": catalog.SubClass{}, "Department": catalog.Department{}, "Rule": catalog.Rule{},
+	"AuditRecord": audit.Record{}, "Client": org.Client{}, "ClientRequest": clientRequest{}, "Facility": facility.Facility{},
+	"JobStatus": jobs.Status{}, "JobRun": jobs.RunRecord{}, "Open311KeyRequest": open311KeyRequest{},
+
+	"Device": sensing.Device{}, "SensingRule": sensing.Rule{}, "Camera": sensing.Camera{}, "Policy": sensing.Policy{},
+	"Zone": sensing.Zone{}, "Lot": sensing.Lot{}, "CollectionPoint": sensing.CollectionPoint{},
+	"Availability": sensing.Availability{}, "Compliance": sensing.Compliance{}, "IngestResult": sensing.IngestResult{},
+	"EventResult": sensing.EventResult{}, "Accuracy": sensing.Accuracy{},
+	"DeviceView": struct {
+		Device *sensing.Device     `json:"device"`
+		Rules  []sensing.RuleState `json:"rules"`
+	}{},
+	"Series": struct {
+		DeviceID string                `json:"device_id"`
+		Metric   string                `json:"metric"`
+		Res      string                `json:"res"`
+		Points   []sensing.SeriesPoint `json:"points"`
+	}{},
+	"PolicyView": struct {
+		Policy      sensing.Policy `json:"policy"`
+		Precision   float64        `json:"precision"`
+		Judged      int            `json:"judged"`
+		ModeInForce string         `json:"mode_in_force"`
+	}{},
+	"Collection": struct {
+		At string `json:"at"`
+	}{},
+
+	"Dataset": hub.Dataset{}, "Subscription": hub.Subscription{}, "SubscriptionRequest": subscriptionIn{},
+	"SubscriptionCreated": struct {
+		Subscription hub.Subscription `json:"subscription"`
+		Secret       string           `json:"secret"`
+		Note         string           `json:"note"`
+	}{},
+	"RecordsRequest": struct {
+		Records []hub.RecordIn `json:"records"`
+	}{},
+	"RecordPage": struct {
+		Dataset   string          `json:"dataset"`
+		Cursor    int64           `json:"cursor"`
+		More      bool            `json:"more"`
+		Records   []hubRecordView `json:"records"`
+		NextAfter string          `json:"next_after"`
+	}{},
+	"DeadLetter": hub.DeadLetter{}, "HubFigures": hub.Figures{}, "Retention": hub.Retention{},
+	"RetentionView": struct {
+		Retention     hub.Retention `json:"retention"`
+		PrunedThrough int64         `json:"pruned_through"`
+		Defaults      hub.Retention `json:"defaults"`
+	}{},
+
+	"WorkOrder": hotline.WorkOrder{}, "HotlinePushResult": hotlinePushResult{}, "HotlineOrder": hotlineOrderView{},
+	"HotlineNote": hotlineNoteIn{}, "HotlineSettings": hotline.Settings{},
+	"HotlineSettingsSaved": struct {
+		Settings       hotline.Settings `json:"settings"`
+		CallbackSecret string           `json:"callback_secret,omitempty"`
+		Note           string           `json:"note,omitempty"`
+	}{},
+}
+
+func typeSchemas() map[string]any {
+	out := map[string]any{}
+	for name, v := range schemaTypes {
+		out[name] = schemaOf(reflect.TypeOf(v), 0)
+	}
+	return out
+}
+
+// handSchemas are the named schemas with no single Go type behind them.
+func handSchemas() map[string]any {
+	str := map[string]any{"type": "string"}
+	num := map[string]any{"type": "number"}
+	integer := map[string]any{"type": "integer"}
+	return map[string]any{
+		"Health": map[string]any{"type": "object", "properties": map[string]any{"status": str, "regions": integer, "grids": integer,
+			"checks": map[string]any{"type": "object", "additionalProperties": str}, "detail": str}},
+		"Token": map[string]any{"type": "object", "properties": map[string]any{"token": str, "expires_at": dateTime(),
+			"account": ref("Account")}},
+		"PasswordChange": map[string]any{"type": "object", "required": []string{"old_password", "new_password"},
+			"properties": map[string]any{"old_password": str, "new_password": str}},
+		"ClientKey": map[string]any{"type": "object", "properties": map[string]any{"client": ref("Client"), "id": str,
+			"key": map[string]any{"type": "string", "description": "shown once"}, "note": str}},
+		"Open311Key": map[string]any{"type": "object", "properties": map[string]any{"api_key": map[string]any{"type": "string", "description": "shown once"},
+			"account_id": str, "label": str, "source": str, "detail": map[string]any{"type": "boolean"}, "created_at": dateTime(), "note": str}},
+		"Open311KeyRevocation": map[string]any{"type": "object", "properties": map[string]any{"account_id": str, "revoked": integer, "revoked_at": dateTime()}},
+		"Photo":                map[string]any{"type": "string", "format": "binary"},
+		"PhotoRef":             map[string]any{"type": "object", "properties": map[string]any{"id": str, "url": str, "mime": str, "size": integer}},
+		"Telemetry": map[string]any{"type": "object", "description": "one reading, or {\"readings\": [...]} of up to 1000",
+			"properties": map[string]any{"device_id": str, "at": dateTime(), "values": map[string]any{"type": "object", "additionalProperties": num},
+				"readings": map[string]any{"type": "array", "items": map[string]any{"type": "object"}}}},
+		"CameraEvent": map[string]any{"type": "object", "description": "a vendor's AI event; the vendor's code maps to a category (see GET /api/v1/sensing/policies)",
+			"properties": map[string]any{"camera_id": str, "event_id": str, "code": str, "confidence": num, "at": dateTime(), "snapshot": map[string]any{"type": "string", "contentEncoding": "base64"}}},
+		"ChangePage": map[string]any{"type": "object", "properties": map[string]any{
+			"changes":     map[string]any{"type": "array", "items": map[string]any{"type": "object", "properties": map[string]any{"pos": integer, "type": str}}},
+			"next_cursor": integer, "more": map[string]any{"type": "boolean"}}},
+	}
+}
+
+func merge(a, b map[string]any) map[string]any {
+	for k, v := range b {
+		a[k] = v
+	}
+	return a
+}
+
+func dateTime() map[string]any { return map[string]any{"type": "string", "format": "date-time"} }
+
+var (
+	timeType      = reflect.TypeOf(time.Time{})
+	durationType  = reflect.TypeOf(time.Duration(0))
+	rawType       = reflect.TypeOf(json.RawMessage{})
+	marshalerType = reflect.TypeOf((*json.Marshaler)(nil)).Elem()
+	textType      = reflect.TypeOf((*encoding.TextMarshaler)(nil)).Elem()
+)
+
+// schemaOf describes how encoding/json writes a value of type t.
+func schemaOf(t reflect.Type, depth int) map[string]any {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch {
+	case t == timeType:
+		return dateTime()
+	case t == durationType:
+		return map[string]any{"type": "integer", "description": "nanoseconds"}
+	case t == rawType:
+		return map[string]any{}
+	case t.Implements(marshalerType) || reflect.PointerTo(t).Implements(marshalerType):
+		return map[string]any{}
+	case t.Implements(textType) || reflect.PointerTo(t).Implements(textType):
+		return map[string]any{"type": "string"}
+	}
+	if depth > 6 {
+		return map[string]any{}
+	}
+	switch t.Kind() {
+	case reflect.Bool:
+		return map[string]any{"type": "boolean"}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return map[string]any{"type": "integer"}
+	case reflect.Float32, reflect.Float64:
+		return map[string]any{"type": "number"}
+	case reflect.String:
+		return map[string]any{"type": "string"}
+	case reflect.Slice, reflect.Array:
+		if t.Elem().Kind() == reflect.Uint8 {
+			return map[string]any{"type": "string", "contentEncoding": "base64"}
+		}
+		return map[string]any{"type": "array", "items": schemaOf(t.Elem(), depth+1)}
+	case reflect.Map:
+		return map[string]any{"type": "object", "additionalProperties": schemaOf(t.Elem(), depth+1)}
+	case reflect.Struct:
+		props := map[string]any{}
+		addFields(props, t, depth)
+		return map[string]any{"type": "object", "properties": props}
+	}
+	return map[string]any{}
+}
+
+// addFields adds the JSON fields of struct t, embedded structs flattened.
+func addFields(props map[string]any, t reflect.Type, depth int) {
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		tag := f.Tag.Get("json")
+		if tag == "-" {
+			continue
+		}
+		name, _, _ := strings.Cut(tag, ",")
+		ft := f.Type
+		for ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		if f.Anonymous && name == "" && ft.Kind() == reflect.Struct {
+			addFields(props, ft, depth)
+			continue
+		}
+		if !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		props[name] = schemaOf(f.Type, depth+1)
+	}
+}

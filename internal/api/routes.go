@@ -1,0 +1,196 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+
+	"cityloop/internal/errs"
+	"cityloop/internal/httpkit"
+)
+
+// route is one endpoint: the mux registration and its OpenAPI operation
+// come from the same row, so the two cannot drift.
+type route struct {
+	method, path string
+	handle       httpkit.HandlerFunc
+	tag, summary string
+	// auth is who may call: "" anyone; "signed-in" any bearer; "staff" any
+	// staff post; otherwise the posts, e.g. "admin" or "system|admin".
+	auth  string
+	query []string // query parameters
+	body  string   // schema of the request body ("" none)
+	ok    int      // success status
+	resp  string   // schema of the success body; see respSchema
+}
+
+// routes is the table of every endpoint the API serves. Handlers are bound
+// to s; OpenAPI reads the same table from a zero Server.
+func (s *Server) routes() []route {
+	const (
+		anyone   = ""
+		signedIn = "signed-in"
+		staff    = "staff"
+		admin    = "admin"
+		machine  = "system|admin"
+	)
+	return []route{
+		// system
+		{"GET", "/healthz", s.handleHealth, "system", "Readiness: ok only while the database takes a write (503 otherwise), and the size of the loaded city", anyone, nil, "", 200, "Health"},
+		{"GET", "/livez", s.handleLive, "system", "Liveness: the process answers", anyone, nil, "", 200, "Health"},
+		{"GET", "/api/openapi.json", s.handleOpenAPI, "system", "This document", anyone, nil, "", 200, "object"},
+		{"GET", "/api/v1/jobs", s.handleJobList, "system", "Background jobs: schedule, holder node, last and next run, last duration and error (administrator)", admin, nil, "", 200, "items:JobStatus"},
+		{"GET", "/api/v1/jobs/{name}/runs", s.handleJobRuns, "system", "A job's recent runs, newest first (administrator)", admin, []string{"limit"}, "", 200, "items:JobRun"},
+
+		// auth and accounts
+		{"POST", "/api/v1/auth/token", s.handleToken, "auth", "Exchange username and password for a bearer token", anyone, nil, "TokenRequest", 200, "Token"},
+		{"DELETE", "/api/v1/auth/token", s.handleRevoke, "auth", "Revoke the bearer token sent", signedIn, nil, "", 204, ""},
+		{"GET", "/api/v1/me", s.handleMe, "auth", "The signed-in account and its posts", signedIn, nil, "", 200, "Account"},
+		{"POST", "/api/v1/auth/password", s.handlePassword, "auth", "Change the signed-in account's password (required after a one-time password)", signedIn, nil, "PasswordChange", 204, ""},
+		{"GET", "/api/v1/accounts", s.handleAccountList, "accounts", "Accounts and their posts (administrator)", admin, nil, "", 200, "items:Account"},
+		{"POST", "/api/v1/accounts", s.handleAccountCreate, "accounts", "Create an account with posts; without a password a one-time one is returned once (administrator)", admin, nil, "AccountRequest", 201, "Account"},
+		{"PUT", "/api/v1/accounts/{id}/posts", s.handleAccountPosts, "accounts", "Replace an account's posts (administrator, audited)", admin, nil, "PostsRequest", 200, "Account"},
+		{"POST", "/api/v1/accounts/{id}/disable", s.handleAccountDisable, "accounts", "Disable an account and end its sessions (administrator)", admin, nil, "", 200, "Account"},
+		{"POST", "/api/v1/accounts/{id}/enable", s.handleAccountEnable, "accounts", "Re-enable an account (administrator)", admin, nil, "", 200, "Account"},
+		{"GET", "/api/v1/audit", s.handleAuditList, "audit", "Search the audit trail (auditor)", "auditor", []string{"actor", "action", "object", "from", "to", "limit", "offset"}, "", 200, "items:AuditRecord"},
+		{"GET", "/api/v1/clients", s.handleClientList, "clients", "Partner systems' API clients (administrator)", admin, nil, "", 200, "items:Client"},
+		{"POST", "/api/v1/clients", s.handleClientCreate, "clients", "Create an API client with a scoped key: endpoints, categories, regions, rate (administrator)", admin, nil, "ClientRequest", 201, "ClientKey"},
+		{"POST", "/api/v1/clients/{id}/rotate", s.handleClientRotate, "clients", "Replace a client's key (administrator)", admin, nil, "", 200, "ClientKey"},
+		{"DELETE", "/api/v1/clients/{id}", s.handleClientRevoke, "clients", "Revoke a client (administrator)", admin, nil, "", 204, ""},
+		{"POST", "/api/v1/open311/keys", s.handleOpen311KeyCreate, "open311", "Issue an Open311 api_key for an account; shown once, audited (administrator)", admin, nil, "Open311KeyRequest", 201, "Open311Key"},
+		{"DELETE", "/api/v1/open311/keys", s.handleOpen311KeyRevoke, "open311", "Revoke every Open311 api_key of an account, audited (administrator)", admin, []string{"account"}, "", 200, "Open311KeyRevocation"},
+
+		// cases
+		{"POST", "/api/v1/cases", s.handleCaseCreate, "cases", "Report a problem (every channel; citizens may report without signing in)", anyone, nil, "Report", 201, "Case"},
+		{"GET", "/api/v1/cases", s.handleCaseList, "cases", "List cases", signedIn, []string{"status", "category", "region", "source", "light", "from", "to", "department", "overdue", "limit", "offset"}, "", 200, "items:Case"},
+		{"GET", "/api/v1/cases/{id}", s.handleCaseView, "cases", "One case with its timeline and the actions the caller may take", signedIn, nil, "", 200, "Case"},
+		{"POST", "/api/v1/cases/{id}/actions", s.handleCaseAction, "cases", "Move a case: accept, file, dispatch, sign, return, extend, dispose, check, close …", signedIn, nil, "Action", 200, "Case"},
+		{"POST", "/api/v1/photos", s.handlePhotoUpload, "photos", "Upload a JPEG, PNG or WebP photo (raw body or multipart field \"file\")", anyone, nil, "Photo", 201, "PhotoRef"},
+		{"GET", "/api/v1/photos/{id}", s.handlePhotoView, "photos", "A photo by content id: anyone for a reporter's photo of a public case, otherwise a bearer token whose posts see a case citing it (401/403)", anyone, nil, "", 200, "Photo"},
+
+		// regions and dictionary
+		{"GET", "/api/v1/locate", s.handleLocate, "regions", "Point → unit grid → community → street → district", anyone, []string{"lng", "lat", "crs"}, "", 200, "Location"},
+		{"GET", "/api/v1/regions", s.handleRegionList, "regions", "Regions of a level or under a parent", anyone, []string{"level", "parent", "geometry", "limit", "offset"}, "", 200, "items:Region"},
+		{"GET", "/api/v1/regions/{code}", s.handleRegionView, "regions", "One region with its versions", anyone, nil, "", 200, "Region"},
+		{"POST", "/api/v1/regions/import", s.handleRegionImport, "regions", "Import a GeoJSON FeatureCollection of regions (administrator)", admin, nil, "FeatureCollection", 200, "ImportPlan"},
+		{"GET", "/api/v1/categories", s.handleCategoryList, "dictionary", "The 部件/事件 dictionary in force", anyone, []string{"at", "kind"}, "", 200, "items:SubClass"},
+		{"GET", "/api/v1/categories/{ref}", s.handleCategoryView, "dictionary", "One sub-class and its versions", anyone, []string{"at"}, "", 200, "SubClass"},
+		{"PUT", "/api/v1/categories/{ref}", s.handleCategoryPut, "dictionary", "Add a new version of a sub-class (administrator)", admin, nil, "SubClass", 200, "SubClass"},
+		{"GET", "/api/v1/departments", s.handleDepartmentList, "dictionary", "Departments", anyone, nil, "", 200, "items:Department"},
+		{"PUT", "/api/v1/departments/{code}", s.handleDepartmentPut, "dictionary", "Create or change a department (administrator)", admin, nil, "Department", 200, "Department"},
+		{"GET", "/api/v1/routing-rules", s.handleRuleList, "dictionary", "The joint enforcement list (联合执法清单)", anyone, nil, "", 200, "items:Rule"},
+		{"POST", "/api/v1/routing-rules", s.handleRulePost, "dictionary", "Add or replace a routing rule (administrator)", admin, nil, "Rule", 201, "Rule"},
+		{"DELETE", "/api/v1/routing-rules/{id}", s.handleRuleDelete, "dictionary", "Remove a routing rule (administrator)", admin, nil, "", 204, ""},
+		{"GET", "/api/v1/calendar", s.handleCalendar, "calendar", "Working days and hours between two dates", anyone, []string{"from", "to"}, "", 200, "object"},
+		{"GET", "/api/v1/facilities", s.handleFacilityList, "facilities", "Public facilities (toilets …); with lng/lat the nearest first with distance_m, within 5 km", anyone, []string{"kind", "lng", "lat", "crs", "limit"}, "", 200, "items:Facility"},
+		{"GET", "/api/v1/facilities/coverage", s.handleFacilityCoverage, "facilities", "Facilities per district against the plan's target of one per 3 km²", anyone, []string{"kind"}, "", 200, "object"},
+		{"PUT", "/api/v1/facilities/{id}", s.handleFacilityPut, "facilities", "Create or replace a facility; the point must lie in the city (administrator, audited)", admin, nil, "Facility", 200, "Facility"},
+		{"DELETE", "/api/v1/facilities/{id}", s.handleFacilityDelete, "facilities", "Remove a facility (administrator, audited)", admin, nil, "", 200, "object"},
+
+		// sensing (each wrapped by SensingGate)
+		{"POST", "/api/v1/sensing/telemetry", s.handleSensingTelemetry, "sensing", "Device readings: one reading or {\"readings\": [...]} of up to 1000 (device gateway)", machine, nil, "Telemetry", 202, "IngestResult"},
+		{"GET", "/api/v1/sensing/devices", s.handleSensingDeviceList, "sensing", "Registered devices with their last readings", staff, []string{"kind"}, "", 200, "items:Device"},
+		{"GET", "/api/v1/sensing/devices/{id}", s.handleSensingDeviceView, "sensing", "One device and the state of each rule on it", staff, nil, "", 200, "DeviceView"},
+		{"PUT", "/api/v1/sensing/devices/{id}", s.handleSensingDevicePut, "sensing", "Register or replace a device; every required field must be sent (administrator, audited)", admin, nil, "Device", 200, "Device"},
+		{"GET", "/api/v1/sensing/devices/{id}/series", s.handleSensingDeviceSeries, "sensing", "A device's readings of one metric, raw or by minute or hour", staff, []string{"metric", "res", "from", "to"}, "", 200, "Series"},
+		{"GET", "/api/v1/sensing/rules", s.handleSensingRuleList, "sensing", "Threshold rules and the GB 3096 noise limits", staff, nil, "", 200, "items:SensingRule"},
+		{"PUT", "/api/v1/sensing/rules/{id}", s.handleSensingRulePut, "sensing", "Create or replace a threshold rule (administrator, audited)", admin, nil, "SensingRule", 200, "SensingRule"},
+		{"GET", "/api/v1/sensing/figures", s.handleSensingFigures, "sensing", "Sensing counters and, with MQTT, the subscriber's", staff, nil, "", 200, "object"},
+		{"GET", "/api/v1/sensing/cameras", s.handleSensingCameraList, "sensing", "Registered cameras with their health", staff, nil, "", 200, "items:Camera"},
+		{"PUT", "/api/v1/sensing/cameras/{id}", s.handleSensingCameraPut, "sensing", "Register or replace a camera (administrator, audited)", admin, nil, "Camera", 200, "Camera"},
+		{"POST", "/api/v1/sensing/cameras/{id}/heartbeat", s.handleSensingCameraHeartbeat, "sensing", "A camera's keep-alive; no body needed (video platform)", machine, nil, "", 204, ""},
+		{"POST", "/api/v1/sensing/camera-events", s.handleSensingCameraEvent, "sensing", "An AI camera event, judged by the category's policy: 201 when it opened a case (video platform)", machine, nil, "CameraEvent", 200, "EventResult"},
+		{"GET", "/api/v1/sensing/accuracy", s.handleSensingAccuracy, "sensing", "Precision of the AI events by category and vendor, against people's verdicts", staff, nil, "", 200, "Accuracy"},
+		{"GET", "/api/v1/sensing/policies", s.handleSensingPolicyList, "sensing", "AI policies per category with their measured precision and the vendor codes", staff, nil, "", 200, "items:PolicyView"},
+		{"PUT", "/api/v1/sensing/policies/{category}", s.handleSensingPolicyPut, "sensing", "Replace a category's AI policy; every field must be sent (administrator, audited)", admin, nil, "Policy", 200, "Policy"},
+		{"GET", "/api/v1/sensing/zones", s.handleSensingZoneList, "sensing", "Vending zones (疏导区) with their hours and goods", anyone, nil, "", 200, "items:Zone"},
+		{"PUT", "/api/v1/sensing/zones/{id}", s.handleSensingZonePut, "sensing", "Create or replace a vending zone (administrator, audited)", admin, nil, "Zone", 200, "Zone"},
+		{"DELETE", "/api/v1/sensing/zones/{id}", s.handleSensingZoneDelete, "sensing", "Remove a vending zone (administrator, audited)", admin, nil, "", 204, ""},
+		{"GET", "/api/v1/sensing/parking/lots", s.handleSensingLotList, "sensing", "Parking lots with their free spaces", anyone, nil, "", 200, "items:Availability"},
+		{"PUT", "/api/v1/sensing/parking/lots/{id}", s.handleSensingLotPut, "sensing", "Create or replace a parking lot (administrator, audited)", admin, nil, "Lot", 200, "Lot"},
+		{"GET", "/api/v1/sensing/parking/nearest", s.handleSensingLotNearest, "sensing", "The nearest lots with at least min_free free spaces", anyone, []string{"lng", "lat", "n", "min_free"}, "", 200, "items:Availability"},
+		{"GET", "/api/v1/sensing/waste/points", s.handleSensingPointList, "sensing", "Waste collection points", staff, nil, "", 200, "items:CollectionPoint"},
+		{"PUT", "/api/v1/sensing/waste/points/{id}", s.handleSensingPointPut, "sensing", "Create or replace a collection point (administrator, audited)", admin, nil, "CollectionPoint", 200, "CollectionPoint"},
+		{"POST", "/api/v1/sensing/waste/points/{id}/collections", s.handleSensingCollection, "sensing", "Record a collection at a point (gateway or the department's handler)", "system|admin|handler", nil, "Collection", 204, ""},
+		{"GET", "/api/v1/sensing/waste/compliance", s.handleSensingCompliance, "sensing", "Collections on time per point over the last days", staff, []string{"days"}, "", 200, "items:Compliance"},
+
+		// hub
+		{"GET", "/api/v1/hub/datasets", s.handleHubDatasetList, "hub", "The data catalogue: built-in and partner datasets", signedIn, nil, "", 200, "datasets:Dataset"},
+		{"PUT", "/api/v1/hub/datasets/{code}", s.handleHubDatasetPut, "hub", "Register or update a partner dataset (administrator)", admin, nil, "Dataset", 200, "Dataset"},
+		{"GET", "/api/v1/hub/datasets/{code}", s.handleHubDatasetView, "hub", "One dataset", signedIn, nil, "", 200, "Dataset"},
+		{"POST", "/api/v1/hub/datasets/{code}/records", s.handleHubRecordsPublish, "hub", "Publish 1 to 1000 records (the owner department's handler or an administrator)", "admin|handler", nil, "RecordsRequest", 202, "object"},
+		{"GET", "/api/v1/hub/datasets/{code}/records", s.handleHubRecordList, "hub", "A dataset's current records by key, for a first sync or a re-sync (owner department or a city-wide post)", signedIn, []string{"after", "limit"}, "", 200, "RecordPage"},
+		{"GET", "/api/v1/hub/subscriptions", s.handleHubSubscriptionList, "hub", "Webhook subscriptions (administrator)", admin, nil, "", 200, "subscriptions:Subscription"},
+		{"POST", "/api/v1/hub/subscriptions", s.handleHubSubscriptionCreate, "hub", "Register a webhook; the URL must pass the egress policy; the secret is shown once (administrator, audited)", admin, nil, "SubscriptionRequest", 201, "SubscriptionCreated"},
+		{"DELETE", "/api/v1/hub/subscriptions/{id}", s.handleHubSubscriptionDelete, "hub", "Remove a webhook subscription (administrator, audited)", admin, nil, "", 204, ""},
+		{"GET", "/api/v1/hub/dead-letters", s.handleHubDeadLetterList, "hub", "Batches that could not be delivered (administrator)", admin, []string{"subscription", "all"}, "", 200, "dead_letters:DeadLetter"},
+		{"POST", "/api/v1/hub/dead-letters/{id}/replay", s.handleHubDeadLetterReplay, "hub", "Send a dead letter again (administrator, audited)", admin, nil, "", 200, "object"},
+		{"GET", "/api/v1/hub/changes", s.handleHubChanges, "hub", "Pull changes after a cursor, oldest first; 410 when the cursor was pruned (city-wide post)", signedIn, []string{"cursor", "limit", "dataset", "source", "action"}, "", 200, "ChangePage"},
+		{"GET", "/api/v1/hub/figures", s.handleHubFigures, "hub", "Delivery figures per department", signedIn, []string{"from", "to"}, "", 200, "HubFigures"},
+		{"GET", "/api/v1/hub/retention", s.handleHubRetentionView, "hub", "How long changes, deliveries and dead letters are kept (administrator)", admin, nil, "", 200, "RetentionView"},
+		{"PUT", "/api/v1/hub/retention", s.handleHubRetentionPut, "hub", "Change the retention (administrator, audited)", admin, nil, "Retention", 200, "RetentionView"},
+
+		// hotline
+		{"POST", "/api/v1/hotline/orders", s.handleHotlinePush, "hotline", "Push one 12345 work order or {\"orders\": [...]}; known order numbers are answered, not duplicated (hotline account)", "operator|admin", nil, "WorkOrder", 200, "orders:HotlinePushResult"},
+		{"GET", "/api/v1/hotline/orders/{no}", s.handleHotlineView, "hotline", "A work order with its case and the lights of its clocks", "operator|shift_lead|admin|leader", nil, "", 200, "HotlineOrder"},
+		{"POST", "/api/v1/hotline/orders/{no}/contact", s.handleHotlineContact, "hotline", "Record the first contact with the caller (联系来电人)", "operator|admin", nil, "HotlineNote", 200, "HotlineOrder"},
+		{"POST", "/api/v1/hotline/orders/{no}/reply", s.handleHotlineReply, "hotline", "Record the reply (回复) once the case has left the loop", "operator|admin", nil, "HotlineNote", 200, "HotlineOrder"},
+		{"POST", "/api/v1/hotline/orders/{no}/callback", s.handleHotlineCallback, "hotline", "Record the callback (回访) result", "operator|admin", nil, "HotlineNote", 200, "HotlineOrder"},
+		{"POST", "/api/v1/hotline/orders/{no}/close", s.handleHotlineClose, "hotline", "Close (归档) the order after its case", "operator|admin", nil, "HotlineNote", 200, "HotlineOrder"},
+		{"GET", "/api/v1/hotline/settings", s.handleHotlineSettingsView, "hotline", "The 12345 adapter's settings, the pull token masked (administrator)", admin, nil, "", 200, "HotlineSettings"},
+		{"PUT", "/api/v1/hotline/settings", s.handleHotlineSettingsPut, "hotline", "Change the settings; URLs must pass the egress policy; a new callback secret is shown once (administrator, audited)", admin, nil, "HotlineSettings", 200, "HotlineSettingsSaved"},
+	}
+}
+
+// Routes registers every endpoint of the table on mux, and a catch-all
+// that answers unknown /api/ paths with a problem document. The routes of
+// a resource whose service is not set answer 404; the sensing routes go
+// through SensingGate when it is set. Both are read per request, so app
+// may set them after Routes.
+func (s *Server) Routes(mux *http.ServeMux) {
+	for _, rt := range s.routes() {
+		h := httpkit.Handle(rt.handle)
+		tag := rt.tag
+		mux.Handle(rt.method+" "+rt.path, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if !s.serves(tag) {
+				httpkit.WriteError(w, r, errs.NotFound("此节点未提供 %s 接口 / %s is not served on this node", tag, tag))
+				return
+			}
+			if tag == "sensing" && s.SensingGate != nil {
+				s.SensingGate(h).ServeHTTP(w, r)
+				return
+			}
+			h.ServeHTTP(w, r)
+		}))
+	}
+	mux.Handle("/api/", httpkit.Handle(func(w http.ResponseWriter, r *http.Request) error {
+		return errs.NotFound("no endpoint %s %s; see /api/openapi.json", r.Method, r.URL.Path)
+	}))
+}
+
+// serves reports whether the service behind a tag's routes is set.
+func (s *Server) serves(tag string) bool {
+	switch tag {
+	case "sensing":
+		return s.Sensing != nil
+	case "hub":
+		return s.Hub != nil && s.Hub.Store != nil
+	case "hotline":
+		return s.Hotline != nil
+	case "open311":
+		return s.Open311Keys != nil
+	}
+	return true
+}
+
+// authText words a route's auth for the OpenAPI description.
+func authText(auth string) string {
+	switch auth {
+	case "":
+		return ""
+	case "signed-in":
+		return "Needs a bearer token."
+	case "staff":
+		return "Needs a bearer token of a staff post (any post but citizen)."
+	}
+	return "Needs a bearer token of the post " + strings.ReplaceAll(auth, "|", " or ") + "."
+}

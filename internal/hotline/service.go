@@ -1,0 +1,33 @@
+package hotline
+
+import (
+	"context"
+	"time"
+
+	"cityloop/internal/casework"
+	"cityloop/internal/hub"
+)
+
+// The methods below let the JSON API (package api, /api/v1/hotline/…)
+// read and save orders through the adapter alone.
+
+// FindOrder reads a work order by its number.
+func (a *Adapter) FindOrder(ctx context.Context, no string) (*Order, error) {
+	return a.Store.FindOrder(ctx, no)
+}
+
+// UpdateOrder saves a work order's steps.
+func (a *Adapter) UpdateOrder(ctx context.Context, o Order) error { return a.Store.UpdateOrder(ctx, o) }
+
+// FindCaseByID reads the case of an order.
+func (a *Adapter) FindCaseByID(ctx context.Context, id string) (*casework.Case, error) {
+	return a.Cases.Store.FindCaseByID(ctx, id)
+}
+
+// FindSubscriptionByID reads the hub subscription the callback uses.
+func (a *Adapter) FindSubscriptionByID(ctx context.Context, id string) (*hub.Subscription, error) {
+	return a.Hub.FindSubscriptionByID(ctx, id)
+}
+
+// Clock is the adapter's time, which the orders' deadlines are measured by.
+func (a *Adapter) Clock() time.Time { return a.Now() }
