@@ -33,6 +33,7 @@ type Store interface {
 	casework.Store
 	org.RegionStore
 	org.AccountStore
+	CaseViews
 	BulkCreateCases(ctx context.Context, cases []*casework.Case, events [][]casework.Event) error
 	CountCases(ctx context.Context) (int, error)
 	AppendDictEdit(ctx context.Context, kind, key string, body []byte, actor string, at time.Time) error
@@ -63,6 +64,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"find cases pagination", testFindCasesPages},
 		{"find nearby", testFindNearby},
 		{"find due", testFindDue},
+		{"case views for the other stores", testCaseViews},
 		{"bulk create", testBulkCreate},
 		{"regions import supersede history", testRegions},
 		{"accounts", testAccounts},
