@@ -25,6 +25,7 @@ import (
 	"cityloop/internal/config"
 	"cityloop/internal/httpkit"
 	"cityloop/internal/pii"
+	"cityloop/internal/refdata"
 	"cityloop/internal/sensing"
 	"cityloop/internal/store/sqlstore"
 	"cityloop/internal/web"
@@ -35,7 +36,7 @@ import (
 type App struct {
 	Cfg   config.Config
 	Store *sqlstore.DB
-	World *World
+	World *refdata.Service
 	Cases *casework.Service
 	Blobs *blob.Dir
 	Cal   *worktime.Calendar
@@ -118,11 +119,8 @@ func (a *App) init(ctx context.Context, progress io.Writer) error {
 		return err
 	}
 	a.Blobs = blobs
-	a.World = &World{store: a.Store, edits: a.Store, now: a.Now, newID: NewID}
-	if err := a.loadDict(ctx); err != nil {
-		return err
-	}
-	if err := a.World.loadRegions(ctx); err != nil {
+	a.World = refdata.New(a.Store, a.Now, NewID)
+	if err := a.loadWorld(ctx); err != nil {
 		return err
 	}
 	a.Cases = &casework.Service{Store: a.Store, Atlas: a.World.Atlas, Dict: a.World.Dict, Cal: cal,
@@ -143,7 +141,9 @@ func (a *App) init(ctx context.Context, progress io.Writer) error {
 	return nil
 }
 
-func (a *App) loadDict(ctx context.Context) error {
+// loadWorld loads the reference data: the built-in dictionary with the
+// stored edits replayed over it, and the region tree.
+func (a *App) loadWorld(ctx context.Context) error {
 	d, err := catalog.Default()
 	if err != nil {
 		return fmt.Errorf("load built-in dictionary: %w", err)
@@ -152,16 +152,11 @@ func (a *App) loadDict(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("load dictionary edits: %w", err)
 	}
-	edits := make([]dictEdit, len(stored))
+	edits := make([]refdata.Edit, len(stored))
 	for i, e := range stored {
-		edits[i] = dictEdit{Kind: e.Kind, Key: e.Key, Body: e.Body}
+		edits[i] = refdata.Edit{Kind: e.Kind, Key: e.Key, Body: e.Body}
 	}
-	d, err = replay(d, edits)
-	if err != nil {
-		return err
-	}
-	a.World.dict.Store(d)
-	return nil
+	return a.World.Load(ctx, d, edits)
 }
 
 func (a *App) buildHandler() (http.Handler, error) {

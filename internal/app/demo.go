@@ -94,7 +94,7 @@ func (a *App) GenerateDemo(ctx context.Context, cases int, seed int64, w io.Writ
 	if err != nil {
 		return nil, err
 	}
-	if err := a.World.loadRegions(ctx); err != nil {
+	if err := a.World.LoadRegions(ctx); err != nil {
 		return nil, err
 	}
 	// The demo also has an auditor, who reads the audit trail and nothing else.

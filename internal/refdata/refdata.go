@@ -1,0 +1,219 @@
+package refdata
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"cityloop/internal/catalog"
+	"cityloop/internal/errs"
+	"cityloop/internal/org"
+)
+
+// Store keeps the region versions and the log of dictionary edits.
+type Store interface {
+	// CurrentRegions returns the region versions in force.
+	CurrentRegions(ctx context.Context) ([]org.Region, error)
+	// ApplyImport closes the superseded versions at `at` and inserts the
+	// new ones, in one transaction.
+	ApplyImport(ctx context.Context, plan org.ImportPlan, at time.Time) error
+	// AppendDictEdit records one dictionary edit; body is JSON.
+	AppendDictEdit(ctx context.Context, kind, key string, body []byte, actor string, at time.Time) error
+}
+
+// Edit is one stored dictionary edit, as Load replays it.
+type Edit struct {
+	Kind, Key string
+	Body      []byte // JSON
+}
+
+// The kinds of dictionary edit, as stored.
+const (
+	editSubClass   = "subclass"
+	editDepartment = "department"
+	editRule       = "rule"
+	editRuleDelete = "rule_delete"
+)
+
+// Service holds the current region atlas and dictionary and makes every
+// change to them. Changes are serialised; reads take the current snapshot.
+type Service struct {
+	store Store
+	now   func() time.Time
+	newID func() string
+	atlas atomic.Pointer[org.Atlas]
+	dict  atomic.Pointer[catalog.Dictionary]
+	mu    sync.Mutex // serialises changes
+}
+
+// New returns a service over st; call Load before reading.
+func New(st Store, now func() time.Time, newID func() string) *Service {
+	return &Service{store: st, now: now, newID: newID}
+}
+
+// Atlas is the current region tree.
+func (s *Service) Atlas() *org.Atlas { return s.atlas.Load() }
+
+// Dict is the current dictionary.
+func (s *Service) Dict() *catalog.Dictionary { return s.dict.Load() }
+
+// Load replays the stored dictionary edits over base and reads the region
+// tree from the store.
+func (s *Service) Load(ctx context.Context, base *catalog.Dictionary, edits []Edit) error {
+	d, err := replay(base, edits)
+	if err != nil {
+		return err
+	}
+	s.dict.Store(d)
+	return s.LoadRegions(ctx)
+}
+
+// LoadRegions rebuilds the atlas from the store, for regions written
+// another way (the demo city writes its own).
+func (s *Service) LoadRegions(ctx context.Context) error {
+	regs, err := s.store.CurrentRegions(ctx)
+	if err != nil {
+		return fmt.Errorf("load regions: %w", err)
+	}
+	a, err := org.NewAtlas(regs)
+	if err != nil {
+		return fmt.Errorf("build region tree: %w", err)
+	}
+	s.atlas.Store(a)
+	return nil
+}
+
+func replay(d *catalog.Dictionary, edits []Edit) (*catalog.Dictionary, error) {
+	for i, e := range edits {
+		var err error
+		switch e.Kind {
+		case editSubClass:
+			var s catalog.SubClass
+			if err = json.Unmarshal(e.Body, &s); err == nil {
+				d, err = d.WithSubClass(s)
+			}
+		case editDepartment:
+			var dep catalog.Department
+			if err = json.Unmarshal(e.Body, &dep); err == nil {
+				d, err = d.WithDepartment(dep)
+			}
+		case editRule:
+			var r catalog.Rule
+			if err = json.Unmarshal(e.Body, &r); err == nil {
+				d, err = d.WithRule(r)
+			}
+		case editRuleDelete:
+			d, err = d.WithoutRule(e.Key)
+		default:
+			err = fmt.Errorf("unknown edit kind %q", e.Kind)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("replay dictionary edit %d (%s %s): %w", i+1, e.Kind, e.Key, err)
+		}
+	}
+	return d, nil
+}
+
+// ImportRegions checks a GeoJSON file, applies it in one transaction and
+// swaps in the rebuilt tree and spatial index.
+func (s *Service) ImportRegions(ctx context.Context, actor org.Actor, data []byte) (org.ImportPlan, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	cur, err := s.store.CurrentRegions(ctx)
+	if err != nil {
+		return org.ImportPlan{}, fmt.Errorf("load regions: %w", err)
+	}
+	plan, err := org.PlanImport(data, cur, now, s.newID)
+	if err != nil {
+		return plan, err
+	}
+	// Build the tree the import would leave behind before writing anything.
+	gone := map[string]bool{}
+	for _, id := range plan.Supersede {
+		gone[id] = true
+	}
+	var next []org.Region
+	for _, r := range cur {
+		if !gone[r.ID] {
+			next = append(next, r)
+		}
+	}
+	next = append(next, plan.Insert...)
+	atlas, err := org.NewAtlas(next)
+	if err != nil {
+		if e, ok := errs.As(err); ok {
+			return plan, errs.Invalid("the import would break the region tree: %s; nothing was imported", e.Message)
+		}
+		return plan, err
+	}
+	if err := s.store.ApplyImport(ctx, plan, now); err != nil {
+		return plan, fmt.Errorf("apply region import: %w", err)
+	}
+	s.atlas.Store(atlas)
+	return plan, nil
+}
+
+// edit computes the next dictionary, records the edit and only then swaps
+// the snapshot: a refused or unsaved change leaves the current one.
+func (s *Service) edit(ctx context.Context, actor org.Actor, kind, key string, body any,
+	change func(d *catalog.Dictionary) (*catalog.Dictionary, error)) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	next, err := change(s.Dict())
+	if err != nil {
+		return err
+	}
+	b, err := json.Marshal(body)
+	if err != nil {
+		return fmt.Errorf("encode dictionary edit: %w", err)
+	}
+	if err := s.store.AppendDictEdit(ctx, kind, key, b, actor.ID, s.now()); err != nil {
+		return fmt.Errorf("store dictionary edit: %w", err)
+	}
+	s.dict.Store(next)
+	return nil
+}
+
+// PutSubClass adds a new version of a sub-class.
+func (s *Service) PutSubClass(ctx context.Context, actor org.Actor, sc catalog.SubClass) (catalog.SubClass, error) {
+	var saved catalog.SubClass
+	err := s.edit(ctx, actor, editSubClass, sc.Ref.String(), sc, func(d *catalog.Dictionary) (*catalog.Dictionary, error) {
+		next, err := d.WithSubClass(sc)
+		if err != nil {
+			return nil, err
+		}
+		vers := next.Versions(sc.Ref)
+		saved = vers[len(vers)-1]
+		return next, nil
+	})
+	return saved, err
+}
+
+// PutDepartment creates or replaces a department.
+func (s *Service) PutDepartment(ctx context.Context, actor org.Actor, dep catalog.Department) error {
+	return s.edit(ctx, actor, editDepartment, dep.Code, dep, func(d *catalog.Dictionary) (*catalog.Dictionary, error) {
+		return d.WithDepartment(dep)
+	})
+}
+
+// PutRule adds or replaces a routing rule; a rule without an id gets one.
+func (s *Service) PutRule(ctx context.Context, actor org.Actor, r catalog.Rule) (catalog.Rule, error) {
+	if r.ID == "" {
+		r.ID = "r-" + s.newID()[:13]
+	}
+	err := s.edit(ctx, actor, editRule, r.ID, r, func(d *catalog.Dictionary) (*catalog.Dictionary, error) {
+		return d.WithRule(r)
+	})
+	return r, err
+}
+
+// DeleteRule removes a routing rule.
+func (s *Service) DeleteRule(ctx context.Context, actor org.Actor, id string) error {
+	return s.edit(ctx, actor, editRuleDelete, id, map[string]string{"id": id}, func(d *catalog.Dictionary) (*catalog.Dictionary, error) {
+		return d.WithoutRule(id)
+	})
+}
