@@ -141,12 +141,17 @@ func (s *Server) routes() []route {
 	}
 }
 
+// Mux is where Routes registers the endpoints; *http.ServeMux is one.
+type Mux interface {
+	Handle(pattern string, handler http.Handler)
+}
+
 // Routes registers every endpoint of the table on mux, and a catch-all
 // that answers unknown /api/ paths with a problem document. The routes of
 // a resource whose service is not set answer 404; the sensing routes go
 // through SensingGate when it is set. Both are read per request, so app
 // may set them after Routes.
-func (s *Server) Routes(mux *http.ServeMux) {
+func (s *Server) Routes(mux Mux) {
 	for _, rt := range s.routes() {
 		h := httpkit.Handle(rt.handle)
 		tag := rt.tag
