@@ -190,8 +190,16 @@ func handSchemas() map[string]any {
 	return map[string]any{
 		"Health": map[string]any{"type": "object", "properties": map[string]any{"status": str, "regions": integer, "grids": integer,
 			"checks": map[string]any{"type": "object", "additionalProperties": str}, "detail": str}},
-		"Token": map[string]any{"type": "object", "properties": map[string]any{"token": str, "expires_at": dateTime(),
+		"Token": map[string]any{"type": "object", "properties": map[string]any{"token": str, "token_type": str, "expires_at": dateTime(),
 			"account": ref("Account")}},
+		"AccountCreated": map[string]any{"type": "object", "properties": map[string]any{"account": ref("Account"),
+			"password": map[string]any{"type": "string", "description": "the one-time password, shown once, when none was sent"}, "note": str}},
+		"RegionDetail": map[string]any{"type": "object", "properties": map[string]any{"region": ref("Region"),
+			"path": map[string]any{"type": "array", "items": ref("Region")}, "children": map[string]any{"type": "array", "items": ref("Region")},
+			"versions": map[string]any{"type": "array", "items": ref("Region")}}},
+		"SubClassVersions": map[string]any{"type": "object", "properties": map[string]any{
+			"current":  map[string]any{"oneOf": []any{ref("SubClass"), map[string]any{"type": "null"}}},
+			"versions": map[string]any{"type": "array", "items": ref("SubClass")}}},
 		"PasswordChange": map[string]any{"type": "object", "required": []string{"old_password", "new_password"},
 			"properties": map[string]any{"old_password": str, "new_password": str}},
 		"ClientKey": map[string]any{"type": "object", "properties": map[string]any{"client": ref("Client"), "id": str,

@@ -13,5 +13,6 @@
 // [Order.Caller], which the store seals apart from the raw order and erases
 // with the case's reporter (retention). The pull and callback URLs pass the
 // egress policy when saved and on every dial, the pull token never follows
-// a redirect, and settings changes are audited.
+// a redirect, and settings changes are audited. The endpoints under
+// /api/v1/hotline are served by package api through [Adapter].
 package hotline

@@ -15,6 +15,9 @@
 // Webhook URLs are administrators' input: they are checked against the
 // operator's egress allow-list when saved and on every connection (package
 // egress), redirects to another host are not followed, and dead letters
-// say what kind of failure it was without network detail. Changes to
-// subscriptions and retention are audited through [Server.Auditor].
+// say what kind of failure it was without network detail. The endpoints
+// under /api/v1/hub are served by package api, which calls the hub's store,
+// [Engine] and the functions here ([NewSubscription], [PutPartnerDataset],
+// [Publish], [ReplayDeadLetter], [ReadChanges]) and audits changes to
+// subscriptions and retention.
 package hub
