@@ -14,6 +14,10 @@
 //	close    结案        urge        督办       callback 回访
 //
 // Decide is pure: it takes a case and a command and returns the new case and
-// the timeline events, or an error; Service does the I/O around it. This
-// package must not import net/http or database/sql.
+// the timeline events, or an error; Service does the I/O around it. The
+// channels read cases only through Service's read methods (FindCase,
+// FindCases, Timeline, Duplicates, Stats …), which take the actor and apply
+// its jurisdiction, so no handler calls the Store or has to remember the
+// scope; who sees a reporter's contact details is decided once, by
+// SeesContact. This package must not import net/http or database/sql.
 package casework

@@ -100,12 +100,12 @@ func (s *Server) encodePublicPoints(r *http.Request, l lang) ([]byte, error) {
 	now := s.Now()
 	since := now.AddDate(0, 0, -publicMapDays)
 	stIdx := map[casework.Status]int{}
-	names := make([]string, len(openStatuses))
-	for i, st := range openStatuses {
+	names := make([]string, len(casework.OpenStatuses))
+	for i, st := range casework.OpenStatuses {
 		stIdx[st] = i
 		names[i] = l.pick(casework.StatusNames[st])
 	}
-	f := casework.Filter{Now: now, Statuses: openStatuses, From: &since}
+	f := casework.Filter{Now: now, Statuses: casework.OpenStatuses, From: &since}
 	var pts bytes.Buffer
 	n := 0
 	err := s.casePoints(r.Context(), s.Cases.FindPublicCases, f, func(c *casework.Case) {

@@ -58,16 +58,12 @@ func queuesFor(a org.Actor) []queueDef {
 	}
 	for _, p := range []org.Post{org.PostLeader, org.PostStreetHead} {
 		if g, ok := a.Grant(p); ok {
-			qs = append(qs, queueDef{Key: "red", Title: [2]string{"超时案件（红灯）", "Overdue (red)"}, Statuses: openStatuses, Region: g.Region})
+			qs = append(qs, queueDef{Key: "red", Title: [2]string{"超时案件（红灯）", "Overdue (red)"}, Statuses: casework.OpenStatuses, Region: g.Region})
 			break
 		}
 	}
 	return qs
 }
-
-var openStatuses = []casework.Status{casework.StatusPendingAccept, casework.StatusPendingVerify, casework.StatusPendingFile,
-	casework.StatusPendingDispatch, casework.StatusDispatched, casework.StatusInDisposal, casework.StatusReturned,
-	casework.StatusPendingCheck, casework.StatusPendingClose}
 
 // row is one case in a queue.
 type row struct {
@@ -263,7 +259,7 @@ func (s *Server) loadOverview(ctx context.Context, l lang, a org.Actor) (*overvi
 	}
 	for _, lt := range []worktime.Light{worktime.Green, worktime.Yellow, worktime.Red} {
 		wg.Add(1)
-		go count(casework.Filter{Statuses: openStatuses, Light: lt}, func(n int) { ov.Lights[string(lt)] = n })
+		go count(casework.Filter{Statuses: casework.OpenStatuses, Light: lt}, func(n int) { ov.Lights[string(lt)] = n })
 	}
 	wg.Wait()
 	return ov, firstErr

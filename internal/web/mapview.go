@@ -99,7 +99,7 @@ func (s *Server) mapFilter(q url.Values) (casework.Filter, error) {
 	switch st := q.Get("status"); st {
 	case "":
 	case "open":
-		f.Statuses = openStatuses
+		f.Statuses = casework.OpenStatuses
 	default:
 		if !casework.Status(st).Valid() {
 			return f, errs.Invalid("unknown status %s", st).WithField("status", "unknown")
