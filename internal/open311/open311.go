@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"cityloop/internal/audit"
 	"cityloop/internal/casework"
 	"cityloop/internal/catalog"
 	"cityloop/internal/errs"
@@ -100,11 +99,6 @@ type Store interface {
 	RevokeKeys(ctx context.Context, accountID string, at time.Time) (int, error)
 }
 
-// Auditor appends records to the audit trail.
-type Auditor interface {
-	Audit(ctx context.Context, recs ...audit.Record) error
-}
-
 // Accounts resolves the account behind an api_key.
 type Accounts interface {
 	FindAccountByID(ctx context.Context, id string) (*org.Account, error)
@@ -136,9 +130,7 @@ type Server struct {
 	// optional path), from which media_url and discovery links are built;
 	// the request's Host header is never reflected.
 	PublicURL string
-	// Auditor records api key issuance and revocation.
-	Auditor Auditor
-	Log     *slog.Logger
+	Log       *slog.Logger
 }
 
 // MaxRequests is the most requests one GET returns; DefaultWindow is the
