@@ -25,7 +25,7 @@ func operation(rt route) map[string]any {
 		params = append(params, map[string]any{"name": name, "in": "path", "required": true, "schema": map[string]any{"type": "string"}})
 	}
 	for _, q := range rt.query {
-		params = append(params, map[string]any{"name": q, "in": "query", "schema": map[string]any{"type": "string"}})
+		params = append(params, map[string]any{"name": q, "in": "query", "schema": querySchema(q)})
 	}
 	okDesc := map[string]any{"description": "OK"}
 	if rt.ok == 201 {
@@ -66,6 +66,24 @@ func operation(rt route) map[string]any {
 		m["requestBody"] = map[string]any{"required": true, "content": map[string]any{ct: map[string]any{"schema": ref(rt.body)}}}
 	}
 	return m
+}
+
+// querySchema is the schema of a query parameter, by its name, which
+// means the same on every route.
+func querySchema(name string) map[string]any {
+	switch name {
+	case "limit", "offset", "n", "min_free", "days", "cursor":
+		return map[string]any{"type": "integer", "minimum": 0}
+	case "lng", "lat":
+		return map[string]any{"type": "number"}
+	case "overdue", "all", "geometry":
+		return map[string]any{"type": "boolean"}
+	case "crs":
+		return map[string]any{"type": "string", "enum": []string{"wgs84", "gcj02", "bd09"}}
+	case "res":
+		return map[string]any{"type": "string", "enum": []string{"raw", "minute", "hour"}}
+	}
+	return map[string]any{"type": "string"}
 }
 
 // errorStatuses are the problem responses a route can give: 400 for a
