@@ -54,6 +54,24 @@
 // MaxAttempts instead of taking the nodes down one by one. A panic in Run
 // is recovered and recorded as a failed attempt.
 //
+// # Leased workers
+//
+// Continuous work (the hub's delivery engine, the sensing owner with its
+// MQTT subscription) is not scheduled but held: [Runner.Hold] runs a
+// [Worker] on whichever node holds its named lease in the store, renews the
+// lease every Worker.Every, and ends the worker's context with
+// [ErrLeaseLost] when a renewal is refused, or has failed for so long that
+// the lease could run out within one more Every; a stopping node releases
+// it, so another takes over at its next try. Leases are listed beside the
+// jobs ([KindLease]) with their holder and since when. A part that takes
+// its lease on demand keeps its own loop over [Runner.TryHold],
+// [Runner.Release] and [Runner.Holder].
+//
+// A job whose work is due less often than its schedule (the 12345 poll,
+// whose interval is a setting read at run time) returns [ErrNothingDue]
+// from the runs that find nothing to do: they move the job on without a
+// history row.
+//
 // # What it never imports
 //
 // Only the standard library, cityloop/internal/errs and

@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 	"unicode/utf8"
@@ -95,11 +96,35 @@ type Outcome struct {
 	// Keep is how many history rows of the job to keep; older ones are
 	// pruned in the same transaction.
 	Keep int
+	// Skip says the run found nothing to do (its Run returned
+	// [ErrNothingDue]): the job moves on to NextDue and frees the lease,
+	// but no history row is written and the last run's columns stay, so
+	// the list shows the last run that did something.
+	Skip bool
 }
 
+// ErrNothingDue, returned by a job's Run, says that the run looked and had
+// nothing to do yet: a job scheduled more often than its work is due, such
+// as the 12345 poll whose interval is a setting read at run time. The due
+// time counts as done, without a history row (see [Outcome.Skip]).
+var ErrNothingDue = errors.New("jobs: nothing was due")
+
+// KindLease marks a [Status] that is a leased worker's lease (see
+// [Runner.Hold]) rather than a scheduled job's row.
+const KindLease = "lease"
+
 // Status is a job's row: its schedule, who holds it, and how it last went.
+// A leased worker's lease is listed the same way, with Kind [KindLease]:
+// its Schedule is "lease <ttl>", Holder the node running it and HeldSince
+// since when; DueAt is its last renewal (or release), and NextRunAt when
+// the lease runs out unless renewed, the time another node may take it
+// (its last release when nobody holds it).
 type Status struct {
 	Name string `json:"name"`
+	// Kind is "" for a scheduled job and [KindLease] for a leased worker.
+	Kind string `json:"kind,omitempty"`
+	// HeldSince is when the holder of a lease took it.
+	HeldSince *time.Time `json:"held_since,omitempty"`
 	// Schedule is the short form kept in the store (see [Schedule.Spec]);
 	// Description is the readable one, filled by [Runner.Status] for the
 	// jobs registered on this node.
@@ -156,6 +181,20 @@ type Store interface {
 	// ListRuns returns the job's latest limit attempts (DefaultKeep when
 	// limit < 1), newest first; NotFound when there is no such job.
 	ListRuns(ctx context.Context, name string, limit int) ([]RunRecord, error)
+
+	// HoldLease takes the lease called name for holder until until, or
+	// renews it when holder holds it already, creating it if needed; ok
+	// is false when another holder's lease is unexpired at now (a lease is
+	// free once its until < now). since is when holder's hold began: kept
+	// on a renewal, now on a take. ttl is kept for the list.
+	HoldLease(ctx context.Context, name, holder string, ttl time.Duration, now, until time.Time) (since time.Time, ok bool, err error)
+	// ReleaseLease frees the lease when holder holds it, noting holder and
+	// lastErr ("" when none) as how its last hold ended; releasing a lease
+	// one does not hold does nothing.
+	ReleaseLease(ctx context.Context, name, holder string, now time.Time, lastErr string) error
+	// LeaseHolder returns who holds the lease called name at now; ok is
+	// false when nobody does (never taken, released or expired).
+	LeaseHolder(ctx context.Context, name string, now time.Time) (holder string, ok bool, err error)
 }
 
 // errorText is err's text for the history, cut to maxErrorText bytes on

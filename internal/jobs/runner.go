@@ -45,7 +45,8 @@ type Runner struct {
 	Keep int
 
 	mu      sync.Mutex
-	jobs    []Job // by name
+	jobs    []Job           // by name
+	workers map[string]bool // the names Hold runs
 	ensured map[string]bool
 	running map[string]bool
 	wake    chan struct{}
@@ -62,7 +63,7 @@ func (r *Runner) Register(j Job) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	i, found := slices.BinarySearchFunc(r.jobs, j.Name, byName)
-	if found {
+	if found || r.workers[j.Name] {
 		return errs.Conflict("job %s is registered twice", j.Name)
 	}
 	r.jobs = slices.Insert(r.jobs, i, j)
@@ -110,8 +111,9 @@ func (r *Runner) Run(ctx context.Context) error {
 }
 
 // Status lists every job's row in the store, with the readable schedule of
-// those registered on this node. Rows of jobs this node does not know (an
-// older or newer version runs elsewhere) are listed too.
+// those registered on this node, and every leased worker's lease (see
+// [Runner.Hold]). Rows of jobs this node does not know (an older or newer
+// version runs elsewhere) are listed too.
 func (r *Runner) Status(ctx context.Context) ([]Status, error) {
 	st, err := r.Store.ListJobs(ctx)
 	if err != nil {
@@ -120,6 +122,10 @@ func (r *Runner) Status(ctx context.Context) ([]Status, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for i := range st {
+		if st[i].Kind == KindLease {
+			st[i].Description = leaseDescription(st[i].Schedule)
+			continue
+		}
 		for _, j := range r.jobs {
 			if j.Name == st[i].Name {
 				st[i].Description = j.Schedule.String()
@@ -146,6 +152,7 @@ func (r *Runner) setUp() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.wake == nil {
+		r.workers = map[string]bool{}
 		r.ensured = map[string]bool{}
 		r.running = map[string]bool{}
 		r.wake = make(chan struct{}, 1)
@@ -364,6 +371,9 @@ func (r *Runner) heartbeat(ctx context.Context, log *slog.Logger, c Claim, lost 
 // that retry would come after the next due time anyway.
 func (r *Runner) finish(ctx context.Context, log *slog.Logger, j Job, c Claim, started, finished time.Time, runErr error) {
 	o := Outcome{StartedAt: started, FinishedAt: finished, Keep: r.keep()}
+	if errors.Is(runErr, ErrNothingDue) {
+		o.Skip, runErr = true, nil
+	}
 	next := r.nextDue(j, c.DueAt, finished)
 	if runErr != nil {
 		o.Error = errorText(runErr)

@@ -476,3 +476,10 @@ func TestImports(t *testing.T) {
 		}
 	}
 }
+
+// TestHold_Takeover: two runners on one store, one holds the worker's
+// lease, the other takes over once the first stops renewing.
+func TestHold_Takeover(t *testing.T) {
+	mem := jobstest.NewMem()
+	jobstest.Takeover(t, [2]jobs.Store{mem, mem})
+}

@@ -161,6 +161,68 @@ func Run(t *testing.T, open Open) {
 				t.Fatalf("ListJobs = %+v, %v; want a and b by name", st, err)
 			}
 		}},
+		{"a skipped run moves on without history", func(t *testing.T, s jobs.Store) {
+			must(t, s.EnsureJob(ctx, "a", "every 1m0s", at(time.Minute), t0))
+			c := claim(t, s, "a", "n1", at(time.Minute), at(2*time.Minute))
+			finish(t, s, c, jobs.Outcome{StartedAt: at(time.Minute), FinishedAt: at(time.Minute), NextDue: at(2 * time.Minute),
+				NextRun: at(2 * time.Minute), Keep: 10, Skip: true}, true)
+			wantJobs(t, s, jobs.Status{Name: "a", Schedule: "every 1m0s", DueAt: at(2 * time.Minute), NextRunAt: at(2 * time.Minute)})
+			wantRuns(t, s, "a", 10)
+			finish(t, s, c, jobs.Outcome{NextDue: at(3 * time.Minute), NextRun: at(3 * time.Minute), Keep: 10, Skip: true}, false)
+		}},
+		{"a lease has one holder until it runs out", func(t *testing.T, s jobs.Store) {
+			hold := func(holder string, now time.Duration, want bool) time.Time {
+				t.Helper()
+				since, ok, err := s.HoldLease(ctx, "w", holder, 30*time.Second, at(now), at(now+30*time.Second))
+				if err != nil || ok != want {
+					t.Fatalf("HoldLease(%s at +%s) = %v, %v; want %v", holder, now, ok, err, want)
+				}
+				return since
+			}
+			holderIs := func(now time.Duration, want string) {
+				t.Helper()
+				h, ok, err := s.LeaseHolder(ctx, "w", at(now))
+				if err != nil || h != want || ok != (want != "") {
+					t.Fatalf("LeaseHolder at +%s = %q, %v, %v; want %q", now, h, ok, err, want)
+				}
+			}
+			holderIs(0, "")
+			if since := hold("n1", 0, true); !since.Equal(t0) {
+				t.Fatalf("held since %v, want %v", since, t0)
+			}
+			hold("n2", 10*time.Second, false)
+			if since := hold("n1", 20*time.Second, true); !since.Equal(t0) { // a renewal keeps since
+				t.Fatalf("renewed: held since %v, want %v", since, t0)
+			}
+			holderIs(50*time.Second, "n1") // until itself still holds
+			hold("n2", 50*time.Second, false)
+			wantJobs(t, s, jobs.Status{Name: "w", Kind: jobs.KindLease, Schedule: "lease 30s", Holder: "n1",
+				LeaseUntil: ptr(at(50 * time.Second)), HeldSince: ptr(t0), DueAt: at(20 * time.Second), NextRunAt: at(50 * time.Second)})
+			holderIs(51*time.Second, "")
+			if since := hold("n2", 51*time.Second, true); !since.Equal(at(51 * time.Second)) { // n1 stopped renewing
+				t.Fatalf("taken over: held since %v", since)
+			}
+			must(t, s.ReleaseLease(ctx, "w", "n1", at(55*time.Second), "")) // not n1's any more: nothing
+			holderIs(55*time.Second, "n2")
+			must(t, s.ReleaseLease(ctx, "w", "n2", at(60*time.Second), "boom"))
+			holderIs(60*time.Second, "")
+			wantJobs(t, s, jobs.Status{Name: "w", Kind: jobs.KindLease, Schedule: "lease 30s", DueAt: at(60 * time.Second),
+				NextRunAt: at(60 * time.Second), LastNode: "n2", LastError: "boom"})
+			hold("n1", 61*time.Second, true)
+		}},
+		{"jobs and leases listed together by name", func(t *testing.T, s jobs.Store) {
+			must(t, s.EnsureJob(ctx, "b", "every 1m0s", t0, t0))
+			for _, name := range []string{"c", "a"} {
+				if _, ok, err := s.HoldLease(ctx, name, "n1", time.Minute, t0, at(time.Minute)); err != nil || !ok {
+					t.Fatalf("HoldLease(%s) = %v, %v", name, ok, err)
+				}
+			}
+			st, err := s.ListJobs(ctx)
+			if err != nil || len(st) != 3 || st[0].Name != "a" || st[1].Name != "b" || st[2].Name != "c" ||
+				st[0].Kind != jobs.KindLease || st[1].Kind != "" {
+				t.Fatalf("ListJobs = %+v, %v; want a, b and c by name, a lease and a job", st, err)
+			}
+		}},
 		{"times keep microseconds", func(t *testing.T, s jobs.Store) {
 			due := t0.Add(123456 * time.Microsecond)
 			must(t, s.EnsureJob(ctx, "a", "every 1s", due, t0))

@@ -52,13 +52,16 @@ func (c *Clock) Set(t time.Time) {
 type Mem struct {
 	mu     sync.Mutex
 	jobs   map[string]*jobs.Status
+	leases map[string]*jobs.Status // Kind lease
 	seq    map[string]int64
 	runs   []jobs.RunRecord
 	nextID int64
 }
 
 // NewMem makes an empty store.
-func NewMem() *Mem { return &Mem{jobs: map[string]*jobs.Status{}, seq: map[string]int64{}} }
+func NewMem() *Mem {
+	return &Mem{jobs: map[string]*jobs.Status{}, leases: map[string]*jobs.Status{}, seq: map[string]int64{}}
+}
 
 // EnsureJob implements [jobs.Store].
 func (m *Mem) EnsureJob(ctx context.Context, name, spec string, first, now time.Time) error {
@@ -121,6 +124,11 @@ func (m *Mem) FinishRun(ctx context.Context, c jobs.Claim, o jobs.Outcome) (bool
 	if !ok {
 		return false, nil
 	}
+	if o.Skip {
+		j.DueAt, j.NextRunAt, j.Attempt = o.NextDue, o.NextRun, 0
+		j.Holder, j.LeaseUntil = "", nil
+		return true, nil
+	}
 	m.nextID++
 	d := o.FinishedAt.Sub(o.StartedAt)
 	m.runs = append(m.runs, jobs.RunRecord{ID: m.nextID, Name: c.Name, DueAt: c.DueAt, Attempt: c.Attempt, Node: c.Node,
@@ -155,6 +163,9 @@ func (m *Mem) ListJobs(ctx context.Context) ([]jobs.Status, error) {
 		s := *j
 		out = append(out, s)
 	}
+	for _, l := range m.leases {
+		out = append(out, *l)
+	}
 	slices.SortFunc(out, func(a, b jobs.Status) int { return cmp.Compare(a.Name, b.Name) })
 	return out, nil
 }
@@ -185,4 +196,51 @@ func (m *Mem) Take(name, node string, until time.Time) {
 	defer m.mu.Unlock()
 	m.seq[name]++
 	m.jobs[name].Holder, m.jobs[name].LeaseUntil = node, &until
+}
+
+// HoldLease implements [jobs.Store].
+func (m *Mem) HoldLease(ctx context.Context, name, holder string, ttl time.Duration, now, until time.Time) (time.Time, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	l, ok := m.leases[name]
+	if !ok {
+		l = &jobs.Status{Name: name, Kind: jobs.KindLease}
+		m.leases[name] = l
+	}
+	if held(l, now) && l.Holder != holder {
+		return time.Time{}, false, nil
+	}
+	since := now
+	if held(l, now) && l.HeldSince != nil {
+		since = *l.HeldSince
+	}
+	l.Schedule = jobs.LeaseSpec(ttl)
+	l.Holder, l.LeaseUntil, l.HeldSince = holder, &until, &since
+	l.DueAt, l.NextRunAt = now, until
+	return since, true, nil
+}
+
+// ReleaseLease implements [jobs.Store].
+func (m *Mem) ReleaseLease(ctx context.Context, name, holder string, now time.Time, lastErr string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	l, ok := m.leases[name]
+	if !ok || l.Holder != holder {
+		return nil
+	}
+	l.Holder, l.LeaseUntil, l.HeldSince = "", nil, nil
+	l.DueAt, l.NextRunAt = now, now
+	l.LastNode, l.LastError = holder, lastErr
+	return nil
+}
+
+// LeaseHolder implements [jobs.Store].
+func (m *Mem) LeaseHolder(ctx context.Context, name string, now time.Time) (string, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	l, ok := m.leases[name]
+	if !ok || !held(l, now) {
+		return "", false, nil
+	}
+	return l.Holder, true, nil
 }

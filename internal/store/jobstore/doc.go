@@ -1,7 +1,10 @@
 // Package jobstore keeps the jobs runner's tables on SQLite and
 // PostgreSQL: jobs, one row per job with its due time, its lease and how
-// its last attempt went, and job_runs, the history of finished attempts
-// pruned to the newest few hundred per job. It implements [jobs.Store] with
+// its last attempt went; job_runs, the history of finished attempts
+// pruned to the newest few hundred per job; and job_leases, the leases of
+// the workers one node at a time holds (jobs.Runner.Hold), each taken or
+// renewed by one upsert whose conflict clause admits only a free, expired
+// or own lease. It implements [jobs.Store] with
 // one set of statements for both dialects, like hubstore, and keeps its
 // own goose version table (jobs_goose_db_version) so its migrations never
 // mix with the other stores'.

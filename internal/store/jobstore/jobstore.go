@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"cityloop/internal/errs"
@@ -92,6 +94,24 @@ func (db *DB) FinishRun(ctx context.Context, c jobs.Claim, o jobs.Outcome) (bool
 	keep := max(o.Keep, 1)
 	d := o.FinishedAt.Sub(o.StartedAt)
 	var ok bool
+	if o.Skip {
+		// Nothing was done: move on and free the lease, keeping the last
+		// run's columns and writing no history.
+		err := db.tx(ctx, func(tx *sql.Tx) error {
+			res, err := tx.ExecContext(ctx, `UPDATE jobs SET due_at = $4, next_run_at = $5, attempt = 0, holder = NULL, lease_until = NULL
+WHERE name = $1 AND holder = $2 AND lease_seq = $3`, c.Name, c.Node, c.Seq, micros(o.NextDue), micros(o.NextRun))
+			if err != nil {
+				return err
+			}
+			n, err := res.RowsAffected()
+			ok = n > 0
+			return err
+		})
+		if err != nil {
+			return false, fmt.Errorf("finish a run of job %s: %w", c.Name, err)
+		}
+		return ok, nil
+	}
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		ok = false
 		res, err := tx.ExecContext(ctx, `UPDATE jobs SET due_at = $4, next_run_at = $5, attempt = $6, holder = NULL, lease_until = NULL,
@@ -154,6 +174,12 @@ FROM jobs ORDER BY name`)
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list jobs: %w", sqlkit.Norm(err))
 	}
+	leases, err := db.listLeases(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, leases...)
+	slices.SortStableFunc(out, func(a, b jobs.Status) int { return strings.Compare(a.Name, b.Name) })
 	return out, nil
 }
 
@@ -189,6 +215,99 @@ FROM job_runs WHERE name = $1 ORDER BY id DESC LIMIT $2`, name, limit)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list runs of %s: %w", name, sqlkit.Norm(err))
+	}
+	return out, nil
+}
+
+// HoldLease takes or renews the lease in one upsert: the WHERE of its
+// conflict clause admits holder only when the lease is free, expired or
+// already its own, so of several nodes trying at once one gets it.
+func (db *DB) HoldLease(ctx context.Context, name, holder string, ttl time.Duration, now, until time.Time) (time.Time, bool, error) {
+	var since int64
+	ok := false
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `INSERT INTO job_leases (name, ttl_us, holder, lease_until, held_since, updated_at, created_at)
+VALUES ($1, $2, $3, $4, $5, $5, $5)
+ON CONFLICT (name) DO UPDATE SET ttl_us = excluded.ttl_us, holder = excluded.holder, lease_until = excluded.lease_until,
+    held_since = CASE WHEN job_leases.holder = excluded.holder AND job_leases.lease_until >= excluded.updated_at
+        THEN job_leases.held_since ELSE excluded.held_since END,
+    updated_at = excluded.updated_at
+WHERE job_leases.holder IS NULL OR job_leases.lease_until < excluded.updated_at OR job_leases.holder = excluded.holder
+RETURNING held_since`, name, ttl.Microseconds(), holder, micros(until), micros(now)).Scan(&since)
+		if errors.Is(err, sql.ErrNoRows) {
+			ok = false
+			return nil
+		}
+		ok = err == nil
+		return err
+	})
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("hold lease %s: %w", name, err)
+	}
+	if !ok {
+		return time.Time{}, false, nil
+	}
+	return fromMicros(since), true, nil
+}
+
+// ReleaseLease frees the lease when holder holds it.
+func (db *DB) ReleaseLease(ctx context.Context, name, holder string, now time.Time, lastErr string) error {
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE job_leases SET holder = NULL, lease_until = NULL, held_since = NULL,
+    last_node = $2, last_error = $4, updated_at = $3
+WHERE name = $1 AND holder = $2`, name, holder, micros(now), lastErr)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("release lease %s: %w", name, err)
+	}
+	return nil
+}
+
+// LeaseHolder returns who holds the lease at now.
+func (db *DB) LeaseHolder(ctx context.Context, name string, now time.Time) (string, bool, error) {
+	var holder string
+	err := db.r.QueryRowContext(ctx, `SELECT holder FROM job_leases WHERE name = $1 AND holder IS NOT NULL AND lease_until >= $2`,
+		name, micros(now)).Scan(&holder)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("read lease %s: %w", name, sqlkit.Norm(err))
+	}
+	return holder, true, nil
+}
+
+// listLeases returns the leases as job rows of kind lease (see
+// [jobs.Status]).
+func (db *DB) listLeases(ctx context.Context) ([]jobs.Status, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT name, ttl_us, holder, lease_until, held_since, last_node, last_error, updated_at
+FROM job_leases ORDER BY name`)
+	if err != nil {
+		return nil, fmt.Errorf("list leases: %w", sqlkit.Norm(err))
+	}
+	defer rows.Close()
+	var out []jobs.Status
+	for rows.Next() {
+		s := jobs.Status{Kind: jobs.KindLease}
+		var ttlUS, updated int64
+		var holder sql.Null[string]
+		var until, since sql.Null[int64]
+		if err := rows.Scan(&s.Name, &ttlUS, &holder, &until, &since, &s.LastNode, &s.LastError, &updated); err != nil {
+			return nil, fmt.Errorf("list leases: %w", sqlkit.Norm(err))
+		}
+		s.Schedule = jobs.LeaseSpec(time.Duration(ttlUS) * time.Microsecond)
+		s.DueAt, s.NextRunAt = fromMicros(updated), fromMicros(updated)
+		if holder.Valid {
+			s.Holder, s.LeaseUntil, s.HeldSince = holder.V, fromNull(until), fromNull(since)
+			if s.LeaseUntil != nil {
+				s.NextRunAt = *s.LeaseUntil
+			}
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list leases: %w", sqlkit.Norm(err))
 	}
 	return out, nil
 }

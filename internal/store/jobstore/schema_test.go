@@ -26,10 +26,10 @@ func TestMigrations_SameVersionsInBothDialects(t *testing.T) {
 func columns(t *testing.T, db *jobstore.DB) []string {
 	t.Helper()
 	q := `SELECT m.name || '.' || p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p
-WHERE m.type = 'table' AND m.name IN ('jobs', 'job_runs')`
+WHERE m.type = 'table' AND m.name IN ('jobs', 'job_runs', 'job_leases')`
 	if db.Dialect() == jobstore.DialectPostgres {
 		q = `SELECT table_name || '.' || column_name FROM information_schema.columns
-WHERE table_schema = current_schema() AND table_name IN ('jobs', 'job_runs')`
+WHERE table_schema = current_schema() AND table_name IN ('jobs', 'job_runs', 'job_leases')`
 	}
 	rows, err := db.ReadPool().QueryContext(context.Background(), q)
 	if err != nil {
@@ -53,8 +53,8 @@ WHERE table_schema = current_schema() AND table_name IN ('jobs', 'job_runs')`
 
 func TestMigrations_SameColumns(t *testing.T) {
 	lc := columns(t, mustOpen(t, sqliteDSN(t)))
-	if len(lc) != 23 {
-		t.Fatalf("%d columns, want the 14 of jobs and 9 of job_runs: %v", len(lc), lc)
+	if len(lc) != 32 {
+		t.Fatalf("%d columns, want the 14 of jobs, 9 of job_runs and 9 of job_leases: %v", len(lc), lc)
 	}
 	pc := columns(t, mustOpen(t, postgresDSN(t))) // skips without PostgreSQL
 	if !slices.Equal(lc, pc) {

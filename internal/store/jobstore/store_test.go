@@ -122,6 +122,18 @@ func TestCrashRecovery_TwoNodes(t *testing.T) {
 	}
 }
 
+// TestHold_Takeover: two runners on one database, each with its own
+// handle; one holds a worker's lease, the other takes over after the first
+// stops renewing it.
+func TestHold_Takeover(t *testing.T) {
+	for _, d := range dialects {
+		t.Run(d.name, func(t *testing.T) {
+			dsn := d.dsn(t)
+			jobstest.Takeover(t, [2]jobs.Store{mustOpen(t, dsn), mustOpen(t, dsn)})
+		})
+	}
+}
+
 // TestClaimJob_Race: many claimers of one due job at the same instant, on
 // separate handles; exactly one gets it.
 func TestClaimJob_Race(t *testing.T) {
