@@ -57,7 +57,7 @@ type hotlinePushResult struct {
 	Created  bool   `json:"created"`
 }
 
-// handlePush takes one work order or {"orders": [...]} from the hotline's
+// handleHotlinePush takes one work order or {"orders": [...]} from the hotline's
 // machine account (post operator). Known order numbers are answered, not
 // duplicated.
 func (s *Server) handleHotlinePush(w http.ResponseWriter, r *http.Request) error {
@@ -92,7 +92,7 @@ func (s *Server) handleHotlinePush(w http.ResponseWriter, r *http.Request) error
 	return httpkit.WriteJSON(w, status, map[string]any{"orders": out})
 }
 
-// callbackSubscription is the hub subscription the stored settings name,
+// hotlineCallback is the hub subscription the stored settings name,
 // nil when none (or it cannot be read: the audit then records a creation).
 func (s *Server) hotlineCallback(r *http.Request) *hub.Subscription {
 	set, err := s.Hotline.Settings(r.Context())
@@ -121,7 +121,7 @@ func readJSONBody(w http.ResponseWriter, r *http.Request, max int64) ([]byte, er
 	return b, nil
 }
 
-// orderView is an order with its case and the state of its clocks.
+// hotlineOrderView is an order with its case and the state of its clocks.
 type hotlineOrderView struct {
 	*hotline.Order
 	CaseCode     string         `json:"case_code"`
@@ -131,7 +131,7 @@ type hotlineOrderView struct {
 	ReplyLight   worktime.Light `json:"reply_light"`
 }
 
-// light is red when the deadline passed before the step was done (or is
+// orderLight is red when the deadline passed before the step was done (or is
 // still not done), yellow in the last fifth, green otherwise.
 func orderLight(start, due time.Time, done *time.Time, now time.Time) worktime.Light {
 	at := now
@@ -176,7 +176,7 @@ type hotlineNoteIn struct {
 	Satisfaction string `json:"satisfaction"`
 }
 
-// step records one of the hotline's own steps on the order.
+// hotlineStep records one of the hotline's own steps on the order.
 func (s *Server) hotlineStep(w http.ResponseWriter, r *http.Request, apply func(o *hotline.Order, c *casework.Case, in hotlineNoteIn, now time.Time) error) error {
 	if _, err := s.mustPost(r, org.PostOperator, org.PostAdmin); err != nil {
 		return err
@@ -205,7 +205,7 @@ func (s *Server) hotlineStep(w http.ResponseWriter, r *http.Request, apply func(
 	return httpkit.WriteJSON(w, http.StatusOK, s.hotlineView(o, c))
 }
 
-// handleContact records the first contact with the caller (联系来电人).
+// handleHotlineContact records the first contact with the caller (联系来电人).
 func (s *Server) handleHotlineContact(w http.ResponseWriter, r *http.Request) error {
 	return s.hotlineStep(w, r, func(o *hotline.Order, c *casework.Case, in hotlineNoteIn, now time.Time) error {
 		if o.ContactedAt != nil {
@@ -216,7 +216,7 @@ func (s *Server) handleHotlineContact(w http.ResponseWriter, r *http.Request) er
 	})
 }
 
-// handleReply records the reply (回复) to the caller: the result, so only
+// handleHotlineReply records the reply (回复) to the caller: the result, so only
 // once the case has left the loop.
 func (s *Server) handleHotlineReply(w http.ResponseWriter, r *http.Request) error {
 	return s.hotlineStep(w, r, func(o *hotline.Order, c *casework.Case, in hotlineNoteIn, now time.Time) error {
@@ -232,7 +232,7 @@ func (s *Server) handleHotlineReply(w http.ResponseWriter, r *http.Request) erro
 	})
 }
 
-// handleCallback records the hotline's callback (回访) result.
+// handleHotlineCallback records the hotline's callback (回访) result.
 func (s *Server) handleHotlineCallback(w http.ResponseWriter, r *http.Request) error {
 	return s.hotlineStep(w, r, func(o *hotline.Order, c *casework.Case, in hotlineNoteIn, now time.Time) error {
 		switch in.Satisfaction {
@@ -248,7 +248,7 @@ func (s *Server) handleHotlineCallback(w http.ResponseWriter, r *http.Request) e
 	})
 }
 
-// handleClose closes (归档) the order, only after its case has left the loop.
+// handleHotlineClose closes (归档) the order, only after its case has left the loop.
 func (s *Server) handleHotlineClose(w http.ResponseWriter, r *http.Request) error {
 	return s.hotlineStep(w, r, func(o *hotline.Order, c *casework.Case, in hotlineNoteIn, now time.Time) error {
 		if !c.Status.Terminal() {

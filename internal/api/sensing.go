@@ -318,7 +318,7 @@ func (s *Server) handleSensingCameraPut(w http.ResponseWriter, r *http.Request) 
 	return writeOK(w, out)
 }
 
-// handleCameraHeartbeat takes a camera's (or its video platform's)
+// handleSensingCameraHeartbeat takes a camera's (or its video platform's)
 // keep-alive. It needs no body: the time it arrives is the sign of life, so
 // a camera's clock cannot keep it online. A camera silent for longer than
 // its offline_after_s becomes a maintenance case, which its next heartbeat
