@@ -216,7 +216,7 @@ func (s *Service) newCase(actor org.Actor, r Report, now time.Time) (*Case, erro
 			bad.WithField("condition", fmt.Sprintf("%s has filing conditions 1–%d", cat, len(sub.Conditions)))
 		}
 	}
-	if r.SelfHandled && !contains(actor.Posts(), org.PostSupervisor) && !contains(actor.Posts(), org.PostGridMember) {
+	if r.SelfHandled && !Patrols(actor) {
 		bad.WithField("self_handled", "only supervisors and grid members handle problems on the spot")
 	}
 	if len(bad.Fields) > 0 {

@@ -7,6 +7,17 @@ import (
 	"cityloop/internal/org"
 )
 
+// Patrols reports whether the actor patrols the streets (监督员 or 网格员):
+// it reports from the field as a patrol and may handle a problem on the spot.
+func Patrols(a org.Actor) bool {
+	for _, p := range supervisors {
+		if _, ok := a.Grant(p); ok {
+			return true
+		}
+	}
+	return false
+}
+
 // SourcesFor lists the channels through which actor may report, the one
 // used when a report names none first. The channel is a fact about the
 // credential, not a claim of the caller: machine channels merge duplicates
@@ -33,7 +44,7 @@ func SourcesFor(a org.Actor) []Source {
 	}
 	has := func(p org.Post) bool { _, ok := a.Grant(p); return ok }
 	switch {
-	case has(org.PostSupervisor), has(org.PostGridMember):
+	case Patrols(a):
 		add(SourcePatrol)
 	case has(org.PostLeader):
 		add(SourceLeader)
@@ -42,7 +53,7 @@ func SourcesFor(a org.Actor) []Source {
 	default:
 		add(SourceCitizen)
 	}
-	if has(org.PostSupervisor) || has(org.PostGridMember) {
+	if Patrols(a) {
 		add(SourcePatrol)
 	}
 	if has(org.PostLeader) {

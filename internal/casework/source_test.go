@@ -52,3 +52,20 @@ func TestSourcesFor(t *testing.T) {
 		})
 	}
 }
+
+func TestPatrols(t *testing.T) {
+	for _, tt := range []struct {
+		grants []org.Grant
+		want   bool
+	}{
+		{[]org.Grant{{Post: org.PostSupervisor, Region: "320101001"}}, true},
+		{[]org.Grant{{Post: org.PostOperator}, {Post: org.PostGridMember}}, true},
+		{[]org.Grant{{Post: org.PostStreetHead}}, false},
+		{[]org.Grant{{Post: org.PostCitizen}}, false},
+		{nil, false},
+	} {
+		if got := Patrols(org.Actor{Grants: tt.grants}); got != tt.want {
+			t.Errorf("Patrols(%+v) = %v, want %v", tt.grants, got, tt.want)
+		}
+	}
+}

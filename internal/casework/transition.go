@@ -99,9 +99,7 @@ type rule struct {
 
 var (
 	supervisors = []org.Post{org.PostSupervisor, org.PostGridMember}
-	openStates  = []Status{StatusPendingAccept, StatusPendingVerify, StatusPendingFile, StatusPendingDispatch,
-		StatusDispatched, StatusInDisposal, StatusReturned, StatusPendingCheck, StatusPendingClose}
-	unitStates = []Status{StatusDispatched, StatusInDisposal}
+	unitStates  = []Status{StatusDispatched, StatusInDisposal}
 )
 
 // table is the one place that says who may do what when. Read it top to
@@ -139,7 +137,7 @@ var table = map[Action]rule{
 		posts: []org.Post{org.PostDispatcher, org.PostLeader, org.PostStreetHead, org.PostSystem}, apply: applyUrge},
 	ActCallback: {from: []Status{StatusClosed}, posts: []org.Post{org.PostOperator}, apply: applyCallback},
 	ActRate:     {from: []Status{StatusClosed}, posts: []org.Post{org.PostCitizen}, apply: applyRate},
-	ActOverdue:  {from: openStates, posts: []org.Post{org.PostSystem}, apply: applyOverdue},
+	ActOverdue:  {from: OpenStatuses, posts: []org.Post{org.PostSystem}, apply: applyOverdue},
 }
 
 // Actions lists every transition action, sorted.

@@ -105,9 +105,7 @@ func (s *Server) handleField(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p := &fieldPage{Tasks: tasks}
-	_, sup := sess.actor.Grant(org.PostSupervisor)
-	_, gm := sess.actor.Grant(org.PostGridMember)
-	p.Reporter = sup || gm
+	p.Reporter = casework.Patrols(sess.actor)
 	p.Categories = append([]option{{Value: "", Label: v.L.T("leave_to_operator")}}, s.categoryOptions(v.L, "", false)...)
 	if d := r.URL.Query().Get("done"); d != "" {
 		v.Flash = v.L.T("done") + "：" + v.L.pick(casework.ActionNames[casework.Action(d)])
