@@ -66,32 +66,23 @@ func (db *DB) FindRequests(ctx context.Context, q open311.Query) ([]open311.Requ
 // id; cases without one are left out.
 func (db *DB) mediaURLs(ctx context.Context, ids []string) (map[string]string, error) {
 	out := map[string]string{}
-	for start := 0; start < len(ids); start += 500 {
-		part := ids[start:min(start+500, len(ids))]
-		args := make([]any, len(part))
-		for i, id := range part {
-			args[i] = id
-		}
-		rows, err := db.r.QueryContext(ctx, `SELECT case_id, media_url FROM open311_requests WHERE media_url <> '' AND case_id IN (`+
-			sqlkit.List(len(part), 1)+`)`, args...)
-		if err != nil {
-			return nil, db.norm(err)
-		}
-		for rows.Next() {
-			var id, url string
-			if err := rows.Scan(&id, &url); err != nil {
-				rows.Close()
-				return nil, db.norm(err)
-			}
-			out[id] = url
-		}
-		err = rows.Err()
-		rows.Close()
-		if err != nil {
-			return nil, db.norm(err)
-		}
+	if len(ids) == 0 {
+		return out, nil
 	}
-	return out, nil
+	rows, err := db.r.QueryContext(ctx, `SELECT o.case_id, o.media_url FROM `+sqlkit.JSONList(db.dialect == DialectPostgres, "$1", "j")+`
+JOIN open311_requests o ON o.case_id = j.value WHERE o.media_url <> ''`, sqlkit.Strings(ids))
+	if err != nil {
+		return nil, db.norm(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, url string
+		if err := rows.Scan(&id, &url); err != nil {
+			return nil, db.norm(err)
+		}
+		out[id] = url
+	}
+	return out, db.norm(rows.Err())
 }
 
 // categoryOf is the dictionary ref of c's category, "" when unclassified.

@@ -95,3 +95,17 @@ func List(n, from int) string {
 	}
 	return b.String()
 }
+
+// JSONList is a table source, named alias, of the strings in one JSON
+// array parameter mark (e.g. "$1") bound to a list encoded by [Strings];
+// its one column is alias.value. Joined to a table's key, it takes a whole
+// list of ids as one parameter: the statement text does not depend on the
+// list's length, so it is prepared once and cached, and modernc's SQLite
+// binds one parameter instead of looking up hundreds by name (quadratic:
+// 500 ids cost more than the query they served in the Open311 list).
+func JSONList(postgres bool, mark, alias string) string {
+	if postgres {
+		return "jsonb_array_elements_text(" + mark + "::jsonb) AS " + alias + "(value)"
+	}
+	return "json_each(" + mark + ") AS " + alias
+}

@@ -34,6 +34,12 @@ func TestCodecs(t *testing.T) {
 	if got := Placeholders(2, 3, 4); got != "($4, $5, $6), ($7, $8, $9)" {
 		t.Errorf("Placeholders = %s", got)
 	}
+	if got := JSONList(false, "$1", "j"); got != "json_each($1) AS j" {
+		t.Errorf("JSONList sqlite = %s", got)
+	}
+	if got := JSONList(true, "$2", "j"); got != "jsonb_array_elements_text($2::jsonb) AS j(value)" {
+		t.Errorf("JSONList postgres = %s", got)
+	}
 	if got := List(3, 2); got != "$2, $3, $4" {
 		t.Errorf("List = %s", got)
 	}

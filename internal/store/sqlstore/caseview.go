@@ -189,38 +189,37 @@ func (db *DB) caseHeads(ctx context.Context, where, limitMark string, args []any
 // later), by case id. Cases whose report has no photo are left out.
 func (db *DB) ReportPhotos(ctx context.Context, caseIDs []string) (map[string][]string, error) {
 	out := map[string][]string{}
-	for start := 0; start < len(caseIDs); start += 500 {
-		part := caseIDs[start:min(start+500, len(caseIDs))]
-		args := make([]any, len(part))
-		for i, id := range part {
-			args[i] = id
-		}
-		rows, err := db.query(ctx, `SELECT case_id, photos FROM case_events WHERE action = 'report' AND case_id IN (`+sqlkit.List(len(part), 1)+`)
-ORDER BY case_id, seq`, args...)
-		if err != nil {
+	if len(caseIDs) == 0 {
+		return out, nil
+	}
+	// One pass over the list, probing the (case_id, seq) index; the first
+	// report event of a case counts.
+	rows, err := db.query(ctx, `SELECT e.case_id, e.seq, e.photos FROM `+sqlkit.JSONList(db.dialect == DialectPostgres, "$1", "j")+`
+JOIN case_events e ON e.case_id = j.value WHERE e.action = 'report'`, sqlkit.Strings(caseIDs))
+	if err != nil {
+		return nil, fmt.Errorf("read report photos: %w", db.norm(err))
+	}
+	defer rows.Close()
+	first := map[string]int64{}
+	for rows.Next() {
+		var id, photos string
+		var seq int64
+		if err := rows.Scan(&id, &seq, &photos); err != nil {
 			return nil, fmt.Errorf("read report photos: %w", db.norm(err))
 		}
-		seen := map[string]bool{}
-		for rows.Next() {
-			var id, photos string
-			if err := rows.Scan(&id, &photos); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("read report photos: %w", db.norm(err))
-			}
-			if seen[id] { // the first report event counts
-				continue
-			}
-			seen[id] = true
-			var list []string
-			if photos != "null" && photos != "[]" && json.Unmarshal([]byte(photos), &list) == nil && list != nil {
-				out[id] = list
-			}
+		if s, ok := first[id]; ok && s <= seq {
+			continue
 		}
-		err = rows.Err()
-		rows.Close()
-		if err != nil {
-			return nil, fmt.Errorf("read report photos: %w", db.norm(err))
+		first[id] = seq
+		var list []string
+		if photos != "null" && photos != "[]" && json.Unmarshal([]byte(photos), &list) == nil && list != nil {
+			out[id] = list
+		} else {
+			delete(out, id)
 		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read report photos: %w", db.norm(err))
 	}
 	return out, nil
 }
@@ -239,30 +238,24 @@ func (db *DB) CaseCode(ctx context.Context, id string) (string, error) {
 // to reporters, for stores that erase personal data along with them.
 func (db *DB) EndedBefore(ctx context.Context, ids []string, cutoff time.Time) ([]string, error) {
 	var out []string
-	for start := 0; start < len(ids); start += 500 {
-		part := ids[start:min(start+500, len(ids))]
-		args := make([]any, 0, len(part)+1)
-		args = append(args, sqlkit.Micros(cutoff))
-		for _, id := range part {
-			args = append(args, id)
-		}
-		rows, err := db.query(ctx, `SELECT id FROM cases WHERE NOT is_open AND updated_at < $1 AND id IN (`+sqlkit.List(len(part), 2)+`)`, args...)
-		if err != nil {
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := db.query(ctx, `SELECT c.id FROM `+sqlkit.JSONList(db.dialect == DialectPostgres, "$2", "j")+`
+JOIN cases c ON c.id = j.value WHERE NOT c.is_open AND c.updated_at < $1`, sqlkit.Micros(cutoff), sqlkit.Strings(ids))
+	if err != nil {
+		return nil, fmt.Errorf("find ended cases: %w", db.norm(err))
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
 			return nil, fmt.Errorf("find ended cases: %w", db.norm(err))
 		}
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("find ended cases: %w", db.norm(err))
-			}
-			out = append(out, id)
-		}
-		err = rows.Err()
-		rows.Close()
-		if err != nil {
-			return nil, fmt.Errorf("find ended cases: %w", db.norm(err))
-		}
+		out = append(out, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("find ended cases: %w", db.norm(err))
 	}
 	return out, nil
 }
