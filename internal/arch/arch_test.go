@@ -6,6 +6,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"sort"
 	"strings"
 	"testing"
 )
@@ -35,6 +37,107 @@ func TestDomainImports(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// storeForbidden are the layers above the stores: a store persists what
+// the domain decided and never reaches the channels that use it.
+var storeForbidden = []string{"cityloop/internal/app", "cityloop/internal/api", "cityloop/internal/web", "cityloop/internal/ingest"}
+
+// TestStoreImports: no store imports app, api, web or ingest, directly or
+// not, and no store imports another store but sqlkit (what they share).
+// (hubstore still imports the open311, hub and hotline adapters for their
+// record types; those move to the domain side in a later change, and then
+// join storeForbidden.)
+func TestStoreImports(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("the go command is not on PATH")
+	}
+	out, err := exec.Command("go", "list", "cityloop/internal/store/...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	for _, pkg := range strings.Fields(string(out)) {
+		t.Run(strings.TrimPrefix(pkg, "cityloop/internal/store/"), func(t *testing.T) {
+			deps, err := exec.Command("go", "list", "-deps", pkg).Output()
+			if err != nil {
+				t.Fatalf("go list: %v", err)
+			}
+			for _, dep := range strings.Fields(string(deps)) {
+				for _, f := range storeForbidden {
+					if dep == f || strings.HasPrefix(dep, f+"/") {
+						t.Errorf("%s imports %s (directly or not); stores never import the layers above them", pkg, dep)
+					}
+				}
+			}
+			if strings.HasSuffix(pkg, "/storetest") {
+				return // the contract suite opens the store it tests
+			}
+			imports, err := exec.Command("go", "list", "-f", `{{join .Imports " "}}`, pkg).Output()
+			if err != nil {
+				t.Fatalf("go list: %v", err)
+			}
+			for _, dep := range strings.Fields(string(imports)) {
+				if strings.HasPrefix(dep, "cityloop/internal/store/") && dep != "cityloop/internal/store/sqlkit" {
+					t.Errorf("%s imports %s; a store imports no other store (what they share is in sqlkit)", pkg, dep)
+				}
+			}
+		})
+	}
+}
+
+var (
+	createTable = regexp.MustCompile(`(?i)CREATE TABLE (?:IF NOT EXISTS )?(\w+)`)
+	tableRef    = regexp.MustCompile(`\b(?:FROM|JOIN|INTO|UPDATE)\s+(\w+)`)
+)
+
+// TestStoreTables: each store's SQL names only its own tables, those its
+// migrations create; what it needs of another store's it asks that store
+// for through a method (as hubstore asks sqlstore for cases).
+func TestStoreTables(t *testing.T) {
+	root := filepath.Join("..", "store")
+	dirs, err := os.ReadDir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner := map[string]string{} // table → store
+	var stores []string
+	for _, d := range dirs {
+		migs, _ := filepath.Glob(filepath.Join(root, d.Name(), "migrations", "sqlite", "*.sql"))
+		if len(migs) == 0 {
+			continue
+		}
+		stores = append(stores, d.Name())
+		for _, m := range migs {
+			b, err := os.ReadFile(m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range createTable.FindAllStringSubmatch(string(b), -1) {
+				owner[strings.ToLower(c[1])] = d.Name()
+			}
+		}
+	}
+	sort.Strings(stores)
+	if len(stores) < 2 || owner["cases"] != "sqlstore" {
+		t.Fatalf("found stores %v and cases owned by %q; the test no longer sees the layout", stores, owner["cases"])
+	}
+	for _, st := range stores {
+		files, _ := filepath.Glob(filepath.Join(root, st, "*.go"))
+		for _, f := range files {
+			if strings.HasSuffix(f, "_test.go") {
+				continue
+			}
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range tableRef.FindAllStringSubmatch(string(b), -1) {
+				if o, ok := owner[strings.ToLower(m[1])]; ok && o != st {
+					t.Errorf("%s: %q names %s's table %s; ask %s through a method instead", filepath.ToSlash(f), m[0], o, m[1], o)
+				}
+			}
+		}
 	}
 }
 
