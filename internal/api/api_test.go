@@ -181,7 +181,7 @@ func newTestServer(t *testing.T) (*Server, *fakeAuditor, http.Handler) {
 	t.Helper()
 	aud := &fakeAuditor{}
 	s := &Server{Accounts: fakeAccounts{}, Now: func() time.Time { return time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC) },
-		Auditor: aud, Sensing: &fakeSensing{policies: map[string]sensing.Policy{}}, Hub: &Hub{Store: fakeHub{}},
+		Auditor: aud, Sensing: &fakeSensing{policies: map[string]sensing.Policy{}}, Hub: &hub.Service{Store: fakeHub{}},
 		Hotline:     &fakeHotline{set: hotline.Settings{PullURL: "https://hotline.example/orders", PullToken: "secret-pull-token"}},
 		Open311Keys: &fakeKeys{}}
 	mux := http.NewServeMux()

@@ -4,13 +4,12 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"sync"
 	"time"
 
-	"cityloop/internal/api"
 	"cityloop/internal/egress"
 	"cityloop/internal/hotline"
 	"cityloop/internal/hub"
+	"cityloop/internal/jobs"
 	"cityloop/internal/open311"
 	"cityloop/internal/org"
 	"cityloop/internal/store/hubstore"
@@ -72,7 +71,7 @@ func wireInterop(a *App, mux *http.ServeMux) error {
 		}
 		return m
 	}
-	a.api.Hub = &api.Hub{Store: hs, Engine: engine, Egress: egressPolicy, Departments: depts}
+	a.api.Hub = &hub.Service{Store: hs, Engine: engine, Egress: egressPolicy, Departments: depts, Now: a.Now}
 
 	adapter := &hotline.Adapter{Store: hs, Cases: a.Cases, Hub: hs, Cal: a.Cal, Now: a.Now, Log: a.Log,
 		Egress: egressPolicy, Reload: engine.Reload}
@@ -84,23 +83,41 @@ func wireInterop(a *App, mux *http.ServeMux) error {
 
 	a.OnClose(hs.Close)
 	a.hubChanges = hs
-	a.Go(func(ctx context.Context) error {
-		var wg sync.WaitGroup
-		wg.Go(func() { a.leased(ctx, "hotline-poll", 30*time.Second, adapter.RunPoller) })
-		wg.Go(func() { a.leased(ctx, "hub-retention", 2*time.Minute, pruner.Run) })
-		if a.Cfg.RetainDays > 0 {
-			// Callers of 12345 orders go with the reporters of their cases.
-			retain := time.Duration(a.Cfg.RetainDays) * 24 * time.Hour
-			wg.Go(func() {
-				a.leased(ctx, "hotline-retention", 2*time.Minute, func(ctx context.Context) error { return adapter.RunRetention(ctx, retain) })
-			})
+	// The 12345 poll runs every few seconds and polls only when the
+	// settings' pull_every has passed (a setting changed at run time); the
+	// retentions run hourly; the delivery engine is a continuous worker on
+	// one node at a time.
+	list := []jobs.Job{
+		{Name: "hotline-poll", Schedule: jobs.Every(hotlinePollTick), Timeout: 5 * time.Minute, Run: func(ctx context.Context) error {
+			polled, err := adapter.RunPoller(ctx)
+			if err == nil && !polled {
+				return jobs.ErrNothingDue
+			}
+			return err
+		}},
+		{Name: "hub-retention", Schedule: jobs.Every(time.Hour), Timeout: 30 * time.Minute, Run: pruner.Run},
+	}
+	if a.Cfg.RetainDays > 0 {
+		// Callers of 12345 orders go with the reporters of their cases.
+		retain := time.Duration(a.Cfg.RetainDays) * 24 * time.Hour
+		list = append(list, jobs.Job{Name: "hotline-retention", Schedule: jobs.Every(time.Hour), Timeout: 30 * time.Minute,
+			Run: func(ctx context.Context) error { return adapter.RunRetention(ctx, retain) }})
+	}
+	for _, j := range list {
+		if err := a.jobs.Register(j); err != nil {
+			return fmt.Errorf("interop: %w", err)
 		}
-		a.leased(ctx, "hub-delivery", 15*time.Second, engine.Run)
-		wg.Wait()
-		return nil
+	}
+	a.Go(func(ctx context.Context) error {
+		return a.jobs.Hold(ctx, jobs.Worker{Name: "hub-delivery", TTL: 15 * time.Second, Run: engine.Run})
 	})
 	return nil
 }
+
+// hotlinePollTick is how often the 12345 poll job looks whether the
+// settings' pull_every has passed: a pull_every shorter than this polls
+// this often.
+const hotlinePollTick = 5 * time.Second
 
 // ResealInteropSecrets seals the hub's subscription secrets and the 12345
 // pull token again under the keyring's current key (`cityloop pii rotate`).
@@ -123,47 +140,4 @@ func (a *App) ResealInteropSecrets(ctx context.Context) (int, error) {
 // when there is no header.
 func (a *App) bearer(r *http.Request) (org.Actor, bool, error) {
 	return a.api.Authenticate(r)
-}
-
-// leased runs fn while this node holds the lease called name, renewing it
-// every ttl/3; when renewal fails fn's context is cancelled and the node
-// waits to take the lease again. It returns when ctx ends.
-func (a *App) leased(ctx context.Context, name string, ttl time.Duration, fn func(ctx context.Context) error) {
-	for ctx.Err() == nil {
-		ok, err := a.Store.TryLease(ctx, name, a.node, ttl, time.Now())
-		if err == nil && ok {
-			runCtx, cancel := context.WithCancel(ctx)
-			done := make(chan struct{})
-			go func() {
-				defer close(done)
-				if err := fn(runCtx); err != nil && runCtx.Err() == nil {
-					a.Log.Error("leased work stopped", "lease", name, "err", err)
-				}
-			}()
-			t := time.NewTicker(ttl / 3)
-		hold:
-			for {
-				select {
-				case <-ctx.Done():
-					break hold
-				case <-done:
-					break hold
-				case <-t.C:
-					if ok, err := a.Store.TryLease(ctx, name, a.node, ttl, time.Now()); err != nil || !ok {
-						break hold
-					}
-				}
-			}
-			t.Stop()
-			cancel()
-			<-done
-			rctx, rcancel := context.WithTimeout(context.Background(), 5*time.Second)
-			_ = a.Store.ReleaseLease(rctx, name, a.node)
-			rcancel()
-		}
-		select {
-		case <-ctx.Done():
-		case <-time.After(ttl / 3):
-		}
-	}
 }
