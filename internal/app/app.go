@@ -24,6 +24,7 @@ import (
 	"cityloop/internal/catalog"
 	"cityloop/internal/config"
 	"cityloop/internal/httpkit"
+	"cityloop/internal/jobs"
 	"cityloop/internal/pii"
 	"cityloop/internal/refdata"
 	"cityloop/internal/sensing"
@@ -62,6 +63,9 @@ type App struct {
 	sensing      *sensing.Service // set by wireSensing
 	sensingOwner *sensingOwner    // set by wireSensing
 	hubChanges   hubChanges       // set by wireInterop; the console's live updates tail it
+	// jobs runs the node's scheduled jobs and holds the leases of its
+	// continuous workers (set by wireJobs, the first wirer).
+	jobs *jobs.Runner
 }
 
 // wirer adds one part's routes to mux and may register background work.

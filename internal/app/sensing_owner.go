@@ -33,6 +33,17 @@ import (
 // it. When the owner stops it writes out what it holds and releases the
 // lease; when it dies, another node takes over once the lease has run out
 // (sensingLeaseTTL), loading the state from the store.
+//
+// The lease is one of the jobs runner's leases (jobs.Runner.TryHold), so
+// GET /api/v1/jobs lists it with its holder and since when. The owner keeps
+// its own loop rather than jobs.Runner.Hold because a request takes the
+// lease on demand when nobody holds it (serve), and the tests and the first
+// requests after start rely on that. The time-driven checks (Detect:
+// silent devices, overstayed berths, missed collections; Flush; the
+// time-series maintenance) stay in that loop, not on the job schedules:
+// they read and change the live state that only the owner's memory holds,
+// so they must run exactly where the lease is, and a scheduled job runs on
+// whichever node claims it first.
 const (
 	sensingLease    = "sensing-owner"
 	sensingLeaseTTL = 10 * time.Second
@@ -149,7 +160,7 @@ func (o *sensingOwner) step(ctx context.Context) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	now := o.a.Now()
-	ok, err := o.a.Store.TryLease(ctx, sensingLease, o.self(), sensingLeaseTTL, now)
+	ok, err := o.a.jobs.TryHold(ctx, sensingLease, o.self(), sensingLeaseTTL)
 	switch {
 	case err != nil:
 		if ctx.Err() != nil {
@@ -166,7 +177,7 @@ func (o *sensingOwner) step(ctx context.Context) {
 	case ok:
 		if err := o.become(ctx); err != nil {
 			o.a.Log.Error("sensing: could not take over", "err", err)
-			_ = o.a.Store.ReleaseLease(context.WithoutCancel(ctx), sensingLease, o.self())
+			_ = o.a.jobs.Release(context.WithoutCancel(ctx), sensingLease, o.self(), "")
 			return
 		}
 		o.renewed = now
@@ -226,7 +237,7 @@ func (o *sensingOwner) stepDown(clean bool) {
 	if err != nil {
 		o.a.Log.Warn("sensing: writing state at handover", "err", err)
 	}
-	if err := o.a.Store.ReleaseLease(ctx, sensingLease, o.self()); err != nil {
+	if err := o.a.jobs.Release(ctx, sensingLease, o.self(), ""); err != nil {
 		o.a.Log.Warn("sensing: releasing the lease", "err", err)
 	}
 }
@@ -313,7 +324,7 @@ func (o *sensingOwner) currentHolder(ctx context.Context) (string, bool, error) 
 	if time.Since(o.holderAt) < time.Second {
 		return o.holder, o.held, nil
 	}
-	h, ok, err := o.a.Store.LeaseHolder(ctx, sensingLease, o.a.Now())
+	h, ok, err := o.a.jobs.Holder(ctx, sensingLease)
 	if err != nil {
 		return "", false, err
 	}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"cityloop/internal/api"
 	"cityloop/internal/egress"
 	"cityloop/internal/hotline"
 	"cityloop/internal/hub"
@@ -71,7 +72,7 @@ func wireInterop(a *App, mux *http.ServeMux) error {
 		}
 		return m
 	}
-	a.api.Hub = &hub.Service{Store: hs, Engine: engine, Egress: egressPolicy, Departments: depts, Now: a.Now}
+	a.api.Hub = &api.Hub{Store: hs, Engine: engine, Egress: egressPolicy, Departments: depts}
 
 	adapter := &hotline.Adapter{Store: hs, Cases: a.Cases, Hub: hs, Cal: a.Cal, Now: a.Now, Log: a.Log,
 		Egress: egressPolicy, Reload: engine.Reload}

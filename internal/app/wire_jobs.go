@@ -13,9 +13,11 @@ import (
 // wireJobs opens the jobs store on the node's database and runs the
 // node's scheduled work on one jobs.Runner: each due time runs once across
 // all nodes, with retries, a lease and a history that GET /api/v1/jobs
-// shows. The overdue sweep and the retention purge live here; the hub's
-// and the 12345 adapter's loops still hold leases of their own (see
-// wire_interop.go) until they are rewritten as one-shot runs.
+// shows. The overdue sweep, the retention purge and the expiry of
+// citizens' one-time codes live here; the later wirers register their own
+// jobs and leased workers on a.jobs (wire_interop.go: the 12345 poll, the
+// retentions of the hub and of 12345 callers, the delivery engine;
+// sensing_owner.go: the sensing owner's lease).
 func wireJobs(a *App, mux *http.ServeMux) error {
 	ctx := context.Background()
 	js, err := jobstore.Open(ctx, a.Cfg.DB, a.Now)
@@ -29,6 +31,14 @@ func wireJobs(a *App, mux *http.ServeMux) error {
 	r := &jobs.Runner{Store: js, Node: a.node, Now: a.Now, Log: a.Log.With("part", "jobs")}
 	list := []jobs.Job{
 		{Name: "overdue-sweep", Schedule: jobs.Every(a.Cfg.SweepEvery), Timeout: 5 * time.Minute, Run: a.sweepOverdue},
+		// Citizens' one-time codes live five minutes; the expired ones are
+		// also swept whenever a code is issued.
+		{Name: "otp-expiry", Schedule: jobs.Every(10 * time.Minute), Timeout: 5 * time.Minute, Run: func(ctx context.Context) error {
+			if _, err := a.Store.PurgeOneTimeCodes(ctx, a.Now()); err != nil {
+				return fmt.Errorf("one-time code expiry: %w", err)
+			}
+			return nil
+		}},
 	}
 	if a.Cfg.RetainDays > 0 {
 		list = append(list, jobs.Job{Name: "retention", Schedule: jobs.Every(time.Hour), Timeout: 30 * time.Minute,
@@ -49,6 +59,7 @@ func wireJobs(a *App, mux *http.ServeMux) error {
 		}
 	}
 	a.api.Jobs = r
+	a.jobs = r
 	a.Go(r.Run)
 	return nil
 }

@@ -23,6 +23,7 @@ func wireWeb(a *App, mux *http.ServeMux) error {
 		World: a.World, Cal: a.Cal, Now: a.Now, Log: a.Log, Secret: secret, SessionTTL: a.Cfg.TokenTTL,
 		Throttle: a.api.Throttle, // shared with the API's sign-in
 		Auditor:  a.api.Auditor,
+		Jobs:     a.jobs, // the admin page lists the background jobs
 		// Facilities answers the citizens' nearest-toilet page.
 		Facilities: a.Store,
 		// A city's own tile server, e.g. https://tiles.example.org/{z}/{x}/{y}.png;

@@ -324,47 +324,61 @@ func (a *Adapter) Poll(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-// RunPoller polls at the configured interval until ctx ends.
-func (a *Adapter) RunPoller(ctx context.Context) error {
-	for {
-		set, err := a.Settings(ctx)
-		every := 30 * time.Second
-		if err == nil {
-			if d, perr := time.ParseDuration(set.PullEvery); perr == nil && d >= time.Second {
-				every = d
-			}
-			if set.PullURL != "" {
-				if _, err := a.Poll(ctx); err != nil && ctx.Err() == nil {
-					a.log().Warn("hotline: pull", "err", err)
-				}
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(every):
+// stateLastPoll is when the last poll started (RFC 3339), shared by the
+// nodes, so that RunPoller keeps the settings' interval whichever node runs
+// it.
+const stateLastPoll = "hotline.polled_at"
+
+// RunPoller polls the hotline when its pull URL is set and the settings'
+// pull_every has passed since the last poll started; it reports whether it
+// polled. The jobs runner calls it every few seconds on one node (the
+// "hotline-poll" job): the interval is a setting an administrator changes
+// at run time, so the run reads it rather than the schedule. A failed poll
+// is its error, and the runner retries it after its backoff.
+func (a *Adapter) RunPoller(ctx context.Context) (polled bool, err error) {
+	set, err := a.Settings(ctx)
+	if err != nil {
+		return false, fmt.Errorf("hotline: pull: %w", err)
+	}
+	if set.PullURL == "" {
+		return false, nil
+	}
+	every := 30 * time.Second
+	if d, perr := time.ParseDuration(set.PullEvery); perr == nil && d >= time.Second {
+		every = d
+	}
+	now := a.Now()
+	last, ok, err := a.Store.GetState(ctx, stateLastPoll)
+	if err != nil {
+		return false, fmt.Errorf("hotline: pull: %w", err)
+	}
+	if ok {
+		if t, perr := time.Parse(time.RFC3339Nano, last); perr == nil && now.Sub(t) < every && !t.After(now) {
+			return false, nil
 		}
 	}
+	if err := a.Store.SetState(ctx, stateLastPoll, now.UTC().Format(time.RFC3339Nano)); err != nil {
+		return false, fmt.Errorf("hotline: pull: %w", err)
+	}
+	if _, err := a.Poll(ctx); err != nil {
+		return true, fmt.Errorf("hotline: pull: %w", err)
+	}
+	return true, nil
 }
 
 // RunRetention erases the callers of orders whose case left the loop more
-// than retain ago, now and then every hour, until ctx ends: the same
-// retention as reporters' contact details on cases.
+// than retain ago: the same retention as reporters' contact details on
+// cases. The jobs runner runs it once an hour on one node (the
+// "hotline-retention" job).
 func (a *Adapter) RunRetention(ctx context.Context, retain time.Duration) error {
-	for {
-		n, err := a.Store.PurgeCallers(ctx, a.Now().Add(-retain))
-		switch {
-		case err != nil && ctx.Err() == nil:
-			a.log().Warn("hotline: retention purge", "err", err)
-		case n > 0:
-			a.log().Info("hotline: retention purge: erased callers' personal data", "orders", n)
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(time.Hour):
-		}
+	n, err := a.Store.PurgeCallers(ctx, a.Now().Add(-retain))
+	if err != nil {
+		return fmt.Errorf("hotline: retention purge: %w", err)
 	}
+	if n > 0 {
+		a.log().Info("hotline: retention purge: erased callers' personal data", "orders", n)
+	}
+	return nil
 }
 
 func (a *Adapter) log() *slog.Logger {

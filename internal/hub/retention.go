@@ -107,14 +107,13 @@ type Pruned struct {
 
 // Pruner applies the [Retention] in bounded batches, each its own short
 // transaction with a pause after it, so it never holds a long transaction
-// on PostgreSQL nor SQLite's single writer for long. One node runs it at a
-// time (the caller holds a lease); the store's statements are safe even if
-// two ran at once.
+// on PostgreSQL nor SQLite's single writer for long. The jobs runner runs
+// it once an hour on one node (the "hub-retention" job); the store's
+// statements are safe even if two ran at once.
 type Pruner struct {
 	Store Store
 	Log   *slog.Logger
 	Now   func() time.Time // default time.Now: the hub stamps its rows with the real clock
-	Every time.Duration    // default 1 h
 	Batch int              // rows per transaction; default 1000
 	Pause time.Duration    // between batches; default 20 ms
 }
@@ -122,9 +121,6 @@ type Pruner struct {
 func (p *Pruner) defaults() {
 	if p.Now == nil {
 		p.Now = time.Now
-	}
-	if p.Every <= 0 {
-		p.Every = time.Hour
 	}
 	if p.Batch <= 0 {
 		p.Batch = 1000
@@ -137,24 +133,19 @@ func (p *Pruner) defaults() {
 	}
 }
 
-// Run prunes now and then every Every until ctx ends.
+// Run prunes once and logs what went: the jobs runner's one-shot run of
+// the hub's retention.
 func (p *Pruner) Run(ctx context.Context) error {
 	p.defaults()
-	for {
-		n, err := p.Prune(ctx)
-		switch {
-		case err != nil && ctx.Err() == nil:
-			p.Log.Warn("hub: retention", "err", err)
-		case n.DeadLetters+n.Deliveries+n.Changes > 0:
-			p.Log.Info("hub: retention", "changes", n.Changes, "deliveries_rolled_up", n.Deliveries,
-				"dead_letters", n.DeadLetters, "pruned_through", n.Through)
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(p.Every):
-		}
+	n, err := p.Prune(ctx)
+	if err != nil {
+		return fmt.Errorf("hub retention: %w", err)
 	}
+	if n.DeadLetters+n.Deliveries+n.Changes > 0 {
+		p.Log.Info("hub: retention", "changes", n.Changes, "deliveries_rolled_up", n.Deliveries,
+			"dead_letters", n.DeadLetters, "pruned_through", n.Through)
+	}
+	return nil
 }
 
 // Prune applies the retention once. Dead letters go first, so that one

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"sort"
@@ -8,6 +9,7 @@ import (
 
 	"cityloop/internal/catalog"
 	"cityloop/internal/errs"
+	"cityloop/internal/jobs"
 	"cityloop/internal/org"
 	"cityloop/internal/worktime"
 )
@@ -31,6 +33,52 @@ type adminPage struct {
 	// SubForm is the dictionary form; SubErrors its field errors by name.
 	SubForm   *subClassForm
 	SubErrors map[string]string
+	// Jobs is the background work, as GET /api/v1/jobs lists it; JobsErr
+	// says why it could not be read (the rest of the page still shows).
+	Jobs    []jobRow
+	JobsErr string
+}
+
+// JobList lists the background jobs and leased workers; *jobs.Runner
+// implements it (the same list as GET /api/v1/jobs).
+type JobList interface {
+	Status(ctx context.Context) ([]jobs.Status, error)
+}
+
+// jobRow is one job or lease on the admin page, its times in the city's
+// time zone.
+type jobRow struct {
+	Name, Schedule, Holder, Since    string
+	LastRun, LastDuration, LastError string
+	LastNode, NextRun                string
+	Lease                            bool
+}
+
+// jobRows formats the job list for the page.
+func jobRows(st []jobs.Status, loc *time.Location) []jobRow {
+	at := func(t *time.Time) string {
+		if t == nil || t.IsZero() {
+			return ""
+		}
+		return t.In(loc).Format("2006-01-02 15:04:05")
+	}
+	out := make([]jobRow, 0, len(st))
+	for _, j := range st {
+		r := jobRow{Name: j.Name, Schedule: j.Description, Holder: j.Holder, LastError: j.LastError, Lease: j.Kind == jobs.KindLease}
+		if r.Schedule == "" {
+			r.Schedule = j.Schedule
+		}
+		r.LastNode = j.LastNode
+		r.Since = at(j.HeldSince)
+		next := j.NextRunAt
+		r.NextRun = at(&next)
+		if j.LastStartedAt != nil {
+			r.LastRun = at(j.LastStartedAt)
+			r.LastDuration = j.LastDuration.Round(time.Millisecond).String()
+		}
+		out = append(out, r)
+	}
+	return out
 }
 
 func (s *Server) requireAdmin(r *http.Request) (*session, error) {
@@ -78,6 +126,14 @@ func (s *Server) loadAdmin(r *http.Request) (*adminPage, error) {
 		p.Me = sess.actor.ID
 	}
 	p.SubForm = s.subClassEditForm(r)
+	if s.Jobs != nil {
+		st, err := s.Jobs.Status(r.Context())
+		if err != nil {
+			s.Log.Warn("admin page: list jobs", "err", err)
+			p.JobsErr = "后台任务列表暂时无法读取 / the job list could not be read"
+		}
+		p.Jobs = jobRows(st, loc)
+	}
 	return p, nil
 }
 

@@ -64,6 +64,8 @@ type Server struct {
 	// case actions taken on the pages and every page view that shows a
 	// reporter's contact details in clear.
 	Auditor Auditor
+	// Jobs lists the background jobs on the admin page; nil shows none.
+	Jobs JobList
 	// Secret keys the CSRF tokens and the citizens' tracking keys; keep it
 	// stable across restarts (app keeps it in the data directory).
 	Secret []byte
