@@ -108,15 +108,15 @@ func (s *Server) hotlineCallback(r *http.Request) *hub.Subscription {
 
 func readJSONBody(w http.ResponseWriter, r *http.Request, max int64) ([]byte, error) {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-		return nil, errs.E(errs.KindUnsupported, "send the body as application/json (got %s)", ct)
+		return nil, errs.E(errs.KindUnsupported, "请求体须为 application/json / send the body as application/json (got %s)", ct)
 	}
 	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
-		return nil, errs.E(errs.KindTooLarge, "the body is larger than %d bytes", max)
+		return nil, errs.E(errs.KindTooLarge, "请求体超过 %d 字节 / the body is larger than %d bytes", max, max)
 	}
 	if err != nil {
-		return nil, errs.Invalid("cannot read the body: %s", err.Error())
+		return nil, errs.Invalid("无法读取请求体 / cannot read the body: %s", err.Error())
 	}
 	return b, nil
 }
@@ -192,7 +192,7 @@ func (s *Server) hotlineStep(w http.ResponseWriter, r *http.Request, apply func(
 		return err
 	}
 	if o.Status == hotline.OrderClosed {
-		return errs.Conflict("order %s is closed", o.OrderNo)
+		return errs.Conflict("工单 %s 已归档 / order %s is closed", o.OrderNo, o.OrderNo)
 	}
 	now := s.Hotline.Clock().UTC()
 	if err := apply(o, c, in, now); err != nil {
@@ -209,7 +209,7 @@ func (s *Server) hotlineStep(w http.ResponseWriter, r *http.Request, apply func(
 func (s *Server) handleHotlineContact(w http.ResponseWriter, r *http.Request) error {
 	return s.hotlineStep(w, r, func(o *hotline.Order, c *casework.Case, in hotlineNoteIn, now time.Time) error {
 		if o.ContactedAt != nil {
-			return errs.Conflict("the caller of order %s was already contacted at %s", o.OrderNo, o.ContactedAt.Format(time.RFC3339))
+			return errs.Conflict("工单 %s 已于 %s 联系来电人 / the caller of order %s was already contacted at %s", o.OrderNo, o.ContactedAt.Format(time.RFC3339), o.OrderNo, o.ContactedAt.Format(time.RFC3339))
 		}
 		o.ContactedAt = &now
 		return nil
@@ -221,11 +221,11 @@ func (s *Server) handleHotlineContact(w http.ResponseWriter, r *http.Request) er
 func (s *Server) handleHotlineReply(w http.ResponseWriter, r *http.Request) error {
 	return s.hotlineStep(w, r, func(o *hotline.Order, c *casework.Case, in hotlineNoteIn, now time.Time) error {
 		if !c.Status.Terminal() {
-			return errs.Conflict("case %s is still %s (%s); reply when it has left the loop", c.Code, c.Status, c.Status.Zh()).
+			return errs.Conflict("案件 %s 仍为%s，办结后再回复 / case %s is still %s (%s); reply when it has left the loop", c.Code, c.Status.Zh(), c.Code, c.Status, c.Status.Zh()).
 				With("case_status", c.Status)
 		}
 		if strings.TrimSpace(in.Text) == "" {
-			return errs.Invalid("the reply text is required").WithField("text", "required")
+			return errs.Invalid("缺少回复内容 / the reply text is required").WithField("text", "required")
 		}
 		o.Reply, o.RepliedAt, o.Status = strings.TrimSpace(in.Text), &now, hotline.OrderReplied
 		return nil
@@ -238,10 +238,10 @@ func (s *Server) handleHotlineCallback(w http.ResponseWriter, r *http.Request) e
 		switch in.Satisfaction {
 		case "satisfied", "basic", "unsatisfied":
 		default:
-			return errs.Invalid("satisfaction must be satisfied, basic or unsatisfied").WithField("satisfaction", "satisfied | basic | unsatisfied")
+			return errs.Invalid("satisfaction 须为 satisfied、basic 或 unsatisfied / satisfaction must be satisfied, basic or unsatisfied").WithField("satisfaction", "satisfied | basic | unsatisfied")
 		}
 		if o.RepliedAt == nil {
-			return errs.Conflict("order %s has not been replied to yet; the callback follows the reply", o.OrderNo)
+			return errs.Conflict("工单 %s 尚未回复，回访在回复之后 / order %s has not been replied to yet; the callback follows the reply", o.OrderNo, o.OrderNo)
 		}
 		o.CallbackAt, o.Satisfaction = &now, in.Satisfaction
 		return nil
@@ -252,11 +252,11 @@ func (s *Server) handleHotlineCallback(w http.ResponseWriter, r *http.Request) e
 func (s *Server) handleHotlineClose(w http.ResponseWriter, r *http.Request) error {
 	return s.hotlineStep(w, r, func(o *hotline.Order, c *casework.Case, in hotlineNoteIn, now time.Time) error {
 		if !c.Status.Terminal() {
-			return errs.Conflict("order %s cannot close: case %s is still %s (%s); a hotline order closes only after its case",
-				o.OrderNo, c.Code, c.Status, c.Status.Zh()).With("case_status", c.Status)
+			return errs.Conflict("工单 %s 不能归档：案件 %s 仍为%s，热线工单在案件办结后归档 / order %s cannot close: case %s is still %s (%s); a hotline order closes only after its case",
+				o.OrderNo, c.Code, c.Status.Zh(), o.OrderNo, c.Code, c.Status, c.Status.Zh()).With("case_status", c.Status)
 		}
 		if o.RepliedAt == nil {
-			return errs.Conflict("order %s has not been replied to; reply first", o.OrderNo)
+			return errs.Conflict("工单 %s 尚未回复，请先回复 / order %s has not been replied to; reply first", o.OrderNo, o.OrderNo)
 		}
 		o.ClosedAt, o.Status = &now, hotline.OrderClosed
 		return nil

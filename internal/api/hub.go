@@ -9,33 +9,34 @@ import (
 	"strings"
 	"time"
 
-	"cityloop/internal/egress"
 	"cityloop/internal/errs"
 	"cityloop/internal/httpkit"
 	"cityloop/internal/hub"
 	"cityloop/internal/org"
 )
 
-// HubEngine is the hub's delivery engine as the /api/v1/hub routes use it:
-// woken after a publication, reloaded after a subscription changes, and
-// asked to send a dead letter again. *hub.Engine implements it; the engine
-// keeps its delivery work.
-type HubEngine interface {
-	Wake()
-	Reload()
+// Hub is what the /api/v1/hub routes need of the data hub: the
+// catalogue, publication, subscriptions, dead letters, the pull, the
+// figures and the retention. *hub.Service implements it; the hub keeps its
+// rules and its delivery work.
+type Hub interface {
+	Datasets(ctx context.Context) ([]hub.Dataset, error)
+	Dataset(ctx context.Context, code string) (*hub.Dataset, error)
+	PutDataset(ctx context.Context, in hub.Dataset) (hub.Dataset, error)
+	Publish(ctx context.Context, d *hub.Dataset, in []hub.RecordIn) (int, error)
+	Records(ctx context.Context, dataset, after string, limit int) (cursor int64, recs []hub.Record, err error)
+	Subscriptions(ctx context.Context) ([]*hub.Subscription, error)
+	CreateSubscription(ctx context.Context, by string, in hub.SubscriptionRequest) (*hub.Subscription, string, error)
+	// DeleteSubscription returns the subscription as it was (nil when it
+	// could not be read), for the audit trail.
+	DeleteSubscription(ctx context.Context, id string) (*hub.Subscription, error)
+	DeadLetters(ctx context.Context, subscription string, all bool) ([]hub.DeadLetter, error)
 	Replay(ctx context.Context, id string) (hub.Delivery, error)
-}
-
-// Hub is what the /api/v1/hub routes need: the hub's store (datasets,
-// records, subscriptions, the change outbox, dead letters), its engine (nil
-// on a node without one), the egress policy webhook URLs are checked
-// against when saved (nil: public addresses only) and the departments'
-// names for the figures.
-type Hub struct {
-	Store       hub.Store
-	Engine      HubEngine
-	Egress      *egress.Policy
-	Departments func() map[string]string
+	Changes(ctx context.Context, cursor int64, limit int, filter hub.Subscription) (hub.ChangePage, error)
+	LastPos(ctx context.Context) (int64, error)
+	Figures(ctx context.Context, from, to time.Time) (hub.Figures, error)
+	Retention(ctx context.Context) (ret hub.Retention, prunedThrough int64, err error)
+	SaveRetention(ctx context.Context, in hub.Retention) (ret hub.Retention, prunedThrough int64, err error)
 }
 
 // cityWide requires a city-wide post: the feed and the records are not
@@ -61,7 +62,7 @@ func (s *Server) handleHubDatasetList(w http.ResponseWriter, r *http.Request) er
 	if _, err := s.mustActor(r); err != nil {
 		return err
 	}
-	list, err := s.Hub.Store.FindDatasets(r.Context())
+	list, err := s.Hub.Datasets(r.Context())
 	if err != nil {
 		return err
 	}
@@ -72,7 +73,7 @@ func (s *Server) handleHubDatasetView(w http.ResponseWriter, r *http.Request) er
 	if _, err := s.mustActor(r); err != nil {
 		return err
 	}
-	d, err := s.Hub.Store.FindDatasetByCode(r.Context(), r.PathValue("code"))
+	d, err := s.Hub.Dataset(r.Context(), r.PathValue("code"))
 	if err != nil {
 		return err
 	}
@@ -89,7 +90,7 @@ func (s *Server) handleHubDatasetPut(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	in.Code = r.PathValue("code")
-	out, err := hub.PutPartnerDataset(r.Context(), s.Hub.Store, in, s.Now())
+	out, err := s.Hub.PutDataset(r.Context(), in)
 	if err != nil {
 		return err
 	}
@@ -103,7 +104,7 @@ func (s *Server) handleHubRecordsPublish(w http.ResponseWriter, r *http.Request)
 	if err != nil {
 		return err
 	}
-	d, err := s.Hub.Store.FindDatasetByCode(r.Context(), r.PathValue("code"))
+	d, err := s.Hub.Dataset(r.Context(), r.PathValue("code"))
 	if err != nil {
 		return err
 	}
@@ -118,32 +119,18 @@ func (s *Server) handleHubRecordsPublish(w http.ResponseWriter, r *http.Request)
 	if err := httpkit.DecodeJSON(w, r, &in, 4<<20); err != nil {
 		return err
 	}
-	n, err := hub.Publish(r.Context(), s.Hub.Store, d, in.Records, s.Now())
+	n, err := s.Hub.Publish(r.Context(), d, in.Records)
 	if err != nil {
 		return err
 	}
-	if s.Hub.Engine != nil {
-		s.Hub.Engine.Wake()
-	}
 	return httpkit.WriteJSON(w, http.StatusAccepted, map[string]any{"published": n, "dataset": d.Code})
-}
-
-type subscriptionIn struct {
-	Name       string   `json:"name"`
-	Department string   `json:"department"`
-	URL        string   `json:"url"`
-	Datasets   []string `json:"datasets"`
-	Sources    []string `json:"sources"`
-	Actions    []string `json:"actions"`
-	MaxBatch   int      `json:"max_batch"`
-	FromNow    *bool    `json:"from_now"` // default true: start at the newest change
 }
 
 func (s *Server) handleHubSubscriptionList(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.mustPost(r, org.PostAdmin); err != nil {
 		return err
 	}
-	list, err := s.Hub.Store.FindSubscriptions(r.Context())
+	list, err := s.Hub.Subscriptions(r.Context())
 	if err != nil {
 		return err
 	}
@@ -157,19 +144,15 @@ func (s *Server) handleHubSubscriptionCreate(w http.ResponseWriter, r *http.Requ
 	if err != nil {
 		return err
 	}
-	var in subscriptionIn
+	var in hub.SubscriptionRequest
 	if err := httpkit.DecodeJSON(w, r, &in, 64<<10); err != nil {
 		return err
 	}
-	sub, secret, err := hub.NewSubscription(r.Context(), s.Hub.Store, s.Hub.Egress, a.ID, in.Name, in.Department, in.URL,
-		in.Datasets, in.Sources, in.Actions, in.MaxBatch, in.FromNow == nil || *in.FromNow, s.Now())
+	sub, secret, err := s.Hub.CreateSubscription(r.Context(), a.ID, in)
 	if err != nil {
 		return err
 	}
 	_ = s.audit(r, a.ID, "hub.subscription_create", "hub/subscription/"+sub.ID, hub.SubscriptionDetail(sub))
-	if s.Hub.Engine != nil {
-		s.Hub.Engine.Reload()
-	}
 	return httpkit.WriteJSON(w, http.StatusCreated, map[string]any{"subscription": sub, "secret": secret,
 		"note": "the secret is shown once; verify " + hub.HeaderSignature + " = v1=hex(HMAC-SHA256(secret, " + hub.HeaderTimestamp + " + '.' + body))"})
 }
@@ -180,17 +163,15 @@ func (s *Server) handleHubSubscriptionDelete(w http.ResponseWriter, r *http.Requ
 		return err
 	}
 	id := r.PathValue("id")
-	var detail map[string]any
-	if old, err := s.Hub.Store.FindSubscriptionByID(r.Context(), id); err == nil {
-		detail = hub.SubscriptionDetail(old)
-	}
-	if err := s.Hub.Store.DeleteSubscription(r.Context(), id); err != nil {
+	old, err := s.Hub.DeleteSubscription(r.Context(), id)
+	if err != nil {
 		return err
 	}
-	_ = s.audit(r, a.ID, "hub.subscription_delete", "hub/subscription/"+id, detail)
-	if s.Hub.Engine != nil {
-		s.Hub.Engine.Reload()
+	var detail map[string]any
+	if old != nil {
+		detail = hub.SubscriptionDetail(old)
 	}
+	_ = s.audit(r, a.ID, "hub.subscription_delete", "hub/subscription/"+id, detail)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
@@ -200,7 +181,7 @@ func (s *Server) handleHubDeadLetterList(w http.ResponseWriter, r *http.Request)
 		return err
 	}
 	q := r.URL.Query()
-	list, err := s.Hub.Store.FindDeadLetters(r.Context(), q.Get("subscription"), q.Get("all") == "true")
+	list, err := s.Hub.DeadLetters(r.Context(), q.Get("subscription"), q.Get("all") == "true")
 	if err != nil {
 		return err
 	}
@@ -212,12 +193,8 @@ func (s *Server) handleHubDeadLetterReplay(w http.ResponseWriter, r *http.Reques
 	if err != nil {
 		return err
 	}
-	var e hub.Replayer
-	if s.Hub.Engine != nil {
-		e = s.Hub.Engine
-	}
 	id := r.PathValue("id")
-	d, err := hub.ReplayDeadLetter(r.Context(), s.Hub.Store, e, id)
+	d, err := s.Hub.Replay(r.Context(), id)
 	if err != nil {
 		return err
 	}
@@ -233,14 +210,14 @@ func (s *Server) handleHubChanges(w http.ResponseWriter, r *http.Request) error 
 	q := r.URL.Query()
 	cursor, err := strconv.ParseInt(defaultStr(q.Get("cursor"), "0"), 10, 64)
 	if err != nil || cursor < 0 {
-		return errs.Invalid("cursor must be a non-negative integer: the next_cursor of the previous page, or 0").WithField("cursor", "integer ≥ 0")
+		return errs.Invalid("cursor 须为非负整数：上一页的 next_cursor，或 0 / cursor must be a non-negative integer: the next_cursor of the previous page, or 0").WithField("cursor", "integer ≥ 0")
 	}
 	limit, err := strconv.Atoi(defaultStr(q.Get("limit"), "500"))
 	if err != nil || limit < 1 || limit > 5000 {
-		return errs.Invalid("limit must be 1 to 5000").WithField("limit", "1 to 5000")
+		return errs.Invalid("limit 须为 1 到 5000 / limit must be 1 to 5000").WithField("limit", "1 to 5000")
 	}
 	filter := hub.Subscription{Datasets: hub.SplitComma(q.Get("dataset")), Sources: hub.SplitComma(q.Get("source")), Actions: hub.SplitComma(q.Get("action"))}
-	page, err := hub.ReadChanges(r.Context(), s.Hub.Store, cursor, limit, filter)
+	page, err := s.Hub.Changes(r.Context(), cursor, limit, filter)
 	if err != nil {
 		return err
 	}
@@ -268,7 +245,7 @@ func (s *Server) handleHubChanges(w http.ResponseWriter, r *http.Request) error 
 // before it does, so nothing falls between (a change seen twice is
 // harmless: every change carries its idempotency key).
 func (s *Server) writeCursorGone(w http.ResponseWriter, r *http.Request, cursor, floor int64) error {
-	last, err := s.Hub.Store.LastPos(r.Context())
+	last, err := s.Hub.LastPos(r.Context())
 	if err != nil {
 		return err
 	}
@@ -298,20 +275,16 @@ func (s *Server) handleHubFigures(w http.ResponseWriter, r *http.Request) error 
 	var err error
 	if v := q.Get("to"); v != "" {
 		if to, err = time.Parse(time.RFC3339, v); err != nil {
-			return errs.Invalid("to must be RFC 3339").WithField("to", "RFC 3339")
+			return errs.Invalid("to 须为 RFC 3339 时间 / to must be RFC 3339").WithField("to", "RFC 3339")
 		}
 	}
 	from = to.Add(-7 * 24 * time.Hour)
 	if v := q.Get("from"); v != "" {
 		if from, err = time.Parse(time.RFC3339, v); err != nil {
-			return errs.Invalid("from must be RFC 3339").WithField("from", "RFC 3339")
+			return errs.Invalid("from 须为 RFC 3339 时间 / from must be RFC 3339").WithField("from", "RFC 3339")
 		}
 	}
-	depts := map[string]string{}
-	if s.Hub.Departments != nil {
-		depts = s.Hub.Departments()
-	}
-	f, err := hub.ComputeFigures(r.Context(), s.Hub.Store, depts, from, to)
+	f, err := s.Hub.Figures(r.Context(), from, to)
 	if err != nil {
 		return err
 	}
@@ -333,7 +306,7 @@ func (s *Server) handleHubRecordList(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	d, err := s.Hub.Store.FindDatasetByCode(r.Context(), r.PathValue("code"))
+	d, err := s.Hub.Dataset(r.Context(), r.PathValue("code"))
 	if err != nil {
 		return err
 	}
@@ -345,15 +318,9 @@ func (s *Server) handleHubRecordList(w http.ResponseWriter, r *http.Request) err
 	q := r.URL.Query()
 	limit, err := strconv.Atoi(defaultStr(q.Get("limit"), "500"))
 	if err != nil || limit < 1 || limit > 5000 {
-		return errs.Invalid("limit must be 1 to 5000").WithField("limit", "1 to 5000")
+		return errs.Invalid("limit 须为 1 到 5000 / limit must be 1 to 5000").WithField("limit", "1 to 5000")
 	}
-	// The cursor first: changes after it may already show in the records,
-	// never the other way round.
-	cursor, err := s.Hub.Store.LastPos(r.Context())
-	if err != nil {
-		return err
-	}
-	recs, err := s.Hub.Store.FindRecords(r.Context(), d.Code, q.Get("after"), limit)
+	cursor, recs, err := s.Hub.Records(r.Context(), d.Code, q.Get("after"), limit)
 	if err != nil {
 		return err
 	}
@@ -376,11 +343,11 @@ func (s *Server) handleHubRetentionView(w http.ResponseWriter, r *http.Request) 
 	if _, err := s.mustPost(r, org.PostAdmin); err != nil {
 		return err
 	}
-	ret, err := hub.LoadRetention(r.Context(), s.Hub.Store)
+	ret, floor, err := s.Hub.Retention(r.Context())
 	if err != nil {
 		return err
 	}
-	return s.writeRetention(w, r, ret)
+	return writeRetention(w, ret, floor)
 }
 
 func (s *Server) handleHubRetentionPut(w http.ResponseWriter, r *http.Request) error {
@@ -392,20 +359,16 @@ func (s *Server) handleHubRetentionPut(w http.ResponseWriter, r *http.Request) e
 	if err := httpkit.DecodeJSON(w, r, &in, 4<<10); err != nil {
 		return err
 	}
-	ret, err := hub.SaveRetention(r.Context(), s.Hub.Store, in)
+	ret, floor, err := s.Hub.SaveRetention(r.Context(), in)
 	if err != nil {
 		return err
 	}
 	_ = s.audit(r, a.ID, "hub.retention", "hub/retention", map[string]any{"changes_days": ret.ChangesDays,
 		"deliveries_days": ret.DeliveriesDays, "dead_letter_days": ret.DeadLetterDays})
-	return s.writeRetention(w, r, ret)
+	return writeRetention(w, ret, floor)
 }
 
-func (s *Server) writeRetention(w http.ResponseWriter, r *http.Request, ret hub.Retention) error {
-	floor, err := s.Hub.Store.PrunedThrough(r.Context())
-	if err != nil {
-		return err
-	}
+func writeRetention(w http.ResponseWriter, ret hub.Retention, floor int64) error {
 	return httpkit.WriteJSON(w, http.StatusOK, map[string]any{"retention": ret, "pruned_through": floor,
 		"defaults": hub.RetentionDefaults()})
 }

@@ -51,7 +51,7 @@ func (s *Server) handleOpen311KeyCreate(w http.ResponseWriter, r *http.Request) 
 		src = casework.SourceCitizen
 	}
 	if src != casework.SourceCitizen && src != casework.SourcePartner {
-		return errs.Invalid("source must be citizen or partner").WithField("source", "citizen or partner")
+		return errs.Invalid("source 须为 citizen 或 partner / source must be citizen or partner").WithField("source", "citizen or partner")
 	}
 	if in.Detail && src != casework.SourcePartner {
 		return errs.Invalid("只有合作单位的 key（source=partner）可以授予 detail 权限 / the detail right is only for partner keys (source \"partner\"); a key a citizens' app carries must read the public view").
@@ -62,7 +62,7 @@ func (s *Server) handleOpen311KeyCreate(w http.ResponseWriter, r *http.Request) 
 		acc, err = s.Accounts.FindAccountByID(r.Context(), in.Account)
 	}
 	if errs.Is(err, errs.KindNotFound) {
-		return errs.Invalid("account %q does not exist", in.Account).WithField("account", "unknown account")
+		return errs.Invalid("账号 %q 不存在 / account %q does not exist", in.Account, in.Account).WithField("account", "unknown account")
 	}
 	if err != nil {
 		return err

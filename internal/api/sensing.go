@@ -76,7 +76,7 @@ type putWhat struct{ zh, en string }
 func decodePut(w http.ResponseWriter, r *http.Request, v any, max int64, what putWhat, required ...string) (map[string]json.RawMessage, error) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
 	if err != nil {
-		return nil, errs.E(errs.KindTooLarge, "the body is larger than %d bytes", max)
+		return nil, errs.E(errs.KindTooLarge, "请求体超过 %d 字节 / the body is larger than %d bytes", max, max)
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	if err := httpkit.DecodeJSON(w, r, v, max); err != nil {
@@ -114,7 +114,7 @@ func (s *Server) handleSensingTelemetry(w http.ResponseWriter, r *http.Request) 
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 2<<20))
 	if err != nil {
-		return errs.E(errs.KindTooLarge, "the body is larger than 2 MiB")
+		return errs.E(errs.KindTooLarge, "请求体超过 2 MiB / the body is larger than 2 MiB")
 	}
 	now := s.Sensing.Clock()
 	var batch struct {
@@ -123,12 +123,12 @@ func (s *Server) handleSensingTelemetry(w http.ResponseWriter, r *http.Request) 
 	var rs []sensing.Reading
 	if json.Unmarshal(body, &batch) == nil && batch.Readings != nil {
 		if len(batch.Readings) > 1000 {
-			return errs.Invalid("at most 1000 readings per request")
+			return errs.Invalid("每次最多 1000 条读数 / at most 1000 readings per request")
 		}
 		for i, raw := range batch.Readings {
 			rd, err := sensing.ParseTelemetry("", raw, now)
 			if err != nil {
-				return errs.Invalid("reading %d: %s", i, sensingErrText(err))
+				return errs.Invalid("第 %d 条读数 / reading %d: %s", i, i, sensingErrText(err))
 			}
 			rs = append(rs, rd)
 		}
@@ -144,7 +144,7 @@ func (s *Server) handleSensingTelemetry(w http.ResponseWriter, r *http.Request) 
 		return err
 	}
 	if res.Stored == 0 && res.Unknown > 0 {
-		return errs.NotFound("no such device; register it first with PUT /api/v1/sensing/devices/{id}")
+		return errs.NotFound("设备未登记，请先 PUT /api/v1/sensing/devices/{id} / no such device; register it first with PUT /api/v1/sensing/devices/{id}")
 	}
 	return httpkit.WriteJSON(w, http.StatusAccepted, res)
 }
@@ -162,7 +162,7 @@ func (s *Server) handleSensingDeviceList(w http.ResponseWriter, r *http.Request)
 	}
 	kind := sensing.Kind(r.URL.Query().Get("kind"))
 	if kind != "" && !kind.Valid() {
-		return errs.Invalid("kind must be one of noise, air, fumes, cover, bin, berth, water")
+		return errs.Invalid("kind 须为 noise、air、fumes、cover、bin、berth、water 之一 / kind must be one of noise, air, fumes, cover, bin, berth, water")
 	}
 	ds := s.Sensing.Devices(kind)
 	return writeOK(w, map[string]any{"items": ds, "total": len(ds)})
@@ -174,7 +174,7 @@ func (s *Server) handleSensingDeviceView(w http.ResponseWriter, r *http.Request)
 	}
 	d, found := s.Sensing.Device(r.PathValue("id"))
 	if !found {
-		return errs.NotFound("device %s is not registered", r.PathValue("id"))
+		return errs.NotFound("设备 %s 未登记 / device %s is not registered", r.PathValue("id"), r.PathValue("id"))
 	}
 	return writeOK(w, map[string]any{"device": d, "rules": s.Sensing.States(d.ID)})
 }
@@ -206,7 +206,7 @@ func sensingTime(s string, def time.Time) (time.Time, error) {
 	}
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
-		return def, errs.Invalid("time %q must be RFC 3339, e.g. 2024-06-10T22:00:00+08:00", s)
+		return def, errs.Invalid("时间 %q 须为 RFC 3339 格式 / time %q must be RFC 3339, e.g. 2024-06-10T22:00:00+08:00", s, s)
 	}
 	return t, nil
 }
@@ -230,10 +230,10 @@ func (s *Server) handleSensingDeviceSeries(w http.ResponseWriter, r *http.Reques
 		res = "raw"
 	}
 	if res != "raw" && res != "minute" && res != "hour" {
-		return errs.Invalid("res must be raw, minute or hour")
+		return errs.Invalid("res 须为 raw、minute 或 hour / res must be raw, minute or hour")
 	}
 	if q.Get("metric") == "" {
-		return errs.Invalid("metric is required, e.g. ?metric=noise_db")
+		return errs.Invalid("缺少 metric，例如 ?metric=noise_db / metric is required, e.g. ?metric=noise_db")
 	}
 	pts, err := s.Sensing.Series(r.Context(), sensing.SeriesQuery{Device: r.PathValue("id"), Metric: q.Get("metric"), Res: res, From: from, To: to})
 	if err != nil {
@@ -329,7 +329,7 @@ func (s *Server) handleSensingCameraHeartbeat(w http.ResponseWriter, r *http.Req
 	}
 	// Platforms that send a small JSON status along are welcome; it is not read.
 	if _, err := io.Copy(io.Discard, http.MaxBytesReader(w, r.Body, 4<<10)); err != nil {
-		return errs.E(errs.KindTooLarge, "a heartbeat needs no body; at most 4 KiB is accepted")
+		return errs.E(errs.KindTooLarge, "心跳无需请求体，最多接受 4 KiB / a heartbeat needs no body; at most 4 KiB is accepted")
 	}
 	if err := s.Sensing.Heartbeat(r.Context(), r.PathValue("id")); err != nil {
 		return err
@@ -343,11 +343,11 @@ func (s *Server) handleSensingCameraEvent(w http.ResponseWriter, r *http.Request
 		return err
 	}
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-		return errs.E(errs.KindUnsupported, "send the event as application/json")
+		return errs.E(errs.KindUnsupported, "事件须以 application/json 发送 / send the event as application/json")
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, sensingBody))
 	if err != nil {
-		return errs.E(errs.KindTooLarge, "the event is larger than %d bytes", sensingBody)
+		return errs.E(errs.KindTooLarge, "事件超过 %d 字节 / the event is larger than %d bytes", sensingBody, sensingBody)
 	}
 	e, err := sensing.ParseEvent(body, s.Sensing.VendorCodes(), s.Sensing.CameraVendor, s.Sensing.Clock())
 	if err != nil {
@@ -478,7 +478,7 @@ func (s *Server) handleSensingLotNearest(w http.ResponseWriter, r *http.Request)
 	lat, err2 := strconv.ParseFloat(q.Get("lat"), 64)
 	p := geo.Point{Lng: lng, Lat: lat}
 	if err1 != nil || err2 != nil || !p.Valid() {
-		return errs.Invalid("lng and lat (WGS84) are required")
+		return errs.Invalid("须提供 lng 和 lat（WGS84）/ lng and lat (WGS84) are required")
 	}
 	n, _ := strconv.Atoi(q.Get("n"))
 	if n <= 0 || n > 20 {
