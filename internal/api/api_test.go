@@ -116,6 +116,8 @@ func (f *fakeSensing) PutPolicy(ctx context.Context, p sensing.Policy) (sensing.
 	return p, nil
 }
 func (f *fakeSensing) Zones() []sensing.Zone                { return []sensing.Zone{{ID: "z-1", Name: "夜市"}} }
+func (f *fakeSensing) VendorCodes() map[string]string       { return map[string]string{} }
+func (f *fakeSensing) CameraVendor(string) string           { return "" }
 func (f *fakeSensing) Availability() []sensing.Availability { return []sensing.Availability{} }
 func (f *fakeSensing) Devices(k sensing.Kind) []*sensing.Device {
 	return []*sensing.Device{{ID: "noise-1", Kind: sensing.KindNoise}}
@@ -127,6 +129,10 @@ func (f *fakeSensing) Ingest(ctx context.Context, rs []sensing.Reading) (sensing
 // fakeHub is a hub store that is never reached by the scenarios below
 // except for the subscriptions list.
 type fakeHub struct{ hub.Store }
+
+func (fakeHub) FindDatasetByCode(ctx context.Context, code string) (*hub.Dataset, error) {
+	return &hub.Dataset{Code: code, Name: code, Owner: "enforcement", Frequency: "daily"}, nil
+}
 
 func (fakeHub) FindSubscriptions(ctx context.Context) ([]*hub.Subscription, error) {
 	return []*hub.Subscription{}, nil
@@ -181,7 +187,7 @@ func newTestServer(t *testing.T) (*Server, *fakeAuditor, http.Handler) {
 	t.Helper()
 	aud := &fakeAuditor{}
 	s := &Server{Accounts: fakeAccounts{}, Now: func() time.Time { return time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC) },
-		Auditor: aud, Sensing: &fakeSensing{policies: map[string]sensing.Policy{}}, Hub: &Hub{Store: fakeHub{}},
+		Auditor: aud, Sensing: &fakeSensing{policies: map[string]sensing.Policy{}}, Hub: &hub.Service{Store: fakeHub{}},
 		Hotline:     &fakeHotline{set: hotline.Settings{PullURL: "https://hotline.example/orders", PullToken: "secret-pull-token"}},
 		Open311Keys: &fakeKeys{}}
 	mux := http.NewServeMux()
@@ -304,6 +310,51 @@ func TestAPI_HubSubscriptionCreate(t *testing.T) {
 			post: org.PostAdmin, status: 400, contains: []string{`"field":"name"`}},
 		{name: "an unknown field", method: "POST", path: "/api/v1/hub/subscriptions", body: `{"name":"x","department":"police","url":"http://10.0.0.1/","secret":"s"}`,
 			post: org.PostAdmin, status: 400},
+	})
+}
+
+// TestAPI_SensingInput: bodies and queries the sensing routes refuse
+// before the service sees them.
+func TestAPI_SensingInput(t *testing.T) {
+	_, aud, h := newTestServer(t)
+	many := `{"readings":[` + strings.Repeat(`{"device_id":"noise-1","values":{"noise_db":50}},`, 1000) + `{"device_id":"noise-1","values":{"noise_db":50}}]}`
+	runScenarios(t, h, aud, []apiScenario{
+		{name: "a device without its place", method: "PUT", path: "/api/v1/sensing/devices/noise-2", body: `{"kind":"noise"}`, post: org.PostAdmin,
+			status: 400, contains: []string{"lng", "lat", "设备", "device"}},
+		{name: "a rule without its levels", method: "PUT", path: "/api/v1/sensing/rules/r-1", body: `{"kind":"noise","metric":"noise_db"}`, post: org.PostAdmin,
+			status: 400, contains: []string{"threshold", "clear"}},
+		{name: "a zone without hours", method: "PUT", path: "/api/v1/sensing/zones/z-2", body: `{"ring":[[118.7,32.0],[118.8,32.0],[118.8,32.1]]}`, post: org.PostAdmin,
+			status: 400, contains: []string{"hours"}},
+		{name: "1001 readings", method: "POST", path: "/api/v1/sensing/telemetry", body: many, post: org.PostSystem, status: 400, contains: []string{"1000"}},
+		{name: "a camera event as text", method: "POST", path: "/api/v1/sensing/camera-events", body: "", post: org.PostSystem, status: 400},
+		{name: "an unknown device kind", method: "GET", path: "/api/v1/sensing/devices?kind=radio", post: org.PostOperator, status: 400, contains: []string{"noise"}},
+		{name: "nearest lots without a point", method: "GET", path: "/api/v1/sensing/parking/nearest", status: 400, contains: []string{"lng"}},
+		{name: "a series without a metric", method: "GET", path: "/api/v1/sensing/devices/noise-1/series", post: org.PostOperator, status: 400, contains: []string{"metric"}},
+		{name: "a series of another resolution", method: "GET", path: "/api/v1/sensing/devices/noise-1/series?metric=noise_db&res=day", post: org.PostOperator, status: 400},
+	})
+}
+
+// TestAPI_HubInput: the hub's rules answer through the API unchanged.
+func TestAPI_HubInput(t *testing.T) {
+	_, aud, h := newTestServer(t)
+	runScenarios(t, h, aud, []apiScenario{
+		{name: "a dataset with a bad code and no owner", method: "PUT", path: "/api/v1/hub/datasets/Bad%20Code", body: `{"name":"x","frequency":"daily"}`,
+			post: org.PostAdmin, status: 400, contains: []string{`"field":"code"`, `"field":"owner"`}},
+		{name: "a dataset by an operator", method: "PUT", path: "/api/v1/hub/datasets/toilets", body: `{"name":"x"}`, post: org.PostOperator, status: 403},
+		{name: "a negative cursor", method: "GET", path: "/api/v1/hub/changes?cursor=-1", post: org.PostAdmin, status: 400, contains: []string{"cursor"}},
+		{name: "too large a page", method: "GET", path: "/api/v1/hub/changes?limit=9999", post: org.PostAdmin, status: 400, contains: []string{"limit"}},
+		{name: "figures from a bad time", method: "GET", path: "/api/v1/hub/figures?from=yesterday", post: org.PostOperator, status: 400, contains: []string{"RFC 3339"}},
+	})
+}
+
+// TestAPI_HotlineOrders: who may push and step orders.
+func TestAPI_HotlineOrders(t *testing.T) {
+	_, aud, h := newTestServer(t)
+	runScenarios(t, h, aud, []apiScenario{
+		{name: "anonymous push", method: "POST", path: "/api/v1/hotline/orders", body: `{"order_no":"GD1"}`, status: 401},
+		{name: "a handler pushes", method: "POST", path: "/api/v1/hotline/orders", body: `{"order_no":"GD1"}`, post: org.PostHandler, status: 403},
+		{name: "a push as text", method: "POST", path: "/api/v1/hotline/orders", body: `x`, post: org.PostOperator, status: 400},
+		{name: "a shift lead steps an order", method: "POST", path: "/api/v1/hotline/orders/GD1/contact", post: org.PostShiftLead, status: 403},
 	})
 }
 
