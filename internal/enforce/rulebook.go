@@ -192,9 +192,9 @@ type Rulebook struct {
 	// tier's range for the same level. The national tier only frames the
 	// statutory ranges and kinds (the laws define no levels), so its default
 	// split guides but does not bind; a provincial or city benchmark binds.
-	LevelsBinding bool `json:"levels_binding"`
-	DefaultLevels []LevelRule          `json:"default_levels"`
-	Items         []Item               `json:"items"`
+	LevelsBinding bool        `json:"levels_binding"`
+	DefaultLevels []LevelRule `json:"default_levels"`
+	Items         []Item      `json:"items"`
 
 	index map[string]int
 }
