@@ -78,11 +78,10 @@ func (db *DB) FindEventsWithCases(ctx context.Context, ids []string) ([]casework
 	if len(ids) == 0 {
 		return nil, map[string]*casework.Case{}, nil
 	}
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
-	}
-	return db.eventsWithCases(ctx, "read timeline", `WHERE e.id IN (`+sqlkit.List(len(ids), 1)+`) ORDER BY e.id`, args...)
+	// IN over the list: SQLite probes the primary key for each id, in id
+	// order, so the rows need no sort.
+	return db.eventsWithCases(ctx, "read timeline", "WHERE e.id IN (SELECT j.value FROM "+
+		sqlkit.JSONList(db.dialect == DialectPostgres, "$1", "j")+") ORDER BY e.id", sqlkit.Strings(ids))
 }
 
 // FindEventsBetween returns up to limit events of [from, to), oldest id
@@ -95,9 +94,11 @@ func (db *DB) FindEventsBetween(ctx context.Context, from, to time.Time, limit i
 		uuidv7Floor(from.Add(-time.Minute)), uuidv7Floor(to.Add(time.Minute)), sqlkit.Micros(from), sqlkit.Micros(to), int64(limit))
 }
 
-func (db *DB) eventsWithCases(ctx context.Context, what, where string, args ...any) ([]casework.Event, map[string]*casework.Case, error) {
+// eventsWithCases reads events joined with their cases; rest (WHERE,
+// ORDER BY, LIMIT) follows the join.
+func (db *DB) eventsWithCases(ctx context.Context, what, rest string, args ...any) ([]casework.Event, map[string]*casework.Case, error) {
 	rows, err := db.query(ctx, `SELECT `+headCols+`, e.`+strings.Join(eventCols, ", e.")+`
-FROM case_events e JOIN cases c ON c.id = e.case_id `+where, args...)
+FROM case_events e JOIN cases c ON c.id = e.case_id `+rest, args...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", what, db.norm(err))
 	}
