@@ -8,6 +8,12 @@ import (
 	"time"
 )
 
+// These leases are no longer used by the app: its background work and the
+// sensing owner hold their leases in the jobs store (jobs.Runner.Hold and
+// TryHold, table job_leases). TryLease and LeaseHolder stay while the
+// store's contract suite (storetest) checks them; ReleaseLease, which
+// only the app called, is gone.
+
 // TryLease takes or renews the lease called name for holder until now+ttl,
 // so that only one node runs a periodic job at a time. It succeeds when the
 // lease is free, expired at now, or already held by holder; otherwise it
@@ -28,19 +34,6 @@ WHERE leases.until <= $4 OR leases.holder = excluded.holder`, name, holder, micr
 		return false, fmt.Errorf("take lease %s: %w", name, db.norm(err))
 	}
 	return n > 0, nil
-}
-
-// ReleaseLease gives up holder's lease early (at shutdown), so another node
-// can take it at once. Releasing a lease one does not hold does nothing.
-func (db *DB) ReleaseLease(ctx context.Context, name, holder string) error {
-	err := db.writeTx(ctx, func(tx *sql.Tx) error {
-		_, err := db.txExec(ctx, tx, `DELETE FROM leases WHERE name = $1 AND holder = $2`, name, holder)
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("release lease %s: %w", name, db.norm(err))
-	}
-	return nil
 }
 
 // LeaseHolder returns who holds the lease called name at now; ok is false
