@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"time"
 
-	"cityloop/internal/api"
 	"cityloop/internal/egress"
 	"cityloop/internal/hotline"
 	"cityloop/internal/hub"
@@ -72,7 +71,7 @@ func wireInterop(a *App, mux *http.ServeMux) error {
 		}
 		return m
 	}
-	a.api.Hub = &api.Hub{Store: hs, Engine: engine, Egress: egressPolicy, Departments: depts}
+	a.api.Hub = &hub.Service{Store: hs, Engine: engine, Egress: egressPolicy, Departments: depts, Now: a.Now}
 
 	adapter := &hotline.Adapter{Store: hs, Cases: a.Cases, Hub: hs, Cal: a.Cal, Now: a.Now, Log: a.Log,
 		Egress: egressPolicy, Reload: engine.Reload}
