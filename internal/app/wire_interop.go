@@ -16,7 +16,8 @@ import (
 )
 
 // wireInterop mounts /open311/v2/…, gives the API the services behind
-// /api/v1/open311/keys, /api/v1/hotline/… and /api/v1/hub/…, and registers the delivery engine (with the outbox
+// /api/v1/open311/keys, /api/v1/hotline/… and /api/v1/hub/… (package api
+// serves those routes), and registers the delivery engine (with the outbox
 // feeder), the 12345 poller and the hub's retention as background work,
 // each under a lease so that one node runs it at a time.
 func wireInterop(a *App, mux *http.ServeMux) error {
@@ -46,7 +47,8 @@ func wireInterop(a *App, mux *http.ServeMux) error {
 	o := &open311.Server{Cases: a.Cases, Dict: a.World.Dict, Atlas: a.World.Atlas, Store: hs, Accounts: a.Store,
 		Bearer: bearer, Now: a.Now, Loc: a.Cal.Location(), Log: a.Log,
 		// Links in the feed are built from the configured public URL, never
-		// from the request's Host header; key issuance is audited.
+		// from the request's Host header. Its api_keys are issued (and
+		// audited) by the API: a.api.Open311Keys below.
 		PublicURL: a.Cfg.PublicURL}
 	if c := a.World.Atlas().City(); c != nil {
 		o.Jurisdiction = c.Code
