@@ -26,6 +26,40 @@
 //     轻微免罚 over the party's history, and the figures of [Measure]
 //     (免罚率, share of flexible measures, 记录完整率).
 //
+// # Rulebook data
+//
+// A rulebook is one JSON file per tier and version (data/rulebook.json is
+// the national tier; testdata/ holds an example city and district):
+//
+//	{"id": "cn-3201", "tier": "city", "region": "3201", "parent": "cn-national",
+//	 "version": "2026.1", "effective_from": "2026-03-01T00:00:00+08:00",
+//	 "bands": {"lenient": [0, 0.3], "general": [0.3, 0.7], "severe": [0.7, 1]},
+//	 "levels_binding": true, "default_levels": [...],
+//	 "items": [{"id": "ROAD-01", "prohibition": {...}, "penalty": {...},
+//	   "kinds": ["fine"], "unit": "yuan", "person": {"min": 0, "max": 20000},
+//	   "organisation": {...}, "exempt": ["minor", "first"],
+//	   "levels": [{"level": "severe", "when": [{"fact": "repeats", "op": ">=", "value": 2}],
+//	               "kinds": ["fine"], "range": {"min": 500, "max": 2000}}, ...]}]}
+//
+// Levels are tried in order and the first whose conditions all hold wins;
+// the last has no conditions. A level gives its range in the item's unit or
+// as a band of the statutory range. Items without levels take the default
+// levels, narrowed to the kinds their article gives, and lose 不予处罚 when
+// they are on no exemption list. "person" or "organisation" is null where the
+// national text says "罚款" without an amount (城市市容和环境卫生管理条例第三十四条、
+// 第三十六条): a provincial or city tier must set it, and Evaluate says so.
+// Articles marked "待法制机构核对" in an item's note should be checked by the
+// city's legal office before the book is published (第三十四条).
+//
+// # What the layers above supply
+//
+// The store keeps cases, events (append-only, Seq = Version) and records with
+// their files; it reads the party's earlier acts into Env.History and the
+// rulebook in force ([InForce]) into Env.Rulebook, and writes the returned
+// case with a version check. The API maps errs kinds to statuses (409 carries
+// allowed_actions, 422 carries missing_records or the benchmark). A job
+// lists [Clocks] for lights and warnings. org must add [PostLegalReviewer].
+//
 // Decide is pure, like casework's: it takes a case, a command and an [Env]
 // with the time, the calendar, the rulebook and the party's history, and
 // returns the new case and its events. A decision cannot be issued while a

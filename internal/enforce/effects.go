@@ -68,6 +68,9 @@ func addRecord(c *Case, r Record, env Env) {
 // audio-visual records, and for evidence two certified officers of the case
 // present (第四十二条、第五十五条).
 func checkRecord(c *Case, r Record) error {
+	if p := errs.TextProblem(r.Note, true); p != "" {
+		return errs.Invalid("记录说明%s / the record note %s", p, p).WithField("record.note", p)
+	}
 	switch r.Kind {
 	case RecInspection, RecInquiry, RecAudioVideo, RecPhoto, RecPreservation, RecPreserveDone, RecDiscussion:
 	default:

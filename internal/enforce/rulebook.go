@@ -614,3 +614,20 @@ func dedupe(xs []string) []string {
 	}
 	return out
 }
+
+// InForce picks, among the versions of the rulebooks a city keeps, the one
+// for region that was in force at `at`: the latest whose EffectiveFrom is
+// not after at. A decision cites the version it was measured against
+// (Outcome.Rulebook), so a later revision never rewrites an old benchmark.
+func InForce(books []*Rulebook, region string, at time.Time) (*Rulebook, bool) {
+	var best *Rulebook
+	for _, rb := range books {
+		if rb.Region != region || rb.EffectiveFrom.After(at) {
+			continue
+		}
+		if best == nil || rb.EffectiveFrom.After(best.EffectiveFrom) {
+			best = rb
+		}
+	}
+	return best, best != nil
+}

@@ -3,6 +3,7 @@ package enforce
 import (
 	"os"
 	"testing"
+	"time"
 
 	"cityloop/internal/errs"
 )
@@ -257,4 +258,33 @@ func BenchmarkEvaluate(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "evals/s")
+}
+
+func TestInForce(t *testing.T) {
+	v1 := &Rulebook{ID: "cn-3201", Region: "3201", Version: "2025.1", EffectiveFrom: at(2025, 1, 1, 0, 0)}
+	v2 := &Rulebook{ID: "cn-3201", Region: "3201", Version: "2026.1", EffectiveFrom: at(2026, 3, 1, 0, 0)}
+	other := &Rulebook{ID: "cn-3202", Region: "3202", Version: "2026.1", EffectiveFrom: at(2024, 1, 1, 0, 0)}
+	books := []*Rulebook{v2, other, v1}
+	tests := []struct {
+		name   string
+		region string
+		at     time.Time
+		want   string
+	}{
+		{"before any version", "3201", at(2024, 12, 31, 23, 59), ""},
+		{"the first version", "3201", at(2026, 2, 28, 12, 0), "2025.1"},
+		{"the revision from its first instant", "3201", at(2026, 3, 1, 0, 0), "2026.1"},
+		{"another city's book never applies", "3203", at(2026, 3, 1, 0, 0), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := ""
+			if rb, ok := InForce(books, tt.region, tt.at); ok {
+				got = rb.Version
+			}
+			if got != tt.want {
+				t.Errorf("version in force %q, want %q", got, tt.want)
+			}
+		})
+	}
 }
