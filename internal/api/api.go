@@ -93,7 +93,7 @@ type Server struct {
 	SensingGate func(http.Handler) http.Handler
 	// Hub serves /api/v1/hub/…, Hotline /api/v1/hotline/… and Open311Keys
 	// /api/v1/open311/keys. A resource whose service is nil answers 404.
-	Hub         *Hub
+	Hub         Hub
 	Hotline     Hotline
 	Open311Keys Open311Keys
 }

@@ -160,7 +160,7 @@ var schemaTypes = map[string]any{
 		At string `json:"at"`
 	}{},
 
-	"Dataset": hub.Dataset{}, "Subscription": hub.Subscription{}, "SubscriptionRequest": subscriptionIn{},
+	"Dataset": hub.Dataset{}, "Subscription": hub.Subscription{}, "SubscriptionRequest": hub.SubscriptionRequest{},
 	"SubscriptionCreated": struct {
 		Subscription hub.Subscription `json:"subscription"`
 		Secret       string           `json:"secret"`

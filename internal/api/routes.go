@@ -178,7 +178,7 @@ func (s *Server) serves(tag string) bool {
 	case "sensing":
 		return s.Sensing != nil
 	case "hub":
-		return s.Hub != nil && s.Hub.Store != nil
+		return s.Hub != nil
 	case "hotline":
 		return s.Hotline != nil
 	case "open311":

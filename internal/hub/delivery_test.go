@@ -310,7 +310,7 @@ func TestPullAndFigures(t *testing.T) {
 		t.Fatal(err)
 	}
 	admin := org.Actor{ID: "adm", Grants: []org.Grant{{Post: org.PostAdmin}}}
-	srv := hubtest.API(t, &api.Server{Hub: &api.Hub{Store: env.Hub,
+	srv := hubtest.API(t, &api.Server{Hub: &hub.Service{Store: env.Hub,
 		Departments: func() map[string]string { return map[string]string{"enforcement": "执法局"} }}}, admin)
 	var page struct {
 		Changes []struct {

@@ -16,8 +16,7 @@
 // operator's egress allow-list when saved and on every connection (package
 // egress), redirects to another host are not followed, and dead letters
 // say what kind of failure it was without network detail. The endpoints
-// under /api/v1/hub are served by package api, which calls the hub's store,
-// [Engine] and the functions here ([NewSubscription], [PutPartnerDataset],
-// [Publish], [ReplayDeadLetter], [ReadChanges]) and audits changes to
-// subscriptions and retention.
+// under /api/v1/hub are served by package api through [Service], which
+// holds the rules over the store and tells the [Engine] what changed; the
+// API checks the caller and audits changes to subscriptions and retention.
 package hub

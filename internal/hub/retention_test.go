@@ -45,7 +45,7 @@ func TestRetention_PullAndSubscriberBehind(t *testing.T) {
 			}
 
 			admin := org.Actor{ID: "adm", Grants: []org.Grant{{Post: org.PostAdmin}}}
-			api := hubtest.API(t, &cityapi.Server{Hub: &cityapi.Hub{Store: env.Hub,
+			api := hubtest.API(t, &cityapi.Server{Hub: &hub.Service{Store: env.Hub,
 				Departments: func() map[string]string { return map[string]string{} }}}, admin)
 			do := func(method, path string, body any) (int, []byte) {
 				t.Helper()

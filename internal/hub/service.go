@@ -297,3 +297,173 @@ func datasetResync(code string) string {
 
 // RetentionDefaults is the retention in force where none is set.
 func RetentionDefaults() Retention { return Retention{}.withDefaults() }
+
+// Service is the hub as the JSON API (package api, /api/v1/hub/…) uses
+// it: the catalogue, publication, subscriptions, dead letters, the pull,
+// the figures and the retention, over the store, with the engine told of
+// what changed. It holds the rules; the API checks the caller, decodes and
+// encodes.
+type Service struct {
+	Store Store
+	// Engine is woken after a publication and reloaded after a
+	// subscription changes; nil on a node without one (a replay then runs
+	// through an engine on Store).
+	Engine *Engine
+	// Egress decides which webhook URLs may be saved (nil: public
+	// addresses only); the engine's client enforces it on every dial.
+	Egress *egress.Policy
+	// Departments returns department code → name (the dictionary's).
+	Departments func() map[string]string
+	Now         func() time.Time
+}
+
+func (s *Service) now() time.Time {
+	if s.Now == nil {
+		return time.Now()
+	}
+	return s.Now()
+}
+
+// Datasets lists the catalogue.
+func (s *Service) Datasets(ctx context.Context) ([]Dataset, error) { return s.Store.FindDatasets(ctx) }
+
+// Dataset reads one dataset; NotFound when there is none.
+func (s *Service) Dataset(ctx context.Context, code string) (*Dataset, error) {
+	return s.Store.FindDatasetByCode(ctx, code)
+}
+
+// PutDataset registers or updates a partner dataset; see [PutPartnerDataset].
+func (s *Service) PutDataset(ctx context.Context, in Dataset) (Dataset, error) {
+	return PutPartnerDataset(ctx, s.Store, in, s.now())
+}
+
+// Publish stores records of d (see [Publish]) and wakes the engine.
+func (s *Service) Publish(ctx context.Context, d *Dataset, in []RecordIn) (int, error) {
+	n, err := Publish(ctx, s.Store, d, in, s.now())
+	if err != nil {
+		return 0, err
+	}
+	if s.Engine != nil {
+		s.Engine.Wake()
+	}
+	return n, nil
+}
+
+// Records reads up to limit current records of a dataset after a key,
+// with the cursor to pull changes from afterwards. The cursor is read
+// first: changes after it may already show in the records, never the other
+// way round.
+func (s *Service) Records(ctx context.Context, dataset, after string, limit int) (int64, []Record, error) {
+	cursor, err := s.Store.LastPos(ctx)
+	if err != nil {
+		return 0, nil, err
+	}
+	recs, err := s.Store.FindRecords(ctx, dataset, after, limit)
+	if err != nil {
+		return 0, nil, err
+	}
+	return cursor, recs, nil
+}
+
+// Subscriptions lists the webhook subscriptions.
+func (s *Service) Subscriptions(ctx context.Context) ([]*Subscription, error) {
+	return s.Store.FindSubscriptions(ctx)
+}
+
+// SubscriptionRequest is a webhook subscription as an administrator asks
+// for it.
+type SubscriptionRequest struct {
+	Name       string   `json:"name"`
+	Department string   `json:"department"`
+	URL        string   `json:"url"`
+	Datasets   []string `json:"datasets"`
+	Sources    []string `json:"sources"`
+	Actions    []string `json:"actions"`
+	MaxBatch   int      `json:"max_batch"`
+	FromNow    *bool    `json:"from_now"` // default true: start at the newest change
+}
+
+// CreateSubscription validates and stores a webhook subscription made by
+// by (see [NewSubscription]), reloads the engine and returns it with its
+// signing secret.
+func (s *Service) CreateSubscription(ctx context.Context, by string, in SubscriptionRequest) (*Subscription, string, error) {
+	sub, secret, err := NewSubscription(ctx, s.Store, s.Egress, by, in.Name, in.Department, in.URL, in.Datasets, in.Sources, in.Actions,
+		in.MaxBatch, in.FromNow == nil || *in.FromNow, s.now())
+	if err != nil {
+		return nil, "", err
+	}
+	if s.Engine != nil {
+		s.Engine.Reload()
+	}
+	return sub, secret, nil
+}
+
+// DeleteSubscription removes a subscription and reloads the engine. It
+// returns the subscription as it was, nil when it could not be read.
+func (s *Service) DeleteSubscription(ctx context.Context, id string) (*Subscription, error) {
+	old, err := s.Store.FindSubscriptionByID(ctx, id)
+	if err != nil {
+		old = nil
+	}
+	if err := s.Store.DeleteSubscription(ctx, id); err != nil {
+		return nil, err
+	}
+	if s.Engine != nil {
+		s.Engine.Reload()
+	}
+	return old, nil
+}
+
+// DeadLetters lists dead letters, of one subscription when it is not "",
+// the replayed ones too when all is set.
+func (s *Service) DeadLetters(ctx context.Context, subscription string, all bool) ([]DeadLetter, error) {
+	return s.Store.FindDeadLetters(ctx, subscription, all)
+}
+
+// Replay sends a dead letter again; see [ReplayDeadLetter].
+func (s *Service) Replay(ctx context.Context, id string) (Delivery, error) {
+	var e Replayer
+	if s.Engine != nil {
+		e = s.Engine
+	}
+	return ReplayDeadLetter(ctx, s.Store, e, id)
+}
+
+// Changes reads a page of the pull; see [ReadChanges].
+func (s *Service) Changes(ctx context.Context, cursor int64, limit int, filter Subscription) (ChangePage, error) {
+	return ReadChanges(ctx, s.Store, cursor, limit, filter)
+}
+
+// LastPos is the position of the newest change.
+func (s *Service) LastPos(ctx context.Context) (int64, error) { return s.Store.LastPos(ctx) }
+
+// Figures computes the sharing figures of [from, to).
+func (s *Service) Figures(ctx context.Context, from, to time.Time) (Figures, error) {
+	depts := map[string]string{}
+	if s.Departments != nil {
+		depts = s.Departments()
+	}
+	return ComputeFigures(ctx, s.Store, depts, from, to)
+}
+
+// Retention reads the retention in force and the position up to which
+// changes were pruned.
+func (s *Service) Retention(ctx context.Context) (Retention, int64, error) {
+	ret, err := LoadRetention(ctx, s.Store)
+	if err != nil {
+		return ret, 0, err
+	}
+	floor, err := s.Store.PrunedThrough(ctx)
+	return ret, floor, err
+}
+
+// SaveRetention validates and stores the retention, and returns it with
+// the pruned position.
+func (s *Service) SaveRetention(ctx context.Context, in Retention) (Retention, int64, error) {
+	ret, err := SaveRetention(ctx, s.Store, in)
+	if err != nil {
+		return ret, 0, err
+	}
+	floor, err := s.Store.PrunedThrough(ctx)
+	return ret, floor, err
+}
