@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"cityloop/internal/catalog"
+	"cityloop/internal/errs"
 	"cityloop/internal/org"
 )
 
@@ -152,5 +153,53 @@ func TestImports(t *testing.T) {
 				t.Errorf("%s imports %s", name, path)
 			}
 		}
+	}
+}
+
+// Review and legal review can send a case back; they must say why.
+func TestDecide_ReviewSendsBack(t *testing.T) {
+	qual := "A20193201000001"
+	tests := []struct {
+		name  string
+		setup func(t *testing.T, env *Env) Case
+		cmd   Command
+		want  Status
+	}{
+		{"the head sends the case back for more investigation",
+			func(t *testing.T, env *Env) Case {
+				c := investigated(t, env)
+				return step(t, c, env, time.Hour, Command{Action: ActConclude, Actor: o1, Facts: severeFacts, Penalty: severeFine})
+			},
+			Command{Action: ActReview, Actor: deputy, Passed: boolp(false), Note: "补充询问笔录"}, StatusInvestigating},
+		{"legal review fails before 告知: back to investigation",
+			func(t *testing.T, env *Env) Case {
+				c := investigated(t, env)
+				c = step(t, c, env, time.Hour, Command{Action: ActConclude, Actor: o1, Facts: severeFacts, Penalty: severeFine})
+				return step(t, c, env, time.Hour, Command{Action: ActReview, Actor: deputy, Complex: boolp(false)})
+			},
+			Command{Action: ActLegalReview, Actor: reviewer, Passed: boolp(false), Qualification: qual, Note: "证据不足"}, StatusInvestigating},
+		{"legal review of a changed penalty fails after 告知: back to the decision",
+			func(t *testing.T, env *Env) Case {
+				c := notified(t, env)
+				c = step(t, c, env, time.Hour, Command{Action: ActEndStatement, Actor: o1, Waived: true})
+				lighter := Penalty{Kinds: []Kind{KindFine, KindSuspendBusiness}, Fine: 40000}
+				return step(t, c, env, time.Hour, Command{Action: ActProposeDecision, Actor: o1, Penalty: &lighter})
+			},
+			Command{Action: ActLegalReview, Actor: reviewer, Passed: boolp(false), Qualification: qual, Note: "减轻理由不充分"}, StatusPendingDecision},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := testEnv(t, at(2025, 9, 1, 9, 0))
+			c := tt.setup(t, &env)
+			noNote := tt.cmd
+			noNote.Note = ""
+			if _, _, err := Decide(c, noNote, env); !errs.Is(err, errs.KindInvalid) {
+				t.Fatalf("sent back without a reason: %v", err)
+			}
+			next := step(t, c, &env, time.Hour, tt.cmd)
+			if next.Status != tt.want {
+				t.Errorf("status %s, want %s", next.Status, tt.want)
+			}
+		})
 	}
 }

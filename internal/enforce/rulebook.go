@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -109,8 +110,6 @@ type Basis struct {
 	Article string `json:"article"`
 	Text    string `json:"text,omitempty"`
 }
-
-func (b Basis) String() string { return "《" + b.Law + "》" + b.Article }
 
 // Condition tests one fact: fact op value. Facts: area, duration, quantity,
 // cost, repeats, harm (none|slight|general|serious), corrected (true|false),
@@ -465,8 +464,9 @@ func Evaluate(rb *Rulebook, violation string, f Facts) (Outcome, error) {
 		return Outcome{}, errs.Invalid("%s 没有与情节相符的阶次（基准缺少兜底阶次）/ no level of %s fits the facts (the rulebook lacks a default level)", it.ID, it.ID)
 	}
 	r := rb.levelRange(lr, st)
-	out := Outcome{Rulebook: rb.ID + "@" + rb.Version, Violation: it.ID, Name: it.Name, Level: lr.Level, Kinds: lr.Kinds,
-		Unit: it.Unit, Range: r, Prohibition: it.Prohibition, Penalty: it.Penalty, Exempt: it.Exempt}
+	// Copies, so that a caller editing its outcome never edits the shared rulebook.
+	out := Outcome{Rulebook: rb.ID + "@" + rb.Version, Violation: it.ID, Name: it.Name, Level: lr.Level, Kinds: slices.Clone(lr.Kinds),
+		Unit: it.Unit, Range: r, Prohibition: it.Prohibition, Penalty: it.Penalty, Exempt: slices.Clone(it.Exempt)}
 	out.Amount, out.Statutory = r, st
 	if it.Unit == CostPercent {
 		out.Amount = Range{Min: cents(f.Cost * r.Min / 100), Max: cents(f.Cost * r.Max / 100)}
