@@ -483,3 +483,55 @@ func TestHold_Takeover(t *testing.T) {
 	mem := jobstest.NewMem()
 	jobstest.Takeover(t, [2]jobs.Store{mem, mem})
 }
+
+// TestHold_WorkerErrorReleases: a worker that fails gives its lease up,
+// with its error noted on the lease, and is started again at the next try;
+// a worker may not take a scheduled job's name.
+func TestHold_WorkerErrorReleases(t *testing.T) {
+	mem := jobstest.NewMem()
+	r := &jobs.Runner{Store: mem, Node: "n1", Now: time.Now}
+	if err := r.Register(jobs.Job{Name: "sweep", Schedule: jobs.Every(time.Minute), Run: func(context.Context) error { return nil }}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := r.Hold(ctx, jobs.Worker{Name: "sweep", Run: func(context.Context) error { return nil }}); !errs.Is(err, errs.KindConflict) {
+		t.Fatalf("Hold under a job's name: %v, want Conflict", err)
+	}
+	calls := make(chan struct{}, 8)
+	hctx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() {
+		done <- r.Hold(hctx, jobs.Worker{Name: "engine", TTL: time.Second, Every: 20 * time.Millisecond, Run: func(context.Context) error {
+			calls <- struct{}{}
+			return errors.New("boom")
+		}})
+	}()
+	for range 2 { // the second start needs the lease the first gave up
+		select {
+		case <-calls:
+		case <-ctx.Done():
+			t.Fatal("the worker was not started twice")
+		}
+	}
+	stop()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	st, err := r.Status(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lease *jobs.Status
+	for i := range st {
+		if st[i].Name == "engine" {
+			lease = &st[i]
+		}
+	}
+	if lease == nil || lease.Kind != jobs.KindLease || lease.Holder != "" || lease.LastError != "boom" || lease.LastNode != "n1" {
+		t.Fatalf("lease after the failing worker: %+v, want released with its error", lease)
+	}
+	if err := r.Register(jobs.Job{Name: "engine", Schedule: jobs.Every(time.Minute), Run: func(context.Context) error { return nil }}); !errs.Is(err, errs.KindConflict) {
+		t.Fatalf("Register under a worker's name: %v, want Conflict", err)
+	}
+}
