@@ -199,6 +199,15 @@ func applyRefuseFiling(c *Case, cmd Command, env Env, ev *Event) error {
 	return nil
 }
 
+// partyFacts takes the kind of party from the case: the statutory range and
+// the summary ceiling depend on it, so the officer's facts cannot differ.
+func partyFacts(c *Case, f Facts) Facts {
+	if c.Party.Kind != "" {
+		f.Party = c.Party.Kind
+	}
+	return f
+}
+
 func applyRecord(c *Case, cmd Command, env Env, ev *Event) error {
 	if cmd.Record == nil {
 		return errs.Invalid("需要记录内容 / a record is required").WithField("record", "required")
@@ -238,10 +247,7 @@ func applyConclude(c *Case, cmd Command, env Env, ev *Event) error {
 	if n := len(openPreservations(*c)); n > 0 {
 		return errs.Unprocessable("有 %d 项先行登记保存的证据尚未处理（第五十六条）/ %d preserved items await a decision (Art. 56)", n, n)
 	}
-	f := *cmd.Facts
-	if f.Party == "" {
-		f.Party = c.Party.Kind
-	}
+	f := partyFacts(c, *cmd.Facts)
 	out, err := Evaluate(env.Rulebook, v, f)
 	if err != nil {
 		return err
@@ -651,10 +657,7 @@ func onSpot(c *Case, cmd Command, env Env) (*Item, Facts, error) {
 		return nil, Facts{}, errs.Invalid("当场处理须有现场照片或音视频记录（第四十七条）/ an on-the-spot act needs a photo or audio-visual record (Art. 47)").
 			WithField("record", "required")
 	}
-	f := *cmd.Facts
-	if f.Party == "" {
-		f.Party = c.Party.Kind
-	}
+	f := partyFacts(c, *cmd.Facts)
 	c.Violation, c.Officers = it.ID, append([]Officer(nil), cmd.Officers...)
 	return it, f, nil
 }

@@ -205,6 +205,9 @@ func Decide(c Case, cmd Command, env Env) (Case, []Event, error) {
 	if why := pendingBlocks(cmd.Action, &c); why != "" {
 		return c, nil, conflict(&c, cmd, env, why)
 	}
+	if err := incomplete(cmd.Action, &c); err != nil {
+		return c, nil, err
+	}
 	next := c.clone()
 	ev := Event{CaseID: c.ID, Seq: c.Version + 1, Action: cmd.Action, From: c.Status, Actor: cmd.Actor.ID,
 		Name: cmd.Actor.Name, Post: post, At: env.Now, Note: strings.TrimSpace(cmd.Note)}
@@ -293,6 +296,46 @@ func pendingBlocks(a Action, c *Case) string {
 		return fmt.Sprintf("等待审批（%s）/ waiting for approval (%s)", c.Pending.Kind, c.Pending.Kind)
 	}
 	return ""
+}
+
+// incomplete refuses to act on a case whose stored data lacks what its
+// status implies (an imported legacy case, say), instead of guessing.
+func incomplete(a Action, c *Case) error {
+	var lack []string
+	switch a {
+	case ActReview, ActLegalReview, ActNotify, ActRequestHearing, ActHoldHearing, ActProposeDecision:
+		if c.Proposal == nil {
+			lack = append(lack, "proposal")
+		}
+	}
+	switch a {
+	case ActRequestHearing, ActEndStatement, ActProposeDecision:
+		if c.NotifiedAt == nil || c.Intended == nil {
+			lack = append(lack, "notified_at")
+		}
+	}
+	switch a {
+	case ActProposeDecision, ActExtend:
+		if c.FiledAt == nil {
+			lack = append(lack, "filed_at")
+		}
+	case ActHoldHearing, ActScheduleHearing:
+		if c.Hearing == nil {
+			lack = append(lack, "hearing")
+		}
+	case ActServe, ActPay, ActRefer, ActProposeClosing:
+		if c.Decision == nil {
+			lack = append(lack, "decision")
+		}
+		if a == ActRefer && c.ServedAt == nil {
+			lack = append(lack, "served_at")
+		}
+	}
+	if len(lack) > 0 {
+		return errs.Unprocessable("案件 %s 的数据不完整（缺少 %s），不能%s / case %s lacks %s for %q",
+			c.Code, strings.Join(lack, ", "), ActionNames[a][0], c.Code, strings.Join(lack, ", "), a).With("missing", lack)
+	}
+	return nil
 }
 
 func nextStep(c *Case, p Policy) (Step, bool) {

@@ -456,3 +456,26 @@ func TestDecide_Summary(t *testing.T) {
 		t.Fatalf("summary warning: %v %s", err, next.Status)
 	}
 }
+
+// A stored case whose data does not match its status (an import gone
+// wrong) is refused, never guessed at.
+func TestDecide_IncompleteCase(t *testing.T) {
+	env := testEnv(t, at(2025, 9, 1, 9, 0))
+	tests := []struct {
+		name string
+		c    Case
+		cmd  Command
+	}{
+		{"reviewing without a proposal", Case{Status: StatusReviewing}, Command{Action: ActReview, Actor: deputy, Complex: boolp(false)}},
+		{"pending decision never notified", Case{Status: StatusPendingDecision, Officers: officers, Proposal: &Proposal{}},
+			Command{Action: ActProposeDecision, Actor: o1, Penalty: &Penalty{}}},
+		{"decided without a decision", Case{Status: StatusDecided, Officers: officers}, Command{Action: ActServe, Actor: o1, Method: ServeDirect}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, _, err := Decide(tt.c, tt.cmd, env); !errs.Is(err, errs.KindUnprocessable) {
+				t.Errorf("err = %v, want unprocessable", err)
+			}
+		})
+	}
+}
