@@ -134,9 +134,9 @@ func validCode(s string) bool {
 	return true
 }
 
-// PutPartnerDataset validates a partner dataset and registers or updates
+// putPartnerDataset validates a partner dataset and registers or updates
 // it; a built-in dataset cannot be replaced.
-func PutPartnerDataset(ctx context.Context, st Store, in Dataset, now time.Time) (Dataset, error) {
+func putPartnerDataset(ctx context.Context, st Store, in Dataset, now time.Time) (Dataset, error) {
 	bad := errs.Invalid("the dataset is not valid")
 	if !validCode(in.Code) {
 		bad.WithField("code", "1–64 of a-z, 0-9, '_', '-'")
@@ -183,9 +183,9 @@ type RecordIn struct {
 	Body json.RawMessage `json:"record"`
 }
 
-// Publish stores 1 to 1000 records of d, each as its current record and as
+// publish stores 1 to 1000 records of d, each as its current record and as
 // a change that subscribers receive, and returns how many it stored.
-func Publish(ctx context.Context, st Store, d *Dataset, in []RecordIn, now time.Time) (int, error) {
+func publish(ctx context.Context, st Store, d *Dataset, in []RecordIn, now time.Time) (int, error) {
 	if len(in) == 0 || len(in) > 1000 {
 		return 0, errs.Invalid("send 1 to 1000 records").WithField("records", "1 to 1000")
 	}
@@ -209,15 +209,15 @@ func Publish(ctx context.Context, st Store, d *Dataset, in []RecordIn, now time.
 	return len(recs), nil
 }
 
-// Replayer sends a dead letter again; *Engine is one.
-type Replayer interface {
+// replayer sends a dead letter again; *Engine is one.
+type replayer interface {
 	Replay(ctx context.Context, id string) (Delivery, error)
 }
 
-// ReplayDeadLetter sends dead letter id again through e (an engine on st
+// replayDeadLetter sends dead letter id again through e (an engine on st
 // when e is nil): Conflict when it was already replayed, Unavailable with
 // the reason, without network detail, when the partner still fails.
-func ReplayDeadLetter(ctx context.Context, st Store, e Replayer, id string) (Delivery, error) {
+func replayDeadLetter(ctx context.Context, st Store, e replayer, id string) (Delivery, error) {
 	if e == nil {
 		e = &Engine{Store: st}
 	}
@@ -244,11 +244,11 @@ type ChangePage struct {
 	PrunedThrough int64
 }
 
-// ReadChanges reads up to limit changes after cursor, oldest first, and
+// readChanges reads up to limit changes after cursor, oldest first, and
 // keeps those filter wants. The pruned position is read after the page: a
 // prune that committed before the page was read shows in it, so a caller
 // that refuses cursor < PrunedThrough never sends a page with a hole.
-func ReadChanges(ctx context.Context, st Store, cursor int64, limit int, filter Subscription) (ChangePage, error) {
+func readChanges(ctx context.Context, st Store, cursor int64, limit int, filter Subscription) (ChangePage, error) {
 	list, err := st.ChangesAfter(ctx, cursor, limit)
 	if err != nil {
 		return ChangePage{}, err
@@ -332,14 +332,14 @@ func (s *Service) Dataset(ctx context.Context, code string) (*Dataset, error) {
 	return s.Store.FindDatasetByCode(ctx, code)
 }
 
-// PutDataset registers or updates a partner dataset; see [PutPartnerDataset].
+// PutDataset registers or updates a partner dataset; see putPartnerDataset.
 func (s *Service) PutDataset(ctx context.Context, in Dataset) (Dataset, error) {
-	return PutPartnerDataset(ctx, s.Store, in, s.now())
+	return putPartnerDataset(ctx, s.Store, in, s.now())
 }
 
-// Publish stores records of d (see [Publish]) and wakes the engine.
+// Publish stores records of d (1 to 1000, each as its current record and as a change) and wakes the engine.
 func (s *Service) Publish(ctx context.Context, d *Dataset, in []RecordIn) (int, error) {
-	n, err := Publish(ctx, s.Store, d, in, s.now())
+	n, err := publish(ctx, s.Store, d, in, s.now())
 	if err != nil {
 		return 0, err
 	}
@@ -420,18 +420,18 @@ func (s *Service) DeadLetters(ctx context.Context, subscription string, all bool
 	return s.Store.FindDeadLetters(ctx, subscription, all)
 }
 
-// Replay sends a dead letter again; see [ReplayDeadLetter].
+// Replay sends a dead letter again; see replayDeadLetter.
 func (s *Service) Replay(ctx context.Context, id string) (Delivery, error) {
-	var e Replayer
+	var e replayer
 	if s.Engine != nil {
 		e = s.Engine
 	}
-	return ReplayDeadLetter(ctx, s.Store, e, id)
+	return replayDeadLetter(ctx, s.Store, e, id)
 }
 
-// Changes reads a page of the pull; see [ReadChanges].
+// Changes reads a page of the pull; see readChanges.
 func (s *Service) Changes(ctx context.Context, cursor int64, limit int, filter Subscription) (ChangePage, error) {
-	return ReadChanges(ctx, s.Store, cursor, limit, filter)
+	return readChanges(ctx, s.Store, cursor, limit, filter)
 }
 
 // LastPos is the position of the newest change.
