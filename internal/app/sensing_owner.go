@@ -56,7 +56,6 @@ type sensingOwner struct {
 	a     *App
 	svc   *sensing.Service
 	sub   *mqtt.Subscriber // nil when MQTT is not configured
-	inner http.Handler     // the sensing routes
 	every time.Duration    // lease renewal and tick period
 
 	owner atomic.Bool
@@ -77,8 +76,8 @@ type sensingOwner struct {
 	proxies  map[string]*httputil.ReverseProxy
 }
 
-func newSensingOwner(a *App, svc *sensing.Service, sub *mqtt.Subscriber, inner http.Handler) *sensingOwner {
-	return &sensingOwner{a: a, svc: svc, sub: sub, inner: inner, every: 2 * time.Second, proxies: map[string]*httputil.ReverseProxy{}}
+func newSensingOwner(a *App, svc *sensing.Service, sub *mqtt.Subscriber) *sensingOwner {
+	return &sensingOwner{a: a, svc: svc, sub: sub, every: 2 * time.Second, proxies: map[string]*httputil.ReverseProxy{}}
 }
 
 // self is this node's lease holder name: its id and the URL other nodes
@@ -242,11 +241,9 @@ func (o *sensingOwner) stepDown(clean bool) {
 	}
 }
 
-// ServeHTTP serves the sensing API; see serve.
-func (o *sensingOwner) ServeHTTP(w http.ResponseWriter, r *http.Request) { o.serve(o.inner, w, r) }
-
-// Gate wraps another handler that reads the live sensing state (the web
-// pages on sensors and parking) the same way.
+// Gate wraps a handler that reads the live sensing state: each route of
+// the API under /api/v1/sensing (api.Server.SensingGate) and the web pages
+// on sensors and parking.
 func (o *sensingOwner) Gate(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { o.serve(h, w, r) })
 }

@@ -60,7 +60,7 @@ func wireSensing(a *App, mux *http.ServeMux) error {
 	}
 	// The api package serves /api/v1/sensing/…, each route through the
 	// owner's gate, which passes it on to the node holding the state.
-	o := newSensingOwner(a, svc, sub, http.NotFoundHandler())
+	o := newSensingOwner(a, svc, sub)
 	a.sensingOwner = o
 	a.api.Sensing = sensingAPI{Service: svc, sub: sub}
 	a.api.SensingGate = o.Gate
