@@ -89,14 +89,16 @@ func wireInterop(a *App, mux *http.ServeMux) error {
 	// settings' pull_every has passed (a setting changed at run time); the
 	// retentions run hourly; the delivery engine is a continuous worker on
 	// one node at a time.
+	poll := func(ctx context.Context) error {
+		polled, err := adapter.RunPoller(ctx)
+		if err == nil && !polled {
+			return jobs.ErrNothingDue
+		}
+		return err
+	}
 	list := []jobs.Job{
-		{Name: "hotline-poll", Schedule: jobs.Every(hotlinePollTick), Timeout: 5 * time.Minute, Run: func(ctx context.Context) error {
-			polled, err := adapter.RunPoller(ctx)
-			if err == nil && !polled {
-				return jobs.ErrNothingDue
-			}
-			return err
-		}},
+		{Name: "hotline-poll", Schedule: jobs.Every(hotlinePollTick), Timeout: 5 * time.Minute, Run: poll,
+			Description: fmt.Sprintf("每 %s 检查，按 12345 设置的拉取间隔拉取 / checks every %s and pulls at the pull_every set for 12345", hotlinePollTick, hotlinePollTick)},
 		{Name: "hub-retention", Schedule: jobs.Every(time.Hour), Timeout: 30 * time.Minute, Run: pruner.Run},
 	}
 	if a.Cfg.RetainDays > 0 {

@@ -31,6 +31,10 @@ type Job struct {
 	// its row in the store, so renaming a job starts a new history.
 	Name     string
 	Schedule Schedule
+	// Description, when set, is listed instead of the schedule's own
+	// description: for a job whose Run decides when its work is due (see
+	// [ErrNothingDue]).
+	Description string
 	// Timeout bounds one attempt (DefaultTimeout when zero); Run's context
 	// ends then and the attempt counts as failed.
 	Timeout time.Duration

@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -128,7 +129,7 @@ func (r *Runner) Status(ctx context.Context) ([]Status, error) {
 		}
 		for _, j := range r.jobs {
 			if j.Name == st[i].Name {
-				st[i].Description = j.Schedule.String()
+				st[i].Description = cmp.Or(j.Description, j.Schedule.String())
 			}
 		}
 	}
