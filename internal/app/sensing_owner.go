@@ -18,6 +18,7 @@ import (
 	"cityloop/internal/errs"
 	"cityloop/internal/httpkit"
 	"cityloop/internal/ingest/mqtt"
+	"cityloop/internal/jobs"
 	"cityloop/internal/sensing"
 )
 
@@ -34,15 +35,14 @@ import (
 // lease; when it dies, another node takes over once the lease has run out
 // (sensingLeaseTTL), loading the state from the store.
 //
-// The lease is one of the jobs runner's leases (jobs.Runner.TryHold), so
-// GET /api/v1/jobs lists it with its holder and since when. The owner keeps
-// its own loop rather than jobs.Runner.Hold because a request takes the
-// lease on demand when nobody holds it (serve), and the tests and the first
-// requests after start rely on that. The time-driven checks (Detect:
-// silent devices, overstayed berths, missed collections; Flush; the
-// time-series maintenance) stay in that loop, not on the job schedules:
-// they read and change the live state that only the owner's memory holds,
-// so they must run exactly where the lease is, and a scheduled job runs on
+// The lease is one of the jobs runner's leases, held by jobs.Runner.Hold
+// (run), so GET /api/v1/jobs lists it with its holder and since when; a
+// request also takes it on demand when nobody holds it (step, from serve).
+// The time-driven checks (Detect: silent devices, overstayed berths,
+// missed collections; Flush; the time-series maintenance) run in the
+// owner's work under that lease (own), not as scheduled jobs: they read
+// and change the live state that only the owner's memory holds, so they
+// must run exactly where the lease is, and a scheduled job runs on
 // whichever node claims it first.
 const (
 	sensingLease    = "sensing-owner"
@@ -88,15 +88,34 @@ func (o *sensingOwner) self() string { return o.a.node + " " + o.a.advertiseURL(
 // IsOwner reports whether this node holds the sensing state now.
 func (o *sensingOwner) IsOwner() bool { return o.owner.Load() }
 
-// run renews the lease every o.every and, while this node holds it, runs
-// the time-driven checks and, every minute, the time-series maintenance.
-// When ctx ends it hands over.
+// run holds the sensing lease on the jobs runner (jobs.Runner.Hold, every
+// o.every): while this node holds it, own runs the owner's time-driven
+// work. When ctx ends it hands over.
 func (o *sensingOwner) run(ctx context.Context) error {
+	return o.a.jobs.Hold(ctx, jobs.Worker{Name: sensingLease, TTL: sensingLeaseTTL, Every: o.every, Holder: o.self(), Run: o.own})
+}
+
+// own is the owner's work while Hold keeps the lease: it takes the state
+// over (unless a request already made this node owner, see serve), runs
+// the time-driven checks every o.every and, every minute, the time-series
+// maintenance. When ctx ends it steps down: with a handover when the node
+// stops, without one when the lease was lost (another node may already
+// hold the state).
+func (o *sensingOwner) own(ctx context.Context) error {
+	o.mu.Lock()
+	if !o.owner.Load() {
+		if err := o.become(ctx); err != nil {
+			o.mu.Unlock()
+			return fmt.Errorf("sensing: could not take over: %w", err)
+		}
+	}
+	o.renewed = o.a.Now()
+	o.mu.Unlock()
+	o.forgetHolder()
 	t := time.NewTicker(o.every)
 	defer t.Stop()
 	var maintained time.Time
 	for {
-		o.step(ctx)
 		if o.owner.Load() {
 			if err := o.tick(ctx); err != nil && ctx.Err() == nil {
 				o.a.Log.Warn("sensing tick", "err", err)
@@ -111,8 +130,9 @@ func (o *sensingOwner) run(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			o.mu.Lock()
-			o.stepDown(true)
+			o.stepDown(!errors.Is(context.Cause(ctx), jobs.ErrLeaseLost))
 			o.mu.Unlock()
+			o.forgetHolder()
 			return nil
 		case <-t.C:
 		}
@@ -155,6 +175,10 @@ func (o *sensingOwner) worker(ctx context.Context) error {
 }
 
 // step takes or renews the lease and becomes owner or steps down to match.
+// Requests call it when nobody holds the lease (serve): a node that is not
+// running (tests on the handler alone) or that has just started serves the
+// sensing state without waiting for Hold's next try, which then finds the
+// lease its own and carries on as owner.
 func (o *sensingOwner) step(ctx context.Context) {
 	o.mu.Lock()
 	defer o.mu.Unlock()

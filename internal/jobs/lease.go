@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -31,6 +32,9 @@ type Worker struct {
 	// Every is how often the holder renews the lease and the other nodes
 	// try to take it (TTL/3 when zero); it must be less than TTL/2.
 	Every time.Duration
+	// Holder is how this node shows as the lease's holder (the runner's
+	// Node when empty); it may say more, such as how other nodes reach it.
+	Holder string
 	// Run does the work until ctx ends, and should return promptly then:
 	// its context ends at least Every before the lease could run out, so
 	// two nodes never run it at once as long as it returns within Every.
@@ -102,8 +106,9 @@ func (r *Runner) Hold(ctx context.Context, w Worker) error {
 
 // holdOnce takes w's lease if it can and runs w while it keeps it.
 func (r *Runner) holdOnce(ctx context.Context, w Worker) {
+	holder := cmp.Or(w.Holder, r.Node)
 	log := r.log().With("worker", w.Name, "node", r.Node)
-	ok, err := r.TryHold(ctx, w.Name, r.Node, w.TTL)
+	ok, err := r.TryHold(ctx, w.Name, holder, w.TTL)
 	if err != nil {
 		if ctx.Err() == nil {
 			log.Warn("jobs: take the lease", "err", err)
@@ -133,7 +138,7 @@ hold:
 		case <-t.C:
 		}
 		now := r.now()
-		ok, err := r.TryHold(ctx, w.Name, r.Node, w.TTL)
+		ok, err := r.TryHold(ctx, w.Name, holder, w.TTL)
 		switch {
 		case err == nil && ok:
 			until = now.Add(w.TTL)
@@ -175,7 +180,7 @@ hold:
 	}
 	rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), finishTimeout)
 	defer rcancel()
-	if err := r.Release(rctx, w.Name, r.Node, lastErr); err != nil {
+	if err := r.Release(rctx, w.Name, holder, lastErr); err != nil {
 		log.Warn("jobs: release the lease", "err", err)
 	}
 }
