@@ -63,9 +63,10 @@
 // [ErrLeaseLost] when a renewal is refused, or has failed for so long that
 // the lease could run out within one more Every; a stopping node releases
 // it, so another takes over at its next try. Leases are listed beside the
-// jobs ([KindLease]) with their holder and since when. A part that takes
-// its lease on demand keeps its own loop over [Runner.TryHold],
-// [Runner.Release] and [Runner.Holder].
+// jobs ([KindLease]) with their holder and since when. A part that also
+// takes its lease on demand (the sensing owner, on a request when nobody
+// holds it) uses [Runner.TryHold] beside Hold, and [Runner.Holder] to find
+// the node to pass requests to.
 //
 // A job whose work is due less often than its schedule (the 12345 poll,
 // whose interval is a setting read at run time) returns [ErrNothingDue]

@@ -187,10 +187,11 @@ hold:
 
 // TryHold takes the lease called name for holder for ttl, or renews it
 // when holder holds it already; it reports false when another holder's
-// lease has not run out. Most callers want [Runner.Hold]; TryHold is for a
-// part that takes its lease on demand (the sensing owner takes it on a
-// request when nobody holds it) and so keeps its own loop. holder is
-// usually the runner's Node; it may say more (how other nodes reach it).
+// lease has not run out. Most callers want [Runner.Hold] alone; TryHold is
+// for a part that also takes its lease on demand (the sensing owner takes
+// it on a request when nobody holds it, and its Hold then finds the lease
+// its own). holder is usually the runner's Node; it may say more (how
+// other nodes reach it).
 func (r *Runner) TryHold(ctx context.Context, name, holder string, ttl time.Duration) (bool, error) {
 	if err := r.setUp(); err != nil {
 		return false, err
