@@ -1,68 +1,30 @@
 package api
 
 import (
-	"context"
-	"fmt"
 	"net/http"
 	"strings"
 
 	"github.com/google/uuid"
 
 	"cityloop/internal/auth"
-	"cityloop/internal/catalog"
 	"cityloop/internal/errs"
 	"cityloop/internal/httpkit"
 	"cityloop/internal/org"
 )
 
-// AccountAdmin changes accounts after they are made: posts and the disabled
-// flag. The SQL store implements it next to org.AccountStore.
-type AccountAdmin interface {
-	SetGrants(ctx context.Context, id string, grants []org.Grant) error
-	SetDisabled(ctx context.Context, id string, disabled bool) error
-}
-
 // accountAdmin returns the store's AccountAdmin, or an error a person can read.
-func (s *Server) accountAdmin() (AccountAdmin, error) {
-	if a, ok := s.Accounts.(AccountAdmin); ok {
+func (s *Server) accountAdmin() (org.AccountAdmin, error) {
+	if a, ok := s.Accounts.(org.AccountAdmin); ok {
 		return a, nil
 	}
 	return nil, errs.NotFound("changing accounts is not available on this node")
 }
 
-// assignablePosts are the posts a person's account may hold; system and
-// partner belong to the platform and to API clients.
-func assignablePost(p org.Post) bool {
-	return p.Valid() && p != org.PostSystem && p != org.PostPartner
-}
-
-// CheckGrants validates posts for an account against the region tree and
-// the dictionary. It adds one field error per problem to bad, with the
-// field named posts[i].post, posts[i].region or posts[i].department.
-func CheckGrants(bad *errs.Error, grants []org.Grant, atlas *org.Atlas, dict *catalog.Dictionary) {
-	if len(grants) == 0 {
-		bad.WithField("posts", "give at least one post")
-	}
-	seen := map[org.Post]bool{}
-	for i, g := range grants {
-		f := fmt.Sprintf("posts[%d].", i)
-		if !assignablePost(g.Post) {
-			bad.WithField(f+"post", "unknown post "+string(g.Post))
-		} else if seen[g.Post] {
-			bad.WithField(f+"post", "the post "+string(g.Post)+" is given twice")
-		}
-		seen[g.Post] = true
-		if g.Region != "" {
-			if _, ok := atlas.Region(g.Region); !ok {
-				bad.WithField(f+"region", "no region "+g.Region)
-			}
-		}
-		if g.Department != "" {
-			if _, ok := dict.Department(g.Department); !ok {
-				bad.WithField(f+"department", "no department "+g.Department)
-			}
-		}
-	}
+// checkGrants validates an account's posts against the city's regions
+// and departments (see org.CheckGrants).
+func (s *Server) checkGrants(bad *errs.Error, grants []org.Grant) {
+	dict := s.World.Dict()
+	org.CheckGrants(bad, grants, s.World.Atlas(), func(code string) bool { _, ok := dict.Department(code); return ok })
 }
 
 // passwordProblem turns a CheckPasswordStrength failure into a sentence.
@@ -124,7 +86,7 @@ func (s *Server) handleAccountCreate(w http.ResponseWriter, r *http.Request) err
 	} else if err := auth.CheckPasswordStrength(pw); err != nil {
 		bad.WithField("password", passwordProblem(err))
 	}
-	CheckGrants(bad, req.Posts, s.World.Atlas(), s.World.Dict())
+	s.checkGrants(bad, req.Posts)
 	if len(bad.Fields) > 0 {
 		return bad
 	}
@@ -162,7 +124,7 @@ func (s *Server) handleAccountPosts(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	bad := errs.Invalid("the posts are not valid")
-	CheckGrants(bad, req.Posts, s.World.Atlas(), s.World.Dict())
+	s.checkGrants(bad, req.Posts)
 	if len(bad.Fields) > 0 {
 		return bad
 	}

@@ -3,6 +3,7 @@
 package arch
 
 import (
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -209,6 +210,60 @@ func TestREADMEStructure(t *testing.T) {
 			if st, err := os.Stat(filepath.Join("..", "..", p)); err != nil || !st.IsDir() {
 				t.Errorf("README's project structure names %s, which does not exist", p)
 			}
+		}
+	}
+}
+
+// TestWebDoesNotImportAPI: the pages and the JSON API are two adapters
+// over the same services; what they share lives below both.
+func TestWebDoesNotImportAPI(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("the go command is not on PATH")
+	}
+	out, err := exec.Command("go", "list", "-deps", "cityloop/internal/web").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	for _, dep := range strings.Fields(string(out)) {
+		if dep == "cityloop/internal/api" || dep == "cityloop/internal/app" {
+			t.Errorf("web imports %s (directly or not)", dep)
+		}
+	}
+}
+
+// TestAPIRoutesOnlyInAPI: every route under /api/ is registered by
+// internal/api from its one route table (which also writes the OpenAPI
+// document), so no other package may register one.
+func TestAPIRoutesOnlyInAPI(t *testing.T) {
+	re := regexp.MustCompile(`\.Handle(Func)?\(\s*"([A-Z]+ )?/api/`)
+	root := filepath.Join("..", "..")
+	for _, dir := range []string{"internal", "cmd"} {
+		err := filepath.WalkDir(filepath.Join(root, dir), func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			rel, _ := filepath.Rel(root, p)
+			if d.IsDir() {
+				if filepath.ToSlash(rel) == "internal/api" {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") {
+				return nil
+			}
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			if loc := re.FindIndex(b); loc != nil {
+				line := 1 + strings.Count(string(b[:loc[0]]), "\n")
+				t.Errorf("%s:%d registers an /api/ route outside internal/api", filepath.ToSlash(rel), line)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
 		}
 	}
 }

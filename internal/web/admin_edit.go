@@ -9,7 +9,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"cityloop/internal/api"
 	"cityloop/internal/audit"
 	"cityloop/internal/auth"
 	"cityloop/internal/catalog"
@@ -140,8 +139,8 @@ func (s *Server) handleAdminRuleDelete(w http.ResponseWriter, r *http.Request) e
 }
 
 // accountAdmin is the store's account-changing side.
-func (s *Server) accountAdmin() (api.AccountAdmin, error) {
-	if a, ok := s.Accounts.(api.AccountAdmin); ok {
+func (s *Server) accountAdmin() (org.AccountAdmin, error) {
+	if a, ok := s.Accounts.(org.AccountAdmin); ok {
 		return a, nil
 	}
 	return nil, errs.NotFound("changing accounts is not available on this node")
@@ -180,7 +179,8 @@ func (s *Server) handleAdminAccount(w http.ResponseWriter, r *http.Request) erro
 	} else if err := auth.CheckPasswordStrength(pw); err != nil {
 		bad.WithField("password", s.langOf(w, r).T("weak_password"))
 	}
-	api.CheckGrants(bad, grants, s.World.Atlas(), s.World.Dict())
+	dict := s.World.Dict()
+	org.CheckGrants(bad, grants, s.World.Atlas(), func(code string) bool { _, ok := dict.Department(code); return ok })
 	if len(bad.Fields) > 0 {
 		return s.adminResult(w, r, bad, "accounts")
 	}
