@@ -14,11 +14,11 @@ import (
 
 	"cityloop/internal/audit"
 	"cityloop/internal/casework"
-	"cityloop/internal/hotline"
 	"cityloop/internal/hub"
 	"cityloop/internal/pii"
 	"cityloop/internal/store/hubstore"
 	"cityloop/internal/store/sqlstore"
+	"cityloop/internal/workorder"
 )
 
 // TestAuditVerify_NamesTamperedRecord edits one audit row behind the
@@ -183,7 +183,7 @@ func TestPIIRotate_HubSecrets(t *testing.T) {
 		URL: "http://127.0.0.1:1/hook", Secret: "whsec-1", MaxBatch: 10, Active: true, CreatedAt: now, UpdatedAt: now}); err != nil {
 		t.Fatal(err)
 	}
-	if err := hs.SaveHotlineSettings(ctx, hotline.Settings{PullURL: "http://127.0.0.1:1/orders", PullToken: "pull-token"}); err != nil {
+	if err := hs.SaveHotlineSettings(ctx, workorder.Settings{PullURL: "http://127.0.0.1:1/orders", PullToken: "pull-token"}); err != nil {
 		t.Fatal(err)
 	}
 	hs.Close()

@@ -18,6 +18,7 @@ import (
 	"cityloop/internal/open311"
 	"cityloop/internal/org"
 	"cityloop/internal/sensing"
+	"cityloop/internal/workorder"
 )
 
 // apiScenario is one request against a Server with fake services: the
@@ -142,15 +143,15 @@ func (fakeHub) FindSubscriptions(ctx context.Context) ([]*hub.Subscription, erro
 type fakeHotline struct {
 	Hotline
 	mu  sync.Mutex
-	set hotline.Settings
+	set workorder.Settings
 }
 
-func (f *fakeHotline) Settings(ctx context.Context) (hotline.Settings, error) {
+func (f *fakeHotline) Settings(ctx context.Context) (workorder.Settings, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.set, nil
 }
-func (f *fakeHotline) SaveSettings(ctx context.Context, a org.Actor, s hotline.Settings) (hotline.Settings, string, error) {
+func (f *fakeHotline) SaveSettings(ctx context.Context, a org.Actor, s workorder.Settings) (workorder.Settings, string, error) {
 	if s.ContactDays < 0 {
 		return s, "", errs.Invalid("contact_days must not be negative").WithField("contact_days", "≥ 0")
 	}
@@ -188,7 +189,7 @@ func newTestServer(t *testing.T) (*Server, *fakeAuditor, http.Handler) {
 	aud := &fakeAuditor{}
 	s := &Server{Accounts: fakeAccounts{}, Now: func() time.Time { return time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC) },
 		Auditor: aud, Sensing: &fakeSensing{policies: map[string]sensing.Policy{}}, Hub: &hub.Service{Store: fakeHub{}},
-		Hotline:     &fakeHotline{set: hotline.Settings{PullURL: "https://hotline.example/orders", PullToken: "secret-pull-token"}},
+		Hotline:     &fakeHotline{set: workorder.Settings{PullURL: "https://hotline.example/orders", PullToken: "secret-pull-token"}},
 		Open311Keys: &fakeKeys{}}
 	mux := http.NewServeMux()
 	s.Routes(mux)

@@ -14,6 +14,7 @@ import (
 	"cityloop/internal/httpkit"
 	"cityloop/internal/hub"
 	"cityloop/internal/org"
+	"cityloop/internal/workorder"
 	"cityloop/internal/worktime"
 )
 
@@ -22,11 +23,11 @@ import (
 // their cases and callback subscription. app adapts *hotline.Adapter to
 // it; the adapter keeps its poller and retention work.
 type Hotline interface {
-	Ingest(ctx context.Context, actor org.Actor, w hotline.WorkOrder) (*hotline.Order, bool, error)
-	Settings(ctx context.Context) (hotline.Settings, error)
-	SaveSettings(ctx context.Context, actor org.Actor, s hotline.Settings) (hotline.Settings, string, error)
-	FindOrder(ctx context.Context, no string) (*hotline.Order, error)
-	UpdateOrder(ctx context.Context, o hotline.Order) error
+	Ingest(ctx context.Context, actor org.Actor, w hotline.WorkOrder) (*workorder.Order, bool, error)
+	Settings(ctx context.Context) (workorder.Settings, error)
+	SaveSettings(ctx context.Context, actor org.Actor, s workorder.Settings) (workorder.Settings, string, error)
+	FindOrder(ctx context.Context, no string) (*workorder.Order, error)
+	UpdateOrder(ctx context.Context, o workorder.Order) error
 	FindCaseByID(ctx context.Context, id string) (*casework.Case, error)
 	FindSubscriptionByID(ctx context.Context, id string) (*hub.Subscription, error)
 	// Clock is the adapter's time, which its deadlines are measured by.
@@ -37,7 +38,7 @@ type Hotline interface {
 // credentials, the clocks, the callback subscription, and whether the pull
 // token was set, kept or cleared (never the token). Like the client-key
 // changes, a failure to record does not undo the change.
-func (s *Server) auditHotlineSettings(r *http.Request, a org.Actor, set hotline.Settings, sentToken string, newSecret bool) {
+func (s *Server) auditHotlineSettings(r *http.Request, a org.Actor, set workorder.Settings, sentToken string, newSecret bool) {
 	token := "set"
 	switch sentToken {
 	case hotline.TokenMask:
@@ -123,7 +124,7 @@ func readJSONBody(w http.ResponseWriter, r *http.Request, max int64) ([]byte, er
 
 // hotlineOrderView is an order with its case and the state of its clocks.
 type hotlineOrderView struct {
-	*hotline.Order
+	*workorder.Order
 	CaseCode     string         `json:"case_code"`
 	CaseStatus   string         `json:"case_status"`
 	CaseFinished bool           `json:"case_finished"`
@@ -141,7 +142,7 @@ func orderLight(start, due time.Time, done *time.Time, now time.Time) worktime.L
 	return worktime.LightOf(at.Sub(start), due.Sub(start))
 }
 
-func (s *Server) hotlineOrder(r *http.Request) (*hotline.Order, *casework.Case, error) {
+func (s *Server) hotlineOrder(r *http.Request) (*workorder.Order, *casework.Case, error) {
 	o, err := s.Hotline.FindOrder(r.Context(), r.PathValue("no"))
 	if err != nil {
 		return nil, nil, err
@@ -153,7 +154,7 @@ func (s *Server) hotlineOrder(r *http.Request) (*hotline.Order, *casework.Case, 
 	return o, c, nil
 }
 
-func (s *Server) hotlineView(o *hotline.Order, c *casework.Case) hotlineOrderView {
+func (s *Server) hotlineView(o *workorder.Order, c *casework.Case) hotlineOrderView {
 	now := s.Hotline.Clock()
 	return hotlineOrderView{Order: o, CaseCode: c.Code, CaseStatus: string(c.Status), CaseFinished: c.Status.Terminal(),
 		ContactLight: orderLight(o.ReceivedAt, o.ContactDue, o.ContactedAt, now), ReplyLight: orderLight(o.ReceivedAt, o.ReplyDue, o.RepliedAt, now)}
@@ -177,7 +178,7 @@ type hotlineNoteIn struct {
 }
 
 // hotlineStep records one of the hotline's own steps on the order.
-func (s *Server) hotlineStep(w http.ResponseWriter, r *http.Request, apply func(o *hotline.Order, c *casework.Case, in hotlineNoteIn, now time.Time) error) error {
+func (s *Server) hotlineStep(w http.ResponseWriter, r *http.Request, apply func(o *workorder.Order, c *casework.Case, in hotlineNoteIn, now time.Time) error) error {
 	if _, err := s.mustPost(r, org.PostOperator, org.PostAdmin); err != nil {
 		return err
 	}
@@ -191,7 +192,7 @@ func (s *Server) hotlineStep(w http.ResponseWriter, r *http.Request, apply func(
 	if err != nil {
 		return err
 	}
-	if o.Status == hotline.OrderClosed {
+	if o.Status == workorder.Closed {
 		return errs.Conflict("工单 %s 已归档 / order %s is closed", o.OrderNo, o.OrderNo)
 	}
 	now := s.Hotline.Clock().UTC()
@@ -207,7 +208,7 @@ func (s *Server) hotlineStep(w http.ResponseWriter, r *http.Request, apply func(
 
 // handleHotlineContact records the first contact with the caller (联系来电人).
 func (s *Server) handleHotlineContact(w http.ResponseWriter, r *http.Request) error {
-	return s.hotlineStep(w, r, func(o *hotline.Order, c *casework.Case, in hotlineNoteIn, now time.Time) error {
+	return s.hotlineStep(w, r, func(o *workorder.Order, c *casework.Case, in hotlineNoteIn, now time.Time) error {
 		if o.ContactedAt != nil {
 			return errs.Conflict("工单 %s 已于 %s 联系来电人 / the caller of order %s was already contacted at %s", o.OrderNo, o.ContactedAt.Format(time.RFC3339), o.OrderNo, o.ContactedAt.Format(time.RFC3339))
 		}
@@ -219,7 +220,7 @@ func (s *Server) handleHotlineContact(w http.ResponseWriter, r *http.Request) er
 // handleHotlineReply records the reply (回复) to the caller: the result, so only
 // once the case has left the loop.
 func (s *Server) handleHotlineReply(w http.ResponseWriter, r *http.Request) error {
-	return s.hotlineStep(w, r, func(o *hotline.Order, c *casework.Case, in hotlineNoteIn, now time.Time) error {
+	return s.hotlineStep(w, r, func(o *workorder.Order, c *casework.Case, in hotlineNoteIn, now time.Time) error {
 		if !c.Status.Terminal() {
 			return errs.Conflict("案件 %s 仍为%s，办结后再回复 / case %s is still %s (%s); reply when it has left the loop", c.Code, c.Status.Zh(), c.Code, c.Status, c.Status.Zh()).
 				With("case_status", c.Status)
@@ -227,14 +228,14 @@ func (s *Server) handleHotlineReply(w http.ResponseWriter, r *http.Request) erro
 		if strings.TrimSpace(in.Text) == "" {
 			return errs.Invalid("缺少回复内容 / the reply text is required").WithField("text", "required")
 		}
-		o.Reply, o.RepliedAt, o.Status = strings.TrimSpace(in.Text), &now, hotline.OrderReplied
+		o.Reply, o.RepliedAt, o.Status = strings.TrimSpace(in.Text), &now, workorder.Replied
 		return nil
 	})
 }
 
 // handleHotlineCallback records the hotline's callback (回访) result.
 func (s *Server) handleHotlineCallback(w http.ResponseWriter, r *http.Request) error {
-	return s.hotlineStep(w, r, func(o *hotline.Order, c *casework.Case, in hotlineNoteIn, now time.Time) error {
+	return s.hotlineStep(w, r, func(o *workorder.Order, c *casework.Case, in hotlineNoteIn, now time.Time) error {
 		switch in.Satisfaction {
 		case "satisfied", "basic", "unsatisfied":
 		default:
@@ -250,7 +251,7 @@ func (s *Server) handleHotlineCallback(w http.ResponseWriter, r *http.Request) e
 
 // handleHotlineClose closes (归档) the order, only after its case has left the loop.
 func (s *Server) handleHotlineClose(w http.ResponseWriter, r *http.Request) error {
-	return s.hotlineStep(w, r, func(o *hotline.Order, c *casework.Case, in hotlineNoteIn, now time.Time) error {
+	return s.hotlineStep(w, r, func(o *workorder.Order, c *casework.Case, in hotlineNoteIn, now time.Time) error {
 		if !c.Status.Terminal() {
 			return errs.Conflict("工单 %s 不能归档：案件 %s 仍为%s，热线工单在案件办结后归档 / order %s cannot close: case %s is still %s (%s); a hotline order closes only after its case",
 				o.OrderNo, c.Code, c.Status.Zh(), o.OrderNo, c.Code, c.Status, c.Status.Zh()).With("case_status", c.Status)
@@ -258,7 +259,7 @@ func (s *Server) handleHotlineClose(w http.ResponseWriter, r *http.Request) erro
 		if o.RepliedAt == nil {
 			return errs.Conflict("工单 %s 尚未回复，请先回复 / order %s has not been replied to; reply first", o.OrderNo, o.OrderNo)
 		}
-		o.ClosedAt, o.Status = &now, hotline.OrderClosed
+		o.ClosedAt, o.Status = &now, workorder.Closed
 		return nil
 	})
 }
@@ -282,7 +283,7 @@ func (s *Server) handleHotlineSettingsPut(w http.ResponseWriter, r *http.Request
 	if err != nil {
 		return err
 	}
-	var in hotline.Settings
+	var in workorder.Settings
 	if err := httpkit.DecodeJSON(w, r, &in, 16<<10); err != nil {
 		return err
 	}

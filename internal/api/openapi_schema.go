@@ -16,6 +16,7 @@ import (
 	"cityloop/internal/jobs"
 	"cityloop/internal/org"
 	"cityloop/internal/sensing"
+	"cityloop/internal/workorder"
 )
 
 // operation is the OpenAPI operation of one route.
@@ -184,11 +185,11 @@ var schemaTypes = map[string]any{
 	}{},
 
 	"WorkOrder": hotline.WorkOrder{}, "HotlinePushResult": hotlinePushResult{}, "HotlineOrder": hotlineOrderView{},
-	"HotlineNote": hotlineNoteIn{}, "HotlineSettings": hotline.Settings{},
+	"HotlineNote": hotlineNoteIn{}, "HotlineSettings": workorder.Settings{},
 	"HotlineSettingsSaved": struct {
-		Settings       hotline.Settings `json:"settings"`
-		CallbackSecret string           `json:"callback_secret,omitempty"`
-		Note           string           `json:"note,omitempty"`
+		Settings       workorder.Settings `json:"settings"`
+		CallbackSecret string             `json:"callback_secret,omitempty"`
+		Note           string             `json:"note,omitempty"`
 	}{},
 }
 

@@ -17,8 +17,8 @@ import (
 	"testing"
 	"time"
 
-	"cityloop/internal/hotline"
 	"cityloop/internal/store/hubstore"
+	"cityloop/internal/workorder"
 )
 
 // Security tests of what the platform sends out and keeps of its partners:
@@ -430,7 +430,7 @@ func TestSecurityOutbound_ChangesAudited(t *testing.T) {
 	}
 	// The callback subscription the settings made is audited as a
 	// subscription too, and so is its change of URL.
-	set := hotline.Settings{}
+	set := workorder.Settings{}
 	if st := admin.do("GET", "/api/v1/hotline/settings", nil, &set); st != 200 || set.SubscriptionID == "" {
 		t.Fatalf("settings: %d %+v", st, set)
 	}

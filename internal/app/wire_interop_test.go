@@ -10,6 +10,7 @@ import (
 	"cityloop/internal/hotline"
 	"cityloop/internal/hub"
 	"cityloop/internal/store/hubstore"
+	"cityloop/internal/workorder"
 )
 
 // TestInterop_Wired checks that the interoperability routes are mounted and
@@ -72,7 +73,7 @@ func TestInterop_PullTokenSealed(t *testing.T) {
 	if st := admin.do("PUT", "/api/v1/hotline/settings", map[string]any{"pull_url": "http://127.0.0.1:1/orders", "pull_token": token}, nil); st != 200 {
 		t.Fatalf("hotline settings: %d", st)
 	}
-	var shown hotline.Settings
+	var shown workorder.Settings
 	if st := admin.do("GET", "/api/v1/hotline/settings", nil, &shown); st != 200 || shown.PullToken != hotline.TokenMask {
 		t.Fatalf("GET settings: %d %+v", st, shown)
 	}

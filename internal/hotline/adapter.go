@@ -17,79 +17,9 @@ import (
 	"cityloop/internal/errs"
 	"cityloop/internal/hub"
 	"cityloop/internal/org"
+	"cityloop/internal/workorder"
 	"cityloop/internal/worktime"
 )
-
-// Order states on the hotline's side.
-const (
-	OrderReceived = "received" // 已受理: a case exists
-	OrderReplied  = "replied"  // 已回复: the result went back to the caller
-	OrderClosed   = "closed"   // 已归档: closed after the case closed
-)
-
-// Order is a work order with the hotline's own clocks.
-type Order struct {
-	OrderNo      string     `json:"order_no"`
-	CaseID       string     `json:"case_id"`
-	ReceivedAt   time.Time  `json:"received_at"`
-	ContactDue   time.Time  `json:"contact_due_at"`
-	ContactedAt  *time.Time `json:"contacted_at,omitempty"`
-	ReplyDue     time.Time  `json:"reply_due_at"`
-	RepliedAt    *time.Time `json:"replied_at,omitempty"`
-	Reply        string     `json:"reply,omitempty"`
-	CallbackAt   *time.Time `json:"callback_at,omitempty"`
-	Satisfaction string     `json:"satisfaction,omitempty"`
-	Status       string     `json:"status"`
-	ClosedAt     *time.Time `json:"closed_at,omitempty"`
-	// Raw is the work order as it came, less the caller's personal data,
-	// which is in Caller.
-	Raw json.RawMessage `json:"-"`
-	// Caller is who called and where from. The store seals it at rest,
-	// like a case's reporter, and erases it with the same retention.
-	Caller    Caller    `json:"-"`
-	UpdatedAt time.Time `json:"updated_at"`
-}
-
-// Caller is the personal data of a work order.
-type Caller struct {
-	Name    string `json:"caller_name,omitempty"`
-	Phone   string `json:"caller_phone,omitempty"`
-	Address string `json:"address,omitempty"`
-}
-
-// IsZero reports a caller with nothing kept (none given, or erased).
-func (c Caller) IsZero() bool { return c == Caller{} }
-
-// Store keeps orders and the adapter's small state.
-type Store interface {
-	// CreateOrder stores a new order; Conflict when the number exists.
-	CreateOrder(ctx context.Context, o Order) error
-	FindOrder(ctx context.Context, orderNo string) (*Order, error)
-	UpdateOrder(ctx context.Context, o Order) error
-	DeleteOrder(ctx context.Context, orderNo string) error
-	// HotlineSettings returns the saved settings (ok is false when none);
-	// the store keeps the pull token sealed at rest and opens it here.
-	HotlineSettings(ctx context.Context) (Settings, bool, error)
-	SaveHotlineSettings(ctx context.Context, s Settings) error
-	GetState(ctx context.Context, name string) (string, bool, error)
-	SetState(ctx context.Context, name, value string) error
-	// PurgeCallers erases the caller of every order whose case left the
-	// loop before cutoff (the retention of reporters' contact details) and
-	// returns how many it erased.
-	PurgeCallers(ctx context.Context, cutoff time.Time) (int, error)
-}
-
-// Settings are the administrator's hotline settings, kept in the database.
-type Settings struct {
-	PullURL     string `json:"pull_url"`   // GET ?cursor=… → Batch; empty = push only
-	PullToken   string `json:"pull_token"` // sent as Authorization: Bearer; sealed at rest, shown masked
-	PullEvery   string `json:"pull_every"` // Go duration, default 30s
-	CallbackURL string `json:"callback_url"`
-	// SubscriptionID is the hub subscription that carries changes back.
-	SubscriptionID string  `json:"subscription_id,omitempty"`
-	ContactDays    float64 `json:"contact_days"` // contact the caller within, working days (default 3)
-	ReplyDays      float64 `json:"reply_days"`   // reply within, working days (default 5)
-}
 
 const stateCursor = "hotline.cursor"
 
@@ -99,7 +29,7 @@ const TokenMask = "********"
 
 // Adapter turns work orders into cases and keeps their clocks.
 type Adapter struct {
-	Store Store
+	Store workorder.Store
 	Cases *casework.Service
 	Hub   hub.Store
 	Cal   *worktime.Calendar
@@ -121,7 +51,7 @@ type Adapter struct {
 var Actor = org.Actor{ID: "hotline-12345", Name: "12345热线", Grants: []org.Grant{{Post: org.PostOperator}}}
 
 // Settings returns the stored settings with defaults filled in.
-func (a *Adapter) Settings(ctx context.Context) (Settings, error) {
+func (a *Adapter) Settings(ctx context.Context) (workorder.Settings, error) {
 	s, _, err := a.Store.HotlineSettings(ctx)
 	if err != nil {
 		return s, err
@@ -141,7 +71,7 @@ func (a *Adapter) Settings(ctx context.Context) (Settings, error) {
 // SaveSettings validates and stores settings, and creates or updates the
 // hub subscription that carries changes back; it returns the subscription's
 // secret when one was made.
-func (a *Adapter) SaveSettings(ctx context.Context, actor org.Actor, s Settings) (Settings, string, error) {
+func (a *Adapter) SaveSettings(ctx context.Context, actor org.Actor, s workorder.Settings) (workorder.Settings, string, error) {
 	bad := errs.Invalid("12345 热线设置无效 / the hotline settings are not valid")
 	for _, f := range []struct{ name, url string }{{"pull_url", s.PullURL}, {"callback_url", s.CallbackURL}} {
 		if f.url == "" {
@@ -207,7 +137,7 @@ func (a *Adapter) SaveSettings(ctx context.Context, actor org.Actor, s Settings)
 
 // Ingest makes a case of a work order. It is idempotent on the order
 // number: an order already known returns its existing record.
-func (a *Adapter) Ingest(ctx context.Context, actor org.Actor, w WorkOrder) (*Order, bool, error) {
+func (a *Adapter) Ingest(ctx context.Context, actor org.Actor, w WorkOrder) (*workorder.Order, bool, error) {
 	if o, err := a.Store.FindOrder(ctx, w.OrderNo); err == nil {
 		return o, false, nil
 	} else if !errs.Is(err, errs.KindNotFound) {
@@ -223,12 +153,12 @@ func (a *Adapter) Ingest(ctx context.Context, actor org.Actor, w WorkOrder) (*Or
 		recv = now
 	}
 	// The raw order keeps what the hotline sent except the caller, who goes
-	// to Caller (sealed by the store) and to the case (sealed there too).
-	caller := Caller{Name: w.CallerName, Phone: w.CallerPhone, Address: w.Address}
+	// to the order's Caller (sealed by the store) and to the case (sealed there too).
+	caller := workorder.Caller{Name: w.CallerName, Phone: w.CallerPhone, Address: w.Address}
 	bare := w
 	bare.CallerName, bare.CallerPhone, bare.Address = "", "", ""
 	raw, _ := json.Marshal(bare)
-	o := Order{OrderNo: w.OrderNo, ReceivedAt: recv, Status: OrderReceived, Raw: raw, Caller: caller, UpdatedAt: now,
+	o := workorder.Order{OrderNo: w.OrderNo, ReceivedAt: recv, Status: workorder.Received, Raw: raw, Caller: caller, UpdatedAt: now,
 		ContactDue: a.Cal.Deadline(recv, worktime.Limit{Amount: set.ContactDays, Unit: worktime.WorkingDays}).UTC(),
 		ReplyDue:   a.Cal.Deadline(recv, worktime.Limit{Amount: set.ReplyDays, Unit: worktime.WorkingDays}).UTC()}
 	// Claim the number first, so two pushes of one order make one case.

@@ -10,7 +10,7 @@
 // closes only after its case has left the loop (DOMAIN.md §6).
 //
 // The caller's name, phone and address go to the case (sealed there) and to
-// [Order.Caller], which the store seals apart from the raw order and erases
+// [workorder.Order.Caller], which the store seals apart from the raw order and erases
 // with the case's reporter (retention). The pull and callback URLs pass the
 // egress policy when saved and on every dial, the pull token never follows
 // a redirect, and settings changes are audited. The endpoints under

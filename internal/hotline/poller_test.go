@@ -13,6 +13,7 @@ import (
 	"cityloop/internal/hub"
 	"cityloop/internal/hub/hubtest"
 	"cityloop/internal/org"
+	"cityloop/internal/workorder"
 )
 
 // TestHotline_PollerKeepsInterval: the jobs runner calls RunPoller every
@@ -47,7 +48,7 @@ func TestHotline_PollerKeepsInterval(t *testing.T) {
 	}
 	step("no pull URL", false, 0)
 	admin := org.Actor{ID: "adm", Grants: []org.Grant{{Post: org.PostAdmin}}}
-	if _, _, err := a.SaveSettings(ctx, admin, hotline.Settings{PullURL: hot.URL + "/orders", PullEvery: "1m",
+	if _, _, err := a.SaveSettings(ctx, admin, workorder.Settings{PullURL: hot.URL + "/orders", PullEvery: "1m",
 		CallbackURL: hot.URL + "/callback", ContactDays: 3, ReplyDays: 5}); err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"cityloop/internal/hub/hubtest"
 	"cityloop/internal/org"
 	"cityloop/internal/pii"
+	"cityloop/internal/workorder"
 )
 
 // TestHotline_CallerPurgedWithCase: the caller of a 12345 order is kept
@@ -36,7 +37,7 @@ func TestHotline_CallerPurgedWithCase(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := hotline.Caller{Name: "李四", Phone: "13900139000"}
+			want := workorder.Caller{Name: "李四", Phone: "13900139000"}
 			if o, err := env.Hub.FindOrder(ctx, closed.OrderNo); err != nil || o.Caller != want {
 				t.Fatalf("caller before: %+v, %v", o, err)
 			}

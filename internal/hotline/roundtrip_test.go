@@ -19,6 +19,7 @@ import (
 	"cityloop/internal/hub"
 	"cityloop/internal/hub/hubtest"
 	"cityloop/internal/org"
+	"cityloop/internal/workorder"
 	"cityloop/internal/worktime"
 )
 
@@ -91,7 +92,7 @@ func TestHotline_RoundTrip(t *testing.T) {
 	a := &hotline.Adapter{Store: env.Hub, Cases: env.Cases, Hub: env.Hub, Cal: env.Cal, Now: func() time.Time { return time.Now().UTC() },
 		Egress: loopback}
 	admin := org.Actor{ID: "adm", Grants: []org.Grant{{Post: org.PostAdmin}}}
-	_, secret, err := a.SaveSettings(ctx, admin, hotline.Settings{PullURL: hot.URL + "/orders", PullToken: "pull-token",
+	_, secret, err := a.SaveSettings(ctx, admin, workorder.Settings{PullURL: hot.URL + "/orders", PullToken: "pull-token",
 		CallbackURL: hot.URL + "/callback", ContactDays: 3, ReplyDays: 5})
 	if err != nil || secret == "" {
 		t.Fatalf("settings: %v %q", err, secret)

@@ -6,18 +6,21 @@ import (
 
 	"cityloop/internal/casework"
 	"cityloop/internal/hub"
+	"cityloop/internal/workorder"
 )
 
 // The methods below let the JSON API (package api, /api/v1/hotline/…)
 // read and save orders through the adapter alone.
 
 // FindOrder reads a work order by its number.
-func (a *Adapter) FindOrder(ctx context.Context, no string) (*Order, error) {
+func (a *Adapter) FindOrder(ctx context.Context, no string) (*workorder.Order, error) {
 	return a.Store.FindOrder(ctx, no)
 }
 
 // UpdateOrder saves a work order's steps.
-func (a *Adapter) UpdateOrder(ctx context.Context, o Order) error { return a.Store.UpdateOrder(ctx, o) }
+func (a *Adapter) UpdateOrder(ctx context.Context, o workorder.Order) error {
+	return a.Store.UpdateOrder(ctx, o)
+}
 
 // FindCaseByID reads the case of an order.
 func (a *Adapter) FindCaseByID(ctx context.Context, id string) (*casework.Case, error) {

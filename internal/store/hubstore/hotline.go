@@ -9,11 +9,11 @@ import (
 	"time"
 
 	"cityloop/internal/errs"
-	"cityloop/internal/hotline"
 	"cityloop/internal/store/sqlkit"
+	"cityloop/internal/workorder"
 )
 
-var _ hotline.Store = (*DB)(nil)
+var _ workorder.Store = (*DB)(nil)
 
 const orderCols = "order_no, case_id, received_at, contact_due, contacted_at, reply_due, replied_at, reply, callback_at, satisfaction, status, closed_at, raw, caller, updated_at"
 
@@ -22,7 +22,7 @@ func callerAAD(orderNo string) string { return "hotline/order/" + orderNo + "/ca
 
 // sealCaller is the caller column: "" when nothing is kept, else the
 // caller as JSON, sealed when a keyring is set.
-func (db *DB) sealCaller(no string, c hotline.Caller) (string, error) {
+func (db *DB) sealCaller(no string, c workorder.Caller) (string, error) {
 	if c.IsZero() {
 		return "", nil
 	}
@@ -36,8 +36,8 @@ func (db *DB) sealCaller(no string, c hotline.Caller) (string, error) {
 // openCaller reads the caller column. Like a case's reporter, a caller that
 // cannot be opened (a lost key) reads as empty rather than making the
 // order unreadable.
-func (db *DB) openCaller(no, stored string) hotline.Caller {
-	var c hotline.Caller
+func (db *DB) openCaller(no, stored string) workorder.Caller {
+	var c workorder.Caller
 	if stored == "" {
 		return c
 	}
@@ -49,7 +49,7 @@ func (db *DB) openCaller(no, stored string) hotline.Caller {
 	return c
 }
 
-func (db *DB) orderArgs(o hotline.Order) ([]any, error) {
+func (db *DB) orderArgs(o workorder.Order) ([]any, error) {
 	raw := string(o.Raw)
 	if raw == "" {
 		raw = "{}"
@@ -64,7 +64,7 @@ func (db *DB) orderArgs(o hotline.Order) ([]any, error) {
 
 // CreateOrder stores a new order, its caller sealed; Conflict when its
 // number exists.
-func (db *DB) CreateOrder(ctx context.Context, o hotline.Order) error {
+func (db *DB) CreateOrder(ctx context.Context, o workorder.Order) error {
 	args, err := db.orderArgs(o)
 	if err != nil {
 		return err
@@ -78,7 +78,7 @@ func (db *DB) CreateOrder(ctx context.Context, o hotline.Order) error {
 // UpdateOrder stores every field of an order but its caller, which is
 // written once, when the order is made, and afterwards only erased (a
 // step on an old order must not bring back a purged caller).
-func (db *DB) UpdateOrder(ctx context.Context, o hotline.Order) error {
+func (db *DB) UpdateOrder(ctx context.Context, o workorder.Order) error {
 	args, err := db.orderArgs(o)
 	if err != nil {
 		return err
@@ -106,8 +106,8 @@ func (db *DB) DeleteOrder(ctx context.Context, no string) error {
 
 // FindOrder returns one order, its caller opened, or NotFound (also while
 // its case is being made).
-func (db *DB) FindOrder(ctx context.Context, no string) (*hotline.Order, error) {
-	var o hotline.Order
+func (db *DB) FindOrder(ctx context.Context, no string) (*workorder.Order, error) {
+	var o workorder.Order
 	var recv, contactDue, replyDue, updated int64
 	var contacted, replied, callback, closed sql.Null[int64]
 	var raw, caller string
@@ -246,7 +246,7 @@ AND (caller <> '' OR raw LIKE '%"caller\_%' ESCAPE '\' OR raw LIKE '%"address"%'
 func (db *DB) resealOrder(no, raw, caller string, rotate bool) (string, string, bool, error) {
 	var m map[string]json.RawMessage
 	moved := false
-	var c hotline.Caller
+	var c workorder.Caller
 	if err := json.Unmarshal([]byte(raw), &m); err == nil {
 		for _, f := range callerFields {
 			if _, ok := m[f]; ok {
@@ -254,7 +254,7 @@ func (db *DB) resealOrder(no, raw, caller string, rotate bool) (string, string, 
 			}
 		}
 		if moved {
-			_ = json.Unmarshal([]byte(raw), &c) // the same field names as hotline.Caller
+			_ = json.Unmarshal([]byte(raw), &c) // the same field names as workorder.Caller
 			for _, f := range callerFields {
 				delete(m, f)
 			}

@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"cityloop/internal/hotline"
+	"cityloop/internal/workorder"
 )
 
 // stateHotlineSettings holds the hotline settings as JSON, the pull token
@@ -15,8 +15,8 @@ const stateHotlineSettings = "hotline.settings"
 // HotlineSettings returns the stored hotline settings with the pull token
 // opened; ok is false when none were saved. A token stored in plain by an
 // older version reads as it is (SealPlainSecrets seals it at start).
-func (db *DB) HotlineSettings(ctx context.Context) (hotline.Settings, bool, error) {
-	var s hotline.Settings
+func (db *DB) HotlineSettings(ctx context.Context) (workorder.Settings, bool, error) {
+	var s workorder.Settings
 	raw, ok, err := db.GetState(ctx, stateHotlineSettings)
 	if err != nil || !ok {
 		return s, ok, err
@@ -31,7 +31,7 @@ func (db *DB) HotlineSettings(ctx context.Context) (hotline.Settings, bool, erro
 }
 
 // SaveHotlineSettings stores the hotline settings, sealing the pull token.
-func (db *DB) SaveHotlineSettings(ctx context.Context, s hotline.Settings) error {
+func (db *DB) SaveHotlineSettings(ctx context.Context, s workorder.Settings) error {
 	sealed, err := db.seal(s.PullToken, pullTokenAAD, "12345 pull token")
 	if err != nil {
 		return err

@@ -13,10 +13,10 @@ import (
 
 	_ "modernc.org/sqlite"
 
-	"cityloop/internal/hotline"
 	"cityloop/internal/hub"
 	"cityloop/internal/pii"
 	"cityloop/internal/store/hubstore"
+	"cityloop/internal/workorder"
 )
 
 // TestSubscriptionSecretSealedAtRest: the signing secret is readable through
@@ -107,7 +107,7 @@ func saveSecrets(t *testing.T, db *hubstore.DB) {
 		URL: "http://127.0.0.1:1/cb", Secret: subSecret, MaxBatch: 10, Active: true, CreatedAt: now, UpdatedAt: now}); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.SaveHotlineSettings(ctx, hotline.Settings{PullURL: "http://127.0.0.1:1/orders", PullToken: pullToken, PullEvery: "30s",
+	if err := db.SaveHotlineSettings(ctx, workorder.Settings{PullURL: "http://127.0.0.1:1/orders", PullToken: pullToken, PullEvery: "30s",
 		SubscriptionID: "sub-1", ContactDays: 3, ReplyDays: 5}); err != nil {
 		t.Fatal(err)
 	}
@@ -186,7 +186,7 @@ func TestSealPlainSecrets(t *testing.T) {
 			if tok, secret, err := readSecrets(t, db); err != nil || tok != pullToken || secret != subSecret {
 				t.Fatalf("after sealing: %q %q, %v", tok, secret, err)
 			}
-			var s hotline.Settings
+			var s workorder.Settings
 			s, _, _ = db.HotlineSettings(ctx)
 			if s.PullURL != "http://127.0.0.1:1/orders" || s.SubscriptionID != "sub-1" || s.ReplyDays != 5 {
 				t.Fatalf("the other settings changed: %+v", s)
@@ -242,8 +242,8 @@ func TestSealPlainCallers(t *testing.T) {
 			db := mustOpenStore(t, dialect)
 			now := time.Now().UTC()
 			legacy := fmt.Sprintf(`{"order_no":"GD-OLD-1","title":"占道经营","content":"早市","address":%q,"lng":118.7,"lat":32.0,"caller_name":%q,"caller_phone":%q}`, addr, name, phone)
-			if err := db.CreateOrder(ctx, hotline.Order{OrderNo: "GD-OLD-1", CaseID: "case-1", ReceivedAt: now, ContactDue: now, ReplyDue: now,
-				Status: hotline.OrderReceived, Raw: []byte(legacy), UpdatedAt: now}); err != nil {
+			if err := db.CreateOrder(ctx, workorder.Order{OrderNo: "GD-OLD-1", CaseID: "case-1", ReceivedAt: now, ContactDue: now, ReplyDue: now,
+				Status: workorder.Received, Raw: []byte(legacy), UpdatedAt: now}); err != nil {
 				t.Fatal(err)
 			}
 			stored := func() (raw, caller string) {
@@ -271,7 +271,7 @@ func TestSealPlainCallers(t *testing.T) {
 				t.Fatalf("raw %s, caller %s", raw, caller)
 			}
 			o, err := db.FindOrder(ctx, "GD-OLD-1")
-			if err != nil || o.Caller != (hotline.Caller{Name: name, Phone: phone, Address: addr}) {
+			if err != nil || o.Caller != (workorder.Caller{Name: name, Phone: phone, Address: addr}) {
 				t.Fatalf("caller read back as %+v, %v", o.Caller, err)
 			}
 			if n, err := db.SealPlainSecrets(ctx); err != nil || n != 0 {
