@@ -1,4 +1,3 @@
-// Command cityloop runs the CityLoop smart urban management platform.
 package main
 
 import (

@@ -1,6 +1,3 @@
-// Package app is the composition root: Open wires the store, the reference
-// data, the services, HTTP and the background sweeps from a Config; Run
-// serves until the context ends. End-to-end tests reuse it on :0.
 package app
 
 import (

@@ -1,6 +1,3 @@
-// Package config holds CityLoop's settings: defaults, flags and CITYLOOP_*
-// environment variables, validation and a masked dump. It has no global
-// state: each command builds its own Config.
 package config
 
 import (

@@ -1,6 +1,3 @@
-// Package httpkit adapts error-returning handlers to net/http: it maps
-// errs kinds to statuses, writes application/problem+json, assigns request
-// ids, logs, recovers from panics without leaking stacks, and limits bodies.
 package httpkit
 
 import (

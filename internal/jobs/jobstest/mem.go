@@ -1,8 +1,3 @@
-// Package jobstest holds what the tests of the jobs runner and of its
-// stores share: [Run], the contract every [jobs.Store] must keep, run on
-// jobstore's SQLite and PostgreSQL and on [Mem]; [ExactlyOnce], the test of
-// several nodes on one database; [Mem], an in-memory store for the runner's
-// own tests; and [Clock], a fake clock. It is imported only by tests.
 package jobstest
 
 import (
