@@ -14,8 +14,8 @@ import (
 
 	"cityloop/internal/audit"
 	"cityloop/internal/casework"
-	"cityloop/internal/hub"
 	"cityloop/internal/pii"
+	"cityloop/internal/share"
 	"cityloop/internal/store/hubstore"
 	"cityloop/internal/store/sqlstore"
 	"cityloop/internal/workorder"
@@ -179,7 +179,7 @@ func TestPIIRotate_HubSecrets(t *testing.T) {
 	kr, _ := pii.ParseKeyring(oldKey)
 	hs.SetKeyring(kr)
 	now := time.Now()
-	if err := hs.CreateSubscription(ctx, &hub.Subscription{ID: "sub-1", Name: "公安", Department: "police", Kind: hub.KindWebhook,
+	if err := hs.CreateSubscription(ctx, &share.Subscription{ID: "sub-1", Name: "公安", Department: "police", Kind: share.KindWebhook,
 		URL: "http://127.0.0.1:1/hook", Secret: "whsec-1", MaxBatch: 10, Active: true, CreatedAt: now, UpdatedAt: now}); err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 	"cityloop/internal/open311"
 	"cityloop/internal/org"
 	"cityloop/internal/sensing"
+	"cityloop/internal/share"
 	"cityloop/internal/workorder"
 )
 
@@ -129,14 +130,14 @@ func (f *fakeSensing) Ingest(ctx context.Context, rs []sensing.Reading) (sensing
 
 // fakeHub is a hub store that is never reached by the scenarios below
 // except for the subscriptions list.
-type fakeHub struct{ hub.Store }
+type fakeHub struct{ share.Store }
 
-func (fakeHub) FindDatasetByCode(ctx context.Context, code string) (*hub.Dataset, error) {
-	return &hub.Dataset{Code: code, Name: code, Owner: "enforcement", Frequency: "daily"}, nil
+func (fakeHub) FindDatasetByCode(ctx context.Context, code string) (*share.Dataset, error) {
+	return &share.Dataset{Code: code, Name: code, Owner: "enforcement", Frequency: "daily"}, nil
 }
 
-func (fakeHub) FindSubscriptions(ctx context.Context) ([]*hub.Subscription, error) {
-	return []*hub.Subscription{}, nil
+func (fakeHub) FindSubscriptions(ctx context.Context) ([]*share.Subscription, error) {
+	return []*share.Subscription{}, nil
 }
 
 // fakeHotline keeps the settings.
@@ -163,7 +164,7 @@ func (f *fakeHotline) SaveSettings(ctx context.Context, a org.Actor, s workorder
 	f.set = s
 	return s, "", nil
 }
-func (f *fakeHotline) FindSubscriptionByID(ctx context.Context, id string) (*hub.Subscription, error) {
+func (f *fakeHotline) FindSubscriptionByID(ctx context.Context, id string) (*share.Subscription, error) {
 	return nil, errs.NotFound("subscription %s", id)
 }
 

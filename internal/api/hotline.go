@@ -14,6 +14,7 @@ import (
 	"cityloop/internal/httpkit"
 	"cityloop/internal/hub"
 	"cityloop/internal/org"
+	"cityloop/internal/share"
 	"cityloop/internal/workorder"
 	"cityloop/internal/worktime"
 )
@@ -29,7 +30,7 @@ type Hotline interface {
 	FindOrder(ctx context.Context, no string) (*workorder.Order, error)
 	UpdateOrder(ctx context.Context, o workorder.Order) error
 	FindCaseByID(ctx context.Context, id string) (*casework.Case, error)
-	FindSubscriptionByID(ctx context.Context, id string) (*hub.Subscription, error)
+	FindSubscriptionByID(ctx context.Context, id string) (*share.Subscription, error)
 	// Clock is the adapter's time, which its deadlines are measured by.
 	Clock() time.Time
 }
@@ -95,7 +96,7 @@ func (s *Server) handleHotlinePush(w http.ResponseWriter, r *http.Request) error
 
 // hotlineCallback is the hub subscription the stored settings name,
 // nil when none (or it cannot be read: the audit then records a creation).
-func (s *Server) hotlineCallback(r *http.Request) *hub.Subscription {
+func (s *Server) hotlineCallback(r *http.Request) *share.Subscription {
 	set, err := s.Hotline.Settings(r.Context())
 	if err != nil || set.SubscriptionID == "" {
 		return nil

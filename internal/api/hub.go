@@ -13,6 +13,7 @@ import (
 	"cityloop/internal/httpkit"
 	"cityloop/internal/hub"
 	"cityloop/internal/org"
+	"cityloop/internal/share"
 )
 
 // Hub is what the /api/v1/hub routes need of the data hub: the
@@ -20,19 +21,19 @@ import (
 // figures and the retention. *hub.Service implements it; the hub keeps its
 // rules and its delivery work.
 type Hub interface {
-	Datasets(ctx context.Context) ([]hub.Dataset, error)
-	Dataset(ctx context.Context, code string) (*hub.Dataset, error)
-	PutDataset(ctx context.Context, in hub.Dataset) (hub.Dataset, error)
-	Publish(ctx context.Context, d *hub.Dataset, in []hub.RecordIn) (int, error)
-	Records(ctx context.Context, dataset, after string, limit int) (cursor int64, recs []hub.Record, err error)
-	Subscriptions(ctx context.Context) ([]*hub.Subscription, error)
-	CreateSubscription(ctx context.Context, by string, in hub.SubscriptionRequest) (*hub.Subscription, string, error)
+	Datasets(ctx context.Context) ([]share.Dataset, error)
+	Dataset(ctx context.Context, code string) (*share.Dataset, error)
+	PutDataset(ctx context.Context, in share.Dataset) (share.Dataset, error)
+	Publish(ctx context.Context, d *share.Dataset, in []hub.RecordIn) (int, error)
+	Records(ctx context.Context, dataset, after string, limit int) (cursor int64, recs []share.Record, err error)
+	Subscriptions(ctx context.Context) ([]*share.Subscription, error)
+	CreateSubscription(ctx context.Context, by string, in hub.SubscriptionRequest) (*share.Subscription, string, error)
 	// DeleteSubscription returns the subscription as it was (nil when it
 	// could not be read), for the audit trail.
-	DeleteSubscription(ctx context.Context, id string) (*hub.Subscription, error)
-	DeadLetters(ctx context.Context, subscription string, all bool) ([]hub.DeadLetter, error)
-	Replay(ctx context.Context, id string) (hub.Delivery, error)
-	Changes(ctx context.Context, cursor int64, limit int, filter hub.Subscription) (hub.ChangePage, error)
+	DeleteSubscription(ctx context.Context, id string) (*share.Subscription, error)
+	DeadLetters(ctx context.Context, subscription string, all bool) ([]share.DeadLetter, error)
+	Replay(ctx context.Context, id string) (share.Delivery, error)
+	Changes(ctx context.Context, cursor int64, limit int, filter share.Subscription) (hub.ChangePage, error)
 	LastPos(ctx context.Context) (int64, error)
 	Figures(ctx context.Context, from, to time.Time) (hub.Figures, error)
 	Retention(ctx context.Context) (ret hub.Retention, prunedThrough int64, err error)
@@ -85,7 +86,7 @@ func (s *Server) handleHubDatasetPut(w http.ResponseWriter, r *http.Request) err
 	if _, err := s.mustPost(r, org.PostAdmin); err != nil {
 		return err
 	}
-	var in hub.Dataset
+	var in share.Dataset
 	if err := httpkit.DecodeJSON(w, r, &in, 256<<10); err != nil {
 		return err
 	}
@@ -216,7 +217,7 @@ func (s *Server) handleHubChanges(w http.ResponseWriter, r *http.Request) error 
 	if err != nil || limit < 1 || limit > 5000 {
 		return errs.Invalid("limit 须为 1 到 5000 / limit must be 1 to 5000").WithField("limit", "1 to 5000")
 	}
-	filter := hub.Subscription{Datasets: hub.SplitComma(q.Get("dataset")), Sources: hub.SplitComma(q.Get("source")), Actions: hub.SplitComma(q.Get("action"))}
+	filter := share.Subscription{Datasets: hub.SplitComma(q.Get("dataset")), Sources: hub.SplitComma(q.Get("source")), Actions: hub.SplitComma(q.Get("action"))}
 	page, err := s.Hub.Changes(r.Context(), cursor, limit, filter)
 	if err != nil {
 		return err

@@ -16,6 +16,7 @@ import (
 	"cityloop/internal/jobs"
 	"cityloop/internal/org"
 	"cityloop/internal/sensing"
+	"cityloop/internal/share"
 	"cityloop/internal/workorder"
 )
 
@@ -161,11 +162,11 @@ var schemaTypes = map[string]any{
 		At string `json:"at"`
 	}{},
 
-	"Dataset": hub.Dataset{}, "Subscription": hub.Subscription{}, "SubscriptionRequest": hub.SubscriptionRequest{},
+	"Dataset": share.Dataset{}, "Subscription": share.Subscription{}, "SubscriptionRequest": hub.SubscriptionRequest{},
 	"SubscriptionCreated": struct {
-		Subscription hub.Subscription `json:"subscription"`
-		Secret       string           `json:"secret"`
-		Note         string           `json:"note"`
+		Subscription share.Subscription `json:"subscription"`
+		Secret       string             `json:"secret"`
+		Note         string             `json:"note"`
 	}{},
 	"RecordsRequest": struct {
 		Records []hub.RecordIn `json:"records"`
@@ -177,7 +178,7 @@ var schemaTypes = map[string]any{
 		Records   []hubRecordView `json:"records"`
 		NextAfter string          `json:"next_after"`
 	}{},
-	"DeadLetter": hub.DeadLetter{}, "HubFigures": hub.Figures{}, "Retention": hub.Retention{},
+	"DeadLetter": share.DeadLetter{}, "HubFigures": hub.Figures{}, "Retention": hub.Retention{},
 	"RetentionView": struct {
 		Retention     hub.Retention `json:"retention"`
 		PrunedThrough int64         `json:"pruned_through"`

@@ -13,8 +13,8 @@ import (
 	"cityloop/internal/api"
 	"cityloop/internal/audit"
 	"cityloop/internal/errs"
-	"cityloop/internal/hub"
 	"cityloop/internal/pii"
+	"cityloop/internal/share"
 	"cityloop/internal/store/sqlstore"
 )
 
@@ -152,9 +152,9 @@ func (l *auditLog) run(ctx context.Context) error {
 
 // hubPublisher is the part of the hub store checkpoints are published with.
 type hubPublisher interface {
-	FindDatasetByCode(ctx context.Context, code string) (*hub.Dataset, error)
-	PutDataset(ctx context.Context, d hub.Dataset) error
-	PublishRecords(ctx context.Context, recs []hub.Record, changes []hub.Change) error
+	FindDatasetByCode(ctx context.Context, code string) (*share.Dataset, error)
+	PutDataset(ctx context.Context, d share.Dataset) error
+	PublishRecords(ctx context.Context, recs []share.Record, changes []share.Change) error
 }
 
 // publishCheckpoint puts cp into the hub's outbox as an "audit.checkpoint"
@@ -168,10 +168,10 @@ func (a *App) publishCheckpoint(ctx context.Context, cp audit.Checkpoint) error 
 	}
 	now := a.Now().UTC()
 	if _, err := p.FindDatasetByCode(ctx, auditDataset); errs.Is(err, errs.KindNotFound) {
-		d := hub.Dataset{Code: auditDataset, Name: "审计日志检查点 / audit log checkpoints", Owner: "center",
+		d := share.Dataset{Code: auditDataset, Name: "审计日志检查点 / audit log checkpoints", Owner: "center",
 			Description: "Signed checkpoints (record count and head hash) of the CityLoop audit trail; keep them to detect a truncated or rewritten log.",
 			Schema:      json.RawMessage(`{"type":"object","required":["seq","head","at","key","sig"]}`),
-			Frequency:   hub.Realtime, CreatedAt: now, UpdatedAt: now}
+			Frequency:   share.Realtime, CreatedAt: now, UpdatedAt: now}
 		if err := p.PutDataset(ctx, d); err != nil {
 			return fmt.Errorf("register the audit dataset: %w", err)
 		}
@@ -184,7 +184,7 @@ func (a *App) publishCheckpoint(ctx context.Context, cp audit.Checkpoint) error 
 	if err != nil {
 		return fmt.Errorf("encode audit checkpoint: %w", err)
 	}
-	return p.PublishRecords(ctx, nil, []hub.Change{{EventID: id, Dataset: auditDataset, Kind: "audit.checkpoint",
+	return p.PublishRecords(ctx, nil, []share.Change{{EventID: id, Dataset: auditDataset, Kind: "audit.checkpoint",
 		Department: "center", ChangedAt: now, FedAt: now, Payload: payload}})
 }
 

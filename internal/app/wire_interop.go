@@ -12,6 +12,7 @@ import (
 	"cityloop/internal/jobs"
 	"cityloop/internal/open311"
 	"cityloop/internal/org"
+	"cityloop/internal/share"
 	"cityloop/internal/store/hubstore"
 )
 
@@ -65,7 +66,7 @@ func wireInterop(a *App, mux *http.ServeMux) error {
 		return fmt.Errorf("interop: %w", err)
 	}
 	engine := &hub.Engine{Store: hs, Log: a.Log, Feeder: &hub.Feeder{Store: hs}, Client: egressPolicy.Client(15 * time.Second),
-		Formatters: map[string]hub.Formatter{hub.KindHotline: hotline.Format}}
+		Formatters: map[string]hub.Formatter{share.KindHotline: hotline.Format}}
 	depts := func() map[string]string {
 		m := map[string]string{"center": "城管指挥中心", "hotline": "12345 热线"}
 		for _, d := range a.World.Dict().Departments() {

@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"cityloop/internal/hub"
+	"cityloop/internal/share"
 	"cityloop/internal/web"
 )
 
@@ -13,7 +13,7 @@ import (
 // (wireInterop sets App.hubChanges to its store).
 type hubChanges interface {
 	LastPos(ctx context.Context) (int64, error)
-	ChangesAfter(ctx context.Context, pos int64, limit int) ([]hub.Change, error)
+	ChangesAfter(ctx context.Context, pos int64, limit int) ([]share.Change, error)
 }
 
 // wireLiveFeed feeds s's event streams from the hub's change feed, so that a

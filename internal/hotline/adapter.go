@@ -17,6 +17,7 @@ import (
 	"cityloop/internal/errs"
 	"cityloop/internal/hub"
 	"cityloop/internal/org"
+	"cityloop/internal/share"
 	"cityloop/internal/workorder"
 	"cityloop/internal/worktime"
 )
@@ -31,7 +32,7 @@ const TokenMask = "********"
 type Adapter struct {
 	Store workorder.Store
 	Cases *casework.Service
-	Hub   hub.Store
+	Hub   share.Store
 	Cal   *worktime.Calendar
 	Now   func() time.Time
 	// Egress decides which pull and callback URLs may be saved (nil: public
@@ -101,7 +102,7 @@ func (a *Adapter) SaveSettings(ctx context.Context, actor org.Actor, s workorder
 	}
 	secret := ""
 	if s.CallbackURL != "" {
-		var sub *hub.Subscription
+		var sub *share.Subscription
 		if s.SubscriptionID != "" {
 			sub, err = a.Hub.FindSubscriptionByID(ctx, s.SubscriptionID)
 			if err != nil && !errs.Is(err, errs.KindNotFound) {
@@ -114,7 +115,7 @@ func (a *Adapter) SaveSettings(ctx context.Context, actor org.Actor, s workorder
 			if err != nil {
 				return s, "", err
 			}
-			sub.Kind = hub.KindHotline
+			sub.Kind = share.KindHotline
 			if err := a.Hub.UpdateSubscription(ctx, sub); err != nil {
 				return s, "", err
 			}
@@ -334,7 +335,7 @@ type Callback struct {
 
 // Format renders a batch of case changes in the hotline's callback shape
 // (the hub signs and retries it like any webhook).
-func Format(_ *hub.Subscription, deliveryID string, changes []hub.Change) ([]byte, error) {
+func Format(_ *share.Subscription, deliveryID string, changes []share.Change) ([]byte, error) {
 	out := struct {
 		Delivery string     `json:"delivery"`
 		Updates  []Callback `json:"updates"`

@@ -19,6 +19,7 @@ import (
 	"cityloop/internal/hub"
 	"cityloop/internal/hub/hubtest"
 	"cityloop/internal/org"
+	"cityloop/internal/share"
 	"cityloop/internal/workorder"
 	"cityloop/internal/worktime"
 )
@@ -101,7 +102,7 @@ func TestHotline_RoundTrip(t *testing.T) {
 	fake.secret = secret
 	fake.mu.Unlock()
 
-	e := &hub.Engine{Store: env.Hub, Client: loopback.Client(15 * time.Second), Feeder: &hub.Feeder{Store: env.Hub}, Formatters: map[string]hub.Formatter{hub.KindHotline: hotline.Format},
+	e := &hub.Engine{Store: env.Hub, Client: loopback.Client(15 * time.Second), Feeder: &hub.Feeder{Store: env.Hub}, Formatters: map[string]hub.Formatter{share.KindHotline: hotline.Format},
 		BaseBackoff: 10 * time.Millisecond, Poll: 20 * time.Millisecond, FlushEvery: 20 * time.Millisecond}
 	runCtx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})

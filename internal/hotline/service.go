@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"cityloop/internal/casework"
-	"cityloop/internal/hub"
+	"cityloop/internal/share"
 	"cityloop/internal/workorder"
 )
 
@@ -28,7 +28,7 @@ func (a *Adapter) FindCaseByID(ctx context.Context, id string) (*casework.Case, 
 }
 
 // FindSubscriptionByID reads the hub subscription the callback uses.
-func (a *Adapter) FindSubscriptionByID(ctx context.Context, id string) (*hub.Subscription, error) {
+func (a *Adapter) FindSubscriptionByID(ctx context.Context, id string) (*share.Subscription, error) {
 	return a.Hub.FindSubscriptionByID(ctx, id)
 }
 

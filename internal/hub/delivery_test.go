@@ -19,6 +19,7 @@ import (
 	"cityloop/internal/hub"
 	"cityloop/internal/hub/hubtest"
 	"cityloop/internal/org"
+	"cityloop/internal/share"
 )
 
 // loopback lets the tests' receivers on 127.0.0.1 be reached, as an
@@ -235,7 +236,7 @@ func TestDelivery_DeadLetterReplay(t *testing.T) {
 	for i := 0; i < 5; i++ {
 		report(t, env, i)
 	}
-	var dls []hub.DeadLetter
+	var dls []share.DeadLetter
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		dls, _ = env.Hub.FindDeadLetters(ctx, sub.ID, false)
 		got, _ := env.Hub.FindSubscriptionByID(ctx, sub.ID)

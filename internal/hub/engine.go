@@ -17,10 +17,11 @@ import (
 
 	"cityloop/internal/egress"
 	"cityloop/internal/errs"
+	"cityloop/internal/share"
 )
 
 // Formatter renders a batch for one kind of subscription.
-type Formatter func(sub *Subscription, deliveryID string, changes []Change) ([]byte, error)
+type Formatter func(sub *share.Subscription, deliveryID string, changes []share.Change) ([]byte, error)
 
 // Engine delivers the outbox to every active subscription: one worker per
 // subscription reads from a shared in-memory window of recent changes (or
@@ -29,7 +30,7 @@ type Formatter func(sub *Subscription, deliveryID string, changes []Change) ([]b
 // MaxAttempts times. Cursors advance only after a 2xx, so delivery is at
 // least once; cursors and delivery records are written every FlushEvery.
 type Engine struct {
-	Store Store
+	Store share.Store
 	// Client posts the batches; default an [egress] client that reaches
 	// public addresses only.
 	Client      *http.Client
@@ -45,18 +46,18 @@ type Engine struct {
 	Feeder *Feeder
 
 	mu      sync.Mutex
-	ring    []Change
+	ring    []share.Change
 	head    int64
 	tick    chan struct{} // closed and replaced when new changes arrive
 	workers map[string]*worker
 	cursors map[string]int64
-	done    []Delivery
+	done    []share.Delivery
 	wake    chan struct{}
 	reload  atomic.Bool // Reload asked Run to look at the subscriptions now
 }
 
 type worker struct {
-	sub    *Subscription
+	sub    *share.Subscription
 	cancel context.CancelFunc
 	done   chan struct{}
 }
@@ -215,7 +216,7 @@ func (e *Engine) syncWorkers(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	want := map[string]*Subscription{}
+	want := map[string]*share.Subscription{}
 	for _, s := range subs {
 		if s.Active {
 			want[s.ID] = s
@@ -258,12 +259,12 @@ func (e *Engine) syncWorkers(ctx context.Context) error {
 
 // batch is what a worker sends next.
 type batch struct {
-	changes []Change
+	changes []share.Change
 	scanned int64 // last position looked at (changes the subscription does not want are skipped)
 }
 
 // next collects up to MaxBatch wanted changes after cursor.
-func (e *Engine) next(ctx context.Context, s *Subscription, cursor int64) (batch, <-chan struct{}, error) {
+func (e *Engine) next(ctx context.Context, s *share.Subscription, cursor int64) (batch, <-chan struct{}, error) {
 	max := s.MaxBatch
 	if max <= 0 {
 		max = 100
@@ -276,7 +277,7 @@ func (e *Engine) next(ctx context.Context, s *Subscription, cursor int64) (batch
 	if cursor >= head {
 		return b, tick, nil
 	}
-	var src []Change
+	var src []share.Change
 	if len(ring) > 0 && cursor >= ring[0].Pos-1 {
 		i := int(cursor - (ring[0].Pos - 1))
 		src = ring[i:]
@@ -306,7 +307,7 @@ func (e *Engine) next(ctx context.Context, s *Subscription, cursor int64) (batch
 	return b, tick, nil
 }
 
-func (e *Engine) work(ctx context.Context, s *Subscription) {
+func (e *Engine) work(ctx context.Context, s *share.Subscription) {
 	cursor := s.Cursor
 	for ctx.Err() == nil {
 		b, tick, err := e.next(ctx, s, cursor)
@@ -337,7 +338,7 @@ func (e *Engine) work(ctx context.Context, s *Subscription) {
 			// The stored and shown reason says what kind of failure it was,
 			// never the network's words (refused, timed out, an address):
 			// those would tell an administrator which ports are open.
-			dl := DeadLetter{ID: deliveryID(s.ID, b.changes) + ":" + strconv.FormatInt(time.Now().UnixNano(), 36), SubscriptionID: s.ID, FirstPos: b.changes[0].Pos,
+			dl := share.DeadLetter{ID: deliveryID(s.ID, b.changes) + ":" + strconv.FormatInt(time.Now().UnixNano(), 36), SubscriptionID: s.ID, FirstPos: b.changes[0].Pos,
 				LastPos: b.changes[len(b.changes)-1].Pos, Events: len(b.changes), Attempts: e.MaxAttempts,
 				LastError: trim(describe(err), 500), CreatedAt: time.Now().UTC()}
 			if aerr := e.Store.AddDeadLetter(ctx, dl); aerr != nil {
@@ -363,7 +364,7 @@ func (e *Engine) setCursor(id string, c int64) {
 }
 
 // deliver posts one batch, retrying with exponential backoff.
-func (e *Engine) deliver(ctx context.Context, s *Subscription, changes []Change) (Delivery, error) {
+func (e *Engine) deliver(ctx context.Context, s *share.Subscription, changes []share.Change) (share.Delivery, error) {
 	id := deliveryID(s.ID, changes)
 	format := e.Formatters[s.Kind]
 	if format == nil {
@@ -371,7 +372,7 @@ func (e *Engine) deliver(ctx context.Context, s *Subscription, changes []Change)
 	}
 	body, err := format(s, id, changes)
 	if err != nil {
-		return Delivery{}, &formatError{err}
+		return share.Delivery{}, &formatError{err}
 	}
 	keys := make([]string, len(changes))
 	for i := range changes {
@@ -391,10 +392,10 @@ func (e *Engine) deliver(ctx context.Context, s *Subscription, changes []Change)
 		sleep(ctx, backoff)
 		backoff = min(backoff*2, e.MaxBackoff)
 	}
-	return Delivery{}, fmt.Errorf("after %d attempts: %w", e.MaxAttempts, last)
+	return share.Delivery{}, fmt.Errorf("after %d attempts: %w", e.MaxAttempts, last)
 }
 
-func (e *Engine) post(ctx context.Context, s *Subscription, id string, keys []string, body []byte) (int, error) {
+func (e *Engine) post(ctx context.Context, s *share.Subscription, id string, keys []string, body []byte) (int, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.URL, bytes.NewReader(body))
 	if err != nil {
 		return 0, err
@@ -418,7 +419,7 @@ func (e *Engine) post(ctx context.Context, s *Subscription, id string, keys []st
 	return res.StatusCode, nil
 }
 
-func (e *Engine) record(s *Subscription, id string, changes []Change, attempts, status int) Delivery {
+func (e *Engine) record(s *share.Subscription, id string, changes []share.Change, attempts, status int) share.Delivery {
 	now := time.Now()
 	delays := make([]time.Duration, len(changes))
 	checks := 0
@@ -429,7 +430,7 @@ func (e *Engine) record(s *Subscription, id string, changes []Change, attempts, 
 		}
 	}
 	slices.Sort(delays)
-	return Delivery{ID: id + ":" + strconv.FormatInt(now.UnixNano(), 36), SubscriptionID: s.ID, Department: s.Department,
+	return share.Delivery{ID: id + ":" + strconv.FormatInt(now.UnixNano(), 36), SubscriptionID: s.ID, Department: s.Department,
 		FirstPos: changes[0].Pos, LastPos: changes[len(changes)-1].Pos, Events: len(changes), Attempts: attempts,
 		HTTPStatus: status, DelayP50: delays[len(delays)/2], DelayMax: delays[len(delays)-1], Checks: checks, DeliveredAt: now.UTC()}
 }
@@ -458,42 +459,42 @@ func (e *Engine) flush(ctx context.Context) {
 
 // Replay sends a dead-lettered batch again (up to three quick attempts)
 // and marks it replayed on success. It works whether or not the engine runs.
-func (e *Engine) Replay(ctx context.Context, id string) (Delivery, error) {
+func (e *Engine) Replay(ctx context.Context, id string) (share.Delivery, error) {
 	e.defaults()
 	dl, err := e.Store.FindDeadLetterByID(ctx, id)
 	if err != nil {
-		return Delivery{}, err
+		return share.Delivery{}, err
 	}
 	if dl.ReplayedAt != nil {
-		return Delivery{}, errAlreadyReplayed
+		return share.Delivery{}, errAlreadyReplayed
 	}
 	s, err := e.Store.FindSubscriptionByID(ctx, dl.SubscriptionID)
 	if err != nil {
-		return Delivery{}, err
+		return share.Delivery{}, err
 	}
 	all, err := e.Store.ChangesBetween(ctx, dl.FirstPos, dl.LastPos)
 	if err != nil {
-		return Delivery{}, err
+		return share.Delivery{}, err
 	}
-	var changes []Change
+	var changes []share.Change
 	for i := range all {
 		if s.Wants(&all[i]) {
 			changes = append(changes, all[i])
 		}
 	}
 	if len(changes) == 0 {
-		return Delivery{}, errs.Conflict("该死信的变更已被清理或订阅已不再需要 / the dead letter's changes are gone or no longer wanted")
+		return share.Delivery{}, errs.Conflict("该死信的变更已被清理或订阅已不再需要 / the dead letter's changes are gone or no longer wanted")
 	}
 	r := &Engine{Store: e.Store, Client: e.Client, Log: e.Log, Formatters: e.Formatters, MaxAttempts: 3,
 		BaseBackoff: 200 * time.Millisecond, MaxBackoff: time.Second}
 	d, err := r.deliver(ctx, s, changes)
 	if err != nil {
-		return Delivery{}, err
+		return share.Delivery{}, err
 	}
 	if err := e.Store.MarkReplayed(ctx, id, time.Now().UTC()); err != nil {
-		return Delivery{}, err
+		return share.Delivery{}, err
 	}
-	if err := e.Store.SaveProgress(ctx, nil, []Delivery{d}); err != nil {
+	if err := e.Store.SaveProgress(ctx, nil, []share.Delivery{d}); err != nil {
 		return d, err
 	}
 	return d, nil
@@ -518,13 +519,13 @@ func describe(err error) string {
 }
 
 // deliveryID names a batch; it is the same on every retry.
-func deliveryID(sub string, changes []Change) string {
+func deliveryID(sub string, changes []share.Change) string {
 	return fmt.Sprintf("%s:%d-%d", sub, changes[0].Pos, changes[len(changes)-1].Pos)
 }
 
 // Envelope is the default body: the subscription, the delivery id and the
 // changes, each with its position and idempotency key ("id").
-func Envelope(s *Subscription, id string, changes []Change) ([]byte, error) {
+func Envelope(s *share.Subscription, id string, changes []share.Change) ([]byte, error) {
 	var b bytes.Buffer
 	b.Grow(64 + len(changes)*700)
 	fmt.Fprintf(&b, `{"subscription":%q,"delivery":%q,"changes":[`, s.ID, id)

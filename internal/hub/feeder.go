@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"cityloop/internal/casework"
+	"cityloop/internal/share"
 )
 
 // Feeder copies new case timeline events into the outbox. Event ids are
@@ -17,7 +20,7 @@ import (
 // new node re-reads from the stored watermark and the outbox's unique event
 // id drops what was already copied.
 type Feeder struct {
-	Store   Store
+	Store   share.Store
 	Overlap time.Duration // default 3 s
 	Batch   int           // ids read per query; default 2000
 	// Wall is the real clock: ids carry real time even when the app's Now is faked.
@@ -107,14 +110,18 @@ func (f *Feeder) Step(ctx context.Context) (int, error) {
 	if next < f.low {
 		next = f.low
 	}
-	var changes []Change
+	var changes []share.Change
 	for start := 0; start < len(fresh); start += 500 {
-		rows, err := f.Store.TimelineRows(ctx, fresh[start:min(start+500, len(fresh))])
+		events, cases, err := f.Store.TimelineEvents(ctx, fresh[start:min(start+500, len(fresh))])
 		if err != nil {
 			return 0, err
 		}
-		for _, r := range rows {
-			c, err := ChangeOf(r, now)
+		for _, e := range events {
+			cs := cases[e.CaseID]
+			if cs == nil {
+				continue // cannot happen: the events were read joined with their cases
+			}
+			c, err := ChangeOf(e, cs, now)
 			if err != nil {
 				return 0, err
 			}
@@ -178,45 +185,50 @@ type changeView struct {
 	RecordBody any        `json:"record,omitempty"`
 }
 
-// ChangeOf turns a timeline row into a change of the cases dataset. The
-// payload leaves out names and phone numbers: partners get the problem, not
-// the people.
-func ChangeOf(r TimelineRow, fedAt time.Time) (Change, error) {
-	changed, ok := UUIDv7Time(r.EventID)
+// ChangeOf turns a timeline event of case c into a change of the cases
+// dataset. The payload leaves out names and phone numbers: partners get the
+// problem, not the people.
+func ChangeOf(e casework.Event, c *casework.Case, fedAt time.Time) (share.Change, error) {
+	changed, ok := UUIDv7Time(e.ID)
 	if !ok {
-		changed = r.At
+		changed = e.At
 	}
-	dept := r.Department
+	dept := c.Department
 	if dept == "" {
-		dept = r.Suggested
+		dept = c.Suggested
 	}
-	v := changeView{ID: r.EventID, Dataset: "cases", Type: "case." + r.Action, ChangedAt: changed.Format(time.RFC3339Nano),
-		Case: &caseView{ID: r.CaseID, Code: r.Code, Status: r.Status, Source: r.Source, Category: r.Category, Department: dept,
-			District: r.District, Street: r.Street, Grid: r.Grid, ExternalRef: r.ExternalRef, Lng: r.Lng, Lat: r.Lat},
-		Event: &eventView{Seq: r.Seq, Action: r.Action, From: r.From, To: r.To, Post: r.Post, At: r.At.UTC().Format(time.RFC3339Nano),
-			Note: r.Note, Photos: r.Photos}}
+	category := ""
+	if c.Category != nil {
+		category = c.Category.String()
+	}
+	action := string(e.Action)
+	v := changeView{ID: e.ID, Dataset: "cases", Type: "case." + action, ChangedAt: changed.Format(time.RFC3339Nano),
+		Case: &caseView{ID: e.CaseID, Code: c.Code, Status: string(c.Status), Source: string(c.Source), Category: category, Department: dept,
+			District: c.District, Street: c.Street, Grid: c.Grid, ExternalRef: c.ExternalRef, Lng: c.Point.Lng, Lat: c.Point.Lat},
+		Event: &eventView{Seq: e.Seq, Action: action, From: string(e.From), To: string(e.To), Post: string(e.Post), At: e.At.UTC().Format(time.RFC3339Nano),
+			Note: e.Note, Photos: e.Photos}}
 	b, err := json.Marshal(v)
 	if err != nil {
-		return Change{}, fmt.Errorf("encode change %s: %w", r.EventID, err)
+		return share.Change{}, fmt.Errorf("encode change %s: %w", e.ID, err)
 	}
-	return Change{EventID: r.EventID, Dataset: "cases", Kind: "case." + r.Action, CaseID: r.CaseID, Source: r.Source,
-		Department: dept, ExternalRef: r.ExternalRef, CheckResult: checkActions[r.Action], ChangedAt: changed, FedAt: fedAt, Payload: b}, nil
+	return share.Change{EventID: e.ID, Dataset: "cases", Kind: "case." + action, CaseID: e.CaseID, Source: string(c.Source),
+		Department: dept, ExternalRef: c.ExternalRef, CheckResult: checkActions[action], ChangedAt: changed, FedAt: fedAt, Payload: b}, nil
 }
 
 // RecordChange is the change a published record makes.
-func RecordChange(id string, rec Record) (Change, error) {
+func RecordChange(id string, rec share.Record) (share.Change, error) {
 	v := changeView{ID: id, Dataset: rec.Dataset, Type: "record.upsert", ChangedAt: rec.PublishedAt.UTC().Format(time.RFC3339Nano),
 		RecordKey: rec.Key, RecordBody: rec.Body}
 	b, err := json.Marshal(v)
 	if err != nil {
-		return Change{}, fmt.Errorf("encode record %s/%s: %w", rec.Dataset, rec.Key, err)
+		return share.Change{}, fmt.Errorf("encode record %s/%s: %w", rec.Dataset, rec.Key, err)
 	}
-	return Change{EventID: id, Dataset: rec.Dataset, Kind: "record.upsert", Department: rec.Publisher,
+	return share.Change{EventID: id, Dataset: rec.Dataset, Kind: "record.upsert", Department: rec.Publisher,
 		ChangedAt: rec.PublishedAt, FedAt: rec.PublishedAt, Payload: b}, nil
 }
 
 // withPos is the payload with "pos" first, as deliveries and pulls show it.
-func withPos(c *Change) []byte {
+func withPos(c *share.Change) []byte {
 	p := strings.TrimPrefix(string(c.Payload), "{")
 	return []byte(fmt.Sprintf(`{"pos":%d,%s`, c.Pos, p))
 }

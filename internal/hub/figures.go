@@ -5,6 +5,8 @@ import (
 	"slices"
 	"sort"
 	"time"
+
+	"cityloop/internal/share"
 )
 
 // DepartmentFigures are the sharing figures of one department over a period.
@@ -48,7 +50,7 @@ var Baseline = map[string]any{"departments": 12, "realtime_departments": 3, "lag
 
 // ComputeFigures builds the figures per department from the catalogue,
 // the subscriptions and the deliveries of [from, to).
-func ComputeFigures(ctx context.Context, st Store, depts map[string]string, from, to time.Time) (Figures, error) {
+func ComputeFigures(ctx context.Context, st share.Store, depts map[string]string, from, to time.Time) (Figures, error) {
 	f := Figures{From: from, To: to, Baseline: Baseline, Definitions: Definitions}
 	datasets, err := st.FindDatasets(ctx)
 	if err != nil {
@@ -73,7 +75,7 @@ func ComputeFigures(ctx context.Context, st Store, depts map[string]string, from
 	for _, d := range datasets {
 		df := get(d.Owner)
 		df.Datasets++
-		if d.Frequency != Realtime {
+		if d.Frequency != share.Realtime {
 			continue
 		}
 		for _, s := range subs {
@@ -94,7 +96,7 @@ func ComputeFigures(ctx context.Context, st Store, depts map[string]string, from
 	}
 	delays := map[string][]point{}
 	var all []point
-	err = st.DelayRows(ctx, from, to, func(r DelayRow) error {
+	err = st.DelayRows(ctx, from, to, func(r share.DelayRow) error {
 		df := get(r.Department)
 		df.EventsDelivered += r.Events
 		df.ChecksAvoided += r.Checks
@@ -149,26 +151,19 @@ func ComputeFigures(ctx context.Context, st Store, depts map[string]string, from
 
 func round3(x float64) float64 { return float64(int64(x*1000+0.5)) / 1000 }
 
-// DelayMillis is d to the millisecond, rounded as the figures round their
-// seconds (round3(d.Seconds()) == DelayMillis(d)/1000). Roll-ups of pruned
-// deliveries keep median delays at this precision, which leaves every
-// figure of whole hours as it was: the median only compares and picks, and
-// rounding keeps the order.
-func DelayMillis(d time.Duration) int64 { return int64(d.Seconds()*1000 + 0.5) }
-
 // Builtins are the datasets CityLoop itself publishes.
-func Builtins(now time.Time) []Dataset {
-	return []Dataset{
-		{Code: "cases", Name: "城管案件及处置过程 Cases and their timeline", Owner: "center", Frequency: Realtime, Builtin: true,
+func Builtins(now time.Time) []share.Dataset {
+	return []share.Dataset{
+		{Code: "cases", Name: "城管案件及处置过程 Cases and their timeline", Owner: "center", Frequency: share.Realtime, Builtin: true,
 			Description: "Every change of every case (report, filing, dispatch, disposal, check, closure), fed from the case timeline; no personal data.",
 			Schema:      []byte(`{"type":"object","required":["id","dataset","type","changed_at","case","event"],"properties":{"id":{"type":"string","description":"idempotency key (event id)"},"case":{"type":"object"},"event":{"type":"object"}}}`)},
-		{Code: "facilities", Name: "城市部件 Facilities (components)", Owner: "municipal", Frequency: Daily, Builtin: true,
+		{Code: "facilities", Name: "城市部件 Facilities (components)", Owner: "municipal", Frequency: share.Daily, Builtin: true,
 			Description: "Component inventory (16-digit component ids, class, owner, location), published as records.",
 			Schema:      []byte(`{"type":"object","required":["key","record"],"properties":{"key":{"type":"string","description":"component id"}}}`)},
-		{Code: "sensor_readings", Name: "物联感知读数 Sensor readings", Owner: "center", Frequency: Realtime, Builtin: true,
+		{Code: "sensor_readings", Name: "物联感知读数 Sensor readings", Owner: "center", Frequency: share.Realtime, Builtin: true,
 			Description: "Readings of IoT devices (manhole covers, water level, dust), published as records by the sensing module.",
 			Schema:      []byte(`{"type":"object","required":["key","record"],"properties":{"key":{"type":"string","description":"device id + time"}}}`)},
-		{Code: "enforcement_disclosures", Name: "行政执法公示 Enforcement disclosures", Owner: "enforcement", Frequency: Daily, Builtin: true,
+		{Code: "enforcement_disclosures", Name: "行政执法公示 Enforcement disclosures", Owner: "enforcement", Frequency: share.Daily, Builtin: true,
 			Description: "Public disclosures of administrative penalty decisions (三项制度), published as records.",
 			Schema:      []byte(`{"type":"object","required":["key","record"],"properties":{"key":{"type":"string","description":"decision number"}}}`)},
 	}

@@ -13,6 +13,7 @@ import (
 	"cityloop/internal/egress"
 	"cityloop/internal/hub"
 	"cityloop/internal/hub/hubtest"
+	"cityloop/internal/share"
 )
 
 // TestDelivery_DeadLetterWithoutNetworkDetail: a receiver whose port is
@@ -47,7 +48,7 @@ func TestDelivery_DeadLetterWithoutNetworkDetail(t *testing.T) {
 	now := time.Now()
 	subs := map[string]string{"closed": "http://" + closedAddr + "/hook", "hang": hang.URL + "/hook", "forbidden": forbidden.URL + "/hook"}
 	for id, u := range subs {
-		if err := env.Hub.CreateSubscription(ctx, &hub.Subscription{ID: id, Name: id, Department: "drainage", Kind: hub.KindWebhook, URL: u,
+		if err := env.Hub.CreateSubscription(ctx, &share.Subscription{ID: id, Name: id, Department: "drainage", Kind: share.KindWebhook, URL: u,
 			Secret: "s", Datasets: []string{"cases"}, Sources: []string{}, Actions: []string{}, MaxBatch: 10, Active: true, CreatedAt: now, UpdatedAt: now}); err != nil {
 			t.Fatal(err)
 		}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"cityloop/internal/errs"
+	"cityloop/internal/share"
 )
 
 // Retention says how long the hub keeps its history. It is kept in the
@@ -20,7 +21,7 @@ import (
 //     (unreplayed) dead letter of an existing subscription covers it. The
 //     newest change always stays, since its position numbers the next one.
 //     Only a prefix of positions is ever removed, so a pull cursor is either
-//     whole or older than [Store.PrunedThrough], and then it is refused
+//     whole or older than [share.Store.PrunedThrough], and then it is refused
 //     (410), never answered with a gap.
 //   - hub_dead_letters: an open one stays DeadLetterDays (it holds its
 //     changes for a replay meanwhile); a replayed one is history and goes
@@ -60,7 +61,7 @@ func (r Retention) withDefaults() Retention {
 }
 
 // LoadRetention returns the stored retention with defaults filled in.
-func LoadRetention(ctx context.Context, st Store) (Retention, error) {
+func LoadRetention(ctx context.Context, st share.Store) (Retention, error) {
 	var r Retention
 	raw, ok, err := st.GetState(ctx, stateRetention)
 	if err != nil {
@@ -76,7 +77,7 @@ func LoadRetention(ctx context.Context, st Store) (Retention, error) {
 
 // SaveRetention validates and stores the retention; it returns it with
 // defaults filled in.
-func SaveRetention(ctx context.Context, st Store, r Retention) (Retention, error) {
+func SaveRetention(ctx context.Context, st share.Store, r Retention) (Retention, error) {
 	bad := errs.Invalid("the hub retention is not valid")
 	for name, v := range map[string]int{"changes_days": r.ChangesDays, "deliveries_days": r.DeliveriesDays, "dead_letter_days": r.DeadLetterDays} {
 		if v < 0 || v > maxRetentionDays {
@@ -111,7 +112,7 @@ type Pruned struct {
 // it once an hour on one node (the "hub-retention" job); the store's
 // statements are safe even if two ran at once.
 type Pruner struct {
-	Store Store
+	Store share.Store
 	Log   *slog.Logger
 	Now   func() time.Time // default time.Now: the hub stamps its rows with the real clock
 	Batch int              // rows per transaction; default 1000

@@ -14,6 +14,7 @@ import (
 
 	"cityloop/internal/egress"
 	"cityloop/internal/errs"
+	"cityloop/internal/share"
 )
 
 // RedactURL is a URL as the audit trail keeps it: without user
@@ -28,13 +29,13 @@ func RedactURL(raw string) string {
 }
 
 // SubscriptionDetail is what the audit trail keeps of a subscription.
-func SubscriptionDetail(sub *Subscription) map[string]any {
+func SubscriptionDetail(sub *share.Subscription) map[string]any {
 	return map[string]any{"name": sub.Name, "department": sub.Department, "kind": sub.Kind, "url": RedactURL(sub.URL),
 		"datasets": sub.Datasets, "sources": sub.Sources, "actions": sub.Actions, "max_batch": sub.MaxBatch, "active": sub.Active}
 }
 
 // EnsureBuiltins puts the built-in datasets into the catalogue.
-func EnsureBuiltins(ctx context.Context, st Store, now time.Time) error {
+func EnsureBuiltins(ctx context.Context, st share.Store, now time.Time) error {
 	for _, d := range Builtins(now) {
 		if _, err := st.FindDatasetByCode(ctx, d.Code); err == nil {
 			continue
@@ -52,7 +53,7 @@ func EnsureBuiltins(ctx context.Context, st Store, now time.Time) error {
 // NewSubscription validates and stores a webhook subscription and returns
 // it with its signing secret. The URL must be one pol lets the hub reach
 // (see [egress.Policy.CheckURL]); a nil pol allows public addresses only.
-func NewSubscription(ctx context.Context, st Store, pol *egress.Policy, by, name, dept, target string, datasets, sources, actions []string, maxBatch int, fromNow bool, now time.Time) (*Subscription, string, error) {
+func NewSubscription(ctx context.Context, st share.Store, pol *egress.Policy, by, name, dept, target string, datasets, sources, actions []string, maxBatch int, fromNow bool, now time.Time) (*share.Subscription, string, error) {
 	bad := errs.Invalid("the subscription is not valid")
 	if strings.TrimSpace(name) == "" {
 		bad.WithField("name", "required")
@@ -82,7 +83,7 @@ func NewSubscription(ctx context.Context, st Store, pol *egress.Policy, by, name
 	var raw [32]byte
 	_, _ = rand.Read(raw[:])
 	secret := "whsec_" + hex.EncodeToString(raw[:])
-	sub := &Subscription{ID: uuid.Must(uuid.NewV7()).String(), Name: name, Department: dept, Kind: KindWebhook, URL: target,
+	sub := &share.Subscription{ID: uuid.Must(uuid.NewV7()).String(), Name: name, Department: dept, Kind: share.KindWebhook, URL: target,
 		Secret: secret, Datasets: nonNil(datasets), Sources: nonNil(sources), Actions: nonNil(actions), MaxBatch: maxBatch,
 		Active: true, CreatedBy: by, CreatedAt: now.UTC(), UpdatedAt: now.UTC()}
 	if fromNow {
@@ -136,7 +137,7 @@ func validCode(s string) bool {
 
 // putPartnerDataset validates a partner dataset and registers or updates
 // it; a built-in dataset cannot be replaced.
-func putPartnerDataset(ctx context.Context, st Store, in Dataset, now time.Time) (Dataset, error) {
+func putPartnerDataset(ctx context.Context, st share.Store, in share.Dataset, now time.Time) (share.Dataset, error) {
 	bad := errs.Invalid("the dataset is not valid")
 	if !validCode(in.Code) {
 		bad.WithField("code", "1–64 of a-z, 0-9, '_', '-'")
@@ -147,7 +148,7 @@ func putPartnerDataset(ctx context.Context, st Store, in Dataset, now time.Time)
 	if strings.TrimSpace(in.Owner) == "" {
 		bad.WithField("owner", "the owning department's code is required")
 	}
-	if !ValidFrequency(in.Frequency) {
+	if !share.ValidFrequency(in.Frequency) {
 		bad.WithField("frequency", "realtime, hourly, daily, weekly or monthly")
 	}
 	if len(in.Schema) == 0 {
@@ -185,18 +186,18 @@ type RecordIn struct {
 
 // publish stores 1 to 1000 records of d, each as its current record and as
 // a change that subscribers receive, and returns how many it stored.
-func publish(ctx context.Context, st Store, d *Dataset, in []RecordIn, now time.Time) (int, error) {
+func publish(ctx context.Context, st share.Store, d *share.Dataset, in []RecordIn, now time.Time) (int, error) {
 	if len(in) == 0 || len(in) > 1000 {
 		return 0, errs.Invalid("send 1 to 1000 records").WithField("records", "1 to 1000")
 	}
 	now = now.UTC()
-	recs := make([]Record, len(in))
-	changes := make([]Change, len(in))
+	recs := make([]share.Record, len(in))
+	changes := make([]share.Change, len(in))
 	for i, x := range in {
 		if x.Key == "" || len(x.Key) > 200 || !json.Valid(x.Body) {
 			return 0, errs.Invalid("record %d needs a key (≤200 bytes) and a JSON record", i).WithField("records["+strconv.Itoa(i)+"]", "key and record required")
 		}
-		recs[i] = Record{Dataset: d.Code, Key: x.Key, Body: x.Body, Publisher: d.Owner, PublishedAt: now}
+		recs[i] = share.Record{Dataset: d.Code, Key: x.Key, Body: x.Body, Publisher: d.Owner, PublishedAt: now}
 		c, err := RecordChange(uuid.Must(uuid.NewV7()).String(), recs[i])
 		if err != nil {
 			return 0, err
@@ -211,13 +212,13 @@ func publish(ctx context.Context, st Store, d *Dataset, in []RecordIn, now time.
 
 // replayer sends a dead letter again; *Engine is one.
 type replayer interface {
-	Replay(ctx context.Context, id string) (Delivery, error)
+	Replay(ctx context.Context, id string) (share.Delivery, error)
 }
 
 // replayDeadLetter sends dead letter id again through e (an engine on st
 // when e is nil): Conflict when it was already replayed, Unavailable with
 // the reason, without network detail, when the partner still fails.
-func replayDeadLetter(ctx context.Context, st Store, e replayer, id string) (Delivery, error) {
+func replayDeadLetter(ctx context.Context, st share.Store, e replayer, id string) (share.Delivery, error) {
 	if e == nil {
 		e = &Engine{Store: st}
 	}
@@ -248,7 +249,7 @@ type ChangePage struct {
 // keeps those filter wants. The pruned position is read after the page: a
 // prune that committed before the page was read shows in it, so a caller
 // that refuses cursor < PrunedThrough never sends a page with a hole.
-func readChanges(ctx context.Context, st Store, cursor int64, limit int, filter Subscription) (ChangePage, error) {
+func readChanges(ctx context.Context, st share.Store, cursor int64, limit int, filter share.Subscription) (ChangePage, error) {
 	list, err := st.ChangesAfter(ctx, cursor, limit)
 	if err != nil {
 		return ChangePage{}, err
@@ -304,7 +305,7 @@ func RetentionDefaults() Retention { return Retention{}.withDefaults() }
 // what changed. It holds the rules; the API checks the caller, decodes and
 // encodes.
 type Service struct {
-	Store Store
+	Store share.Store
 	// Engine is woken after a publication and reloaded after a
 	// subscription changes; nil on a node without one (a replay then runs
 	// through an engine on Store).
@@ -325,20 +326,22 @@ func (s *Service) now() time.Time {
 }
 
 // Datasets lists the catalogue.
-func (s *Service) Datasets(ctx context.Context) ([]Dataset, error) { return s.Store.FindDatasets(ctx) }
+func (s *Service) Datasets(ctx context.Context) ([]share.Dataset, error) {
+	return s.Store.FindDatasets(ctx)
+}
 
 // Dataset reads one dataset; NotFound when there is none.
-func (s *Service) Dataset(ctx context.Context, code string) (*Dataset, error) {
+func (s *Service) Dataset(ctx context.Context, code string) (*share.Dataset, error) {
 	return s.Store.FindDatasetByCode(ctx, code)
 }
 
 // PutDataset registers or updates a partner dataset; see putPartnerDataset.
-func (s *Service) PutDataset(ctx context.Context, in Dataset) (Dataset, error) {
+func (s *Service) PutDataset(ctx context.Context, in share.Dataset) (share.Dataset, error) {
 	return putPartnerDataset(ctx, s.Store, in, s.now())
 }
 
 // Publish stores records of d (1 to 1000, each as its current record and as a change) and wakes the engine.
-func (s *Service) Publish(ctx context.Context, d *Dataset, in []RecordIn) (int, error) {
+func (s *Service) Publish(ctx context.Context, d *share.Dataset, in []RecordIn) (int, error) {
 	n, err := publish(ctx, s.Store, d, in, s.now())
 	if err != nil {
 		return 0, err
@@ -353,7 +356,7 @@ func (s *Service) Publish(ctx context.Context, d *Dataset, in []RecordIn) (int, 
 // with the cursor to pull changes from afterwards. The cursor is read
 // first: changes after it may already show in the records, never the other
 // way round.
-func (s *Service) Records(ctx context.Context, dataset, after string, limit int) (int64, []Record, error) {
+func (s *Service) Records(ctx context.Context, dataset, after string, limit int) (int64, []share.Record, error) {
 	cursor, err := s.Store.LastPos(ctx)
 	if err != nil {
 		return 0, nil, err
@@ -366,7 +369,7 @@ func (s *Service) Records(ctx context.Context, dataset, after string, limit int)
 }
 
 // Subscriptions lists the webhook subscriptions.
-func (s *Service) Subscriptions(ctx context.Context) ([]*Subscription, error) {
+func (s *Service) Subscriptions(ctx context.Context) ([]*share.Subscription, error) {
 	return s.Store.FindSubscriptions(ctx)
 }
 
@@ -386,7 +389,7 @@ type SubscriptionRequest struct {
 // CreateSubscription validates and stores a webhook subscription made by
 // by (see [NewSubscription]), reloads the engine and returns it with its
 // signing secret.
-func (s *Service) CreateSubscription(ctx context.Context, by string, in SubscriptionRequest) (*Subscription, string, error) {
+func (s *Service) CreateSubscription(ctx context.Context, by string, in SubscriptionRequest) (*share.Subscription, string, error) {
 	sub, secret, err := NewSubscription(ctx, s.Store, s.Egress, by, in.Name, in.Department, in.URL, in.Datasets, in.Sources, in.Actions,
 		in.MaxBatch, in.FromNow == nil || *in.FromNow, s.now())
 	if err != nil {
@@ -400,7 +403,7 @@ func (s *Service) CreateSubscription(ctx context.Context, by string, in Subscrip
 
 // DeleteSubscription removes a subscription and reloads the engine. It
 // returns the subscription as it was, nil when it could not be read.
-func (s *Service) DeleteSubscription(ctx context.Context, id string) (*Subscription, error) {
+func (s *Service) DeleteSubscription(ctx context.Context, id string) (*share.Subscription, error) {
 	old, err := s.Store.FindSubscriptionByID(ctx, id)
 	if err != nil {
 		old = nil
@@ -416,12 +419,12 @@ func (s *Service) DeleteSubscription(ctx context.Context, id string) (*Subscript
 
 // DeadLetters lists dead letters, of one subscription when it is not "",
 // the replayed ones too when all is set.
-func (s *Service) DeadLetters(ctx context.Context, subscription string, all bool) ([]DeadLetter, error) {
+func (s *Service) DeadLetters(ctx context.Context, subscription string, all bool) ([]share.DeadLetter, error) {
 	return s.Store.FindDeadLetters(ctx, subscription, all)
 }
 
 // Replay sends a dead letter again; see replayDeadLetter.
-func (s *Service) Replay(ctx context.Context, id string) (Delivery, error) {
+func (s *Service) Replay(ctx context.Context, id string) (share.Delivery, error) {
 	var e replayer
 	if s.Engine != nil {
 		e = s.Engine
@@ -430,7 +433,7 @@ func (s *Service) Replay(ctx context.Context, id string) (Delivery, error) {
 }
 
 // Changes reads a page of the pull; see readChanges.
-func (s *Service) Changes(ctx context.Context, cursor int64, limit int, filter Subscription) (ChangePage, error) {
+func (s *Service) Changes(ctx context.Context, cursor int64, limit int, filter share.Subscription) (ChangePage, error) {
 	return readChanges(ctx, s.Store, cursor, limit, filter)
 }
 

@@ -9,19 +9,20 @@ import (
 	"strings"
 	"time"
 
+	"cityloop/internal/casework"
 	"cityloop/internal/errs"
-	"cityloop/internal/hub"
+	"cityloop/internal/share"
 	"cityloop/internal/store/sqlkit"
 )
 
-var _ hub.Store = (*DB)(nil)
+var _ share.Store = (*DB)(nil)
 
 // Catalogue.
 
 const datasetCols = "code, name, owner, description, schema, frequency, builtin, created_at, updated_at"
 
 // PutDataset inserts or replaces a catalogue entry.
-func (db *DB) PutDataset(ctx context.Context, d hub.Dataset) error {
+func (db *DB) PutDataset(ctx context.Context, d share.Dataset) error {
 	_, err := db.exec(ctx, `INSERT INTO hub_datasets (`+datasetCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 ON CONFLICT (code) DO UPDATE SET name = excluded.name, owner = excluded.owner, description = excluded.description,
 schema = excluded.schema, frequency = excluded.frequency, updated_at = excluded.updated_at`,
@@ -32,8 +33,8 @@ schema = excluded.schema, frequency = excluded.frequency, updated_at = excluded.
 	return nil
 }
 
-func scanDataset(s interface{ Scan(...any) error }) (hub.Dataset, error) {
-	var d hub.Dataset
+func scanDataset(s interface{ Scan(...any) error }) (share.Dataset, error) {
+	var d share.Dataset
 	var schema string
 	var builtin, created, updated int64
 	if err := s.Scan(&d.Code, &d.Name, &d.Owner, &d.Description, &schema, &d.Frequency, &builtin, &created, &updated); err != nil {
@@ -44,13 +45,13 @@ func scanDataset(s interface{ Scan(...any) error }) (hub.Dataset, error) {
 }
 
 // FindDatasets lists the catalogue by code.
-func (db *DB) FindDatasets(ctx context.Context) ([]hub.Dataset, error) {
+func (db *DB) FindDatasets(ctx context.Context) ([]share.Dataset, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT `+datasetCols+` FROM hub_datasets ORDER BY code`)
 	if err != nil {
 		return nil, fmt.Errorf("find datasets: %w", db.norm(err))
 	}
 	defer rows.Close()
-	out := []hub.Dataset{}
+	out := []share.Dataset{}
 	for rows.Next() {
 		d, err := scanDataset(rows)
 		if err != nil {
@@ -62,7 +63,7 @@ func (db *DB) FindDatasets(ctx context.Context) ([]hub.Dataset, error) {
 }
 
 // FindDatasetByCode returns one dataset or NotFound.
-func (db *DB) FindDatasetByCode(ctx context.Context, code string) (*hub.Dataset, error) {
+func (db *DB) FindDatasetByCode(ctx context.Context, code string) (*share.Dataset, error) {
 	d, err := scanDataset(db.r.QueryRowContext(ctx, `SELECT `+datasetCols+` FROM hub_datasets WHERE code = $1`, code))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errs.NotFound("dataset %s does not exist; GET /api/v1/hub/datasets lists them", code)
@@ -74,7 +75,7 @@ func (db *DB) FindDatasetByCode(ctx context.Context, code string) (*hub.Dataset,
 }
 
 // PublishRecords upserts records and appends their changes, in one transaction.
-func (db *DB) PublishRecords(ctx context.Context, recs []hub.Record, changes []hub.Change) error {
+func (db *DB) PublishRecords(ctx context.Context, recs []share.Record, changes []share.Change) error {
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		for _, r := range recs {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO hub_records (dataset, key, body, publisher, published_at) VALUES ($1, $2, $3, $4, $5)
@@ -104,37 +105,22 @@ func (db *DB) TimelineIDsAfter(ctx context.Context, after string, limit int) ([]
 	return cases.EventIDsAfter(ctx, after, limit)
 }
 
-// TimelineRows reads events with their cases, in id order.
-func (db *DB) TimelineRows(ctx context.Context, ids []string) ([]hub.TimelineRow, error) {
+// TimelineEvents returns the case events with these ids, in id order, and
+// their cases by id (see [Cases.FindEventsWithCases]).
+func (db *DB) TimelineEvents(ctx context.Context, ids []string) ([]casework.Event, map[string]*casework.Case, error) {
 	if len(ids) == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
 	cases, err := db.caseReader()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	events, heads, err := cases.FindEventsWithCases(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	var out []hub.TimelineRow
-	for _, e := range events {
-		c := heads[e.CaseID]
-		if c == nil {
-			continue // cannot happen: the events were read joined with their cases
-		}
-		out = append(out, hub.TimelineRow{EventID: e.ID, CaseID: e.CaseID, Seq: e.Seq, Action: string(e.Action), From: string(e.From),
-			To: string(e.To), Post: string(e.Post), At: e.At, Note: e.Note, Photos: e.Photos, Data: e.Data,
-			Code: c.Code, Status: string(c.Status), Source: string(c.Source), Category: categoryOf(c), Department: c.Department,
-			Suggested: c.Suggested, District: c.District, Street: c.Street, Grid: c.Grid, ExternalRef: c.ExternalRef,
-			Lng: c.Point.Lng, Lat: c.Point.Lat})
-	}
-	return out, nil
+	return cases.FindEventsWithCases(ctx, ids)
 }
 
 // AppendChanges stores the changes not yet in the outbox at consecutive
 // positions and saves the feeder's watermark, in one transaction.
-func (db *DB) AppendChanges(ctx context.Context, changes []hub.Change, watermark string) (int, error) {
+func (db *DB) AppendChanges(ctx context.Context, changes []share.Change, watermark string) (int, error) {
 	var n int
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		var err error
@@ -156,7 +142,7 @@ const changeCols = "pos, event_id, dataset, kind, case_id, source, department, e
 // appendChanges numbers and inserts changes whose event id is new. On
 // PostgreSQL a transaction-scoped advisory lock serialises writers, so
 // positions are handed out (and become visible) in order, without gaps.
-func (db *DB) appendChanges(ctx context.Context, tx *sql.Tx, changes []hub.Change) (int, error) {
+func (db *DB) appendChanges(ctx context.Context, tx *sql.Tx, changes []share.Change) (int, error) {
 	if len(changes) == 0 {
 		return 0, nil
 	}
@@ -217,15 +203,15 @@ func (db *DB) appendChanges(ctx context.Context, tx *sql.Tx, changes []hub.Chang
 	return len(rowsArgs), nil
 }
 
-func (db *DB) queryChanges(ctx context.Context, q string, args ...any) ([]hub.Change, error) {
+func (db *DB) queryChanges(ctx context.Context, q string, args ...any) ([]share.Change, error) {
 	rows, err := db.r.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read changes: %w", db.norm(err))
 	}
 	defer rows.Close()
-	var out []hub.Change
+	var out []share.Change
 	for rows.Next() {
-		var c hub.Change
+		var c share.Change
 		var check, changed, fed int64
 		var payload string
 		if err := rows.Scan(&c.Pos, &c.EventID, &c.Dataset, &c.Kind, &c.CaseID, &c.Source, &c.Department, &c.ExternalRef,
@@ -239,12 +225,12 @@ func (db *DB) queryChanges(ctx context.Context, q string, args ...any) ([]hub.Ch
 }
 
 // ChangesAfter returns up to limit changes after pos, in order.
-func (db *DB) ChangesAfter(ctx context.Context, pos int64, limit int) ([]hub.Change, error) {
+func (db *DB) ChangesAfter(ctx context.Context, pos int64, limit int) ([]share.Change, error) {
 	return db.queryChanges(ctx, `SELECT `+changeCols+` FROM hub_events WHERE pos > $1 ORDER BY pos LIMIT $2`, pos, int64(limit))
 }
 
 // ChangesBetween returns the changes with first ≤ pos ≤ last.
-func (db *DB) ChangesBetween(ctx context.Context, first, last int64) ([]hub.Change, error) {
+func (db *DB) ChangesBetween(ctx context.Context, first, last int64) ([]share.Change, error) {
 	return db.queryChanges(ctx, `SELECT `+changeCols+` FROM hub_events WHERE pos BETWEEN $1 AND $2 ORDER BY pos`, first, last)
 }
 
@@ -261,7 +247,7 @@ func (db *DB) LastPos(ctx context.Context) (int64, error) {
 
 const subCols = "id, name, department, kind, url, secret, datasets, sources, actions, max_batch, active, cursor, created_by, created_at, updated_at"
 
-func (db *DB) subArgs(s *hub.Subscription) ([]any, error) {
+func (db *DB) subArgs(s *share.Subscription) ([]any, error) {
 	js := sqlkit.Strings
 	secret, err := db.sealSecret(s.ID, s.Secret)
 	if err != nil {
@@ -272,7 +258,7 @@ func (db *DB) subArgs(s *hub.Subscription) ([]any, error) {
 }
 
 // CreateSubscription stores a new subscription.
-func (db *DB) CreateSubscription(ctx context.Context, s *hub.Subscription) error {
+func (db *DB) CreateSubscription(ctx context.Context, s *share.Subscription) error {
 	args, err := db.subArgs(s)
 	if err != nil {
 		return fmt.Errorf("create subscription %s: %w", s.Name, err)
@@ -284,7 +270,7 @@ func (db *DB) CreateSubscription(ctx context.Context, s *hub.Subscription) error
 }
 
 // UpdateSubscription replaces a subscription's settings (not its cursor).
-func (db *DB) UpdateSubscription(ctx context.Context, s *hub.Subscription) error {
+func (db *DB) UpdateSubscription(ctx context.Context, s *share.Subscription) error {
 	a, err := db.subArgs(s)
 	if err != nil {
 		return fmt.Errorf("update subscription %s: %w", s.ID, err)
@@ -300,8 +286,8 @@ sources = $8, actions = $9, max_batch = $10, active = $11, updated_at = $15 WHER
 	return nil
 }
 
-func (db *DB) scanSub(s interface{ Scan(...any) error }) (*hub.Subscription, error) {
-	var x hub.Subscription
+func (db *DB) scanSub(s interface{ Scan(...any) error }) (*share.Subscription, error) {
+	var x share.Subscription
 	var ds, src, acts string
 	var maxBatch, active, created, updated int64
 	if err := s.Scan(&x.ID, &x.Name, &x.Department, &x.Kind, &x.URL, &x.Secret, &ds, &src, &acts, &maxBatch, &active, &x.Cursor,
@@ -321,13 +307,13 @@ func (db *DB) scanSub(s interface{ Scan(...any) error }) (*hub.Subscription, err
 }
 
 // FindSubscriptions lists every subscription, oldest first.
-func (db *DB) FindSubscriptions(ctx context.Context) ([]*hub.Subscription, error) {
+func (db *DB) FindSubscriptions(ctx context.Context) ([]*share.Subscription, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT `+subCols+` FROM hub_subscriptions ORDER BY created_at, id`)
 	if err != nil {
 		return nil, fmt.Errorf("find subscriptions: %w", db.norm(err))
 	}
 	defer rows.Close()
-	out := []*hub.Subscription{}
+	out := []*share.Subscription{}
 	for rows.Next() {
 		s, err := db.scanSub(rows)
 		if err != nil {
@@ -339,7 +325,7 @@ func (db *DB) FindSubscriptions(ctx context.Context) ([]*hub.Subscription, error
 }
 
 // FindSubscriptionByID returns one subscription or NotFound.
-func (db *DB) FindSubscriptionByID(ctx context.Context, id string) (*hub.Subscription, error) {
+func (db *DB) FindSubscriptionByID(ctx context.Context, id string) (*share.Subscription, error) {
 	s, err := db.scanSub(db.r.QueryRowContext(ctx, `SELECT `+subCols+` FROM hub_subscriptions WHERE id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errs.NotFound("subscription %s does not exist", id)
@@ -363,7 +349,7 @@ func (db *DB) DeleteSubscription(ctx context.Context, id string) error {
 }
 
 // SaveProgress moves cursors forward (never back) and records deliveries.
-func (db *DB) SaveProgress(ctx context.Context, cursors map[string]int64, deliveries []hub.Delivery) error {
+func (db *DB) SaveProgress(ctx context.Context, cursors map[string]int64, deliveries []share.Delivery) error {
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		for id, c := range cursors {
 			if _, err := tx.ExecContext(ctx, `UPDATE hub_subscriptions SET cursor = $2 WHERE id = $1 AND cursor < $2`, id, c); err != nil {
@@ -394,7 +380,7 @@ http_status, delay_p50_us, delay_max_us, checks, delivered_at) VALUES `+sqlkit.P
 const dlCols = "id, subscription_id, first_pos, last_pos, events, attempts, last_error, created_at, replayed_at"
 
 // AddDeadLetter records a batch that failed every attempt.
-func (db *DB) AddDeadLetter(ctx context.Context, d hub.DeadLetter) error {
+func (db *DB) AddDeadLetter(ctx context.Context, d share.DeadLetter) error {
 	_, err := db.exec(ctx, `INSERT INTO hub_dead_letters (`+dlCols+`) VALUES `+sqlkit.Placeholders(1, 9, 1),
 		d.ID, d.SubscriptionID, d.FirstPos, d.LastPos, int64(d.Events), int64(d.Attempts), d.LastError, sqlkit.Micros(d.CreatedAt), sqlkit.MicrosOrNull(d.ReplayedAt))
 	if err != nil {
@@ -403,8 +389,8 @@ func (db *DB) AddDeadLetter(ctx context.Context, d hub.DeadLetter) error {
 	return nil
 }
 
-func scanDL(s interface{ Scan(...any) error }) (hub.DeadLetter, error) {
-	var d hub.DeadLetter
+func scanDL(s interface{ Scan(...any) error }) (share.DeadLetter, error) {
+	var d share.DeadLetter
 	var events, attempts, created int64
 	var replayed sql.Null[int64]
 	if err := s.Scan(&d.ID, &d.SubscriptionID, &d.FirstPos, &d.LastPos, &events, &attempts, &d.LastError, &created, &replayed); err != nil {
@@ -417,7 +403,7 @@ func scanDL(s interface{ Scan(...any) error }) (hub.DeadLetter, error) {
 // FindDeadLetters lists dead letters, newest first: of one subscription
 // when subscriptionID is set, and only those not yet replayed unless
 // includeReplayed.
-func (db *DB) FindDeadLetters(ctx context.Context, subscriptionID string, includeReplayed bool) ([]hub.DeadLetter, error) {
+func (db *DB) FindDeadLetters(ctx context.Context, subscriptionID string, includeReplayed bool) ([]share.DeadLetter, error) {
 	q := `SELECT ` + dlCols + ` FROM hub_dead_letters WHERE ($1 = '' OR subscription_id = $1)`
 	if !includeReplayed {
 		q += ` AND replayed_at IS NULL`
@@ -427,7 +413,7 @@ func (db *DB) FindDeadLetters(ctx context.Context, subscriptionID string, includ
 		return nil, fmt.Errorf("find dead letters: %w", db.norm(err))
 	}
 	defer rows.Close()
-	out := []hub.DeadLetter{}
+	out := []share.DeadLetter{}
 	for rows.Next() {
 		d, err := scanDL(rows)
 		if err != nil {
@@ -439,7 +425,7 @@ func (db *DB) FindDeadLetters(ctx context.Context, subscriptionID string, includ
 }
 
 // FindDeadLetterByID returns one dead letter or NotFound.
-func (db *DB) FindDeadLetterByID(ctx context.Context, id string) (*hub.DeadLetter, error) {
+func (db *DB) FindDeadLetterByID(ctx context.Context, id string) (*share.DeadLetter, error) {
 	d, err := scanDL(db.r.QueryRowContext(ctx, `SELECT `+dlCols+` FROM hub_dead_letters WHERE id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errs.NotFound("dead letter %s does not exist", id)
@@ -464,7 +450,7 @@ func (db *DB) MarkReplayed(ctx context.Context, id string, at time.Time) error {
 
 // DelayRows streams the deliveries of [from, to), and the hourly roll-ups
 // of pruned deliveries (see prune.go) whose hour starts in it.
-func (db *DB) DelayRows(ctx context.Context, from, to time.Time, fn func(hub.DelayRow) error) error {
+func (db *DB) DelayRows(ctx context.Context, from, to time.Time, fn func(share.DelayRow) error) error {
 	rows, err := db.r.QueryContext(ctx, `SELECT department, events, delay_p50_us, delay_max_us, checks FROM hub_deliveries
 WHERE delivered_at >= $1 AND delivered_at < $2
 UNION ALL SELECT department, events, delay_p50_ms * 1000, delay_max_us, checks FROM hub_delivery_hours
@@ -474,7 +460,7 @@ WHERE hour_start >= $1 AND hour_start < $2`, sqlkit.Micros(from), sqlkit.Micros(
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var r hub.DelayRow
+		var r share.DelayRow
 		var events, p50, mx, checks int64
 		if err := rows.Scan(&r.Department, &events, &p50, &mx, &checks); err != nil {
 			return db.norm(err)

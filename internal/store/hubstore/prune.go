@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"time"
 
-	"cityloop/internal/hub"
+	"cityloop/internal/share"
 	"cityloop/internal/store/sqlkit"
 )
 
@@ -147,7 +147,7 @@ ORDER BY delivered_at LIMIT $2) RETURNING department, events, delay_p50_us, dela
 			}
 			n++
 			k := hourKey{hour: sqlkit.Micros(sqlkit.Time(at).Truncate(time.Hour)), dept: dept,
-				p50ms: hub.DelayMillis(time.Duration(p50) * time.Microsecond)}
+				p50ms: share.DelayMillis(time.Duration(p50) * time.Microsecond)}
 			s, ok := sums[k]
 			if !ok {
 				s = &hourSums{maxUS: mx}

@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"cityloop/internal/hub"
+	"cityloop/internal/share"
 	"cityloop/internal/store/hubstore"
 )
 
@@ -54,10 +55,10 @@ func mustOpenStoreAt(t *testing.T, dialect string) (*hubstore.DB, string) {
 // outbox appends n changes (event ids prefix-1…n); changedAt gives each one's time.
 func outbox(t *testing.T, db *hubstore.DB, prefix string, n int, changedAt func(i int) time.Time) {
 	t.Helper()
-	changes := make([]hub.Change, n)
+	changes := make([]share.Change, n)
 	for i := range changes {
 		at := changedAt(i + 1)
-		changes[i] = hub.Change{EventID: fmt.Sprintf("%s-%03d", prefix, i+1), Dataset: "cases", Kind: "case.report", ChangedAt: at, FedAt: at,
+		changes[i] = share.Change{EventID: fmt.Sprintf("%s-%03d", prefix, i+1), Dataset: "cases", Kind: "case.report", ChangedAt: at, FedAt: at,
 			Payload: []byte(`{"id":"x"}`)}
 	}
 	if _, err := db.AppendChanges(context.Background(), changes, "w"); err != nil {
@@ -153,14 +154,14 @@ func TestPruneChanges(t *testing.T) {
 					db := mustOpenStore(t, dialect)
 					outbox(t, db, "ev", 10, tc.changed)
 					for _, s := range tc.subs {
-						sub := &hub.Subscription{ID: s.id, Name: s.id, Department: "d", Kind: hub.KindWebhook, URL: "http://127.0.0.1:1/",
+						sub := &share.Subscription{ID: s.id, Name: s.id, Department: "d", Kind: share.KindWebhook, URL: "http://127.0.0.1:1/",
 							Secret: "s", MaxBatch: 10, Active: s.active, Cursor: s.cursor, CreatedAt: now, UpdatedAt: now}
 						if err := db.CreateSubscription(ctx, sub); err != nil {
 							t.Fatal(err)
 						}
 					}
 					for i, d := range tc.dead {
-						dl := hub.DeadLetter{ID: fmt.Sprintf("dl-%d", i), SubscriptionID: d.sub, FirstPos: d.first, LastPos: d.last,
+						dl := share.DeadLetter{ID: fmt.Sprintf("dl-%d", i), SubscriptionID: d.sub, FirstPos: d.first, LastPos: d.last,
 							Events: int(d.last - d.first + 1), Attempts: 8, CreatedAt: recent}
 						if d.replayed {
 							dl.ReplayedAt = &recent
@@ -228,7 +229,7 @@ func TestPruneDeadLetters(t *testing.T) {
 			db := mustOpenStore(t, dialect)
 			var want []string
 			for _, l := range letters {
-				if err := db.AddDeadLetter(ctx, hub.DeadLetter{ID: l.id, SubscriptionID: "s", FirstPos: 1, LastPos: 1, Events: 1,
+				if err := db.AddDeadLetter(ctx, share.DeadLetter{ID: l.id, SubscriptionID: "s", FirstPos: 1, LastPos: 1, Events: 1,
 					Attempts: 8, CreatedAt: l.created, ReplayedAt: l.replayed}); err != nil {
 					t.Fatal(err)
 				}
@@ -279,14 +280,14 @@ func TestRollUpDeliveries_FiguresUnchanged(t *testing.T) {
 			}
 			// 600 deliveries over 120 days to three departments, with delays
 			// from 40 ms to a few minutes, many sharing a millisecond.
-			var ds []hub.Delivery
+			var ds []share.Delivery
 			depts := []string{"police", "water", "hotline"}
 			for i := 0; i < 600; i++ {
 				p50 := time.Duration(40+(i*7919)%5000)*time.Millisecond + time.Duration((i*389)%1000)*time.Microsecond
 				if i%50 == 0 {
 					p50 += 3 * time.Minute
 				}
-				ds = append(ds, hub.Delivery{ID: fmt.Sprintf("d-%d", i), SubscriptionID: "s", Department: depts[i%3],
+				ds = append(ds, share.Delivery{ID: fmt.Sprintf("d-%d", i), SubscriptionID: "s", Department: depts[i%3],
 					FirstPos: int64(i), LastPos: int64(i), Events: 1 + i%40, Attempts: 1, HTTPStatus: 204, DelayP50: p50,
 					DelayMax: p50 + time.Duration(i%13)*time.Second, Checks: i % 3, DeliveredAt: start.Add(time.Duration(i) * 4 * time.Hour).Add(time.Duration(i%59) * time.Minute)})
 			}

@@ -13,8 +13,8 @@ import (
 
 	_ "modernc.org/sqlite"
 
-	"cityloop/internal/hub"
 	"cityloop/internal/pii"
+	"cityloop/internal/share"
 	"cityloop/internal/store/hubstore"
 	"cityloop/internal/workorder"
 )
@@ -36,7 +36,7 @@ func TestSubscriptionSecretSealedAtRest(t *testing.T) {
 	}
 	const secret = "whsec-very-secret-value"
 	now := time.Now()
-	s := &hub.Subscription{ID: "sub-1", Name: "公安", Department: "police", Kind: "webhook", URL: "http://127.0.0.1:1/hook",
+	s := &share.Subscription{ID: "sub-1", Name: "公安", Department: "police", Kind: "webhook", URL: "http://127.0.0.1:1/hook",
 		Secret: secret, MaxBatch: 10, Active: true, CreatedAt: now, UpdatedAt: now}
 	if err := db.CreateSubscription(ctx, s); err != nil {
 		t.Fatal(err)
@@ -103,7 +103,7 @@ func saveSecrets(t *testing.T, db *hubstore.DB) {
 	t.Helper()
 	ctx := context.Background()
 	now := time.Now()
-	if err := db.CreateSubscription(ctx, &hub.Subscription{ID: "sub-1", Name: "12345 热线回传", Department: "hotline", Kind: hub.KindHotline,
+	if err := db.CreateSubscription(ctx, &share.Subscription{ID: "sub-1", Name: "12345 热线回传", Department: "hotline", Kind: share.KindHotline,
 		URL: "http://127.0.0.1:1/cb", Secret: subSecret, MaxBatch: 10, Active: true, CreatedAt: now, UpdatedAt: now}); err != nil {
 		t.Fatal(err)
 	}

@@ -1,9 +1,11 @@
-package hub
+package share
 
 import (
 	"context"
 	"encoding/json"
 	"time"
+
+	"cityloop/internal/casework"
 )
 
 // Update frequencies of a dataset.
@@ -148,23 +150,6 @@ type DeadLetter struct {
 	ReplayedAt     *time.Time `json:"replayed_at,omitempty"`
 }
 
-// TimelineRow is a case event joined with its case, as the feeder reads it.
-type TimelineRow struct {
-	EventID, CaseID        string
-	Seq                    int
-	Action, From, To, Post string
-	At                     time.Time
-	Note                   string
-	Photos                 []string
-	Data                   map[string]any
-	Code, Status, Source   string
-	Category, Department   string
-	Suggested              string
-	District, Street, Grid string
-	ExternalRef            string
-	Lng, Lat               float64
-}
-
 // DelayRow is one delivery's share in the delay figures.
 type DelayRow struct {
 	Department string
@@ -174,7 +159,15 @@ type DelayRow struct {
 	Checks     int
 }
 
-// Store persists the hub.
+// DelayMillis is d to the millisecond, rounded as the hub's figures round
+// their seconds (to three decimals, so a figure of d in seconds is
+// DelayMillis(d)/1000). Roll-ups of pruned deliveries keep median delays
+// at this precision, which leaves every figure of whole hours as it was:
+// the median only compares and picks, and rounding keeps the order.
+func DelayMillis(d time.Duration) int64 { return int64(d.Seconds()*1000 + 0.5) }
+
+// Store persists the catalogue, the records, the outbox, the subscriptions
+// with their deliveries and dead letters, and the hub's small state.
 type Store interface {
 	// Catalogue.
 	PutDataset(ctx context.Context, d Dataset) error
@@ -185,7 +178,9 @@ type Store interface {
 
 	// Outbox.
 	TimelineIDsAfter(ctx context.Context, after string, limit int) ([]string, error)
-	TimelineRows(ctx context.Context, ids []string) ([]TimelineRow, error)
+	// TimelineEvents returns the case events with these ids, in id order,
+	// and their cases by id (heads: see the store's case reader).
+	TimelineEvents(ctx context.Context, ids []string) ([]casework.Event, map[string]*casework.Case, error)
 	// AppendChanges gives the changes whose EventID is new consecutive
 	// positions and stores them with the feeder's watermark, in one transaction.
 	AppendChanges(ctx context.Context, changes []Change, watermark string) (int, error)
@@ -213,7 +208,7 @@ type Store interface {
 	// Records, the current state of partner datasets (for a re-sync).
 	FindRecords(ctx context.Context, dataset, afterKey string, limit int) ([]Record, error)
 
-	// Retention (see [Pruner]); each call is one short transaction of at
+	// Retention (see hub.Pruner); each call is one short transaction of at
 	// most limit rows and returns how many rows it removed.
 	PruneDeadLetters(ctx context.Context, replayedBefore, openBefore time.Time, limit int) (int, error)
 	RollUpDeliveries(ctx context.Context, before time.Time, limit int) (int, error)
