@@ -100,7 +100,7 @@ func (d *caseDesk) Open(ctx context.Context, p sensing.Proposal) (string, error)
 }
 
 func (d *caseDesk) IsOpen(ctx context.Context, id string) (bool, error) {
-	c, err := d.a.Cases.Store.FindCaseByID(ctx, id)
+	c, err := d.a.Cases.FindCase(ctx, sensingActor, id)
 	if errs.Is(err, errs.KindNotFound) {
 		return false, nil
 	}
@@ -112,7 +112,7 @@ func (d *caseDesk) IsOpen(ctx context.Context, id string) (bool, error) {
 
 // Resolve ends the case the loop's own way, by how far it has come.
 func (d *caseDesk) Resolve(ctx context.Context, id, note string, evidence []byte) (sensing.Resolution, error) {
-	c, err := d.a.Cases.Store.FindCaseByID(ctx, id)
+	c, err := d.a.Cases.FindCase(ctx, sensingActor, id)
 	if errs.Is(err, errs.KindNotFound) {
 		return sensing.Ended, nil
 	}
@@ -157,11 +157,7 @@ func (d *caseDesk) Resolve(ctx context.Context, id, note string, evidence []byte
 
 // Outcome reads the timeline: the first action by a person decides.
 func (d *caseDesk) Outcome(ctx context.Context, id string) (sensing.Outcome, error) {
-	c, err := d.a.Cases.Store.FindCaseByID(ctx, id)
-	if err != nil {
-		return "", err
-	}
-	evs, err := d.a.Cases.Store.Timeline(ctx, id)
+	c, evs, err := d.a.Cases.FindCaseWithTimeline(ctx, sensingActor, id)
 	if err != nil {
 		return "", err
 	}
