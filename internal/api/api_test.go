@@ -13,9 +13,9 @@ import (
 	"cityloop/internal/audit"
 	"cityloop/internal/auth"
 	"cityloop/internal/errs"
+	"cityloop/internal/georeport"
 	"cityloop/internal/hotline"
 	"cityloop/internal/hub"
-	"cityloop/internal/open311"
 	"cityloop/internal/org"
 	"cityloop/internal/sensing"
 	"cityloop/internal/share"
@@ -171,10 +171,10 @@ func (f *fakeHotline) FindSubscriptionByID(ctx context.Context, id string) (*sha
 // fakeKeys keeps Open311 keys.
 type fakeKeys struct {
 	mu   sync.Mutex
-	keys []open311.Key
+	keys []georeport.Key
 }
 
-func (f *fakeKeys) CreateKey(ctx context.Context, k open311.Key) error {
+func (f *fakeKeys) CreateKey(ctx context.Context, k georeport.Key) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.keys = append(f.keys, k)

@@ -10,8 +10,8 @@ import (
 	"cityloop/internal/auth"
 	"cityloop/internal/casework"
 	"cityloop/internal/errs"
+	"cityloop/internal/georeport"
 	"cityloop/internal/httpkit"
-	"cityloop/internal/open311"
 	"cityloop/internal/org"
 )
 
@@ -20,7 +20,7 @@ import (
 // administrators, under /api/v1/open311/keys; the GeoReport endpoints
 // under /open311/v2 read them.
 type Open311Keys interface {
-	CreateKey(ctx context.Context, k open311.Key) error
+	CreateKey(ctx context.Context, k georeport.Key) error
 	// RevokeKeys revokes every key of an account and says how many.
 	RevokeKeys(ctx context.Context, accountID string, at time.Time) (int, error)
 }
@@ -76,7 +76,7 @@ func (s *Server) handleOpen311KeyCreate(w http.ResponseWriter, r *http.Request) 
 		"detail": in.Detail, "key_hash": hex.EncodeToString(hash[:8])}); err != nil {
 		return err
 	}
-	if err := s.Open311Keys.CreateKey(r.Context(), open311.Key{Hash: hash, AccountID: acc.ID, Label: in.Label, Source: src, Detail: in.Detail,
+	if err := s.Open311Keys.CreateKey(r.Context(), georeport.Key{Hash: hash, AccountID: acc.ID, Label: in.Label, Source: src, Detail: in.Detail,
 		CreatedBy: admin.ID, CreatedAt: now}); err != nil {
 		return err
 	}

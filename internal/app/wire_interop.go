@@ -45,7 +45,7 @@ func wireInterop(a *App, mux *http.ServeMux) error {
 		return fmt.Errorf("interop: %w", err)
 	}
 	bearer := a.bearer
-	o := &open311.Server{Cases: a.Cases, Dict: a.World.Dict, Atlas: a.World.Atlas, Store: hs, Accounts: a.Store,
+	o := &open311.Server{Cases: a.Cases, Dict: a.World.Dict, Atlas: a.World.Atlas, Store: hs, CaseReader: a.Store, Accounts: a.Store,
 		Bearer: bearer, Now: a.Now, Loc: a.Cal.Location(), Log: a.Log,
 		// Links in the feed are built from the configured public URL, never
 		// from the request's Host header. Its api_keys are issued (and

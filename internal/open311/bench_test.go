@@ -91,7 +91,7 @@ func BenchmarkGetRequests30Days(b *testing.B) {
 	if n, err := env.Store.CountCases(context.Background()); err != nil || n != 1_000_000 {
 		b.Fatalf("fixture %s has %d cases (%v); delete it to rebuild", path, n, err)
 	}
-	s := &open311.Server{Cases: env.Cases, Dict: env.Cases.Dict, Atlas: env.Cases.Atlas, Store: env.Hub, Accounts: env.Store,
+	s := &open311.Server{Cases: env.Cases, Dict: env.Cases.Dict, Atlas: env.Cases.Atlas, Store: env.Hub, CaseReader: env.Store, Accounts: env.Store,
 		Bearer: func(*http.Request) (org.Actor, bool, error) { return org.Actor{}, false, nil },
 		Now:    func() time.Time { return time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC) }, Loc: env.Cal.Location()}
 	mux := http.NewServeMux()

@@ -14,6 +14,7 @@ import (
 
 	"cityloop/internal/auth"
 	"cityloop/internal/casework"
+	"cityloop/internal/georeport"
 	"cityloop/internal/hub/hubtest"
 	"cityloop/internal/open311"
 	"cityloop/internal/org"
@@ -35,10 +36,10 @@ func newWorld(t *testing.T, pg bool) *world {
 		t.Fatal(err)
 	}
 	key, hash, _ := auth.NewToken("o311_")
-	if err := env.Hub.CreateKey(ctx, open311.Key{Hash: hash, AccountID: acc.ID, Source: casework.SourceCitizen, CreatedAt: time.Now()}); err != nil {
+	if err := env.Hub.CreateKey(ctx, georeport.Key{Hash: hash, AccountID: acc.ID, Source: casework.SourceCitizen, CreatedAt: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
-	s := &open311.Server{Cases: env.Cases, Dict: env.Cases.Dict, Atlas: env.Cases.Atlas, Store: env.Hub, Accounts: env.Store,
+	s := &open311.Server{Cases: env.Cases, Dict: env.Cases.Dict, Atlas: env.Cases.Atlas, Store: env.Hub, CaseReader: env.Store, Accounts: env.Store,
 		Bearer: func(*http.Request) (org.Actor, bool, error) { return org.Actor{}, false, nil },
 		Now:    func() time.Time { return time.Now().UTC() }, Loc: env.Cal.Location(), Jurisdiction: "3201"}
 	mux := http.NewServeMux()

@@ -13,11 +13,12 @@ import (
 	"cityloop/internal/casework"
 	"cityloop/internal/catalog"
 	"cityloop/internal/errs"
+	"cityloop/internal/georeport"
 	"cityloop/internal/httpkit"
 	"cityloop/internal/org"
 )
 
-// Request is a case as Open311 shows it, read by [Store.FindRequests].
+// Request is a case as Open311 shows it, assembled by the views (views.go).
 type Request struct {
 	CaseID      string
 	Code        string
@@ -59,44 +60,43 @@ type Update struct {
 	CaseStatus  casework.Status // the case's status now
 }
 
-// Extra is what an Open311 POST adds to its case.
-type Extra struct {
-	CaseID      string
-	Token       string
-	ServiceCode string
-	MediaURL    string
-	Attributes  map[string][]string
-	AccountID   string
-	CreatedAt   time.Time
-}
-
-// Key is an api_key; only its SHA-256 is stored.
-type Key struct {
-	Hash      []byte
-	AccountID string
-	Label     string
-	Source    casework.Source // citizen or partner
-	// Detail is the explicit right to read full descriptions, addresses
-	// and staff notes in GET requests and updates; without it a key reads
-	// the public view, as anyone does.
-	Detail    bool
-	CreatedBy string
-	CreatedAt time.Time
-	RevokedAt *time.Time
-}
-
-// Store persists Open311 data and reads cases for the views.
+// Store keeps what Open311 adds beside the cases: the extras of its POSTs
+// and the api keys. hubstore implements it.
 type Store interface {
-	FindRequests(ctx context.Context, q Query) ([]Request, error)
-	FindUpdates(ctx context.Context, from, to time.Time, limit int) ([]Update, error)
-	SaveExtra(ctx context.Context, e Extra) error
-	// FindCodeByToken returns the case number a token stands for, or NotFound.
-	FindCodeByToken(ctx context.Context, token string) (string, error)
-	CreateKey(ctx context.Context, k Key) error
+	// MediaURLs returns the media URLs Open311 POSTs gave these cases, by
+	// case id; cases without one are left out.
+	MediaURLs(ctx context.Context, caseIDs []string) (map[string]string, error)
+	SaveExtra(ctx context.Context, e georeport.Extra) error
+	// FindCaseIDByToken returns the id of the case a token stands for, or
+	// NotFound.
+	FindCaseIDByToken(ctx context.Context, token string) (string, error)
+	CreateKey(ctx context.Context, k georeport.Key) error
 	// FindKey returns an unrevoked key by hash, or NotFound.
-	FindKey(ctx context.Context, hash []byte) (*Key, error)
+	FindKey(ctx context.Context, hash []byte) (*georeport.Key, error)
 	// RevokeKeys revokes every key of an account and says how many.
 	RevokeKeys(ctx context.Context, accountID string, at time.Time) (int, error)
+}
+
+// CaseReader is what the views read of the cases (see views.go). A case
+// here is a head (id, number, status, source, category, description,
+// address, point, departments, report, update and deadline times); its
+// other fields may be zero. sqlstore implements it.
+type CaseReader interface {
+	// FindCaseHeads returns the cases whose number or id is in codes,
+	// newest report first, at most limit.
+	FindCaseHeads(ctx context.Context, codes []string, limit int) ([]*casework.Case, error)
+	// FindCaseHeadsReported returns the cases reported in [from, to),
+	// newest first, at most limit, of these categories when any are given,
+	// only open or only ended ones when open is set.
+	FindCaseHeadsReported(ctx context.Context, from, to time.Time, categories []string, open *bool, limit int) ([]*casework.Case, error)
+	// ReportPhotos returns the photos of each case's report event by case
+	// id, leaving out cases whose report has none.
+	ReportPhotos(ctx context.Context, caseIDs []string) (map[string][]string, error)
+	// FindEventsBetween returns up to limit events of [from, to), in id
+	// order, and their cases by id.
+	FindEventsBetween(ctx context.Context, from, to time.Time, limit int) ([]casework.Event, map[string]*casework.Case, error)
+	// CaseCode returns the number of the case with id, or NotFound.
+	CaseCode(ctx context.Context, id string) (string, error)
 }
 
 // Accounts resolves the account behind an api_key.
@@ -110,11 +110,13 @@ const maxBody = 1 << 20
 
 // Server holds what the handlers need.
 type Server struct {
-	Cases    *casework.Service
-	Dict     func() *catalog.Dictionary
-	Atlas    func() *org.Atlas
-	Store    Store
-	Accounts Accounts
+	Cases *casework.Service
+	Dict  func() *catalog.Dictionary
+	Atlas func() *org.Atlas
+	Store Store
+	// CaseReader reads the cases the views show.
+	CaseReader CaseReader
+	Accounts   Accounts
 	// Bearer resolves an Authorization: Bearer header (ok=false without one),
 	// so signed-in API clients may post without an api_key.
 	Bearer func(r *http.Request) (org.Actor, bool, error)

@@ -15,6 +15,7 @@ import (
 	"cityloop/internal/casework"
 	"cityloop/internal/disclose"
 	"cityloop/internal/errs"
+	"cityloop/internal/georeport"
 	"cityloop/internal/org"
 )
 
@@ -125,7 +126,7 @@ func (s *Server) handlePost(w http.ResponseWriter, r *http.Request, f format) er
 		return err
 	}
 	token := newToken()
-	if err := s.Store.SaveExtra(r.Context(), Extra{CaseID: in.Case.ID, Token: token, ServiceCode: sc.Ref.String(),
+	if err := s.Store.SaveExtra(r.Context(), georeport.Extra{CaseID: in.Case.ID, Token: token, ServiceCode: sc.Ref.String(),
 		MediaURL: p.MediaURL, Attributes: p.Attributes, AccountID: actor.ID, CreatedAt: s.Now()}); err != nil {
 		return fmt.Errorf("save open311 extras of case %s: %w", in.Case.Code, err)
 	}
@@ -390,7 +391,7 @@ func (s *Server) handleRequests(w http.ResponseWriter, r *http.Request, f format
 			return err
 		}
 	}
-	list, err := s.Store.FindRequests(r.Context(), q)
+	list, err := s.findRequests(r.Context(), q)
 	if err != nil {
 		return err
 	}
@@ -399,7 +400,7 @@ func (s *Server) handleRequests(w http.ResponseWriter, r *http.Request, f format
 
 func (s *Server) handleRequest(w http.ResponseWriter, r *http.Request, f format) error {
 	id, _, _ := splitFormat(r.PathValue("file"))
-	list, err := s.Store.FindRequests(r.Context(), Query{Codes: []string{id}, Limit: 1})
+	list, err := s.findRequests(r.Context(), Query{Codes: []string{id}, Limit: 1})
 	if err != nil {
 		return err
 	}
@@ -421,7 +422,7 @@ type tokenResultsXML struct {
 
 func (s *Server) handleToken(w http.ResponseWriter, r *http.Request, f format) error {
 	tok, _, _ := splitFormat(r.PathValue("file"))
-	code, err := s.Store.FindCodeByToken(r.Context(), tok)
+	code, err := s.findCodeByToken(r.Context(), tok)
 	if errs.Is(err, errs.KindNotFound) {
 		return apiError{http.StatusNotFound, "token " + tok + " was not found"}
 	}
@@ -477,7 +478,7 @@ func (s *Server) handleUpdates(w http.ResponseWriter, r *http.Request, f format)
 	if err != nil {
 		return err
 	}
-	list, err := s.Store.FindUpdates(r.Context(), from, to, MaxRequests)
+	list, err := s.findUpdates(r.Context(), from, to, MaxRequests)
 	if err != nil {
 		return err
 	}

@@ -7,10 +7,14 @@
 // with sqlstore's.
 //
 // It never queries sqlstore's tables: what it needs of the cases (the
-// Open311 views, the feeder that copies timeline events into the hub's
-// outbox, the hotline retention rule) it asks through [Cases], which
-// sqlstore implements. Cases are created and moved only through
-// casework.Service.
+// feeder that copies timeline events into the hub's outbox, the hotline
+// retention rule) it asks through [Cases], which sqlstore implements; the
+// Open311 views read the cases from sqlstore themselves and only their
+// extras here. Cases are created and moved only through casework.Service.
+//
+// It stores the records of the pure packages share, workorder and
+// georeport, and never imports the adapters that use it (hub, hotline,
+// open311, api, web, ingest).
 package hubstore
 
 import (

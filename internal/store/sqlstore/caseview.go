@@ -14,11 +14,12 @@ import (
 	"cityloop/internal/store/sqlkit"
 )
 
-// The reads below serve the other stores on the same database (hubstore's
-// Open311 views, its outbox feeder and its hotline retention), which must
-// not query the case tables themselves: cases and case_events are
-// sqlstore's. They read a case's head only (headCols), never its contact
-// details or clocks, so they decrypt nothing and decode little.
+// The reads below serve the parts that sit beside the case tables on the
+// same database (the Open311 views of package open311; hubstore's outbox
+// feeder and its hotline retention), which must not query the case tables
+// themselves: cases and case_events are sqlstore's. They read a case's head
+// only (headCols), never its contact details or clocks, so they decrypt
+// nothing and decode little.
 
 // headCols are the columns of a case's head, in scanHead's order: what
 // identifies, routes and dates a case.
