@@ -21,10 +21,12 @@ import (
 	"cityloop/internal/catalog"
 	"cityloop/internal/config"
 	"cityloop/internal/httpkit"
+	"cityloop/internal/ingest/mqtt"
 	"cityloop/internal/jobs"
 	"cityloop/internal/pii"
 	"cityloop/internal/refdata"
 	"cityloop/internal/sensing"
+	"cityloop/internal/sensing/owner"
 	"cityloop/internal/store/sqlstore"
 	"cityloop/internal/web"
 	"cityloop/internal/worktime"
@@ -58,7 +60,8 @@ type App struct {
 	api          *api.Server
 	keys         *pii.Keyring     // seals personal data and partner secrets
 	sensing      *sensing.Service // set by wireSensing
-	sensingOwner *sensingOwner    // set by wireSensing
+	sensingOwner *owner.Owner     // set by wireSensing
+	mqttSub      *mqtt.Subscriber // set by wireSensing; nil without --mqtt-addr
 	hubChanges   hubChanges       // set by wireInterop; the console's live updates tail it
 	// jobs runs the node's scheduled jobs and holds the leases of its
 	// continuous workers (set by wireJobs, the first wirer).

@@ -11,6 +11,7 @@ import (
 
 	"cityloop/internal/errs"
 	"cityloop/internal/jobs"
+	"cityloop/internal/sensing/owner"
 )
 
 // TestJobs_Listed: the node's scheduled work (overdue sweep, retention) is
@@ -103,7 +104,7 @@ func TestJobs_LeasesListed(t *testing.T) {
 		}
 		return false
 	})
-	want := map[string]string{"hub-delivery": a.node, sensingLease: a.sensingOwner.self()}
+	want := map[string]string{"hub-delivery": a.node, owner.Lease: a.sensingOwner.Self()}
 	for _, j := range out.Items {
 		holder, ok := want[j.Name]
 		if !ok {

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"cityloop/internal/audit"
+	"cityloop/internal/auditlog"
 	"cityloop/internal/pii"
 	"cityloop/internal/store/sqlstore"
 )
@@ -33,9 +34,9 @@ func rawDB(t *testing.T, a *App) *sql.DB {
 }
 
 // auditLogOf is the node's audit log (what the API and the console append to).
-func auditLogOf(t *testing.T, a *App) *auditLog {
+func auditLogOf(t *testing.T, a *App) *auditlog.Log {
 	t.Helper()
-	l, ok := a.api.Auditor.(*auditLog)
+	l, ok := a.api.Auditor.(*auditlog.Log)
 	if !ok {
 		t.Fatalf("the API's auditor is %T, not the checkpointing audit log", a.api.Auditor)
 	}
@@ -81,7 +82,7 @@ func TestSecurityAudit_TruncationIsDetectedPostgres(t *testing.T) {
 func testTruncationIsDetected(t *testing.T, dsn string) {
 	a := testApp(t, dsn)
 	appendN(t, a, 12)
-	if _, err := auditLogOf(t, a).checkpoint(context.Background(), true); err != nil {
+	if _, err := auditLogOf(t, a).Checkpoint(context.Background(), true); err != nil {
 		t.Fatal(err)
 	}
 	v := mustVerifyApp(t, a)
@@ -138,15 +139,15 @@ func TestSecurityAudit_PlainRelinkIsDetected(t *testing.T) {
 
 // TestSecurityAudit_CheckpointsAreWrittenAndPublished promises that a node
 // writes a signed checkpoint to the data directory's append-only file after
-// every auditCheckpointEvery records it appends, when it stops and when it
+// every auditlog.CheckpointEvery records it appends, when it stops and when it
 // closes, and publishes it to the hub as an "audit.checkpoint" change.
 func TestSecurityAudit_CheckpointsAreWrittenAndPublished(t *testing.T) {
 	a := testApp(t, "")
 	file := filepath.Join(a.Cfg.DataDir, AuditCheckpointFile)
-	appendN(t, a, auditCheckpointEvery)
+	appendN(t, a, auditlog.CheckpointEvery)
 	cps, err := audit.ReadCheckpointFile(file, a.keys.AuditKeyByID)
 	if err != nil || len(cps) != 1 {
-		t.Fatalf("after %d records: %d checkpoints, %v; want 1", auditCheckpointEvery, len(cps), err)
+		t.Fatalf("after %d records: %d checkpoints, %v; want 1", auditlog.CheckpointEvery, len(cps), err)
 	}
 	head, _, err := a.Store.AuditHead(context.Background())
 	if err != nil {
@@ -173,7 +174,7 @@ func TestSecurityAudit_CheckpointsAreWrittenAndPublished(t *testing.T) {
 	appendN(t, a, 2)
 	stopped, stop := context.WithCancel(context.Background())
 	stop()
-	if err := auditLogOf(t, a).run(stopped); err != nil {
+	if err := auditLogOf(t, a).Run(stopped); err != nil {
 		t.Fatal(err)
 	}
 	// Close (maintenance commands, tests) writes the last.

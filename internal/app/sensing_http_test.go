@@ -310,7 +310,7 @@ func TestSensingHTTP_Waste(t *testing.T) {
 
 	// The tick finds wp-1's collection missed and the worker opens its case;
 	// the truck's call then withdraws it.
-	if err := a.sensingOwner.tick(ctx); err != nil {
+	if err := a.sensingOwner.Tick(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if err := a.sensing.Work(ctx); err != nil {
@@ -375,11 +375,11 @@ func TestSensing_OneOwnerOneSilenceCase(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				o := n.sensingOwner
-				o.step(ctx)
+				o.Step(ctx)
 				if !o.IsOwner() {
 					return
 				}
-				if err := o.tick(ctx); err != nil {
+				if err := o.Tick(ctx); err != nil {
 					t.Error(err)
 				}
 				if err := n.sensing.Work(ctx); err != nil {

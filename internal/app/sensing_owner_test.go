@@ -13,6 +13,7 @@ import (
 
 	"cityloop/internal/ingest/mqtt"
 	"cityloop/internal/sensing"
+	"cityloop/internal/sensing/owner"
 	"cityloop/internal/store/sensingstore"
 )
 
@@ -33,7 +34,7 @@ func secondNode(t *testing.T, a *App) *App {
 // returns its base URL and a function that stops it (handing over).
 func startNode(t *testing.T, a *App) (string, func()) {
 	t.Helper()
-	a.sensingOwner.every = 100 * time.Millisecond
+	a.sensingOwner.Every = 100 * time.Millisecond
 	if err := a.Listen(); err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +175,7 @@ func TestSensing_GateWhileMoving(t *testing.T) {
 	} {
 		req := httptest.NewRequest("GET", c.path, nil)
 		req.Header.Set("Accept", c.accept)
-		req.Header.Set(forwardedHeader, "another-node")
+		req.Header.Set(owner.ForwardedHeader, "another-node")
 		rec := httptest.NewRecorder()
 		a.sensingOwner.Gate(served).ServeHTTP(rec, req)
 		if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") == "" ||
@@ -183,9 +184,9 @@ func TestSensing_GateWhileMoving(t *testing.T) {
 		}
 	}
 	// The node that holds the service serves such a request itself.
-	a.sensingOwner.step(context.Background())
+	a.sensingOwner.Step(context.Background())
 	req := httptest.NewRequest("GET", "/citizen/parking", nil)
-	req.Header.Set(forwardedHeader, "another-node")
+	req.Header.Set(owner.ForwardedHeader, "another-node")
 	rec := httptest.NewRecorder()
 	a.sensingOwner.Gate(served).ServeHTTP(rec, req)
 	if rec.Code != http.StatusTeapot {

@@ -240,7 +240,7 @@ func TestWeb_SensingPage(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		stats := &m.sensingOwner.sub.Stats
+		stats := &m.mqttSub.Stats
 		waitFor(t, 10*time.Second, "a reading over MQTT", func() bool {
 			_ = pub.PublishSync(pctx, sensing.Topic(dev), fmt.Appendf(nil, `{"values":{"noise_db":%d}}`, 50))
 			return stats.Stored.Load() >= 1

@@ -36,7 +36,7 @@ func wireWeb(a *App, mux *http.ServeMux) error {
 	if a.sensing != nil {
 		// The monitoring and parking pages read the live sensing state, which
 		// one node holds: the gate runs them there (wireSensing ran first).
-		s.Sensing = webSensing{Service: a.sensing, sub: a.sensingOwner.sub}
+		s.Sensing = webSensing{Service: a.sensing, sub: a.mqttSub}
 		s.SensingGate = a.sensingOwner.Gate
 	}
 	if err := s.Init(); err != nil {
