@@ -44,7 +44,6 @@ type App struct {
 	Now   func() time.Time
 
 	handler  http.Handler
-	hasHome  bool // a wired part (the web console) serves "/"
 	listener net.Listener
 	server   *http.Server
 	node     string
@@ -62,7 +61,7 @@ type App struct {
 	sensing      *sensing.Service // set by wireSensing
 	sensingOwner *owner.Owner     // set by wireSensing
 	mqttSub      *mqtt.Subscriber // set by wireSensing; nil without --mqtt-addr
-	hubChanges   hubChanges       // set by wireInterop; the console's live updates tail it
+	hubChanges   web.HubChanges   // set by wireInterop; the console's live updates tail it
 	// jobs runs the node's scheduled jobs and holds the leases of its
 	// continuous workers (set by wireJobs, the first wirer).
 	jobs *jobs.Runner
@@ -181,9 +180,6 @@ func (a *App) buildHandler() (http.Handler, error) {
 		if err := w(a, mux); err != nil {
 			return nil, err
 		}
-	}
-	if !a.hasHome {
-		mux.Handle("GET /{$}", http.HandlerFunc(a.handleHome))
 	}
 	// Anonymous writes (citizen reports, sign-in, photo uploads) are limited
 	// per address, with bursts of a third of a minute's allowance.

@@ -47,7 +47,10 @@ func wireSensing(a *App, mux *http.ServeMux) error {
 	}
 	// The api package serves /api/v1/sensing/…, each route through the
 	// owner's gate, which passes it on to the node holding the state.
-	o := owner.New(svc, a.jobs, a.node, a.advertiseURL, func() time.Time { return a.Now() }, a.Log)
+	// The owner names this node's URL in its lease, so that the other
+	// nodes can pass sensing requests to it; known once the node listens.
+	url := func() string { return owner.AdvertiseURL(a.Cfg.Advertise, a.listener) }
+	o := owner.New(svc, a.jobs, a.node, url, func() time.Time { return a.Now() }, a.Log)
 	if sub != nil {
 		o.Ingest = sub
 	}

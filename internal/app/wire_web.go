@@ -1,20 +1,17 @@
 package app
 
 import (
-	"crypto/rand"
-	"errors"
-	"fmt"
-	"io/fs"
+	"context"
 	"net/http"
-	"os"
 	"path/filepath"
 
+	"cityloop/internal/ingest/mqtt"
 	"cityloop/internal/web"
 )
 
-// wireWeb mounts the web console, field app and citizen portal, and serves "/".
+// wireWeb mounts the web console, field app and citizen portal; the console serves "/".
 func wireWeb(a *App, mux *http.ServeMux) error {
-	secret, err := webSecret(filepath.Join(a.Cfg.DataDir, "web.secret"))
+	secret, err := web.LoadSecret(filepath.Join(a.Cfg.DataDir, "web.secret"))
 	if err != nil {
 		return err
 	}
@@ -36,7 +33,7 @@ func wireWeb(a *App, mux *http.ServeMux) error {
 	if a.sensing != nil {
 		// The monitoring and parking pages read the live sensing state, which
 		// one node holds: the gate runs them there (wireSensing ran first).
-		s.Sensing = webSensing{Service: a.sensing, sub: a.mqttSub}
+		s.Sensing = web.SensingService{Service: a.sensing, Intake: mqttIntake(a.mqttSub)}
 		s.SensingGate = a.sensingOwner.Gate
 	}
 	if err := s.Init(); err != nil {
@@ -47,27 +44,30 @@ func wireWeb(a *App, mux *http.ServeMux) error {
 	}
 	s.Routes(mux)
 	wireLiveFeed(a, s)
-	a.hasHome = true
 	return nil
 }
 
-// webSecret reads the key for CSRF tokens and tracking keys, creating a
-// random one on first start. Several nodes must share it (put the data
-// directory's web.secret on each).
-func webSecret(path string) ([]byte, error) {
-	b, err := os.ReadFile(path)
-	if err == nil && len(b) >= 32 {
-		return b, nil
+// mqttIntake reads the counters of this node's MQTT subscription for the
+// monitoring page; nil when MQTT is not configured.
+func mqttIntake(sub *mqtt.Subscriber) func() web.Ingestion {
+	if sub == nil {
+		return nil
 	}
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("read web secret: %w", err)
+	return func() web.Ingestion {
+		st := &sub.Stats
+		return web.Ingestion{Filter: sub.Filter(), Received: st.Received.Load(), Stored: st.Stored.Load(), Invalid: st.Invalid.Load(),
+			Acked: st.Acked.Load(), Batches: st.Batches.Load(), Retries: st.Retries.Load()}
 	}
-	b = make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		return nil, fmt.Errorf("make web secret: %w", err)
+}
+
+// wireLiveFeed feeds s's event streams from the hub's change feed, so that a
+// case moved through the API, by a sensor or on another node shows up on
+// every node's workbenches within about a second. The hub's feeder fills
+// the feed on one node (under the hub-delivery lease); every node tails it.
+func wireLiveFeed(a *App, s *web.Server) {
+	if a.hubChanges == nil {
+		return
 	}
-	if err := os.WriteFile(path, b, 0o600); err != nil {
-		return nil, fmt.Errorf("write web secret: %w", err)
-	}
-	return b, nil
+	feed := web.HubFeed{Hub: a.hubChanges}
+	a.Go(func(ctx context.Context) error { return s.RunFeed(ctx, feed) })
 }

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -409,4 +410,26 @@ func (o *Owner) proxy(holder string) (*httputil.ReverseProxy, error) {
 	}
 	o.proxies[base] = p
 	return p, nil
+}
+
+// AdvertiseURL is the base URL other nodes reach a node at: advertise
+// (--advertise) when set, or http:// and the address l listens on (the
+// host name when it listens on every interface); "" before it listens.
+func AdvertiseURL(advertise string, l net.Listener) string {
+	if advertise != "" {
+		return strings.TrimSuffix(advertise, "/")
+	}
+	if l == nil {
+		return ""
+	}
+	host, port, err := net.SplitHostPort(l.Addr().String())
+	if err != nil {
+		return ""
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		if h, err := os.Hostname(); err == nil && h != "" {
+			host = h
+		}
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }

@@ -1,6 +1,7 @@
 package owner
 
 import (
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -44,5 +45,22 @@ func TestOwner_ProxyNeedsAnAddress(t *testing.T) {
 	}
 	if p2, _ := o.proxy("node-c http://10.0.0.1:8080"); p1 != p2 {
 		t.Error("a second holder at the same address got a second proxy")
+	}
+}
+
+func TestAdvertiseURL(t *testing.T) {
+	if got := AdvertiseURL("http://node-a.example:8080/", nil); got != "http://node-a.example:8080" {
+		t.Errorf("with --advertise: %q", got)
+	}
+	if got := AdvertiseURL("", nil); got != "" {
+		t.Errorf("before listening: %q; want empty", got)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Skip(err)
+	}
+	defer l.Close()
+	if got := AdvertiseURL("", l); got != "http://"+l.Addr().String() {
+		t.Errorf("listening on %s: %q", l.Addr(), got)
 	}
 }

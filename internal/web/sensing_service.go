@@ -1,31 +1,28 @@
-package app
+package web
 
 import (
 	"context"
 	"sort"
 
-	"cityloop/internal/ingest/mqtt"
 	"cityloop/internal/sensing"
-	"cityloop/internal/web"
 )
 
-// webSensing adapts *sensing.Service to web.Sensing for the monitoring and
-// parking pages. Figures, Accuracy, Availability and Compliance are the
-// service's own; Alerts and Ingestion are put together here.
-type webSensing struct {
+// SensingService is *sensing.Service as the monitoring and parking pages
+// read it ([Sensing]). Figures, Accuracy, Availability and Compliance are
+// the service's own; Alerts is put together here, and Ingestion reads the
+// node's MQTT counters through Intake (nil when MQTT is not configured).
+type SensingService struct {
 	*sensing.Service
-	sub *mqtt.Subscriber // nil when MQTT is not configured
+	Intake func() Ingestion
 }
 
 // Ingestion reads the counters of this node's MQTT subscription: the pages
 // run on the node holding the sensing state, the one that subscribes.
-func (s webSensing) Ingestion() (web.Ingestion, bool) {
-	if s.sub == nil {
-		return web.Ingestion{}, false
+func (s SensingService) Ingestion() (Ingestion, bool) {
+	if s.Intake == nil {
+		return Ingestion{}, false
 	}
-	st := &s.sub.Stats
-	return web.Ingestion{Filter: s.sub.Filter(), Received: st.Received.Load(), Stored: st.Stored.Load(), Invalid: st.Invalid.Load(),
-		Acked: st.Acked.Load(), Batches: st.Batches.Load(), Retries: st.Retries.Load()}, true
+	return s.Intake(), true
 }
 
 // Alerts lists the episodes firing now, newest first. The service keeps
@@ -33,7 +30,7 @@ func (s webSensing) Ingestion() (web.Ingestion, bool) {
 // them all for one device), and writes every change through to its store
 // before acknowledging it, so one read of the stored states is both current
 // and linear; it is skipped when the figures say nothing fires.
-func (s webSensing) Alerts(ctx context.Context, limit int) ([]web.SensingAlert, int, error) {
+func (s SensingService) Alerts(ctx context.Context, limit int) ([]SensingAlert, int, error) {
 	if s.Figures().Firing == 0 {
 		return nil, 0, nil
 	}
@@ -63,9 +60,9 @@ func (s webSensing) Alerts(ctx context.Context, limit int) ([]web.SensingAlert, 
 	}
 	var cams map[string]*sensing.Camera
 	var points map[string]sensing.CollectionPoint
-	out := make([]web.SensingAlert, 0, len(firing))
+	out := make([]SensingAlert, 0, len(firing))
 	for _, st := range firing {
-		a := web.SensingAlert{Ref: st.Device, Name: st.Device, Rule: st.Rule, Title: titles[st.Rule], Phase: st.Phase,
+		a := SensingAlert{Ref: st.Device, Name: st.Device, Rule: st.Rule, Title: titles[st.Rule], Phase: st.Phase,
 			Since: st.Since, Peak: st.Peak, CaseID: st.CaseID}
 		switch st.Rule {
 		case sensing.RuleCameraOffline:
