@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"cityloop/internal/api"
 	"cityloop/internal/ingest/mqtt"
 	"cityloop/internal/sensedesk"
 	"cityloop/internal/sensing"
@@ -55,10 +56,23 @@ func wireSensing(a *App, mux *http.ServeMux) error {
 		o.Ingest = sub
 	}
 	a.sensingOwner, a.mqttSub = o, sub
-	a.api.Sensing = sensingAPI{Service: svc, sub: sub}
+	a.api.Sensing = api.SensingService{Service: svc, Stats: mqttStats(sub)}
 	a.api.SensingGate = o.Gate
 	a.OnClose(db.Close) // after Run has stopped the loops below
 	a.Go(o.Worker)
 	a.Go(o.Run)
 	return nil
+}
+
+// mqttStats reports sub's counters for GET /api/v1/sensing/…; nil without
+// MQTT.
+func mqttStats(sub *mqtt.Subscriber) func() map[string]any {
+	if sub == nil {
+		return nil
+	}
+	return func() map[string]any {
+		st := &sub.Stats
+		return map[string]any{"filter": sub.Filter(), "received": st.Received.Load(), "invalid": st.Invalid.Load(),
+			"stored": st.Stored.Load(), "acked": st.Acked.Load(), "batches": st.Batches.Load(), "retries": st.Retries.Load()}
+	}
 }
