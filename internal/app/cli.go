@@ -2,11 +2,8 @@ package app
 
 import (
 	"context"
-	"fmt"
 	"io"
-	"strings"
 
-	"cityloop/internal/errs"
 	"cityloop/internal/org"
 	"cityloop/internal/simulate"
 	"cityloop/internal/worktime"
@@ -31,34 +28,9 @@ func (a *App) ImportRegionFile(ctx context.Context, data []byte) (org.ImportPlan
 }
 
 // PrintCalendar writes month (YYYY-MM) of the built-in working calendar.
-func PrintCalendar(w io.Writer, month, lang string) error {
-	y, m, err := worktime.ParseMonth(month)
-	if err != nil {
-		return err
-	}
-	cal, err := worktime.Default()
-	if err != nil {
-		return err
-	}
-	return cal.FormatMonth(w, y, m, lang)
-}
+func PrintCalendar(w io.Writer, month, lang string) error { return worktime.PrintMonth(w, month, lang) }
 
-// Describe is err as the command line prints it: a user-facing message,
-// with every problem of a refused region import on a line of its own.
-func Describe(err error) string {
-	e, ok := errs.As(err)
-	if !ok {
-		return err.Error()
-	}
-	msg := err.Error()
-	p, ok := e.Details["problems"].([]org.ImportProblem)
-	if !ok {
-		return msg
-	}
-	var b strings.Builder
-	b.WriteString(msg)
-	for _, x := range p {
-		fmt.Fprintf(&b, "\n  feature %d %s: %s", x.Index, x.Code, x.Reason)
-	}
-	return b.String()
-}
+// Describe is err as the command line prints it (org.Describe): a
+// user-facing message, with every problem of a refused region import on a
+// line of its own.
+func Describe(err error) string { return org.Describe(err) }

@@ -170,3 +170,24 @@ func errMessage(err error) string {
 	}
 	return err.Error()
 }
+
+// Describe is err as the command line prints it: a user-facing message,
+// with every problem of a refused region import ([ImportProblem]) on a line
+// of its own.
+func Describe(err error) string {
+	e, ok := errs.As(err)
+	if !ok {
+		return err.Error()
+	}
+	msg := err.Error()
+	p, ok := e.Details["problems"].([]ImportProblem)
+	if !ok {
+		return msg
+	}
+	var b strings.Builder
+	b.WriteString(msg)
+	for _, x := range p {
+		fmt.Fprintf(&b, "\n  feature %d %s: %s", x.Index, x.Code, x.Reason)
+	}
+	return b.String()
+}

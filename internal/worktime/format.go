@@ -164,3 +164,17 @@ func displayWidth(s string) int {
 	}
 	return n
 }
+
+// PrintMonth writes month (YYYY-MM) of the built-in working calendar
+// ([Default]), as `cityloop calendar` prints it.
+func PrintMonth(w io.Writer, month, lang string) error {
+	y, m, err := ParseMonth(month)
+	if err != nil {
+		return err
+	}
+	cal, err := Default()
+	if err != nil {
+		return err
+	}
+	return cal.FormatMonth(w, y, m, lang)
+}
