@@ -17,7 +17,7 @@ import (
 // citizens' one-time codes live here; the later wirers register their own
 // jobs and leased workers on a.jobs (wire_interop.go: the 12345 poll, the
 // retentions of the hub and of 12345 callers, the delivery engine;
-// sensing_owner.go: the sensing owner's lease).
+// wire_sensing.go: the sensing owner's lease, held by package sensing/owner).
 func wireJobs(a *App, mux *http.ServeMux) error {
 	ctx := context.Background()
 	js, err := jobstore.Open(ctx, a.Cfg.DB, a.Now)
