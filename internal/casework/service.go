@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -413,7 +414,7 @@ func (s *Service) SweepOverdue(ctx context.Context, batch int) (int, error) {
 		if err != nil {
 			continue // no longer overdue or already moved on
 		}
-		if urge, ok := table[ActUrge]; ok && contains(urge.from, next.Status) {
+		if urge, ok := table[ActUrge]; ok && slices.Contains(urge.from, next.Status) {
 			next.Urges++
 			events = append(events, Event{CaseID: c.ID, Action: ActUrge, From: next.Status, To: next.Status,
 				Actor: org.SystemActor.ID, Name: org.SystemActor.Name, Post: org.PostSystem, At: now,

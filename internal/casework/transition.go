@@ -2,6 +2,7 @@ package casework
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -156,7 +157,7 @@ func Allowed(c *Case, actor org.Actor) []Action {
 	var out []Action
 	for _, a := range Actions() {
 		r := table[a]
-		if a == ActOverdue || !contains(r.from, c.Status) {
+		if a == ActOverdue || !slices.Contains(r.from, c.Status) {
 			continue
 		}
 		if _, ok := actingPost(r, actor); !ok {
@@ -186,7 +187,7 @@ func Decide(c Case, cmd Command, env Env) (Case, []Event, error) {
 		return c, nil, errs.Invalid("unknown action %q; actions are: %s", cmd.Action, joinActions(Actions())).
 			WithField("action", "unknown action")
 	}
-	if !contains(r.from, c.Status) {
+	if !slices.Contains(r.from, c.Status) {
 		allowed := Allowed(&c, cmd.Actor)
 		return c, nil, errs.Conflict("case %s is %s (%s); %q is not possible now; allowed actions: %s",
 			c.Code, c.Status, c.Status.Zh(), cmd.Action, orNone(allowed)).
@@ -195,7 +196,7 @@ func Decide(c Case, cmd Command, env Env) (Case, []Event, error) {
 	post, ok := actingPost(r, cmd.Actor)
 	if !ok {
 		return c, nil, errs.Forbidden("%q (%s) needs the post %s; you hold %s", cmd.Action, ActionNames[cmd.Action][0],
-			postList(r.posts), postList(cmd.Actor.Posts()))
+			org.PostList(r.posts), org.PostList(cmd.Actor.Posts()))
 	}
 	if err := checkUnit(cmd.Action, &c, cmd.Actor); err != nil {
 		return c, nil, err
@@ -258,7 +259,7 @@ func actingPost(r rule, a org.Actor) (org.Post, bool) {
 // checkUnit makes sure a department handler acts only on its own tasks.
 func checkUnit(a Action, c *Case, actor org.Actor) error {
 	r := table[a]
-	if !contains(r.posts, org.PostHandler) || len(r.posts) != 1 {
+	if !slices.Contains(r.posts, org.PostHandler) || len(r.posts) != 1 {
 		return nil
 	}
 	g, _ := actor.Grant(org.PostHandler)
@@ -281,15 +282,6 @@ func requestFits(a Action, c *Case) bool {
 	return true
 }
 
-func contains[T comparable](xs []T, x T) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
-}
-
 func joinActions(as []Action) string {
 	s := make([]string, len(as))
 	for i, a := range as {
@@ -310,15 +302,4 @@ func nonNil(as []Action) []Action {
 		return []Action{}
 	}
 	return as
-}
-
-func postList(ps []org.Post) string {
-	if len(ps) == 0 {
-		return "no post"
-	}
-	s := make([]string, len(ps))
-	for i, p := range ps {
-		s[i] = fmt.Sprintf("%s (%s)", p, org.PostNames[p][0])
-	}
-	return strings.Join(s, " or ")
 }

@@ -8,20 +8,8 @@ import (
 	"cityloop/internal/org"
 )
 
-// PostLegalReviewer is the 法制审核 post (第五十八条). org does not define it
-// yet; it must be added to org.PostNames before accounts can hold it.
-const PostLegalReviewer org.Post = "legal_reviewer"
-
-// postName names a post, including the one org does not know yet.
-func postName(p org.Post) string {
-	if p == PostLegalReviewer {
-		return "法制审核员"
-	}
-	if n, ok := org.PostNames[p]; ok {
-		return n[0]
-	}
-	return string(p)
-}
+// PostLegalReviewer is the 法制审核 post (第五十八条).
+const PostLegalReviewer = org.PostLegalReviewer
 
 // Summary-procedure ceilings of 第五十一条, in yuan. They are the law's, not
 // a city's choice, so they are constants rather than policy.
@@ -114,7 +102,7 @@ func (p Policy) Validate() error {
 			return errs.Invalid("审批链 %s 没有环节 / approval chain %s has no steps", k, k).WithField("chains", string(k))
 		}
 		for i, s := range steps {
-			if !s.Post.Valid() && s.Post != PostLegalReviewer {
+			if !s.Post.Valid() {
 				return errs.Invalid("审批链 %s 第 %d 环节的岗位 %q 未知 / step %d of chain %s has unknown post %q", k, i+1, s.Post, i+1, k, s.Post).
 					WithField("chains", string(k))
 			}

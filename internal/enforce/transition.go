@@ -2,6 +2,7 @@ package enforce
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -163,7 +164,7 @@ func Allowed(c *Case, actor org.Actor, p Policy) []Action {
 	var out []Action
 	for _, a := range Actions() {
 		r := table[a]
-		if !contains(r.from, c.Status) {
+		if !slices.Contains(r.from, c.Status) {
 			continue
 		}
 		if _, err := actingPost(a, r, c, actor, p); err != nil {
@@ -194,7 +195,7 @@ func Decide(c Case, cmd Command, env Env) (Case, []Event, error) {
 	if env.Cal == nil || env.Rulebook == nil {
 		return c, nil, fmt.Errorf("enforce: decide %s on %s: env needs a calendar and a rulebook", cmd.Action, c.Code)
 	}
-	if !contains(r.from, c.Status) {
+	if !slices.Contains(r.from, c.Status) {
 		return c, nil, conflict(&c, cmd, env, fmt.Sprintf("案件 %s 处于%s，不能%s / case %s is %s; %q is not possible now",
 			c.Code, c.Status.Zh(), ActionNames[cmd.Action][0], c.Code, c.Status, cmd.Action))
 	}
@@ -253,7 +254,7 @@ func actingPost(a Action, r rule, c *Case, actor org.Actor, p Policy) (org.Post,
 	}
 	if post == "" {
 		return "", errs.Forbidden("%q（%s）需要岗位 %s；你的岗位是 %s / %q needs the post %s; you hold %s",
-			a, ActionNames[a][0], postList(posts), postList(actor.Posts()), a, postList(posts), postList(actor.Posts()))
+			a, ActionNames[a][0], org.PostList(posts), org.PostList(actor.Posts()), a, org.PostList(posts), org.PostList(actor.Posts()))
 	}
 	if r.officer && !c.isOfficer(actor.ID) {
 		return "", errs.Forbidden("只有本案承办执法人员可以%s / only an officer of case %s may %s", ActionNames[a][0], c.Code, a)
@@ -347,15 +348,6 @@ func nextStep(c *Case, p Policy) (Step, bool) {
 	return chain[n], true
 }
 
-func contains[T comparable](xs []T, x T) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
-}
-
 func joinActions(as []Action) string {
 	s := make([]string, len(as))
 	for i, a := range as {
@@ -376,15 +368,4 @@ func nonNil(as []Action) []Action {
 		return []Action{}
 	}
 	return as
-}
-
-func postList(ps []org.Post) string {
-	if len(ps) == 0 {
-		return "无 / no post"
-	}
-	s := make([]string, len(ps))
-	for i, p := range ps {
-		s[i] = fmt.Sprintf("%s (%s)", p, postName(p))
-	}
-	return strings.Join(s, " / ")
 }

@@ -1,44 +1,67 @@
 package org
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Post is a job on the platform (岗位). The casework transition table says
 // which post may take which action; jurisdiction says over which cases.
 type Post string
 
 const (
-	PostCitizen    Post = "citizen"      // 市民
-	PostSupervisor Post = "supervisor"   // 监督员
-	PostGridMember Post = "grid_member"  // 网格员
-	PostOperator   Post = "operator"     // 受理员
-	PostShiftLead  Post = "shift_lead"   // 值班长
-	PostDispatcher Post = "dispatcher"   // 派遣员
-	PostHandler    Post = "handler"      // 处置单位
-	PostEnforcer   Post = "enforcer"     // 执法队员
-	PostStreetHead Post = "street_chief" // 街长
-	PostLeader     Post = "leader"       // 领导
-	PostAdmin      Post = "admin"        // 系统管理员
-	PostAuditor    Post = "auditor"      // 审计员: reads the audit trail, nothing else
-	PostSystem     Post = "system"       // the platform itself: scheduler, auto-dispatch, sensors
-	PostPartner    Post = "partner"      // a partner system calling with an API key
+	PostCitizen    Post = "citizen"     // 市民
+	PostSupervisor Post = "supervisor"  // 监督员
+	PostGridMember Post = "grid_member" // 网格员
+	PostOperator   Post = "operator"    // 受理员
+	PostShiftLead  Post = "shift_lead"  // 值班长
+	PostDispatcher Post = "dispatcher"  // 派遣员
+	PostHandler    Post = "handler"     // 处置单位
+	PostEnforcer   Post = "enforcer"    // 执法队员
+	// PostLegalReviewer reviews major penalty decisions before they are
+	// made (法制审核, Administrative Penalty Law Art. 58).
+	PostLegalReviewer Post = "legal_reviewer" // 法制审核员
+	PostStreetHead    Post = "street_chief"   // 街长
+	PostLeader        Post = "leader"         // 领导
+	PostAdmin         Post = "admin"          // 系统管理员
+	PostAuditor       Post = "auditor"        // 审计员: reads the audit trail, nothing else
+	PostSystem        Post = "system"         // the platform itself: scheduler, auto-dispatch, sensors
+	PostPartner       Post = "partner"        // a partner system calling with an API key
 )
 
 // PostNames gives the standard Chinese term and an English name for each post.
 var PostNames = map[Post][2]string{
-	PostCitizen:    {"市民", "Citizen"},
-	PostSupervisor: {"监督员", "Supervisor"},
-	PostGridMember: {"网格员", "Grid member"},
-	PostOperator:   {"受理员", "Operator"},
-	PostShiftLead:  {"值班长", "Shift lead"},
-	PostDispatcher: {"派遣员", "Dispatcher"},
-	PostHandler:    {"处置单位", "Department handler"},
-	PostEnforcer:   {"执法队员", "Enforcement officer"},
-	PostStreetHead: {"街长", "Street chief"},
-	PostLeader:     {"领导", "Leader"},
-	PostAdmin:      {"系统管理员", "Administrator"},
-	PostAuditor:    {"审计员", "Auditor"},
-	PostSystem:     {"系统", "System"},
-	PostPartner:    {"合作系统", "Partner system"},
+	PostCitizen:       {"市民", "Citizen"},
+	PostSupervisor:    {"监督员", "Supervisor"},
+	PostGridMember:    {"网格员", "Grid member"},
+	PostOperator:      {"受理员", "Operator"},
+	PostShiftLead:     {"值班长", "Shift lead"},
+	PostDispatcher:    {"派遣员", "Dispatcher"},
+	PostHandler:       {"处置单位", "Department handler"},
+	PostEnforcer:      {"执法队员", "Enforcement officer"},
+	PostLegalReviewer: {"法制审核员", "Legal reviewer"},
+	PostStreetHead:    {"街长", "Street chief"},
+	PostLeader:        {"领导", "Leader"},
+	PostAdmin:         {"系统管理员", "Administrator"},
+	PostAuditor:       {"审计员", "Auditor"},
+	PostSystem:        {"系统", "System"},
+	PostPartner:       {"合作系统", "Partner system"},
+}
+
+// PostList names posts for a message, bilingual ("无 / no post" when none).
+func PostList(ps []Post) string {
+	if len(ps) == 0 {
+		return "无 / no post"
+	}
+	s := make([]string, len(ps))
+	for i, p := range ps {
+		name := string(p)
+		if n, ok := PostNames[p]; ok {
+			name = n[0]
+		}
+		s[i] = string(p) + " (" + name + ")"
+	}
+	return strings.Join(s, " / ")
 }
 
 // Valid reports whether p is a known post.
