@@ -23,8 +23,7 @@ func (s *Server) accountAdmin() (org.AccountAdmin, error) {
 // checkGrants validates an account's posts against the city's regions
 // and departments (see org.CheckGrants).
 func (s *Server) checkGrants(bad *errs.Error, grants []org.Grant) {
-	dict := s.World.Dict()
-	org.CheckGrants(bad, grants, s.World.Atlas(), func(code string) bool { _, ok := dict.Department(code); return ok })
+	org.CheckGrants(bad, grants, s.World.Atlas(), s.World.Dict().HasDepartment)
 }
 
 // passwordProblem turns a CheckPasswordStrength failure into a sentence.

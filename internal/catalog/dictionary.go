@@ -220,6 +220,9 @@ func (d *Dictionary) Department(code string) (Department, bool) {
 	return dep, ok
 }
 
+// HasDepartment reports whether a department with this code exists.
+func (d *Dictionary) HasDepartment(code string) bool { _, ok := d.depts[code]; return ok }
+
 // Rules returns the joint enforcement list sorted by ID.
 func (d *Dictionary) Rules() []Rule { return slices.Clone(d.rules) }
 

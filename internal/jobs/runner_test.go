@@ -263,67 +263,54 @@ func (b *beatStore) ExtendLease(ctx context.Context, c jobs.Claim, until time.Ti
 	return ok, err
 }
 
-// TestRunner_LostLease: when another node has taken the lease, the
-// heartbeat cancels the run and nothing is recorded for this node.
-func TestRunner_LostLease(t *testing.T) {
-	mem := jobstest.NewMem()
-	clock := jobstest.NewClock(t0.Add(time.Minute))
-	r := &jobs.Runner{Store: mem, Node: "n1", Now: clock.Now, Lease: 30 * time.Millisecond}
-	var cancelled atomic.Bool
-	if err := r.Register(jobs.Job{Name: "stalled", Schedule: jobs.Every(time.Minute), Run: func(ctx context.Context) error {
-		mem.Take("stalled", "n2", t0.Add(time.Hour)) // as if n1 stalled and n2 claimed
-		<-ctx.Done()
-		cancelled.Store(true)
-		return ctx.Err()
-	}}); err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	if err := r.Tick(ctx); err != nil {
-		t.Fatal(err)
-	}
-	clock.Set(t0.Add(2 * time.Minute))
-	if err := r.Tick(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if !cancelled.Load() {
-		t.Fatal("the run was not cancelled")
-	}
-	runs, err := mem.ListRuns(ctx, "stalled", 0)
-	if err != nil || len(runs) != 0 {
-		t.Fatalf("runs %+v, %v; want none recorded by the node that lost the lease", runs, err)
-	}
-}
-
-// TestRunner_LeaseRunsOut: when the heartbeat cannot reach the store until
-// the lease has run out, the run is cancelled and not recorded, since
-// another node may have claimed the due time.
-func TestRunner_LeaseRunsOut(t *testing.T) {
-	mem := jobstest.NewMem()
-	clock := jobstest.NewClock(t0.Add(time.Minute))
-	r := &jobs.Runner{Store: failingBeat{mem}, Node: "n1", Now: clock.Now, Lease: 30 * time.Millisecond}
-	var cancelled atomic.Bool
-	if err := r.Register(jobs.Job{Name: "cut-off", Schedule: jobs.Every(time.Minute), Run: func(ctx context.Context) error {
-		clock.Add(time.Minute) // well past the 30ms lease
-		<-ctx.Done()
-		cancelled.Store(true)
-		return ctx.Err()
-	}}); err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	if err := r.Tick(ctx); err != nil {
-		t.Fatal(err)
-	}
-	clock.Set(t0.Add(2 * time.Minute))
-	if err := r.Tick(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if !cancelled.Load() {
-		t.Fatal("the run was not cancelled")
-	}
-	if runs, err := mem.ListRuns(ctx, "cut-off", 0); err != nil || len(runs) != 0 {
-		t.Fatalf("runs %+v, %v; want none", runs, err)
+// TestRunner_LeaseGone: when another node has taken the lease, or the
+// heartbeat cannot reach the store until the lease has run out, the run is
+// cancelled and nothing is recorded for this node, since another node may
+// have claimed the due time.
+func TestRunner_LeaseGone(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		store func(*jobstest.Mem) jobs.Store
+		// during runs inside the job, before it waits for its context.
+		during func(mem *jobstest.Mem, clock *jobstest.Clock)
+	}{
+		{"another node took it", func(m *jobstest.Mem) jobs.Store { return m },
+			func(mem *jobstest.Mem, _ *jobstest.Clock) {
+				mem.Take("job", "n2", t0.Add(time.Hour)) // as if n1 stalled and n2 claimed
+			}},
+		{"the heartbeat cannot reach the store", func(m *jobstest.Mem) jobs.Store { return failingBeat{m} },
+			func(_ *jobstest.Mem, clock *jobstest.Clock) {
+				clock.Add(time.Minute) // well past the 30ms lease
+			}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			mem := jobstest.NewMem()
+			clock := jobstest.NewClock(t0.Add(time.Minute))
+			r := &jobs.Runner{Store: tt.store(mem), Node: "n1", Now: clock.Now, Lease: 30 * time.Millisecond}
+			var cancelled atomic.Bool
+			if err := r.Register(jobs.Job{Name: "job", Schedule: jobs.Every(time.Minute), Run: func(ctx context.Context) error {
+				tt.during(mem, clock)
+				<-ctx.Done()
+				cancelled.Store(true)
+				return ctx.Err()
+			}}); err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			if err := r.Tick(ctx); err != nil {
+				t.Fatal(err)
+			}
+			clock.Set(t0.Add(2 * time.Minute))
+			if err := r.Tick(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if !cancelled.Load() {
+				t.Fatal("the run was not cancelled")
+			}
+			if runs, err := mem.ListRuns(ctx, "job", 0); err != nil || len(runs) != 0 {
+				t.Fatalf("runs %+v, %v; want none recorded by the node that lost the lease", runs, err)
+			}
+		})
 	}
 }
 

@@ -179,8 +179,7 @@ func (s *Server) handleAdminAccount(w http.ResponseWriter, r *http.Request) erro
 	} else if err := auth.CheckPasswordStrength(pw); err != nil {
 		bad.WithField("password", s.langOf(w, r).T("weak_password"))
 	}
-	dict := s.World.Dict()
-	org.CheckGrants(bad, grants, s.World.Atlas(), func(code string) bool { _, ok := dict.Department(code); return ok })
+	org.CheckGrants(bad, grants, s.World.Atlas(), s.World.Dict().HasDepartment)
 	if len(bad.Fields) > 0 {
 		return s.adminResult(w, r, bad, "accounts")
 	}

@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -22,8 +21,6 @@ import (
 	"cityloop/internal/org"
 	"cityloop/internal/worktime"
 )
-
-func cosDeg(d float64) float64 { return math.Cos(d * math.Pi / 180) }
 
 func mustJSON(v any) string {
 	b, err := json.Marshal(v)
