@@ -98,7 +98,8 @@ func (r *Renderer) Render(code Code, num Number, c *Case) ([]byte, error) {
 	}
 	pdf.SetFont(fontFamily, "", sizeBody)
 	stamp := firstDate(c.IssuedAt, c.DecidedAt, c.FiledAt)
-	pdf.SetCreationDate(stamp) // the same case gives the same bytes
+	pdf.SetCreationDate(stamp) // the same case gives the same bytes,
+	pdf.SetCatalogSort(true)   // with fonts written in a fixed order, not a map's
 	pdf.SetModificationDate(stamp)
 	pdf.SetTitle(entry.Zh+" "+num.String(), true)
 	pdf.SetAuthor(c.Bureau, true)

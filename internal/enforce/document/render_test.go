@@ -192,3 +192,58 @@ func TestRender_LongTextBreaksPages(t *testing.T) {
 		t.Error("a run of Latin letters longer than a line lost characters")
 	}
 }
+
+// TestRender_ConcurrentAndDeterministic: one Renderer serves several
+// requests at once, and the same case gives the same bytes (the PDF dates
+// come from the case, not the clock), so a stored document can be checked
+// against a fresh render.
+func TestRender_ConcurrentAndDeterministic(t *testing.T) {
+	r := mustRenderer(t, Options{})
+	num := Number{Prefix: "某城管罚决字", Year: 2026, Seq: 9}
+	want, err := r.Render(PenaltyDecision, num, SampleCase())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	got := make([][]byte, 4)
+	errc := make([]error, 4)
+	for i := range got {
+		wg.Go(func() { got[i], errc[i] = r.Render(PenaltyDecision, num, SampleCase()) })
+	}
+	wg.Wait()
+	for i := range got {
+		if errc[i] != nil {
+			t.Fatalf("render %d: %v", i, errc[i])
+		}
+		if !bytes.Equal(got[i], want) {
+			t.Errorf("render %d differs from the first (%d and %d bytes)", i, len(got[i]), len(want))
+		}
+	}
+}
+
+func TestRender_RefusesBadInput(t *testing.T) {
+	r := mustRenderer(t, Options{})
+	ok := Number{Prefix: "某城管罚决字", Year: 2026, Seq: 1}
+	noParty := SampleCase()
+	noParty.Party.Name = ""
+	tests := []struct {
+		name string
+		code Code
+		num  Number
+		c    *Case
+		kind errs.Kind
+	}{
+		{"unknown code", "penalty_desicion", ok, SampleCase(), errs.KindNotFound},
+		{"no case", PenaltyDecision, ok, nil, errs.KindInvalid},
+		{"bad number", PenaltyDecision, Number{Prefix: "某城管罚决字", Year: 2026}, SampleCase(), errs.KindInvalid},
+		{"no party", PenaltyDecision, ok, noParty, errs.KindInvalid},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pdf, err := r.Render(tt.code, tt.num, tt.c)
+			if !errs.Is(err, tt.kind) || pdf != nil {
+				t.Errorf("Render = %d bytes, %v; want no PDF and a %s error", len(pdf), err, tt.kind)
+			}
+		})
+	}
+}
