@@ -101,7 +101,7 @@ func TestRender_EveryDocument(t *testing.T) {
 			}
 			switch e.Code {
 			case PenaltyDecision, PenaltyNotice:
-				want = append(want, "罚款人民币1500元", "壹仟伍佰元整", c.Basis.Prohibition, c.Basis.Penalty, "陈述")
+				want = append(want, "罚款人民币1500元", "壹仟伍佰元整", c.Basis.Prohibition, c.Basis.Penalty, "陈述", "（印章）")
 			case ClosingRegister:
 				want = append(want, "1500元", "壹仟伍佰元整", c.Closing.Archivist)
 			case InquiryRecord:

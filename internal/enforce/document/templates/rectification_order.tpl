@@ -4,7 +4,7 @@ header {{.Bureau}}
 title 责令限期改正通知书
 number {{.Number}}
 text {{.Party.Name}}：
-para 经查，你（单位）于{{datetime .OccurredAt}}在{{.Place}}{{.Cause}}，{{oneline .Facts}}
+para 经查，你（单位）于{{datetime .OccurredAt}}在{{.Place}}有下列行为：{{oneline .Facts}}
 para 上述行为违反了{{.Basis.Prohibition}}的规定。根据《中华人民共和国行政处罚法》第二十八条第一款{{if .Basis.Penalty}}及{{.Basis.Penalty}}{{end}}的规定，现责令你（单位）于{{datetime .Correction.Deadline}}前改正，改正内容如下：
 para {{blank .Correction.Requirement}}
 para 逾期不改正的，本机关将依法处理。
