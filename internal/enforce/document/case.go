@@ -242,6 +242,7 @@ func (c *Case) Validate() error {
 		e.WithField("decision.fine", fmt.Sprintf("金额应为 0 至 %.2f 元 / amounts must be 0 to %.2f yuan", MaxAmount, MaxAmount))
 	}
 	if len(e.Fields) > 0 {
+		slices.SortFunc(e.Fields, func(a, b errs.FieldError) int { return strings.Compare(a.Field, b.Field) })
 		return e
 	}
 	return nil

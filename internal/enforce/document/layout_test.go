@@ -62,7 +62,8 @@ func TestLayout_Execute(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := SampleCase()
-	items, err := l.execute(&View{Case: c, Number: "N", Doc: mustLookup(PenaltyDecision)})
+	decision, _ := Lookup(PenaltyDecision)
+	items, err := l.execute(&View{Case: c, Number: "N", Doc: decision})
 	if err != nil {
 		t.Fatal(err)
 	}

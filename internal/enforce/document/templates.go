@@ -132,17 +132,12 @@ func LoadTemplates(dir string) (Templates, error) {
 		}
 	}
 	full, empty := SampleCase(), &Case{Bureau: "某市城市管理综合行政执法局", Party: Party{Name: "某某"}}
-	for code, l := range ts {
+	for _, e := range catalog { // in catalog order, so the first bad file is always the one named
 		for _, c := range []*Case{full, empty} {
-			if _, err := l.execute(&View{Case: c, Number: "某城管〔2026〕第0001号", Doc: mustLookup(code)}); err != nil {
+			if _, err := ts[e.Code].execute(&View{Case: c, Number: "某城管〔2026〕第0001号", Doc: e}); err != nil {
 				return nil, err
 			}
 		}
 	}
 	return ts, nil
-}
-
-func mustLookup(code Code) Entry {
-	e, _ := Lookup(code)
-	return e
 }
