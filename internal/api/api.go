@@ -87,6 +87,8 @@ type Server struct {
 	Hub         Hub
 	Hotline     Hotline
 	Open311Keys Open311Keys
+	// Inspections serves /api/v1/inspections/… (双随机一公开); nil answers 404.
+	Inspections Inspections
 }
 
 // handleHealth is the readiness probe a load balancer asks: ok only when

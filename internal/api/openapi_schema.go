@@ -13,6 +13,7 @@ import (
 	"cityloop/internal/facility"
 	"cityloop/internal/hotline"
 	"cityloop/internal/hub"
+	"cityloop/internal/inspect"
 	"cityloop/internal/jobs"
 	"cityloop/internal/org"
 	"cityloop/internal/sensing"
@@ -97,7 +98,8 @@ func errorStatuses(rt route) []int {
 	if rt.auth != "" {
 		out = append(out, 401, 403)
 	}
-	if len(pathParams(rt.path)) > 0 || rt.tag == "sensing" || rt.tag == "hub" || rt.tag == "hotline" || rt.tag == "open311" {
+	if len(pathParams(rt.path)) > 0 || rt.tag == "sensing" || rt.tag == "hub" || rt.tag == "hotline" || rt.tag == "open311" ||
+		rt.tag == "inspections" {
 		out = append(out, 404)
 	}
 	if rt.method != "GET" {
@@ -192,6 +194,9 @@ var schemaTypes = map[string]any{
 		CallbackSecret string             `json:"callback_secret,omitempty"`
 		Note           string             `json:"note,omitempty"`
 	}{},
+
+	"InspectionPlanRequest": inspect.PlanInput{}, "InspectionPlan": inspectionView{}, "InspectionOutcome": outcomeRequest{},
+	"InspectionOutcomeRecorded": inspectionOutcomeRecorded{}, "InspectionPublic": inspect.PublicPlan{}, "InspectionVerify": inspect.VerifyReport{},
 }
 
 func typeSchemas() map[string]any {

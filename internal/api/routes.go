@@ -129,6 +129,18 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/hub/retention", s.handleHubRetentionView, "hub", "How long changes, deliveries and dead letters are kept (administrator)", admin, nil, "", 200, "RetentionView"},
 		{"PUT", "/api/v1/hub/retention", s.handleHubRetentionPut, "hub", "Change the retention (administrator, audited)", admin, nil, "Retention", 200, "RetentionView"},
 
+		// random inspections (双随机一公开)
+		{"GET", "/api/v1/inspections", s.handleInspectionList, "inspections", "Random-inspection draw plans (抽查计划), newest first (leader or administrator)", "leader|admin", []string{"status", "limit", "offset"}, "", 200, "items:InspectionPlan"},
+		{"POST", "/api/v1/inspections", s.handleInspectionCreate, "inspections", "Create a draw plan with its object list, inspector list and declared conflicts (leader or administrator, audited)", "leader|admin", nil, "InspectionPlanRequest", 201, "InspectionPlan"},
+		{"GET", "/api/v1/inspections/{id}", s.handleInspectionView, "inspections", "One plan with its lists (personal data masked), commitment, draw and outcomes", staff, nil, "", 200, "InspectionPlan"},
+		{"PUT", "/api/v1/inspections/{id}", s.handleInspectionUpdate, "inspections", "Replace a draft plan; 409 once its seed is committed (leader or administrator, audited)", "leader|admin", nil, "InspectionPlanRequest", 200, "InspectionPlan"},
+		{"POST", "/api/v1/inspections/{id}/commit", s.handleInspectionCommit, "inspections", "Make the secret seed and publish SHA-256(seed) with the plan hash; the plan is frozen from then on (leader or administrator, audited)", "leader|admin", nil, "", 200, "InspectionPlan"},
+		{"POST", "/api/v1/inspections/{id}/draw", s.handleInspectionDraw, "inspections", "Reveal the seed and draw objects and inspectors deterministically; the result is public (leader or administrator, audited)", "leader|admin", nil, "", 200, "InspectionPlan"},
+		{"POST", "/api/v1/inspections/{id}/outcomes", s.handleInspectionOutcome, "inspections", "Record the outcome of one drawn object (合格/不合格/责令整改 …); public at once, with its deadline in working days (enforcer, leader or administrator, audited)", "enforcer|leader|admin", nil, "InspectionOutcome", 200, "InspectionOutcomeRecorded"},
+		{"GET", "/api/v1/inspections/public", s.handleInspectionPublic, "inspections", "Published plans: commitments, revealed seeds, results and outcomes, personal data masked", anyone, []string{"limit", "offset"}, "", 200, "items:InspectionPublic"},
+		{"GET", "/api/v1/inspections/public/{id}/plan", s.handleInspectionPublicPlan, "inspections", "A published plan's canonical document, byte for byte: its SHA-256 is the committed plan_hash", anyone, nil, "", 200, "object"},
+		{"GET", "/api/v1/inspections/public/{id}/verify", s.handleInspectionVerify, "inspections", "Re-run a drawn plan's draw on the server from the plan and the revealed seed, and say whether it matches the published result", anyone, nil, "", 200, "InspectionVerify"},
+
 		// hotline
 		{"POST", "/api/v1/hotline/orders", s.handleHotlinePush, "hotline", "Push one 12345 work order or {\"orders\": [...]}; known order numbers are answered, not duplicated (hotline account)", "operator|admin", nil, "WorkOrder", 200, "orders:HotlinePushResult"},
 		{"GET", "/api/v1/hotline/orders/{no}", s.handleHotlineView, "hotline", "A work order with its case and the lights of its clocks", "operator|shift_lead|admin|leader", nil, "", 200, "HotlineOrder"},
