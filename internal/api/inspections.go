@@ -316,6 +316,10 @@ func (s *Server) handleInspectionPublic(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		return err
 	}
+	// A public page carries every drawn object of its plans: keep it short.
+	if limit > 50 {
+		return errs.Invalid("公开列表每页最多 50 个计划 / at most 50 plans a page").WithField("limit", "1–50")
+	}
 	list, total, err := svc.Public(r.Context(), limit, offset)
 	if err != nil {
 		return err

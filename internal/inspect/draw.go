@@ -113,9 +113,13 @@ func (s *stream) uniform(n int) int {
 }
 
 // pick draws k of n indexes by a partial Fisher–Yates shuffle of 0..n-1,
-// in drawn order.
-func (s *stream) pick(n, k int) []int {
-	idx := make([]int, n)
+// in drawn order. buf is reused when it is large enough.
+func (s *stream) pick(n, k int, buf []int) []int {
+	idx := buf[:0]
+	if cap(idx) < n {
+		idx = make([]int, 0, n)
+	}
+	idx = idx[:n]
 	for i := range idx {
 		idx[i] = i
 	}
@@ -135,15 +139,11 @@ func Run(p *Plan, seed []byte) (Result, error) {
 	}
 	// Work on the canonical form, so that the draw sees exactly what the
 	// hash covers, in the same order.
-	q, err := PlanFromCanonical(p.Canonical())
-	if err != nil {
-		return Result{}, fmt.Errorf("draw plan %s: %w", p.ID, err)
-	}
-	q.Normalize()
+	q, doc := p.canonical()
 	if err := q.Validate(); err != nil {
 		return Result{}, err
 	}
-	hash := p.Hash()
+	hash := hashOf(doc)
 	s, err := newStream(seed, hash)
 	if err != nil {
 		return Result{}, fmt.Errorf("draw plan %s: %w", p.ID, err)
@@ -159,9 +159,13 @@ func Run(p *Plan, seed []byte) (Result, error) {
 	}
 	objs := q.eligibleObjects()
 	res := Result{PlanHash: hash, Assignments: make([]Assignment, 0, q.Count)}
-	for _, oi := range s.pick(len(objs), q.Count) {
+	// One candidate list and one index buffer serve every object: a large
+	// plan draws hundreds of objects from thousands of inspectors.
+	cands := make([]*Inspector, 0, len(q.Inspectors))
+	var buf []int
+	for _, oi := range s.pick(len(objs), q.Count, nil) {
 		o := objs[oi]
-		var cands []*Inspector
+		cands = cands[:0]
 		for i := range q.Inspectors {
 			x := &q.Inspectors[i]
 			if q.inScope(x) && !slices.Contains(x.Excluded, o.District) && !conflict[[2]string{x.ID, o.ID}] {
@@ -173,7 +177,8 @@ func Run(p *Plan, seed []byte) (Result, error) {
 			return Result{}, errs.Unprocessable("对象 %s 回避后只有 %d 名可抽取的执法人员 / object %s has only %d eligible inspectors", o.ID, len(cands), o.ID, len(cands))
 		}
 		a := Assignment{Object: ObjectRef{ID: o.ID, Name: o.Name, Kind: o.Kind, District: o.District, Address: address[o.ID]}}
-		for _, ii := range s.pick(len(cands), q.PerObject) {
+		buf = s.pick(len(cands), q.PerObject, buf)
+		for _, ii := range buf {
 			x := cands[ii]
 			a.Inspectors = append(a.Inspectors, Officer{ID: x.ID, Name: x.Name, Certificate: x.Certificate})
 		}
@@ -214,6 +219,13 @@ func Verify(p *Plan, seed []byte, commitment string, result Result) error {
 		if !slices.EqualFunc(g.Inspectors, w.Inspectors, func(a, b Officer) bool { return a.ID == b.ID }) {
 			return errs.Unprocessable("对象 %s 的执法人员应为 %s，结果记录为 %s / object %s should have inspectors %s, the result has %s",
 				w.Object.ID, officerIDs(w.Inspectors), officerIDs(g.Inspectors), w.Object.ID, officerIDs(w.Inspectors), officerIDs(g.Inspectors))
+		}
+		// The names the public reads must be the plan's too. Addresses are
+		// not in the published document, so they are not compared.
+		if g.Object.Name != w.Object.Name || g.Object.Kind != w.Object.Kind || g.Object.District != w.Object.District ||
+			!slices.Equal(g.Inspectors, w.Inspectors) {
+			return errs.Unprocessable("对象 %s 的结果所列名称或执法证号与计划不符 / the names or certificate numbers the result shows for object %s differ from the plan",
+				w.Object.ID, w.Object.ID)
 		}
 	}
 	return nil

@@ -293,6 +293,10 @@ func TestVerify(t *testing.T) {
 				r.Assignments[0].Object.ID = "o028"
 			}
 		}, "object 1 should be"},
+		{"a certificate changed in the result", func(p *Plan, seed []byte, c *string, r *Result) {
+			r.Assignments[1].Inspectors[0].Certificate = "000000"
+		}, "certificate numbers"},
+		{"an object renamed in the result", func(p *Plan, seed []byte, c *string, r *Result) { r.Assignments[0].Object.Name = "别的商铺" }, "differ from the plan"},
 		{"an object dropped from the result", func(p *Plan, seed []byte, c *string, r *Result) { r.Assignments = r.Assignments[1:] }, "the re-run draws 6"},
 		{"two objects reordered", func(p *Plan, seed []byte, c *string, r *Result) {
 			r.Assignments[0], r.Assignments[1] = r.Assignments[1], r.Assignments[0]

@@ -188,19 +188,17 @@ func (in *PlanInput) Normalize() {
 // Unprocessable when the lists are sound but cannot make the draw.
 func (in *PlanInput) Validate() error {
 	bad := errs.Invalid("抽查计划有误 / the inspection plan is not valid")
-	text := func(field, v string, required bool) {
-		switch {
-		case required && v == "":
-			bad.WithField(field, "必填 / required")
-		case utf8.RuneCountInString(v) > maxText:
-			bad.WithField(field, fmt.Sprintf("最多 %d 个字符 / at most %d characters", maxText, maxText))
-		case strings.ContainsFunc(v, unicode.IsControl):
-			bad.WithField(field, "含控制字符 / contains control characters")
+	// text checks one text field; the field's name is built only for a
+	// problem, since a plan may hold 100,000 fields.
+	text := func(field func() string, v string, required bool) {
+		if m := textProblem(v, required); m != "" {
+			bad.WithField(field(), m)
 		}
 	}
-	text("name", in.Name, true)
-	text("period", in.Period, true)
-	text("district", in.District, false)
+	named := func(s string) func() string { return func() string { return s } }
+	text(named("name"), in.Name, true)
+	text(named("period"), in.Period, true)
+	text(named("district"), in.District, false)
 	if in.Count < 1 {
 		bad.WithField("count", "至少抽取 1 个对象 / draw at least 1 object")
 	}
@@ -229,41 +227,45 @@ func (in *PlanInput) Validate() error {
 	objects := map[string]*Object{}
 	for i := range in.Objects {
 		o := &in.Objects[i]
-		f := fmt.Sprintf("objects[%d]", i)
+		f := func(name string) func() string {
+			return func() string { return fmt.Sprintf("objects[%d].%s", i, name) }
+		}
 		if !validID(o.ID) {
-			bad.WithField(f+".id", "编号须为 1–64 个字母、数字或 - _ . : / an id of 1–64 letters, digits, - _ . :")
+			bad.WithField(f("id")(), "编号须为 1–64 个字母、数字或 - _ . : / an id of 1–64 letters, digits, - _ . :")
 		} else if objects[o.ID] != nil {
-			bad.WithField(f+".id", "编号重复 / duplicate id "+o.ID)
+			bad.WithField(f("id")(), "编号重复 / duplicate id "+o.ID)
 		}
 		objects[o.ID] = o
-		text(f+".name", o.Name, true)
-		text(f+".district", o.District, true)
-		text(f+".address", o.Address, false)
-		text(f+".contact", o.Contact, false)
-		text(f+".phone", o.Phone, false)
+		text(f("name"), o.Name, true)
+		text(f("district"), o.District, true)
+		text(f("address"), o.Address, false)
+		text(f("contact"), o.Contact, false)
+		text(f("phone"), o.Phone, false)
 		if o.Kind != KindShop && o.Kind != KindSite && o.Kind != KindVendor {
-			bad.WithField(f+".kind", "种类须为 shop（商铺）、site（工地）或 vendor（摊贩）/ kind must be shop, site or vendor")
+			bad.WithField(f("kind")(), "种类须为 shop（商铺）、site（工地）或 vendor（摊贩）/ kind must be shop, site or vendor")
 		}
 	}
 	inspectors := map[string]*Inspector{}
 	for i := range in.Inspectors {
 		p := &in.Inspectors[i]
-		f := fmt.Sprintf("inspectors[%d]", i)
+		f := func(name string) func() string {
+			return func() string { return fmt.Sprintf("inspectors[%d].%s", i, name) }
+		}
 		if !validID(p.ID) {
-			bad.WithField(f+".id", "编号须为 1–64 个字母、数字或 - _ . : / an id of 1–64 letters, digits, - _ . :")
+			bad.WithField(f("id")(), "编号须为 1–64 个字母、数字或 - _ . : / an id of 1–64 letters, digits, - _ . :")
 		} else if inspectors[p.ID] != nil {
-			bad.WithField(f+".id", "编号重复 / duplicate id "+p.ID)
+			bad.WithField(f("id")(), "编号重复 / duplicate id "+p.ID)
 		}
 		inspectors[p.ID] = p
-		text(f+".name", p.Name, true)
-		text(f+".certificate", p.Certificate, true)
-		text(f+".district", p.District, false)
-		text(f+".phone", p.Phone, false)
+		text(f("name"), p.Name, true)
+		text(f("certificate"), p.Certificate, true)
+		text(f("district"), p.District, false)
+		text(f("phone"), p.Phone, false)
 		if len(p.Excluded) > 100 {
-			bad.WithField(f+".excluded_districts", "最多 100 个 / at most 100")
+			bad.WithField(f("excluded_districts")(), "最多 100 个 / at most 100")
 		}
 		for _, d := range p.Excluded {
-			text(f+".excluded_districts", d, false)
+			text(f("excluded_districts"), d, false)
 		}
 	}
 	for i, c := range in.Conflicts {
@@ -274,7 +276,7 @@ func (in *PlanInput) Validate() error {
 		if objects[c.Object] == nil {
 			bad.WithField(f+".object", "名录中没有此对象 / no such object in the list: "+clip(c.Object))
 		}
-		text(f+".reason", c.Reason, false)
+		text(named(f+".reason"), c.Reason, false)
 		if i > 0 && in.Conflicts[i-1].Inspector == c.Inspector && in.Conflicts[i-1].Object == c.Object {
 			bad.WithField(f, "重复的回避声明 / duplicate declared conflict")
 		}
@@ -283,6 +285,19 @@ func (in *PlanInput) Validate() error {
 		return bad
 	}
 	return in.feasible()
+}
+
+// textProblem says what is wrong with a text field, "" when nothing.
+func textProblem(v string, required bool) string {
+	switch {
+	case required && v == "":
+		return "必填 / required"
+	case len(v) > maxText && utf8.RuneCountInString(v) > maxText:
+		return fmt.Sprintf("最多 %d 个字符 / at most %d characters", maxText, maxText)
+	case strings.ContainsFunc(v, unicode.IsControl):
+		return "含控制字符 / contains control characters"
+	}
+	return ""
 }
 
 // feasible checks that the draw succeeds whatever the seed: enough
@@ -405,11 +420,11 @@ func ParsePlan(b []byte) (*PlanInput, error) {
 // gets a new name, so old hashes stay checkable.
 const CanonicalFormat = "cityloop-inspect-plan/1"
 
-// canonical is the published plan document: what the draw depends on and
+// canonicalDoc is the published plan document: what the draw depends on and
 // what identifies the people and places drawn. Addresses, contacts, phones
 // and conflict reasons stay out: they do not steer the draw, and the
 // document is public.
-type canonical struct {
+type canonicalDoc struct {
 	Format     string           `json:"format"`
 	ID         string           `json:"id"`
 	Name       string           `json:"name"`
@@ -441,27 +456,36 @@ type canonInspector struct {
 // the draw depends on, every list in id order (it sorts a copy, so a plan
 // read back in any order gives the same bytes). Its SHA-256 is [Plan.Hash].
 func (p *Plan) Canonical() []byte {
-	in := p.PlanInput
-	in.Objects = slices.Clone(in.Objects)
-	in.Inspectors = slices.Clone(in.Inspectors)
-	in.Conflicts = slices.Clone(in.Conflicts)
-	for i := range in.Inspectors {
-		in.Inspectors[i].Excluded = slices.Clone(in.Inspectors[i].Excluded)
+	_, doc := p.canonical()
+	return doc
+}
+
+// canonical is the plan reduced to what the document holds, normalized,
+// and the document. The draw works on the former, so that it sees exactly
+// what the hash covers, in the same order.
+func (p *Plan) canonical() (*Plan, []byte) {
+	q := &Plan{ID: p.ID, PlanInput: PlanInput{Name: p.Name, Period: p.Period, District: p.District, Count: p.Count, PerObject: p.PerObject,
+		Objects: make([]Object, len(p.Objects)), Inspectors: make([]Inspector, len(p.Inspectors)), Conflicts: make([]Conflict, len(p.Conflicts))}}
+	for i, o := range p.Objects {
+		q.Objects[i] = Object{ID: o.ID, Name: o.Name, Kind: o.Kind, District: o.District}
 	}
-	in.Normalize()
-	c := canonical{Format: CanonicalFormat, ID: p.ID, Name: in.Name, Period: in.Period, District: in.District,
-		Count: in.Count, PerObject: in.PerObject, Objects: []canonObject{}, Inspectors: []canonInspector{}, Conflicts: [][2]string{}}
-	for _, o := range in.Objects {
+	for i, x := range p.Inspectors {
+		q.Inspectors[i] = Inspector{ID: x.ID, Name: x.Name, Certificate: x.Certificate, District: x.District, Excluded: slices.Clone(x.Excluded)}
+	}
+	for i, k := range p.Conflicts {
+		q.Conflicts[i] = Conflict{Inspector: k.Inspector, Object: k.Object}
+	}
+	q.Normalize()
+	c := canonicalDoc{Format: CanonicalFormat, ID: q.ID, Name: q.Name, Period: q.Period, District: q.District,
+		Count: q.Count, PerObject: q.PerObject, Objects: make([]canonObject, 0, len(q.Objects)),
+		Inspectors: make([]canonInspector, 0, len(q.Inspectors)), Conflicts: make([][2]string, 0, len(q.Conflicts))}
+	for _, o := range q.Objects {
 		c.Objects = append(c.Objects, canonObject{ID: o.ID, Name: o.Name, Kind: o.Kind, District: o.District})
 	}
-	for _, x := range in.Inspectors {
-		ex := x.Excluded
-		if ex == nil {
-			ex = []string{}
-		}
-		c.Inspectors = append(c.Inspectors, canonInspector{ID: x.ID, Name: x.Name, Certificate: x.Certificate, District: x.District, Excluded: ex})
+	for _, x := range q.Inspectors {
+		c.Inspectors = append(c.Inspectors, canonInspector{ID: x.ID, Name: x.Name, Certificate: x.Certificate, District: x.District, Excluded: x.Excluded})
 	}
-	for _, k := range in.Conflicts {
+	for _, k := range q.Conflicts {
 		c.Conflicts = append(c.Conflicts, [2]string{k.Inspector, k.Object})
 	}
 	b, err := json.Marshal(c)
@@ -469,19 +493,21 @@ func (p *Plan) Canonical() []byte {
 		// Strings, ints and slices of them always encode.
 		panic(fmt.Sprintf("inspect: encode canonical plan: %v", err))
 	}
-	return b
+	return q, b
 }
 
 // Hash is the hex SHA-256 of the canonical document.
-func (p *Plan) Hash() string {
-	h := sha256.Sum256(p.Canonical())
+func (p *Plan) Hash() string { return hashOf(p.Canonical()) }
+
+func hashOf(doc []byte) string {
+	h := sha256.Sum256(doc)
 	return hex.EncodeToString(h[:])
 }
 
 // PlanFromCanonical reads a published plan document back into a plan that
 // draws and hashes the same, for verifiers that hold only the document.
 func PlanFromCanonical(b []byte) (*Plan, error) {
-	var c canonical
+	var c canonicalDoc
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&c); err != nil {
