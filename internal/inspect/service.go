@@ -149,7 +149,10 @@ func (s *Service) Commit(ctx context.Context, actor org.Actor, id string) (*Plan
 	if err := s.Store.CommitPlan(ctx, id, p.Version, c, seed); err != nil {
 		return nil, fmt.Errorf("commit inspection plan %s: %w", id, err)
 	}
-	return s.FindPlan(ctx, id)
+	// The store changed nothing else: answer from what was read.
+	p.Status, p.Commitment = StatusCommitted, &c
+	p.Version++
+	return p, nil
 }
 
 // Draw reveals the seed and draws. The plan must be committed; its hash
@@ -186,7 +189,9 @@ func (s *Service) Draw(ctx context.Context, actor org.Actor, id string) (*Plan, 
 	if err := s.Store.SaveDraw(ctx, id, d); err != nil {
 		return nil, fmt.Errorf("draw inspection plan %s: %w", id, err)
 	}
-	return s.FindPlan(ctx, id)
+	p.Status, p.Draw = StatusDrawn, &d
+	p.Version++
+	return p, nil
 }
 
 // RecordOutcome records what the inspection of one drawn object found.

@@ -28,7 +28,7 @@ import (
 const postgresEnv = "CITYLOOP_TEST_POSTGRES_URL"
 
 // mustOpen opens and migrates a store on dsn with a keyring, closed at cleanup.
-func mustOpen(t *testing.T, dsn string) *inspectstore.DB {
+func mustOpen(t testing.TB, dsn string) *inspectstore.DB {
 	t.Helper()
 	db, err := inspectstore.Open(context.Background(), dsn)
 	if err != nil {
@@ -47,7 +47,7 @@ func mustOpen(t *testing.T, dsn string) *inspectstore.DB {
 	return db
 }
 
-func sqliteDSN(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "inspect.db") }
+func sqliteDSN(t testing.TB) string { return "sqlite:" + filepath.Join(t.TempDir(), "inspect.db") }
 
 // postgresDSN is the test server's URL with a schema of its own
 // (cl_inspect_<random>, dropped at cleanup) as search_path, so tests run
@@ -89,12 +89,12 @@ var dialects = []struct {
 	name string
 	dsn  func(t *testing.T) string
 }{
-	{"sqlite", sqliteDSN},
+	{"sqlite", func(t *testing.T) string { return sqliteDSN(t) }},
 	{"postgres", postgresDSN},
 }
 
 // service is the domain service on a store, on a fixed clock.
-func service(t *testing.T, st inspect.Store, now time.Time) *inspect.Service {
+func service(t testing.TB, st inspect.Store, now time.Time) *inspect.Service {
 	t.Helper()
 	cal, err := worktime.Default()
 	if err != nil {
