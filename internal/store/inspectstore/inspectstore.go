@@ -110,12 +110,14 @@ func (db *DB) changed(ctx context.Context, tx *sql.Tx, res sql.Result, id, want 
 	if err != nil {
 		return fmt.Errorf("plan %s: %w", id, err)
 	}
-	if status != want && status != "draft" {
+	switch {
+	case want == "draft" && status != "draft":
 		return errs.Conflict("计划 %s 已公布抽取承诺，不能再修改 / the seed of plan %s is committed; the plan can no longer change", id, id).
 			With("status", status)
-	}
-	if status != want {
-		return errs.Conflict("计划 %s 处于 %s 状态 / plan %s is %s", id, inspect.StatusName(inspect.Status(status)), id, status).With("status", status)
+	case want == "committed" && status == "drawn":
+		return errs.Conflict("计划 %s 已抽取，结果不可重抽 / plan %s is already drawn; a draw is never repeated", id, id).With("status", status)
+	case status != want:
+		return errs.Conflict("计划 %s 处于“%s”状态 / plan %s is %s", id, inspect.StatusName(inspect.Status(status)), id, status).With("status", status)
 	}
 	return errs.Conflict("计划 %s 已被他人修改，请重新读取 / plan %s was changed by someone else; read it again", id, id)
 }
