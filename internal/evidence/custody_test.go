@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"cityloop/internal/evidence"
+	"cityloop/internal/evidence/evidencetest"
 )
 
 func chainOf(n int) []evidence.Entry {
@@ -77,7 +78,7 @@ func TestVerify_NamesTheTamperedEntry(t *testing.T) {
 func TestCheckItems(t *testing.T) {
 	it := evidence.Item{ID: "ev-1", CaseID: "case-1", Kind: evidence.Video, MIME: "video/mp4", Size: 10, SHA256: "ab",
 		StoredSize: 10, StoredSHA256: "ab", OfficerID: "officer-1"}
-	s := &evidence.Service{Store: &memStore{}, Access: evidence.PostAccess{}, Now: func() time.Time { return time.Unix(1e9, 0) }}
+	s := &evidence.Service{Store: &evidencetest.Mem{}, Access: evidence.PostAccess{}, Now: func() time.Time { return time.Unix(1e9, 0) }}
 	_, e, err := s.Record(t.Context(), it)
 	if err != nil {
 		t.Fatal(err)

@@ -1,9 +1,6 @@
 package evidence_test
 
 import (
-	"context"
-	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,81 +10,12 @@ import (
 	"cityloop/internal/org"
 )
 
-// memStore is an in-memory evidence.Store for the service's tests; the
-// contract suite checks it agrees with the SQL store.
-type memStore struct {
-	mu     sync.Mutex
-	items  []evidence.Item
-	chains map[string][]evidence.Entry
-}
-
-func (m *memStore) append(draft evidence.Entry) evidence.Entry {
-	if m.chains == nil {
-		m.chains = map[string][]evidence.Entry{}
-	}
-	c := m.chains[draft.CaseID]
-	var prev *evidence.Entry
-	if len(c) > 0 {
-		prev = &c[len(c)-1]
-	}
-	e := evidence.Seal(prev, draft)
-	m.chains[draft.CaseID] = append(c, e)
-	return e
-}
-
-func (m *memStore) CreateEvidence(_ context.Context, it evidence.Item, draft evidence.Entry) (evidence.Entry, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for _, x := range m.items {
-		if x.ID == it.ID {
-			return evidence.Entry{}, errs.Conflict("evidence %s exists", it.ID)
-		}
-	}
-	m.items = append(m.items, it)
-	return m.append(draft), nil
-}
-
-func (m *memStore) FindEvidenceByID(_ context.Context, id string) (evidence.Item, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for _, x := range m.items {
-		if x.ID == id {
-			return x, nil
-		}
-	}
-	return evidence.Item{}, errs.NotFound("no evidence %s", id)
-}
-
-func (m *memStore) FindEvidence(_ context.Context, caseID string) ([]evidence.Item, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	var out []evidence.Item
-	for _, x := range m.items {
-		if x.CaseID == caseID {
-			out = append(out, x)
-		}
-	}
-	return out, nil
-}
-
-func (m *memStore) AppendCustody(_ context.Context, draft evidence.Entry) (evidence.Entry, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.append(draft), nil
-}
-
-func (m *memStore) Custody(_ context.Context, caseID string) ([]evidence.Entry, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return slices.Clone(m.chains[caseID]), nil
-}
-
 func TestMemStore_Contract(t *testing.T) {
-	evidencetest.Run(t, func(t *testing.T) evidence.Store { return &memStore{} })
+	evidencetest.Run(t, func(t *testing.T) evidence.Store { return &evidencetest.Mem{} })
 }
 
 func TestService_ReleaseRecordsFirst(t *testing.T) {
-	st := &memStore{}
+	st := &evidencetest.Mem{}
 	now := time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC)
 	s := &evidence.Service{Store: st, Access: evidence.PostAccess{}, Now: func() time.Time { return now }}
 	it := evidencetest.Item("ev-1", "case-1")
@@ -130,7 +58,7 @@ func TestService_ReleaseRecordsFirst(t *testing.T) {
 	if err != nil || !r.OK || r.Entries != 3 || r.Items != 1 {
 		t.Fatalf("report %+v %v", r, err)
 	}
-	st.chains["case-1"][1].Actor = "forger"
+	st.Tamper("case-1", 1, func(e *evidence.Entry) { e.Actor = "forger" })
 	r, err = s.VerifyCase(t.Context(), enforcer, "case-1")
 	if err != nil || r.OK || r.Broken == nil || r.Broken.Seq != 2 {
 		t.Fatalf("tampered report %+v %v, want broken at 2", r, err)
