@@ -229,3 +229,13 @@ type Item struct {
 	Note       string    `json:"note,omitempty"`
 	UploadedAt time.Time `json:"uploaded_at"`
 }
+
+// LimitsMiB are the limits a node's settings give: the largest upload (a
+// video) and the largest photo, in MiB; audio and documents keep their
+// defaults unless those exceed the largest.
+func LimitsMiB(maxMiB, photoMiB int) Limits {
+	l := DefaultLimits()
+	l.Video, l.Photo = int64(maxMiB)<<20, int64(photoMiB)<<20
+	l.Audio, l.Document = min(l.Audio, l.Video), min(l.Document, l.Video)
+	return l
+}

@@ -97,3 +97,19 @@ func TestLimits_CheckSize(t *testing.T) {
 		t.Errorf("max %d", l.Max())
 	}
 }
+
+// FuzzSniff: any bytes name an allowed type or none, never a panic.
+func FuzzSniff(f *testing.F) {
+	for _, s := range []string{"\x00\x00\x00\x18ftypqt  ", "RIFF\x00\x00\x00\x00AVI ", "\xff\xfb", "\xff\xf1", "%PDF-", "ID3", "#!AMR"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, head []byte) {
+		got := evidence.Sniff(head)
+		if got == "" {
+			return
+		}
+		if _, _, err := evidence.KindOf(got); err != nil {
+			t.Fatalf("Sniff named %q, which is not allowed", got)
+		}
+	})
+}

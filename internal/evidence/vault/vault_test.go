@@ -1,0 +1,153 @@
+package vault_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"cityloop/internal/evidence"
+	"cityloop/internal/evidence/evidencetest"
+	"cityloop/internal/evidence/vault"
+	"cityloop/internal/org"
+)
+
+// failingStore refuses every write, as a database that went away would.
+type failingStore struct{ evidencetest.Mem }
+
+func (f *failingStore) CreateEvidence(context.Context, evidence.Item, evidence.Entry) (evidence.Entry, error) {
+	return evidence.Entry{}, errors.New("database is gone")
+}
+
+var enforcer = org.Actor{ID: "acc-enf", Grants: []org.Grant{{Post: org.PostEnforcer}}}
+
+func newVault(t *testing.T, st evidence.Store) (*vault.Vault, string) {
+	t.Helper()
+	dir := t.TempDir()
+	svc := &evidence.Service{Store: st, Access: evidence.PostAccess{}, Now: time.Now}
+	v, err := vault.New(vault.Config{Dir: dir, BasePath: "/up/", Limits: evidence.DefaultLimits(),
+		NewID: func() string { return uuid.Must(uuid.NewV7()).String() }}, svc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v, dir
+}
+
+// upload drives the tus handler directly (as the api does, the actor in the
+// context) and returns the final PATCH's recorder.
+func upload(t *testing.T, v *vault.Vault, data []byte, meta string) (*httptest.ResponseRecorder, string) {
+	t.Helper()
+	h := v.Uploads()
+	req := httptest.NewRequest("POST", "/up/", nil)
+	req.Header.Set("Tus-Resumable", "1.0.0")
+	req.Header.Set("Upload-Length", strconv.Itoa(len(data)))
+	req.Header.Set("Upload-Metadata", meta)
+	req = req.WithContext(evidence.WithActor(req.Context(), enforcer))
+	rec := httptest.NewRecorder()
+	h.Middleware(http.HandlerFunc(h.PostFile)).ServeHTTP(rec, req)
+	if rec.Code != 201 {
+		t.Fatalf("create: %d %s", rec.Code, rec.Body)
+	}
+	id := rec.Header().Get("Location")[strings.LastIndexByte(rec.Header().Get("Location"), '/')+1:]
+	req = httptest.NewRequest("PATCH", "/"+id, bytes.NewReader(data))
+	req.Header.Set("Tus-Resumable", "1.0.0")
+	req.Header.Set("Upload-Offset", "0")
+	req.Header.Set("Content-Type", "application/offset+octet-stream")
+	req = req.WithContext(evidence.WithActor(req.Context(), enforcer))
+	rec = httptest.NewRecorder()
+	h.Middleware(http.HandlerFunc(h.PatchFile)).ServeHTTP(rec, req)
+	return rec, id
+}
+
+// case-1, video/mp4 in tus metadata form.
+const videoMeta = "case_id Y2FzZS0x,filetype dmlkZW8vbXA0"
+
+func files(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	for _, sub := range []string{"uploads", "content"} {
+		es, err := os.ReadDir(filepath.Join(dir, sub))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range es {
+			if !strings.HasSuffix(e.Name(), ".lock") {
+				out = append(out, sub+"/"+e.Name())
+			}
+		}
+	}
+	return out
+}
+
+// TestVault_NothingHalfWritten: a file the store cannot record, or one that
+// is refused, leaves neither a record nor a file behind; a recorded one
+// leaves exactly its content.
+func TestVault_NothingHalfWritten(t *testing.T) {
+	mp4 := append([]byte("\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2"), make([]byte, 1000)...)
+	for _, tc := range []struct {
+		name   string
+		store  evidence.Store
+		data   []byte
+		status int
+		left   int
+	}{
+		{"recorded", &evidencetest.Mem{}, mp4, 204, 1},
+		{"store fails", &failingStore{}, mp4, 500, 0},
+		{"content refused", &evidencetest.Mem{}, []byte("MZ\x90\x00 not a video at all"), 415, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			v, dir := newVault(t, tc.store)
+			rec, id := upload(t, v, tc.data, videoMeta)
+			if rec.Code != tc.status {
+				t.Fatalf("final PATCH %d, want %d: %s", rec.Code, tc.status, rec.Body)
+			}
+			if tc.status == 500 && !strings.Contains(rec.Body.String(), "not recorded") {
+				t.Errorf("body %q", rec.Body)
+			}
+			got := files(t, dir)
+			if len(got) != tc.left || (tc.left == 1 && got[0] != "content/"+id) {
+				t.Errorf("files left %v", got)
+			}
+		})
+	}
+}
+
+func TestVault_PurgeStale(t *testing.T) {
+	v, dir := newVault(t, &evidencetest.Mem{})
+	h := v.Uploads()
+	var ids []string
+	for range 2 {
+		req := httptest.NewRequest("POST", "/up/", nil)
+		req.Header.Set("Tus-Resumable", "1.0.0")
+		req.Header.Set("Upload-Length", "100")
+		req.Header.Set("Upload-Metadata", videoMeta)
+		req = req.WithContext(evidence.WithActor(req.Context(), enforcer))
+		rec := httptest.NewRecorder()
+		h.Middleware(http.HandlerFunc(h.PostFile)).ServeHTTP(rec, req)
+		loc := rec.Header().Get("Location")
+		ids = append(ids, loc[strings.LastIndexByte(loc, '/')+1:])
+	}
+	old := time.Now().Add(-8 * 24 * time.Hour)
+	if err := os.Chtimes(filepath.Join(dir, "uploads", ids[0]), old, old); err != nil {
+		t.Fatal(err)
+	}
+	n, err := v.PurgeStale(t.Context(), time.Now().Add(-vault.StaleAfter))
+	if err != nil || n != 1 {
+		t.Fatalf("purged %d %v", n, err)
+	}
+	if got := files(t, dir); len(got) != 2 || !strings.Contains(strings.Join(got, " "), ids[1]) {
+		t.Errorf("left %v, want the fresh upload's two files", got)
+	}
+	if _, _, _, err := v.FindUpload(t.Context(), ids[0]); err == nil {
+		t.Error("purged upload still found")
+	}
+}
