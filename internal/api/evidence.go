@@ -238,8 +238,12 @@ func (t *tusWriter) finish() {
 // another request is not a server fault: the client resumes.
 func tusProblem(code string, status int, msg string) (int, string) {
 	switch code {
-	case "ERR_MAX_SIZE_EXCEEDED", "ERR_UPLOAD_SIZE_EXCEEDED":
-		return 413, "文件超过允许的大小（视频最大见 OPTIONS 的 Tus-Max-Size）/ the upload exceeds the allowed size (OPTIONS tells Tus-Max-Size)"
+	case "ERR_MAX_SIZE_EXCEEDED":
+		return 413, "文件超过允许的大小（上限见 OPTIONS 的 Tus-Max-Size）/ the upload exceeds the allowed size (OPTIONS tells Tus-Max-Size)"
+	case "ERR_UPLOAD_SIZE_EXCEEDED":
+		// Past the declared length, or a chunk over the node's body limit
+		// (80 MiB), whose first part is kept.
+		return 413, "分片超出声明的文件长度或单次上限；每个分片请不超过 64 MiB，HEAD 后从 Upload-Offset 续传 / the chunk exceeds the declared length or the per-request limit; send chunks of at most 64 MiB and resume from the Upload-Offset a HEAD gives"
 	case "ERR_UPLOAD_NOT_FOUND":
 		return 404, "没有这个上传（已完成、已取消或编号有误），请用 POST 新建 / no such upload (finished, cancelled or a wrong id); create one with POST"
 	case "ERR_MISMATCHED_OFFSET":
