@@ -16,7 +16,11 @@
 //     strips the block; then evidence.Service.Record writes the item and
 //     its "uploaded" custody entry. A refused file is deleted at once.
 //
+// Uploads nobody finished are deleted after [StaleAfter] by [Vault.PurgeJob],
+// a job on the jobs runner.
+//
 // It mounts nothing: internal/api routes the tus methods to the
-// UnroutedHandler that [Vault.Uploads] returns. It imports evidence, photo
-// and tusd; never api, web, app or a store.
+// UnroutedHandler that [Vault.Uploads] returns. It imports evidence, photo,
+// jobs and tusd; never api, web, app or a store (the evidence.Store comes
+// in through evidence.Service).
 package vault
