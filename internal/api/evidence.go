@@ -22,7 +22,8 @@ type EvidenceDesk interface {
 	// item once it finished (NotFound when there is neither).
 	FindUpload(ctx context.Context, id string) (officerID, caseID string, finished *evidence.Item, err error)
 	List(ctx context.Context, actor org.Actor, caseID string) ([]evidence.Item, error)
-	VerifyCase(ctx context.Context, actor org.Actor, caseID string) (evidence.Report, error)
+	// VerifyCase checks the chain; deep also hashes the kept files again.
+	VerifyCase(ctx context.Context, actor org.Actor, caseID string, deep bool) (evidence.Report, error)
 	// Open writes the custody entry of the release, then opens the content.
 	Open(ctx context.Context, actor org.Actor, id string, act evidence.Action, purpose string) (evidence.Item, *os.File, error)
 }
@@ -382,8 +383,9 @@ func extOf(mime string) string {
 }
 
 // handleEvidenceVerify checks a case's chain of custody and its items
-// against it: 200 with ok false and the broken entry named when it does
-// not hold (the check worked; the chain did not).
+// against it (with ?deep=true the kept files are hashed again): 200 with
+// ok false and the broken entry named when it does not hold (the check
+// worked; the chain did not).
 func (s *Server) handleEvidenceVerify(w http.ResponseWriter, r *http.Request) error {
 	actor, err := s.evidenceActor(r)
 	if err != nil {
@@ -393,7 +395,8 @@ func (s *Server) handleEvidenceVerify(w http.ResponseWriter, r *http.Request) er
 	if caseID == "" {
 		return errs.Invalid("须指定执法案件：?case=案件编号 / name the penalty case: ?case=ID").WithField("case", "required")
 	}
-	rep, err := s.Evidence.VerifyCase(r.Context(), actor, caseID)
+	deep := r.URL.Query().Get("deep")
+	rep, err := s.Evidence.VerifyCase(r.Context(), actor, caseID, deep == "1" || deep == "true")
 	if err != nil {
 		return err
 	}

@@ -81,7 +81,7 @@ func querySchema(name string) map[string]any {
 		return map[string]any{"type": "integer", "minimum": 0}
 	case "lng", "lat":
 		return map[string]any{"type": "number"}
-	case "overdue", "all", "geometry", "download":
+	case "overdue", "all", "geometry", "download", "deep":
 		return map[string]any{"type": "boolean"}
 	case "crs":
 		return map[string]any{"type": "string", "enum": []string{"wgs84", "gcj02", "bd09"}}

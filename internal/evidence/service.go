@@ -128,6 +128,7 @@ type Report struct {
 	Broken     *BreakError `json:"broken,omitempty"`
 	Mismatches []Mismatch  `json:"mismatches,omitempty"`
 	Head       string      `json:"head,omitempty"` // the last entry's hash: note it to prove later that nothing was appended
+	Deep       bool        `json:"deep"`           // the kept files were hashed again too
 	CheckedAt  time.Time   `json:"checked_at"`
 }
 

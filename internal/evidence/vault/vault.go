@@ -311,9 +311,46 @@ func (v *Vault) List(ctx context.Context, actor org.Actor, caseID string) ([]evi
 	return v.svc.List(ctx, actor, caseID)
 }
 
-// VerifyCase checks a case's chain of custody for actor.
-func (v *Vault) VerifyCase(ctx context.Context, actor org.Actor, caseID string) (evidence.Report, error) {
-	return v.svc.VerifyCase(ctx, actor, caseID)
+// VerifyCase checks a case's chain of custody for actor; with deep it
+// also hashes every kept file again and lists those that no longer match
+// their recorded SHA-256 (or are gone), so a file changed on disk is found
+// as surely as a changed row.
+func (v *Vault) VerifyCase(ctx context.Context, actor org.Actor, caseID string, deep bool) (evidence.Report, error) {
+	rep, err := v.svc.VerifyCase(ctx, actor, caseID)
+	if err != nil || !deep {
+		return rep, err
+	}
+	items, err := v.svc.Store.FindEvidence(ctx, caseID)
+	if err != nil {
+		return evidence.Report{}, fmt.Errorf("list evidence of case %s: %w", caseID, err)
+	}
+	for _, it := range items {
+		sum, err := hashFile(filepath.Join(v.content, it.ID))
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+			rep.Mismatches = append(rep.Mismatches, evidence.Mismatch{EvidenceID: it.ID, Reason: "the kept file is missing"})
+		case err != nil:
+			return evidence.Report{}, fmt.Errorf("hash evidence %s: %w", it.ID, err)
+		case sum != it.StoredSHA256:
+			rep.Mismatches = append(rep.Mismatches, evidence.Mismatch{EvidenceID: it.ID, Reason: "the kept file's SHA-256 differs from the one recorded: the file was changed"})
+		}
+	}
+	rep.Deep = true
+	rep.OK = rep.Broken == nil && len(rep.Mismatches) == 0
+	return rep, nil
+}
+
+func hashFile(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // Open records the release of a piece of evidence to actor (act Viewed or

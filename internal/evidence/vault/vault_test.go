@@ -151,3 +151,46 @@ func TestVault_PurgeStale(t *testing.T) {
 		t.Error("purged upload still found")
 	}
 }
+
+// TestVault_DeepVerify: a kept file changed or removed on disk is found by
+// the deep check; the chain alone still holds.
+func TestVault_DeepVerify(t *testing.T) {
+	mp4 := append([]byte("\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2"), make([]byte, 1000)...)
+	for _, tc := range []struct {
+		name   string
+		tamper func(path string) error
+	}{
+		{"untouched", func(string) error { return nil }},
+		{"a byte changed", func(p string) error {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			b[500] ^= 1
+			return os.WriteFile(p, b, 0o640)
+		}},
+		{"file removed", os.Remove},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			v, dir := newVault(t, &evidencetest.Mem{})
+			rec, id := upload(t, v, mp4, videoMeta)
+			if rec.Code != 204 {
+				t.Fatalf("upload %d %s", rec.Code, rec.Body)
+			}
+			if err := tc.tamper(filepath.Join(dir, "content", id)); err != nil {
+				t.Fatal(err)
+			}
+			shallow, err := v.VerifyCase(t.Context(), enforcer, "case-1", false)
+			if err != nil || !shallow.OK {
+				t.Fatalf("chain check %+v %v", shallow, err)
+			}
+			deep, err := v.VerifyCase(t.Context(), enforcer, "case-1", true)
+			if err != nil || !deep.Deep {
+				t.Fatal(err)
+			}
+			if want := tc.name == "untouched"; deep.OK != want || (!want && (len(deep.Mismatches) != 1 || deep.Mismatches[0].EvidenceID != id)) {
+				t.Errorf("deep report %+v", deep)
+			}
+		})
+	}
+}
