@@ -29,7 +29,7 @@ func wireEvidence(a *App, _ *http.ServeMux) error {
 	db.SetKeyring(a.keys)
 	svc := &evidence.Service{Store: db, Access: evidence.PostAccess{}, Now: a.Now}
 	v, err := vault.New(vault.Config{Dir: filepath.Join(a.Cfg.DataDir, "evidence"), BasePath: "/api/v1/enforcement/evidence-uploads/",
-		Limits: evidence.LimitsMiB(a.Cfg.EvidenceMaxMiB, a.Cfg.EvidencePhotoMiB), Loc: a.Cal.Location(), NewID: NewID, Log: a.Log}, svc)
+		Limits: evidence.LimitsMiB(a.Cfg.EvidenceMaxMiB, a.Cfg.EvidencePhotoMiB), Loc: a.Cal.Location(), NewID: NewID, Log: a.Log, Keys: a.keys}, svc)
 	if err != nil {
 		return err
 	}

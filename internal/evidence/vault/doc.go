@@ -19,6 +19,9 @@
 // Uploads nobody finished are deleted after [StaleAfter] by [Vault.PurgeJob],
 // a job on the jobs runner.
 //
+// The file name and note, where a party's name sits, are sealed with the pii
+// keyring in the upload's .info file while it is under way.
+//
 // It mounts nothing: internal/api routes the tus methods to the
 // UnroutedHandler that [Vault.Uploads] returns. It imports evidence, photo,
 // jobs and tusd; never api, web, app or a store (the evidence.Store comes

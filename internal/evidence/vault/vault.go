@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/tus/tusd/v2/pkg/filelocker"
@@ -23,6 +24,7 @@ import (
 	"cityloop/internal/evidence"
 	"cityloop/internal/org"
 	"cityloop/internal/photo"
+	"cityloop/internal/pii"
 )
 
 // Config sets up a vault.
@@ -34,6 +36,9 @@ type Config struct {
 	Loc   *time.Location
 	NewID func() string // UUIDv7
 	Log   *slog.Logger
+	// Keys seal the file name and note in the upload's .info file while
+	// it is under way (nil: kept as sent), as the store seals them after.
+	Keys *pii.Keyring
 }
 
 // Vault is the evidence files of one node's data directory.
@@ -48,12 +53,13 @@ type Vault struct {
 	newID    func() string
 	log      *slog.Logger
 	basePath string
+	keys     *pii.Keyring
 }
 
 // New makes the directories and the tus handler.
 func New(cfg Config, svc *evidence.Service) (*Vault, error) {
 	v := &Vault{svc: svc, uploads: filepath.Join(cfg.Dir, "uploads"), content: filepath.Join(cfg.Dir, "content"),
-		limits: cfg.Limits, loc: cfg.Loc, newID: cfg.NewID, log: cfg.Log, basePath: cfg.BasePath}
+		limits: cfg.Limits, loc: cfg.Loc, newID: cfg.NewID, log: cfg.Log, basePath: cfg.BasePath, keys: cfg.Keys}
 	if v.loc == nil {
 		v.loc = time.UTC
 	}
@@ -154,7 +160,49 @@ func (v *Vault) beforeCreate(hook tusd.HookEvent) (tusd.HTTPResponse, tusd.FileI
 	}
 	meta[evidence.MetaOfficer] = actor.ID
 	meta[evidence.MetaType] = m.MIME
-	return tusd.HTTPResponse{}, tusd.FileInfoChanges{ID: v.newID(), MetaData: meta}, nil
+	id := v.newID()
+	if err := v.sealMeta(id, meta); err != nil {
+		return tusd.HTTPResponse{}, tusd.FileInfoChanges{}, tusError(err)
+	}
+	return tusd.HTTPResponse{}, tusd.FileInfoChanges{ID: id, MetaData: meta}, nil
+}
+
+// personal are the metadata fields that may name a party.
+var personal = []string{evidence.MetaName, evidence.MetaNote}
+
+func metaAAD(id, key string) string { return "evidence-upload/" + id + "/" + key }
+
+// sealMeta seals the personal fields in place; openMeta opens them.
+func (v *Vault) sealMeta(id string, meta map[string]string) error {
+	for _, k := range personal {
+		if v.keys == nil || meta[k] == "" {
+			continue
+		}
+		sealed, err := v.keys.Encrypt(meta[k], metaAAD(id, k))
+		if err != nil {
+			return fmt.Errorf("seal %s of upload %s: %w", k, id, err)
+		}
+		meta[k] = sealed
+	}
+	return nil
+}
+
+func (v *Vault) openMeta(id string, meta map[string]string) (map[string]string, error) {
+	out := make(map[string]string, len(meta))
+	for k, val := range meta {
+		out[k] = val
+	}
+	for _, k := range personal {
+		if v.keys == nil || !strings.HasPrefix(out[k], "v1:") {
+			continue
+		}
+		plain, err := v.keys.Decrypt(out[k], metaAAD(id, k))
+		if err != nil {
+			return nil, fmt.Errorf("open %s of upload %s: %w", k, id, err)
+		}
+		out[k] = plain
+	}
+	return out, nil
 }
 
 // finish runs when the last byte arrived, before tusd answers the PATCH:
@@ -177,7 +225,11 @@ func (v *Vault) finish(hook tusd.HookEvent) (tusd.HTTPResponse, error) {
 }
 
 // keep checks, hashes and moves an upload's file, then records it.
-func (v *Vault) keep(ctx context.Context, id, bin string, meta map[string]string) (evidence.Item, error) {
+func (v *Vault) keep(ctx context.Context, id, bin string, sealed map[string]string) (evidence.Item, error) {
+	meta, err := v.openMeta(id, sealed)
+	if err != nil {
+		return evidence.Item{}, err
+	}
 	m, err := evidence.ParseMeta(meta)
 	if err != nil {
 		return evidence.Item{}, err

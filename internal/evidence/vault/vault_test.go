@@ -3,6 +3,7 @@ package vault_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -19,6 +20,7 @@ import (
 	"cityloop/internal/evidence/evidencetest"
 	"cityloop/internal/evidence/vault"
 	"cityloop/internal/org"
+	"cityloop/internal/pii"
 )
 
 // failingStore refuses every write, as a database that went away would.
@@ -192,5 +194,57 @@ func TestVault_DeepVerify(t *testing.T) {
 				t.Errorf("deep report %+v", deep)
 			}
 		})
+	}
+}
+
+// TestVault_SealsNamesWhileUploading: the file name and note (where a
+// party's name sits) are sealed in the upload's .info file, and the
+// recorded item has them in plain.
+func TestVault_SealsNamesWhileUploading(t *testing.T) {
+	keys, err := pii.ParseKeyring("k1:" + pii.NewKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := &evidencetest.Mem{}
+	dir := t.TempDir()
+	v, err := vault.New(vault.Config{Dir: dir, BasePath: "/up/", Limits: evidence.DefaultLimits(), Keys: keys,
+		NewID: func() string { return uuid.Must(uuid.NewV7()).String() }},
+		&evidence.Service{Store: st, Access: evidence.PostAccess{}, Now: time.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	name, note := "李四违建.pdf", "当事人李四 13912345678"
+	meta := "case_id Y2FzZS0x,filetype YXBwbGljYXRpb24vcGRm,filename " + base64.StdEncoding.EncodeToString([]byte(name)) +
+		",note " + base64.StdEncoding.EncodeToString([]byte(note))
+	doc := []byte("%PDF-1.7\n%%EOF\n")
+	h := v.Uploads()
+	req := httptest.NewRequest("POST", "/up/", nil)
+	req.Header.Set("Tus-Resumable", "1.0.0")
+	req.Header.Set("Upload-Length", strconv.Itoa(len(doc)))
+	req.Header.Set("Upload-Metadata", meta)
+	req = req.WithContext(evidence.WithActor(req.Context(), enforcer))
+	rec := httptest.NewRecorder()
+	h.Middleware(http.HandlerFunc(h.PostFile)).ServeHTTP(rec, req)
+	loc := rec.Header().Get("Location")
+	id := loc[strings.LastIndexByte(loc, '/')+1:]
+	info, err := os.ReadFile(filepath.Join(dir, "uploads", id+".info"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(info), "李四") || strings.Contains(string(info), "13912345678") || !strings.Contains(string(info), "v1:") {
+		t.Errorf(".info holds %s", info)
+	}
+	req = httptest.NewRequest("PATCH", "/"+id, bytes.NewReader(doc))
+	req.Header.Set("Tus-Resumable", "1.0.0")
+	req.Header.Set("Upload-Offset", "0")
+	req.Header.Set("Content-Type", "application/offset+octet-stream")
+	rec = httptest.NewRecorder()
+	h.Middleware(http.HandlerFunc(h.PatchFile)).ServeHTTP(rec, req)
+	if rec.Code != 204 {
+		t.Fatalf("finish %d %s", rec.Code, rec.Body)
+	}
+	it, err := st.FindEvidenceByID(t.Context(), id)
+	if err != nil || it.Filename != name || it.Note != note {
+		t.Errorf("recorded %q %q %v", it.Filename, it.Note, err)
 	}
 }
