@@ -23,7 +23,7 @@
 // keyring in the upload's .info file while it is under way.
 //
 // It mounts nothing: internal/api routes the tus methods to the
-// UnroutedHandler that [Vault.Uploads] returns. It imports evidence, photo,
+// UnroutedHandler that [Vault.Uploads] returns. It imports evidence, photo, pii,
 // jobs and tusd; never api, web, app or a store (the evidence.Store comes
 // in through evidence.Service).
 package vault
