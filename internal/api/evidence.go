@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"os"
 	"strconv"
@@ -220,12 +221,24 @@ func (t *tusWriter) finish() {
 	}
 	code, msg, _ := strings.Cut(strings.TrimSpace(t.body.String()), ": ")
 	status, detail := tusProblem(code, t.status, msg)
-	p := httpkit.ProblemFor(t.r, errs.Invalid("%s", detail))
-	p.Status, p.Type = status, "https://cityloop.dev/problems/tus"
-	if status >= 500 {
-		p.Detail = "内部错误，请把请求编号告诉管理员 / internal error; give the request id to an administrator"
+	kind, known := map[int]errs.Kind{400: errs.KindInvalid, 401: errs.KindUnauthenticated, 403: errs.KindForbidden,
+		404: errs.KindNotFound, 409: errs.KindConflict, 413: errs.KindTooLarge, 415: errs.KindUnsupported,
+		422: errs.KindUnprocessable, 429: errs.KindRateLimited, 503: errs.KindUnavailable}[status]
+	if !known {
+		kind = errs.KindInvalid
 	}
-	p.Title = http.StatusText(status)
+	// ProblemFor words the title in the caller's language; 500 keeps its
+	// text out, as everywhere.
+	var p httpkit.Problem
+	if status >= 500 && status != 503 {
+		p = httpkit.ProblemFor(t.r, errors.New(detail))
+	} else {
+		p = httpkit.ProblemFor(t.r, errs.E(kind, "%s", detail))
+	}
+	if !known && status < 500 {
+		p.Title = http.StatusText(status) // 412: no kind of ours
+	}
+	p.Status = status
 	h := t.Header()
 	h.Del("Content-Length")
 	h.Set("Content-Type", "application/problem+json")
