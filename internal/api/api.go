@@ -87,6 +87,11 @@ type Server struct {
 	Hub         Hub
 	Hotline     Hotline
 	Open311Keys Open311Keys
+
+	// Evidence serves /api/v1/enforcement/evidence/… (the full-process
+	// record) and EvidenceUploads is its tus server; nil answers 404.
+	Evidence        EvidenceDesk
+	EvidenceUploads TusHandler
 }
 
 // handleHealth is the readiness probe a load balancer asks: ok only when

@@ -10,6 +10,7 @@ import (
 
 	"cityloop/internal/audit"
 	"cityloop/internal/catalog"
+	"cityloop/internal/evidence"
 	"cityloop/internal/facility"
 	"cityloop/internal/hotline"
 	"cityloop/internal/hub"
@@ -64,6 +65,8 @@ func operation(rt route) map[string]any {
 			ct = "application/geo+json"
 		case "Photo":
 			ct = "image/*"
+		case "TusChunk":
+			ct = "application/offset+octet-stream"
 		}
 		m["requestBody"] = map[string]any{"required": true, "content": map[string]any{ct: map[string]any{"schema": ref(rt.body)}}}
 	}
@@ -78,7 +81,7 @@ func querySchema(name string) map[string]any {
 		return map[string]any{"type": "integer", "minimum": 0}
 	case "lng", "lat":
 		return map[string]any{"type": "number"}
-	case "overdue", "all", "geometry":
+	case "overdue", "all", "geometry", "download", "deep":
 		return map[string]any{"type": "boolean"}
 	case "crs":
 		return map[string]any{"type": "string", "enum": []string{"wgs84", "gcj02", "bd09"}}
@@ -185,6 +188,8 @@ var schemaTypes = map[string]any{
 		Defaults      hub.Retention `json:"defaults"`
 	}{},
 
+	"Evidence": evidenceView{}, "CustodyReport": evidence.Report{},
+
 	"WorkOrder": hotline.WorkOrder{}, "HotlinePushResult": hotlinePushResult{}, "HotlineOrder": hotlineOrderView{},
 	"HotlineNote": hotlineNoteIn{}, "HotlineSettings": workorder.Settings{},
 	"HotlineSettingsSaved": struct {
@@ -228,6 +233,8 @@ func handSchemas() map[string]any {
 			"account_id": str, "label": str, "source": str, "detail": map[string]any{"type": "boolean"}, "created_at": dateTime(), "note": str}},
 		"Open311KeyRevocation": map[string]any{"type": "object", "properties": map[string]any{"account_id": str, "revoked": integer, "revoked_at": dateTime()}},
 		"Photo":                map[string]any{"type": "string", "format": "binary"},
+		"TusChunk":             map[string]any{"type": "string", "format": "binary", "description": "the bytes from Upload-Offset on"},
+		"EvidenceContent":      map[string]any{"type": "string", "format": "binary", "description": "the file as kept; Evidence-Sha256 names its hash"},
 		"PhotoRef":             map[string]any{"type": "object", "properties": map[string]any{"id": str, "url": str, "mime": str, "size": integer}},
 		"Telemetry": map[string]any{"type": "object", "description": "one reading, or {\"readings\": [...]} of up to 1000",
 			"properties": map[string]any{"device_id": str, "at": dateTime(), "values": map[string]any{"type": "object", "additionalProperties": num},

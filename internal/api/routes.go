@@ -136,6 +136,16 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/hotline/orders/{no}/reply", s.handleHotlineReply, "hotline", "Record the reply (回复) once the case has left the loop", "operator|admin", nil, "HotlineNote", 200, "HotlineOrder"},
 		{"POST", "/api/v1/hotline/orders/{no}/callback", s.handleHotlineCallback, "hotline", "Record the callback (回访) result", "operator|admin", nil, "HotlineNote", 200, "HotlineOrder"},
 		{"POST", "/api/v1/hotline/orders/{no}/close", s.handleHotlineClose, "hotline", "Close (归档) the order after its case", "operator|admin", nil, "HotlineNote", 200, "HotlineOrder"},
+		// enforcement evidence (全过程记录): tus resumable uploads, then the record
+		{"OPTIONS", "/api/v1/enforcement/evidence", s.handleEvidenceOptions, "evidence", "tus discovery: Tus-Version, Tus-Extension and Tus-Max-Size (the largest upload)", anyone, nil, "", 200, ""},
+		{"POST", "/api/v1/enforcement/evidence", s.handleEvidenceCreate, "evidence", "Create a resumable upload (tus creation): Upload-Length, Tus-Resumable: 1.0.0 and Upload-Metadata with case_id, filetype, and optionally filename, device_id, captured_at, lng, lat, crs, note; 201 with Location", evidencePosts, nil, "", 201, ""},
+		{"HEAD", "/api/v1/enforcement/evidence-uploads/{id}", s.handleEvidenceUploadHead, "evidence", "How much of an upload arrived (Upload-Offset), to resume after an interruption (the uploading officer)", evidencePosts, nil, "", 200, ""},
+		{"PATCH", "/api/v1/enforcement/evidence-uploads/{id}", s.handleEvidenceUploadPatch, "evidence", "Append a chunk at Upload-Offset; the last one answers once the evidence is recorded, with Evidence-Id and Evidence-Sha256 (the uploading officer)", evidencePosts, nil, "TusChunk", 204, ""},
+		{"DELETE", "/api/v1/enforcement/evidence-uploads/{id}", s.handleEvidenceUploadDelete, "evidence", "Cancel an unfinished upload (tus termination; audited); recorded evidence is never deleted", evidencePosts, nil, "", 204, ""},
+		{"GET", "/api/v1/enforcement/evidence", s.handleEvidenceList, "evidence", "A penalty case's evidence with SHA-256, capture time, GPS, device and officer (audited)", evidencePosts, []string{"case"}, "", 200, "items:Evidence"},
+		{"GET", "/api/v1/enforcement/evidence/verify", s.handleEvidenceVerify, "evidence", "Verify a case's chain of custody and its evidence against it, with deep=true re-hashing the files; ok false names the broken entry (audited)", evidencePosts, []string{"case", "deep"}, "", 200, "CustodyReport"},
+		{"GET", "/api/v1/enforcement/evidence/{id}/content", s.handleEvidenceContent, "evidence", "The evidence file; a custody entry (viewed, or exported with download=true) is written first, and the read audited; ranges served", evidencePosts, []string{"download", "purpose"}, "", 200, "EvidenceContent"},
+
 		{"GET", "/api/v1/hotline/settings", s.handleHotlineSettingsView, "hotline", "The 12345 adapter's settings, the pull token masked (administrator)", admin, nil, "", 200, "HotlineSettings"},
 		{"PUT", "/api/v1/hotline/settings", s.handleHotlineSettingsPut, "hotline", "Change the settings; URLs must pass the egress policy; a new callback secret is shown once (administrator, audited)", admin, nil, "HotlineSettings", 200, "HotlineSettingsSaved"},
 	}

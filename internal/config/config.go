@@ -49,6 +49,12 @@ type Config struct {
 	// are otherwise refused (private, loopback, link-local…): CIDR prefixes,
 	// addresses, HOST:PORT entries or "loopback" (see internal/egress).
 	EgressAllow string
+
+	// Evidence of enforcement (internal/evidence): the largest upload, a
+	// body-camera video, and the largest photo (decoded in memory to strip
+	// its EXIF); audio and documents have their own smaller limits.
+	EvidenceMaxMiB   int
+	EvidencePhotoMiB int
 }
 
 // Default is what `cityloop serve` with no flags uses.
@@ -57,6 +63,7 @@ func Default() Config {
 		Addr: "127.0.0.1:8080", DataDir: "data", Demo: true, DemoCases: 100_000, DemoSeed: 1,
 		TokenTTL: 12 * time.Hour, SweepEvery: 30 * time.Second, MaxPhotoMiB: 10, LogLevel: "info", RetainDays: 730, PublicRate: 60,
 		MQTTClientID: "cityloop-sensing", MQTTSessionExpiry: time.Hour,
+		EvidenceMaxMiB: 2048, EvidencePhotoMiB: 30,
 	}
 }
 
@@ -122,6 +129,10 @@ func settings() []setting {
 			func(c *Config) string { return c.TileURL }, func(c *Config, v string) error { c.TileURL = v; return nil }},
 		{"egress-allow", "CITYLOOP_EGRESS_ALLOW", "private, loopback or other internal addresses that webhooks and the 12345 hotline may reach, e.g. \"10.20.0.0/16,hotline.gov.internal:8443\" or \"loopback\" (empty: public addresses only)", false,
 			func(c *Config) string { return c.EgressAllow }, func(c *Config, v string) error { c.EgressAllow = v; return nil }},
+		{"evidence-max-mib", "CITYLOOP_EVIDENCE_MAX_MIB", "largest enforcement evidence upload in MiB (a body-camera video; tus resumable, sent in chunks of at most 64 MiB)", false,
+			func(c *Config) string { return strconv.Itoa(c.EvidenceMaxMiB) }, func(c *Config, v string) error { return parseInt(v, &c.EvidenceMaxMiB) }},
+		{"evidence-photo-mib", "CITYLOOP_EVIDENCE_PHOTO_MIB", "largest enforcement evidence photo in MiB", false,
+			func(c *Config) string { return strconv.Itoa(c.EvidencePhotoMiB) }, func(c *Config, v string) error { return parseInt(v, &c.EvidencePhotoMiB) }},
 	}
 }
 
@@ -223,6 +234,12 @@ func (c *Config) Finish() error {
 	}
 	if c.MaxPhotoMiB < 1 || c.MaxPhotoMiB > 100 {
 		return fmt.Errorf("--max-photo-mib must be 1–100")
+	}
+	if c.EvidenceMaxMiB < 1 || c.EvidenceMaxMiB > 65536 {
+		return fmt.Errorf("--evidence-max-mib must be 1–65536")
+	}
+	if c.EvidencePhotoMiB < 1 || c.EvidencePhotoMiB > 100 || c.EvidencePhotoMiB > c.EvidenceMaxMiB {
+		return fmt.Errorf("--evidence-photo-mib must be 1–100 and at most --evidence-max-mib")
 	}
 	if c.RetainDays < 0 {
 		return fmt.Errorf("--retain-days must be 0 or more")
