@@ -276,6 +276,7 @@ func (s *Service) ApplyReceipt(ctx context.Context, r Receipt) (Message, error) 
 			return m, nil
 		}
 		r.MessageID = m.ID
+		r.Detail = Scrub(clip(r.Detail, 300), m.To)
 		saved, err := s.Store.SaveMessage(ctx, next, &r)
 		if errs.Is(err, errs.KindConflict) && try == 0 {
 			continue
