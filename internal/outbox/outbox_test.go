@@ -223,7 +223,7 @@ func TestMaskRecipient(t *testing.T) {
 	for in, want := range map[string]string{
 		"13812345678":       "138****5678",
 		"zhang@example.org": "z***@example.org",
-		"张三@例子.中国":         "张***@例子.中国",
+		"张三@例子.中国":          "张***@例子.中国",
 	} {
 		if got := MaskRecipient(in); got != want {
 			t.Errorf("MaskRecipient(%q) = %q, want %q", in, got, want)
