@@ -40,7 +40,9 @@ func TestLoad(t *testing.T) {
 		{"no providers by default", nil, nil, "", func(c Config) bool { return c.SMTPHost == "" && c.SMSWebhookURL == "" && c.SMTPPort == 587 }},
 		{"smtp from env", map[string]string{"CITYLOOP_SMTP_HOST": "mail.example.gov.cn", "CITYLOOP_SMTP_FROM": "智慧城管 <noreply@example.gov.cn>",
 			"CITYLOOP_SMTP_USERNAME": "notify", "CITYLOOP_SMTP_PASSWORD": "pw"}, []string{"--smtp-port", "465"}, "",
-			func(c Config) bool { return c.SMTPHost == "mail.example.gov.cn" && c.SMTPPort == 465 && c.SMTPPassword == "pw" }},
+			func(c Config) bool {
+				return c.SMTPHost == "mail.example.gov.cn" && c.SMTPPort == 465 && c.SMTPPassword == "pw"
+			}},
 		{"smtp without a sender", nil, []string{"--smtp-host", "mail.example.gov.cn"}, "--smtp-from", nil},
 		{"smtp user without a password", nil, []string{"--smtp-host", "m", "--smtp-from", "a@example.org", "--smtp-username", "u"}, "--smtp-password", nil},
 		{"smtp bad port", nil, []string{"--smtp-host", "m", "--smtp-from", "a@example.org", "--smtp-port", "0"}, "--smtp-port", nil},
