@@ -12,6 +12,7 @@ import (
 	"cityloop/internal/errs"
 	"cityloop/internal/org"
 	"cityloop/internal/pii"
+	"cityloop/internal/store/outboxstore"
 )
 
 // loadKeyring returns the keys that seal personal data: from the setting,
@@ -70,4 +71,19 @@ func (a *App) EnsureAdmin(ctx context.Context) error {
 	}
 	a.FirstPassword = pw
 	return nil
+}
+
+// ResealOutbox seals the outbox's recipients, subjects and bodies again
+// under the keyring's current key (`cityloop pii rotate`).
+func (a *App) ResealOutbox(ctx context.Context) (int, error) {
+	st, err := outboxstore.Open(ctx, a.Cfg.DB)
+	if err != nil {
+		return 0, fmt.Errorf("outbox: %w", err)
+	}
+	defer st.Close()
+	st.SetKeyring(a.keys)
+	if err := st.Migrate(ctx); err != nil {
+		return 0, fmt.Errorf("outbox: %w", err)
+	}
+	return st.ResealMessages(ctx)
 }
