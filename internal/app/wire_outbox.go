@@ -20,15 +20,11 @@ import (
 // codes go through it when SMS is configured (wireWeb passes a.otpSender).
 func wireOutbox(a *App, _ *http.ServeMux) error {
 	ctx, c := context.Background(), a.Cfg
-	st, err := outboxstore.Open(ctx, c.DB)
+	st, err := outboxstore.OpenReady(ctx, c.DB, a.keys)
 	if err != nil {
 		return fmt.Errorf("outbox: %w", err)
 	}
 	a.OnClose(st.Close)
-	if err := st.Migrate(ctx); err != nil {
-		return fmt.Errorf("outbox: %w", err)
-	}
-	st.SetKeyring(a.keys)
 	set, err := providers.Build(ctx, providers.Settings{SMTPHost: c.SMTPHost, SMTPPort: c.SMTPPort, SMTPUsername: c.SMTPUsername,
 		SMTPPassword: c.SMTPPassword, SMTPFrom: c.SMTPFrom, SMSWebhookURL: c.SMSWebhookURL, SMSWebhookSecret: c.SMSWebhookSecret,
 		EgressAllow: c.EgressAllow}, a.Now)
@@ -43,4 +39,15 @@ func wireOutbox(a *App, _ *http.ServeMux) error {
 	}
 	return a.jobs.Register(jobs.Job{Name: "outbox-delivery", Schedule: jobs.Every(10 * time.Second), Timeout: 10 * time.Minute,
 		Run: func(ctx context.Context) error { _, err := sender.RunOnce(ctx); return err }})
+}
+
+// ResealOutbox seals the outbox's recipients, subjects and bodies again
+// under the keyring's current key (`cityloop pii rotate`).
+func (a *App) ResealOutbox(ctx context.Context) (int, error) {
+	st, err := outboxstore.OpenReady(ctx, a.Cfg.DB, a.keys)
+	if err != nil {
+		return 0, fmt.Errorf("outbox: %w", err)
+	}
+	defer st.Close()
+	return st.ResealMessages(ctx)
 }

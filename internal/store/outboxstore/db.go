@@ -46,6 +46,21 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	return &DB{dialect: d, w: p.W, r: p.R}, nil
 }
 
+// OpenReady opens the store, gives it the keyring and migrates it: what a
+// node and a maintenance command both need before the first call.
+func OpenReady(ctx context.Context, dsn string, keys *pii.Keyring) (*DB, error) {
+	db, err := Open(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	db.SetKeyring(keys)
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
 // SetKeyring makes the store seal recipients, subjects and bodies with the
 // platform's PII keys. Without one they are stored as given (tests).
 func (db *DB) SetKeyring(k *pii.Keyring) { db.keys = k }
