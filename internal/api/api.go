@@ -17,6 +17,7 @@ import (
 	"cityloop/internal/errs"
 	"cityloop/internal/httpkit"
 	"cityloop/internal/org"
+	"cityloop/internal/outbox"
 	"cityloop/internal/worktime"
 )
 
@@ -92,6 +93,10 @@ type Server struct {
 	// record) and EvidenceUploads is its tus server; nil answers 404.
 	Evidence        EvidenceDesk
 	EvidenceUploads TusHandler
+	// Outbox serves /api/v1/outbox/…; OutboxReceipts checks each channel's
+	// gateway receipts (a channel without one takes none). Nil: 404.
+	Outbox         Outbox
+	OutboxReceipts map[outbox.Channel]ReceiptVerifier
 }
 
 // handleHealth is the readiness probe a load balancer asks: ok only when

@@ -109,6 +109,9 @@ func errorStatuses(rt route) []int {
 	if rt.path == "/api/v1/hub/changes" {
 		out = append(out, 410)
 	}
+	if strings.HasPrefix(rt.path, "/api/v1/outbox/receipts/") {
+		out = append(out, 401, 404) // signed by the gateway, not a bearer
+	}
 	out = append(out, 429)
 	if rt.tag == "sensing" || rt.path == "/healthz" || rt.path == "/api/v1/hub/dead-letters/{id}/replay" {
 		out = append(out, 503)
@@ -189,6 +192,19 @@ var schemaTypes = map[string]any{
 	}{},
 
 	"Evidence": evidenceView{}, "CustodyReport": evidence.Report{},
+	"OutboxMessage": outboxMessageView{},
+	"OutboxReceipts": struct {
+		MessageID string `json:"message_id"`
+		Status    string `json:"status"`
+		Detail    string `json:"detail,omitempty"`
+		At        string `json:"at,omitempty"`
+		Receipts  []struct {
+			MessageID string `json:"message_id"`
+			Status    string `json:"status"`
+			Detail    string `json:"detail,omitempty"`
+			At        string `json:"at,omitempty"`
+		} `json:"receipts,omitempty"`
+	}{},
 
 	"WorkOrder": hotline.WorkOrder{}, "HotlinePushResult": hotlinePushResult{}, "HotlineOrder": hotlineOrderView{},
 	"HotlineNote": hotlineNoteIn{}, "HotlineSettings": workorder.Settings{},

@@ -129,6 +129,11 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/hub/retention", s.handleHubRetentionView, "hub", "How long changes, deliveries and dead letters are kept (administrator)", admin, nil, "", 200, "RetentionView"},
 		{"PUT", "/api/v1/hub/retention", s.handleHubRetentionPut, "hub", "Change the retention (administrator, audited)", admin, nil, "Retention", 200, "RetentionView"},
 
+		// outbox (通知发件箱)
+		{"GET", "/api/v1/outbox", s.handleOutboxList, "outbox", "Outbound notifications: status, attempts, last error, recipient masked, and why a channel waits (administrator)", admin, []string{"status", "channel", "related", "limit", "offset"}, "", 200, "items:OutboxMessage"},
+		{"POST", "/api/v1/outbox/{id}/retry", s.handleOutboxRetry, "outbox", "Send a failed or dead notification again, with a fresh round of attempts (administrator, audited)", admin, nil, "", 200, "OutboxMessage"},
+		{"POST", "/api/v1/outbox/receipts/sms", s.handleOutboxReceipts, "outbox", "The SMS gateway's delivery receipts, one or {\"receipts\": [...]}, signed like the platform's webhooks (X-Cityloop-Timestamp, X-Cityloop-Signature); 401 when the signature is wrong", anyone, nil, "OutboxReceipts", 200, "object"},
+
 		// hotline
 		{"POST", "/api/v1/hotline/orders", s.handleHotlinePush, "hotline", "Push one 12345 work order or {\"orders\": [...]}; known order numbers are answered, not duplicated (hotline account)", "operator|admin", nil, "WorkOrder", 200, "orders:HotlinePushResult"},
 		{"GET", "/api/v1/hotline/orders/{no}", s.handleHotlineView, "hotline", "A work order with its case and the lights of its clocks", "operator|shift_lead|admin|leader", nil, "", 200, "HotlineOrder"},

@@ -63,6 +63,9 @@ type App struct {
 	// jobs runs the node's scheduled jobs and holds the leases of its
 	// continuous workers (set by wireJobs, the first wirer).
 	jobs *jobs.Runner
+	// otpSender texts citizens' one-time codes through the outbox; set by
+	// wireOutbox only when an SMS gateway is configured.
+	otpSender web.CodeSender
 }
 
 // wirer adds one part's routes to mux and may register background work.
@@ -70,7 +73,7 @@ type wirer func(a *App, mux *http.ServeMux) error
 
 // wirers lists the parts beyond the core API, in the order they are wired
 // (sensing before the web pages that show its state).
-var wirers = []wirer{wireJobs, wireSensing, wireInterop, wireEvidence, wireWeb}
+var wirers = []wirer{wireJobs, wireSensing, wireInterop, wireEvidence, wireOutbox, wireWeb}
 
 // Go registers background work that Run starts and stops.
 func (a *App) Go(fn func(ctx context.Context) error) { a.background = append(a.background, fn) }

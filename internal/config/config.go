@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/mail"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -55,6 +56,17 @@ type Config struct {
 	// its EXIF); audio and documents have their own smaller limits.
 	EvidenceMaxMiB   int
 	EvidencePhotoMiB int
+	// Outbound notifications (internal/outbox): e-mail over SMTP and SMS
+	// through a gateway's signed webhook. A channel whose settings are
+	// empty sends nothing; its messages stay queued and GET /api/v1/outbox
+	// says why.
+	SMTPHost         string // mail server; "" = no e-mail
+	SMTPPort         int    // 587 (STARTTLS), 25, or 465 (TLS from the start)
+	SMTPUsername     string // "" = no authentication
+	SMTPPassword     string //
+	SMTPFrom         string // sender, e.g. "智慧城管 <noreply@example.gov.cn>"
+	SMSWebhookURL    string // the SMS gateway's URL; "" = no SMS (it must pass the egress policy)
+	SMSWebhookSecret string // HMAC-SHA256 key shared with the gateway, at least 32 characters
 }
 
 // Default is what `cityloop serve` with no flags uses.
@@ -62,7 +74,7 @@ func Default() Config {
 	return Config{
 		Addr: "127.0.0.1:8080", DataDir: "data", Demo: true, DemoCases: 100_000, DemoSeed: 1,
 		TokenTTL: 12 * time.Hour, SweepEvery: 30 * time.Second, MaxPhotoMiB: 10, LogLevel: "info", RetainDays: 730, PublicRate: 60,
-		MQTTClientID: "cityloop-sensing", MQTTSessionExpiry: time.Hour,
+		MQTTClientID: "cityloop-sensing", MQTTSessionExpiry: time.Hour, SMTPPort: 587,
 		EvidenceMaxMiB: 2048, EvidencePhotoMiB: 30,
 	}
 }
@@ -133,6 +145,20 @@ func settings() []setting {
 			func(c *Config) string { return strconv.Itoa(c.EvidenceMaxMiB) }, func(c *Config, v string) error { return parseInt(v, &c.EvidenceMaxMiB) }},
 		{"evidence-photo-mib", "CITYLOOP_EVIDENCE_PHOTO_MIB", "largest enforcement evidence photo in MiB", false,
 			func(c *Config) string { return strconv.Itoa(c.EvidencePhotoMiB) }, func(c *Config, v string) error { return parseInt(v, &c.EvidencePhotoMiB) }},
+		{"smtp-host", "CITYLOOP_SMTP_HOST", "mail server for outbound e-mail notifications (empty: e-mail stays queued)", false,
+			func(c *Config) string { return c.SMTPHost }, func(c *Config, v string) error { c.SMTPHost = v; return nil }},
+		{"smtp-port", "CITYLOOP_SMTP_PORT", "mail server port: 587 (STARTTLS), 25, or 465 (TLS from the start)", false,
+			func(c *Config) string { return strconv.Itoa(c.SMTPPort) }, func(c *Config, v string) error { return parseInt(v, &c.SMTPPort) }},
+		{"smtp-username", "CITYLOOP_SMTP_USERNAME", "mail server user (empty: no authentication); the password is sent only over TLS", false,
+			func(c *Config) string { return c.SMTPUsername }, func(c *Config, v string) error { c.SMTPUsername = v; return nil }},
+		{"smtp-password", "CITYLOOP_SMTP_PASSWORD", "mail server password (prefer the environment variable to the flag)", true,
+			func(c *Config) string { return c.SMTPPassword }, func(c *Config, v string) error { c.SMTPPassword = v; return nil }},
+		{"smtp-from", "CITYLOOP_SMTP_FROM", "sender of notifications, e.g. \"智慧城管 <noreply@example.gov.cn>\"", false,
+			func(c *Config) string { return c.SMTPFrom }, func(c *Config, v string) error { c.SMTPFrom = v; return nil }},
+		{"sms-webhook-url", "CITYLOOP_SMS_WEBHOOK_URL", "SMS gateway URL that receives signed JSON POSTs (empty: SMS stays queued); must pass the egress policy", false,
+			func(c *Config) string { return c.SMSWebhookURL }, func(c *Config, v string) error { c.SMSWebhookURL = v; return nil }},
+		{"sms-webhook-secret", "CITYLOOP_SMS_WEBHOOK_SECRET", "HMAC-SHA256 key shared with the SMS gateway, at least 32 characters; signs requests and checks its receipts", true,
+			func(c *Config) string { return c.SMSWebhookSecret }, func(c *Config, v string) error { c.SMSWebhookSecret = v; return nil }},
 	}
 }
 
@@ -250,6 +276,33 @@ func (c *Config) Finish() error {
 	if _, err := egress.Parse(c.EgressAllow); err != nil {
 		return fmt.Errorf("--egress-allow: %w", err)
 	}
+	return c.checkOutbox()
+}
+
+// checkOutbox checks the notification providers' settings: each channel is
+// all or nothing, so a half-configured one fails at start, not at the
+// first message.
+func (c *Config) checkOutbox() error {
+	if c.SMTPHost != "" {
+		if c.SMTPPort < 1 || c.SMTPPort > 65535 {
+			return fmt.Errorf("--smtp-port must be 1–65535")
+		}
+		if _, err := mail.ParseAddress(c.SMTPFrom); err != nil {
+			return fmt.Errorf("--smtp-from must be a sender address such as \"智慧城管 <noreply@example.gov.cn>\" when --smtp-host is set")
+		}
+		if c.SMTPUsername != "" && c.SMTPPassword == "" {
+			return fmt.Errorf("--smtp-password (or CITYLOOP_SMTP_PASSWORD) must be set when --smtp-username is")
+		}
+	}
+	if c.SMSWebhookURL != "" {
+		u, err := url.Parse(c.SMSWebhookURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("--sms-webhook-url must be an absolute http or https URL")
+		}
+		if len(c.SMSWebhookSecret) < 32 {
+			return fmt.Errorf("--sms-webhook-secret (or CITYLOOP_SMS_WEBHOOK_SECRET) must be at least 32 characters when --sms-webhook-url is set")
+		}
+	}
 	return nil
 }
 
@@ -289,7 +342,7 @@ func (c *Config) Dump(w io.Writer) {
 	for _, s := range ss {
 		v := s.get(c)
 		switch {
-		case s.secret && strings.HasSuffix(s.name, "password") && v != "":
+		case s.secret && (strings.HasSuffix(s.name, "password") || strings.HasSuffix(s.name, "-secret")) && v != "":
 			v = "****"
 		case s.secret:
 			v = mask(v)
