@@ -294,20 +294,7 @@ func cmdPII(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	defer a.Close()
-	n, err := a.Store.ResealContacts(ctx)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "re-sealed the contact details of %d cases with the current key\n", n)
-	m, err := a.ResealInteropSecrets(ctx)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "re-sealed %d hub secrets (subscription signing secrets, the 12345 pull token) with the current key\n", m)
-	o, err := a.ResealOutbox(ctx)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "re-sealed %d outbox messages (recipients, subjects, bodies) with the current key\n", o)
-	return nil
+	return a.Reseal(ctx, func(what string, n int) {
+		fmt.Fprintf(stdout, "re-sealed %d %s with the current key\n", n, what)
+	})
 }

@@ -66,6 +66,29 @@ type App struct {
 	// otpSender texts citizens' one-time codes through the outbox; set by
 	// wireOutbox only when an SMS gateway is configured.
 	otpSender web.CodeSender
+	// resealers are the stores' re-sealing, in the order Reseal runs them.
+	resealers []resealer
+}
+
+// resealer seals one store's personal data or secrets again under the
+// keyring's current key; what names them for the operator.
+type resealer struct {
+	what string
+	run  func(ctx context.Context) (int, error)
+}
+
+// Reseal seals every store's personal data and secrets again under the
+// keyring's current key (`cityloop pii rotate`), telling report how many of
+// each it re-sealed.
+func (a *App) Reseal(ctx context.Context, report func(what string, n int)) error {
+	for _, r := range a.resealers {
+		n, err := r.run(ctx)
+		if err != nil {
+			return fmt.Errorf("re-seal %s: %w", r.what, err)
+		}
+		report(r.what, n)
+	}
+	return nil
 }
 
 // wirer adds one part's routes to mux and may register background work.
@@ -113,6 +136,7 @@ func (a *App) init(ctx context.Context, progress io.Writer) error {
 	}
 	a.Store.SetKeyring(keys)
 	a.keys = keys
+	a.resealers = append(a.resealers, resealer{"cases' contact details (reporters' names and phones)", a.Store.ResealContacts})
 	cal, err := worktime.Default()
 	if err != nil {
 		return fmt.Errorf("load working calendar: %w", err)

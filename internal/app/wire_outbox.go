@@ -25,6 +25,7 @@ func wireOutbox(a *App, _ *http.ServeMux) error {
 		return fmt.Errorf("outbox: %w", err)
 	}
 	a.OnClose(st.Close)
+	a.resealers = append(a.resealers, resealer{"outbox messages (recipients, subjects, bodies)", st.ResealMessages})
 	set, err := providers.Build(ctx, providers.Settings{SMTPHost: c.SMTPHost, SMTPPort: c.SMTPPort, SMTPUsername: c.SMTPUsername,
 		SMTPPassword: c.SMTPPassword, SMTPFrom: c.SMTPFrom, SMSWebhookURL: c.SMSWebhookURL, SMSWebhookSecret: c.SMSWebhookSecret,
 		EgressAllow: c.EgressAllow}, a.Now)
@@ -39,15 +40,4 @@ func wireOutbox(a *App, _ *http.ServeMux) error {
 	}
 	return a.jobs.Register(jobs.Job{Name: "outbox-delivery", Schedule: jobs.Every(10 * time.Second), Timeout: 10 * time.Minute,
 		Run: func(ctx context.Context) error { _, err := sender.RunOnce(ctx); return err }})
-}
-
-// ResealOutbox seals the outbox's recipients, subjects and bodies again
-// under the keyring's current key (`cityloop pii rotate`).
-func (a *App) ResealOutbox(ctx context.Context) (int, error) {
-	st, err := outboxstore.OpenReady(ctx, a.Cfg.DB, a.keys)
-	if err != nil {
-		return 0, fmt.Errorf("outbox: %w", err)
-	}
-	defer st.Close()
-	return st.ResealMessages(ctx)
 }
