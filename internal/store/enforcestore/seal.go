@@ -22,7 +22,7 @@ func partyAAD(caseID, field string) string { return "enforce/party/" + caseID + 
 // without a number cannot be told apart, so enforce.PartyDetail.Validate
 // requires one.
 func (db *DB) partyKeys(identity string) []string {
-	identity = strings.ToUpper(strings.TrimSpace(identity))
+	identity = strings.ToUpper(strings.Join(strings.Fields(identity), ""))
 	if identity == "" {
 		return nil
 	}
