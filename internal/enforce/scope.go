@@ -38,7 +38,8 @@ var cityWidePosts = []org.Post{org.PostLeader, PostLegalReviewer, org.PostAdmin,
 // the cases of that region's district (a street-level grant still means
 // its district's brigade, which handles every street of it), an enforcer
 // bound only to a department sees that brigade's cases, an enforcer bound
-// to nothing (or to the city) works city-wide; leaders, legal reviewers
+// to the city (with or without a department) or to nothing works
+// city-wide; leaders, legal reviewers
 // and administrators see the whole city; every other post sees nothing.
 // districtOf maps a region code to its district code, city=true for the
 // city itself, ok=false for an unknown code (which sees nothing).
@@ -53,8 +54,6 @@ func ScopeFor(a org.Actor, districtOf func(code string) (district string, city, 
 			d, city, ok := districtOf(g.Region)
 			switch {
 			case !ok:
-			case city && g.Department != "":
-				s.Brigades = append(s.Brigades, g.Department)
 			case city:
 				s.All = true
 			default:
