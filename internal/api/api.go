@@ -87,6 +87,8 @@ type Server struct {
 	Hub         Hub
 	Hotline     Hotline
 	Open311Keys Open311Keys
+	// Enforcement serves /api/v1/enforcement/… (移动执法).
+	Enforcement Enforcement
 }
 
 // handleHealth is the readiness probe a load balancer asks: ok only when
