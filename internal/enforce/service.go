@@ -88,7 +88,9 @@ func DisclosureOf(c Case, rb *Rulebook, now time.Time) (Disclosure, bool) {
 // prevVersion. CreateCase sets c.Code and c.Party.ID (the blind key of the
 // party's identity number).
 type Store interface {
-	CreateCase(ctx context.Context, c *Case, party PartyDetail, events []Event) error
+	// pub, when set, publishes the case's decision in the same transaction
+	// (a case imported or generated already decided).
+	CreateCase(ctx context.Context, c *Case, party PartyDetail, events []Event, pub *Disclosure) error
 	UpdateCase(ctx context.Context, c *Case, prevVersion int, events []Event, pub *Disclosure) error
 	// FindCaseByID finds a case inside scope (nil: anywhere); outside it is NotFound.
 	FindCaseByID(ctx context.Context, id string, scope *Scope) (*Case, error)
@@ -326,7 +328,7 @@ func (s *Service) Open(ctx context.Context, actor org.Actor, r OpenRequest) (*Op
 	if loop.ID != "" {
 		ev.Data = map[string]any{"loop_case": loop.ID, "loop_code": loop.Code}
 	}
-	if err := s.Store.CreateCase(ctx, &c, r.Party, []Event{ev}); err != nil {
+	if err := s.Store.CreateCase(ctx, &c, r.Party, []Event{ev}, nil); err != nil {
 		return nil, fmt.Errorf("store penalty case: %w", err)
 	}
 	out := &Opened{Case: &c, Events: []Event{ev}}

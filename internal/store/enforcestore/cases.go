@@ -73,16 +73,17 @@ func rowArgs(c *enforce.Case) ([]any, error) {
 		sqlkit.MicrosOrNull(decided), exempted, sqlkit.Micros(c.OccurredAt), sqlkit.Micros(c.UpdatedAt), b}, nil
 }
 
-// CreateCase stores a new case (version 1) with its party and first
-// events, giving it its human number (ZF<year>-<n>) and its party key.
-func (db *DB) CreateCase(ctx context.Context, c *enforce.Case, party enforce.PartyDetail, events []enforce.Event) error {
+// CreateCase stores a new case with its party, events and records, giving
+// it its human number (ZF<year>-<n>) and its party key; pub, when set, is
+// published in the same transaction.
+func (db *DB) CreateCase(ctx context.Context, c *enforce.Case, party enforce.PartyDetail, events []enforce.Event, pub *enforce.Disclosure) error {
 	keys := db.partyKeys(party.Identity())
 	if len(keys) == 0 {
 		return errs.Invalid("当事人缺少身份证号码或统一社会信用代码 / the party needs an ID number or USCC").WithField("party", "identity required")
 	}
 	c.Party.ID = keys[0]
 	if c.Version == 0 {
-		c.Version = 1
+		c.Version = max(1, len(events))
 	}
 	sealed, err := db.sealParty(c.ID, party)
 	if err != nil {
@@ -118,7 +119,17 @@ representative, phone, address, e_consent) VALUES (`+sqlkit.List(len(pargs), 1)+
 		if err := writeChildren(ctx, tx, c, 0); err != nil {
 			return err
 		}
-		return insertEvents(ctx, tx, c.ID, events)
+		if err := insertEvents(ctx, tx, c.ID, events); err != nil {
+			return err
+		}
+		if pub != nil {
+			pub.Code = c.Code
+			if pub.Number == "" {
+				pub.Number = c.Code
+			}
+			return db.publish(ctx, tx, c, pub)
+		}
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("create penalty case: %w", err)

@@ -153,7 +153,7 @@ func TestParty_SealedAtRest(t *testing.T) {
 		OccurredAt: now, Version: 1, UpdatedAt: now}
 	p := enforce.PartyDetail{Kind: enforce.Person, Name: "孙悟空", IDNumber: "11010119900307123X", Phone: "13800001111", Address: "花果山水帘洞 1 号"}
 	ev := enforce.Event{CaseID: c.ID, Seq: 1, Action: enforce.ActOpen, To: enforce.StatusLead, Actor: "o1", Post: org.PostEnforcer, At: now}
-	if err := db.CreateCase(ctx, c, p, []enforce.Event{ev}); err != nil {
+	if err := db.CreateCase(ctx, c, p, []enforce.Event{ev}, nil); err != nil {
 		t.Fatal(err)
 	}
 	var dump strings.Builder

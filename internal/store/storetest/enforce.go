@@ -66,7 +66,7 @@ func newLead(t *testing.T, s enforce.Store, n int, district, idNumber, loop stri
 	party := enforce.PartyDetail{Kind: enforce.Person, Name: "赵小明", IDNumber: idNumber, Phone: "13912345678", Address: "建邺路 88 号"}
 	ev := enforce.Event{CaseID: c.ID, Seq: 1, Action: enforce.ActOpen, To: enforce.StatusLead, Actor: "o1", Name: "张执法",
 		Post: org.PostEnforcer, At: c.UpdatedAt, Note: c.Summary}
-	if err := s.CreateCase(context.Background(), c, party, []enforce.Event{ev}); err != nil {
+	if err := s.CreateCase(context.Background(), c, party, []enforce.Event{ev}, nil); err != nil {
 		t.Fatalf("create lead: %v", err)
 	}
 	return c
@@ -195,7 +195,7 @@ func testEnforceLoopUnique(t *testing.T, s enforce.Store) {
 	newLead(t, s, 1, "320102", "320102199001011234", "loop-1")
 	c := &enforce.Case{ID: "pc-dup", District: "320102", Status: enforce.StatusLead, Party: enforce.Party{Kind: enforce.Person, Name: "钱"},
 		OccurredAt: enforceT0, Source: "loop-1", Version: 1, UpdatedAt: enforceT0}
-	err := s.CreateCase(context.Background(), c, enforce.PartyDetail{Kind: enforce.Person, Name: "钱", IDNumber: "320102199001019999"}, nil)
+	err := s.CreateCase(context.Background(), c, enforce.PartyDetail{Kind: enforce.Person, Name: "钱", IDNumber: "320102199001019999"}, nil, nil)
 	if !errs.Is(err, errs.KindConflict) {
 		t.Fatalf("second penalty case of loop-1: %v", err)
 	}
