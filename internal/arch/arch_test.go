@@ -14,7 +14,7 @@ import (
 )
 
 // domain packages decide; they must not reach HTTP, SQL or the layers that use them.
-var domain = []string{"geo", "worktime", "catalog", "org", "refdata", "casework", "sensing", "audit", "auditlog", "sensedesk", "pii", "errs", "disclose", "photo", "jobs", "enforce", "workorder", "share", "georeport"}
+var domain = []string{"geo", "worktime", "catalog", "org", "refdata", "casework", "sensing", "audit", "auditlog", "sensedesk", "pii", "errs", "disclose", "photo", "jobs", "enforce", "enforce/loop", "workorder", "share", "georeport"}
 
 var forbidden = []string{"net/http", "database/sql", "cityloop/internal/app", "cityloop/internal/api",
 	"cityloop/internal/web", "cityloop/internal/store/", "cityloop/internal/httpkit", "cityloop/internal/open311",

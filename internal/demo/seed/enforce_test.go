@@ -96,3 +96,34 @@ func TestEnforcement_EveryState(t *testing.T) {
 	}
 	t.Logf("%d cases in %s: %v", info.Cases, info.Duration, info.ByStatus)
 }
+
+// BenchmarkEnforcementDemo measures the demo's enforcement part at its
+// largest (400 penalty cases, the default demo city's share):
+//
+//	go test ./internal/demo/seed/ -run XXX -bench EnforcementDemo -benchtime 1x
+func BenchmarkEnforcementDemo(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		dir := b.TempDir()
+		db, err := enforcestore.Open(context.Background(), "sqlite:"+filepath.Join(dir, "e.db"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := db.Migrate(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		atlas, _ := org.NewAtlas([]org.Region{{Code: "3201", Level: org.LevelCity}, {Code: "320101", Level: org.LevelDistrict, Parent: "3201"},
+			{Code: "320102", Level: org.LevelDistrict, Parent: "3201"}, {Code: "320103", Level: org.LevelDistrict, Parent: "3201"}})
+		cal, _ := worktime.Default()
+		rb, _ := enforce.Default()
+		b.StartTimer()
+		info, err := Enforcement(context.Background(), &accountList{}, db, atlas, cal, rb, enforce.DefaultPolicy(), EnforceOptions{Seed: 1, Cases: 400,
+			Now: time.Date(2026, 6, 15, 2, 0, 0, 0, time.UTC), PasswordHash: "x", Leader: org.Actor{ID: "leader", Grants: []org.Grant{{Post: org.PostLeader}}}})
+		b.StopTimer()
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(info.Cases), "cases")
+		db.Close()
+	}
+}
