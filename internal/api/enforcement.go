@@ -150,6 +150,13 @@ func (s *Server) handlePenaltyList(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
+	if f.Party != "" {
+		// A search by identity number looks up personal data: on record
+		// first (fail closed), without the number itself.
+		if err := s.audit(r, actor.ID, "pii.search", "enforce_cases", map[string]any{"by": "party identity number"}); err != nil {
+			return err
+		}
+	}
 	items, total, err := s.Enforcement.FindCases(r.Context(), actor, f)
 	if err != nil {
 		return err

@@ -220,6 +220,10 @@ func TestEnforcement_CaseFlow(t *testing.T) {
 		!strings.Contains(list, `"lights":[`) || len(acts) != 0 {
 		t.Fatalf("the list shows personal data or lacks lights (audit %v): %s", acts, list)
 	}
+	if code, body, acts := rig.do("GET", "/api/v1/enforcement/cases?party="+partyID, "o1", ""); code != 200 || !strings.Contains(body, `"total":1`) ||
+		len(acts) != 1 || acts[0] != "pii.search" {
+		t.Fatalf("search by party: %d audit %v: %s", code, acts, body)
+	}
 	if code, _, _ := rig.do("GET", casePath, "o3", ""); code != 404 {
 		t.Fatalf("a case outside the district: %d", code)
 	}
@@ -382,6 +386,31 @@ func FuzzParseDisclosureQuery(f *testing.F) {
 		}
 		if d.Limit < 1 || d.Limit > 200 || d.Offset < 0 {
 			t.Fatalf("%q: page %d/%d", raw, d.Limit, d.Offset)
+		}
+	})
+}
+
+// FuzzPenaltyActionBody: any JSON body of an action becomes a command or an
+// Invalid error, never a panic.
+func FuzzPenaltyActionBody(f *testing.F) {
+	for _, s := range []string{`{"action":"summary","officers":[{"id":"o1","certificate":"1"}],"penalty":{"fine":100}}`,
+		`{"action":"record","record":{"kind":"photo","files":["a"],"id":"x"}}`, `{"action":"pay","amount":-1}`, `{"facts":{"harm":7}}`, `{}`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		var b penaltyActionBody
+		if json.Unmarshal([]byte(raw), &b) != nil {
+			return
+		}
+		cmd, err := b.Command()
+		if err != nil {
+			if !errs.Is(err, errs.KindInvalid) {
+				t.Fatalf("%s: %v", raw, err)
+			}
+			return
+		}
+		if cmd.Action == "" || (cmd.Record != nil && (cmd.Record.ID != "" || !cmd.Record.At.IsZero())) {
+			t.Fatalf("%s: command %+v", raw, cmd)
 		}
 	})
 }
