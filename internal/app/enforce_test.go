@@ -63,6 +63,29 @@ func TestEnforce_LoopCase(t *testing.T) {
 	if loopView.Status != "pending_check" {
 		t.Fatalf("the loop case after the penalty case closed: %s", loopView.Status)
 	}
+	// 不予立案 sends a second loop case back to the dispatcher (回退).
+	var c2 caseOut
+	if st := sup.do("POST", "/api/v1/cases", map[string]any{"category": "event:0101", "description": "私搭乱建", "lng": 118.76, "lat": 32.06,
+		"photos": []string{uploadPhoto(t, sup)}}, &c2); st != 201 {
+		t.Fatalf("report: %d", st)
+	}
+	act(t, op, c2.ID, map[string]any{"action": "accept"}, 200)
+	act(t, lead, c2.ID, map[string]any{"action": "file"}, 200)
+	act(t, disp, c2.ID, map[string]any{"action": "dispatch", "department": "enforcement"}, 200)
+	st = enf.do("POST", "/api/v1/enforcement/cases", map[string]any{"loop_case": c2.ID,
+		"party": map[string]any{"kind": "organisation", "name": "某某建材经营部", "uscc": "91320101MA1AAAAA1B"}}, &p)
+	if st != 201 || p["violation"] != "PLAN-01" {
+		t.Fatalf("open from the second loop case: %d %v", st, p)
+	}
+	st = login(t, base, "leader").do("POST", "/api/v1/enforcement/cases/"+p["id"].(string)+"/actions",
+		map[string]any{"action": "refuse_filing", "note": "经核实为已批准的临时建筑"}, &p)
+	if st != 200 || p["status"] != "not_filed" {
+		t.Fatalf("refuse filing: %d %v", st, p)
+	}
+	h.do("GET", "/api/v1/cases/"+c2.ID, nil, &loopView)
+	if loopView.Status != "returned" {
+		t.Fatalf("the loop case after 不予立案: %s", loopView.Status)
+	}
 	// The clock sweep runs on the jobs runner under its own name.
 	if err := a.jobs.Tick(context.Background()); err != nil {
 		t.Fatal(err)
