@@ -3,6 +3,7 @@ package seed
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -120,7 +121,8 @@ func Enforcement(ctx context.Context, accs AccountWriter, st enforce.Store, atla
 // demoID is a UUID-shaped id drawn from the seed and a name.
 func demoID(seed int64, name string) string {
 	h := sha256.Sum256([]byte(fmt.Sprintf("%d/%s", seed, name)))
-	return fmt.Sprintf("%x-%x-7%x-8%x-%x", h[0:4], h[4:6], h[6:8], h[8:10], h[10:16])[:36]
+	x := hex.EncodeToString(h[:16])
+	return x[0:8] + "-" + x[8:12] + "-7" + x[13:16] + "-8" + x[17:20] + "-" + x[20:32]
 }
 
 var (

@@ -127,3 +127,15 @@ func BenchmarkEnforcementDemo(b *testing.B) {
 		db.Close()
 	}
 }
+
+func TestDemoID_IsUUIDShaped(t *testing.T) {
+	for _, name := range []string{"account:enforcer", "penalty:0", "penalty:399"} {
+		id := demoID(1, name)
+		if len(id) != 36 || id[8] != '-' || id[13] != '-' || id[14] != '7' || id[18] != '-' || id[19] != '8' || id[23] != '-' {
+			t.Errorf("demoID(%s) = %q", name, id)
+		}
+		if demoID(1, name) != id || demoID(2, name) == id {
+			t.Errorf("demoID(%s) is not a function of seed and name", name)
+		}
+	}
+}
