@@ -10,6 +10,7 @@ import (
 
 	"cityloop/internal/audit"
 	"cityloop/internal/catalog"
+	"cityloop/internal/enforce"
 	"cityloop/internal/evidence"
 	"cityloop/internal/facility"
 	"cityloop/internal/hotline"
@@ -208,6 +209,15 @@ var schemaTypes = map[string]any{
 
 	"WorkOrder": hotline.WorkOrder{}, "HotlinePushResult": hotlinePushResult{}, "HotlineOrder": hotlineOrderView{},
 	"HotlineNote": hotlineNoteIn{}, "HotlineSettings": workorder.Settings{},
+	"PenaltyItem": penaltyItem{}, "PenaltyView": penaltyView{}, "PenaltyOpen": enforce.OpenRequest{},
+	"PenaltyAction": penaltyActionBody{}, "PenaltyEvaluate": evaluateBody{}, "PenaltyOutcome": enforce.Outcome{},
+	"Rulebook": enforce.Rulebook{}, "Disclosure": enforce.Disclosure{},
+	"PenaltyFigures": struct {
+		From      time.Time       `json:"from"`
+		To        time.Time       `json:"to"`
+		Decisions int             `json:"decisions"`
+		Figures   enforce.Figures `json:"figures"`
+	}{},
 	"HotlineSettingsSaved": struct {
 		Settings       workorder.Settings `json:"settings"`
 		CallbackSecret string             `json:"callback_secret,omitempty"`

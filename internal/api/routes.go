@@ -32,6 +32,8 @@ func (s *Server) routes() []route {
 		staff    = "staff"
 		admin    = "admin"
 		machine  = "system|admin"
+		// enforceAuth may read penalty cases (each within its jurisdiction).
+		enforceAuth = "enforcer|legal_reviewer|leader|admin"
 	)
 	return []route{
 		// system
@@ -153,6 +155,16 @@ func (s *Server) routes() []route {
 
 		{"GET", "/api/v1/hotline/settings", s.handleHotlineSettingsView, "hotline", "The 12345 adapter's settings, the pull token masked (administrator)", admin, nil, "", 200, "HotlineSettings"},
 		{"PUT", "/api/v1/hotline/settings", s.handleHotlineSettingsPut, "hotline", "Change the settings; URLs must pass the egress policy; a new callback secret is shown once (administrator, audited)", admin, nil, "HotlineSettings", 200, "HotlineSettingsSaved"},
+
+		// mobile enforcement (移动执法)
+		{"GET", "/api/v1/enforcement/cases", s.handlePenaltyList, "enforcement", "Penalty cases in the caller's jurisdiction, with the lights of their legal clocks and the party's name masked", enforceAuth, []string{"status", "procedure", "officer", "district", "brigade", "violation", "light", "party", "limit", "offset", "lang"}, "", 200, "items:PenaltyItem"},
+		{"POST", "/api/v1/enforcement/cases", s.handlePenaltyOpen, "enforcement", "Open a penalty case as a lead (线索登记), optionally from a loop case of a violation category; the party's data is sealed (enforcer, audited)", "enforcer", nil, "PenaltyOpen", 201, "PenaltyView"},
+		{"GET", "/api/v1/enforcement/cases/{id}", s.handlePenaltyView, "enforcement", "One penalty case: timeline, legal clocks with lights, allowed actions, missing records and the party's details (the read is audited)", enforceAuth, nil, "", 200, "PenaltyView"},
+		{"POST", "/api/v1/enforcement/cases/{id}/actions", s.handlePenaltyAction, "enforcement", "Move a penalty case: propose_filing, approve, record, conclude, review, legal_review, notify, hearing, decision, serve, pay, summary, exempt …; 409 carries allowed_actions, 422 missing_records (audited)", "enforcer|legal_reviewer|leader|system", nil, "PenaltyAction", 200, "PenaltyView"},
+		{"POST", "/api/v1/enforcement/evaluate", s.handlePenaltyEvaluate, "enforcement", "The discretion rulebook (裁量基准) in force: facts → level, allowed kinds and range, legal basis", enforceAuth, nil, "PenaltyEvaluate", 200, "PenaltyOutcome"},
+		{"GET", "/api/v1/enforcement/rulebook", s.handlePenaltyRulebook, "enforcement", "The published discretion rulebook in force (第三十四条: benchmarks are public)", anyone, nil, "", 200, "Rulebook"},
+		{"GET", "/api/v1/enforcement/figures", s.handlePenaltyFigures, "enforcement", "免罚率 of minor cases against 30 %, share of flexible measures and 记录完整率 over the decisions of a period in the caller's jurisdiction", enforceAuth, []string{"from", "to"}, "", 200, "PenaltyFigures"},
+		{"GET", "/api/v1/enforcement/disclosures", s.handlePenaltyDisclosures, "enforcement", "Published penalty decisions (行政处罚决定公开), personal data masked; search by q, district, from, to", anyone, []string{"q", "district", "from", "to", "limit", "offset"}, "", 200, "items:Disclosure"},
 	}
 }
 
@@ -198,6 +210,8 @@ func (s *Server) serves(tag string) bool {
 		return s.Hotline != nil
 	case "open311":
 		return s.Open311Keys != nil
+	case "enforcement":
+		return s.Enforcement != nil
 	}
 	return true
 }
