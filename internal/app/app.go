@@ -91,12 +91,30 @@ func (a *App) Reseal(ctx context.Context, report func(what string, n int)) error
 	return nil
 }
 
+// openStore opens one part's store on the node's database, closes it with
+// the node, and brings its tables up to date.
+func openStore[S interface {
+	Migrate(context.Context) error
+	Close() error
+}](a *App, part string, open func(context.Context, string) (S, error)) (S, error) {
+	ctx := context.Background()
+	s, err := open(ctx, a.Cfg.DB)
+	if err != nil {
+		return s, fmt.Errorf("%s: %w", part, err)
+	}
+	a.OnClose(s.Close)
+	if err := s.Migrate(ctx); err != nil {
+		return s, fmt.Errorf("%s: %w", part, err)
+	}
+	return s, nil
+}
+
 // wirer adds one part's routes to mux and may register background work.
 type wirer func(a *App, mux *http.ServeMux) error
 
 // wirers lists the parts beyond the core API, in the order they are wired
 // (sensing before the web pages that show its state).
-var wirers = []wirer{wireJobs, wireEnforce, wireSensing, wireInterop, wireEvidence, wireOutbox, wireWeb}
+var wirers = []wirer{wireJobs, wireEnforce, wireSensing, wireInterop, wireOutbox, wireWeb}
 
 // Go registers background work that Run starts and stops.
 func (a *App) Go(fn func(ctx context.Context) error) { a.background = append(a.background, fn) }

@@ -4,46 +4,63 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"path/filepath"
 	"time"
 
 	demoseed "cityloop/internal/demo/seed"
 	"cityloop/internal/enforce"
 	"cityloop/internal/enforce/loop"
-	"cityloop/internal/jobs"
+	"cityloop/internal/evidence"
+	"cityloop/internal/evidence/vault"
 	"cityloop/internal/store/enforcestore"
+	"cityloop/internal/store/evidencestore"
 )
 
 // wireEnforce adds mobile enforcement (移动执法): its store (own tables on
 // the node's database, parties sealed with the node's keyring), the
 // service linked to the loop, the /api/v1/enforcement routes, the sweep of
-// legal clocks on the jobs runner, and, when this start generated the demo
-// city, its enforcers and penalty cases (about one per 250 loop cases).
+// legal clocks on the jobs runner, the evidence of its cases, and, when
+// this start generated the demo city, its enforcers and penalty cases
+// (about one per 250 loop cases).
 func wireEnforce(a *App, _ *http.ServeMux) error {
-	ctx := context.Background()
-	db, err := enforcestore.Open(ctx, a.Cfg.DB)
-	if err != nil {
-		return fmt.Errorf("enforcement: %w", err)
-	}
-	a.OnClose(db.Close)
-	if err := db.Migrate(ctx); err != nil {
-		return fmt.Errorf("enforcement: %w", err)
-	}
-	db.SetKeyring(a.keys)
-	rb, err := enforce.Default()
+	db, err := openStore(a, "enforcement", enforcestore.Open)
 	if err != nil {
 		return err
 	}
-	svc := &enforce.Service{Store: db, Loop: loop.Adapter{Cases: a.Cases, Now: a.Now}, Atlas: a.World.Atlas, Cal: a.Cal,
-		Books: []*enforce.Rulebook{rb}, Region: "", Policy: enforce.DefaultPolicy(), Window: 365 * 24 * time.Hour,
-		LoopCategories: enforce.DefaultLoopCategories(), Now: func() time.Time { return a.Now().UTC() }, NewID: NewID}
+	db.SetKeyring(a.keys)
+	svc, err := enforce.NewService(db, loop.Adapter{Cases: a.Cases, Now: a.Now}, a.World.Atlas, a.Cal,
+		func() time.Time { return a.Now().UTC() }, NewID)
+	if err != nil {
+		return err
+	}
 	a.api.Enforcement = svc
-	if err := a.jobs.Register(jobs.Job{Name: "enforce-clocks", Schedule: jobs.Every(a.Cfg.SweepEvery), Timeout: 5 * time.Minute,
-		Run: func(ctx context.Context) error { _, err := svc.SweepClocks(ctx, 500); return err }}); err != nil {
-		return fmt.Errorf("jobs: %w", err)
+	a.resealers = append(a.resealers, resealer{"penalty-case parties (names, ID numbers, phones, addresses)", db.ResealParties})
+	if err := a.jobs.Register(svc.ClocksJob(a.Cfg.SweepEvery)); err != nil {
+		return fmt.Errorf("enforcement: %w", err)
+	}
+
+	// The full-process record (全过程记录): evidence files under DATA/evidence
+	// (tus uploads; shared storage with several nodes), each upload and read
+	// checked against the penalty case's jurisdiction, and the hourly purge
+	// of unfinished uploads idle for a week.
+	edb, err := openStore(a, "evidence", evidencestore.Open)
+	if err != nil {
+		return err
+	}
+	edb.SetKeyring(a.keys)
+	evs := &evidence.Service{Store: edb, Access: svc, Now: a.Now}
+	v, err := vault.New(vault.Config{Dir: filepath.Join(a.Cfg.DataDir, "evidence"), BasePath: "/api/v1/enforcement/evidence-uploads/",
+		Limits: evidence.LimitsMiB(a.Cfg.EvidenceMaxMiB, a.Cfg.EvidencePhotoMiB), Loc: a.Cal.Location(), NewID: NewID, Log: a.Log, Keys: a.keys}, evs)
+	if err != nil {
+		return err
+	}
+	a.api.Evidence, a.api.EvidenceUploads = v, v.Uploads()
+	if err := a.jobs.Register(v.PurgeJob(a.Now)); err != nil {
+		return fmt.Errorf("evidence: %w", err)
 	}
 	if a.DemoSummary == nil {
 		return nil
 	}
-	_, err = demoseed.EnforcementOnDemo(ctx, a.Store, db, a.World.Atlas(), a.Cal, rb, svc.Policy, a.Cfg.DemoSeed, a.Cfg.DemoCases, a.Now().UTC())
+	_, err = demoseed.EnforcementOnDemo(context.Background(), a.Store, db, a.World.Atlas(), a.Cal, svc.Books[0], svc.Policy, a.Cfg.DemoSeed, a.Cfg.DemoCases, a.Now().UTC())
 	return err
 }

@@ -1,7 +1,6 @@
 package app
 
 import (
-	"context"
 	"net/http"
 	"time"
 
@@ -18,13 +17,8 @@ import (
 // its background work (case worker, ticks, downsampling, and MQTT ingestion
 // when --mqtt-addr is set).
 func wireSensing(a *App, mux *http.ServeMux) error {
-	ctx := context.Background()
-	db, err := sensingstore.Open(ctx, a.Cfg.DB)
+	db, err := openStore(a, "sensing", sensingstore.Open)
 	if err != nil {
-		return err
-	}
-	if err := db.Migrate(ctx); err != nil {
-		db.Close()
 		return err
 	}
 	// The state is loaded when this node takes the sensing service over
@@ -62,7 +56,6 @@ func wireSensing(a *App, mux *http.ServeMux) error {
 	}
 	a.api.Sensing = ss
 	a.api.SensingGate = o.Gate
-	a.OnClose(db.Close) // after Run has stopped the loops below
 	a.Go(o.Worker)
 	a.Go(o.Run)
 	return nil

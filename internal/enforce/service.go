@@ -1,6 +1,7 @@
 package enforce
 
 import (
+	"cityloop/internal/jobs"
 	"context"
 	"fmt"
 	"slices"
@@ -164,6 +165,25 @@ type Service struct {
 	LoopCategories map[string]string
 	Now            func() time.Time
 	NewID          func() string
+}
+
+// NewService is a Service with the shipped defaults: the national
+// rulebook, the default approval policy, a one-year window for 首违不罚 and
+// the loop categories that may open a penalty case.
+func NewService(st Store, lp Loop, atlas func() *org.Atlas, cal *worktime.Calendar, now func() time.Time, newID func() string) (*Service, error) {
+	rb, err := Default()
+	if err != nil {
+		return nil, err
+	}
+	return &Service{Store: st, Loop: lp, Atlas: atlas, Cal: cal, Books: []*Rulebook{rb}, Policy: DefaultPolicy(),
+		Window: 365 * 24 * time.Hour, LoopCategories: DefaultLoopCategories(), Now: now, NewID: newID}, nil
+}
+
+// ClocksJob sweeps the legal clocks every interval, 500 cases a batch
+// (lights and warnings, like the loop's overdue sweep).
+func (s *Service) ClocksJob(every time.Duration) jobs.Job {
+	return jobs.Job{Name: "enforce-clocks", Schedule: jobs.Every(every), Timeout: 5 * time.Minute,
+		Run: func(ctx context.Context) error { _, err := s.SweepClocks(ctx, 500); return err }}
 }
 
 // ScopeOf is the actor's jurisdiction over the current region tree.
@@ -454,6 +474,18 @@ func (s *Service) FindCase(ctx context.Context, actor org.Actor, id string) (*Ca
 		return nil, nil, fmt.Errorf("read timeline of %s: %w", c.Code, err)
 	}
 	return c, tl, nil
+}
+
+// CaseAccess lets actor handle the evidence of penalty case id (package
+// evidence asks before every upload, listing and read): the case must be
+// inside his jurisdiction as an enforcement, legal review or leader post.
+func (s *Service) CaseAccess(ctx context.Context, actor org.Actor, id string) error {
+	scope := s.ScopeOf(actor)
+	if scope.Empty() {
+		return errs.Forbidden("执法证据需要执法、法制审核或领导岗位 / enforcement evidence needs an enforcement, legal review or leader post")
+	}
+	_, err := s.Store.FindCaseByID(ctx, id, scope)
+	return err
 }
 
 // Party opens the sealed details of a case's party for an actor who may

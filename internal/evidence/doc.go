@@ -20,7 +20,7 @@
 //     in one store call, and writes a custody entry before content is
 //     handed out;
 //   - [CaseAccess], the question "may this officer work on this case", which
-//     the penalty case store answers (see [PostAccess] for the stand-in).
+//     the penalty case store answers (enforce.Service.CaseAccess on a node; [PostAccess] in tests).
 //
 // The package is plain Go: no net/http, no database/sql, no store, api, web
 // or app. Bytes reach it as readers; package vault keeps the files and

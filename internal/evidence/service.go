@@ -40,10 +40,9 @@ type CaseAccess interface {
 // legal reviewers (法制审核员), leaders and administrators.
 var Posts = []org.Post{org.PostEnforcer, org.PostLegalReviewer, org.PostLeader, org.PostAdmin}
 
-// PostAccess is the stand-in [CaseAccess] until the penalty case store is
-// merged: it grants any holder of one of [Posts] every case id. It must be
-// replaced by the penalty case store's answer (an enforcer only for the
-// cases he investigates or his team holds), wired in app.
+// PostAccess is a [CaseAccess] by post alone: any holder of one of [Posts]
+// reaches every case id. Tests use it; a node asks the penalty cases
+// (enforce.Service.CaseAccess: the case inside the officer's jurisdiction).
 type PostAccess struct{}
 
 // CaseAccess implements [CaseAccess].

@@ -193,3 +193,51 @@ func TestParty_SealedAtRest(t *testing.T) {
 		t.Fatalf("party key %q is not a blind index", c.Party.ID)
 	}
 }
+
+// TestResealParties: after a key rotation every party opens under the new
+// key alone and its earlier acts are still found by its ID number, once
+// the old key has left the ring; a second run changes nothing.
+func TestResealParties(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		dsn  func(*testing.T) string
+	}{{"sqlite", sqliteDSN}, {"postgres", postgresDSN}} {
+		t.Run(tc.name, func(t *testing.T) {
+			dsn := tc.dsn(t)
+			db := mustOpen(t, dsn)
+			ctx := context.Background()
+			oldSpec := "k1:" + pii.NewKey()
+			oldKeys, _ := pii.ParseKeyring(oldSpec)
+			db.SetKeyring(oldKeys)
+			now := time.Date(2026, 3, 2, 1, 0, 0, 0, time.UTC)
+			p := enforce.PartyDetail{Kind: enforce.Person, Name: "孙悟空", IDNumber: "11010119900307123X", Phone: "13800001111", Address: "花果山水帘洞 1 号"}
+			for i, id := range []string{"pc-1", "pc-2"} {
+				c := &enforce.Case{ID: id, District: "320102", Status: enforce.StatusLead, Party: enforce.Party{Kind: enforce.Person, Name: "孙悟空"},
+					OccurredAt: now.AddDate(0, 0, i), Version: 1, UpdatedAt: now}
+				ev := enforce.Event{CaseID: c.ID, Seq: 1, Action: enforce.ActOpen, To: enforce.StatusLead, Actor: "o1", Post: org.PostEnforcer, At: now}
+				if err := db.CreateCase(ctx, c, p, []enforce.Event{ev}, nil); err != nil {
+					t.Fatal(err)
+				}
+			}
+			newSpec := "k2:" + pii.NewKey()
+			both, _ := pii.ParseKeyring(newSpec + "," + oldSpec)
+			db.SetKeyring(both)
+			if n, err := db.ResealParties(ctx); err != nil || n != 2 {
+				t.Fatalf("reseal = %d, %v; want 2 parties", n, err)
+			}
+			if n, err := db.ResealParties(ctx); err != nil || n != 0 {
+				t.Fatalf("second reseal = %d, %v; want 0", n, err)
+			}
+			newOnly, _ := pii.ParseKeyring(newSpec)
+			db.SetKeyring(newOnly)
+			got, err := db.FindParty(ctx, "pc-1")
+			if err != nil || got.Name != "孙悟空" || got.IDNumber != "11010119900307123X" || got.Phone != "13800001111" {
+				t.Fatalf("party under the new key alone: %+v, %v", got, err)
+			}
+			list, total, err := db.FindCases(ctx, enforce.Filter{Party: "11010119900307123X", Limit: 10})
+			if err != nil || total != 2 || len(list) != 2 {
+				t.Fatalf("cases of the party by ID number under the new key: %d %d %v", len(list), total, err)
+			}
+		})
+	}
+}

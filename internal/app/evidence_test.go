@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"cityloop/internal/auth"
 	"cityloop/internal/org"
@@ -56,8 +57,19 @@ func TestEvidence_EndToEnd(t *testing.T) {
 		return res
 	}
 	b64 := func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+	// Evidence belongs to a penalty case the officer may see.
+	var opened struct {
+		Case struct {
+			ID string `json:"id"`
+		} `json:"case"`
+	}
+	if st := c.do("POST", "/api/v1/enforcement/cases", map[string]any{"summary": "王五在中山路占道经营", "district": "320101",
+		"violation": "ROAD-01", "occurred_at": a.Now().Add(-time.Hour).Format(time.RFC3339),
+		"party": map[string]any{"kind": "person", "name": "王五", "id_number": "320101198803031234"}}, &opened); st != 201 || opened.Case.ID == "" {
+		t.Fatalf("open the penalty case: %d %+v", st, opened)
+	}
 	res := tus("POST", base+"/api/v1/enforcement/evidence", map[string]string{"Upload-Length": strconv.Itoa(len(file)),
-		"Upload-Metadata": "case_id " + b64("PC-2026-0001") + ",filetype " + b64("video/mp4") + ",filename " + b64("王五占道经营.mp4")}, nil)
+		"Upload-Metadata": "case_id " + b64(opened.Case.ID) + ",filetype " + b64("video/mp4") + ",filename " + b64("王五占道经营.mp4")}, nil)
 	loc := res.Header.Get("Location")
 	if res.StatusCode != 201 || !strings.HasPrefix(loc, base+"/api/v1/enforcement/evidence-uploads/") {
 		t.Fatalf("create: %d %q", res.StatusCode, loc)
@@ -83,7 +95,7 @@ func TestEvidence_EndToEnd(t *testing.T) {
 		} `json:"items"`
 		Total int `json:"total"`
 	}
-	if st := c.do("GET", "/api/v1/enforcement/evidence?case=PC-2026-0001", nil, &list); st != 200 || list.Total != 1 ||
+	if st := c.do("GET", "/api/v1/enforcement/evidence?case="+opened.Case.ID, nil, &list); st != 200 || list.Total != 1 ||
 		list.Items[0].ID != id || list.Items[0].SHA256 != want || list.Items[0].Filename != "王五占道经营.mp4" {
 		t.Fatalf("list: %d %+v", st, list)
 	}
@@ -103,10 +115,10 @@ func TestEvidence_EndToEnd(t *testing.T) {
 		OK      bool `json:"ok"`
 		Entries int  `json:"entries"`
 	}
-	if st := c.do("GET", "/api/v1/enforcement/evidence/verify?case=PC-2026-0001", nil, &rep); st != 200 || !rep.OK || rep.Entries != 2 {
+	if st := c.do("GET", "/api/v1/enforcement/evidence/verify?case="+opened.Case.ID, nil, &rep); st != 200 || !rep.OK || rep.Entries != 2 {
 		t.Fatalf("verify: %d %+v", st, rep)
 	}
-	if st := login(t, base, "dispatcher").do("GET", "/api/v1/enforcement/evidence?case=PC-2026-0001", nil, nil); st != 403 {
+	if st := login(t, base, "dispatcher").do("GET", "/api/v1/enforcement/evidence?case="+opened.Case.ID, nil, nil); st != 403 {
 		t.Errorf("dispatcher lists evidence: %d", st)
 	}
 	assertNotInDBFiles(t, a.Cfg.DataDir, "王五占道经营")
