@@ -16,6 +16,7 @@ import (
 	"cityloop/internal/catalog"
 	"cityloop/internal/errs"
 	"cityloop/internal/httpkit"
+	"cityloop/internal/kpi"
 	"cityloop/internal/org"
 	"cityloop/internal/worktime"
 )
@@ -87,6 +88,8 @@ type Server struct {
 	Hub         Hub
 	Hotline     Hotline
 	Open311Keys Open311Keys
+	// KPIs is the city's indicator book; nil serves the shipped one.
+	KPIs *kpi.Set
 }
 
 // handleHealth is the readiness probe a load balancer asks: ok only when

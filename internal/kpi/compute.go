@@ -18,7 +18,8 @@ type Figure struct {
 	Denominator *int
 	MeetsTarget *bool
 	// NumCases and DenCases are the predicates whose case lists total the
-	// numerator and the denominator exactly (nil: not a case count).
+	// numerator (not for a mean) and the denominator (not for a count)
+	// exactly; the empty predicate is every case of the unit and period.
 	NumCases, DenCases casework.Predicate
 }
 
