@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"cityloop/internal/errs"
+	"cityloop/internal/org"
 )
 
 func TestParsePredicate(t *testing.T) {
@@ -101,5 +102,39 @@ func TestFact_Holds(t *testing.T) {
 	}
 	if len(Facts) != len(FactNames) {
 		t.Errorf("%d facts listed, %d named", len(Facts), len(FactNames))
+	}
+}
+
+// TestDecide_DisposedLate: a disposal fed back after the disposal stage's
+// deadline is 超期处置, and stays so through a rework; one in time is not.
+func TestDecide_DisposedLate(t *testing.T) {
+	tests := []struct {
+		name  string
+		after time.Duration // from sign-off to the feedback
+		late  bool
+	}{
+		{"in time", 30 * time.Minute, false},
+		{"a week later", 7 * 24 * time.Hour, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			env := testEnv(t, time.Date(2025, 3, 3, 9, 0, 0, 0, time.FixedZone("CST", 8*3600)))
+			c := newTestCase(t, env)
+			op, lead, disp, sup := actor(org.PostOperator, ""), actor(org.PostShiftLead, ""), actor(org.PostDispatcher, ""), actor(org.PostSupervisor, "")
+			c = step(t, c, &env, 5*time.Minute, Command{Action: ActAccept, Actor: op})
+			c = step(t, c, &env, 5*time.Minute, Command{Action: ActFile, Actor: lead})
+			c = step(t, c, &env, 5*time.Minute, Command{Action: ActDispatch, Actor: disp, Department: c.Suggested})
+			h := actor(org.PostHandler, c.Department)
+			c = step(t, c, &env, 10*time.Minute, Command{Action: ActSign, Actor: h})
+			c = step(t, c, &env, tc.after, Command{Action: ActDispose, Actor: h, Note: "已处置", Photos: []string{"p1"}})
+			if c.DisposedLate != tc.late || FactDisposedOnTime.Holds(&c) == tc.late {
+				t.Fatalf("disposed_late %v, want %v", c.DisposedLate, tc.late)
+			}
+			c = step(t, c, &env, 20*time.Minute, Command{Action: ActCheck, Actor: sup, Passed: boolp(false), Note: "未清理干净", Photos: []string{"p2"}})
+			c = step(t, c, &env, 10*time.Minute, Command{Action: ActDispose, Actor: h, Note: "再次处置", Photos: []string{"p3"}})
+			if c.DisposedLate != tc.late {
+				t.Errorf("after a rework in time: disposed_late %v, want %v", c.DisposedLate, tc.late)
+			}
+		})
 	}
 }
