@@ -4,6 +4,8 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -180,6 +182,49 @@ func TestKPIs_ExplainedByCases(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			if st := tc.c.do("GET", tc.path, nil, nil); st != tc.status {
 				t.Errorf("GET %s: %d, want %d", tc.path, st, tc.status)
+			}
+		})
+	}
+}
+
+// TestWireKPI: a city's indicator book replaces the shipped one; a book
+// with mistakes stops the start and says what to mend.
+func TestWireKPI(t *testing.T) {
+	good := `{"indicators":[{"code":"closure_rate","name":{"zh":"结案率","en":"Closure rate"},"kind":"rate",
+	  "numerator":"due_to_close,closed","denominator":"due_to_close","target":95,"direction":"higher","unit":"%","version":2,"effective":"2026-01-01"}]}`
+	bad := strings.Replace(good, `"direction":"higher"`, `"direction":"up"`, 1)
+	tests := []struct {
+		name, book, err string
+	}{
+		{"a city's book", good, ""},
+		{"a book with a mistake", bad, "direction must be higher or lower"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "kpi.json")
+			if err := os.WriteFile(path, []byte(tc.book), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			cfg := config.Default()
+			cfg.DataDir, cfg.Demo, cfg.Quiet, cfg.Addr, cfg.KPIBook = dir, false, true, "127.0.0.1:0", path
+			if err := cfg.Finish(); err != nil {
+				t.Fatal(err)
+			}
+			a, err := Open(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("Open: %v, want an error naming %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer a.Close()
+			defs := a.api.KPIs.InForce(a.Now())
+			if len(defs) != 1 || defs[0].Version != 2 || *defs[0].Target != 95 {
+				t.Fatalf("the API serves %+v, not the city's book", defs)
 			}
 		})
 	}

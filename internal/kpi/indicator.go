@@ -401,3 +401,18 @@ func Sets(defs []*Indicator) (sets []casework.Predicate, num, den []int) {
 	}
 	return sets, num, den
 }
+
+// Problems lists the field problems of an error of [Parse]
+// ("indicators[3] closure_rate: target must be …; …"), for the command
+// line, where no form shows the fields; "" when it has none.
+func Problems(err error) string {
+	e, ok := errs.As(err)
+	if !ok {
+		return ""
+	}
+	out := make([]string, len(e.Fields))
+	for i, f := range e.Fields {
+		out[i] = f.Field + ": " + f.Message
+	}
+	return strings.Join(out, "; ")
+}

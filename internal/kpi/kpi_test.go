@@ -313,3 +313,13 @@ func show[T any](p *T) any {
 	}
 	return *p
 }
+
+func TestProblems(t *testing.T) {
+	_, err := Parse([]byte(`{"indicators":[{"code":"x_rate","name":{"zh":"x","en":"x"},"kind":"rate","numerator":"sleeping","direction":"up","unit":"%","version":1,"effective":"2026-01-01"}]}`))
+	got := Problems(err)
+	for _, want := range []string{"indicators[0] x_rate: numerator", "direction must be higher or lower"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("Problems = %q, lacks %q", got, want)
+		}
+	}
+}
