@@ -195,7 +195,7 @@ func (s *Server) handleKPIs(w http.ResponseWriter, r *http.Request) error {
 	for i, f := range figs {
 		items[i] = u.item(p, f)
 	}
-	return httpkit.WriteJSON(w, http.StatusOK, map[string]any{"items": items})
+	return httpkit.WriteJSON(w, http.StatusOK, kpiList{Items: items})
 }
 
 // item is one figure with its case links.
@@ -351,6 +351,11 @@ func boolOrder(a, b bool) int {
 		return 1
 	}
 	return -1
+}
+
+// kpiList is the body of GET /api/v1/kpis (for the OpenAPI schema).
+type kpiList struct {
+	Items []kpiItem `json:"items"`
 }
 
 // rankingView is the body of GET /api/v1/rankings (for the OpenAPI schema).

@@ -139,7 +139,7 @@ var schemaTypes = map[string]any{
 	"SubClass": catalog.SubClass{}, "Department": catalog.Department{}, "Rule": catalog.Rule{},
 	"AuditRecord": audit.Record{}, "Client": org.Client{}, "ClientRequest": clientRequest{}, "Facility": facility.Facility{},
 	"JobStatus": jobs.Status{}, "JobRun": jobs.RunRecord{}, "Open311KeyRequest": open311KeyRequest{},
-	"KPI": kpiItem{}, "Ranking": rankingView{},
+	"KPIList": kpiList{}, "Ranking": rankingView{},
 
 	"Device": sensing.Device{}, "SensingRule": sensing.Rule{}, "Camera": sensing.Camera{}, "Policy": sensing.Policy{},
 	"Zone": sensing.Zone{}, "Lot": sensing.Lot{}, "CollectionPoint": sensing.CollectionPoint{},
