@@ -42,7 +42,7 @@ type caseLinks struct {
 
 // rankingItem is one unit of GET /api/v1/rankings.
 type rankingItem struct {
-	Rank        int       `json:"rank"`
+	Rank        int       `json:"rank"` // 1 is the best; 0 not ranked (no value)
 	Unit        string    `json:"unit"`
 	UnitName    string    `json:"unit_name"`
 	Value       *float64  `json:"value"`
@@ -322,11 +322,16 @@ func (s *Server) handleRankings(w http.ResponseWriter, r *http.Request) error {
 		}
 		return cmp.Compare(a.Unit, b.Unit)
 	})
-	// Competition ranking: equal values share a rank (1, 2, 2, 4).
+	// Competition ranking: equal values share a rank (1, 2, 2, 4); a unit
+	// without a value is not ranked (0).
 	for i := range items {
-		items[i].Rank = i + 1
-		if i > 0 && items[i].Value != nil && items[i-1].Value != nil && *items[i].Value == *items[i-1].Value {
+		switch {
+		case items[i].Value == nil:
+			items[i].Rank = 0
+		case i > 0 && items[i-1].Value != nil && *items[i].Value == *items[i-1].Value:
 			items[i].Rank = items[i-1].Rank
+		default:
+			items[i].Rank = i + 1
 		}
 	}
 	name := kpi.Name{}

@@ -116,12 +116,14 @@ func TestKPIs_ExplainedByCases(t *testing.T) {
 	for _, q := range []string{"level=district&kpi=closure_rate", "level=department&kpi=jn_score", "level=street&kpi=avg_response_hours"} {
 		var out struct {
 			Items []struct {
-				Rank  int
-				Unit  string
-				Value *float64
-				Grade string
-				Cases struct{ Numerator, Denominator *string }
-				Parts []kpiItem
+				Rank        int
+				Unit        string
+				Value       *float64
+				Grade       string
+				Numerator   *float64
+				Denominator *int
+				Cases       struct{ Numerator, Denominator *string }
+				Parts       []kpiItem
 			}
 		}
 		path := "/api/v1/rankings?" + q + "&" + span
@@ -131,9 +133,26 @@ func TestKPIs_ExplainedByCases(t *testing.T) {
 		if len(out.Items) == 0 {
 			t.Fatalf("GET %s: no units", path)
 		}
-		for i, it := range out.Items[:min(3, len(out.Items))] {
-			if it.Rank < 1 || (i > 0 && it.Rank < out.Items[i-1].Rank) {
-				t.Errorf("%s: ranks out of order: %+v", path, out.Items[:3])
+		lowerBetter := strings.Contains(q, "avg_response_hours")
+		for i, it := range out.Items {
+			prev := out.Items[max(i-1, 0)]
+			switch {
+			case it.Value == nil:
+				if it.Rank != 0 {
+					t.Errorf("%s: %s has no value but rank %d", path, it.Unit, it.Rank)
+				}
+			case it.Rank < 1:
+				t.Errorf("%s: %s has a value but no rank", path, it.Unit)
+			case i > 0 && prev.Value == nil:
+				t.Errorf("%s: %s ranked after a unit without a value", path, it.Unit)
+			case i > 0 && (lowerBetter && *it.Value < *prev.Value || !lowerBetter && *it.Value > *prev.Value):
+				t.Errorf("%s: %s (%v) ranked after %s (%v)", path, it.Unit, *it.Value, prev.Unit, *prev.Value)
+			}
+			if i >= 3 {
+				continue // the links of the first units suffice; the store test covers the rest
+			}
+			if it.Cases.Numerator != nil || it.Cases.Denominator != nil {
+				followCases(t, leader, path+" "+it.Unit, kpiItem{Code: q, Numerator: numOf(it.Numerator), Denominator: it.Denominator, Cases: it.Cases})
 			}
 			if strings.Contains(q, "jn_score") {
 				if it.Value != nil && it.Grade == "" {
@@ -228,4 +247,11 @@ func TestWireKPI(t *testing.T) {
 			}
 		})
 	}
+}
+
+func numOf(p *float64) float64 {
+	if p == nil {
+		return 0
+	}
+	return *p
 }
