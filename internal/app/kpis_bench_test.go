@@ -16,6 +16,7 @@ import (
 
 	"cityloop/internal/casework"
 	"cityloop/internal/config"
+	"cityloop/internal/kpi"
 	"cityloop/internal/org"
 )
 
@@ -78,6 +79,18 @@ func benchKPIs(b *testing.B, a *App, driver, dsn string) {
 			items = len(out.Items)
 		}
 		b.ReportMetric(float64(items), "figures")
+	})
+	// The same tally without HTTP, JSON and the token check: the SQL's share.
+	book := kpi.Default()
+	sets, _, _ := kpi.Sets(book.InForce(from))
+	b.Run("store-tally-district-month", func(b *testing.B) {
+		f := casework.Filter{RegionLevel: org.LevelDistrict, Region: district, From: &from, To: &to}
+		for i := 0; i < b.N; i++ {
+			if _, err := a.Store.TallyCases(context.Background(), casework.TallyQuery{Filter: f, Sets: sets}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(len(sets)), "predicates")
 	})
 	raw, err := sql.Open(driver, dsn)
 	if err != nil {
