@@ -1,6 +1,8 @@
 package api
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -188,4 +190,34 @@ func (s *Server) setDisabled(w http.ResponseWriter, r *http.Request, disabled bo
 		return err
 	}
 	return httpkit.WriteJSON(w, http.StatusOK, acc)
+}
+
+// EnsureAdmin creates an administrator with a one-time password on a store
+// that has no accounts (a real city's first start, not the demo) and
+// returns the password for the caller to show once ("" when accounts
+// exist, or another node made the first one); it must be changed at first
+// sign-in. `cityloop serve` calls it; the maintenance commands do not, so
+// the password is never made where nobody would see it.
+func (s *Server) EnsureAdmin(ctx context.Context) (string, error) {
+	accs, err := s.Accounts.FindAccounts(ctx)
+	if err != nil {
+		return "", fmt.Errorf("list accounts: %w", err)
+	}
+	if len(accs) > 0 {
+		return "", nil
+	}
+	pw := auth.RandomPassword(16)
+	hash, err := auth.HashPassword(pw, auth.DefaultParams())
+	if err != nil {
+		return "", err
+	}
+	acc := &org.Account{ID: uuid.Must(uuid.NewV7()).String(), Username: "admin", Name: "系统管理员", PasswordHash: hash,
+		Grants: []org.Grant{{Post: org.PostAdmin}}, MustChange: true, CreatedAt: s.Now()}
+	if err := s.Accounts.CreateAccount(ctx, acc); err != nil {
+		if errs.Is(err, errs.KindConflict) {
+			return "", nil // another node created it first
+		}
+		return "", fmt.Errorf("create first administrator: %w", err)
+	}
+	return pw, nil
 }

@@ -187,6 +187,26 @@ func (s *Server) CredentialVerifies(r *http.Request) bool {
 	return !acc.Disabled
 }
 
+// RateCaller tells the anonymous write limit who a request comes from
+// (httpkit.Caller). Only a credential that verifies counts: an API token or
+// client key exempts the request (the API limits those itself); a web
+// session counts under its account, so a team behind one NAT address does
+// not share one allowance. A header or cookie that does not verify is
+// anonymous and counted per address.
+func (s *Server) RateCaller(r *http.Request) (string, bool) {
+	if r.Header.Get("Authorization") != "" {
+		return "", s.CredentialVerifies(r)
+	}
+	if s.SessionToken != nil {
+		if tok := s.SessionToken(r); tok != "" {
+			if _, acc, err := s.Accounts.FindToken(r.Context(), auth.HashToken(tok), s.Now()); err == nil && !acc.Disabled {
+				return "account:" + acc.ID, false
+			}
+		}
+	}
+	return "", false
+}
+
 // ForgetTokens drops this node's cached token checks, at once. Call it
 // after changing an account or its tokens elsewhere on this node (the web
 // console's password change); other nodes drop theirs within

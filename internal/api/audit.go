@@ -17,12 +17,8 @@ type AuditSearcher interface {
 	FindAudit(ctx context.Context, f AuditQuery) ([]audit.Record, int, error)
 }
 
-// AuditQuery mirrors the store's audit filter.
-type AuditQuery struct {
-	Actor, Action, Object string
-	From, To              *time.Time
-	Limit, Offset         int
-}
+// AuditQuery is the audit search (audit.Filter).
+type AuditQuery = audit.Filter
 
 func (s *Server) handleAuditList(w http.ResponseWriter, r *http.Request) error {
 	actor, err := s.mustPost(r, org.PostAuditor)

@@ -52,7 +52,7 @@ type Sensing interface {
 	Collected(ctx context.Context, point string, at time.Time, by string) error
 	Compliance(ctx context.Context, days int) ([]sensing.Compliance, error)
 	// MQTT reports the MQTT subscriber's counters; nil without one.
-	MQTT() map[string]any
+	MQTT() *sensing.IntakeCounters
 	// Clock is the service's time, which readings and events are judged by.
 	Clock() time.Time
 }

@@ -12,7 +12,7 @@ import (
 // configured).
 type SensingService struct {
 	*sensing.Service
-	Stats func() map[string]any
+	Stats func() sensing.IntakeCounters
 }
 
 func (s SensingService) Series(ctx context.Context, q sensing.SeriesQuery) ([]sensing.SeriesPoint, error) {
@@ -23,9 +23,10 @@ func (s SensingService) Clock() time.Time { return s.Service.Now() }
 
 func (s SensingService) VendorCodes() map[string]string { return s.Service.VendorCodes }
 
-func (s SensingService) MQTT() map[string]any {
+func (s SensingService) MQTT() *sensing.IntakeCounters {
 	if s.Stats == nil {
 		return nil
 	}
-	return s.Stats()
+	c := s.Stats()
+	return &c
 }

@@ -18,7 +18,6 @@ import (
 	"cityloop/internal/auth"
 	"cityloop/internal/blob"
 	"cityloop/internal/casework"
-	"cityloop/internal/catalog"
 	"cityloop/internal/config"
 	"cityloop/internal/httpkit"
 	"cityloop/internal/ingest/mqtt"
@@ -45,7 +44,6 @@ type App struct {
 
 	handler  http.Handler
 	listener net.Listener
-	server   *http.Server
 	node     string
 	// FirstPassword is the one-time administrator password made on a first
 	// start without the demo; shown once, never stored in plain.
@@ -96,7 +94,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, progress io.
 	}
 	a := &App{Cfg: cfg, Store: db, Log: log, Now: time.Now, node: NewID()}
 	if err := a.init(ctx, progress); err != nil {
-		db.Close()
+		a.Close() // what the wirers opened, then the store
 		return nil, err
 	}
 	return a, nil
@@ -123,7 +121,7 @@ func (a *App) init(ctx context.Context, progress io.Writer) error {
 	}
 	a.Blobs = blobs
 	a.World = refdata.New(a.Store, a.Now, NewID)
-	if err := a.loadWorld(ctx); err != nil {
+	if err := a.World.LoadStored(ctx); err != nil {
 		return err
 	}
 	a.Cases = &casework.Service{Store: a.Store, Atlas: a.World.Atlas, Dict: a.World.Dict, Cal: cal,
@@ -144,24 +142,6 @@ func (a *App) init(ctx context.Context, progress io.Writer) error {
 	return nil
 }
 
-// loadWorld loads the reference data: the built-in dictionary with the
-// stored edits replayed over it, and the region tree.
-func (a *App) loadWorld(ctx context.Context) error {
-	d, err := catalog.Default()
-	if err != nil {
-		return fmt.Errorf("load built-in dictionary: %w", err)
-	}
-	stored, err := a.Store.DictEdits(ctx)
-	if err != nil {
-		return fmt.Errorf("load dictionary edits: %w", err)
-	}
-	edits := make([]refdata.Edit, len(stored))
-	for i, e := range stored {
-		edits[i] = refdata.Edit{Kind: e.Kind, Key: e.Key, Body: e.Body}
-	}
-	return a.World.Load(ctx, d, edits)
-}
-
 func (a *App) buildHandler() (http.Handler, error) {
 	mux := http.NewServeMux()
 	srv := &api.Server{
@@ -171,7 +151,7 @@ func (a *App) buildHandler() (http.Handler, error) {
 		// passes it on), in memory on this node; see auth.Throttle.
 		Throttle: auth.NewThrottle(10, 15*time.Minute, 15*time.Minute, time.Now),
 		TokenTTL: a.Cfg.TokenTTL, MaxPhoto: int64(a.Cfg.MaxPhotoMiB) << 20,
-		Auditor: a.newAuditLog(), AuditSearch: auditAdapter{a.Store}, Clients: a.Store,
+		Auditor: a.newAuditLog(), AuditSearch: a.Store, Clients: a.Store,
 		Facilities: a.Store, Ready: a.Store.CheckWritable, SessionToken: web.SessionToken,
 	}
 	srv.Routes(mux)
@@ -185,7 +165,7 @@ func (a *App) buildHandler() (http.Handler, error) {
 	// per address, with bursts of a third of a minute's allowance.
 	var public http.Handler = mux
 	if r := a.Cfg.PublicRate; r > 0 {
-		public = httpkit.LimitAnonymous(mux, httpkit.NewLimiter(r, max(r/3, 5), time.Now), a.rateCaller(srv))
+		public = httpkit.LimitAnonymous(mux, httpkit.NewLimiter(r, max(r/3, 5), time.Now), srv.RateCaller)
 	}
 	return httpkit.Middleware(http.MaxBytesHandler(public, 80<<20), httpkit.Options{Logger: a.Log, Timeout: 30 * time.Second, Quiet: a.Cfg.Quiet}), nil
 }
@@ -211,46 +191,15 @@ func (a *App) Addr() string {
 	return a.listener.Addr().String()
 }
 
-// Run serves HTTP and runs the sweeps until ctx ends, then shuts down in
-// reverse order within a timeout.
+// Run serves HTTP and runs the background work until ctx ends, then shuts
+// down in reverse order within a timeout (httpkit.Serve).
 func (a *App) Run(ctx context.Context) error {
 	if a.listener == nil {
 		if err := a.Listen(); err != nil {
 			return err
 		}
 	}
-	a.server = &http.Server{Handler: a.handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
-		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10}
-	errc := make(chan error, 1)
-	go func() { errc <- a.server.Serve(a.listener) }()
-	sweepCtx, stopSweep := context.WithCancel(context.Background())
-	bgDone := make(chan struct{}, len(a.background))
-	for _, fn := range a.background {
-		go func() {
-			defer func() { bgDone <- struct{}{} }()
-			if err := fn(sweepCtx); err != nil && sweepCtx.Err() == nil {
-				a.Log.Error("background work stopped", "err", err)
-			}
-		}()
-	}
-	var err error
-	select {
-	case <-ctx.Done():
-	case err = <-errc:
-	}
-	shutCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if serr := a.server.Shutdown(shutCtx); serr != nil && err == nil {
-		err = serr
-	}
-	stopSweep()
-	for range a.background {
-		<-bgDone
-	}
-	if errors.Is(err, http.ErrServerClosed) {
-		err = nil
-	}
-	return err
+	return httpkit.Serve(ctx, a.listener, a.handler, a.background, a.Log)
 }
 
 // OnClose registers cleanup that Close runs, newest first, before closing the store.

@@ -4,21 +4,10 @@ import (
 	"context"
 	"path/filepath"
 
-	"cityloop/internal/api"
 	"cityloop/internal/audit"
 	"cityloop/internal/auditlog"
 	"cityloop/internal/pii"
-	"cityloop/internal/store/sqlstore"
 )
-
-// auditAdapter connects the API's audit search to the store. Appends go
-// through the node's [auditlog.Log], which also keeps the checkpoints.
-type auditAdapter struct{ db *sqlstore.DB }
-
-func (a auditAdapter) FindAudit(ctx context.Context, q api.AuditQuery) ([]audit.Record, int, error) {
-	return a.db.FindAudit(ctx, sqlstore.AuditFilter{Actor: q.Actor, Action: q.Action, Object: q.Object,
-		From: q.From, To: q.To, Limit: q.Limit, Offset: q.Offset})
-}
 
 // AuditCheckpointFile is the checkpoint file's name in the data directory.
 const AuditCheckpointFile = auditlog.CheckpointFile

@@ -5,8 +5,6 @@ import (
 	"io"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
-
 	"cityloop/internal/auth"
 	demoseed "cityloop/internal/demo/seed"
 )
@@ -21,23 +19,10 @@ func (a *App) GenerateDemo(ctx context.Context, cases int, seed int64, w io.Writ
 	if err != nil {
 		return nil, err
 	}
-	var bar *progressbar.ProgressBar
-	if w != nil && cases > 0 {
-		bar = progressbar.NewOptions(cases, progressbar.OptionSetWriter(w), progressbar.OptionSetDescription("生成示范城市 demo city"),
-			progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("cases"),
-			progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionClearOnFinish())
-	}
-	info, err := demoseed.Run(ctx, a.Store, a.Blobs, a.World, a.Cal, demoseed.Options{Seed: seed, Cases: cases, PasswordHash: hash,
-		Now: func() time.Time { return a.Now() }, NewID: NewID,
-		Progress: func(done, total int) {
-			if bar != nil {
-				_ = bar.Set(done)
-			}
-		}})
-	if bar != nil {
-		_ = bar.Finish()
-	}
-	return info, err
+	progress, finish := demoseed.Bar(w, cases)
+	defer finish()
+	return demoseed.Run(ctx, a.Store, a.Blobs, a.World, a.Cal, demoseed.Options{Seed: seed, Cases: cases, PasswordHash: hash,
+		Now: func() time.Time { return a.Now() }, NewID: NewID, Progress: progress})
 }
 
 // DemoAccounts lists the demo's accounts as "username  post" lines, or

@@ -365,7 +365,7 @@ func TestSecurityAuth_AnonymousLimitNeedsAVerifiedCredential(t *testing.T) {
 	a := testApp(t, "")
 	// testApp turns the public limit off; put the one buildHandler wires
 	// (6 a minute, bursts of 5) around the handler with the app's own Caller.
-	hs := httptest.NewServer(httpkit.LimitAnonymous(a.Handler(), httpkit.NewLimiter(6, 5, time.Now), a.rateCaller(a.api)))
+	hs := httptest.NewServer(httpkit.LimitAnonymous(a.Handler(), httpkit.NewLimiter(6, 5, time.Now), a.api.RateCaller))
 	t.Cleanup(hs.Close)
 	srv := hs.URL
 	ops := []*browserClient{newBrowserClient(t, srv), newBrowserClient(t, srv)}

@@ -88,3 +88,27 @@ func sweepTest(t *testing.T, dsn string) {
 		}
 	}
 }
+
+// TestSweep_AllInBatches: the job's SweepAllOverdue goes on batch after
+// batch until every overdue case is marked, and a second call finds none.
+func TestSweep_AllInBatches(t *testing.T) {
+	a := testApp(t, "")
+	base := serve(t, a)
+	op := login(t, base, "operator")
+	const n = 17
+	for i := 0; i < n; i++ {
+		if st := op.do("POST", "/api/v1/cases", map[string]any{"description": "积存垃圾", "category": "event:0103",
+			"lng": 118.701 + float64(i)*0.003, "lat": 32.01}, nil); st != 201 {
+			t.Fatalf("report: %d", st)
+		}
+	}
+	svc := *a.Cases
+	later := time.Now().Add(7 * 24 * time.Hour)
+	svc.Now = func() time.Time { return later }
+	if got, err := svc.SweepAllOverdue(context.Background(), 5); err != nil || got != n {
+		t.Fatalf("first sweep marked %d (%v), want all %d in batches of 5", got, err, n)
+	}
+	if got, err := svc.SweepAllOverdue(context.Background(), 5); err != nil || got != 0 {
+		t.Fatalf("second sweep marked %d (%v), want 0", got, err)
+	}
+}

@@ -30,7 +30,13 @@ func wireJobs(a *App, mux *http.ServeMux) error {
 	}
 	r := &jobs.Runner{Store: js, Node: a.node, Now: a.Now, Log: a.Log.With("part", "jobs")}
 	list := []jobs.Job{
-		{Name: "overdue-sweep", Schedule: jobs.Every(a.Cfg.SweepEvery), Timeout: 5 * time.Minute, Run: a.sweepOverdue},
+		{Name: "overdue-sweep", Schedule: jobs.Every(a.Cfg.SweepEvery), Timeout: 5 * time.Minute, Run: func(ctx context.Context) error {
+			n, err := a.Cases.SweepAllOverdue(ctx, 500)
+			if n > 0 {
+				a.Log.Info("overdue sweep", "marked", n)
+			}
+			return err
+		}},
 		// Citizens' one-time codes live five minutes; the expired ones are
 		// also swept whenever a code is issued.
 		{Name: "otp-expiry", Schedule: jobs.Every(10 * time.Minute), Timeout: 5 * time.Minute, Run: func(ctx context.Context) error {
@@ -62,21 +68,4 @@ func wireJobs(a *App, mux *http.ServeMux) error {
 	a.jobs = r
 	a.Go(r.Run)
 	return nil
-}
-
-// sweepOverdue marks overdue cases in batches of 500 until a batch comes
-// back short.
-func (a *App) sweepOverdue(ctx context.Context) error {
-	for {
-		n, err := a.Cases.SweepOverdue(ctx, 500)
-		if err != nil {
-			return fmt.Errorf("overdue sweep: %w", err)
-		}
-		if n > 0 {
-			a.Log.Info("overdue sweep", "marked", n)
-		}
-		if n < 500 {
-			return nil
-		}
-	}
 }

@@ -56,23 +56,14 @@ func wireSensing(a *App, mux *http.ServeMux) error {
 		o.Ingest = sub
 	}
 	a.sensingOwner, a.mqttSub = o, sub
-	a.api.Sensing = api.SensingService{Service: svc, Stats: mqttStats(sub)}
+	ss := api.SensingService{Service: svc}
+	if sub != nil {
+		ss.Stats = sub.Counters
+	}
+	a.api.Sensing = ss
 	a.api.SensingGate = o.Gate
 	a.OnClose(db.Close) // after Run has stopped the loops below
 	a.Go(o.Worker)
 	a.Go(o.Run)
 	return nil
-}
-
-// mqttStats reports sub's counters for GET /api/v1/sensing/…; nil without
-// MQTT.
-func mqttStats(sub *mqtt.Subscriber) func() map[string]any {
-	if sub == nil {
-		return nil
-	}
-	return func() map[string]any {
-		st := &sub.Stats
-		return map[string]any{"filter": sub.Filter(), "received": st.Received.Load(), "invalid": st.Invalid.Load(),
-			"stored": st.Stored.Load(), "acked": st.Acked.Load(), "batches": st.Batches.Load(), "retries": st.Retries.Load()}
-	}
 }

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"path/filepath"
 
-	"cityloop/internal/ingest/mqtt"
 	"cityloop/internal/web"
 )
 
@@ -16,7 +15,7 @@ func wireWeb(a *App, mux *http.ServeMux) error {
 		return err
 	}
 	s := &web.Server{
-		Cases: a.Cases, Accounts: webAccounts{a.Store, a.api}, Photos: a.Store, Blobs: a.Blobs,
+		Cases: a.Cases, Accounts: a.Store, ForgetTokens: a.api.ForgetTokens, Photos: a.Store, Blobs: a.Blobs,
 		World: a.World, Cal: a.Cal, Now: a.Now, Log: a.Log, Secret: secret, SessionTTL: a.Cfg.TokenTTL,
 		Throttle: a.api.Throttle, // shared with the API's sign-in
 		Auditor:  a.api.Auditor,
@@ -33,7 +32,11 @@ func wireWeb(a *App, mux *http.ServeMux) error {
 	if a.sensing != nil {
 		// The monitoring and parking pages read the live sensing state, which
 		// one node holds: the gate runs them there (wireSensing ran first).
-		s.Sensing = web.SensingService{Service: a.sensing, Intake: mqttIntake(a.mqttSub)}
+		ws := web.SensingService{Service: a.sensing}
+		if a.mqttSub != nil {
+			ws.Intake = a.mqttSub.Counters
+		}
+		s.Sensing = ws
 		s.SensingGate = a.sensingOwner.Gate
 	}
 	if err := s.Init(); err != nil {
@@ -45,19 +48,6 @@ func wireWeb(a *App, mux *http.ServeMux) error {
 	s.Routes(mux)
 	wireLiveFeed(a, s)
 	return nil
-}
-
-// mqttIntake reads the counters of this node's MQTT subscription for the
-// monitoring page; nil when MQTT is not configured.
-func mqttIntake(sub *mqtt.Subscriber) func() web.Ingestion {
-	if sub == nil {
-		return nil
-	}
-	return func() web.Ingestion {
-		st := &sub.Stats
-		return web.Ingestion{Filter: sub.Filter(), Received: st.Received.Load(), Stored: st.Stored.Load(), Invalid: st.Invalid.Load(),
-			Acked: st.Acked.Load(), Batches: st.Batches.Load(), Retries: st.Retries.Load()}
-	}
 }
 
 // wireLiveFeed feeds s's event streams from the hub's change feed, so that a

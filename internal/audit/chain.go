@@ -261,3 +261,10 @@ func Verify(opts Options, next func() (Record, bool, error)) (Report, error) {
 	}
 	return rep, nil
 }
+
+// Filter selects audit records for a search; zero fields do not filter.
+type Filter struct {
+	Actor, Action, Object string
+	From, To              *time.Time
+	Limit, Offset         int
+}

@@ -402,6 +402,22 @@ func (s *Service) actIn(ctx context.Context, id string, cmd Command, now time.Ti
 	return &next, events, nil
 }
 
+// SweepAllOverdue runs SweepOverdue in batches until a batch comes back
+// short, and returns how many cases it marked in all.
+func (s *Service) SweepAllOverdue(ctx context.Context, batch int) (int, error) {
+	total := 0
+	for {
+		n, err := s.SweepOverdue(ctx, batch)
+		total += n
+		if err != nil {
+			return total, fmt.Errorf("overdue sweep: %w", err)
+		}
+		if n < batch {
+			return total, nil
+		}
+	}
+}
+
 // SweepOverdue marks cases whose stage deadline has passed and escalates
 // them (督办 by the system). Several nodes may sweep at once: the version
 // check in UpdateCase lets only one of them record each case.

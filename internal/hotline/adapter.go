@@ -2,6 +2,7 @@ package hotline
 
 import (
 	"bytes"
+	"cityloop/internal/jobs"
 	"context"
 	"encoding/json"
 	"errors"
@@ -362,4 +363,29 @@ func Format(_ *share.Subscription, deliveryID string, changes []share.Change) ([
 			StatusName: casework.StatusNames[st][0], Finished: st.Terminal(), Note: v.Event.Note, At: v.Event.At})
 	}
 	return json.Marshal(out)
+}
+
+// PollTick is how often the 12345 poll job looks whether the settings'
+// pull_every has passed: a pull_every shorter than this polls this often.
+const PollTick = 5 * time.Second
+
+// Jobs are the adapter's background work on the jobs runner: the poll,
+// which runs every PollTick and pulls only when the settings' pull_every
+// has passed (a setting changed at run time), and, when retain > 0, the
+// hourly erasure of callers' details with their cases' reporters.
+func (a *Adapter) Jobs(retain time.Duration) []jobs.Job {
+	poll := func(ctx context.Context) error {
+		polled, err := a.RunPoller(ctx)
+		if err == nil && !polled {
+			return jobs.ErrNothingDue
+		}
+		return err
+	}
+	list := []jobs.Job{{Name: "hotline-poll", Schedule: jobs.Every(PollTick), Timeout: 5 * time.Minute, Run: poll,
+		Description: fmt.Sprintf("每 %s 检查，按 12345 设置的拉取间隔拉取 / checks every %s and pulls at the pull_every set for 12345", PollTick, PollTick)}}
+	if retain > 0 {
+		list = append(list, jobs.Job{Name: "hotline-retention", Schedule: jobs.Every(time.Hour), Timeout: 30 * time.Minute,
+			Run: func(ctx context.Context) error { return a.RunRetention(ctx, retain) }})
+	}
+	return list
 }

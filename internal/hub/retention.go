@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"cityloop/internal/jobs"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -194,4 +195,9 @@ func (p *Pruner) Prune(ctx context.Context) (Pruned, error) {
 	}
 	out.Through, err = p.Store.PrunedThrough(ctx)
 	return out, err
+}
+
+// Job is the hourly retention as the jobs runner runs it.
+func (p *Pruner) Job() jobs.Job {
+	return jobs.Job{Name: "hub-retention", Schedule: jobs.Every(time.Hour), Timeout: 30 * time.Minute, Run: p.Run}
 }

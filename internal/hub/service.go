@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"cityloop/internal/catalog"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -297,6 +298,16 @@ func datasetResync(code string) string {
 }
 
 // RetentionDefaults is the retention in force where none is set.
+// DepartmentNames is department code → name as the hub's figures name the
+// senders: the dictionary's departments, the command centre and 12345.
+func DepartmentNames(d *catalog.Dictionary) map[string]string {
+	m := map[string]string{"center": "城管指挥中心", "hotline": "12345 热线"}
+	for _, dep := range d.Departments() {
+		m[dep.Code] = dep.Name.Zh
+	}
+	return m
+}
+
 func RetentionDefaults() Retention { return Retention{}.withDefaults() }
 
 // Service is the hub as the JSON API (package api, /api/v1/hub/…) uses

@@ -22,12 +22,18 @@ type Store interface {
 	ApplyImport(ctx context.Context, plan org.ImportPlan, at time.Time) error
 	// AppendDictEdit records one dictionary edit; body is JSON.
 	AppendDictEdit(ctx context.Context, kind, key string, body []byte, actor string, at time.Time) error
+	// DictEdits returns the stored dictionary edits, oldest first.
+	DictEdits(ctx context.Context) ([]Edit, error)
 }
 
 // Edit is one stored dictionary edit, as Load replays it.
 type Edit struct {
-	Kind, Key string
-	Body      []byte // JSON
+	Seq   int64     `json:"seq"`
+	Kind  string    `json:"kind"` // what was edited, e.g. "subclass", "department", "rule", "rule_delete"
+	Key   string    `json:"key"`  // which one, e.g. "event:0501"
+	Body  []byte    `json:"body"` // JSON
+	Actor string    `json:"actor"`
+	At    time.Time `json:"at"`
 }
 
 // The kinds of dictionary edit, as stored.
@@ -69,6 +75,20 @@ func (s *Service) Load(ctx context.Context, base *catalog.Dictionary, edits []Ed
 	}
 	s.dict.Store(d)
 	return s.LoadRegions(ctx)
+}
+
+// LoadStored loads the built-in dictionary with the stored edits replayed
+// over it, and the region tree.
+func (s *Service) LoadStored(ctx context.Context) error {
+	d, err := catalog.Default()
+	if err != nil {
+		return fmt.Errorf("load built-in dictionary: %w", err)
+	}
+	edits, err := s.store.DictEdits(ctx)
+	if err != nil {
+		return fmt.Errorf("load dictionary edits: %w", err)
+	}
+	return s.Load(ctx, d, edits)
 }
 
 // LoadRegions rebuilds the atlas from the store, for regions written

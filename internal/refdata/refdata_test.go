@@ -50,6 +50,8 @@ func (m *memStore) ApplyImport(ctx context.Context, plan org.ImportPlan, at time
 	return nil
 }
 
+func (m *memStore) DictEdits(ctx context.Context) ([]Edit, error) { return m.edits, m.fail }
+
 func (m *memStore) AppendDictEdit(ctx context.Context, kind, key string, body []byte, actor string, at time.Time) error {
 	if m.fail != nil {
 		return m.fail

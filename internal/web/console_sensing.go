@@ -52,10 +52,7 @@ type SensingAlert struct {
 }
 
 // Ingestion counts MQTT telemetry since start.
-type Ingestion struct {
-	Filter                                             string
-	Received, Stored, Invalid, Acked, Batches, Retries int64
-}
+type Ingestion = sensing.IntakeCounters
 
 // sensingPosts may open the monitoring page: the desk that takes sensor
 // and camera cases in (operators, shift leads, dispatchers), leaders and

@@ -103,9 +103,13 @@ func (s *Server) handlePasswordChange(w http.ResponseWriter, r *http.Request) er
 	if err := s.Accounts.SetPassword(r.Context(), acc.ID, hash, false); err != nil {
 		return err
 	}
-	// The old password's other sessions and API tokens die with it; app
-	// wires an Accounts that also drops this node's API token cache.
+	// The old password's other sessions and API tokens die with it, and
+	// this node's API token cache forgets them at once rather than within
+	// its TTL (a cached copy would also still say the password must change).
 	revoked, err := s.Accounts.DeleteTokensOf(r.Context(), acc.ID, sess.hash)
+	if s.ForgetTokens != nil {
+		s.ForgetTokens()
+	}
 	if err != nil {
 		return err
 	}

@@ -64,6 +64,9 @@ type Server struct {
 	// case actions taken on the pages and every page view that shows a
 	// reporter's contact details in clear.
 	Auditor Auditor
+	// ForgetTokens, when set, drops the API's cached token checks after a
+	// password change here has revoked the account's tokens.
+	ForgetTokens func()
 	// Jobs lists the background jobs on the admin page; nil shows none.
 	Jobs JobList
 	// Secret keys the CSRF tokens and the citizens' tracking keys; keep it

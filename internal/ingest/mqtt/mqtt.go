@@ -44,6 +44,13 @@ type Stats struct {
 	Received, Invalid, Stored, Acked, Batches, Retries atomic.Int64
 }
 
+// Counters reads the counters now, with the topic filter.
+func (s *Subscriber) Counters() sensing.IntakeCounters {
+	st := &s.Stats
+	return sensing.IntakeCounters{Filter: s.Filter(), Received: st.Received.Load(), Invalid: st.Invalid.Load(),
+		Stored: st.Stored.Load(), Acked: st.Acked.Load(), Batches: st.Batches.Load(), Retries: st.Retries.Load()}
+}
+
 // Subscriber is a running telemetry subscription.
 type Subscriber struct {
 	cfg   Config

@@ -61,6 +61,26 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	return &DB{dialect: DialectSQLite, w: p.W, r: p.R}, nil
 }
 
+// OpenReady opens the hub store on dsn with the keys that seal its
+// secrets, migrates it, and seals the secrets an older version stored in
+// plain; sealed says how many there were.
+func OpenReady(ctx context.Context, dsn string, keys *pii.Keyring) (db *DB, sealed int, err error) {
+	db, err = Open(ctx, dsn)
+	if err != nil {
+		return nil, 0, err
+	}
+	db.SetKeyring(keys)
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, 0, err
+	}
+	if sealed, err = db.SealPlainSecrets(ctx); err != nil {
+		db.Close()
+		return nil, 0, err
+	}
+	return db, sealed, nil
+}
+
 // Dialect is DialectSQLite or DialectPostgres.
 func (db *DB) Dialect() string { return db.dialect }
 

@@ -67,11 +67,7 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, r.Seq, r.At.UnixMicro(), r.Ac
 }
 
 // AuditFilter selects audit records; zero fields do not filter.
-type AuditFilter struct {
-	Actor, Action, Object string
-	From, To              *time.Time
-	Limit, Offset         int
-}
+type AuditFilter = audit.Filter
 
 const auditCols = `seq, at, actor, action, object, detail, addr, prev_hash, key_id, hash`
 

@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"cityloop/internal/refdata"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -15,14 +16,7 @@ import (
 // (a sub-class, department or routing rule put or deleted). Edits are never
 // changed or removed: the app replays them in Seq order over the built-in
 // dictionary at start.
-type DictEdit struct {
-	Seq   int64     `json:"seq"`
-	Kind  string    `json:"kind"` // what was edited, e.g. "subclass", "department", "rule", "rule_delete"
-	Key   string    `json:"key"`  // which one, e.g. "event:0501"
-	Body  []byte    `json:"body"` // JSON
-	Actor string    `json:"actor"`
-	At    time.Time `json:"at"`
-}
+type DictEdit = refdata.Edit
 
 // AppendDictEdit records one dictionary edit; body is JSON.
 func (db *DB) AppendDictEdit(ctx context.Context, kind, key string, body []byte, actor string, at time.Time) error {

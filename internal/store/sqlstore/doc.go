@@ -1,6 +1,6 @@
 // Package sqlstore is the only place with SQL. It implements the domain
 // stores (casework.Store, org.RegionStore, org.AccountStore) and the small
-// platform tables (dictionary edits, photos, leases) on SQLite
+// platform tables (dictionary edits, photos) on SQLite
 // (modernc.org/sqlite, pure Go) and PostgreSQL (pgx/v5 through database/sql),
 // with one set of hand-written statements for both.
 //

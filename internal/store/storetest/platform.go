@@ -3,7 +3,6 @@ package storetest
 import (
 	"context"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -95,86 +94,6 @@ func testPhotos(t *testing.T, s Store) {
 	}
 }
 
-func testLeases(t *testing.T, s Store) {
-	ctx := context.Background()
-	const ttl = time.Minute
-	steps := []struct {
-		holder string
-		at     time.Duration // after t0
-		want   bool
-	}{
-		{"node-a", 0, true},                  // free
-		{"node-b", 30 * time.Second, false},  // a holds it until 1:00
-		{"node-a", 30 * time.Second, true},   // a renews until 1:30
-		{"node-b", 80 * time.Second, false},  // still a's
-		{"node-b", 90 * time.Second, true},   // a's lease ran out at 1:30
-		{"node-a", 100 * time.Second, false}, // now b's until 2:30
-	}
-	for i, st := range steps {
-		got, err := s.TryLease(ctx, "sweep-overdue", st.holder, ttl, t0.Add(st.at))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got != st.want {
-			t.Errorf("step %d: TryLease(%s at +%s) = %v, want %v", i, st.holder, st.at, got, st.want)
-		}
-	}
-	// Other leases are independent.
-	if ok, err := s.TryLease(ctx, "kpi-rollup", "node-a", ttl, t0.Add(100*time.Second)); err != nil || !ok {
-		t.Errorf("TryLease(other name) = %v, %v; want true", ok, err)
-	}
-
-	// Who holds it: b until 2:30, nobody after, nobody for a lease never taken.
-	holders := []struct {
-		name   string
-		at     time.Duration
-		holder string
-		ok     bool
-	}{
-		{"sweep-overdue", 100 * time.Second, "node-b", true},
-		{"sweep-overdue", 151 * time.Second, "", false},
-		{"never-taken", 0, "", false},
-	}
-	for _, h := range holders {
-		got, ok, err := s.LeaseHolder(ctx, h.name, t0.Add(h.at))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got != h.holder || ok != h.ok {
-			t.Errorf("LeaseHolder(%s at +%s) = %q, %v; want %q, %v", h.name, h.at, got, ok, h.holder, h.ok)
-		}
-	}
-
-	// Ten nodes at the same instant: exactly one wins.
-	var wg sync.WaitGroup
-	wins := make([]bool, 10)
-	errc := make([]error, 10)
-	for i := range wins {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			wins[i], errc[i] = s.TryLease(ctx, "race", fmt.Sprintf("node-%d", i), ttl, t0)
-		}()
-	}
-	wg.Wait()
-	n := 0
-	for i, w := range wins {
-		if errc[i] != nil {
-			t.Fatal(errc[i])
-		}
-		if w {
-			n++
-		}
-	}
-	if n != 1 {
-		t.Errorf("%d of 10 concurrent nodes got the lease, want 1", n)
-	}
-}
-
-// testPhotoUses: a photo is found in the cases that cite it, and only the
-// report's own photos count as the reporter's; verification and disposal
-// photos are staff photos; a check photo is found through the events; an
-// unknown or malformed id is cited by none.
 func testPhotoUses(t *testing.T, s Store) {
 	ctx := context.Background()
 	id := func(n int) string { return fmt.Sprintf("%064x", 0xfeed0000+n) }

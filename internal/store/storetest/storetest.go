@@ -35,8 +35,6 @@ type Store interface {
 	MissingPhotos(ctx context.Context, ids []string) (missing []string, err error)
 	FindPhotoUses(ctx context.Context, id string) ([]disclose.PhotoUse, error)
 	FindPhotoEventUses(ctx context.Context, id string) ([]disclose.PhotoUse, error)
-	TryLease(ctx context.Context, name, holder string, ttl time.Duration, now time.Time) (bool, error)
-	LeaseHolder(ctx context.Context, name string, now time.Time) (string, bool, error)
 	PutOneTimeCode(ctx context.Context, key string, hash []byte, now, expires time.Time) error
 	CheckOneTimeCode(ctx context.Context, key string, hash []byte, now time.Time, maxTries int) (ok bool, tries int, err error)
 }
@@ -64,7 +62,6 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"dictionary edits", testDictEdits},
 		{"photos", testPhotos},
 		{"photo uses", testPhotoUses},
-		{"leases", testLeases},
 		{"one-time codes", testOneTimeCodes},
 		{"tally for the indicators", testTally},
 	}
