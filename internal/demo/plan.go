@@ -213,7 +213,7 @@ func (g *gen) drawPath(rng *rand.Rand, p *plan) {
 		pp.verify = u() < 0.3
 	}
 	pp.verifyInvalid = pp.verify && u() < 0.10
-	rej := map[int]float64{srcPatrol: 0.012, srcCitizen: 0.07, srcHotline: 0.07, srcCamera: 0.06, srcSensor: 0.05, srcPartner: 0.01, srcLeader: 0}[p.src]
+	rej := map[int]float64{srcPatrol: 0.012, srcCitizen: 0.07, srcHotline: 0.07, srcCamera: 0.035, srcSensor: 0.035, srcPartner: 0.01, srcLeader: 0}[p.src]
 	pp.rejectAccept = u() < rej
 	pp.rejectFile = u() < 0.006
 	pp.void = u() < 0.013
