@@ -16,6 +16,7 @@ import (
 	"cityloop/internal/catalog"
 	"cityloop/internal/errs"
 	"cityloop/internal/httpkit"
+	"cityloop/internal/kpi"
 	"cityloop/internal/org"
 	"cityloop/internal/outbox"
 	"cityloop/internal/worktime"
@@ -99,6 +100,8 @@ type Server struct {
 	OutboxReceipts map[outbox.Channel]ReceiptVerifier
 	// Enforcement serves /api/v1/enforcement/… (移动执法).
 	Enforcement Enforcement
+	// KPIs is the city's indicator book; nil serves the shipped one.
+	KPIs *kpi.Set
 }
 
 // handleHealth is the readiness probe a load balancer asks: ok only when

@@ -86,6 +86,8 @@ func querySchema(name string) map[string]any {
 		return map[string]any{"type": "boolean"}
 	case "crs":
 		return map[string]any{"type": "string", "enum": []string{"wgs84", "gcj02", "bd09"}}
+	case "is", "level", "from", "to", "kpi":
+		return kpiQuerySchema(name)
 	case "res":
 		return map[string]any{"type": "string", "enum": []string{"raw", "minute", "hour"}}
 	}
@@ -144,6 +146,7 @@ var schemaTypes = map[string]any{
 	"SubClass": catalog.SubClass{}, "Department": catalog.Department{}, "Rule": catalog.Rule{},
 	"AuditRecord": audit.Record{}, "Client": org.Client{}, "ClientRequest": clientRequest{}, "Facility": facility.Facility{},
 	"JobStatus": jobs.Status{}, "JobRun": jobs.RunRecord{}, "Open311KeyRequest": open311KeyRequest{},
+	"KPIList": kpiList{}, "Ranking": rankingView{},
 
 	"Device": sensing.Device{}, "SensingRule": sensing.Rule{}, "Camera": sensing.Camera{}, "Policy": sensing.Policy{},
 	"Zone": sensing.Zone{}, "Lot": sensing.Lot{}, "CollectionPoint": sensing.CollectionPoint{},

@@ -63,7 +63,9 @@ func (s *Server) routes() []route {
 
 		// cases
 		{"POST", "/api/v1/cases", s.handleCaseCreate, "cases", "Report a problem (every channel; citizens may report without signing in)", anyone, nil, "Report", 201, "Case"},
-		{"GET", "/api/v1/cases", s.handleCaseList, "cases", "List cases", signedIn, []string{"status", "category", "region", "source", "light", "from", "to", "department", "overdue", "limit", "offset", "lang"}, "", 200, "items:Case"},
+		{"GET", "/api/v1/cases", s.handleCaseList, "cases", "List cases", signedIn, []string{"status", "category", "region", "source", "light", "from", "to", "department", "overdue", "is", "limit", "offset", "lang"}, "", 200, "items:Case"},
+		{"GET", "/api/v1/kpis", s.handleKPIs, "kpis", "Indicators (结案率, 按期处置率, 满意率 …) of the city, a region or a department for the cases reported in a date range, each with the case lists behind its numerator and denominator (staff, inside the jurisdiction)", staff, []string{"region", "department", "from", "to", "lang"}, "", 200, "KPIList"},
+		{"GET", "/api/v1/rankings", s.handleRankings, "kpis", "Districts, streets or departments ranked by an indicator or a composite score (综合得分, graded A–E), each figure with its case lists (staff, inside the jurisdiction)", staff, []string{"level", "kpi", "from", "to", "lang"}, "", 200, "Ranking"},
 		{"GET", "/api/v1/cases/{id}", s.handleCaseView, "cases", "One case with its timeline and the actions the caller may take", signedIn, nil, "", 200, "Case"},
 		{"POST", "/api/v1/cases/{id}/actions", s.handleCaseAction, "cases", "Move a case: accept, file, dispatch, sign, return, extend, dispose, check, close …", signedIn, nil, "Action", 200, "Case"},
 		{"POST", "/api/v1/photos", s.handlePhotoUpload, "photos", "Upload a JPEG, PNG or WebP photo (raw body or multipart field \"file\")", anyone, nil, "Photo", 201, "PhotoRef"},

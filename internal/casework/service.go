@@ -32,6 +32,9 @@ type Filter struct {
 	From, To    *time.Time // reported_at range, [From, To)
 	ExternalRef string     // the channel's own id (hotline order, device event, offline report id)
 	ReporterID  string     // cases reported by one account
+	// Is keeps the cases for which every fact test holds (the indicators'
+	// predicates; see [Fact]).
+	Is Predicate
 	// Scope is the caller's jurisdiction; nil means unscoped (the platform itself).
 	Scope *Scope
 	// SortByDue orders by the stage deadline (queues) instead of newest first.

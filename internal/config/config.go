@@ -45,6 +45,7 @@ type Config struct {
 	MQTTSessionExpiry time.Duration // how long the broker queues for us while no node is connected
 
 	TileURL string // map tile URL template for the web pages ("" = the built-in default)
+	KPIBook string // a city's indicator book (JSON, see internal/kpi); "" = the shipped one
 
 	// EgressAllow lets webhooks and the 12345 hotline reach addresses that
 	// are otherwise refused (private, loopback, link-local…): CIDR prefixes,
@@ -139,6 +140,8 @@ func settings() []setting {
 			func(c *Config) string { return c.MQTTSessionExpiry.String() }, func(c *Config, v string) error { return parseDur(v, &c.MQTTSessionExpiry) }},
 		{"tile-url", "CITYLOOP_TILE_URL", "map tile URL template for the web pages, e.g. https://tiles.example.gov.cn/{z}/{x}/{y}.png (empty: the built-in default)", false,
 			func(c *Config) string { return c.TileURL }, func(c *Config, v string) error { c.TileURL = v; return nil }},
+		{"kpi-book", "CITYLOOP_KPI_BOOK", "a JSON file with the city's indicator book (targets, formulas, versions; start from internal/kpi/defaults.json); empty: the shipped one", false,
+			func(c *Config) string { return c.KPIBook }, func(c *Config, v string) error { c.KPIBook = v; return nil }},
 		{"egress-allow", "CITYLOOP_EGRESS_ALLOW", "private, loopback or other internal addresses that webhooks and the 12345 hotline may reach, e.g. \"10.20.0.0/16,hotline.gov.internal:8443\" or \"loopback\" (empty: public addresses only)", false,
 			func(c *Config) string { return c.EgressAllow }, func(c *Config, v string) error { c.EgressAllow = v; return nil }},
 		{"evidence-max-mib", "CITYLOOP_EVIDENCE_MAX_MIB", "largest enforcement evidence upload in MiB (a body-camera video; tus resumable, sent in chunks of at most 64 MiB)", false,
