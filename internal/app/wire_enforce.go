@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"path/filepath"
 	"time"
@@ -27,7 +26,6 @@ func wireEnforce(a *App, _ *http.ServeMux) error {
 	if err != nil {
 		return err
 	}
-	db.SetKeyring(a.keys)
 	svc, err := enforce.NewService(db, loop.Adapter{Cases: a.Cases, Now: a.Now}, a.World.Atlas, a.Cal,
 		func() time.Time { return a.Now().UTC() }, NewID)
 	if err != nil {
@@ -35,9 +33,6 @@ func wireEnforce(a *App, _ *http.ServeMux) error {
 	}
 	a.api.Enforcement = svc
 	a.resealers = append(a.resealers, resealer{"penalty-case parties (names, ID numbers, phones, addresses)", db.ResealParties})
-	if err := a.jobs.Register(svc.ClocksJob(a.Cfg.SweepEvery)); err != nil {
-		return fmt.Errorf("enforcement: %w", err)
-	}
 
 	// The full-process record (全过程记录): evidence files under DATA/evidence
 	// (tus uploads; shared storage with several nodes), each upload and read
@@ -47,7 +42,6 @@ func wireEnforce(a *App, _ *http.ServeMux) error {
 	if err != nil {
 		return err
 	}
-	edb.SetKeyring(a.keys)
 	evs := &evidence.Service{Store: edb, Access: svc, Now: a.Now}
 	v, err := vault.New(vault.Config{Dir: filepath.Join(a.Cfg.DataDir, "evidence"), BasePath: "/api/v1/enforcement/evidence-uploads/",
 		Limits: evidence.LimitsMiB(a.Cfg.EvidenceMaxMiB, a.Cfg.EvidencePhotoMiB), Loc: a.Cal.Location(), NewID: NewID, Log: a.Log, Keys: a.keys}, evs)
@@ -55,8 +49,8 @@ func wireEnforce(a *App, _ *http.ServeMux) error {
 		return err
 	}
 	a.api.Evidence, a.api.EvidenceUploads = v, v.Uploads()
-	if err := a.jobs.Register(v.PurgeJob(a.Now)); err != nil {
-		return fmt.Errorf("evidence: %w", err)
+	if err := a.schedule("enforcement", svc.ClocksJob(a.Cfg.SweepEvery), v.PurgeJob(a.Now)); err != nil {
+		return err
 	}
 	if a.DemoSummary == nil {
 		return nil

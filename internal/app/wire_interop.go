@@ -70,10 +70,8 @@ func wireInterop(a *App, mux *http.ServeMux) error {
 	// engine is a continuous worker on one node at a time.
 	pruner := &hub.Pruner{Store: hs, Log: a.Log, Now: time.Now}
 	retain := time.Duration(a.Cfg.RetainDays) * 24 * time.Hour
-	for _, j := range append(adapter.Jobs(retain), pruner.Job()) {
-		if err := a.jobs.Register(j); err != nil {
-			return fmt.Errorf("interop: %w", err)
-		}
+	if err := a.schedule("interop", append(adapter.Jobs(retain), pruner.Job())...); err != nil {
+		return err
 	}
 	a.Go(func(ctx context.Context) error {
 		return a.jobs.Hold(ctx, jobs.Worker{Name: "hub-delivery", TTL: 15 * time.Second, Run: engine.Run})

@@ -4,7 +4,6 @@ import (
 	"cityloop/internal/auth"
 	"cityloop/internal/pii"
 	"context"
-	"fmt"
 	"net/http"
 
 	"cityloop/internal/jobs"
@@ -32,13 +31,7 @@ func wireJobs(a *App, mux *http.ServeMux) error {
 	if d := a.Cfg.RetainDays; d > 0 {
 		list = append(list, pii.RetentionJob("retention", "the contact details of reporters", d, a.Store.PurgeContacts, a.Now, a.Log))
 	}
-	for _, j := range list {
-		if err := r.Register(j); err != nil {
-			return fmt.Errorf("jobs: %w", err)
-		}
-	}
-	a.api.Jobs = r
-	a.jobs = r
+	a.api.Jobs, a.jobs = r, r
 	a.Go(r.Run)
-	return nil
+	return a.schedule("jobs", list...)
 }

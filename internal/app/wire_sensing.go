@@ -44,7 +44,7 @@ func wireSensing(a *App, mux *http.ServeMux) error {
 	// owner's gate, which passes it on to the node holding the state.
 	// The owner names this node's URL in its lease, so that the other
 	// nodes can pass sensing requests to it; known once the node listens.
-	url := func() string { return owner.AdvertiseURL(a.Cfg.Advertise, a.listener) }
+	url := func() string { return owner.AdvertiseURL(a.Cfg.Advertise, a.Listener()) }
 	o := owner.New(svc, a.jobs, a.node, url, func() time.Time { return a.Now() }, a.Log)
 	if sub != nil {
 		o.Ingest = sub
