@@ -288,26 +288,13 @@ func cmdPII(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if len(args) == 0 || args[0] != "rotate" {
 		return fmt.Errorf("usage: cityloop pii rotate [--db …] [--pii-keys NEW,OLD]")
 	}
-	fs := newFlags("pii rotate", "Re-seal every reporter's name and phone, the hub's subscription secrets, the\n12345 pull token and the random-inspection lists' personal data and seeds with\nthe current (first) key.\nKey rotation: put a new key first in CITYLOOP_PII_KEYS (or DATA/pii.keys), keep\nthe old ones after it, run this, then remove the old keys. New audit records are\nsigned with the new key at once; records signed before verify only while their\nkey is in the ring, so keep the old keys (or a copy of the ring) for \"cityloop audit verify\".", stderr)
+	fs := newFlags("pii rotate", "Re-seal every reporter's name and phone, the hub's subscription secrets, the\n12345 pull token and the outbox's recipients with the current (first) key.\nKey rotation: put a new key first in CITYLOOP_PII_KEYS (or DATA/pii.keys), keep\nthe old ones after it, run this, then remove the old keys. New audit records are\nsigned with the new key at once; records signed before verify only while their\nkey is in the ring, so keep the old keys (or a copy of the ring) for \"cityloop audit verify\".", stderr)
 	a, err := openTool(ctx, fs, args[1:], stderr, "db", "data", "pii-keys")
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	n, err := a.Store.ResealContacts(ctx)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "re-sealed the contact details of %d cases with the current key\n", n)
-	m, err := a.ResealInteropSecrets(ctx)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "re-sealed %d hub secrets (subscription signing secrets, the 12345 pull token) with the current key\n", m)
-	k, err := a.ResealInspections(ctx)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "re-sealed %d values of the random-inspection lists (contacts, phones, conflict reasons, unrevealed seeds) with the current key\n", k)
-	return nil
+	return a.Reseal(ctx, func(what string, n int) {
+		fmt.Fprintf(stdout, "re-sealed %d %s with the current key\n", n, what)
+	})
 }

@@ -16,7 +16,9 @@ import (
 	"cityloop/internal/catalog"
 	"cityloop/internal/errs"
 	"cityloop/internal/httpkit"
+	"cityloop/internal/kpi"
 	"cityloop/internal/org"
+	"cityloop/internal/outbox"
 	"cityloop/internal/worktime"
 )
 
@@ -87,6 +89,19 @@ type Server struct {
 	Hub         Hub
 	Hotline     Hotline
 	Open311Keys Open311Keys
+
+	// Evidence serves /api/v1/enforcement/evidence/… (the full-process
+	// record) and EvidenceUploads is its tus server; nil answers 404.
+	Evidence        EvidenceDesk
+	EvidenceUploads TusHandler
+	// Outbox serves /api/v1/outbox/…; OutboxReceipts checks each channel's
+	// gateway receipts (a channel without one takes none). Nil: 404.
+	Outbox         Outbox
+	OutboxReceipts map[outbox.Channel]ReceiptVerifier
+	// Enforcement serves /api/v1/enforcement/… (移动执法).
+	Enforcement Enforcement
+	// KPIs is the city's indicator book; nil serves the shipped one.
+	KPIs *kpi.Set
 	// Inspections serves /api/v1/inspections/… (双随机一公开); nil answers 404.
 	Inspections Inspections
 }

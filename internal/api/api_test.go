@@ -192,6 +192,7 @@ func newTestServer(t *testing.T) (*Server, *fakeAuditor, http.Handler) {
 		Auditor: aud, Sensing: &fakeSensing{policies: map[string]sensing.Policy{}}, Hub: &hub.Service{Store: fakeHub{}},
 		Hotline:     &fakeHotline{set: workorder.Settings{PullURL: "https://hotline.example/orders", PullToken: "secret-pull-token"}},
 		Open311Keys: &fakeKeys{}}
+	s.Enforcement = newTestEnforcement(t, s.Now, nil)
 	mux := http.NewServeMux()
 	s.Routes(mux)
 	return s, aud, mux

@@ -180,7 +180,7 @@ func (s *Server) maxBody() int64 {
 
 // listParams are the query parameters GET /api/v1/cases understands.
 var listParams = map[string]bool{"status": true, "category": true, "region": true, "source": true, "light": true,
-	"from": true, "to": true, "department": true, "overdue": true, "limit": true, "offset": true, "lang": true}
+	"from": true, "to": true, "department": true, "overdue": true, "is": true, "limit": true, "offset": true, "lang": true}
 
 func (s *Server) handleCaseList(w http.ResponseWriter, r *http.Request) error {
 	actor, err := s.mustActor(r)
@@ -215,7 +215,7 @@ func (s *Server) parseFilter(q url.Values) (casework.Filter, error) {
 	bad := errs.Invalid("the list query is not valid")
 	for k := range q {
 		if !listParams[k] {
-			bad.WithField(k, "unknown parameter; use status, category, region, source, light, from, to, department, overdue, limit, offset")
+			bad.WithField(k, "unknown parameter; use status, category, region, source, light, from, to, department, overdue, is, limit, offset")
 		}
 	}
 	if v := q.Get("status"); v != "" {
@@ -263,6 +263,13 @@ func (s *Server) parseFilter(q url.Values) (casework.Filter, error) {
 			bad.WithField("overdue", "must be true or false")
 		}
 		f.Overdue = &b
+	}
+	if v := q.Get("is"); v != "" {
+		p, err := casework.ParsePredicate(v)
+		if err != nil {
+			bad.WithField("is", errMsg(err))
+		}
+		f.Is = p
 	}
 	for _, p := range []struct {
 		key string

@@ -29,7 +29,6 @@ type Hotline interface {
 	SaveSettings(ctx context.Context, actor org.Actor, s workorder.Settings) (workorder.Settings, string, error)
 	FindOrder(ctx context.Context, no string) (*workorder.Order, error)
 	UpdateOrder(ctx context.Context, o workorder.Order) error
-	FindCaseByID(ctx context.Context, id string) (*casework.Case, error)
 	FindSubscriptionByID(ctx context.Context, id string) (*share.Subscription, error)
 	// Clock is the adapter's time, which its deadlines are measured by.
 	Clock() time.Time
@@ -83,7 +82,7 @@ func (s *Server) handleHotlinePush(w http.ResponseWriter, r *http.Request) error
 			return err
 		}
 		res := hotlinePushResult{OrderNo: o.OrderNo, CaseID: o.CaseID, Created: created}
-		if c, err := s.Hotline.FindCaseByID(r.Context(), o.CaseID); err == nil {
+		if c, err := s.Cases.FindCase(r.Context(), actor, o.CaseID); err == nil {
 			res.CaseCode = c.Code
 		}
 		if created {
@@ -143,12 +142,13 @@ func orderLight(start, due time.Time, done *time.Time, now time.Time) worktime.L
 	return worktime.LightOf(at.Sub(start), due.Sub(start))
 }
 
-func (s *Server) hotlineOrder(r *http.Request) (*workorder.Order, *casework.Case, error) {
+// hotlineOrder reads the order in the path and its case as actor may see it.
+func (s *Server) hotlineOrder(r *http.Request, actor org.Actor) (*workorder.Order, *casework.Case, error) {
 	o, err := s.Hotline.FindOrder(r.Context(), r.PathValue("no"))
 	if err != nil {
 		return nil, nil, err
 	}
-	c, err := s.Hotline.FindCaseByID(r.Context(), o.CaseID)
+	c, err := s.Cases.FindCase(r.Context(), actor, o.CaseID)
 	if err != nil {
 		return o, nil, err
 	}
@@ -162,10 +162,11 @@ func (s *Server) hotlineView(o *workorder.Order, c *casework.Case) hotlineOrderV
 }
 
 func (s *Server) handleHotlineView(w http.ResponseWriter, r *http.Request) error {
-	if _, err := s.mustPost(r, org.PostOperator, org.PostShiftLead, org.PostAdmin, org.PostLeader); err != nil {
+	actor, err := s.mustPost(r, org.PostOperator, org.PostShiftLead, org.PostAdmin, org.PostLeader)
+	if err != nil {
 		return err
 	}
-	o, c, err := s.hotlineOrder(r)
+	o, c, err := s.hotlineOrder(r, actor)
 	if err != nil {
 		return err
 	}
@@ -180,7 +181,8 @@ type hotlineNoteIn struct {
 
 // hotlineStep records one of the hotline's own steps on the order.
 func (s *Server) hotlineStep(w http.ResponseWriter, r *http.Request, apply func(o *workorder.Order, c *casework.Case, in hotlineNoteIn, now time.Time) error) error {
-	if _, err := s.mustPost(r, org.PostOperator, org.PostAdmin); err != nil {
+	actor, err := s.mustPost(r, org.PostOperator, org.PostAdmin)
+	if err != nil {
 		return err
 	}
 	var in hotlineNoteIn
@@ -189,7 +191,7 @@ func (s *Server) hotlineStep(w http.ResponseWriter, r *http.Request, apply func(
 			return err
 		}
 	}
-	o, c, err := s.hotlineOrder(r)
+	o, c, err := s.hotlineOrder(r, actor)
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,8 @@ import (
 
 	"cityloop/internal/audit"
 	"cityloop/internal/catalog"
+	"cityloop/internal/enforce"
+	"cityloop/internal/evidence"
 	"cityloop/internal/facility"
 	"cityloop/internal/hotline"
 	"cityloop/internal/hub"
@@ -65,6 +67,8 @@ func operation(rt route) map[string]any {
 			ct = "application/geo+json"
 		case "Photo":
 			ct = "image/*"
+		case "TusChunk":
+			ct = "application/offset+octet-stream"
 		}
 		m["requestBody"] = map[string]any{"required": true, "content": map[string]any{ct: map[string]any{"schema": ref(rt.body)}}}
 	}
@@ -79,10 +83,12 @@ func querySchema(name string) map[string]any {
 		return map[string]any{"type": "integer", "minimum": 0}
 	case "lng", "lat":
 		return map[string]any{"type": "number"}
-	case "overdue", "all", "geometry":
+	case "overdue", "all", "geometry", "download", "deep":
 		return map[string]any{"type": "boolean"}
 	case "crs":
 		return map[string]any{"type": "string", "enum": []string{"wgs84", "gcj02", "bd09"}}
+	case "is", "level", "from", "to", "kpi":
+		return kpiQuerySchema(name)
 	case "res":
 		return map[string]any{"type": "string", "enum": []string{"raw", "minute", "hour"}}
 	}
@@ -107,6 +113,9 @@ func errorStatuses(rt route) []int {
 	}
 	if rt.path == "/api/v1/hub/changes" {
 		out = append(out, 410)
+	}
+	if strings.HasPrefix(rt.path, "/api/v1/outbox/receipts/") {
+		out = append(out, 401, 404) // signed by the gateway, not a bearer
 	}
 	out = append(out, 429)
 	if rt.tag == "sensing" || rt.path == "/healthz" || rt.path == "/api/v1/hub/dead-letters/{id}/replay" {
@@ -139,6 +148,7 @@ var schemaTypes = map[string]any{
 	"SubClass": catalog.SubClass{}, "Department": catalog.Department{}, "Rule": catalog.Rule{},
 	"AuditRecord": audit.Record{}, "Client": org.Client{}, "ClientRequest": clientRequest{}, "Facility": facility.Facility{},
 	"JobStatus": jobs.Status{}, "JobRun": jobs.RunRecord{}, "Open311KeyRequest": open311KeyRequest{},
+	"KPIList": kpiList{}, "Ranking": rankingView{},
 
 	"Device": sensing.Device{}, "SensingRule": sensing.Rule{}, "Camera": sensing.Camera{}, "Policy": sensing.Policy{},
 	"Zone": sensing.Zone{}, "Lot": sensing.Lot{}, "CollectionPoint": sensing.CollectionPoint{},
@@ -187,8 +197,32 @@ var schemaTypes = map[string]any{
 		Defaults      hub.Retention `json:"defaults"`
 	}{},
 
+	"Evidence": evidenceView{}, "CustodyReport": evidence.Report{},
+	"OutboxMessage": outboxMessageView{},
+	"OutboxReceipts": struct {
+		MessageID string `json:"message_id"`
+		Status    string `json:"status"`
+		Detail    string `json:"detail,omitempty"`
+		At        string `json:"at,omitempty"`
+		Receipts  []struct {
+			MessageID string `json:"message_id"`
+			Status    string `json:"status"`
+			Detail    string `json:"detail,omitempty"`
+			At        string `json:"at,omitempty"`
+		} `json:"receipts,omitempty"`
+	}{},
+
 	"WorkOrder": hotline.WorkOrder{}, "HotlinePushResult": hotlinePushResult{}, "HotlineOrder": hotlineOrderView{},
 	"HotlineNote": hotlineNoteIn{}, "HotlineSettings": workorder.Settings{},
+	"PenaltyItem": penaltyItem{}, "PenaltyView": penaltyView{}, "PenaltyOpen": enforce.OpenRequest{},
+	"PenaltyAction": penaltyActionBody{}, "PenaltyEvaluate": evaluateBody{}, "PenaltyOutcome": enforce.Outcome{},
+	"Rulebook": enforce.Rulebook{}, "Disclosure": enforce.Disclosure{},
+	"PenaltyFigures": struct {
+		From      time.Time       `json:"from"`
+		To        time.Time       `json:"to"`
+		Decisions int             `json:"decisions"`
+		Figures   enforce.Figures `json:"figures"`
+	}{},
 	"HotlineSettingsSaved": struct {
 		Settings       workorder.Settings `json:"settings"`
 		CallbackSecret string             `json:"callback_secret,omitempty"`
@@ -233,6 +267,8 @@ func handSchemas() map[string]any {
 			"account_id": str, "label": str, "source": str, "detail": map[string]any{"type": "boolean"}, "created_at": dateTime(), "note": str}},
 		"Open311KeyRevocation": map[string]any{"type": "object", "properties": map[string]any{"account_id": str, "revoked": integer, "revoked_at": dateTime()}},
 		"Photo":                map[string]any{"type": "string", "format": "binary"},
+		"TusChunk":             map[string]any{"type": "string", "format": "binary", "description": "the bytes from Upload-Offset on"},
+		"EvidenceContent":      map[string]any{"type": "string", "format": "binary", "description": "the file as kept; Evidence-Sha256 names its hash"},
 		"PhotoRef":             map[string]any{"type": "object", "properties": map[string]any{"id": str, "url": str, "mime": str, "size": integer}},
 		"Telemetry": map[string]any{"type": "object", "description": "one reading, or {\"readings\": [...]} of up to 1000",
 			"properties": map[string]any{"device_id": str, "at": dateTime(), "values": map[string]any{"type": "object", "additionalProperties": num},

@@ -32,6 +32,8 @@ func (s *Server) routes() []route {
 		staff    = "staff"
 		admin    = "admin"
 		machine  = "system|admin"
+		// enforceAuth may read penalty cases (each within its jurisdiction).
+		enforceAuth = "enforcer|legal_reviewer|leader|admin"
 	)
 	return []route{
 		// system
@@ -61,7 +63,9 @@ func (s *Server) routes() []route {
 
 		// cases
 		{"POST", "/api/v1/cases", s.handleCaseCreate, "cases", "Report a problem (every channel; citizens may report without signing in)", anyone, nil, "Report", 201, "Case"},
-		{"GET", "/api/v1/cases", s.handleCaseList, "cases", "List cases", signedIn, []string{"status", "category", "region", "source", "light", "from", "to", "department", "overdue", "limit", "offset", "lang"}, "", 200, "items:Case"},
+		{"GET", "/api/v1/cases", s.handleCaseList, "cases", "List cases", signedIn, []string{"status", "category", "region", "source", "light", "from", "to", "department", "overdue", "is", "limit", "offset", "lang"}, "", 200, "items:Case"},
+		{"GET", "/api/v1/kpis", s.handleKPIs, "kpis", "Indicators (结案率, 按期处置率, 满意率 …) of the city, a region or a department for the cases reported in a date range, each with the case lists behind its numerator and denominator (staff, inside the jurisdiction)", staff, []string{"region", "department", "from", "to", "lang"}, "", 200, "KPIList"},
+		{"GET", "/api/v1/rankings", s.handleRankings, "kpis", "Districts, streets or departments ranked by an indicator or a composite score (综合得分, graded A–E), each figure with its case lists (staff, inside the jurisdiction)", staff, []string{"level", "kpi", "from", "to", "lang"}, "", 200, "Ranking"},
 		{"GET", "/api/v1/cases/{id}", s.handleCaseView, "cases", "One case with its timeline and the actions the caller may take", signedIn, nil, "", 200, "Case"},
 		{"POST", "/api/v1/cases/{id}/actions", s.handleCaseAction, "cases", "Move a case: accept, file, dispatch, sign, return, extend, dispose, check, close …", signedIn, nil, "Action", 200, "Case"},
 		{"POST", "/api/v1/photos", s.handlePhotoUpload, "photos", "Upload a JPEG, PNG or WebP photo (raw body or multipart field \"file\")", anyone, nil, "Photo", 201, "PhotoRef"},
@@ -141,6 +145,11 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/inspections/public/{id}/plan", s.handleInspectionPublicPlan, "inspections", "A published plan's canonical document, byte for byte: its SHA-256 is the committed plan_hash", anyone, nil, "", 200, "object"},
 		{"GET", "/api/v1/inspections/public/{id}/verify", s.handleInspectionVerify, "inspections", "Re-run a drawn plan's draw on the server from the plan and the revealed seed, and say whether it matches the published result", anyone, nil, "", 200, "InspectionVerify"},
 
+		// outbox (通知发件箱)
+		{"GET", "/api/v1/outbox", s.handleOutboxList, "outbox", "Outbound notifications: status, attempts, last error, recipient masked, and why a channel waits (administrator)", admin, []string{"status", "channel", "related", "limit", "offset"}, "", 200, "items:OutboxMessage"},
+		{"POST", "/api/v1/outbox/{id}/retry", s.handleOutboxRetry, "outbox", "Send a failed or dead notification again, with a fresh round of attempts (administrator, audited)", admin, nil, "", 200, "OutboxMessage"},
+		{"POST", "/api/v1/outbox/receipts/sms", s.handleOutboxReceipts, "outbox", "The SMS gateway's delivery receipts, one or {\"receipts\": [...]}, signed like the platform's webhooks (X-Cityloop-Timestamp, X-Cityloop-Signature); 401 when the signature is wrong", anyone, nil, "OutboxReceipts", 200, "object"},
+
 		// hotline
 		{"POST", "/api/v1/hotline/orders", s.handleHotlinePush, "hotline", "Push one 12345 work order or {\"orders\": [...]}; known order numbers are answered, not duplicated (hotline account)", "operator|admin", nil, "WorkOrder", 200, "orders:HotlinePushResult"},
 		{"GET", "/api/v1/hotline/orders/{no}", s.handleHotlineView, "hotline", "A work order with its case and the lights of its clocks", "operator|shift_lead|admin|leader", nil, "", 200, "HotlineOrder"},
@@ -148,8 +157,28 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/hotline/orders/{no}/reply", s.handleHotlineReply, "hotline", "Record the reply (回复) once the case has left the loop", "operator|admin", nil, "HotlineNote", 200, "HotlineOrder"},
 		{"POST", "/api/v1/hotline/orders/{no}/callback", s.handleHotlineCallback, "hotline", "Record the callback (回访) result", "operator|admin", nil, "HotlineNote", 200, "HotlineOrder"},
 		{"POST", "/api/v1/hotline/orders/{no}/close", s.handleHotlineClose, "hotline", "Close (归档) the order after its case", "operator|admin", nil, "HotlineNote", 200, "HotlineOrder"},
+		// enforcement evidence (全过程记录): tus resumable uploads, then the record
+		{"OPTIONS", "/api/v1/enforcement/evidence", s.handleEvidenceOptions, "evidence", "tus discovery: Tus-Version, Tus-Extension and Tus-Max-Size (the largest upload)", anyone, nil, "", 200, ""},
+		{"POST", "/api/v1/enforcement/evidence", s.handleEvidenceCreate, "evidence", "Create a resumable upload (tus creation): Upload-Length, Tus-Resumable: 1.0.0 and Upload-Metadata with case_id, filetype, and optionally filename, device_id, captured_at, lng, lat, crs, note; 201 with Location", evidencePosts, nil, "", 201, ""},
+		{"HEAD", "/api/v1/enforcement/evidence-uploads/{id}", s.handleEvidenceUploadHead, "evidence", "How much of an upload arrived (Upload-Offset), to resume after an interruption (the uploading officer)", evidencePosts, nil, "", 200, ""},
+		{"PATCH", "/api/v1/enforcement/evidence-uploads/{id}", s.handleEvidenceUploadPatch, "evidence", "Append a chunk at Upload-Offset; the last one answers once the evidence is recorded, with Evidence-Id and Evidence-Sha256 (the uploading officer)", evidencePosts, nil, "TusChunk", 204, ""},
+		{"DELETE", "/api/v1/enforcement/evidence-uploads/{id}", s.handleEvidenceUploadDelete, "evidence", "Cancel an unfinished upload (tus termination; audited); recorded evidence is never deleted", evidencePosts, nil, "", 204, ""},
+		{"GET", "/api/v1/enforcement/evidence", s.handleEvidenceList, "evidence", "A penalty case's evidence with SHA-256, capture time, GPS, device and officer (audited)", evidencePosts, []string{"case"}, "", 200, "items:Evidence"},
+		{"GET", "/api/v1/enforcement/evidence/verify", s.handleEvidenceVerify, "evidence", "Verify a case's chain of custody and its evidence against it, with deep=true re-hashing the files; ok false names the broken entry (audited)", evidencePosts, []string{"case", "deep"}, "", 200, "CustodyReport"},
+		{"GET", "/api/v1/enforcement/evidence/{id}/content", s.handleEvidenceContent, "evidence", "The evidence file; a custody entry (viewed, or exported with download=true) is written first, and the read audited; ranges served", evidencePosts, []string{"download", "purpose"}, "", 200, "EvidenceContent"},
+
 		{"GET", "/api/v1/hotline/settings", s.handleHotlineSettingsView, "hotline", "The 12345 adapter's settings, the pull token masked (administrator)", admin, nil, "", 200, "HotlineSettings"},
 		{"PUT", "/api/v1/hotline/settings", s.handleHotlineSettingsPut, "hotline", "Change the settings; URLs must pass the egress policy; a new callback secret is shown once (administrator, audited)", admin, nil, "HotlineSettings", 200, "HotlineSettingsSaved"},
+
+		// mobile enforcement (移动执法)
+		{"GET", "/api/v1/enforcement/cases", s.handlePenaltyList, "enforcement", "Penalty cases in the caller's jurisdiction, with the lights of their legal clocks and the party's name masked", enforceAuth, []string{"status", "procedure", "officer", "district", "brigade", "violation", "light", "party", "limit", "offset", "lang"}, "", 200, "items:PenaltyItem"},
+		{"POST", "/api/v1/enforcement/cases", s.handlePenaltyOpen, "enforcement", "Open a penalty case as a lead (线索登记), optionally from a loop case of a violation category; the party's data is sealed (enforcer, audited)", "enforcer", nil, "PenaltyOpen", 201, "PenaltyView"},
+		{"GET", "/api/v1/enforcement/cases/{id}", s.handlePenaltyView, "enforcement", "One penalty case: timeline, legal clocks with lights, allowed actions, missing records and the party's details (the read is audited)", enforceAuth, nil, "", 200, "PenaltyView"},
+		{"POST", "/api/v1/enforcement/cases/{id}/actions", s.handlePenaltyAction, "enforcement", "Move a penalty case: propose_filing, approve, record, conclude, review, legal_review, notify, hearing, decision, serve, pay, summary, exempt …; 409 carries allowed_actions, 422 missing_records (audited)", "enforcer|legal_reviewer|leader|system", nil, "PenaltyAction", 200, "PenaltyView"},
+		{"POST", "/api/v1/enforcement/evaluate", s.handlePenaltyEvaluate, "enforcement", "The discretion rulebook (裁量基准) in force: facts → level, allowed kinds and range, legal basis", enforceAuth, nil, "PenaltyEvaluate", 200, "PenaltyOutcome"},
+		{"GET", "/api/v1/enforcement/rulebook", s.handlePenaltyRulebook, "enforcement", "The published discretion rulebook in force (第三十四条: benchmarks are public)", anyone, nil, "", 200, "Rulebook"},
+		{"GET", "/api/v1/enforcement/figures", s.handlePenaltyFigures, "enforcement", "免罚率 of minor cases against 30 %, share of flexible measures and 记录完整率 over the decisions of a period in the caller's jurisdiction", enforceAuth, []string{"from", "to"}, "", 200, "PenaltyFigures"},
+		{"GET", "/api/v1/enforcement/disclosures", s.handlePenaltyDisclosures, "enforcement", "Published penalty decisions (行政处罚决定公开), personal data masked; search by q, district, from, to", anyone, []string{"q", "district", "from", "to", "limit", "offset"}, "", 200, "items:Disclosure"},
 	}
 }
 
@@ -195,6 +224,8 @@ func (s *Server) serves(tag string) bool {
 		return s.Hotline != nil
 	case "open311":
 		return s.Open311Keys != nil
+	case "enforcement":
+		return s.Enforcement != nil
 	}
 	return true
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -42,18 +41,17 @@ type App struct {
 	Log   *slog.Logger
 	Now   func() time.Time
 
-	handler  http.Handler
-	listener net.Listener
-	node     string
+	// Node holds the listener, the background work (sensor ingestion,
+	// deliveries) that Run starts beside HTTP and stops before closing the
+	// store, and the cleanup that Close runs (Go, OnClose, Listen, Addr).
+	httpkit.Node
+	handler http.Handler
+	node    string
 	// FirstPassword is the one-time administrator password made on a first
 	// start without the demo; shown once, never stored in plain.
 	FirstPassword string
 	// DemoSummary is set when this start generated the demo city.
-	DemoSummary *DemoInfo
-	// background holds long-running parts (sensor ingestion, deliveries)
-	// that Run starts beside HTTP and stops before closing the store.
-	background   []func(ctx context.Context) error
-	closers      []func() error
+	DemoSummary  *DemoInfo
 	api          *api.Server
 	keys         *pii.Keyring     // seals personal data and partner secrets
 	sensing      *sensing.Service // set by wireSensing
@@ -63,6 +61,63 @@ type App struct {
 	// jobs runs the node's scheduled jobs and holds the leases of its
 	// continuous workers (set by wireJobs, the first wirer).
 	jobs *jobs.Runner
+	// otpSender texts citizens' one-time codes through the outbox; set by
+	// wireOutbox only when an SMS gateway is configured.
+	otpSender web.CodeSender
+	// resealers are the stores' re-sealing, in the order Reseal runs them.
+	resealers []resealer
+}
+
+// resealer seals one store's personal data or secrets again under the
+// keyring's current key; what names them for the operator.
+type resealer struct {
+	what string
+	run  func(ctx context.Context) (int, error)
+}
+
+// Reseal seals every store's personal data and secrets again under the
+// keyring's current key (`cityloop pii rotate`), telling report how many of
+// each it re-sealed.
+func (a *App) Reseal(ctx context.Context, report func(what string, n int)) error {
+	for _, r := range a.resealers {
+		n, err := r.run(ctx)
+		if err != nil {
+			return fmt.Errorf("re-seal %s: %w", r.what, err)
+		}
+		report(r.what, n)
+	}
+	return nil
+}
+
+// openStore opens one part's store on the node's database, closes it with
+// the node, brings its tables up to date and gives it the node's keyring.
+func openStore[S interface {
+	Migrate(context.Context) error
+	Close() error
+}](a *App, part string, open func(context.Context, string) (S, error)) (S, error) {
+	ctx := context.Background()
+	s, err := open(ctx, a.Cfg.DB)
+	if err != nil {
+		return s, fmt.Errorf("%s: %w", part, err)
+	}
+	a.OnClose(s.Close)
+	if err := s.Migrate(ctx); err != nil {
+		return s, fmt.Errorf("%s: %w", part, err)
+	}
+	if k, ok := any(s).(interface{ SetKeyring(*pii.Keyring) }); ok {
+		k.SetKeyring(a.keys) // the store seals personal data with the node's keys
+	}
+	return s, nil
+}
+
+// schedule registers a part's jobs on the node's runner.
+func (a *App) schedule(part string, list ...jobs.Job) error {
+	for _, j := range list {
+		if err := a.jobs.Register(j); err != nil {
+			return fmt.Errorf("%s: %w", part, err)
+		}
+	}
+	return nil
 }
 
 // wirer adds one part's routes to mux and may register background work.
@@ -70,10 +125,7 @@ type wirer func(a *App, mux *http.ServeMux) error
 
 // wirers lists the parts beyond the core API, in the order they are wired
 // (sensing before the web pages that show its state).
-var wirers = []wirer{wireJobs, wireSensing, wireInterop, wireInspect, wireWeb}
-
-// Go registers background work that Run starts and stops.
-func (a *App) Go(fn func(ctx context.Context) error) { a.background = append(a.background, fn) }
+var wirers = []wirer{wireJobs, wireEnforce, wireSensing, wireInterop, wireOutbox, wireInspect, wireWeb, wireKPI}
 
 // NewID makes a UUIDv7: time-ordered, so new rows land at the end of indexes.
 func NewID() string { return uuid.Must(uuid.NewV7()).String() }
@@ -92,7 +144,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, progress io.
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	a := &App{Cfg: cfg, Store: db, Log: log, Now: time.Now, node: NewID()}
+	a := &App{Cfg: cfg, Store: db, Log: log, Now: time.Now, node: NewID(), Node: httpkit.Node{Address: cfg.Addr}}
 	if err := a.init(ctx, progress); err != nil {
 		a.Close() // what the wirers opened, then the store
 		return nil, err
@@ -110,6 +162,7 @@ func (a *App) init(ctx context.Context, progress io.Writer) error {
 	}
 	a.Store.SetKeyring(keys)
 	a.keys = keys
+	a.resealers = append(a.resealers, resealer{"cases' contact details (reporters' names and phones)", a.Store.ResealContacts})
 	cal, err := worktime.Default()
 	if err != nil {
 		return fmt.Errorf("load working calendar: %w", err)
@@ -173,44 +226,9 @@ func (a *App) buildHandler() (http.Handler, error) {
 // Handler is the node's whole HTTP handler (for tests).
 func (a *App) Handler() http.Handler { return a.handler }
 
-// Listen opens the HTTP listener; Addr then tells where it is.
-func (a *App) Listen() error {
-	l, err := net.Listen("tcp", a.Cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", a.Cfg.Addr, err)
-	}
-	a.listener = l
-	return nil
-}
-
-// Addr is the address the node listens on.
-func (a *App) Addr() string {
-	if a.listener == nil {
-		return a.Cfg.Addr
-	}
-	return a.listener.Addr().String()
-}
-
 // Run serves HTTP and runs the background work until ctx ends, then shuts
 // down in reverse order within a timeout (httpkit.Serve).
-func (a *App) Run(ctx context.Context) error {
-	if a.listener == nil {
-		if err := a.Listen(); err != nil {
-			return err
-		}
-	}
-	return httpkit.Serve(ctx, a.listener, a.handler, a.background, a.Log)
-}
-
-// OnClose registers cleanup that Close runs, newest first, before closing the store.
-func (a *App) OnClose(fn func() error) { a.closers = append(a.closers, fn) }
+func (a *App) Run(ctx context.Context) error { return a.Node.Run(ctx, a.handler, a.Log) }
 
 // Close runs the registered cleanup and releases the store.
-func (a *App) Close() error {
-	var err error
-	for i := len(a.closers) - 1; i >= 0; i-- {
-		err = errors.Join(err, a.closers[i]())
-	}
-	a.closers = nil
-	return errors.Join(err, a.Store.Close())
-}
+func (a *App) Close() error { return errors.Join(a.CloseAll(), a.Store.Close()) }

@@ -323,7 +323,7 @@ func TestSecurityDisclosure_Open311UpdatesPublicNotes(t *testing.T) {
 	if want := "已上报 已受理 已立案 已派遣 处置单位已签收 已处置"; strings.Join(got, " ") != want {
 		t.Errorf("public updates %q, want %q", strings.Join(got, " "), want)
 	}
-	for _, leak := range []string{callerPhone, "301", "督办", "13900139000", after} {
+	for _, leak := range []string{callerPhone, "301室", "督办", "13900139000", after} {
 		if strings.Contains(string(body), leak) {
 			t.Errorf("the public updates show %q: %s", leak, body)
 		}

@@ -31,6 +31,7 @@ func wireInterop(a *App, mux *http.ServeMux) error {
 		a.Log.Info("interop: sealed secrets stored in plain", "count", sealed)
 	}
 	hs.SetCases(a.Store)
+	a.resealers = append(a.resealers, resealer{"hub secrets (subscription signing secrets, the 12345 pull token)", hs.ResealSecrets})
 	if err := hub.EnsureBuiltins(ctx, hs, a.Now().UTC()); err != nil {
 		return fmt.Errorf("interop: %w", err)
 	}
@@ -69,26 +70,11 @@ func wireInterop(a *App, mux *http.ServeMux) error {
 	// engine is a continuous worker on one node at a time.
 	pruner := &hub.Pruner{Store: hs, Log: a.Log, Now: time.Now}
 	retain := time.Duration(a.Cfg.RetainDays) * 24 * time.Hour
-	for _, j := range append(adapter.Jobs(retain), pruner.Job()) {
-		if err := a.jobs.Register(j); err != nil {
-			return fmt.Errorf("interop: %w", err)
-		}
+	if err := a.schedule("interop", append(adapter.Jobs(retain), pruner.Job())...); err != nil {
+		return err
 	}
 	a.Go(func(ctx context.Context) error {
 		return a.jobs.Hold(ctx, jobs.Worker{Name: "hub-delivery", TTL: 15 * time.Second, Run: engine.Run})
 	})
 	return nil
-}
-
-// ResealInteropSecrets seals the hub's subscription secrets and the 12345
-// pull token again under the keyring's current key (`cityloop pii rotate`).
-// It opens the hub store for the call, as the maintenance commands run no
-// background work.
-func (a *App) ResealInteropSecrets(ctx context.Context) (int, error) {
-	hs, _, err := hubstore.OpenReady(ctx, a.Cfg.DB, a.keys)
-	if err != nil {
-		return 0, fmt.Errorf("interop: %w", err)
-	}
-	defer hs.Close()
-	return hs.ResealSecrets(ctx)
 }

@@ -1,7 +1,6 @@
 package app
 
 import (
-	"context"
 	"net/http"
 	"time"
 
@@ -18,13 +17,8 @@ import (
 // its background work (case worker, ticks, downsampling, and MQTT ingestion
 // when --mqtt-addr is set).
 func wireSensing(a *App, mux *http.ServeMux) error {
-	ctx := context.Background()
-	db, err := sensingstore.Open(ctx, a.Cfg.DB)
+	db, err := openStore(a, "sensing", sensingstore.Open)
 	if err != nil {
-		return err
-	}
-	if err := db.Migrate(ctx); err != nil {
-		db.Close()
 		return err
 	}
 	// The state is loaded when this node takes the sensing service over
@@ -50,7 +44,7 @@ func wireSensing(a *App, mux *http.ServeMux) error {
 	// owner's gate, which passes it on to the node holding the state.
 	// The owner names this node's URL in its lease, so that the other
 	// nodes can pass sensing requests to it; known once the node listens.
-	url := func() string { return owner.AdvertiseURL(a.Cfg.Advertise, a.listener) }
+	url := func() string { return owner.AdvertiseURL(a.Cfg.Advertise, a.Listener()) }
 	o := owner.New(svc, a.jobs, a.node, url, func() time.Time { return a.Now() }, a.Log)
 	if sub != nil {
 		o.Ingest = sub
@@ -62,7 +56,6 @@ func wireSensing(a *App, mux *http.ServeMux) error {
 	}
 	a.api.Sensing = ss
 	a.api.SensingGate = o.Gate
-	a.OnClose(db.Close) // after Run has stopped the loops below
 	a.Go(o.Worker)
 	a.Go(o.Run)
 	return nil

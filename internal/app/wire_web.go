@@ -29,6 +29,9 @@ func wireWeb(a *App, mux *http.ServeMux) error {
 		Demo:     a.Cfg.Demo,
 	}
 	s.SetOneTimeCodes(a.Store) // shared by every node, so any node checks a code
+	if a.otpSender != nil {
+		s.SetCodeSender(a.otpSender) // codes go out by SMS through the outbox
+	}
 	if a.sensing != nil {
 		// The monitoring and parking pages read the live sensing state, which
 		// one node holds: the gate runs them there (wireSensing ran first).

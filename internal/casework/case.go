@@ -137,6 +137,7 @@ type Case struct {
 	CaseDue      *time.Time      `json:"case_due_at,omitempty"`
 	Overdue      bool            `json:"overdue"`
 	ClosedLate   bool            `json:"closed_late"`
+	DisposedLate bool            `json:"disposed_late"`          // a disposal fed back after its stage deadline (超期处置)
 	ClosureKind  string          `json:"closure_kind,omitempty"` // 正常结案 normal | 超时结案 late
 	Satisfaction string          `json:"satisfaction,omitempty"`
 	ReportedAt   time.Time       `json:"reported_at"`

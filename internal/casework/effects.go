@@ -325,6 +325,9 @@ func applyDispose(c *Case, cmd Command, env Env, ev *Event) error {
 		return err
 	}
 	now := env.Now
+	if c.Stage == "dispose" && c.StageDue != nil && now.After(*c.StageDue) {
+		c.DisposedLate = true // any late feedback, a rework's included, counts
+	}
 	c.DisposedAt = &now
 	c.AfterPhotos = append(c.AfterPhotos, cmd.Photos...)
 	c.Status = StatusPendingCheck

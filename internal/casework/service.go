@@ -1,8 +1,10 @@
 package casework
 
 import (
+	"cityloop/internal/jobs"
 	"context"
 	"fmt"
+	"log/slog"
 	"math"
 	"slices"
 	"sort"
@@ -30,6 +32,9 @@ type Filter struct {
 	From, To    *time.Time // reported_at range, [From, To)
 	ExternalRef string     // the channel's own id (hotline order, device event, offline report id)
 	ReporterID  string     // cases reported by one account
+	// Is keeps the cases for which every fact test holds (the indicators'
+	// predicates; see [Fact]).
+	Is Predicate
 	// Scope is the caller's jurisdiction; nil means unscoped (the platform itself).
 	Scope *Scope
 	// SortByDue orders by the stage deadline (queues) instead of newest first.
@@ -397,6 +402,18 @@ func (s *Service) actIn(ctx context.Context, id string, cmd Command, now time.Ti
 		return nil, nil, fmt.Errorf("%s case %s: %w", cmd.Action, c.Code, err)
 	}
 	return &next, events, nil
+}
+
+// SweepJob is the overdue sweep as the jobs runner runs it every interval:
+// all overdue cases marked in batches of 500, the count logged.
+func (s *Service) SweepJob(every time.Duration, log *slog.Logger) jobs.Job {
+	return jobs.Job{Name: "overdue-sweep", Schedule: jobs.Every(every), Timeout: 5 * time.Minute, Run: func(ctx context.Context) error {
+		n, err := s.SweepAllOverdue(ctx, 500)
+		if n > 0 {
+			log.Info("overdue sweep", "marked", n)
+		}
+		return err
+	}}
 }
 
 // SweepAllOverdue runs SweepOverdue in batches until a batch comes back

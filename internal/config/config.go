@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/mail"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -44,11 +45,29 @@ type Config struct {
 	MQTTSessionExpiry time.Duration // how long the broker queues for us while no node is connected
 
 	TileURL string // map tile URL template for the web pages ("" = the built-in default)
+	KPIBook string // a city's indicator book (JSON, see internal/kpi); "" = the shipped one
 
 	// EgressAllow lets webhooks and the 12345 hotline reach addresses that
 	// are otherwise refused (private, loopback, link-local…): CIDR prefixes,
 	// addresses, HOST:PORT entries or "loopback" (see internal/egress).
 	EgressAllow string
+
+	// Evidence of enforcement (internal/evidence): the largest upload, a
+	// body-camera video, and the largest photo (decoded in memory to strip
+	// its EXIF); audio and documents have their own smaller limits.
+	EvidenceMaxMiB   int
+	EvidencePhotoMiB int
+	// Outbound notifications (internal/outbox): e-mail over SMTP and SMS
+	// through a gateway's signed webhook. A channel whose settings are
+	// empty sends nothing; its messages stay queued and GET /api/v1/outbox
+	// says why.
+	SMTPHost         string // mail server; "" = no e-mail
+	SMTPPort         int    // 587 (STARTTLS), 25, or 465 (TLS from the start)
+	SMTPUsername     string // "" = no authentication
+	SMTPPassword     string //
+	SMTPFrom         string // sender, e.g. "智慧城管 <noreply@example.gov.cn>"
+	SMSWebhookURL    string // the SMS gateway's URL; "" = no SMS (it must pass the egress policy)
+	SMSWebhookSecret string // HMAC-SHA256 key shared with the gateway, at least 32 characters
 }
 
 // Default is what `cityloop serve` with no flags uses.
@@ -56,7 +75,8 @@ func Default() Config {
 	return Config{
 		Addr: "127.0.0.1:8080", DataDir: "data", Demo: true, DemoCases: 100_000, DemoSeed: 1,
 		TokenTTL: 12 * time.Hour, SweepEvery: 30 * time.Second, MaxPhotoMiB: 10, LogLevel: "info", RetainDays: 730, PublicRate: 60,
-		MQTTClientID: "cityloop-sensing", MQTTSessionExpiry: time.Hour,
+		MQTTClientID: "cityloop-sensing", MQTTSessionExpiry: time.Hour, SMTPPort: 587,
+		EvidenceMaxMiB: 2048, EvidencePhotoMiB: 30,
 	}
 }
 
@@ -120,8 +140,28 @@ func settings() []setting {
 			func(c *Config) string { return c.MQTTSessionExpiry.String() }, func(c *Config, v string) error { return parseDur(v, &c.MQTTSessionExpiry) }},
 		{"tile-url", "CITYLOOP_TILE_URL", "map tile URL template for the web pages, e.g. https://tiles.example.gov.cn/{z}/{x}/{y}.png (empty: the built-in default)", false,
 			func(c *Config) string { return c.TileURL }, func(c *Config, v string) error { c.TileURL = v; return nil }},
+		{"kpi-book", "CITYLOOP_KPI_BOOK", "a JSON file with the city's indicator book (targets, formulas, versions; start from internal/kpi/defaults.json); empty: the shipped one", false,
+			func(c *Config) string { return c.KPIBook }, func(c *Config, v string) error { c.KPIBook = v; return nil }},
 		{"egress-allow", "CITYLOOP_EGRESS_ALLOW", "private, loopback or other internal addresses that webhooks and the 12345 hotline may reach, e.g. \"10.20.0.0/16,hotline.gov.internal:8443\" or \"loopback\" (empty: public addresses only)", false,
 			func(c *Config) string { return c.EgressAllow }, func(c *Config, v string) error { c.EgressAllow = v; return nil }},
+		{"evidence-max-mib", "CITYLOOP_EVIDENCE_MAX_MIB", "largest enforcement evidence upload in MiB (a body-camera video; tus resumable, sent in chunks of at most 64 MiB)", false,
+			func(c *Config) string { return strconv.Itoa(c.EvidenceMaxMiB) }, func(c *Config, v string) error { return parseInt(v, &c.EvidenceMaxMiB) }},
+		{"evidence-photo-mib", "CITYLOOP_EVIDENCE_PHOTO_MIB", "largest enforcement evidence photo in MiB", false,
+			func(c *Config) string { return strconv.Itoa(c.EvidencePhotoMiB) }, func(c *Config, v string) error { return parseInt(v, &c.EvidencePhotoMiB) }},
+		{"smtp-host", "CITYLOOP_SMTP_HOST", "mail server for outbound e-mail notifications (empty: e-mail stays queued)", false,
+			func(c *Config) string { return c.SMTPHost }, func(c *Config, v string) error { c.SMTPHost = v; return nil }},
+		{"smtp-port", "CITYLOOP_SMTP_PORT", "mail server port: 587 (STARTTLS), 25, or 465 (TLS from the start)", false,
+			func(c *Config) string { return strconv.Itoa(c.SMTPPort) }, func(c *Config, v string) error { return parseInt(v, &c.SMTPPort) }},
+		{"smtp-username", "CITYLOOP_SMTP_USERNAME", "mail server user (empty: no authentication); the password is sent only over TLS", false,
+			func(c *Config) string { return c.SMTPUsername }, func(c *Config, v string) error { c.SMTPUsername = v; return nil }},
+		{"smtp-password", "CITYLOOP_SMTP_PASSWORD", "mail server password (prefer the environment variable to the flag)", true,
+			func(c *Config) string { return c.SMTPPassword }, func(c *Config, v string) error { c.SMTPPassword = v; return nil }},
+		{"smtp-from", "CITYLOOP_SMTP_FROM", "sender of notifications, e.g. \"智慧城管 <noreply@example.gov.cn>\"", false,
+			func(c *Config) string { return c.SMTPFrom }, func(c *Config, v string) error { c.SMTPFrom = v; return nil }},
+		{"sms-webhook-url", "CITYLOOP_SMS_WEBHOOK_URL", "SMS gateway URL that receives signed JSON POSTs (empty: SMS stays queued); must pass the egress policy", false,
+			func(c *Config) string { return c.SMSWebhookURL }, func(c *Config, v string) error { c.SMSWebhookURL = v; return nil }},
+		{"sms-webhook-secret", "CITYLOOP_SMS_WEBHOOK_SECRET", "HMAC-SHA256 key shared with the SMS gateway, at least 32 characters; signs requests and checks its receipts", true,
+			func(c *Config) string { return c.SMSWebhookSecret }, func(c *Config, v string) error { c.SMSWebhookSecret = v; return nil }},
 	}
 }
 
@@ -224,6 +264,12 @@ func (c *Config) Finish() error {
 	if c.MaxPhotoMiB < 1 || c.MaxPhotoMiB > 100 {
 		return fmt.Errorf("--max-photo-mib must be 1–100")
 	}
+	if c.EvidenceMaxMiB < 1 || c.EvidenceMaxMiB > 65536 {
+		return fmt.Errorf("--evidence-max-mib must be 1–65536")
+	}
+	if c.EvidencePhotoMiB < 1 || c.EvidencePhotoMiB > 100 || c.EvidencePhotoMiB > c.EvidenceMaxMiB {
+		return fmt.Errorf("--evidence-photo-mib must be 1–100 and at most --evidence-max-mib")
+	}
 	if c.RetainDays < 0 {
 		return fmt.Errorf("--retain-days must be 0 or more")
 	}
@@ -232,6 +278,33 @@ func (c *Config) Finish() error {
 	}
 	if _, err := egress.Parse(c.EgressAllow); err != nil {
 		return fmt.Errorf("--egress-allow: %w", err)
+	}
+	return c.checkOutbox()
+}
+
+// checkOutbox checks the notification providers' settings: each channel is
+// all or nothing, so a half-configured one fails at start, not at the
+// first message.
+func (c *Config) checkOutbox() error {
+	if c.SMTPHost != "" {
+		if c.SMTPPort < 1 || c.SMTPPort > 65535 {
+			return fmt.Errorf("--smtp-port must be 1–65535")
+		}
+		if _, err := mail.ParseAddress(c.SMTPFrom); err != nil {
+			return fmt.Errorf("--smtp-from must be a sender address such as \"智慧城管 <noreply@example.gov.cn>\" when --smtp-host is set")
+		}
+		if c.SMTPUsername != "" && c.SMTPPassword == "" {
+			return fmt.Errorf("--smtp-password (or CITYLOOP_SMTP_PASSWORD) must be set when --smtp-username is")
+		}
+	}
+	if c.SMSWebhookURL != "" {
+		u, err := url.Parse(c.SMSWebhookURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("--sms-webhook-url must be an absolute http or https URL")
+		}
+		if len(c.SMSWebhookSecret) < 32 {
+			return fmt.Errorf("--sms-webhook-secret (or CITYLOOP_SMS_WEBHOOK_SECRET) must be at least 32 characters when --sms-webhook-url is set")
+		}
 	}
 	return nil
 }
@@ -272,7 +345,7 @@ func (c *Config) Dump(w io.Writer) {
 	for _, s := range ss {
 		v := s.get(c)
 		switch {
-		case s.secret && strings.HasSuffix(s.name, "password") && v != "":
+		case s.secret && (strings.HasSuffix(s.name, "password") || strings.HasSuffix(s.name, "-secret")) && v != "":
 			v = "****"
 		case s.secret:
 			v = mask(v)

@@ -37,6 +37,19 @@ func TestLoad(t *testing.T) {
 		{"bad mqtt scheme", nil, []string{"--mqtt-addr", "http://broker:1883"}, "--mqtt-addr must be HOST:PORT", nil},
 		{"short session", nil, []string{"--mqtt-addr", "b:1883", "--mqtt-session-expiry", "0s"}, "--mqtt-session-expiry", nil},
 		{"bad env", map[string]string{"CITYLOOP_DEMO_CASES": "many"}, nil, "CITYLOOP_DEMO_CASES", nil},
+		{"no providers by default", nil, nil, "", func(c Config) bool { return c.SMTPHost == "" && c.SMSWebhookURL == "" && c.SMTPPort == 587 }},
+		{"smtp from env", map[string]string{"CITYLOOP_SMTP_HOST": "mail.example.gov.cn", "CITYLOOP_SMTP_FROM": "智慧城管 <noreply@example.gov.cn>",
+			"CITYLOOP_SMTP_USERNAME": "notify", "CITYLOOP_SMTP_PASSWORD": "pw"}, []string{"--smtp-port", "465"}, "",
+			func(c Config) bool {
+				return c.SMTPHost == "mail.example.gov.cn" && c.SMTPPort == 465 && c.SMTPPassword == "pw"
+			}},
+		{"smtp without a sender", nil, []string{"--smtp-host", "mail.example.gov.cn"}, "--smtp-from", nil},
+		{"smtp user without a password", nil, []string{"--smtp-host", "m", "--smtp-from", "a@example.org", "--smtp-username", "u"}, "--smtp-password", nil},
+		{"smtp bad port", nil, []string{"--smtp-host", "m", "--smtp-from", "a@example.org", "--smtp-port", "0"}, "--smtp-port", nil},
+		{"sms webhook", map[string]string{"CITYLOOP_SMS_WEBHOOK_SECRET": strings.Repeat("s", 32)}, []string{"--sms-webhook-url", "https://sms.example.gov.cn/send"}, "",
+			func(c Config) bool { return c.SMSWebhookURL == "https://sms.example.gov.cn/send" }},
+		{"sms webhook short secret", nil, []string{"--sms-webhook-url", "https://sms.example.gov.cn/send", "--sms-webhook-secret", "short"}, "--sms-webhook-secret", nil},
+		{"sms webhook not a URL", map[string]string{"CITYLOOP_SMS_WEBHOOK_SECRET": strings.Repeat("s", 32)}, []string{"--sms-webhook-url", "sms.example.gov.cn"}, "--sms-webhook-url", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -67,10 +80,13 @@ func TestDumpMasksSecrets(t *testing.T) {
 	c.DB = "postgres://city:hunter2@db:5432/city"
 	c.PIIKeys = "k1:c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0MTI=,k0:b2xk"
 	c.MQTTPassword = "zq9:brokerpw"
+	c.SMTPPassword = "mailpw-77"
+	c.SMSWebhookSecret = "gatewaysecret-0123456789abcdef01"
 	var b bytes.Buffer
 	c.Dump(&b)
 	out := b.String()
-	if strings.Contains(out, "hunter2") || strings.Contains(out, "c2VjcmV0") || strings.Contains(out, "zq9") || strings.Contains(out, "brokerpw") {
+	if strings.Contains(out, "hunter2") || strings.Contains(out, "c2VjcmV0") || strings.Contains(out, "zq9") || strings.Contains(out, "brokerpw") ||
+		strings.Contains(out, "mailpw-77") || strings.Contains(out, "gatewaysecret") {
 		t.Fatalf("secret in dump:\n%s", out)
 	}
 	if !strings.Contains(out, "k1:****") || !strings.Contains(out, "city:****@db") {

@@ -17,6 +17,10 @@
 //     that was not rejected or voided); staff photos (核实, 处置, 核查),
 //     device snapshots and partners', leaders' or hotline material are not.
 //
+// A published penalty decision names a person by the surname and one "*"
+// and an organisation by its name ([PenaltyParty]); ID numbers, USCCs and
+// phones are never published.
+//
 // Partners whose Open311 key carries the detail right, and posts that see
 // every case, get the full text ([Detail]). The package is pure: no I/O, no HTTP, no SQL.
 package disclose

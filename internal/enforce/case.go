@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"cityloop/internal/org"
+	"cityloop/internal/worktime"
 )
 
 // Procedure is the procedure a penalty case follows.
@@ -199,8 +200,13 @@ type Case struct {
 	OccurredAt time.Time `json:"occurred_at"`
 	// Grave marks an act endangering life, health or financial safety with
 	// harm, whose limitation is five years instead of two (第三十六条).
-	Grave    bool      `json:"grave,omitempty"`
-	Source   string    `json:"source,omitempty"` // a casework case or sensor event this case came from
+	Grave  bool   `json:"grave,omitempty"`
+	Source string `json:"source,omitempty"` // a casework case or sensor event this case came from
+	// Summary is the lead as found or reported (案源摘要); Brigade is the
+	// enforcement brigade (department code) that holds the case, for
+	// jurisdiction beside District.
+	Summary  string    `json:"summary,omitempty"`
+	Brigade  string    `json:"brigade,omitempty"`
 	Officers []Officer `json:"officers,omitempty"`
 	Records  []Record  `json:"records,omitempty"`
 
@@ -217,8 +223,11 @@ type Case struct {
 	PaidAt     *time.Time `json:"paid_at,omitempty"`
 	ClosedAt   *time.Time `json:"closed_at,omitempty"`
 	Pending    *Approval  `json:"pending,omitempty"`
-	Version    int        `json:"version"`
-	UpdatedAt  time.Time  `json:"updated_at"`
+	// Lights are the lights of the legal clocks the last sweep warned about
+	// ([Sweep]), so that a clock warns once per light, not on every pass.
+	Lights    map[ClockKind]worktime.Light `json:"lights,omitempty"`
+	Version   int                          `json:"version"`
+	UpdatedAt time.Time                    `json:"updated_at"`
 }
 
 // Event is one immutable entry of the case timeline.

@@ -60,6 +60,16 @@
 // allowed_actions, 422 carries missing_records or the benchmark). A job
 // lists [Clocks] for lights and warnings. org must add [PostLegalReviewer].
 //
+// [Service] does that I/O around Decide through the narrow [Store] and
+// [Loop] interfaces, like casework.Service: it opens leads ([Service.Open],
+// from a loop case of a violation category when asked), applies the
+// caller's jurisdiction ([ScopeFor]: an enforcer his district or brigade,
+// leaders and legal reviewers the whole city), builds the Env, decides,
+// writes the case, its events and the publication of a new decision
+// ([DisclosureOf]) under a version check, tells the loop case the final
+// outcome, measures the figures and sweeps the clocks ([Sweep]). The party's
+// personal data travel as [PartyDetail], which the store seals.
+//
 // Decide is pure, like casework's: it takes a case, a command and an [Env]
 // with the time, the calendar, the rulebook and the party's history, and
 // returns the new case and its events. A decision cannot be issued while a

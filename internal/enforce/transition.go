@@ -52,6 +52,7 @@ var ActionNames = map[Action][2]string{
 	ActServe: {"送达", "Serve"}, ActPay: {"缴纳罚款", "Pay"}, ActRefer: {"申请强制执行", "Refer to court"},
 	ActProposeClosing: {"提请结案", "Propose closing"}, ActArchive: {"归档", "Archive"}, ActExtend: {"延长办案期限", "Extend"},
 	ActSummary: {"简易程序当场处罚", "Summary penalty"}, ActExempt: {"当场不予处罚", "Exempt on the spot"},
+	ActOpen: {"线索登记", "Open lead"}, ActClockWarning: {"期限预警", "Clock warning"},
 }
 
 // ServiceMethod is how a decision reaches the party (第六十一条).

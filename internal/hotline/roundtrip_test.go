@@ -133,7 +133,7 @@ func TestHotline_RoundTrip(t *testing.T) {
 
 	// Push over HTTP, twice: one case.
 	op := org.Actor{ID: "hotline-acc", Name: "12345", Grants: []org.Grant{{Post: org.PostOperator}}}
-	api := hubtest.API(t, &cityapi.Server{Hotline: a, Now: a.Now}, op)
+	api := hubtest.API(t, &cityapi.Server{Hotline: a, Cases: a.Cases, Now: a.Now}, op)
 	call := func(method, path string, body any) (int, map[string]any) {
 		t.Helper()
 		var rd io.Reader

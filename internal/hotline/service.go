@@ -4,7 +4,6 @@ import (
 	"context"
 	"time"
 
-	"cityloop/internal/casework"
 	"cityloop/internal/share"
 	"cityloop/internal/workorder"
 )
@@ -20,11 +19,6 @@ func (a *Adapter) FindOrder(ctx context.Context, no string) (*workorder.Order, e
 // UpdateOrder saves a work order's steps.
 func (a *Adapter) UpdateOrder(ctx context.Context, o workorder.Order) error {
 	return a.Store.UpdateOrder(ctx, o)
-}
-
-// FindCaseByID reads the case of an order.
-func (a *Adapter) FindCaseByID(ctx context.Context, id string) (*casework.Case, error) {
-	return a.Cases.Store.FindCaseByID(ctx, id)
 }
 
 // FindSubscriptionByID reads the hub subscription the callback uses.

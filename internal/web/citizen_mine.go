@@ -20,9 +20,9 @@ import (
 )
 
 // "My reports" (/citizen/mine): a citizen lists the cases reported from a
-// phone after proving the phone with a one-time code. There is no SMS
-// gateway yet, so codes are only issued in demo mode, where the page shows
-// the code instead of texting it; otherwise the page says SMS is not
+// phone after proving the phone with a one-time code. With an SMS gateway
+// configured ([CodeSender], the outbox) the code is texted; in demo mode
+// the page also shows it; with neither, the page says SMS is not
 // configured (503).
 //
 // Codes live in the database ([OneTimeCodes]), so any node behind a load
@@ -53,9 +53,16 @@ type OneTimeCodes interface {
 	CheckOneTimeCode(ctx context.Context, key string, hash []byte, now time.Time, maxTries int) (ok bool, tries int, err error)
 }
 
+// CodeSender texts a one-time code to a phone; the outbox implements it
+// when an SMS gateway is configured.
+type CodeSender interface {
+	SendOneTimeCode(ctx context.Context, phone, code string, ttl time.Duration) error
+}
+
 type mineState struct {
 	mu      sync.Mutex
 	codes   OneTimeCodes
+	sender  CodeSender
 	perPh   *httpkit.Limiter // codes sent per phone
 	perAddr *httpkit.Limiter // codes asked and checked per address
 }
@@ -66,6 +73,14 @@ func (s *Server) SetOneTimeCodes(c OneTimeCodes) {
 	s.mine.mu.Lock()
 	defer s.mine.mu.Unlock()
 	s.mine.codes = c
+}
+
+// SetCodeSender makes /citizen/mine text its codes through c; call it
+// before serving. Without one, codes are issued only in demo mode.
+func (s *Server) SetCodeSender(c CodeSender) {
+	s.mine.mu.Lock()
+	defer s.mine.mu.Unlock()
+	s.mine.sender = c
 }
 
 func (s *Server) mineInit() *mineState {
@@ -104,6 +119,7 @@ type minePage struct {
 	Masked    string
 	DemoCode  string
 	Demo      bool
+	SMS       bool // codes are texted
 	Cases     []mineCase
 	Truncated bool
 }
@@ -117,7 +133,7 @@ func (s *Server) handleMine(w http.ResponseWriter, r *http.Request) error {
 	elderly(w, r)
 	v := s.view(w, r, "citizen")
 	v.Title = v.L.T("mine")
-	v.Data = &minePage{Step: "phone", Demo: s.Demo}
+	v.Data = &minePage{Step: "phone", Demo: s.Demo, SMS: s.mineInit().sender != nil}
 	s.render(w, r, http.StatusOK, "citizenmine", v)
 	return nil
 }
@@ -148,7 +164,7 @@ func (s *Server) handleMineCode(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	m := s.mineInit()
-	if !s.Demo || m.codes == nil {
+	if (!s.Demo && m.sender == nil) || m.codes == nil {
 		return errs.E(errs.KindUnavailable, "短信服务未配置，暂不能按手机号查询，请使用查询编号 / SMS is not configured, so reports cannot be listed by phone; use the tracking code")
 	}
 	raw, norm, err := minePhone(r)
@@ -171,9 +187,18 @@ func (s *Server) handleMineCode(w http.ResponseWriter, r *http.Request) error {
 	if err := m.codes.PutOneTimeCode(r.Context(), key, s.otpHash(key, code), now, now.Add(otpTTL)); err != nil {
 		return err
 	}
+	if m.sender != nil {
+		if err := m.sender.SendOneTimeCode(r.Context(), norm, code, otpTTL); err != nil {
+			return err
+		}
+	}
 	v := s.view(w, r, "citizen")
 	v.Title = v.L.T("mine")
-	v.Data = &minePage{Step: "code", Phone: raw, Masked: pii.MaskPhone(norm), DemoCode: code, Demo: true}
+	p := &minePage{Step: "code", Phone: raw, Masked: pii.MaskPhone(norm), Demo: s.Demo, SMS: m.sender != nil}
+	if s.Demo {
+		p.DemoCode = code // demo mode shows it, texted or not
+	}
+	v.Data = p
 	s.render(w, r, http.StatusOK, "citizenmine", v)
 	return nil
 }

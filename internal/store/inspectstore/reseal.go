@@ -24,17 +24,6 @@ func OpenReady(ctx context.Context, dsn string, keys *pii.Keyring) (*DB, error) 
 	return db, nil
 }
 
-// Reseal opens the store on dsn for one [DB.ResealPII] (the maintenance
-// command runs no node).
-func Reseal(ctx context.Context, dsn string, keys *pii.Keyring) (int, error) {
-	db, err := OpenReady(ctx, dsn, keys)
-	if err != nil {
-		return 0, fmt.Errorf("reseal inspections: %w", err)
-	}
-	defer db.Close()
-	return db.ResealPII(ctx)
-}
-
 // sealedColumn is one column the store seals: its table, the columns that
 // key a row, and how the AAD is made from those keys.
 type sealedColumn struct {

@@ -32,7 +32,7 @@ var caseCols = []string{
 	"external_ref", "photos", "after_photos", "merged_into", "recurrence_of", "self_handled",
 	"rework_count", "return_count", "shirk_count", "extension_count", "urge_count",
 	"pending_request", "stage", "stage_clock", "case_clock", "stage_due_at", "stage_warn_at",
-	"case_due_at", "overdue", "closed_late", "closure_kind", "satisfaction", "reported_at",
+	"case_due_at", "overdue", "closed_late", "disposed_late", "closure_kind", "satisfaction", "reported_at",
 	"filed_at", "dispatched_at", "disposed_at", "closed_at", "updated_at", "version",
 	"reporter_phone_blind", // last: written with the sealed phone, never read back
 }
@@ -115,7 +115,7 @@ func (db *DB) caseArgs(c *casework.Case, code string, version int) ([]any, error
 		c.ExternalRef, photos, after, c.MergedInto, c.Recurrence, c.SelfHandled,
 		int64(c.Reworks), int64(c.Returns), int64(c.Shirks), int64(c.Extensions), int64(c.Urges),
 		pending, c.Stage, stageClock, caseClock, sqlkit.MicrosOrNull(c.StageDue), sqlkit.MicrosOrNull(c.StageWarn),
-		sqlkit.MicrosOrNull(c.CaseDue), c.Overdue, c.ClosedLate, c.ClosureKind, c.Satisfaction, sqlkit.Micros(c.ReportedAt),
+		sqlkit.MicrosOrNull(c.CaseDue), c.Overdue, c.ClosedLate, c.DisposedLate, c.ClosureKind, c.Satisfaction, sqlkit.Micros(c.ReportedAt),
 		sqlkit.MicrosOrNull(c.FiledAt), sqlkit.MicrosOrNull(c.DispatchedAt), sqlkit.MicrosOrNull(c.DisposedAt), sqlkit.MicrosOrNull(c.ClosedAt), sqlkit.Micros(c.UpdatedAt), int64(version),
 		db.blindPhone(c.Phone),
 	}, nil
@@ -143,7 +143,7 @@ func (db *DB) scanCase(s scanner) (*casework.Case, error) {
 		&c.ExternalRef, &photos, &after, &c.MergedInto, &c.Recurrence, &c.SelfHandled,
 		&reworks, &returns, &shirks, &extensions, &urges,
 		&pending, &c.Stage, &stageClock, &caseClock, &stageDue, &stageWarn,
-		&caseDue, &c.Overdue, &c.ClosedLate, &c.ClosureKind, &c.Satisfaction, &reported,
+		&caseDue, &c.Overdue, &c.ClosedLate, &c.DisposedLate, &c.ClosureKind, &c.Satisfaction, &reported,
 		&filed, &dispatched, &disposed, &closed, &updated, &version,
 		&blind,
 	)
@@ -564,6 +564,13 @@ func caseFilter(f casework.Filter) (*where, error) {
 	}
 	if f.ReporterID != "" {
 		w.add("reporter_id = ?", f.ReporterID)
+	}
+	if len(f.Is) > 0 {
+		c, err := predicateSQL(f.Is)
+		if err != nil {
+			return nil, err
+		}
+		w.add(c)
 	}
 	if err := scopeFilter(w, f.Scope); err != nil {
 		return nil, err

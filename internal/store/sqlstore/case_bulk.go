@@ -15,7 +15,7 @@ import (
 // PostgreSQL's 65,535 bound parameters).
 const (
 	bulkCasesPerTx    = 10_000
-	bulkCasesPerStmt  = 200 // × 51 columns
+	bulkCasesPerStmt  = 200 // × 52 columns
 	bulkEventsPerStmt = 500 // × 15 columns
 )
 

@@ -22,6 +22,7 @@ import (
 // Store is everything the suite exercises.
 type Store interface {
 	casework.Store
+	casework.TallyStore
 	org.RegionStore
 	org.AccountStore
 	CaseViews
@@ -62,6 +63,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"photos", testPhotos},
 		{"photo uses", testPhotoUses},
 		{"one-time codes", testOneTimeCodes},
+		{"tally for the indicators", testTally},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

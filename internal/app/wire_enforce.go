@@ -1,0 +1,60 @@
+package app
+
+import (
+	"context"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	demoseed "cityloop/internal/demo/seed"
+	"cityloop/internal/enforce"
+	"cityloop/internal/enforce/loop"
+	"cityloop/internal/evidence"
+	"cityloop/internal/evidence/vault"
+	"cityloop/internal/store/enforcestore"
+	"cityloop/internal/store/evidencestore"
+)
+
+// wireEnforce adds mobile enforcement (移动执法): its store (own tables on
+// the node's database, parties sealed with the node's keyring), the
+// service linked to the loop, the /api/v1/enforcement routes, the sweep of
+// legal clocks on the jobs runner, the evidence of its cases, and, when
+// this start generated the demo city, its enforcers and penalty cases
+// (about one per 250 loop cases).
+func wireEnforce(a *App, _ *http.ServeMux) error {
+	db, err := openStore(a, "enforcement", enforcestore.Open)
+	if err != nil {
+		return err
+	}
+	svc, err := enforce.NewService(db, loop.Adapter{Cases: a.Cases, Now: a.Now}, a.World.Atlas, a.Cal,
+		func() time.Time { return a.Now().UTC() }, NewID)
+	if err != nil {
+		return err
+	}
+	a.api.Enforcement = svc
+	a.resealers = append(a.resealers, resealer{"penalty-case parties (names, ID numbers, phones, addresses)", db.ResealParties})
+
+	// The full-process record (全过程记录): evidence files under DATA/evidence
+	// (tus uploads; shared storage with several nodes), each upload and read
+	// checked against the penalty case's jurisdiction, and the hourly purge
+	// of unfinished uploads idle for a week.
+	edb, err := openStore(a, "evidence", evidencestore.Open)
+	if err != nil {
+		return err
+	}
+	evs := &evidence.Service{Store: edb, Access: svc, Now: a.Now}
+	v, err := vault.New(vault.Config{Dir: filepath.Join(a.Cfg.DataDir, "evidence"), BasePath: "/api/v1/enforcement/evidence-uploads/",
+		Limits: evidence.LimitsMiB(a.Cfg.EvidenceMaxMiB, a.Cfg.EvidencePhotoMiB), Loc: a.Cal.Location(), NewID: NewID, Log: a.Log, Keys: a.keys}, evs)
+	if err != nil {
+		return err
+	}
+	a.api.Evidence, a.api.EvidenceUploads = v, v.Uploads()
+	if err := a.schedule("enforcement", svc.ClocksJob(a.Cfg.SweepEvery), v.PurgeJob(a.Now)); err != nil {
+		return err
+	}
+	if a.DemoSummary == nil {
+		return nil
+	}
+	_, err = demoseed.EnforcementOnDemo(context.Background(), a.Store, db, a.World.Atlas(), a.Cal, svc.Books[0], svc.Policy, a.Cfg.DemoSeed, a.Cfg.DemoCases, a.Now().UTC())
+	return err
+}

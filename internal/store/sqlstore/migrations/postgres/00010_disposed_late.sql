@@ -1,0 +1,8 @@
+-- +goose Up
+-- Whether a disposal was fed back after the disposal stage's deadline
+-- (超期处置): 按期处置率 counts it, and the stage deadline is gone once the
+-- case moves on. Cases stored before this column count as on time.
+ALTER TABLE cases ADD COLUMN disposed_late BOOLEAN NOT NULL DEFAULT FALSE;
+
+-- +goose Down
+ALTER TABLE cases DROP COLUMN disposed_late;
