@@ -1,0 +1,298 @@
+package analysis
+
+import (
+	"math"
+	"sort"
+)
+
+// Cell is one unit grid and one sub-class: the unit a patrol plan is made of.
+type Cell struct {
+	Grid     string
+	Category string
+}
+
+// History holds weekly counts: per cell for the weeks [First, First+Weeks),
+// and the area's totals (every cell, plus unclassified cases) for the weeks
+// [TotalFirst, TotalFirst+len(Totals)), which reach a year further back for
+// the seasonal index.
+type History struct {
+	First      int64
+	Weeks      int
+	Cells      map[Cell][]float64
+	TotalFirst int64
+	Totals     []float64
+}
+
+// NewHistory builds a History from the store's rows; rows outside the
+// windows are ignored.
+func NewHistory(first int64, weeks int, rows []CellWeek, totalFirst int64, totalWeeks int, totals []WeekCount) *History {
+	h := &History{First: first, Weeks: weeks, Cells: map[Cell][]float64{}, TotalFirst: totalFirst, Totals: make([]float64, totalWeeks)}
+	for _, r := range rows {
+		i := r.Week - first
+		if i < 0 || i >= int64(weeks) {
+			continue
+		}
+		s := h.Cells[r.Cell]
+		if s == nil {
+			s = make([]float64, weeks)
+			h.Cells[r.Cell] = s
+		}
+		s[i] += float64(r.N)
+	}
+	for _, t := range totals {
+		if i := t.Week - totalFirst; i >= 0 && i < int64(totalWeeks) {
+			h.Totals[i] += float64(t.N)
+		}
+	}
+	return h
+}
+
+func (h *History) at(s []float64, w int64) (float64, bool) {
+	i := w - h.First
+	if i < 0 || i >= int64(h.Weeks) {
+		return 0, false
+	}
+	return s[i], true
+}
+
+func (h *History) total(w int64) (float64, bool) {
+	i := w - h.TotalFirst
+	if i < 0 || i >= int64(len(h.Totals)) {
+		return 0, false
+	}
+	return h.Totals[i], true
+}
+
+// Model is the forecast of a cell's cases in a coming week, in two steps a
+// patrol leader can check by hand:
+//
+//  1. the level: an exponentially weighted mean of the cell's last Window
+//     weeks, each week weighing Decay times the week after it (recent weeks
+//     count most, one odd week does not swing the plan);
+//  2. the season: how the area's total in the same week a year earlier
+//     (SeasonLag weeks back) stood against the area's level at the same
+//     point then — a seasonal naive ratio, taken on the area's totals
+//     because one grid's count of one sub-class is too small to carry a
+//     season. The level is moved by SeasonWeight of that ratio (clipped to
+//     ½…2, so one storm week a year ago cannot double a plan). Without a
+//     year of history the level stands alone.
+//
+// The weekly figure is spread over the hours of the week by the area's
+// hour-of-week profile (see [HourOfWeek.Shares]).
+type Model struct {
+	Window       int
+	Decay        float64
+	SeasonWeight float64
+	SeasonLag    int
+}
+
+// DefaultModel is the model the API serves. Its parameters were chosen on
+// the demo city's backtest and on the synthetic series of the tests, not
+// fitted per request, so the same history always gives the same forecast.
+var DefaultModel = Model{Window: 8, Decay: 0.8, SeasonWeight: 0.5, SeasonLag: 52}
+
+// level is the weighted mean of weeks lastSeen−Window+1 … lastSeen of s
+// (weeks outside the history are left out, not taken as zero).
+func (m Model) level(get func(w int64) (float64, bool), lastSeen int64) (float64, bool) {
+	var sum, wsum float64
+	wt := 1.0
+	for k := 0; k < m.Window; k++ {
+		if v, ok := get(lastSeen - int64(k)); ok {
+			sum += wt * v
+			wsum += wt
+		}
+		wt *= m.Decay
+	}
+	if wsum == 0 {
+		return 0, false
+	}
+	return sum / wsum, true
+}
+
+// SeasonalIndex is the area's total in week target−SeasonLag against the
+// area's level at week lastSeen−SeasonLag, clipped to [½, 2]; ok is false
+// without that year of history or with an empty level.
+func (m Model) SeasonalIndex(h *History, lastSeen, target int64) (float64, bool) {
+	if m.SeasonLag <= 0 || m.SeasonWeight == 0 {
+		return 1, false
+	}
+	lag := int64(m.SeasonLag)
+	then, ok := h.total(target - lag)
+	if !ok {
+		return 1, false
+	}
+	// The whole window must be inside the history: a level from a partial
+	// window at the very start of the data would be biased.
+	if _, ok := h.total(lastSeen - lag - int64(m.Window) + 1); !ok {
+		return 1, false
+	}
+	base, ok := m.level(h.total, lastSeen-lag)
+	if !ok || base <= 0 {
+		return 1, false
+	}
+	return math.Min(2, math.Max(0.5, then/base)), true
+}
+
+// Factor is what the level is multiplied by for week target: 1 without a
+// seasonal index.
+func (m Model) Factor(h *History, lastSeen, target int64) float64 {
+	idx, ok := m.SeasonalIndex(h, lastSeen, target)
+	if !ok {
+		return 1
+	}
+	return 1 - m.SeasonWeight + m.SeasonWeight*idx
+}
+
+// Predict forecasts every cell of h for week target, having seen the weeks
+// up to lastSeen. A cell with no week in the window is forecast 0.
+func (m Model) Predict(h *History, lastSeen, target int64) map[Cell]float64 {
+	f := m.Factor(h, lastSeen, target)
+	out := make(map[Cell]float64, len(h.Cells))
+	for c, s := range h.Cells {
+		lv, _ := m.level(func(w int64) (float64, bool) { return h.at(s, w) }, lastSeen)
+		out[c] = lv * f
+	}
+	return out
+}
+
+// Errors are a forecast's errors over held-out weeks: MAE is the mean
+// absolute error per cell and week; WAPE is the sum of absolute errors over
+// the sum of actual cases (the share of the week's cases the plan got
+// wrong, meaningful where most cells are zero); MAPE is the mean absolute
+// percentage error of the area's weekly total (nil when no week had cases).
+type Errors struct {
+	MAE  float64  `json:"mae"`
+	WAPE float64  `json:"wape"`
+	MAPE *float64 `json:"mape_total"`
+}
+
+// BacktestWeek is one held-out week: the area's actual total against the
+// model's and the naive baseline's.
+type BacktestWeek struct {
+	Week     int64   `json:"-"`
+	Actual   float64 `json:"actual"`
+	Forecast float64 `json:"forecast"`
+	Naive    float64 `json:"naive"`
+}
+
+// Backtest is a rolling-origin evaluation: for each of the last Holdout
+// weeks the model is given only the weeks up to Horizon before it, as it
+// will be in use, and its forecast is compared with what happened. The
+// naive baseline forecasts each cell's last seen week again ("same as last
+// week"). Skill is 1 − WAPE(model)/WAPE(naive): above 0 the model is the
+// better plan.
+type Backtest struct {
+	Holdout int            `json:"holdout_weeks"`
+	Horizon int            `json:"horizon_weeks"`
+	Cells   int            `json:"cells"`
+	Model   Errors         `json:"model"`
+	Naive   Errors         `json:"naive"`
+	Skill   *float64       `json:"skill"`
+	Weeks   []BacktestWeek `json:"weeks"`
+}
+
+// Backtest evaluates m on weeks lastSeen−holdout+1 … lastSeen, each forecast
+// from the weeks up to horizon before it.
+func (m Model) Backtest(h *History, lastSeen int64, horizon, holdout int) Backtest {
+	bt := Backtest{Holdout: holdout, Horizon: horizon, Cells: len(h.Cells)}
+	var absM, absN, actual float64
+	var n int
+	var pctM, pctN float64
+	var pctWeeks int
+	for b := lastSeen - int64(holdout) + 1; b <= lastSeen; b++ {
+		origin := b - int64(horizon)
+		pred := m.Predict(h, origin, b)
+		wk := BacktestWeek{Week: b}
+		for c, s := range h.Cells {
+			a, _ := h.at(s, b)
+			naive, _ := h.at(s, origin)
+			p := pred[c]
+			absM += math.Abs(p - a)
+			absN += math.Abs(naive - a)
+			actual += a
+			wk.Actual += a
+			wk.Forecast += p
+			wk.Naive += naive
+			n++
+		}
+		if wk.Actual > 0 {
+			pctM += math.Abs(wk.Forecast-wk.Actual) / wk.Actual
+			pctN += math.Abs(wk.Naive-wk.Actual) / wk.Actual
+			pctWeeks++
+		}
+		wk.Forecast = round(wk.Forecast, 2)
+		bt.Weeks = append(bt.Weeks, wk)
+	}
+	if n > 0 {
+		bt.Model.MAE, bt.Naive.MAE = round(absM/float64(n), 4), round(absN/float64(n), 4)
+	}
+	if actual > 0 {
+		bt.Model.WAPE, bt.Naive.WAPE = round(absM/actual, 4), round(absN/actual, 4)
+	}
+	if pctWeeks > 0 {
+		pm, pn := round(pctM/float64(pctWeeks), 4), round(pctN/float64(pctWeeks), 4)
+		bt.Model.MAPE, bt.Naive.MAPE = &pm, &pn
+	}
+	if absN > 0 {
+		s := round(1-absM/absN, 4)
+		bt.Skill = &s
+	}
+	return bt
+}
+
+// CellForecast is one cell's expected cases in the target week.
+type CellForecast struct {
+	Grid     string  `json:"grid"`
+	GridName string  `json:"grid_name"`
+	Category string  `json:"category"`
+	Name     Names   `json:"name"`
+	Expected float64 `json:"expected"`
+	LastWeek int     `json:"last_week"`
+	// Recent is the cell's cases in the model's window, the figures the
+	// expected count is a weighted mean of; Cases lists them.
+	Recent int    `json:"recent"`
+	Cases  string `json:"cases,omitempty"`
+}
+
+// Ranked is Predict as a list, highest expectation first (ties by grid,
+// then sub-class), without cells expected below min; n ≤ 0 keeps all.
+func (m Model) Ranked(h *History, lastSeen, target int64, min float64, n int) []CellForecast {
+	pred := m.Predict(h, lastSeen, target)
+	out := make([]CellForecast, 0, len(pred))
+	for c, v := range pred {
+		if v < min || v == 0 {
+			continue
+		}
+		s := h.Cells[c]
+		last, _ := h.at(s, lastSeen)
+		recent := 0.0
+		for k := 0; k < m.Window; k++ {
+			x, _ := h.at(s, lastSeen-int64(k))
+			recent += x
+		}
+		out = append(out, CellForecast{Grid: c.Grid, Category: c.Category, Expected: round(v, 3), LastWeek: int(last), Recent: int(recent)})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		switch {
+		case a.Expected != b.Expected:
+			return a.Expected > b.Expected
+		case a.Grid != b.Grid:
+			return a.Grid < b.Grid
+		}
+		return a.Category < b.Category
+	})
+	if n > 0 && len(out) > n {
+		out = out[:n]
+	}
+	return out
+}
+
+// Total is the forecast of every cell of h for week target.
+func (m Model) Total(h *History, lastSeen, target int64) float64 {
+	t := 0.0
+	for _, v := range m.Predict(h, lastSeen, target) {
+		t += v
+	}
+	return t
+}
