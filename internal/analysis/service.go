@@ -50,11 +50,11 @@ const (
 // Scoped is a request resolved against the atlas and the caller's
 // jurisdiction: the query to run and the names to show.
 type Scoped struct {
-	Query      Query
-	Window     Window
-	Region     string
-	RegionName string
-	Level      string
+	Query      Query  `json:"-"`
+	Window     Window `json:"period"`
+	Region     string `json:"region,omitempty"`
+	RegionName string `json:"region_name,omitempty"`
+	Level      string `json:"level,omitempty"`
 }
 
 // Resolve checks p against the atlas and the actor's jurisdiction and

@@ -87,6 +87,8 @@ type Server struct {
 	Hub         Hub
 	Hotline     Hotline
 	Open311Keys Open311Keys
+	// Analysis serves /api/v1/analysis/… (heat, patterns, targets, forecast).
+	Analysis Analysis
 }
 
 // handleHealth is the readiness probe a load balancer asks: ok only when

@@ -49,6 +49,12 @@ type Config struct {
 	// are otherwise refused (private, loopback, link-local…): CIDR prefixes,
 	// addresses, HOST:PORT entries or "loopback" (see internal/egress).
 	EgressAllow string
+
+	// Analysis (internal/analysis): the year the plan's targets are
+	// measured against (0 = the year before the period) and residents per
+	// region code for heat per 1,000 residents ("CODE=N,…").
+	AnalysisBaselineYear int
+	AnalysisPopulation   string
 }
 
 // Default is what `cityloop serve` with no flags uses.
@@ -122,6 +128,10 @@ func settings() []setting {
 			func(c *Config) string { return c.TileURL }, func(c *Config, v string) error { c.TileURL = v; return nil }},
 		{"egress-allow", "CITYLOOP_EGRESS_ALLOW", "private, loopback or other internal addresses that webhooks and the 12345 hotline may reach, e.g. \"10.20.0.0/16,hotline.gov.internal:8443\" or \"loopback\" (empty: public addresses only)", false,
 			func(c *Config) string { return c.EgressAllow }, func(c *Config, v string) error { c.EgressAllow = v; return nil }},
+		{"analysis-baseline-year", "CITYLOOP_ANALYSIS_BASELINE_YEAR", "year the plan's targets (incidence −50 %, complaints −30 %) are measured against; 0 = the calendar year before the period", false,
+			func(c *Config) string { return strconv.Itoa(c.AnalysisBaselineYear) }, func(c *Config, v string) error { return parseInt(v, &c.AnalysisBaselineYear) }},
+		{"analysis-population", "CITYLOOP_ANALYSIS_POPULATION", "residents per region or grid code for heat per 1,000 residents, e.g. \"320101=850000,32010100100101=1200\" (empty: heat per km²)", false,
+			func(c *Config) string { return c.AnalysisPopulation }, func(c *Config, v string) error { c.AnalysisPopulation = v; return nil }},
 	}
 }
 
@@ -217,6 +227,9 @@ func (c *Config) Finish() error {
 		if c.MQTTSessionExpiry < time.Second {
 			return fmt.Errorf("--mqtt-session-expiry must be at least 1s, so the broker keeps the session across a restart")
 		}
+	}
+	if c.AnalysisBaselineYear != 0 && (c.AnalysisBaselineYear < 2000 || c.AnalysisBaselineYear > 2100) {
+		return fmt.Errorf("--analysis-baseline-year must be a year such as 2025, or 0 for the year before the period")
 	}
 	if c.DemoCases < 0 {
 		return fmt.Errorf("--demo-cases must be 0 or more")
