@@ -144,7 +144,7 @@ func (s *Service) Forecast(ctx context.Context, actor org.Actor, p Params, week 
 		return ForecastResult{}, fmt.Errorf("forecast hour-of-week shape: %w", err)
 	}
 	for i, sh := range how.Shares() {
-		res.HourOfWeek[i/24][i%24] = round(total*sh, 2)
+		res.HourOfWeek[i/24][i%24] = round(total*sh, 3)
 	}
 	// The busiest hours of the window are the busiest of the forecast: the
 	// shape is the window's.
