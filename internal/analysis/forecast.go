@@ -165,14 +165,41 @@ func (m Model) Predict(h *History, lastSeen, target int64) map[Cell]float64 {
 }
 
 // Errors are a forecast's errors over held-out weeks: MAE is the mean
-// absolute error per cell and week; WAPE is the sum of absolute errors over
-// the sum of actual cases (the share of the week's cases the plan got
-// wrong, meaningful where most cells are zero); MAPE is the mean absolute
-// percentage error of the area's weekly total (nil when no week had cases).
+// absolute error per unit (cell or grid) and week; WAPE is the sum of
+// absolute errors over the sum of actual cases (the share of the week's
+// cases the plan got wrong); RMSE is the root mean squared error per unit
+// and week; MAPE is the mean absolute percentage error of the area's weekly
+// total (nil when no week had cases).
+//
+// On sparse cells (most grid × sub-class pairs see a case every few
+// months) MAE and WAPE reward forecasting 0 everywhere — the median — over
+// the expected count a plan needs, and no forecast of an expectation beats
+// "same as last week" on them by much; RMSE rewards the expectation. That
+// is why the backtest shows all three, at two levels, and the capture of
+// the top grids.
 type Errors struct {
 	MAE  float64  `json:"mae"`
 	WAPE float64  `json:"wape"`
+	RMSE float64  `json:"rmse"`
 	MAPE *float64 `json:"mape_total"`
+}
+
+// Score is the model's errors beside the naive baseline's at one level;
+// Skill is 1 − WAPE(model)/WAPE(naive): above 0 the model is better.
+type Score struct {
+	Model Errors   `json:"model"`
+	Naive Errors   `json:"naive"`
+	Skill *float64 `json:"skill"`
+}
+
+// Capture is the share of the held-out weeks' cases that fell in the K
+// grids each forecast ranked highest (by the sum over their sub-classes):
+// what patrols sent to K grids would have met. The naive ranking breaks
+// its many ties by grid code.
+type Capture struct {
+	K     int     `json:"k"`
+	Model float64 `json:"model"`
+	Naive float64 `json:"naive"`
 }
 
 // BacktestWeek is one held-out week: the area's actual total against the
@@ -188,63 +215,139 @@ type BacktestWeek struct {
 // weeks the model is given only the weeks up to Horizon before it, as it
 // will be in use, and its forecast is compared with what happened. The
 // naive baseline forecasts each cell's last seen week again ("same as last
-// week"). Skill is 1 − WAPE(model)/WAPE(naive): above 0 the model is the
-// better plan.
+// week"). The embedded Score is per cell (grid × sub-class), Grid per grid.
 type Backtest struct {
-	Holdout int            `json:"holdout_weeks"`
-	Horizon int            `json:"horizon_weeks"`
-	Cells   int            `json:"cells"`
-	Model   Errors         `json:"model"`
-	Naive   Errors         `json:"naive"`
-	Skill   *float64       `json:"skill"`
+	Holdout int `json:"holdout_weeks"`
+	Horizon int `json:"horizon_weeks"`
+	Cells   int `json:"cells"`
+	Score
+	Grid    Score          `json:"grid"`
+	Capture Capture        `json:"top_grids"`
 	Weeks   []BacktestWeek `json:"weeks"`
+}
+
+// CaptureK is the number of grids of the patrol list the capture is
+// scored on.
+const CaptureK = 50
+
+// errAcc accumulates absolute errors of the model and the naive baseline.
+type errAcc struct {
+	absM, absN, sqM, sqN, actual float64
+	n                            int
+}
+
+func (e *errAcc) add(p, naive, a float64) {
+	e.absM += math.Abs(p - a)
+	e.absN += math.Abs(naive - a)
+	e.sqM += (p - a) * (p - a)
+	e.sqN += (naive - a) * (naive - a)
+	e.actual += a
+	e.n++
+}
+
+func (e *errAcc) score(mapeM, mapeN *float64) Score {
+	var s Score
+	if e.n > 0 {
+		s.Model.MAE, s.Naive.MAE = round(e.absM/float64(e.n), 4), round(e.absN/float64(e.n), 4)
+		s.Model.RMSE, s.Naive.RMSE = round(math.Sqrt(e.sqM/float64(e.n)), 4), round(math.Sqrt(e.sqN/float64(e.n)), 4)
+	}
+	if e.actual > 0 {
+		s.Model.WAPE, s.Naive.WAPE = round(e.absM/e.actual, 4), round(e.absN/e.actual, 4)
+	}
+	s.Model.MAPE, s.Naive.MAPE = mapeM, mapeN
+	if e.absN > 0 {
+		v := round(1-e.absM/e.absN, 4)
+		s.Skill = &v
+	}
+	return s
+}
+
+// topSum is the actual cases of the k grids ranked highest by score (ties
+// by grid code).
+func topSum(grids []string, score func(string) float64, actual func(string) float64, k int) float64 {
+	ranked := append([]string(nil), grids...)
+	sort.Slice(ranked, func(i, j int) bool {
+		a, b := score(ranked[i]), score(ranked[j])
+		if a != b {
+			return a > b
+		}
+		return ranked[i] < ranked[j]
+	})
+	if len(ranked) > k {
+		ranked = ranked[:k]
+	}
+	t := 0.0
+	for _, g := range ranked {
+		t += actual(g)
+	}
+	return t
 }
 
 // Backtest evaluates m on weeks lastSeen−holdout+1 … lastSeen, each forecast
 // from the weeks up to horizon before it.
 func (m Model) Backtest(h *History, lastSeen int64, horizon, holdout int) Backtest {
 	bt := Backtest{Holdout: holdout, Horizon: horizon, Cells: len(h.Cells)}
-	var absM, absN, actual float64
-	var n int
-	var pctM, pctN float64
+	cells := make([]Cell, 0, len(h.Cells))
+	for c := range h.Cells {
+		cells = append(cells, c)
+	}
+	gridSet := map[string]bool{}
+	for _, c := range cells {
+		gridSet[c.Grid] = true
+	}
+	gridList := make([]string, 0, len(gridSet))
+	for g := range gridSet {
+		gridList = append(gridList, g)
+	}
+	k := min(CaptureK, len(gridList))
+	bt.Capture.K = k
+	var cellAcc, gridAcc errAcc
+	var pctM, pctN, capM, capN, capAll float64
 	var pctWeeks int
 	for b := lastSeen - int64(holdout) + 1; b <= lastSeen; b++ {
 		origin := b - int64(horizon)
 		pred := m.Predict(h, origin, b)
 		wk := BacktestWeek{Week: b}
-		for c, s := range h.Cells {
-			a, _ := h.at(s, b)
-			naive, _ := h.at(s, origin)
-			p := pred[c]
-			absM += math.Abs(p - a)
-			absN += math.Abs(naive - a)
-			actual += a
+		type triple struct{ p, naive, a float64 }
+		grids := map[string]*triple{}
+		actual := func(c Cell) float64 { v, _ := h.at(h.Cells[c], b); return v }
+		naiveOf := func(c Cell) float64 { v, _ := h.at(h.Cells[c], origin); return v }
+		for _, c := range cells {
+			a, naive, p := actual(c), naiveOf(c), pred[c]
+			cellAcc.add(p, naive, a)
+			g := grids[c.Grid]
+			if g == nil {
+				g = &triple{}
+				grids[c.Grid] = g
+			}
+			g.p, g.naive, g.a = g.p+p, g.naive+naive, g.a+a
 			wk.Actual += a
 			wk.Forecast += p
 			wk.Naive += naive
-			n++
+		}
+		for _, g := range grids {
+			gridAcc.add(g.p, g.naive, g.a)
 		}
 		if wk.Actual > 0 {
 			pctM += math.Abs(wk.Forecast-wk.Actual) / wk.Actual
 			pctN += math.Abs(wk.Naive-wk.Actual) / wk.Actual
 			pctWeeks++
 		}
+		capM += topSum(gridList, func(g string) float64 { return grids[g].p }, func(g string) float64 { return grids[g].a }, k)
+		capN += topSum(gridList, func(g string) float64 { return grids[g].naive }, func(g string) float64 { return grids[g].a }, k)
+		capAll += wk.Actual
 		wk.Forecast = round(wk.Forecast, 2)
 		bt.Weeks = append(bt.Weeks, wk)
 	}
-	if n > 0 {
-		bt.Model.MAE, bt.Naive.MAE = round(absM/float64(n), 4), round(absN/float64(n), 4)
-	}
-	if actual > 0 {
-		bt.Model.WAPE, bt.Naive.WAPE = round(absM/actual, 4), round(absN/actual, 4)
-	}
+	var mapeM, mapeN *float64
 	if pctWeeks > 0 {
 		pm, pn := round(pctM/float64(pctWeeks), 4), round(pctN/float64(pctWeeks), 4)
-		bt.Model.MAPE, bt.Naive.MAPE = &pm, &pn
+		mapeM, mapeN = &pm, &pn
 	}
-	if absN > 0 {
-		s := round(1-absM/absN, 4)
-		bt.Skill = &s
+	bt.Score = cellAcc.score(mapeM, mapeN)
+	bt.Grid = gridAcc.score(mapeM, mapeN)
+	if capAll > 0 {
+		bt.Capture.Model, bt.Capture.Naive = round(capM/capAll, 4), round(capN/capAll, 4)
 	}
 	return bt
 }

@@ -356,11 +356,12 @@ func TestAnalysis_DemoForecast(t *testing.T) {
 		}
 		bt := res.Backtest
 		name := res.RegionName
-		t.Logf("%-8s %s cells %5d expected %7.1f | held-out %d weeks: WAPE model %.3f naive %.3f, MAE/cell %.4f vs %.4f, MAPE(total) %s vs %s, skill %s",
-			res.Region, name, bt.Cells, res.Expected, bt.Holdout, bt.Model.WAPE, bt.Naive.WAPE, bt.Model.MAE, bt.Naive.MAE,
-			pct(bt.Model.MAPE), pct(bt.Naive.MAPE), pct(bt.Skill))
-		if region == "" && (bt.Model.WAPE >= bt.Naive.WAPE || bt.Cells == 0) {
-			t.Errorf("on the demo city the model's WAPE %.3f does not beat the naive baseline's %.3f", bt.Model.WAPE, bt.Naive.WAPE)
+		t.Logf("%-8s %s cells %5d expected %6.1f | %d held-out weeks, model vs naive: cell WAPE %.3f vs %.3f, MAE %.4f vs %.4f, RMSE %.4f vs %.4f; grid WAPE %.3f vs %.3f, RMSE %.3f vs %.3f; total MAPE %s vs %s; top-%d grids caught %.1f %% vs %.1f %% of the cases",
+			res.Region, name, bt.Cells, res.Expected, bt.Holdout, bt.Model.WAPE, bt.Naive.WAPE, bt.Model.MAE, bt.Naive.MAE, bt.Model.RMSE, bt.Naive.RMSE,
+			bt.Grid.Model.WAPE, bt.Grid.Naive.WAPE, bt.Grid.Model.RMSE, bt.Grid.Naive.RMSE, pct(bt.Model.MAPE), pct(bt.Naive.MAPE),
+			bt.Capture.K, 100*bt.Capture.Model, 100*bt.Capture.Naive)
+		if region == "" && (bt.Model.RMSE >= bt.Naive.RMSE || bt.Grid.Model.RMSE >= bt.Grid.Naive.RMSE || *bt.Model.MAPE >= *bt.Naive.MAPE || bt.Capture.Model <= bt.Capture.Naive) {
+			t.Errorf("on the demo city the model does not beat the naive baseline on RMSE, the weekly total and the top grids: %+v", bt)
 		}
 	}
 }
