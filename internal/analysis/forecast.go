@@ -263,22 +263,25 @@ func (e *errAcc) score(mapeM, mapeN *float64) Score {
 }
 
 // topSum is the actual cases of the k grids ranked highest by score (ties
-// by grid code).
-func topSum(grids []string, score func(string) float64, actual func(string) float64, k int) float64 {
-	ranked := append([]string(nil), grids...)
+// by grid code); grids are indexes into names.
+func topSum(names []string, score, actual []float64, k int) float64 {
+	ranked := make([]int, len(names))
+	for i := range ranked {
+		ranked[i] = i
+	}
 	sort.Slice(ranked, func(i, j int) bool {
-		a, b := score(ranked[i]), score(ranked[j])
+		a, b := score[ranked[i]], score[ranked[j]]
 		if a != b {
 			return a > b
 		}
-		return ranked[i] < ranked[j]
+		return names[ranked[i]] < names[ranked[j]]
 	})
 	if len(ranked) > k {
 		ranked = ranked[:k]
 	}
 	t := 0.0
 	for _, g := range ranked {
-		t += actual(g)
+		t += actual[g]
 	}
 	return t
 }
@@ -287,54 +290,68 @@ func topSum(grids []string, score func(string) float64, actual func(string) floa
 // from the weeks up to horizon before it.
 func (m Model) Backtest(h *History, lastSeen int64, horizon, holdout int) Backtest {
 	bt := Backtest{Holdout: holdout, Horizon: horizon, Cells: len(h.Cells)}
+	// Cells, their series and their grid as parallel slices: the loops
+	// below run weeks × cells times and stay off the maps.
 	cells := make([]Cell, 0, len(h.Cells))
 	for c := range h.Cells {
 		cells = append(cells, c)
 	}
-	gridSet := map[string]bool{}
-	for _, c := range cells {
-		gridSet[c.Grid] = true
+	// In code order, so sums (and their rounding) do not vary with the
+	// map's order from one request to the next.
+	sort.Slice(cells, func(i, j int) bool {
+		if cells[i].Grid != cells[j].Grid {
+			return cells[i].Grid < cells[j].Grid
+		}
+		return cells[i].Category < cells[j].Category
+	})
+	series := make([][]float64, len(cells))
+	gridOf := make([]int, len(cells))
+	gridIdx := map[string]int{}
+	var names []string
+	for i, c := range cells {
+		series[i] = h.Cells[c]
+		g, ok := gridIdx[c.Grid]
+		if !ok {
+			g = len(names)
+			gridIdx[c.Grid] = g
+			names = append(names, c.Grid)
+		}
+		gridOf[i] = g
 	}
-	gridList := make([]string, 0, len(gridSet))
-	for g := range gridSet {
-		gridList = append(gridList, g)
-	}
-	k := min(CaptureK, len(gridList))
+	k := min(CaptureK, len(names))
 	bt.Capture.K = k
 	var cellAcc, gridAcc errAcc
 	var pctM, pctN, capM, capN, capAll float64
 	var pctWeeks int
+	gp, gn, ga := make([]float64, len(names)), make([]float64, len(names)), make([]float64, len(names))
 	for b := lastSeen - int64(holdout) + 1; b <= lastSeen; b++ {
 		origin := b - int64(horizon)
 		pred := m.Predict(h, origin, b)
 		wk := BacktestWeek{Week: b}
-		type triple struct{ p, naive, a float64 }
-		grids := map[string]*triple{}
-		actual := func(c Cell) float64 { v, _ := h.at(h.Cells[c], b); return v }
-		naiveOf := func(c Cell) float64 { v, _ := h.at(h.Cells[c], origin); return v }
-		for _, c := range cells {
-			a, naive, p := actual(c), naiveOf(c), pred[c]
+		clear(gp)
+		clear(gn)
+		clear(ga)
+		for i, c := range cells {
+			a, _ := h.at(series[i], b)
+			naive, _ := h.at(series[i], origin)
+			p := pred[c]
 			cellAcc.add(p, naive, a)
-			g := grids[c.Grid]
-			if g == nil {
-				g = &triple{}
-				grids[c.Grid] = g
-			}
-			g.p, g.naive, g.a = g.p+p, g.naive+naive, g.a+a
+			g := gridOf[i]
+			gp[g], gn[g], ga[g] = gp[g]+p, gn[g]+naive, ga[g]+a
 			wk.Actual += a
 			wk.Forecast += p
 			wk.Naive += naive
 		}
-		for _, g := range grids {
-			gridAcc.add(g.p, g.naive, g.a)
+		for g := range names {
+			gridAcc.add(gp[g], gn[g], ga[g])
 		}
 		if wk.Actual > 0 {
 			pctM += math.Abs(wk.Forecast-wk.Actual) / wk.Actual
 			pctN += math.Abs(wk.Naive-wk.Actual) / wk.Actual
 			pctWeeks++
 		}
-		capM += topSum(gridList, func(g string) float64 { return grids[g].p }, func(g string) float64 { return grids[g].a }, k)
-		capN += topSum(gridList, func(g string) float64 { return grids[g].naive }, func(g string) float64 { return grids[g].a }, k)
+		capM += topSum(names, gp, ga, k)
+		capN += topSum(names, gn, ga, k)
 		capAll += wk.Actual
 		wk.Forecast = round(wk.Forecast, 2)
 		bt.Weeks = append(bt.Weeks, wk)
@@ -400,11 +417,23 @@ func (m Model) Ranked(h *History, lastSeen, target int64, min float64, n int) []
 	return out
 }
 
-// Total is the forecast of every cell of h for week target.
+// Total is the forecast of every cell of h for week target, summed in
+// cell order so that the figure does not vary with the map's order.
 func (m Model) Total(h *History, lastSeen, target int64) float64 {
+	pred := m.Predict(h, lastSeen, target)
+	cells := make([]Cell, 0, len(pred))
+	for c := range pred {
+		cells = append(cells, c)
+	}
+	sort.Slice(cells, func(i, j int) bool {
+		if cells[i].Grid != cells[j].Grid {
+			return cells[i].Grid < cells[j].Grid
+		}
+		return cells[i].Category < cells[j].Category
+	})
 	t := 0.0
-	for _, v := range m.Predict(h, lastSeen, target) {
-		t += v
+	for _, c := range cells {
+		t += pred[c]
 	}
 	return t
 }
