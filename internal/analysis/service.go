@@ -124,6 +124,19 @@ func reaches(atlas *org.Atlas, sc *casework.Scope, code string) bool {
 	return false
 }
 
+// covers reports whether the scope sees every case of region code.
+func covers(atlas *org.Atlas, sc *casework.Scope, code string) bool {
+	if sc == nil || sc.All {
+		return true
+	}
+	for _, r := range sc.Regions {
+		if r.Department == "" && atlas.Within(code, r.Code) {
+			return true
+		}
+	}
+	return false
+}
+
 func describe(sc *casework.Scope) string {
 	var parts []string
 	for _, r := range sc.Regions {
@@ -164,10 +177,15 @@ func (s *Service) gridName(code string) string {
 	return ""
 }
 
-// HeatResult is GET /api/v1/analysis/heat.
+// HeatResult is GET /api/v1/analysis/heat. AreaKm2, PerKm2 and Per1000
+// describe the region asked for as a whole (per 1,000 residents only when
+// the city set its population).
 type HeatResult struct {
 	Scoped
 	Heat
+	AreaKm2 float64  `json:"area_km2,omitempty"`
+	PerKm2  float64  `json:"per_km2,omitempty"`
+	Per1000 *float64 `json:"per_1000_residents,omitempty"`
 }
 
 // Heat counts cases per unit grid over the period.
@@ -191,7 +209,19 @@ func (s *Service) Heat(ctx context.Context, actor org.Actor, p Params) (HeatResu
 	if p.Limit > 0 && len(h.Grids) > p.Limit {
 		h.Grids = h.Grids[:p.Limit]
 	}
-	return HeatResult{Scoped: sc, Heat: h}, nil
+	res := HeatResult{Scoped: sc, Heat: h}
+	// The whole region's density only when the caller sees all of it: a
+	// district head asking for the city gets his part's grids, not a
+	// figure over the city's area.
+	if r, ok := atlas.Region(sc.Region); ok && r.AreaM2 > 0 && covers(atlas, sc.Query.Scope, r.Code) {
+		res.AreaKm2 = round(r.AreaM2/1e6, 4)
+		res.PerKm2 = round(float64(h.Total)/(r.AreaM2/1e6), 3)
+		if pop := s.Settings.Population[r.Code]; pop > 0 {
+			v := round(float64(h.Total)*1000/float64(pop), 3)
+			res.Per1000 = &v
+		}
+	}
+	return res, nil
 }
 
 // HourResult is GET /api/v1/analysis/hour-of-week.

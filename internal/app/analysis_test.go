@@ -85,6 +85,12 @@ func TestAnalysis_API(t *testing.T) {
 			}
 			a := testApp(t, dsn)
 			seedAnalysisCases(t, a)
+			// The west street and its grids have residents; the east does not.
+			pop, err := analysis.ParsePopulation("320101001=8000,32010100100101=2000,32010100100102=2000,32010100100103=2000,32010100100104=2000")
+			if err != nil {
+				t.Fatal(err)
+			}
+			a.api.Analysis.(*analysis.Service).Settings.Population = pop
 			base := serve(t, a)
 			sup, lead, aud := login(t, base, "supervisor"), login(t, base, "leader"), login(t, base, "auditor")
 			anon := login(t, base, "")
@@ -138,10 +144,12 @@ func TestAnalysis_API(t *testing.T) {
 						Total   int
 						Measure string
 						Cases   string
+						Per1000 *float64 `json:"per_1000_residents"`
 						Grids   []struct {
 							Grid    string
 							Count   int
-							PerKm2  float64 `json:"per_km2"`
+							PerKm2  float64  `json:"per_km2"`
+							Per1000 *float64 `json:"per_1000_residents"`
 							Density float64
 							Cases   string
 						}
@@ -153,8 +161,11 @@ func TestAnalysis_API(t *testing.T) {
 					if st := sup.do("GET", path, nil, &h); st != 200 {
 						t.Fatalf("GET %s: %d", path, st)
 					}
-					if len(h.Grids) == 0 || h.Measure != "per_km2" {
+					if len(h.Grids) == 0 || h.Measure != "per_1000_residents" {
 						t.Fatalf("%s: %+v", path, h)
+					}
+					if (region == "320101001" || region == "") != (h.Per1000 != nil) {
+						t.Errorf("%s: the street's figure per 1,000 residents is %v; want it for the street only (the district is seen in part)", path, h.Per1000)
 					}
 					sum := 0
 					for _, g := range h.Grids {
@@ -164,8 +175,8 @@ func TestAnalysis_API(t *testing.T) {
 						if n := sup.total(g.Cases); n != g.Count {
 							t.Errorf("grid %s: count %d, its case list %d", g.Grid, g.Count, n)
 						}
-						if g.PerKm2 <= 0 || g.Density != g.PerKm2 {
-							t.Errorf("grid %s: per km² %v density %v", g.Grid, g.PerKm2, g.Density)
+						if g.PerKm2 <= 0 || g.Per1000 == nil || g.Density != *g.Per1000 || *g.Per1000 != float64(g.Count)/2 {
+							t.Errorf("grid %s: %d cases, per km² %v, per 1,000 residents %v, density %v", g.Grid, g.Count, g.PerKm2, g.Per1000, g.Density)
 						}
 						sum += g.Count
 					}
