@@ -104,6 +104,8 @@ type Server struct {
 	KPIs *kpi.Set
 	// Inspections serves /api/v1/inspections/… (双随机一公开); nil answers 404.
 	Inspections Inspections
+	// Analysis serves /api/v1/analysis/… (heat, patterns, targets, forecast).
+	Analysis Analysis
 }
 
 // handleHealth is the readiness probe a load balancer asks: ok only when

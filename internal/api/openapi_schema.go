@@ -105,7 +105,7 @@ func errorStatuses(rt route) []int {
 		out = append(out, 401, 403)
 	}
 	if len(pathParams(rt.path)) > 0 || rt.tag == "sensing" || rt.tag == "hub" || rt.tag == "hotline" || rt.tag == "open311" ||
-		rt.tag == "inspections" {
+		rt.tag == "inspections" || rt.tag == "analysis" {
 		out = append(out, 404)
 	}
 	if rt.method != "GET" {
@@ -236,6 +236,9 @@ var schemaTypes = map[string]any{
 func typeSchemas() map[string]any {
 	out := map[string]any{}
 	for name, v := range schemaTypes {
+		out[name] = schemaOf(reflect.TypeOf(v), 0)
+	}
+	for name, v := range analysisSchemaTypes {
 		out[name] = schemaOf(reflect.TypeOf(v), 0)
 	}
 	return out

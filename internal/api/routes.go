@@ -150,6 +150,14 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/outbox/{id}/retry", s.handleOutboxRetry, "outbox", "Send a failed or dead notification again, with a fresh round of attempts (administrator, audited)", admin, nil, "", 200, "OutboxMessage"},
 		{"POST", "/api/v1/outbox/receipts/sms", s.handleOutboxReceipts, "outbox", "The SMS gateway's delivery receipts, one or {\"receipts\": [...]}, signed like the platform's webhooks (X-Cityloop-Timestamp, X-Cityloop-Signature); 401 when the signature is wrong", anyone, nil, "OutboxReceipts", 200, "object"},
 
+		// analysis (jurisdiction applies: a region outside the caller's is 403)
+		{"GET", "/api/v1/analysis/heat", s.handleAnalysisHeat, "analysis", "Grid heat map (网格热力): cases per unit grid over a period, per km² and per 1,000 residents where known, each with its case list", staff, []string{"region", "from", "to", "category", "limit"}, "", 200, "AnalysisHeat"},
+		{"GET", "/api/v1/analysis/hour-of-week", s.handleAnalysisHourOfWeek, "analysis", "Cases per hour of the week (7×24, city time) and the peak hours", staff, []string{"region", "from", "to", "category"}, "", 200, "AnalysisHourOfWeek"},
+		{"GET", "/api/v1/analysis/top-categories", s.handleAnalysisTop, "analysis", "Top sub-classes (高发小类) with the change against the previous period of the same length", staff, []string{"region", "from", "to", "limit"}, "", 200, "AnalysisTopCategories"},
+		{"GET", "/api/v1/analysis/recurrence-hotspots", s.handleAnalysisRecurrence, "analysis", "Recurrence hotspots (复发热点): grids where one sub-class recurs (recurrence_of set, or again within 30 days)", staff, []string{"region", "from", "to", "category", "limit"}, "", 200, "AnalysisRecurrence"},
+		{"GET", "/api/v1/analysis/targets", s.handleAnalysisTargets, "analysis", "The plan's targets against the baseline year: incidence per sub-class −50 %, complaints (citizen and 12345) −30 % (default period: the year so far)", staff, []string{"region", "from", "to", "limit"}, "", 200, "AnalysisTargets"},
+		{"GET", "/api/v1/analysis/forecast", s.handleAnalysisForecast, "analysis", "Forecast of a week's cases per grid and sub-class (default next week), with its backtest error on the 6 weeks before beside the naive same-as-last-week baseline", staff, []string{"region", "week", "limit"}, "", 200, "AnalysisForecast"},
+
 		// hotline
 		{"POST", "/api/v1/hotline/orders", s.handleHotlinePush, "hotline", "Push one 12345 work order or {\"orders\": [...]}; known order numbers are answered, not duplicated (hotline account)", "operator|admin", nil, "WorkOrder", 200, "orders:HotlinePushResult"},
 		{"GET", "/api/v1/hotline/orders/{no}", s.handleHotlineView, "hotline", "A work order with its case and the lights of its clocks", "operator|shift_lead|admin|leader", nil, "", 200, "HotlineOrder"},

@@ -68,6 +68,11 @@ type Config struct {
 	SMTPFrom         string // sender, e.g. "智慧城管 <noreply@example.gov.cn>"
 	SMSWebhookURL    string // the SMS gateway's URL; "" = no SMS (it must pass the egress policy)
 	SMSWebhookSecret string // HMAC-SHA256 key shared with the gateway, at least 32 characters
+	// Analysis (internal/analysis): the year the plan's targets are
+	// measured against (0 = the year before the period) and residents per
+	// region code for heat per 1,000 residents ("CODE=N,…").
+	AnalysisBaselineYear int
+	AnalysisPopulation   string
 }
 
 // Default is what `cityloop serve` with no flags uses.
@@ -162,6 +167,10 @@ func settings() []setting {
 			func(c *Config) string { return c.SMSWebhookURL }, func(c *Config, v string) error { c.SMSWebhookURL = v; return nil }},
 		{"sms-webhook-secret", "CITYLOOP_SMS_WEBHOOK_SECRET", "HMAC-SHA256 key shared with the SMS gateway, at least 32 characters; signs requests and checks its receipts", true,
 			func(c *Config) string { return c.SMSWebhookSecret }, func(c *Config, v string) error { c.SMSWebhookSecret = v; return nil }},
+		{"analysis-baseline-year", "CITYLOOP_ANALYSIS_BASELINE_YEAR", "year the plan's targets (incidence −50 %, complaints −30 %) are measured against; 0 = the calendar year before the period", false,
+			func(c *Config) string { return strconv.Itoa(c.AnalysisBaselineYear) }, func(c *Config, v string) error { return parseInt(v, &c.AnalysisBaselineYear) }},
+		{"analysis-population", "CITYLOOP_ANALYSIS_POPULATION", "residents per region or grid code for heat per 1,000 residents, e.g. \"320101=850000,32010100100101=1200\" (empty: heat per km²)", false,
+			func(c *Config) string { return c.AnalysisPopulation }, func(c *Config, v string) error { c.AnalysisPopulation = v; return nil }},
 	}
 }
 
@@ -257,6 +266,9 @@ func (c *Config) Finish() error {
 		if c.MQTTSessionExpiry < time.Second {
 			return fmt.Errorf("--mqtt-session-expiry must be at least 1s, so the broker keeps the session across a restart")
 		}
+	}
+	if c.AnalysisBaselineYear != 0 && (c.AnalysisBaselineYear < 2000 || c.AnalysisBaselineYear > 2100) {
+		return fmt.Errorf("--analysis-baseline-year must be a year such as 2025, or 0 for the year before the period")
 	}
 	if c.DemoCases < 0 {
 		return fmt.Errorf("--demo-cases must be 0 or more")
