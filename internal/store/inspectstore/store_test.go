@@ -1,13 +1,11 @@
 package inspectstore_test
 
 import (
+	"cityloop/internal/store/sqlkit/sqlkittest"
 	"context"
-	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
 	"fmt"
-	"net/url"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -49,40 +47,8 @@ func mustOpen(t testing.TB, dsn string) *inspectstore.DB {
 
 func sqliteDSN(t testing.TB) string { return "sqlite:" + filepath.Join(t.TempDir(), "inspect.db") }
 
-// postgresDSN is the test server's URL with a schema of its own
-// (cl_inspect_<random>, dropped at cleanup) as search_path, so tests run
-// in parallel beside other packages' tests; it skips when the variable is unset.
 func postgresDSN(t *testing.T) string {
-	t.Helper()
-	base := os.Getenv(postgresEnv)
-	if base == "" {
-		t.Skip(postgresEnv + " is not set: skipping the PostgreSQL tests of the inspection store")
-	}
-	var b [6]byte
-	rand.Read(b[:])
-	schema := "cl_inspect_" + hex.EncodeToString(b[:])
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
-		admin.Close()
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		if _, err := admin.Exec("DROP SCHEMA " + schema + " CASCADE"); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-		admin.Close()
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatalf("parse %s: %v", postgresEnv, err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
+	return sqlkittest.PostgresDSN(t, "cl_inspect", "the inspection store")
 }
 
 var dialects = []struct {

@@ -1,12 +1,8 @@
 package jobstore_test
 
 import (
+	"cityloop/internal/store/sqlkit/sqlkittest"
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
-	"net/url"
-	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -41,41 +37,7 @@ func sqliteDSN(t *testing.T) string {
 	return "sqlite:" + filepath.Join(t.TempDir(), "jobs.db")
 }
 
-// postgresDSN is the test server's URL with a schema of its own
-// (cl_jobs_<random>, dropped at cleanup) as search_path, so tests run in
-// parallel; the test skips when the variable is unset.
-func postgresDSN(t *testing.T) string {
-	t.Helper()
-	base := os.Getenv(postgresEnv)
-	if base == "" {
-		t.Skip(postgresEnv + " is not set: skipping the PostgreSQL tests of the jobs store")
-	}
-	var b [6]byte
-	rand.Read(b[:])
-	schema := "cl_jobs_" + hex.EncodeToString(b[:])
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
-		admin.Close()
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		if _, err := admin.Exec("DROP SCHEMA " + schema + " CASCADE"); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-		admin.Close()
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatalf("parse %s: %v", postgresEnv, err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema) // pgx sends unknown URL parameters as run-time settings
-	u.RawQuery = q.Encode()
-	return u.String()
-}
+func postgresDSN(t *testing.T) string { return sqlkittest.PostgresDSN(t, "cl_jobs", "the jobs store") }
 
 // dialects lists how each test gets a fresh database of each dialect.
 var dialects = []struct {

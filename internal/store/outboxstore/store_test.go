@@ -1,13 +1,9 @@
 package outboxstore_test
 
 import (
+	"cityloop/internal/store/sqlkit/sqlkittest"
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"fmt"
-	"net/url"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -52,41 +48,8 @@ func mustOpen(t *testing.T, dsn string, keys *pii.Keyring) *outboxstore.DB {
 
 func sqliteDSN(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "outbox.db") }
 
-// postgresDSN is the test server's URL with a schema of its own
-// (cl_outbox_<random>, dropped at cleanup) as search_path, so tests run in
-// parallel with other packages' on the same server; the test skips when
-// the variable is unset.
 func postgresDSN(t *testing.T) string {
-	t.Helper()
-	base := os.Getenv(postgresEnv)
-	if base == "" {
-		t.Skip(postgresEnv + " is not set: skipping the PostgreSQL tests of the outbox store")
-	}
-	var b [6]byte
-	rand.Read(b[:])
-	schema := "cl_outbox_" + hex.EncodeToString(b[:])
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
-		admin.Close()
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		if _, err := admin.Exec("DROP SCHEMA " + schema + " CASCADE"); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-		admin.Close()
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatalf("parse %s: %v", postgresEnv, err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
+	return sqlkittest.PostgresDSN(t, "cl_outbox", "the outbox store")
 }
 
 var dialects = []struct {
