@@ -1,7 +1,6 @@
 package app
 
 import (
-	"context"
 	"net/http"
 	"path/filepath"
 
@@ -17,16 +16,13 @@ func wireWeb(a *App, mux *http.ServeMux) error {
 	s := &web.Server{
 		Cases: a.Cases, Accounts: a.Store, ForgetTokens: a.api.ForgetTokens, Photos: a.Store, Blobs: a.Blobs,
 		World: a.World, Cal: a.Cal, Now: a.Now, Log: a.Log, Secret: secret, SessionTTL: a.Cfg.TokenTTL,
-		Throttle: a.api.Throttle, // shared with the API's sign-in
-		Auditor:  a.api.Auditor,
-		Jobs:     a.jobs, // the admin page lists the background jobs
-		// Facilities answers the citizens' nearest-toilet page.
-		Facilities: a.Store,
-		// A city's own tile server, e.g. https://tiles.example.org/{z}/{x}/{y}.png;
-		// without one the maps draw the grid polygons on a blank background.
-		TileURL:  a.Cfg.TileURL,
-		MaxPhoto: int64(a.Cfg.MaxPhotoMiB) << 20,
-		Demo:     a.Cfg.Demo,
+		Throttle:   a.api.Throttle, // shared with the API's sign-in
+		Auditor:    a.api.Auditor,
+		Jobs:       a.jobs,        // the admin page lists the background jobs
+		Facilities: a.Store,       // the citizens' nearest-toilet page
+		TileURL:    a.Cfg.TileURL, // a city's own tile server; without one a blank background
+		MaxPhoto:   int64(a.Cfg.MaxPhotoMiB) << 20,
+		Demo:       a.Cfg.Demo,
 	}
 	s.SetOneTimeCodes(a.Store) // shared by every node, so any node checks a code
 	if a.otpSender != nil {
@@ -49,18 +45,8 @@ func wireWeb(a *App, mux *http.ServeMux) error {
 		a.Log.Warn("web: the front-end bundle is not built; pages work without maps and live updates until you run `make web`")
 	}
 	s.Routes(mux)
-	wireLiveFeed(a, s)
-	return nil
-}
-
-// wireLiveFeed feeds s's event streams from the hub's change feed, so that a
-// case moved through the API, by a sensor or on another node shows up on
-// every node's workbenches within about a second. The hub's feeder fills
-// the feed on one node (under the hub-delivery lease); every node tails it.
-func wireLiveFeed(a *App, s *web.Server) {
-	if a.hubChanges == nil {
-		return
+	if a.hubChanges != nil {
+		a.Go(s.FollowHub(a.hubChanges)) // live updates from every node's changes
 	}
-	feed := web.HubFeed{Hub: a.hubChanges}
-	a.Go(func(ctx context.Context) error { return s.RunFeed(ctx, feed) })
+	return nil
 }

@@ -45,3 +45,11 @@ func (f HubFeed) After(ctx context.Context, pos int64, limit int) ([]FeedItem, e
 	}
 	return items, nil
 }
+
+// FollowHub is the work that feeds the event streams of this node from
+// the hub's change feed, so that a case moved through the API, by a sensor
+// or on another node shows up on every node's workbenches within about a
+// second; run it beside the server.
+func (s *Server) FollowHub(h HubChanges) func(ctx context.Context) error {
+	return func(ctx context.Context) error { return s.RunFeed(ctx, HubFeed{Hub: h}) }
+}
