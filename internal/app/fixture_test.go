@@ -103,7 +103,13 @@ func testApp(t testing.TB, dsn string) *App {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	a, err := Open(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard)
+	// CITYLOOP_TEST_LOG=1 shows the node's warnings and errors on stderr
+	// (a benchmark's lease hand-overs, say); tests are quiet otherwise.
+	var logTo io.Writer = io.Discard
+	if os.Getenv("CITYLOOP_TEST_LOG") != "" {
+		logTo = os.Stderr
+	}
+	a, err := Open(ctx, cfg, slog.New(slog.NewTextHandler(logTo, &slog.HandlerOptions{Level: slog.LevelWarn})), io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -75,7 +75,7 @@
 // returns the new case and its events. A decision cannot be issued while a
 // record the law requires is missing ([MissingRecords]).
 //
-// enforce imports the standard library and cityloop/internal/{errs, org,
+// enforce imports the standard library and cityloop/internal/{errs, org, jobs,
 // worktime, catalog} only. It never imports net/http, database/sql, a store
 // or an adapter, and holds no package-level mutable state; time comes in
 // through Env.Now.

@@ -127,7 +127,7 @@ func TestDecide_OutsideBenchmarkGoesToReview(t *testing.T) {
 // cityloop packages, nothing that does I/O (DESIGN.md §3.2).
 func TestImports(t *testing.T) {
 	allowed := map[string]bool{"cityloop/internal/errs": true, "cityloop/internal/org": true,
-		"cityloop/internal/worktime": true, "cityloop/internal/catalog": true}
+		"cityloop/internal/worktime": true, "cityloop/internal/catalog": true, "cityloop/internal/jobs": true}
 	banned := map[string]bool{"net/http": true, "database/sql": true, "os/exec": true, "net": true}
 	files, err := filepath.Glob("*.go")
 	if err != nil {
