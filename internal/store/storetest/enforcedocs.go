@@ -67,8 +67,8 @@ func testDocNumbersOnce(t *testing.T, s DocNumberStore) {
 		{a.ID, "penalty_decision", "示范城管罚决字", 2026, "示范城管罚决字〔2026〕第0001号"},
 		{a.ID, "penalty_decision", "示范城管罚决字", 2026, "示范城管罚决字〔2026〕第0001号"}, // kept, not re-counted
 		{b.ID, "penalty_decision", "示范城管罚决字", 2026, "示范城管罚决字〔2026〕第0002号"},
-		{a.ID, "penalty_notice", "示范城管罚告字", 2026, "示范城管罚告字〔2026〕第0001号"}, // its own word
-		{b.ID, "penalty_notice", "示范城管罚告字", 2027, "示范城管罚告字〔2027〕第0001号"}, // a new year
+		{a.ID, "penalty_notice", "示范城管罚告字", 2026, "示范城管罚告字〔2026〕第0001号"},   // its own word
+		{b.ID, "penalty_notice", "示范城管罚告字", 2027, "示范城管罚告字〔2027〕第0001号"},   // a new year
 		{b.ID, "penalty_decision", "示范城管罚决字", 2027, "示范城管罚决字〔2026〕第0002号"}, // issued before: the year asked now does not matter
 	}
 	for i, st := range steps {
