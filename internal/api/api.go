@@ -97,8 +97,10 @@ type Server struct {
 	// gateway receipts (a channel without one takes none). Nil: 404.
 	Outbox         Outbox
 	OutboxReceipts map[outbox.Channel]ReceiptVerifier
-	// Enforcement serves /api/v1/enforcement/… (移动执法).
-	Enforcement Enforcement
+	// Enforcement serves /api/v1/enforcement/… (移动执法);
+	// EnforcementDocuments the PDF documents of its cases (nil: 404).
+	Enforcement          Enforcement
+	EnforcementDocuments EnforcementDocuments
 }
 
 // handleHealth is the readiness probe a load balancer asks: ok only when

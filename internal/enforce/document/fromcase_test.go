@@ -248,7 +248,7 @@ func TestFromCase(t *testing.T) {
 		{"summary procedure: handed over on the spot", func(t *testing.T) (*play, enforce.PartyDetail) {
 			p := newPlay(t, dPerson, "WASTE-01")
 			return p.do(time.Hour, enforce.Command{Action: enforce.ActSummary, Actor: dO1, Officers: dOfficers,
-				Facts: &enforce.Facts{Party: enforce.Person, Harm: enforce.HarmSlight, Flags: []string{"mitigating"}},
+				Facts:   &enforce.Facts{Party: enforce.Person, Harm: enforce.HarmSlight, Flags: []string{"mitigating"}},
 				Penalty: &enforce.Penalty{Kinds: []enforce.Kind{enforce.KindFine}, Fine: 100}, Record: photo}), dPerson
 		}, PenaltyDecision, func(t *testing.T, c *Case, p *play) {
 			if c.Decision.Fine != 100 || c.Service.Method != "当场交付" || c.DecidedAt.IsZero() || len(c.Evidence) != 1 || c.Evidence[0] != "现场照片1张" {
