@@ -218,7 +218,7 @@ func factsText(c *enforce.Case) string {
 	} else {
 		parts = append(parts, "未及时改正")
 	}
-	out := "经调查，" + strings.Join(parts, "，") + "。"
+	out := strings.Join(parts, "，") + "。"
 	if s != "" {
 		out = s + "。" + out
 	}
