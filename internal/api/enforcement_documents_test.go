@@ -283,6 +283,38 @@ func TestEnforcementDocuments_Decision(t *testing.T) {
 	}
 }
 
+// TestEnforcementDocuments_Summary: a decision on the spot keeps the number
+// the officer gave it (the one published), and its file holds only the
+// summary procedure's documents.
+func TestEnforcementDocuments_Summary(t *testing.T) {
+	rig := newDocRig(t, withFont(t))
+	m := rig.must("POST", "/api/v1/enforcement/cases", "o1", openBody(""), 201)
+	path := "/api/v1/enforcement/cases/" + m["id"].(string)
+	rig.must("POST", path+"/actions", "o1", `{"action":"summary",`+twoOfficer+`,"violation":"WASTE-01",
+		"facts":{"party":"person","harm":1,"flags":["mitigating"]},"penalty":{"kinds":["fine"],"fine":100},
+		"record":{"kind":"photo","files":["photo-1"]},"number":"示范城管简罚〔2026〕7号"}`, 200)
+	m = rig.must("GET", path+"/documents", "o1", "", 200)
+	var codes []string
+	for _, it := range m["items"].([]any) {
+		codes = append(codes, it.(map[string]any)["code"].(string))
+	}
+	if got := strings.Join(codes, ","); got != "rectification_order,penalty_decision,service_receipt" {
+		t.Fatalf("documents of a summary case: %s", got)
+	}
+	_, pdf, _ := rig.fetch(path+"/documents/penalty_decision", "o1")
+	if text := pdfText(t, pdf); !strings.Contains(text, "示范城管简罚〔2026〕第7号") || !strings.Contains(text, "壹佰元整") {
+		t.Errorf("the summary decision lacks its number or amount:\n%s", text)
+	}
+	_, pdf, _ = rig.fetch(path+"/documents/service_receipt", "o1")
+	if text := pdfText(t, pdf); !strings.Contains(text, "示范城管送字〔2026〕第0001号") || !strings.Contains(text, "行政处罚决定书（示范城管简罚〔2026〕第7号）") ||
+		!strings.Contains(text, "当场交付") {
+		t.Errorf("the receipt:\n%s", text)
+	}
+	if code, body, _ := rig.fetch(path+"/documents/inquiry_record", "o1"); code != 404 {
+		t.Errorf("a summary case's inquiry record: %d %s", code, body)
+	}
+}
+
 // TestEnforcementDocuments_NoFont: without a Chinese font the PDF is a 503
 // naming the Debian package, and the list still works.
 func TestEnforcementDocuments_NoFont(t *testing.T) {

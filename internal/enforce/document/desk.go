@@ -198,15 +198,18 @@ func (d *Desk) number(ctx context.Context, src Source, code Code) (Number, error
 }
 
 // fixedNumber is the decision number an officer gave the case, when it
-// reads as a document number; "" otherwise (the counter numbers it).
+// reads as a document number, written as documents print it (7号 →
+// 第7号, so the receipt names it as the decision shows it); "" otherwise,
+// and the counter numbers the decision.
 func (d *Desk) fixedNumber(c *enforce.Case, code Code) string {
 	if code != PenaltyDecision || c.Decision == nil || strings.TrimSpace(c.Decision.Number) == "" {
 		return ""
 	}
-	if _, err := ParseNumber(c.Decision.Number); err != nil {
+	n, err := ParseNumber(c.Decision.Number)
+	if err != nil {
 		return ""
 	}
-	return strings.TrimSpace(c.Decision.Number)
+	return n.String()
 }
 
 // places names the case's regions from the city down to its district.
