@@ -336,6 +336,8 @@ func (c Case) Masked() Case {
 	m.Discretion.Reason = text(c.Discretion.Reason)
 	m.Correction.Requirement = text(c.Correction.Requirement)
 	m.Inspect.Findings = text(c.Inspect.Findings)
+	m.Inspect.Present = text(c.Inspect.Present) // the party, when it attended
+	m.Inquiry.Subject = text(c.Inquiry.Subject)
 	m.Inquiry.QA = nil
 	m.Service.Recipient = text(c.Service.Recipient)
 	m.Service.Note = text(c.Service.Note)

@@ -1,6 +1,7 @@
 package document
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -289,6 +290,30 @@ func TestFromCase(t *testing.T) {
 			want(t, "bureau", c.Bureau, "示范市城市管理综合行政执法局")
 			want(t, "case code", c.CaseCode, "ZF2026-00001")
 			tt.check(t, c, p)
+		})
+	}
+}
+
+// TestFromCase_MaskedHidesTheParty: the published copy of every document
+// of a closed case holds neither the party's full name, nor its ID number,
+// nor its phone, nor its address.
+func TestFromCase_MaskedHidesTheParty(t *testing.T) {
+	p := newPlay(t, dPerson, "WASTE-01").closed()
+	for _, e := range Catalog() {
+		t.Run(string(e.Code), func(t *testing.T) {
+			c, err := FromCase(p.source(dPerson), e.Code)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := json.Marshal(c.Masked())
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, secret := range []string{dPerson.Name, dPerson.IDNumber, dPerson.Phone, dPerson.Address} {
+				if strings.Contains(string(b), secret) {
+					t.Errorf("the masked %s shows %q", e.Code, secret)
+				}
+			}
 		})
 	}
 }
