@@ -98,8 +98,10 @@ type Server struct {
 	// gateway receipts (a channel without one takes none). Nil: 404.
 	Outbox         Outbox
 	OutboxReceipts map[outbox.Channel]ReceiptVerifier
-	// Enforcement serves /api/v1/enforcement/… (移动执法).
-	Enforcement Enforcement
+	// Enforcement serves /api/v1/enforcement/… (移动执法);
+	// EnforcementDocuments the PDF documents of its cases (nil: 404).
+	Enforcement          Enforcement
+	EnforcementDocuments EnforcementDocuments
 	// KPIs is the city's indicator book; nil serves the shipped one.
 	KPIs *kpi.Set
 	// Inspections serves /api/v1/inspections/… (双随机一公开); nil answers 404.

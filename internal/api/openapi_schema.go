@@ -41,6 +41,8 @@ func operation(rt route) map[string]any {
 	}
 	if rt.ok == 204 {
 		okDesc["description"] = "No content"
+	} else if rt.resp == "PDF" {
+		okDesc["content"] = map[string]any{"application/pdf": map[string]any{"schema": ref(rt.resp)}}
 	} else if rt.resp != "" {
 		okDesc["content"] = map[string]any{"application/json": map[string]any{"schema": respSchema(rt.resp)}}
 	}
@@ -83,7 +85,7 @@ func querySchema(name string) map[string]any {
 		return map[string]any{"type": "integer", "minimum": 0}
 	case "lng", "lat":
 		return map[string]any{"type": "number"}
-	case "overdue", "all", "geometry", "download", "deep":
+	case "overdue", "all", "geometry", "download", "deep", "masked":
 		return map[string]any{"type": "boolean"}
 	case "crs":
 		return map[string]any{"type": "string", "enum": []string{"wgs84", "gcj02", "bd09"}}
@@ -118,7 +120,7 @@ func errorStatuses(rt route) []int {
 		out = append(out, 401, 404) // signed by the gateway, not a bearer
 	}
 	out = append(out, 429)
-	if rt.tag == "sensing" || rt.path == "/healthz" || rt.path == "/api/v1/hub/dead-letters/{id}/replay" {
+	if rt.tag == "sensing" || rt.path == "/healthz" || rt.path == "/api/v1/hub/dead-letters/{id}/replay" || rt.resp == "PDF" {
 		out = append(out, 503)
 	}
 	return out
@@ -216,7 +218,7 @@ var schemaTypes = map[string]any{
 	"HotlineNote": hotlineNoteIn{}, "HotlineSettings": workorder.Settings{},
 	"PenaltyItem": penaltyItem{}, "PenaltyView": penaltyView{}, "PenaltyOpen": enforce.OpenRequest{},
 	"PenaltyAction": penaltyActionBody{}, "PenaltyEvaluate": evaluateBody{}, "PenaltyOutcome": enforce.Outcome{},
-	"Rulebook": enforce.Rulebook{}, "Disclosure": enforce.Disclosure{},
+	"Rulebook": enforce.Rulebook{}, "Disclosure": enforce.Disclosure{}, "PenaltyDocument": penaltyDocument{},
 	"PenaltyFigures": struct {
 		From      time.Time       `json:"from"`
 		To        time.Time       `json:"to"`
@@ -272,6 +274,7 @@ func handSchemas() map[string]any {
 		"Photo":                map[string]any{"type": "string", "format": "binary"},
 		"TusChunk":             map[string]any{"type": "string", "format": "binary", "description": "the bytes from Upload-Offset on"},
 		"EvidenceContent":      map[string]any{"type": "string", "format": "binary", "description": "the file as kept; Evidence-Sha256 names its hash"},
+		"PDF":                  map[string]any{"type": "string", "format": "binary", "description": "a PDF document (application/pdf)"},
 		"PhotoRef":             map[string]any{"type": "object", "properties": map[string]any{"id": str, "url": str, "mime": str, "size": integer}},
 		"Telemetry": map[string]any{"type": "object", "description": "one reading, or {\"readings\": [...]} of up to 1000",
 			"properties": map[string]any{"device_id": str, "at": dateTime(), "values": map[string]any{"type": "object", "additionalProperties": num},

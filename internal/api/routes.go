@@ -186,6 +186,8 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/enforcement/evaluate", s.handlePenaltyEvaluate, "enforcement", "The discretion rulebook (裁量基准) in force: facts → level, allowed kinds and range, legal basis", enforceAuth, nil, "PenaltyEvaluate", 200, "PenaltyOutcome"},
 		{"GET", "/api/v1/enforcement/rulebook", s.handlePenaltyRulebook, "enforcement", "The published discretion rulebook in force (第三十四条: benchmarks are public)", anyone, nil, "", 200, "Rulebook"},
 		{"GET", "/api/v1/enforcement/figures", s.handlePenaltyFigures, "enforcement", "免罚率 of minor cases against 30 %, share of flexible measures and 记录完整率 over the decisions of a period in the caller's jurisdiction", enforceAuth, []string{"from", "to"}, "", 200, "PenaltyFigures"},
+		{"GET", "/api/v1/enforcement/cases/{id}/documents", s.handlePenaltyDocuments, "enforcement", "The documents (执法文书) a penalty case holds in its status, each with its number (文号) once issued and the URL of its PDF", enforceAuth, nil, "", 200, "items:PenaltyDocument"},
+		{"GET", "/api/v1/enforcement/cases/{id}/documents/{code}", s.handlePenaltyDocument, "enforcement", "One document as application/pdf, its number issued on first rendering and kept; masked=true renders the published copy; 404 for a document the case does not hold yet, 503 naming the font package when no Chinese font is installed (audited)", enforceAuth, []string{"masked"}, "", 200, "PDF"},
 		{"GET", "/api/v1/enforcement/disclosures", s.handlePenaltyDisclosures, "enforcement", "Published penalty decisions (行政处罚决定公开), personal data masked; search by q, district, from, to", anyone, []string{"q", "district", "from", "to", "limit", "offset"}, "", 200, "items:Disclosure"},
 	}
 }

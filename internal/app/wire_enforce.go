@@ -3,11 +3,13 @@ package app
 import (
 	"context"
 	"net/http"
+	"os"
 	"path/filepath"
 	"time"
 
 	demoseed "cityloop/internal/demo/seed"
 	"cityloop/internal/enforce"
+	"cityloop/internal/enforce/document"
 	"cityloop/internal/enforce/loop"
 	"cityloop/internal/evidence"
 	"cityloop/internal/evidence/vault"
@@ -32,6 +34,8 @@ func wireEnforce(a *App, _ *http.ServeMux) error {
 		return err
 	}
 	a.api.Enforcement = svc
+	a.api.EnforcementDocuments = document.OpenDesk(os.Getenv(document.FontEnv), document.Desk{Cases: svc, Numbers: db,
+		Bureau: a.Cfg.BureauName, Short: a.Cfg.BureauShort, Atlas: a.World.Atlas, Policy: svc.Policy, Now: a.Now})
 	a.resealers = append(a.resealers, resealer{"penalty-case parties (names, ID numbers, phones, addresses)", db.ResealParties})
 
 	// The full-process record (全过程记录): evidence files under DATA/evidence

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"cityloop/internal/egress"
 )
@@ -73,6 +75,12 @@ type Config struct {
 	// region code for heat per 1,000 residents ("CODE=N,…").
 	AnalysisBaselineYear int
 	AnalysisPopulation   string
+
+	// The enforcement bureau as its documents name it (执法文书): the full
+	// name under the seal and the abbreviation that starts every 文号
+	// (示范城管罚决字〔2026〕第0001号).
+	BureauName  string
+	BureauShort string
 }
 
 // Default is what `cityloop serve` with no flags uses.
@@ -82,6 +90,7 @@ func Default() Config {
 		TokenTTL: 12 * time.Hour, SweepEvery: 30 * time.Second, MaxPhotoMiB: 10, LogLevel: "info", RetainDays: 730, PublicRate: 60,
 		MQTTClientID: "cityloop-sensing", MQTTSessionExpiry: time.Hour, SMTPPort: 587,
 		EvidenceMaxMiB: 2048, EvidencePhotoMiB: 30,
+		BureauName: "示范市城市管理综合行政执法局", BureauShort: "示范城管",
 	}
 }
 
@@ -171,6 +180,10 @@ func settings() []setting {
 			func(c *Config) string { return strconv.Itoa(c.AnalysisBaselineYear) }, func(c *Config, v string) error { return parseInt(v, &c.AnalysisBaselineYear) }},
 		{"analysis-population", "CITYLOOP_ANALYSIS_POPULATION", "residents per region or grid code for heat per 1,000 residents, e.g. \"320101=850000,32010100100101=1200\" (empty: heat per km²)", false,
 			func(c *Config) string { return c.AnalysisPopulation }, func(c *Config, v string) error { c.AnalysisPopulation = v; return nil }},
+		{"bureau-name", "CITYLOOP_BUREAU_NAME", "the enforcement bureau's full name printed on its documents (执法机关名称)", false,
+			func(c *Config) string { return c.BureauName }, func(c *Config, v string) error { c.BureauName = v; return nil }},
+		{"bureau-short", "CITYLOOP_BUREAU_SHORT", "the bureau's abbreviation that starts every document number (机关代字), e.g. 示范城管 → 示范城管罚决字〔2026〕第0001号", false,
+			func(c *Config) string { return c.BureauShort }, func(c *Config, v string) error { c.BureauShort = v; return nil }},
 	}
 }
 
@@ -291,6 +304,9 @@ func (c *Config) Finish() error {
 	if _, err := egress.Parse(c.EgressAllow); err != nil {
 		return fmt.Errorf("--egress-allow: %w", err)
 	}
+	if err := c.checkBureau(); err != nil {
+		return err
+	}
 	return c.checkOutbox()
 }
 
@@ -387,4 +403,21 @@ func mask(v string) string {
 		return v[:scheme+3] + userinfo[:i] + ":****" + v[at:]
 	}
 	return v
+}
+
+// checkBureau checks the names the documents print: the abbreviation goes
+// into every document number, so it may hold none of the brackets, 第 or
+// 号 that delimit one, and both must be printable text.
+func (c *Config) checkBureau() error {
+	c.BureauName, c.BureauShort = strings.TrimSpace(c.BureauName), strings.TrimSpace(c.BureauShort)
+	printable := func(s string) bool {
+		return utf8.ValidString(s) && !strings.ContainsFunc(s, func(r rune) bool { return unicode.IsControl(r) })
+	}
+	if c.BureauName == "" || utf8.RuneCountInString(c.BureauName) > 64 || !printable(c.BureauName) {
+		return fmt.Errorf("--bureau-name must be the bureau's name, 1–64 printable characters, e.g. 示范市城市管理综合行政执法局")
+	}
+	if c.BureauShort == "" || utf8.RuneCountInString(c.BureauShort) > 24 || !printable(c.BureauShort) || strings.ContainsAny(c.BureauShort, "〔〕[]【】()（）第号") {
+		return fmt.Errorf("--bureau-short must be the abbreviation of document numbers, 1–24 characters without brackets, 第 or 号, e.g. 示范城管")
+	}
+	return nil
 }

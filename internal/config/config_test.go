@@ -49,6 +49,15 @@ func TestLoad(t *testing.T) {
 		{"sms webhook", map[string]string{"CITYLOOP_SMS_WEBHOOK_SECRET": strings.Repeat("s", 32)}, []string{"--sms-webhook-url", "https://sms.example.gov.cn/send"}, "",
 			func(c Config) bool { return c.SMSWebhookURL == "https://sms.example.gov.cn/send" }},
 		{"sms webhook short secret", nil, []string{"--sms-webhook-url", "https://sms.example.gov.cn/send", "--sms-webhook-secret", "short"}, "--sms-webhook-secret", nil},
+		{"bureau defaults to the demo city", nil, nil, "", func(c Config) bool {
+			return c.BureauName == "示范市城市管理综合行政执法局" && c.BureauShort == "示范城管"
+		}},
+		{"bureau from env and flags", map[string]string{"CITYLOOP_BUREAU_NAME": " 南京市城市管理局 "}, []string{"--bureau-short", "宁城管"}, "",
+			func(c Config) bool { return c.BureauName == "南京市城市管理局" && c.BureauShort == "宁城管" }},
+		{"bureau short with a bracket", nil, []string{"--bureau-short", "宁城管〔"}, "--bureau-short", nil},
+		{"bureau short with 号", nil, []string{"--bureau-short", "宁号"}, "--bureau-short", nil},
+		{"empty bureau name", map[string]string{"CITYLOOP_BUREAU_NAME": " "}, []string{"--bureau-name", ""}, "--bureau-name", nil},
+		{"bureau name with a control character", nil, []string{"--bureau-name", "执法局\x07"}, "--bureau-name", nil},
 		{"sms webhook not a URL", map[string]string{"CITYLOOP_SMS_WEBHOOK_SECRET": strings.Repeat("s", 32)}, []string{"--sms-webhook-url", "sms.example.gov.cn"}, "--sms-webhook-url", nil},
 	}
 	for _, tt := range tests {

@@ -140,10 +140,13 @@ type Officer struct {
 
 // Approval is one signature in an approval chain.
 type Approval struct {
-	Role    string    `json:"role"` // 承办人意见, 法制审核意见, 分管领导意见, 主要领导意见
-	Name    string    `json:"name"`
-	Opinion string    `json:"opinion"`
-	At      time.Time `json:"at"`
+	// Kind is the chain the signature belongs to (立案, 处罚决定, 结案 …);
+	// empty for a hand-made case.
+	Kind    enforce.ApprovalKind `json:"kind,omitempty"`
+	Role    string               `json:"role"` // 承办人意见, 法制审核意见, 分管领导意见, 主要领导意见
+	Name    string               `json:"name"`
+	Opinion string               `json:"opinion"`
+	At      time.Time            `json:"at"`
 }
 
 // Hearing says whether the intended penalty gives a right to a hearing
@@ -333,6 +336,8 @@ func (c Case) Masked() Case {
 	m.Discretion.Reason = text(c.Discretion.Reason)
 	m.Correction.Requirement = text(c.Correction.Requirement)
 	m.Inspect.Findings = text(c.Inspect.Findings)
+	m.Inspect.Present = text(c.Inspect.Present) // the party, when it attended
+	m.Inquiry.Subject = text(c.Inquiry.Subject)
 	m.Inquiry.QA = nil
 	m.Service.Recipient = text(c.Service.Recipient)
 	m.Service.Note = text(c.Service.Note)

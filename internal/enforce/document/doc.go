@@ -21,6 +21,11 @@
 //     and the copy that may be published ([Case.Masked]: the person's name,
 //     ID number, phone and address masked as package disclose and pii do for
 //     the public pages);
+//   - the mapping of a penalty case to a document ([FromCase]: the case,
+//     its unsealed party, its records and its timeline, whose events hold
+//     the approvals) and the desk the API serves ([Desk]: which documents a
+//     case holds, each rendered with its number issued once through the
+//     store's [Numbers], the caller's jurisdiction applied through [Cases]);
 //   - the templates ([LoadTemplates], [ParseLayout]): one embedded default
 //     per code (templates/<code>.tpl), replaced by <code>.tpl files in a
 //     city's directory; and the renderer ([New], [Renderer.Render]), which
@@ -34,6 +39,11 @@
 //	for _, e := range document.ForStatus(pc.Status, pc.Procedure == enforce.Summary) { … e.Code … }
 //	num, err := document.NumberFor("某城管", code, year, seq) // seq from the store's counter
 //	pdf, err := r.Render(code, num, &c)                         // application/pdf
+//
+// [Desk] does these steps for the API: app builds it once with [OpenDesk]
+// (the penalty-case service as [Cases], the enforcement store as
+// [Numbers], the bureau from --bureau-name and --bureau-short), and the
+// routes call [Desk.List] and [Desk.Render].
 //
 // Errors are errs kinds: a missing or unusable font is KindUnavailable and
 // names the Debian package to install ([FontPackage], fonts-droid-fallback)
@@ -80,9 +90,10 @@
 // none. The font file is read and checked once by New.
 //
 // document imports the standard library, fpdf, golang.org/x/image/font/sfnt
-// and cityloop/internal/{enforce, errs, pii, disclose}. It never imports
+// and cityloop/internal/{enforce, errs, org, pii, disclose}. It never imports
 // net/http, database/sql, a store or an adapter, reads no environment
 // variable itself, and holds no package-level mutable state: the font and
 // the templates live in the [Renderer]. Sequence numbers and the storage of
-// issued documents belong to the store; the HTTP route to the API.
+// issued numbers belong to the store, behind [Numbers]; the HTTP routes to
+// the API.
 package document

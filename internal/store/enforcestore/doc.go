@@ -6,7 +6,10 @@
 // phone, address) and a blind index of the identity number for the
 // party's history (首违不罚), the link to the loop case they came from, and
 // the published decisions, masked through package disclose before they
-// are written, so the public table holds no personal data at all.
+// are written, so the public table holds no personal data at all; and the
+// numbers of the cases' documents (文号, [DB.IssueDocNumber]): a counter
+// per document prefix and year, and each document's number recorded when
+// it is first rendered, so it never changes.
 //
 // It implements enforce.Store. Each write is one transaction; a lost
 // update is errs.Conflict. It keeps its own goose version table
