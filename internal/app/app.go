@@ -70,7 +70,7 @@ type wirer func(a *App, mux *http.ServeMux) error
 
 // wirers lists the parts beyond the core API, in the order they are wired
 // (sensing before the web pages that show its state).
-var wirers = []wirer{wireJobs, wireSensing, wireInterop, wireWeb}
+var wirers = []wirer{wireJobs, wireSensing, wireInterop, wireCaseIndex, wireWeb}
 
 // Go registers background work that Run starts and stops.
 func (a *App) Go(fn func(ctx context.Context) error) { a.background = append(a.background, fn) }
