@@ -106,7 +106,8 @@ func New(src Source, now func() time.Time, closedFor time.Duration) *Index {
 	if closedFor <= 0 {
 		closedFor = DefaultClosedFor
 	}
-	return &Index{src: src, now: now, wall: time.Now, closedFor: closedFor}
+	return &Index{src: src, now: now, wall: time.Now, closedFor: closedFor, byID: map[string]*entry{},
+		cats: map[string]map[cell][]*entry{}, tombs: map[string]tomb{}, interned: map[string]string{}}
 }
 
 // Ready reports whether the index has been built.
