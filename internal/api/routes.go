@@ -62,6 +62,7 @@ func (s *Server) routes() []route {
 		// cases
 		{"POST", "/api/v1/cases", s.handleCaseCreate, "cases", "Report a problem (every channel; citizens may report without signing in)", anyone, nil, "Report", 201, "Case"},
 		{"GET", "/api/v1/cases", s.handleCaseList, "cases", "List cases", signedIn, []string{"status", "category", "region", "source", "light", "from", "to", "department", "overdue", "limit", "offset", "lang"}, "", 200, "items:Case"},
+		{"GET", "/api/v1/cases/{id}/duplicates", s.handleCaseDuplicates, "cases", "Possible duplicates of a case (same sub-class, within its radius and window), nearest first, among the cases the caller sees (staff)", staff, nil, "", 200, "items:Duplicate"},
 		{"GET", "/api/v1/cases/{id}", s.handleCaseView, "cases", "One case with its timeline and the actions the caller may take", signedIn, nil, "", 200, "Case"},
 		{"POST", "/api/v1/cases/{id}/actions", s.handleCaseAction, "cases", "Move a case: accept, file, dispatch, sign, return, extend, dispose, check, close …", signedIn, nil, "Action", 200, "Case"},
 		{"POST", "/api/v1/photos", s.handlePhotoUpload, "photos", "Upload a JPEG, PNG or WebP photo (raw body or multipart field \"file\")", anyone, nil, "Photo", 201, "PhotoRef"},
