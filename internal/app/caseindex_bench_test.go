@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"cityloop/internal/caseindex"
 	"cityloop/internal/casework"
 	"cityloop/internal/org"
 )
@@ -61,7 +62,7 @@ func benchIntakeClustered(b *testing.B, useIndex bool) {
 	if err := a.Store.BulkCreateCases(ctx, cases, events); err != nil {
 		b.Fatal(err)
 	}
-	if err := a.rebuildCaseIndex(ctx); err != nil {
+	if err := a.Cases.Nearby.(*caseindex.Index).Build(ctx); err != nil {
 		b.Fatal(err)
 	}
 	if !useIndex {
@@ -71,8 +72,8 @@ func benchIntakeClustered(b *testing.B, useIndex bool) {
 	token := login(b, base, "supervisor").token
 	hc := &http.Client{Transport: &http.Transport{MaxIdleConns: 128, MaxIdleConnsPerHost: 128}}
 	var (
-		mu              sync.Mutex
-		lats            []time.Duration
+		mu                    sync.Mutex
+		lats                  []time.Duration
 		seq, fail, size, dups atomic.Int64
 	)
 	b.SetParallelism(32)

@@ -21,12 +21,8 @@ func (a *App) GenerateDemo(ctx context.Context, cases int, seed int64, w io.Writ
 	}
 	progress, finish := demoseed.Bar(w, cases)
 	defer finish()
-	info, err := demoseed.Run(ctx, a.Store, a.Blobs, a.World, a.Cal, demoseed.Options{Seed: seed, Cases: cases, PasswordHash: hash,
+	return demoseed.Run(ctx, a.Store, a.Blobs, a.World, a.Cal, demoseed.Options{Seed: seed, Cases: cases, PasswordHash: hash,
 		Now: func() time.Time { return a.Now() }, NewID: NewID, Progress: progress})
-	if err != nil {
-		return nil, err
-	}
-	return info, a.rebuildCaseIndex(ctx)
 }
 
 // DemoAccounts lists the demo's accounts as "username  post" lines, or

@@ -29,6 +29,31 @@ type Follower struct {
 	pos int64
 }
 
+// Start makes an index over src and runs its Follower in a goroutine from
+// now on, rather than from the node's Run, so that tests and benchmarks
+// serving the handler without running the node use it too; until the
+// build is done the searches go to src. changes may be nil: the index then
+// hears only of this node's writes. stop ends the goroutine and waits for
+// it; call it before the store closes.
+func Start(src Source, changes Changes, now func() time.Time, log *slog.Logger) (ix *Index, stop func() error) {
+	ix = New(src, now, 0)
+	if log != nil {
+		log = log.With("part", "caseindex")
+	}
+	f := &Follower{Index: ix, Changes: changes, Log: log}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = f.Run(ctx)
+	}()
+	return ix, func() error {
+		cancel()
+		<-done
+		return nil
+	}
+}
+
 // feedBatch is how many changes one read of the feed takes.
 const feedBatch = 1000
 
@@ -44,7 +69,11 @@ func (f *Follower) Run(ctx context.Context) error {
 		log = slog.Default()
 	}
 	for {
-		pos, err := f.Changes.LastPos(ctx)
+		var pos int64
+		var err error
+		if f.Changes != nil {
+			pos, err = f.Changes.LastPos(ctx)
+		}
 		if err == nil {
 			f.pos = pos
 			if f.Index.Ready() {
@@ -64,7 +93,9 @@ func (f *Follower) Run(ctx context.Context) error {
 	}
 	lastPrune := time.Now()
 	for sleep(ctx, f.Every) {
-		if _, err := f.Step(ctx); err != nil && ctx.Err() == nil {
+		if f.Changes == nil {
+			// only this node's writes reach the index
+		} else if _, err := f.Step(ctx); err != nil && ctx.Err() == nil {
 			log.Warn("duplicate index: reading the change feed failed; will retry", "err", err)
 		}
 		if time.Since(lastPrune) > 10*time.Minute {

@@ -289,3 +289,23 @@ func TestFollower_Run(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestStart: without a change feed the index still builds and hears this
+// node's writes; stop ends the goroutine.
+func TestStart(t *testing.T) {
+	st := &fakeStore{cases: map[string]*casework.Case{}}
+	st.put(mk("a", casework.StatusPendingAccept, now.Add(-2*time.Hour), nil, 1))
+	ix, stop := Start(st, nil, func() time.Time { return now }, nil)
+	for deadline := time.Now().Add(5 * time.Second); !ix.Ready(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("not built within 5 s")
+		}
+	}
+	ix.Stored(mk("b", casework.StatusPendingAccept, now.Add(-time.Hour), nil, 1))
+	if got := open(t, ix); !slices.Equal(got, []string{"b", "a"}) {
+		t.Errorf("open duplicates %v, want [b a]", got)
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+}
