@@ -33,6 +33,9 @@ type caseView struct {
 	Timeline     []casework.Event     `json:"timeline,omitempty"`
 	Allowed      []casework.Action    `json:"allowed_actions,omitempty"`
 	Duplicates   []casework.Duplicate `json:"duplicates,omitempty"`
+	// DuplicatesTotal is how many candidates intake found; Duplicates
+	// lists the nearest few (see createShowsDuplicates).
+	DuplicatesTotal int `json:"duplicates_total,omitempty"`
 }
 
 type deadlines struct {
@@ -151,7 +154,7 @@ func (s *Server) handleCaseCreate(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	v := s.view(in.Case, httpkit.English(r))
-	v.Duplicates = in.Duplicates
+	v.Duplicates, v.DuplicatesTotal = shortDuplicates(in.Duplicates)
 	w.Header().Set("Location", "/api/v1/cases/"+in.Case.ID)
 	return httpkit.WriteJSON(w, http.StatusCreated, v)
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"cityloop/internal/audit"
+	"cityloop/internal/casework"
 	"cityloop/internal/catalog"
 	"cityloop/internal/enforce"
 	"cityloop/internal/evidence"
@@ -143,7 +144,7 @@ func respSchema(spec string) map[string]any {
 // schemaTypes are the named schemas made from the Go types the handlers
 // encode and decode, so that they follow the code.
 var schemaTypes = map[string]any{
-	"Account": org.Account{}, "Region": regionView{}, "ImportPlan": org.ImportPlan{}, "Location": org.Location{},
+	"Duplicate": casework.Duplicate{}, "Account": org.Account{}, "Region": regionView{}, "ImportPlan": org.ImportPlan{}, "Location": org.Location{},
 	"PostsRequest": struct {
 		Posts []org.Grant `json:"posts"`
 	}{},

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cityloop/internal/caseindex"
 	"context"
 	"fmt"
 	"net/http"
@@ -64,6 +65,11 @@ func wireInterop(a *App, mux *http.ServeMux) error {
 	a.api.Hotline = adapter
 
 	a.hubChanges = hs
+	// Intake's duplicate index, fed by this node's writes and by the hub's
+	// change feed with every node's (package caseindex).
+	ix, stop := caseindex.Start(a.Store, hs, func() time.Time { return a.Now().UTC() }, a.Log)
+	a.Cases.Nearby = ix
+	a.OnClose(stop) // before the store closes
 	// The hub's own rows carry the real clock (deliveries, dead letters,
 	// UUIDv7 event times), so retention measures age by it too. Callers of
 	// 12345 orders go with the reporters of their cases. The delivery

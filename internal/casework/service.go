@@ -77,6 +77,17 @@ type Store interface {
 	Timeline(ctx context.Context, caseID string) ([]Event, error)
 }
 
+// NearbyIndex answers the duplicate and recurrence searches from memory
+// instead of the store's spatial scan (package caseindex). Its FindNearby
+// must return the cases Store.FindNearby would, in the same order; it may
+// fill only the fields those searches read (id, code, status, category,
+// point, regions, department, report and closing times). Stored tells it of
+// every case this service has just written.
+type NearbyIndex interface {
+	FindNearby(ctx context.Context, q NearbyQuery) ([]*Case, error)
+	Stored(c *Case)
+}
+
 // Service runs intake and transitions: it does the I/O around Decide.
 type Service struct {
 	Store Store
@@ -85,6 +96,25 @@ type Service struct {
 	Cal   *worktime.Calendar
 	Now   func() time.Time
 	NewID func() string
+	// Nearby, when set, answers the duplicate and recurrence searches in
+	// place of Store.FindNearby, and hears of every case stored here.
+	Nearby NearbyIndex
+}
+
+// findNearby runs a duplicate or recurrence search on the index when there
+// is one, else on the store.
+func (s *Service) findNearby(ctx context.Context, q NearbyQuery) ([]*Case, error) {
+	if s.Nearby != nil {
+		return s.Nearby.FindNearby(ctx, q)
+	}
+	return s.Store.FindNearby(ctx, q)
+}
+
+// stored tells the index (if any) that c was just written.
+func (s *Service) stored(c *Case) {
+	if s.Nearby != nil {
+		s.Nearby.Stored(c)
+	}
 }
 
 // Report is one incoming problem from any channel.
@@ -163,6 +193,7 @@ func (s *Service) Report(ctx context.Context, actor org.Actor, r Report) (*Intak
 	if err := s.Store.CreateCase(ctx, c, events); err != nil {
 		return nil, fmt.Errorf("store case: %w", err)
 	}
+	s.stored(c)
 	return &Intake{Case: c, Duplicates: dups}, nil
 }
 
@@ -284,7 +315,7 @@ func (s *Service) duplicates(ctx context.Context, c *Case, scope *Scope) ([]Dupl
 	at := c.ReportedAt
 	sub, _ := s.Dict().Lookup(*c.Category, at)
 	radius, window := dupParams(sub)
-	near, err := s.Store.FindNearby(ctx, NearbyQuery{Category: *c.Category, Bounds: boxAround(c.Point, radius),
+	near, err := s.findNearby(ctx, NearbyQuery{Category: *c.Category, Bounds: boxAround(c.Point, radius),
 		Since: at.Add(-window), Exclude: c.ID, Limit: dupLimit})
 	if err != nil {
 		return nil, fmt.Errorf("find duplicates: %w", err)
@@ -376,7 +407,7 @@ func (s *Service) actIn(ctx context.Context, id string, cmd Command, now time.Ti
 	if cmd.Action == ActClose && c.Category != nil && c.Status == StatusPendingClose {
 		sub, _ := s.Dict().Lookup(*c.Category, now)
 		radius, _ := dupParams(sub)
-		near, err := s.Store.FindNearby(ctx, NearbyQuery{Category: *c.Category, Bounds: boxAround(c.Point, radius),
+		near, err := s.findNearby(ctx, NearbyQuery{Category: *c.Category, Bounds: boxAround(c.Point, radius),
 			Closed: true, Since: now.Add(-recurrenceWindow), Exclude: c.ID, Limit: 20})
 		if err != nil {
 			return nil, nil, fmt.Errorf("find recurrence: %w", err)
@@ -401,6 +432,7 @@ func (s *Service) actIn(ctx context.Context, id string, cmd Command, now time.Ti
 	if err := s.Store.UpdateCase(ctx, &next, c.Version, events); err != nil {
 		return nil, nil, fmt.Errorf("%s case %s: %w", cmd.Action, c.Code, err)
 	}
+	s.stored(&next)
 	return &next, events, nil
 }
 
@@ -459,6 +491,7 @@ func (s *Service) SweepOverdue(ctx context.Context, batch int) (int, error) {
 			}
 			return n, fmt.Errorf("mark %s overdue: %w", c.Code, err)
 		}
+		s.stored(&next)
 		n++
 	}
 	return n, nil

@@ -76,6 +76,7 @@ var titles = map[int][2]string{
 	415: {"不支持的内容类型", "Unsupported media type"},
 	422: {"无法处理", "Unprocessable"},
 	429: {"请求过于频繁", "Too many requests"},
+	499: {"客户端已断开", "Client closed request"},
 	500: {"内部错误", "Internal error"},
 	503: {"服务暂不可用", "Unavailable"},
 }
@@ -100,6 +101,9 @@ func ProblemFor(r *http.Request, err error) Problem {
 		p.Errors = e.Fields
 		p.Extra = e.Details
 		p.Type = "https://cityloop.dev/problems/" + e.Kind.String()
+	} else if ClientGone(r, err) {
+		status = StatusClientClosed
+		p.Detail = "客户端在应答前断开了连接 / the client closed the request before the answer was ready"
 	} else if errors.Is(err, context.DeadlineExceeded) {
 		status = http.StatusServiceUnavailable
 		p.Detail = "the request took too long; try again"
@@ -115,10 +119,36 @@ func ProblemFor(r *http.Request, err error) Problem {
 	return p
 }
 
-// WriteError writes err as problem+json and logs internal errors.
+// StatusClientClosed is the status (nginx's 499) a request gets when its
+// client went away before the answer: nobody reads it, and it is no
+// server error, so it shows apart from the 5xx in the access log.
+const StatusClientClosed = 499
+
+// ClientGone reports whether err ended a request because its client went
+// away: the request's context was cancelled (the server cancels it when the
+// connection closes). An error without a kind that comes with a cancelled
+// request counts too, since drivers report an interrupted query in their
+// own words; a request that ran out of time (DeadlineExceeded) does not.
+func ClientGone(r *http.Request, err error) bool {
+	if err == nil || !errors.Is(r.Context().Err(), context.Canceled) {
+		return false
+	}
+	if errors.Is(err, context.Canceled) {
+		return true
+	}
+	e, ok := errs.As(err)
+	return !ok || e.Kind == errs.KindInternal
+}
+
+// WriteError writes err as problem+json and logs internal errors. A
+// request whose client went away is answered 499 and logged at debug
+// level: it is not an error of the server.
 func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	p := ProblemFor(r, err)
-	if p.Status >= 500 {
+	switch {
+	case p.Status == StatusClientClosed:
+		slog.Debug("client went away", "request_id", p.RequestID, "method", r.Method, "path", r.URL.Path, "err", err)
+	case p.Status >= 500:
 		slog.Error("request failed", "request_id", p.RequestID, "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	w.Header().Set("Content-Type", "application/problem+json")

@@ -212,8 +212,10 @@ func (s *Server) handleFieldReport(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	s.broker.publishCase(in.Case.Code, in.Case)
+	// The nearest few candidates, as the API's create answer carries them.
+	dups := in.Duplicates[:min(len(in.Duplicates), 5)]
 	return httpkit.WriteJSON(w, http.StatusCreated, map[string]any{"id": in.Case.ID, "code": in.Case.Code, "repeat": false,
-		"duplicates": in.Duplicates})
+		"duplicates": dups, "duplicates_total": len(in.Duplicates)})
 }
 
 func (s *Server) handleManifest(w http.ResponseWriter, r *http.Request) {

@@ -28,6 +28,8 @@ type Store interface {
 	CaseViews
 	BulkCreateCases(ctx context.Context, cases []*casework.Case, events [][]casework.Event) error
 	CountCases(ctx context.Context) (int, error)
+	EachIndexedCase(ctx context.Context, closedSince time.Time, fn func(*casework.Case) error) error
+	IndexedCases(ctx context.Context, ids []string) ([]*casework.Case, error)
 	AppendDictEdit(ctx context.Context, kind, key string, body []byte, actor string, at time.Time) error
 	DictEdits(ctx context.Context) ([]sqlstore.DictEdit, error)
 	SavePhoto(ctx context.Context, p sqlstore.PhotoMeta) error
@@ -53,6 +55,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"find cases", testFindCases},
 		{"find cases pagination", testFindCasesPages},
 		{"find nearby", testFindNearby},
+		{"nearby index answers as the store", testNearbyIndex},
 		{"find due", testFindDue},
 		{"case views for the other stores", testCaseViews},
 		{"bulk create", testBulkCreate},
