@@ -1,0 +1,119 @@
+package bulletin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"cityloop/internal/jobs"
+	"cityloop/internal/org"
+	"cityloop/internal/worktime"
+)
+
+// Produce builds, renders and archives the bulletin of kind for the
+// period containing day, for scope (the city's or a district's code);
+// by is who asked ("system" for the job). It replaces the archived one of
+// the same kind, scope and period.
+func (s *Service) Produce(ctx context.Context, kind Kind, day time.Time, scope, by string) (*Bulletin, error) {
+	r, err := s.Build(ctx, kind, day, scope)
+	if err != nil {
+		return nil, err
+	}
+	r.Bulletin.ID, r.Bulletin.CreatedBy = s.NewID(), by
+	var f Files
+	if f.HTML, err = RenderHTML(r, ""); err != nil {
+		return nil, err
+	}
+	if f.PDF, err = RenderPDF(r, s.Font); err != nil {
+		return nil, err
+	}
+	if f.XLSX, err = RenderXLSX(r); err != nil {
+		return nil, err
+	}
+	if err := s.Store.SaveBulletin(ctx, r.Bulletin, f); err != nil {
+		return nil, err
+	}
+	return r.Bulletin, nil
+}
+
+// ProduceAll produces the city bulletin and each district's for the
+// period of kind containing day.
+func (s *Service) ProduceAll(ctx context.Context, kind Kind, day time.Time, by string) ([]*Bulletin, error) {
+	atlas := s.Atlas()
+	city := atlas.City()
+	if city == nil {
+		return nil, errors.New("bulletins: the city has no regions yet")
+	}
+	scopes := []string{city.Code}
+	for _, d := range atlas.Regions(org.LevelDistrict) {
+		scopes = append(scopes, d.Code)
+	}
+	var out []*Bulletin
+	for _, sc := range scopes {
+		b, err := s.Produce(ctx, kind, day, sc, by)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, b)
+	}
+	return out, nil
+}
+
+// Schedule is when the bulletins are due: 07:00 city time on the first
+// working day of each month (a 1 October inside the National Day holiday
+// moves to the first working day after it).
+func Schedule(cal *worktime.Calendar) jobs.Schedule {
+	return jobs.OnWorkingDays(jobs.Monthly(1, 7, 0, cal.Location()), cal)
+}
+
+// Jobs are the 月通报, 季考核 and 年评估 jobs: each runs on Schedule and
+// produces, for the period just ended, the city's and every district's
+// bulletin; the quarterly and yearly ones have nothing due in other
+// months. Producing again replaces, so a retried run is harmless.
+func (s *Service) Jobs(cal *worktime.Calendar) []jobs.Job {
+	job := func(kind Kind, due func(time.Month) bool) jobs.Job {
+		return jobs.Job{
+			Name: "bulletin-" + string(kind), Schedule: Schedule(cal), Timeout: 10 * time.Minute,
+			Description: fmt.Sprintf("%s: first working day 07:00, for the %s just ended", KindNames[kind][0], kind),
+			Run: func(ctx context.Context) error {
+				now := s.Now().In(s.Loc)
+				if !due(now.Month()) {
+					return jobs.ErrNothingDue
+				}
+				// The day before this month began lies in the period just ended.
+				last := time.Date(now.Year(), now.Month(), 1, 12, 0, 0, 0, s.Loc).AddDate(0, 0, -1)
+				_, err := s.ProduceAll(ctx, kind, last, "system")
+				return err
+			},
+		}
+	}
+	return []jobs.Job{
+		job(Month, func(time.Month) bool { return true }),
+		job(Quarter, func(m time.Month) bool { return (m-1)%3 == 0 }),
+		job(Year, func(m time.Month) bool { return m == time.January }),
+	}
+}
+
+// Backfill produces the monthly bulletins of the months months before
+// now's (the demo city's past), oldest first, and the quarterly ones of
+// the quarters those months complete.
+func (s *Service) Backfill(ctx context.Context, months int) (int, error) {
+	now := s.Now().In(s.Loc)
+	n := 0
+	for i := months; i >= 1; i-- {
+		day := time.Date(now.Year(), now.Month(), 1, 12, 0, 0, 0, s.Loc).AddDate(0, -i, 0)
+		kinds := []Kind{Month}
+		if day.Month()%3 == 0 {
+			kinds = append(kinds, Quarter)
+		}
+		for _, k := range kinds {
+			bs, err := s.ProduceAll(ctx, k, day, "system")
+			n += len(bs)
+			if err != nil {
+				return n, fmt.Errorf("bulletins of %s: %w", day.Format("2006-01"), err)
+			}
+		}
+	}
+	return n, nil
+}
