@@ -2,8 +2,8 @@ package assess
 
 import (
 	"cmp"
-	"fmt"
 	"context"
+	"fmt"
 	"math"
 	"slices"
 	"time"

@@ -120,7 +120,9 @@ func (m *memStore) SaveBulletin(_ context.Context, b *Bulletin, f Files) error {
 	return nil
 }
 
-func (m *memStore) FindBulletins(context.Context, Kind, int) ([]*Bulletin, error) { return m.items, nil }
+func (m *memStore) FindBulletins(context.Context, Kind, int) ([]*Bulletin, error) {
+	return m.items, nil
+}
 func (m *memStore) FindBulletinByID(_ context.Context, id string) (*Bulletin, error) {
 	for _, b := range m.items {
 		if b.ID == id {
