@@ -6,7 +6,11 @@ import (
 	"fmt"
 	"time"
 
+	"cityloop/internal/assess"
+	"cityloop/internal/catalog"
+	"cityloop/internal/enforce/document"
 	"cityloop/internal/jobs"
+	"cityloop/internal/kpi"
 	"cityloop/internal/org"
 	"cityloop/internal/worktime"
 )
@@ -16,6 +20,9 @@ import (
 // by is who asked ("system" for the job). It replaces the archived one of
 // the same kind, scope and period.
 func (s *Service) Produce(ctx context.Context, kind Kind, day time.Time, scope, by string) (*Bulletin, error) {
+	if s.Font == nil && s.fontErr != nil {
+		return nil, s.fontErr
+	}
 	r, err := s.Build(ctx, kind, day, scope)
 	if err != nil {
 		return nil, err
@@ -97,12 +104,16 @@ func (s *Service) Jobs(cal *worktime.Calendar) []jobs.Job {
 
 // Backfill produces the monthly bulletins of the months months before
 // now's (the demo city's past), oldest first, and the quarterly ones of
-// the quarters those months complete.
+// the quarters those months complete; months before the scheme came into
+// force are skipped.
 func (s *Service) Backfill(ctx context.Context, months int) (int, error) {
 	now := s.Now().In(s.Loc)
 	n := 0
 	for i := months; i >= 1; i-- {
 		day := time.Date(now.Year(), now.Month(), 1, 12, 0, 0, 0, s.Loc).AddDate(0, -i, 0)
+		if _, err := s.scheme(day); err != nil {
+			continue // before the city's scheme (and book) came into force: nothing to assess by
+		}
 		kinds := []Kind{Month}
 		if day.Month()%3 == 0 {
 			kinds = append(kinds, Quarter)
@@ -116,4 +127,60 @@ func (s *Service) Backfill(ctx context.Context, months int) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// FontEnv names a TrueType Chinese font for the PDFs instead of the
+// Debian ones (the penalty documents' variable: one font setting).
+const FontEnv = document.FontEnv
+
+// DemoMonths is how many past months a new demo city gets bulletins for.
+const DemoMonths = 12
+
+// Config is what [Open] needs from the node.
+type Config struct {
+	Counter      assess.Counter
+	Atlas        func() *org.Atlas
+	Dict         func() *catalog.Dictionary
+	Book         *kpi.Set
+	Schemes      *assess.Book
+	Store        Store
+	Cal          *worktime.Calendar
+	Now          func() time.Time
+	NewID        func() string
+	FontOverride string // CITYLOOP_DOCUMENT_FONT
+	// Demo: this start generated the demo city, whose past months get
+	// their bulletins now.
+	Demo bool
+}
+
+// Open makes the service and its jobs. Without a Chinese font the node
+// still starts: producing a bulletin then fails with the font's error,
+// which names the Debian package to install.
+func Open(ctx context.Context, c Config) (*Service, []jobs.Job, error) {
+	s := &Service{Counter: c.Counter, Atlas: c.Atlas, Dict: c.Dict, Book: c.Book, Schemes: c.Schemes, Store: c.Store,
+		Loc: c.Cal.Location(), Now: c.Now, NewID: c.NewID}
+	s.Font, s.fontErr = FindFont(c.FontOverride)
+	if c.Demo && s.fontErr == nil {
+		if _, err := s.Backfill(ctx, DemoMonths); err != nil {
+			return nil, nil, fmt.Errorf("demo bulletins: %w", err)
+		}
+	}
+	return s, s.Jobs(c.Cal), nil
+}
+
+// The archive, for the API: the store's reads.
+
+// FindBulletins lists the archive (Store.FindBulletins).
+func (s *Service) FindBulletins(ctx context.Context, kind Kind, limit int) ([]*Bulletin, error) {
+	return s.Store.FindBulletins(ctx, kind, limit)
+}
+
+// FindBulletinByID is one archived bulletin.
+func (s *Service) FindBulletinByID(ctx context.Context, id string) (*Bulletin, error) {
+	return s.Store.FindBulletinByID(ctx, id)
+}
+
+// BulletinFile is one rendering of an archived bulletin.
+func (s *Service) BulletinFile(ctx context.Context, id string, f Format) ([]byte, error) {
+	return s.Store.BulletinFile(ctx, id, f)
 }

@@ -80,7 +80,8 @@ type Service struct {
 	Now     func() time.Time
 	NewID   func() string
 	// Font renders the PDF's Chinese text (see [FindFont]).
-	Font *Font
+	Font    *Font
+	fontErr error
 }
 
 // system is the platform itself: bulletins count every case of their scope.
