@@ -135,7 +135,7 @@ func (m *memStore) BulletinFile(_ context.Context, id string, f Format) ([]byte,
 	return m.files[id].Get(f), nil
 }
 
-func testService(t *testing.T) (*Service, *memStore) {
+func testService(t testing.TB) (*Service, *memStore) {
 	t.Helper()
 	font, err := FindFont(os.Getenv("CITYLOOP_DOCUMENT_FONT"))
 	if err != nil {
