@@ -1,23 +1,21 @@
 package app
 
 import (
+	"cityloop/internal/analysis"
+	"cityloop/internal/bulletin"
+	"cityloop/internal/kpi"
+	"cityloop/internal/store/bulletinstore"
 	"context"
 	"fmt"
 	"net/http"
 	"os"
 	"time"
-
-	"cityloop/internal/analysis"
-	"cityloop/internal/bulletin"
-	"cityloop/internal/kpi"
-	"cityloop/internal/store/bulletinstore"
 )
 
 // wireAnalysis adds data analysis and assessment (数据分析与考核): the
-// indicators of /api/v1/kpis and /rankings from the city's book
-// (--kpi-book), the analysis service of /api/v1/analysis/… with the city's
-// settings, and the bulletins (package bulletin: archive, /api/v1/bulletins,
-// jobs on the first working day, a new demo city's past months).
+// indicators of /api/v1/kpis and /rankings from the city's book (--kpi-book),
+// the analysis service of /api/v1/analysis/… with the city's settings, and the
+// bulletins (archive, /api/v1/bulletins, jobs, a new demo city's past months).
 func wireAnalysis(a *App, _ *http.ServeMux) (err error) {
 	if a.api.KPIs, err = kpi.Load(a.Cfg.KPIBook); err != nil {
 		return err
