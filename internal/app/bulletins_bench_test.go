@@ -12,7 +12,7 @@ import (
 // BenchmarkBulletin prints, on the 100,000-case demo city, the time to
 // produce (count, rank, render HTML, PDF and XLSX, archive) the city's
 // bulletin of its last full month, one district's, and the demo's
-// backfill (the city's last DemoMonths months, with a completed quarter).
+// backfill (the city's last DemoMonths months).
 //
 //	go test -run '^$' -bench Bulletin -benchtime 5x ./internal/app/
 func BenchmarkBulletin(b *testing.B) {

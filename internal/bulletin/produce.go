@@ -103,8 +103,7 @@ func (s *Service) Jobs(cal *worktime.Calendar) []jobs.Job {
 }
 
 // Backfill produces the city's monthly bulletins of the months months
-// before now's (the demo city's past), oldest first, and the quarterly
-// ones of the quarters those months complete; with districts, each
+// before now's (the demo city's past), oldest first; with districts, each
 // district's too. Months before the scheme came into force are skipped.
 func (s *Service) Backfill(ctx context.Context, months int, districts bool) (int, error) {
 	now := s.Now().In(s.Loc)
@@ -114,22 +113,16 @@ func (s *Service) Backfill(ctx context.Context, months int, districts bool) (int
 		if _, err := s.scheme(day); err != nil {
 			continue // before the city's scheme (and book) came into force: nothing to assess by
 		}
-		kinds := []Kind{Month}
-		if day.Month()%3 == 0 {
-			kinds = append(kinds, Quarter)
+		var err error
+		if districts {
+			var bs []*Bulletin
+			bs, err = s.ProduceAll(ctx, Month, day, "system")
+			n += len(bs)
+		} else if _, err = s.Produce(ctx, Month, day, s.Atlas().City().Code, "system"); err == nil {
+			n++
 		}
-		for _, k := range kinds {
-			var err error
-			if districts {
-				var bs []*Bulletin
-				bs, err = s.ProduceAll(ctx, k, day, "system")
-				n += len(bs)
-			} else if _, err = s.Produce(ctx, k, day, s.Atlas().City().Code, "system"); err == nil {
-				n++
-			}
-			if err != nil {
-				return n, fmt.Errorf("bulletins of %s: %w", day.Format("2006-01"), err)
-			}
+		if err != nil {
+			return n, fmt.Errorf("bulletins of %s: %w", day.Format("2006-01"), err)
 		}
 	}
 	return n, nil
@@ -142,9 +135,10 @@ const FontEnv = document.FontEnv
 // DemoMonths is how many past months a new demo city gets its city
 // bulletins for at creation. Measured on the 100,000-case demo: a city
 // month takes about 1 s and a district's 0.4 s (the store counts raw
-// cases), so twelve months of the city and its six districts took 36 s;
-// three months of the city keep the demo's start within about 3 s. The
-// districts' bulletins come with the monthly job or on request.
+// cases), so twelve months of the city and its six districts (with the
+// quarters) took 36 s; three months of the city keep the demo's start
+// within about 3 s. The districts' bulletins and the quarters come with
+// the jobs or on request.
 const DemoMonths = 3
 
 // Config is what [Open] needs from the node.
