@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cityloop/internal/assess"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -108,6 +109,10 @@ type Server struct {
 	Inspections Inspections
 	// Analysis serves /api/v1/analysis/… (heat, patterns, targets, forecast).
 	Analysis Analysis
+	// Bulletins serves /api/v1/bulletins (考核通报); nil answers 404.
+	// Schemes are the city's assessment schemes (nil: the shipped ones).
+	Bulletins BulletinDesk
+	Schemes   *assess.Book
 }
 
 // handleHealth is the readiness probe a load balancer asks: ok only when

@@ -182,7 +182,7 @@ func (s *Server) maxBody() int64 {
 }
 
 // listParams are the query parameters GET /api/v1/cases understands.
-var listParams = map[string]bool{"status": true, "category": true, "region": true, "source": true, "light": true,
+var listParams = map[string]bool{"format": true, "status": true, "category": true, "region": true, "source": true, "light": true,
 	"from": true, "to": true, "department": true, "overdue": true, "is": true, "limit": true, "offset": true, "lang": true}
 
 func (s *Server) handleCaseList(w http.ResponseWriter, r *http.Request) error {
@@ -193,6 +193,12 @@ func (s *Server) handleCaseList(w http.ResponseWriter, r *http.Request) error {
 	f, err := s.parseFilter(r.URL.Query())
 	if err != nil {
 		return err
+	}
+	if format := r.URL.Query().Get("format"); format != "" && format != "json" {
+		if format != "csv" && format != "xlsx" {
+			return errs.Invalid("导出格式须为 csv 或 xlsx / format must be csv or xlsx").WithField("format", "json (default), csv or xlsx")
+		}
+		return s.exportCases(w, r, actor, f, format) // cases_export.go
 	}
 	items, total, err := s.Cases.FindCases(r.Context(), actor, f)
 	if err != nil {
@@ -218,7 +224,7 @@ func (s *Server) parseFilter(q url.Values) (casework.Filter, error) {
 	bad := errs.Invalid("the list query is not valid")
 	for k := range q {
 		if !listParams[k] {
-			bad.WithField(k, "unknown parameter; use status, category, region, source, light, from, to, department, overdue, is, limit, offset")
+			bad.WithField(k, "unknown parameter; use status, category, region, source, light, from, to, department, overdue, is, limit, offset, format")
 		}
 	}
 	if v := q.Get("status"); v != "" {

@@ -152,6 +152,7 @@ var schemaTypes = map[string]any{
 	"AuditRecord": audit.Record{}, "Client": org.Client{}, "ClientRequest": clientRequest{}, "Facility": facility.Facility{},
 	"JobStatus": jobs.Status{}, "JobRun": jobs.RunRecord{}, "Open311KeyRequest": open311KeyRequest{},
 	"KPIList": kpiList{}, "Ranking": rankingView{},
+	"Bulletin": bulletinView{}, "BulletinRequest": bulletinRequest{}, "Assessment": assessmentView{},
 
 	"Device": sensing.Device{}, "SensingRule": sensing.Rule{}, "Camera": sensing.Camera{}, "Policy": sensing.Policy{},
 	"Zone": sensing.Zone{}, "Lot": sensing.Lot{}, "CollectionPoint": sensing.CollectionPoint{},
@@ -273,6 +274,7 @@ func handSchemas() map[string]any {
 			"account_id": str, "label": str, "source": str, "detail": map[string]any{"type": "boolean"}, "created_at": dateTime(), "note": str}},
 		"Open311KeyRevocation": map[string]any{"type": "object", "properties": map[string]any{"account_id": str, "revoked": integer, "revoked_at": dateTime()}},
 		"Photo":                map[string]any{"type": "string", "format": "binary"},
+		"BulletinFile":         map[string]any{"type": "string", "format": "binary", "description": "the bulletin as PDF, XLSX or HTML, by the file's extension"},
 		"TusChunk":             map[string]any{"type": "string", "format": "binary", "description": "the bytes from Upload-Offset on"},
 		"EvidenceContent":      map[string]any{"type": "string", "format": "binary", "description": "the file as kept; Evidence-Sha256 names its hash"},
 		"PDF":                  map[string]any{"type": "string", "format": "binary", "description": "a PDF document (application/pdf)"},

@@ -28,12 +28,5 @@ func (a *App) GenerateDemo(ctx context.Context, cases int, seed int64, w io.Writ
 // DemoAccounts lists the demo's accounts as "username  post" lines, or
 // nothing when the store does not hold the demo city.
 func (a *App) DemoAccounts(ctx context.Context) []string {
-	if !a.Cfg.Demo {
-		return nil
-	}
-	accs, err := a.Store.FindAccounts(ctx)
-	if err != nil {
-		return nil
-	}
-	return demoseed.AccountLines(accs)
+	return demoseed.Accounts(ctx, a.Store, a.Cfg.Demo)
 }

@@ -1,20 +1,21 @@
 package app
 
 import (
+	"cityloop/internal/analysis"
+	"cityloop/internal/bulletin"
+	"cityloop/internal/kpi"
+	"cityloop/internal/store/bulletinstore"
+	"context"
 	"fmt"
 	"net/http"
+	"os"
 	"time"
-
-	"cityloop/internal/analysis"
-	"cityloop/internal/kpi"
 )
 
 // wireAnalysis adds data analysis and assessment (数据分析与考核): the
-// indicators of /api/v1/kpis and /api/v1/rankings from the city's book
-// (--kpi-book; without one the shipped book), and the analysis service of
-// /api/v1/analysis/… (heat, hour of week, top sub-classes, recurrence,
-// targets, forecast) with the city's settings. Every figure is an
-// aggregate query in the case store, answered on request.
+// indicators of /api/v1/kpis and /rankings from the city's book (--kpi-book),
+// the analysis service of /api/v1/analysis/… with the city's settings, and the
+// bulletins (archive, /api/v1/bulletins, jobs, a new demo city's past months).
 func wireAnalysis(a *App, _ *http.ServeMux) (err error) {
 	if a.api.KPIs, err = kpi.Load(a.Cfg.KPIBook); err != nil {
 		return err
@@ -28,5 +29,15 @@ func wireAnalysis(a *App, _ *http.ServeMux) (err error) {
 		Settings: analysis.Settings{BaselineYear: a.Cfg.AnalysisBaselineYear, Population: pop},
 		Now:      func() time.Time { return a.Now().UTC() }, Loc: a.Cal.Location(),
 	}
-	return nil
+	db, err := openStore(a, "bulletins", bulletinstore.Open)
+	if err != nil {
+		return err
+	}
+	svc, list, err := bulletin.Open(context.Background(), bulletin.Config{Counter: a.Cases, Atlas: a.World.Atlas, Dict: a.World.Dict,
+		Book: a.api.KPIs, Store: db, Cal: a.Cal, Now: a.Now, NewID: NewID, FontOverride: os.Getenv(bulletin.FontEnv), Demo: a.DemoSummary != nil})
+	if err != nil {
+		return err
+	}
+	a.api.Bulletins = svc
+	return a.schedule("bulletins", list...)
 }

@@ -168,6 +168,22 @@ func seedToilets(ctx context.Context, st Store, atlas *org.Atlas, seed int64, no
 	return n, nil
 }
 
+// Accounts is [AccountLines] of st's accounts, or nothing when demo is
+// off or the accounts cannot be read: it feeds a start-up banner, and
+// moved here from package app to keep app a composition root.
+func Accounts(ctx context.Context, st interface {
+	FindAccounts(context.Context) ([]*org.Account, error)
+}, demo bool) []string {
+	if !demo {
+		return nil
+	}
+	accs, err := st.FindAccounts(ctx)
+	if err != nil {
+		return nil
+	}
+	return AccountLines(accs)
+}
+
 // AccountLines lists the demo's accounts among accs as "username  post"
 // lines, or nothing when accs are not the demo city's.
 func AccountLines(accs []*org.Account) []string {
