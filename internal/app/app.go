@@ -125,7 +125,7 @@ type wirer func(a *App, mux *http.ServeMux) error
 
 // wirers lists the parts beyond the core API, in the order they are wired
 // (sensing before the web pages that show its state).
-var wirers = []wirer{wireJobs, wireEnforce, wireSensing, wireInterop, wireOutbox, wireInspect, wireAnalysis, wireWeb}
+var wirers = []wirer{wireJobs, wireEnforce, wireSensing, wireInterop, wireOutbox, wireAnalysis, wireWeb}
 
 // NewID makes a UUIDv7: time-ordered, so new rows land at the end of indexes.
 func NewID() string { return uuid.Must(uuid.NewV7()).String() }

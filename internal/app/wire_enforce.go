@@ -1,6 +1,8 @@
 package app
 
 import (
+	"cityloop/internal/inspect"
+	"cityloop/internal/store/inspectstore"
 	"context"
 	"net/http"
 	"os"
@@ -20,9 +22,9 @@ import (
 // wireEnforce adds mobile enforcement (移动执法): its store (own tables on
 // the node's database, parties sealed with the node's keyring), the
 // service linked to the loop, the /api/v1/enforcement routes, the sweep of
-// legal clocks on the jobs runner, the evidence of its cases, and, when
-// this start generated the demo city, its enforcers and penalty cases
-// (about one per 250 loop cases).
+// legal clocks on the jobs runner, the evidence of its cases, random
+// inspections (双随机一公开), and, when this start generated the demo city,
+// its enforcers and penalty cases (about one per 250 loop cases).
 func wireEnforce(a *App, _ *http.ServeMux) error {
 	db, err := openStore(a, "enforcement", enforcestore.Open)
 	if err != nil {
@@ -56,6 +58,13 @@ func wireEnforce(a *App, _ *http.ServeMux) error {
 	if err := a.schedule("enforcement", svc.ClocksJob(a.Cfg.SweepEvery), v.PurgeJob(a.Now)); err != nil {
 		return err
 	}
+	// 双随机一公开: random inspections on their own store.
+	st, err := openStore(a, "inspections", inspectstore.Open)
+	if err != nil {
+		return err
+	}
+	a.resealers = append(a.resealers, resealer{"random-inspection values (contacts, phones, conflict reasons, unrevealed seeds)", st.ResealPII})
+	a.api.Inspections = &inspect.Service{Store: st, Cal: a.Cal, Now: a.Now, NewID: NewID}
 	if a.DemoSummary == nil {
 		return nil
 	}
