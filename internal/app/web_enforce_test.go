@@ -135,6 +135,7 @@ func TestWebEnforce_Pages(t *testing.T) {
 		{"signed out", "", "/console/enforcement", http.StatusSeeOther, nil, nil},
 		{"field app for an enforcer", "enf1", "/field/enforcement", 200, []string{"现场执法", "当场处罚"}, nil},
 		{"field app for a legal reviewer", "legal", "/field/enforcement", http.StatusForbidden, nil, nil},
+		{"in English", "enf1", "/console/enforcement?lang=en", 200, []string{"Penalty cases", "To do", "Investigating", "Decision"}, []string{"待我办理"}},
 		{"public disclosures", "", "/citizen/enforcement?q=ROAD", 200, []string{"行政处罚决定公开", "共 0"}, nil},
 		{"public disclosures, bad district", "", "/citizen/enforcement?district=9999", http.StatusBadRequest, []string{"未知的区"}, nil},
 	} {

@@ -73,6 +73,16 @@ type enfEvent struct {
 
 type enfDoc struct{ Name, URL string }
 
+// enfRecord is one record of the full-process record (全过程记录).
+type enfRecord struct {
+	At                   time.Time
+	Kind, Officers, Note string
+	Files                []string
+}
+
+// EvalQ is a value the evaluation form was sent with, to show it again.
+func (p *enfCasePage) EvalQ(k string) string { return p.eval.Get(k) }
+
 type enfOutcome struct {
 	Violation, Level, Kinds, Amount, Statutory, Prohibition, Penalty, Rulebook, Exempt string
 }
@@ -105,6 +115,9 @@ type enfCasePage struct {
 	CaseOfficers                             []enforce.Officer
 	MyCert                                   string
 	LoopURL                                  string
+	Brigade                                  string
+	RecordRows                               []enfRecord
+	eval                                     url.Values
 	SummaryMax                               float64
 }
 
@@ -129,6 +142,24 @@ func (s *Server) loadEnfCase(r *http.Request, l lang, a org.Actor, id string, sh
 		Party: enfPartyView{Kind: partyKindName(l, c.Party.Kind), Masked: maskedParty(c.Party)}}
 	if c.Source != "" {
 		p.LoopURL = "/console/cases/" + c.Source
+	}
+	if c.Brigade != "" {
+		p.Brigade = s.deptName(l, c.Brigade)
+	}
+	names := map[string]string{}
+	for _, o := range c.Officers {
+		names[o.ID] = o.Name
+	}
+	for _, rec := range c.Records {
+		var who []string
+		for _, id := range rec.Officers {
+			who = append(who, orDash(names[id]))
+		}
+		kind := string(rec.Kind)
+		if n, ok := recordNames[rec.Kind]; ok {
+			kind = l.pick(n)
+		}
+		p.RecordRows = append(p.RecordRows, enfRecord{At: rec.At, Kind: kind, Officers: orDash(strings.Join(who, "、")), Note: rec.Note, Files: rec.Files})
 	}
 	p.SummaryMax = enforce.SummaryMaxPerson
 	if c.Party.Kind == enforce.Organisation {
@@ -190,6 +221,7 @@ func (s *Server) loadEnfCase(r *http.Request, l lang, a org.Actor, id string, sh
 	// The rulebook evaluation: the facts on the query (the evaluate form),
 	// else the benchmark the proposal recorded.
 	q := r.URL.Query()
+	p.eval = q
 	p.EvalViolation = c.Violation
 	if q.Get("eval") != "" {
 		bad := errs.Invalid("情节不对 / the facts are not valid")
@@ -272,7 +304,11 @@ var recordNames = map[enforce.RecordKind][2]string{
 	enforce.RecInspection: {"现场检查（勘验）笔录", "Inspection record"}, enforce.RecInquiry: {"询问笔录", "Inquiry record"},
 	enforce.RecAudioVideo: {"执法音视频记录", "Audio-visual record"}, enforce.RecPhoto: {"现场照片", "Photos"},
 	enforce.RecPreservation: {"证据先行登记保存", "Evidence preservation"}, enforce.RecPreserveDone: {"先行登记保存处理决定", "Preservation decided"},
-	enforce.RecDiscussion: {"集体讨论记录", "Collective discussion"},
+	enforce.RecDiscussion: {"集体讨论记录", "Collective discussion"}, enforce.RecLegalReview: {"法制审核意见", "Legal review opinion"},
+	enforce.RecNotice: {"行政处罚事先告知书", "Notice of intended penalty"}, enforce.RecStatement: {"陈述申辩笔录", "Statement"},
+	enforce.RecHearingNote: {"听证通知书", "Hearing notice"}, enforce.RecHearing: {"听证笔录", "Hearing record"},
+	enforce.RecDecision: {"行政处罚决定书", "Decision"}, enforce.RecService: {"送达回证", "Proof of service"},
+	enforce.RecPayment: {"缴款凭证", "Payment receipt"}, enforce.RecEducation: {"教育记录", "Education record"},
 }
 
 var serviceNames = map[enforce.ServiceMethod][2]string{
