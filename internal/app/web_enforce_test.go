@@ -3,11 +3,13 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"cityloop/internal/enforce"
 	"cityloop/internal/org"
@@ -286,4 +288,99 @@ func mainOf(page string) string {
 		return page[i:]
 	}
 	return page
+}
+
+// TestWebEnforce_FilingAndPaging: a lead filed from the case page (the
+// two officers with their certificates) waits in the leader's approvals
+// and is approved there; the enforcer's tab pages 20 cases at a time.
+func TestWebEnforce_FilingAndPaging(t *testing.T) {
+	f := newEnfFixture(t)
+	ctx := context.Background()
+	enf1 := org.Actor{ID: f.ids["enf1"], Name: "张执法", Grants: []org.Grant{{Post: org.PostEnforcer, Region: "320101", Department: "enforcement"}}}
+	at := f.a.Now().Add(-time.Hour)
+	var lead string
+	for i := 0; i < 25; i++ {
+		out, err := f.svc.Open(ctx, enf1, enforce.OpenRequest{Summary: fmt.Sprintf("巡查发现第 %d 处占道", i+1), District: "320101", OccurredAt: &at,
+			Violation: "ROAD-01", Party: enforce.PartyDetail{Kind: enforce.Organisation, Name: fmt.Sprintf("第%d商店", i+1), USCC: fmt.Sprintf("91320101MA1AAA%04d", i)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		lead = out.Case.ID
+	}
+	b := f.as(t, "enf1")
+	st, page, _ := b.get("/console/enforcement?view=all&status=lead")
+	if st != 200 || !strings.Contains(page, "第 1–20 条，共 25 条") || !strings.Contains(page, `id="enf-next"`) {
+		t.Fatalf("first page: %d %.300s", st, mainOf(page))
+	}
+	if _, page, _ = b.get("/console/enforcement?view=all&status=lead&offset=20"); !strings.Contains(page, "第 21–25 条，共 25 条") || strings.Contains(page, `id="enf-next"`) {
+		t.Fatalf("second page: %.300s", mainOf(page))
+	}
+	if _, page, _ = b.get("/console/enforcement?status=lead&offset=20"); !strings.Contains(page, "第 21–25 条，共 25 条") {
+		t.Fatalf("second page of the to-do tab: %.300s", mainOf(page))
+	}
+	_, _, tok := b.get("/console/enforcement/cases/" + lead)
+	act := "/console/enforcement/cases/" + lead + "/act"
+	res, body := b.post(act, url.Values{"_csrf": {tok}, "action": {"propose_filing"}, "cert": {"32010001"}, "officer2": {f.ids["legal"]}, "cert2": {"1"}}, nil)
+	if res.StatusCode != http.StatusBadRequest || !strings.Contains(body, "不是执法队员") {
+		t.Fatalf("a legal reviewer as second officer: %d %.300s", res.StatusCode, mainOf(body))
+	}
+	res, body = b.post(act, url.Values{"_csrf": {tok}, "action": {"propose_filing"}, "cert": {"32010001"}, "officer2": {f.ids["enf2"]}, "cert2": {"32010002"}}, nil)
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("propose filing: %d %.300s", res.StatusCode, mainOf(body))
+	}
+	leader := f.as(t, "leader")
+	_, page, ltok := leader.get("/console/enforcement?view=approvals")
+	if !strings.Contains(page, "审批通过") || !strings.Contains(page, "第25商店") {
+		t.Fatalf("the leader's approvals: %.600s", mainOf(page))
+	}
+	if res, body = leader.post(act, url.Values{"_csrf": {ltok}, "action": {"approve"}, "note": {"同意立案"}}, nil); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("approve: %d %.300s", res.StatusCode, mainOf(body))
+	}
+	c, _, err := f.svc.FindCase(ctx, enf1, lead)
+	if err != nil || c.Status != enforce.StatusInvestigating || len(c.Officers) != 2 || c.Officers[1].Certificate != "32010002" {
+		t.Fatalf("after approval: %v %+v", err, c)
+	}
+}
+
+// TestWebEnforce_FieldExemption: 首违不罚 on the spot closes the case with
+// its education on record, shows the decision of no penalty, and is not
+// published (第四十八条 publishes penalties); an enforcer cannot open a
+// case in another district.
+func TestWebEnforce_FieldExemption(t *testing.T) {
+	f := newEnfFixture(t)
+	enfB := f.as(t, "enfB")
+	_, _, tokB := enfB.get("/field/enforcement")
+	fields := map[string]string{"mode": "lead", "party_kind": "person", "party_name": "孙小明", "id_number": "320101199505051234",
+		"district": "320101", "violation": "ROAD-01", "occurred_at": f.a.Now().In(f.a.Cal.Location()).Add(-time.Hour).Format("2006-01-02T15:04"),
+		"summary": "跨门经营"}
+	body, ct := multipartReport(t, tokB, fields)
+	res, err := enfB.http.Post(f.base+"/field/enforcement", ct, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusForbidden {
+		t.Fatalf("a lead in another district: %d", res.StatusCode)
+	}
+	enf1 := f.as(t, "enf1")
+	_, _, tok := enf1.get("/field/enforcement")
+	fields["mode"], fields["harm"], fields["corrected"], fields["exemption"], fields["education"] = "exempt", "1", "on", "first", "persuasion"
+	fields["cert"], fields["officer2"], fields["cert2"], fields["number"] = "32010001", f.ids["enf2"], "32010002", "某城管不罚字〔2026〕1号"
+	body, ct = multipartReport(t, tok, fields)
+	res, err = enf1.http.Post(f.base+"/field/enforcement", ct, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("exempt on the spot: %d %.600s", res.StatusCode, mainOf(string(page)))
+	}
+	st, dec, _ := enf1.get(res.Header.Get("Location"))
+	if st != 200 || !strings.Contains(dec, "当场不予行政处罚决定") || !strings.Contains(dec, "首违不罚") || !strings.Contains(dec, "说服教育") {
+		t.Fatalf("decision of no penalty: %d %.800s", st, mainOf(dec))
+	}
+	if _, pub, _ := f.as(t, "").get("/citizen/enforcement?q=" + url.QueryEscape("不罚字")); !strings.Contains(pub, "共 0") || strings.Contains(pub, "孙") {
+		t.Fatalf("an exemption was published: %.600s", mainOf(pub))
+	}
 }
