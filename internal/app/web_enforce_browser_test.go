@@ -118,7 +118,9 @@ func TestWebEnforce_Browser(t *testing.T) {
 		t.Fatalf("after conclude: %s", st)
 	}
 	run(t, ctx, "evaluate", chromedp.SetValue(chromedp.CSS("#ev-harm"), "1"), chromedp.SendKeys(chromedp.CSS("#ev-area"), "6"),
-		chromedp.Click(chromedp.CSS("#ev-go")), chromedp.WaitVisible(chromedp.CSS("#enf-outcome")))
+		chromedp.Click(chromedp.CSS("#ev-go")),
+		// The page before already shows the proposal's benchmark: wait for the new one.
+		waitJS(`location.search.includes('eval=1') && document.readyState === 'complete' && document.getElementById('enf-outcome') !== null`, 15*time.Second))
 	shot(t, ctx, "enforce-case-concluded")
 	run(t, ctx, "show the party", chromedp.Click(chromedp.CSS("#show-party")), chromedp.WaitVisible(chromedp.CSS("#enf-party-detail")))
 	if p := get(t, ctx, chromedp.Text(chromedp.CSS("#enf-party-detail"))); !strings.Contains(p, "周小琴") || !strings.Contains(p, "13611112222") {
