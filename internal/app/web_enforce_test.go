@@ -5,12 +5,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"cityloop/internal/config"
 	"cityloop/internal/enforce"
 	"cityloop/internal/org"
 	"cityloop/internal/store/sqlstore"
@@ -382,5 +385,73 @@ func TestWebEnforce_FieldExemption(t *testing.T) {
 	}
 	if _, pub, _ := f.as(t, "").get("/citizen/enforcement?q=" + url.QueryEscape("不罚字")); !strings.Contains(pub, "共 0") || strings.Contains(pub, "孙") {
 		t.Fatalf("an exemption was published: %.600s", mainOf(pub))
+	}
+}
+
+// TestWebEnforce_DemoCity renders every enforcement page on the demo city,
+// whose penalty cases stand in every state of the procedure (hearings,
+// exemptions, referrals, overdue payments …), for each enforcement post:
+// no page fails, and the public page publishes no phone or ID number.
+func TestWebEnforce_DemoCity(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: skipping the demo city")
+	}
+	cfg := config.Default()
+	cfg.DataDir, cfg.Quiet, cfg.Addr, cfg.DemoCases = t.TempDir(), true, "127.0.0.1:0", 2000
+	if err := cfg.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	a, err := Open(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	base := serve(t, a)
+	districts := a.World.Atlas().Regions(org.LevelDistrict)
+	seen := map[enforce.Status]bool{}
+	pages, start := 0, time.Now()
+	for _, user := range []string{"enforcer", "enforcer_" + districts[0].Code, "legalreviewer", "director"} {
+		b := newBrowserClient(t, base)
+		if res := b.signIn(user, "demo"); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("sign in %s: %d", user, res.StatusCode)
+		}
+		for _, path := range []string{"/console/enforcement", "/console/enforcement?view=all", "/console/enforcement?view=all&offset=20",
+			"/console/enforcement?view=all&procedure=summary", "/console/enforcement?view=all&light=red", "/console/enforcement?lang=en"} {
+			if st, page, _ := b.get(path); st != 200 {
+				t.Fatalf("%s GET %s: %d %.300s", user, path, st, mainOf(page))
+			}
+		}
+		acc, err := a.Store.FindAccountByUsername(context.Background(), user)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cases, _, err := a.api.Enforcement.FindCases(context.Background(), org.Actor{ID: acc.ID, Name: acc.Name, Grants: acc.Grants}, enforce.Filter{Limit: 500})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range cases {
+			seen[c.Status] = true
+			pages++
+			path := "/console/enforcement/cases/" + c.ID
+			if st, page, _ := b.get(path); st != 200 || !strings.Contains(page, c.Code) {
+				t.Fatalf("%s GET %s (%s): %d %.300s", user, path, c.Status, st, mainOf(page))
+			}
+			if c.Procedure == enforce.Summary && c.Decision != nil && strings.HasPrefix(user, "enforcer") {
+				if st, page, _ := b.get("/field/enforcement/cases/" + c.ID); st != 200 {
+					t.Fatalf("%s decision of %s: %d %.300s", user, c.Code, st, mainOf(page))
+				}
+			}
+		}
+	}
+	t.Logf("%d case pages in %d states rendered for 4 posts in %v", pages, len(seen), time.Since(start).Round(time.Millisecond))
+	if len(seen) < 10 {
+		t.Errorf("the demo city's cases stand in only %d states: %v", len(seen), seen)
+	}
+	st, pub, _ := newBrowserClient(t, base).get("/citizen/enforcement")
+	if st != 200 || strings.Contains(pub, "共 0") {
+		t.Fatalf("public page on the demo city: %d %.300s", st, mainOf(pub))
+	}
+	if m := regexp.MustCompile(`1[3-9]\d{9}|\d{17}[\dX]`).FindString(mainOf(pub)); m != "" {
+		t.Fatalf("the public page shows %q", m)
 	}
 }
