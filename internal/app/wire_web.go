@@ -24,6 +24,8 @@ func wireWeb(a *App, mux *http.ServeMux) error {
 		MaxPhoto:   int64(a.Cfg.MaxPhotoMiB) << 20,
 		Demo:       a.Cfg.Demo,
 	}
+	// The enforcement pages use the service wireEnforce (which runs first) gave the API.
+	s.Enforcement, _ = a.api.Enforcement.(web.Enforcement)
 	s.SetOneTimeCodes(a.Store) // shared by every node, so any node checks a code
 	if a.otpSender != nil {
 		s.SetCodeSender(a.otpSender) // codes go out by SMS through the outbox

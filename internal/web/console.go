@@ -270,6 +270,10 @@ func (s *Server) handleWorkbench(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if s.landsOnEnforcement(sess.actor) && r.URL.Query().Get("fragment") == "" {
+		http.Redirect(w, r, "/console/enforcement", http.StatusSeeOther)
+		return nil
+	}
 	v := s.view(w, r, "console")
 	v.Title = v.L.T("workbench")
 	wb, err := s.loadWorkbench(r.Context(), v.L, sess.actor)

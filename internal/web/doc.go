@@ -11,6 +11,15 @@
 // static/dist, which is embedded but not committed: without a bundle the
 // server still starts and every page says to run `make web`.
 //
+// Mobile enforcement (移动执法) has its pages here too, over the narrow
+// [Enforcement] interface that *enforce.Service satisfies: the queue of
+// penalty cases per post (/console/enforcement), the case page with its
+// legal clocks, records, rulebook evaluation and the actions the post may
+// take, the party's details shown only on an audited request, the field
+// app's on-the-spot procedure (/field/enforcement) and the public search
+// of published decisions (/citizen/enforcement), masked through package
+// disclose.
+//
 // Sessions are API tokens (auth.NewToken) kept in an HttpOnly cookie and
 // stored hashed through org.AccountStore, so signing out deletes them on the
 // server. Every state-changing request carries a CSRF token derived by HMAC

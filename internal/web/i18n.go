@@ -28,7 +28,9 @@ func (l lang) Code() string {
 func (l lang) T(key string) string {
 	m, ok := messages[key]
 	if !ok {
-		return key
+		if m, ok = enforceMessages[key]; !ok {
+			return key
+		}
 	}
 	return l.pick(m)
 }

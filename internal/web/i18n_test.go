@@ -20,7 +20,11 @@ func TestTemplates_KeysInCatalogue(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, m := range re.FindAllStringSubmatch(string(b), -1) {
-			if tr, ok := messages[m[1]]; !ok || tr[0] == "" || tr[1] == "" {
+			tr, ok := messages[m[1]]
+			if !ok {
+				tr, ok = enforceMessages[m[1]]
+			}
+			if !ok || tr[0] == "" || tr[1] == "" {
 				t.Errorf("%s uses %q, which the catalogue lacks", f, m[1])
 			}
 		}

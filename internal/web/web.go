@@ -93,6 +93,9 @@ type Server struct {
 	// SensingGate wraps those pages so that they run on the node holding
 	// the live sensing state (nil: they run here).
 	SensingGate func(http.Handler) http.Handler
+	// Enforcement answers the enforcement pages (执法案件, the field app's
+	// on-the-spot procedure, /citizen/enforcement); nil leaves them out.
+	Enforcement Enforcement
 
 	pages   map[string]*template.Template
 	assets  map[string]asset // built bundle files by name
@@ -102,6 +105,7 @@ type Server struct {
 	pubmap  publicMap
 	toilets toiletLimiter
 	mine    mineState
+	discl   disclLimiter
 }
 
 type asset struct {
@@ -165,7 +169,8 @@ func BundleEmbedded() bool {
 // BundleBuilt reports whether the front-end bundle was embedded.
 func (s *Server) BundleBuilt() bool { _, ok := s.assets["console.js"]; return ok }
 
-var pageFiles = []string{"home", "signin", "console", "case", "map", "admin", "citizen", "track", "field", "error", "citizenmap", "citizentoilets", "citizenmine", "sensing", "citizenparking", "password"}
+var pageFiles = []string{"home", "signin", "console", "case", "map", "admin", "citizen", "track", "field", "error", "citizenmap", "citizentoilets", "citizenmine", "sensing", "citizenparking", "password",
+	"enforcement", "enfcase", "enffield", "enfdecision", "citizenenf"}
 
 func (s *Server) parseTemplates() error {
 	s.pages = map[string]*template.Template{}
@@ -236,6 +241,7 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.Handle("GET /field/manifest.webmanifest", http.HandlerFunc(s.handleManifest))
 	mux.Handle("GET /field/sw.js", http.HandlerFunc(s.handleServiceWorker))
 	s.sensingRoutes(mux)
+	s.enforcementRoutes(mux)
 }
 
 // page adapts an error-returning page handler: errors become an HTML page
@@ -294,6 +300,7 @@ type view struct {
 	Error   string
 	assets  map[string]asset
 	sensing bool // the sensing pages are mounted
+	enforce bool // the enforcement pages are mounted
 }
 
 // Asset gives the hashed URL of a bundle file.
@@ -358,7 +365,8 @@ func sep(p string) string {
 
 func (s *Server) view(w http.ResponseWriter, r *http.Request, shell string) *view {
 	l := s.langOf(w, r)
-	v := &view{L: l, Built: s.BundleBuilt(), Shell: shell, Path: pathWithoutLang(r), assets: s.assets, sensing: s.Sensing != nil}
+	v := &view{L: l, Built: s.BundleBuilt(), Shell: shell, Path: pathWithoutLang(r), assets: s.assets, sensing: s.Sensing != nil,
+		enforce: s.Enforcement != nil}
 	if sess, ok := sessionFrom(r.Context()); ok {
 		v.Actor, v.Account = &sess.actor, sess.account
 		v.CSRF = s.csrfFor(sess)
