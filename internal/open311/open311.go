@@ -282,6 +282,12 @@ func (s *Server) jurisdiction() string {
 // writeError maps errs kinds onto the three codes of the specification
 // (400, 403, 404) and keeps internal errors out of the response.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, f format, err error) {
+	if httpkit.ClientGone(r, err) {
+		// The client went away: nobody reads an answer, and it is no error
+		// of ours (the access log shows 499).
+		w.WriteHeader(httpkit.StatusClientClosed)
+		return
+	}
 	var ae apiError
 	if !errors.As(err, &ae) {
 		ae = apiError{http.StatusInternalServerError, "internal error; give the request id " + httpkit.RequestID(r.Context()) + " to an administrator"}
