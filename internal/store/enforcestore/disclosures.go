@@ -1,0 +1,460 @@
+package enforcestore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"cityloop/internal/disclose"
+	"cityloop/internal/enforce"
+	"cityloop/internal/errs"
+	"cityloop/internal/store/sqlkit"
+)
+
+// pubColumns are read by every publication query, in scanPublication's order.
+const pubColumns = `d.case_id, d.number, d.code, d.district, d.violation, d.violation_name, d.party_kind, d.party_label,
+d.kinds, d.fine, d.basis, d.proc, d.decided_at, d.published_at, d.state, d.due_at, d.release_at, d.late, d.withdrawal`
+
+// publish writes the masked publication of a decision: the party's label
+// comes from its sealed name through disclose.PenaltyParty; no other
+// personal field is read. A scheduled publication ([enforce.Schedule])
+// waits as pending until its release time unless that time has come (a
+// summary decision is served on the spot); an unscheduled one (imported)
+// is published by this write.
+func (db *DB) publish(ctx context.Context, tx *sql.Tx, c *enforce.Case, d *enforce.Disclosure) error {
+	var name string
+	if err := tx.QueryRowContext(ctx, `SELECT name FROM enforce_parties WHERE case_id = $1`, c.ID).Scan(&name); err != nil {
+		return fmt.Errorf("read party for publication: %w", err)
+	}
+	d.Party = disclose.PenaltyParty(d.PartyKind, db.openValue(c.ID, "name", name))
+	kinds, err := json.Marshal(d.Kinds)
+	if err != nil {
+		return err
+	}
+	state, late, fed, published := enforce.PubPublished, false, 0, d.PublishedAt
+	release := d.ReleaseAt
+	if d.DueAt.IsZero() {
+		release = d.DecidedAt
+	} else if d.ReleaseAt.After(d.PublishedAt) {
+		state, fed, published = enforce.PubPending, 1, time.Time{}
+	} else {
+		late = d.PublishedAt.After(d.DueAt)
+	}
+	indexed := sqlkit.Bool(state == enforce.PubPublished)
+	search := strings.ToLower(strings.Join([]string{d.Number, d.Code, d.Violation, d.ViolationName, d.Party, d.Basis}, " "))
+	res, err := tx.ExecContext(ctx, `INSERT INTO enforce_disclosures (case_id, number, code, district, violation, violation_name,
+party_kind, party_label, kinds, fine, basis, proc, decided_at, published_at, search, state, due_at, release_at, late, fed, indexed)
+VALUES (`+sqlkit.List(21, 1)+`)
+ON CONFLICT (case_id) DO NOTHING`, d.CaseID, d.Number, d.Code, d.District, d.Violation, d.ViolationName, string(d.PartyKind),
+		d.Party, string(kinds), d.Fine, d.Basis, string(d.Procedure), sqlkit.Micros(d.DecidedAt), micros0(published), search,
+		string(state), micros0(d.DueAt), sqlkit.Micros(release), sqlkit.Bool(late), int64(fed), indexed)
+	if err != nil {
+		return fmt.Errorf("publish decision: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 1 && state == enforce.PubPublished {
+		return writeTerms(ctx, tx, d.CaseID, d.DecidedAt, d.District, d.Number, d.Code, d.Violation, d.ViolationName, d.Party)
+	}
+	return nil
+}
+
+// micros0 is t in microseconds, 0 for the zero time.
+func micros0(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return sqlkit.Micros(t)
+}
+
+func time0(v int64) time.Time {
+	if v == 0 {
+		return time.Time{}
+	}
+	return sqlkit.Time(v)
+}
+
+// writeTerms indexes one published decision ([Terms]).
+func writeTerms(ctx context.Context, tx *sql.Tx, caseID string, decided time.Time, district string, texts ...string) error {
+	terms := Terms(texts...)
+	if len(terms) == 0 {
+		return nil
+	}
+	args := make([]any, 0, 4*len(terms))
+	for _, t := range terms {
+		args = append(args, t, sqlkit.Micros(decided), caseID, district)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO enforce_disclosure_terms (term, decided_at, case_id, district) VALUES `+
+		sqlkit.Placeholders(len(terms), 4, 1)+` ON CONFLICT DO NOTHING`, args...); err != nil {
+		return fmt.Errorf("index publication %s: %w", caseID, err)
+	}
+	return nil
+}
+
+// releaseOnService moves the release of a pending publication up to the
+// service of its decision: the publication job publishes it on its next run.
+func releaseOnService(ctx context.Context, tx *sql.Tx, c *enforce.Case) error {
+	if c.ServedAt == nil || c.Decision == nil {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE enforce_disclosures SET release_at = $2
+WHERE case_id = $1 AND state = 'pending' AND release_at > $2`, c.ID, sqlkit.Micros(*c.ServedAt))
+	if err != nil {
+		return fmt.Errorf("release the publication on service: %w", err)
+	}
+	return nil
+}
+
+// releaseBatch bounds one transaction of ReleaseDue.
+const releaseBatch = 500
+
+// ReleaseDue publishes the pending publications whose release time has
+// come, a batch per transaction, each indexed and queued for the hub, late
+// when past its 7 working days; then flags the pending ones past due.
+func (db *DB) ReleaseDue(ctx context.Context, now time.Time) (enforce.Released, error) {
+	var out enforce.Released
+	for {
+		n := 0
+		err := db.tx(ctx, func(tx *sql.Tx) error {
+			n = 0
+			rows, err := tx.QueryContext(ctx, `SELECT case_id, number, code, violation, violation_name, party_label, district, decided_at, due_at
+FROM enforce_disclosures WHERE state = 'pending' AND release_at <= $1 ORDER BY release_at LIMIT $2`, sqlkit.Micros(now), releaseBatch)
+			if err != nil {
+				return err
+			}
+			type due struct {
+				id, number, code, violation, name, party, district string
+				decided, dueAt                                     int64
+			}
+			var list []due
+			for rows.Next() {
+				var d due
+				if err := rows.Scan(&d.id, &d.number, &d.code, &d.violation, &d.name, &d.party, &d.district, &d.decided, &d.dueAt); err != nil {
+					rows.Close()
+					return err
+				}
+				list = append(list, d)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			for _, d := range list {
+				late := d.dueAt > 0 && sqlkit.Micros(now) > d.dueAt
+				if _, err := tx.ExecContext(ctx, `UPDATE enforce_disclosures SET state = 'published', published_at = $2, late = $3,
+fed = 0, indexed = 1 WHERE case_id = $1 AND state = 'pending'`, d.id, sqlkit.Micros(now), sqlkit.Bool(late)); err != nil {
+					return err
+				}
+				if err := writeTerms(ctx, tx, d.id, sqlkit.Time(d.decided), d.district, d.number, d.code, d.violation, d.name, d.party); err != nil {
+					return err
+				}
+				if late {
+					out.Late++
+				}
+			}
+			n = len(list)
+			return nil
+		})
+		if err != nil {
+			return out, fmt.Errorf("publish due decisions: %w", err)
+		}
+		out.Published += n
+		if n < releaseBatch {
+			break
+		}
+	}
+	if _, err := db.w.ExecContext(ctx, `UPDATE enforce_disclosures SET late = 1
+WHERE state = 'pending' AND due_at > 0 AND due_at < $1 AND late = 0`, sqlkit.Micros(now)); err != nil {
+		return out, fmt.Errorf("flag overdue publications: %w", sqlkit.Norm(err))
+	}
+	if err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM enforce_disclosures WHERE state = 'pending' AND late = 1`).Scan(&out.Overdue); err != nil {
+		return out, fmt.Errorf("count overdue publications: %w", sqlkit.Norm(err))
+	}
+	return out, nil
+}
+
+// WithdrawPublication withdraws the publication of a case: off the public
+// listing and its index at once, and queued for a delete in the hub when
+// it had been published.
+func (db *DB) WithdrawPublication(ctx context.Context, caseID string, w enforce.Withdrawal) (enforce.Publication, error) {
+	body, err := json.Marshal(w)
+	if err != nil {
+		return enforce.Publication{}, fmt.Errorf("encode withdrawal: %w", err)
+	}
+	var p enforce.Publication
+	err = db.tx(ctx, func(tx *sql.Tx) error {
+		cur, err := scanPublication(tx.QueryRowContext(ctx, `SELECT `+pubColumns+` FROM enforce_disclosures d WHERE d.case_id = $1`, caseID))
+		if err != nil {
+			if errs.Is(sqlkit.Norm(err), errs.KindNotFound) {
+				return errs.NotFound("执法案件 %s 没有公开的处罚决定 / penalty case %s has no published decision", caseID, caseID)
+			}
+			return err
+		}
+		if cur.State == enforce.PubWithdrawn {
+			return errs.Conflict("决定书 %s 的公开已于 %s 撤回 / the publication of %s was withdrawn on %s",
+				cur.Number, cur.Withdrawn.At.Format(time.DateOnly), cur.Number, cur.Withdrawn.At.Format(time.DateOnly))
+		}
+		// A pending one was never public: nothing to delete in the hub.
+		fed := sqlkit.Bool(cur.State == enforce.PubPending)
+		if _, err := tx.ExecContext(ctx, `UPDATE enforce_disclosures SET state = 'withdrawn', withdrawal = $2, fed = $3, indexed = 0
+WHERE case_id = $1`, caseID, string(body), fed); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM enforce_disclosure_terms WHERE case_id = $1`, caseID); err != nil {
+			return err
+		}
+		cur.State, cur.Withdrawn = enforce.PubWithdrawn, &w
+		p = cur
+		return nil
+	})
+	if err != nil {
+		return enforce.Publication{}, fmt.Errorf("withdraw publication of %s: %w", caseID, err)
+	}
+	return p, nil
+}
+
+// FindPublication reads the publication of a case, whatever its state.
+func (db *DB) FindPublication(ctx context.Context, caseID string) (enforce.Publication, error) {
+	p, err := scanPublication(db.r.QueryRowContext(ctx, `SELECT `+pubColumns+` FROM enforce_disclosures d WHERE d.case_id = $1`, caseID))
+	if err != nil {
+		if errs.Is(sqlkit.Norm(err), errs.KindNotFound) {
+			return p, errs.NotFound("执法案件 %s 没有处罚决定公开记录 / penalty case %s has no publication", caseID, caseID)
+		}
+		return p, fmt.Errorf("find publication of %s: %w", caseID, sqlkit.Norm(err))
+	}
+	return p, nil
+}
+
+// Unfed lists publications whose current state the hub has not received.
+func (db *DB) Unfed(ctx context.Context, limit int) ([]enforce.Publication, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT `+pubColumns+` FROM enforce_disclosures d
+WHERE d.fed = 0 AND d.state <> 'pending' ORDER BY d.case_id LIMIT $1`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list unfed publications: %w", sqlkit.Norm(err))
+	}
+	defer rows.Close()
+	var out []enforce.Publication
+	for rows.Next() {
+		p, err := scanPublication(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list unfed publications: %w", sqlkit.Norm(err))
+		}
+		out = append(out, p)
+	}
+	return out, sqlkit.Norm(rows.Err())
+}
+
+// MarkFed records that the hub has the publication in state.
+func (db *DB) MarkFed(ctx context.Context, caseID string, state enforce.PubState) error {
+	if _, err := db.w.ExecContext(ctx, `UPDATE enforce_disclosures SET fed = 1 WHERE case_id = $1 AND state = $2 AND fed = 0`,
+		caseID, string(state)); err != nil {
+		return fmt.Errorf("mark publication %s fed: %w", caseID, sqlkit.Norm(err))
+	}
+	return nil
+}
+
+// indexMissing writes the terms of published decisions stored before the
+// index existed (migration 00002), in batches.
+func (db *DB) indexMissing(ctx context.Context) error {
+	for {
+		n := 0
+		err := db.tx(ctx, func(tx *sql.Tx) error {
+			rows, err := tx.QueryContext(ctx, `SELECT case_id, number, code, violation, violation_name, party_label, district, decided_at
+FROM enforce_disclosures WHERE state = 'published' AND indexed = 0 LIMIT 500`)
+			if err != nil {
+				return err
+			}
+			type row struct {
+				id, number, code, violation, name, party, district string
+				decided                                            int64
+			}
+			var list []row
+			for rows.Next() {
+				var r row
+				if err := rows.Scan(&r.id, &r.number, &r.code, &r.violation, &r.name, &r.party, &r.district, &r.decided); err != nil {
+					rows.Close()
+					return err
+				}
+				list = append(list, r)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			for _, r := range list {
+				if err := writeTerms(ctx, tx, r.id, sqlkit.Time(r.decided), r.district, r.number, r.code, r.violation, r.name, r.party); err != nil {
+					return err
+				}
+				if _, err := tx.ExecContext(ctx, `UPDATE enforce_disclosures SET indexed = 1 WHERE case_id = $1`, r.id); err != nil {
+					return err
+				}
+			}
+			n = len(list)
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("index earlier publications: %w", err)
+		}
+		if n < 500 {
+			return nil
+		}
+	}
+}
+
+func scanPublication(sc interface{ Scan(...any) error }) (enforce.Publication, error) {
+	var p enforce.Publication
+	var kind, kinds, proc, state, withdrawal string
+	var decided, published, due, release, late int64
+	if err := sc.Scan(&p.CaseID, &p.Number, &p.Code, &p.District, &p.Violation, &p.ViolationName, &kind, &p.Party,
+		&kinds, &p.Fine, &p.Basis, &proc, &decided, &published, &state, &due, &release, &late, &withdrawal); err != nil {
+		return p, err
+	}
+	p.PartyKind, p.Procedure, p.DecidedAt, p.PublishedAt = enforce.PartyKind(kind), enforce.Procedure(proc), sqlkit.Time(decided), time0(published)
+	p.State, p.DueAt, p.ReleaseAt, p.Late = enforce.PubState(state), time0(due), time0(release), late != 0
+	p.Disclosure.DueAt, p.Disclosure.ReleaseAt = p.DueAt, p.ReleaseAt
+	if err := json.Unmarshal([]byte(kinds), &p.Kinds); err != nil {
+		return p, fmt.Errorf("decode disclosure kinds: %w", err)
+	}
+	if withdrawal != "" {
+		p.Withdrawn = &enforce.Withdrawal{}
+		if err := json.Unmarshal([]byte(withdrawal), p.Withdrawn); err != nil {
+			return p, fmt.Errorf("decode withdrawal: %w", err)
+		}
+	}
+	return p, nil
+}
+
+// FindDisclosures searches the published decisions, newest decision
+// first. Without words it walks the state/district/decided_at indexes;
+// with words it walks the postings of the rarest part of the query (a
+// bounded probe of each estimates it) newest first and checks the other
+// parts, the district and the period per posting by index.
+func (db *DB) FindDisclosures(ctx context.Context, q enforce.DisclosureQuery) ([]enforce.Disclosure, int, error) {
+	limit := q.Limit
+	if limit <= 0 || limit > 200 {
+		limit = 20
+	}
+	offset := max(q.Offset, 0)
+	var inner string
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	if strings.TrimSpace(q.Q) == "" {
+		conds := []string{"d.state = 'published'"}
+		if q.District != "" {
+			conds = append(conds, "d.district = "+arg(q.District))
+		}
+		if q.From != nil {
+			conds = append(conds, "d.decided_at >= "+arg(sqlkit.Micros(*q.From)))
+		}
+		if q.To != nil {
+			conds = append(conds, "d.decided_at < "+arg(sqlkit.Micros(*q.To)))
+		}
+		inner = `SELECT d.case_id, d.decided_at FROM enforce_disclosures d WHERE ` + strings.Join(conds, " AND ")
+	} else {
+		units := queryUnits(q.Q)
+		if len(units) == 0 {
+			return []enforce.Disclosure{}, 0, nil
+		}
+		drive, err := db.rarest(ctx, units)
+		if err != nil {
+			return nil, 0, err
+		}
+		var conds []string
+		if d := units[drive]; d.prefix {
+			conds = append(conds, "t.term >= "+arg(d.term), "t.term < "+arg(prefixEnd(d.term)))
+		} else {
+			conds = append(conds, "t.term = "+arg(d.term))
+		}
+		if q.District != "" {
+			conds = append(conds, "t.district = "+arg(q.District))
+		}
+		if q.From != nil {
+			conds = append(conds, "t.decided_at >= "+arg(sqlkit.Micros(*q.From)))
+		}
+		if q.To != nil {
+			conds = append(conds, "t.decided_at < "+arg(sqlkit.Micros(*q.To)))
+		}
+		for i, u := range units {
+			if i == drive {
+				continue
+			}
+			if u.prefix {
+				conds = append(conds, "EXISTS (SELECT 1 FROM enforce_disclosure_terms u WHERE u.case_id = t.case_id AND u.term >= "+
+					arg(u.term)+" AND u.term < "+arg(prefixEnd(u.term))+")")
+			} else {
+				conds = append(conds, "EXISTS (SELECT 1 FROM enforce_disclosure_terms u WHERE u.case_id = t.case_id AND u.term = "+arg(u.term)+")")
+			}
+		}
+		sel := "SELECT t.case_id, t.decided_at"
+		if units[drive].prefix {
+			sel = "SELECT DISTINCT t.case_id, t.decided_at" // one decision may hold several terms of a prefix
+		}
+		inner = sel + ` FROM enforce_disclosure_terms t WHERE ` + strings.Join(conds, " AND ")
+	}
+	var total int
+	if err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM (`+inner+`) m`, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count disclosures: %w", sqlkit.Norm(err))
+	}
+	out := []enforce.Disclosure{}
+	if total == 0 || offset >= total {
+		return out, total, nil
+	}
+	page := inner + ` ORDER BY decided_at DESC, case_id DESC LIMIT ` + arg(limit) + ` OFFSET ` + arg(offset)
+	rows, err := db.r.QueryContext(ctx, `SELECT `+pubColumns+` FROM (`+page+`) m JOIN enforce_disclosures d ON d.case_id = m.case_id
+ORDER BY d.decided_at DESC, d.case_id DESC`, args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("search disclosures: %w", sqlkit.Norm(err))
+	}
+	defer rows.Close()
+	for rows.Next() {
+		p, err := scanPublication(rows)
+		if err != nil {
+			return nil, 0, fmt.Errorf("search disclosures: %w", sqlkit.Norm(err))
+		}
+		d := p.Disclosure
+		d.DueAt, d.ReleaseAt = time.Time{}, time.Time{}
+		out = append(out, d)
+	}
+	return out, total, sqlkit.Norm(rows.Err())
+}
+
+// probeCap bounds the postings counted to estimate a part's rarity.
+const probeCap = 2000
+
+// rarest is the index of the unit with the fewest postings, counted up to
+// probeCap each: cheap, and enough to pick a selective driver.
+func (db *DB) rarest(ctx context.Context, units []unit) (int, error) {
+	if len(units) == 1 {
+		return 0, nil
+	}
+	best, bestN := 0, probeCap+1
+	for i, u := range units {
+		cond, args := "term = $1", []any{u.term}
+		if u.prefix {
+			cond, args = "term >= $1 AND term < $2", []any{u.term, prefixEnd(u.term)}
+		}
+		var n int
+		if err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM enforce_disclosure_terms WHERE `+cond+
+			fmt.Sprintf(" LIMIT %d) p", probeCap), args...).Scan(&n); err != nil {
+			return 0, fmt.Errorf("estimate search term: %w", sqlkit.Norm(err))
+		}
+		if n == 0 {
+			return i, nil // nothing has it: the search is empty, and fast
+		}
+		if n < bestN || (n == bestN && !u.prefix) {
+			best, bestN = i, n
+		}
+	}
+	return best, nil
+}
+
+// likeEscape escapes LIKE's wildcards (the benchmark's LIKE scan).
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}

@@ -1,0 +1,143 @@
+package enforcestore
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// The search index of published decisions is a table of terms that the
+// store writes with each publication, so that a search reads postings by
+// index on SQLite and PostgreSQL alike instead of scanning every row with
+// LIKE (Chinese has no spaces, and neither database's full-text search
+// splits it well without an extension). A text splits into runs of word
+// characters; an ASCII run (a case code, a year, a violation code) is one
+// term, lower-cased; a run of other letters (Chinese) gives its bigrams and
+// its last character, so that every character starts some term and a
+// single-character query is a prefix range.
+
+// maxTermBytes bounds one ASCII term (a longer run is cut, on both sides).
+const maxTermBytes = 40
+
+// maxUnits bounds the parts of one query; the rest narrow nothing useful.
+const maxUnits = 12
+
+type runKind int
+
+const (
+	runNone runKind = iota
+	runASCII
+	runWide
+)
+
+func kindOf(r rune) runKind {
+	switch {
+	case r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r)):
+		return runASCII
+	case r >= utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r)):
+		return runWide
+	}
+	return runNone
+}
+
+// runs splits s into runs of one kind of word character.
+func runs(s string, fn func(kind runKind, run []rune)) {
+	var cur []rune
+	k := runNone
+	flush := func() {
+		if len(cur) > 0 {
+			fn(k, cur)
+		}
+		cur = cur[:0]
+	}
+	for _, r := range s {
+		rk := kindOf(r)
+		if rk != k {
+			flush()
+			k = rk
+		}
+		if rk != runNone {
+			cur = append(cur, unicode.ToLower(r))
+		}
+	}
+	flush()
+}
+
+func asciiTerm(run []rune) string {
+	t := string(run)
+	if len(t) > maxTermBytes {
+		t = t[:maxTermBytes]
+	}
+	return t
+}
+
+// Terms are the distinct index terms of the texts of one publication.
+func Terms(texts ...string) []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(t string) {
+		if !seen[t] {
+			seen[t] = true
+			out = append(out, t)
+		}
+	}
+	for _, s := range texts {
+		runs(s, func(k runKind, run []rune) {
+			if k == runASCII {
+				add(asciiTerm(run))
+				return
+			}
+			for i := 0; i+1 < len(run); i++ {
+				add(string(run[i : i+2]))
+			}
+			add(string(run[len(run)-1:]))
+		})
+	}
+	return out
+}
+
+// unit is one condition of a query: a term, or every term with a prefix.
+type unit struct {
+	term   string
+	prefix bool
+}
+
+// queryUnits are the conditions of a search, all of which must hold: each
+// ASCII run is a prefix (ZF2026 finds ZF2026-00017's "zf2026"), each single
+// Chinese character a prefix, each longer Chinese run its bigrams. Nothing
+// indexable (only punctuation, "%") gives no units: the search finds
+// nothing rather than everything.
+func queryUnits(q string) []unit {
+	seen := map[unit]bool{}
+	var out []unit
+	add := func(u unit) {
+		if !seen[u] && len(out) < maxUnits {
+			seen[u] = true
+			out = append(out, u)
+		}
+	}
+	runs(q, func(k runKind, run []rune) {
+		switch {
+		case k == runASCII:
+			add(unit{asciiTerm(run), true})
+		case len(run) == 1:
+			add(unit{string(run), true})
+		default:
+			for i := 0; i+1 < len(run); i++ {
+				add(unit{string(run[i : i+2]), false})
+			}
+		}
+	})
+	return out
+}
+
+// prefixEnd is the least string above every string with prefix p in byte
+// order (SQLite's BINARY, PostgreSQL's "C" collation on the term column).
+func prefixEnd(p string) string { return p + string(utf8.MaxRune) }
+
+// searchText is the text a publication is found by: its numbers, its
+// violation and the masked party label (never personal data: the label is
+// already masked when this runs).
+func searchText(number, code, violation, violationName, party string) string {
+	return strings.ToLower(strings.Join([]string{number, code, violation, violationName, party}, " "))
+}
