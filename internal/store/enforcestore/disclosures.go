@@ -57,7 +57,7 @@ ON CONFLICT (case_id) DO NOTHING`, d.CaseID, d.Number, d.Code, d.District, d.Vio
 	if n, err := res.RowsAffected(); err != nil {
 		return err
 	} else if n == 1 && state == enforce.PubPublished {
-		return writeTerms(ctx, tx, d.CaseID, d.DecidedAt, d.District, d.Number, d.Code, d.Violation, d.ViolationName, d.Party)
+		return writeTerms(ctx, tx, d.CaseID, d.DecidedAt, d.District, d.Violation, d.ViolationName, d.Number, d.Code, d.Party)
 	}
 	return nil
 }
@@ -77,11 +77,13 @@ func time0(v int64) time.Time {
 	return sqlkit.Time(v)
 }
 
-// writeTerms indexes one published decision ([Terms]).
-func writeTerms(ctx context.Context, tx *sql.Tx, caseID string, decided time.Time, district string, texts ...string) error {
-	terms := Terms(texts...)
-	if len(terms) == 0 {
-		return nil
+// writeTerms indexes one published decision: the [Terms] of its number,
+// code and party label, and its violation, whose name it records once.
+func writeTerms(ctx context.Context, tx *sql.Tx, caseID string, decided time.Time, district, violation, name string, texts ...string) error {
+	terms := append(Terms(texts...), violationTerm(violation))
+	if _, err := tx.ExecContext(ctx, `INSERT INTO enforce_disclosure_violations (violation, name) VALUES ($1, $2)
+ON CONFLICT (violation) DO NOTHING`, violation, strings.ToLower(name)); err != nil {
+		return fmt.Errorf("record violation %s: %w", violation, err)
 	}
 	args := make([]any, 0, 4*len(terms))
 	for _, t := range terms {
@@ -148,7 +150,7 @@ FROM enforce_disclosures WHERE state = 'pending' AND release_at <= $1 ORDER BY r
 fed = 0, indexed = 1 WHERE case_id = $1 AND state = 'pending'`, d.id, sqlkit.Micros(now), sqlkit.Bool(late)); err != nil {
 					return err
 				}
-				if err := writeTerms(ctx, tx, d.id, sqlkit.Time(d.decided), d.district, d.number, d.code, d.violation, d.name, d.party); err != nil {
+				if err := writeTerms(ctx, tx, d.id, sqlkit.Time(d.decided), d.district, d.violation, d.name, d.number, d.code, d.party); err != nil {
 					return err
 				}
 				if late {
@@ -285,7 +287,7 @@ FROM enforce_disclosures WHERE state = 'published' AND indexed = 0 LIMIT 500`)
 				return err
 			}
 			for _, r := range list {
-				if err := writeTerms(ctx, tx, r.id, sqlkit.Time(r.decided), r.district, r.number, r.code, r.violation, r.name, r.party); err != nil {
+				if err := writeTerms(ctx, tx, r.id, sqlkit.Time(r.decided), r.district, r.violation, r.name, r.number, r.code, r.party); err != nil {
 					return err
 				}
 				if _, err := tx.ExecContext(ctx, `UPDATE enforce_disclosures SET indexed = 1 WHERE case_id = $1`, r.id); err != nil {
@@ -357,7 +359,11 @@ func (db *DB) FindDisclosures(ctx context.Context, q enforce.DisclosureQuery) ([
 		}
 		inner = `SELECT d.case_id, d.decided_at FROM enforce_disclosures d WHERE ` + strings.Join(conds, " AND ")
 	} else {
-		units := queryUnits(q.Q)
+		vs, err := db.violationNames(ctx)
+		if err != nil {
+			return nil, 0, err
+		}
+		units := queryUnits(q.Q, vs)
 		if len(units) == 0 {
 			return []enforce.Disclosure{}, 0, nil
 		}
@@ -365,12 +371,7 @@ func (db *DB) FindDisclosures(ctx context.Context, q enforce.DisclosureQuery) ([
 		if err != nil {
 			return nil, 0, err
 		}
-		var conds []string
-		if d := units[drive]; d.prefix {
-			conds = append(conds, "t.term >= "+arg(d.term), "t.term < "+arg(prefixEnd(d.term)))
-		} else {
-			conds = append(conds, "t.term = "+arg(d.term))
-		}
+		conds := []string{unitSQL("t", units[drive], arg)}
 		if q.District != "" {
 			conds = append(conds, "t.district = "+arg(q.District))
 		}
@@ -381,18 +382,12 @@ func (db *DB) FindDisclosures(ctx context.Context, q enforce.DisclosureQuery) ([
 			conds = append(conds, "t.decided_at < "+arg(sqlkit.Micros(*q.To)))
 		}
 		for i, u := range units {
-			if i == drive {
-				continue
-			}
-			if u.prefix {
-				conds = append(conds, "EXISTS (SELECT 1 FROM enforce_disclosure_terms u WHERE u.case_id = t.case_id AND u.term >= "+
-					arg(u.term)+" AND u.term < "+arg(prefixEnd(u.term))+")")
-			} else {
-				conds = append(conds, "EXISTS (SELECT 1 FROM enforce_disclosure_terms u WHERE u.case_id = t.case_id AND u.term = "+arg(u.term)+")")
+			if i != drive {
+				conds = append(conds, "EXISTS (SELECT 1 FROM enforce_disclosure_terms u WHERE u.case_id = t.case_id AND "+unitSQL("u", u, arg)+")")
 			}
 		}
 		sel := "SELECT t.case_id, t.decided_at"
-		if units[drive].prefix {
+		if units[drive].prefix != "" {
 			sel = "SELECT DISTINCT t.case_id, t.decided_at" // one decision may hold several terms of a prefix
 		}
 		inner = sel + ` FROM enforce_disclosure_terms t WHERE ` + strings.Join(conds, " AND ")
@@ -424,6 +419,40 @@ ORDER BY d.decided_at DESC, d.case_id DESC`, args...)
 	return out, total, sqlkit.Norm(rows.Err())
 }
 
+// unitSQL is the condition of u on the terms table alias a.
+func unitSQL(a string, u unit, arg func(any) string) string {
+	if u.prefix != "" {
+		return a + ".term >= " + arg(u.prefix) + " AND " + a + ".term < " + arg(prefixEnd(u.prefix))
+	}
+	if len(u.terms) == 1 {
+		return a + ".term = " + arg(u.terms[0])
+	}
+	marks := make([]string, len(u.terms))
+	for i, t := range u.terms {
+		marks[i] = arg(t)
+	}
+	return a + ".term IN (" + strings.Join(marks, ", ") + ")"
+}
+
+// violationNames are the violations of published decisions by code, with
+// their lower-cased names (a few dozen rows).
+func (db *DB) violationNames(ctx context.Context) (map[string]string, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT violation, name FROM enforce_disclosure_violations`)
+	if err != nil {
+		return nil, fmt.Errorf("read violation names: %w", sqlkit.Norm(err))
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var code, name string
+		if err := rows.Scan(&code, &name); err != nil {
+			return nil, fmt.Errorf("read violation names: %w", sqlkit.Norm(err))
+		}
+		out[code] = name
+	}
+	return out, sqlkit.Norm(rows.Err())
+}
+
 // probeCap bounds the postings counted to estimate a part's rarity.
 const probeCap = 2000
 
@@ -435,19 +464,17 @@ func (db *DB) rarest(ctx context.Context, units []unit) (int, error) {
 	}
 	best, bestN := 0, probeCap+1
 	for i, u := range units {
-		cond, args := "term = $1", []any{u.term}
-		if u.prefix {
-			cond, args = "term >= $1 AND term < $2", []any{u.term, prefixEnd(u.term)}
-		}
+		var args []any
+		cond := unitSQL("t", u, func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) })
 		var n int
-		if err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM enforce_disclosure_terms WHERE `+cond+
+		if err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM enforce_disclosure_terms t WHERE `+cond+
 			fmt.Sprintf(" LIMIT %d) p", probeCap), args...).Scan(&n); err != nil {
 			return 0, fmt.Errorf("estimate search term: %w", sqlkit.Norm(err))
 		}
 		if n == 0 {
 			return i, nil // nothing has it: the search is empty, and fast
 		}
-		if n < bestN || (n == bestN && !u.prefix) {
+		if n < bestN || (n == bestN && u.prefix == "") {
 			best, bestN = i, n
 		}
 	}

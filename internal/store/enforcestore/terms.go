@@ -1,6 +1,7 @@
 package enforcestore
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -96,48 +97,66 @@ func Terms(texts ...string) []string {
 	return out
 }
 
-// unit is one condition of a query: a term, or every term with a prefix.
+// unit is one condition of a query: one of a set of terms, or any term
+// with a prefix.
 type unit struct {
-	term   string
-	prefix bool
+	terms  []string
+	prefix string
 }
 
-// queryUnits are the conditions of a search, all of which must hold: each
-// ASCII run is a prefix (ZF2026 finds ZF2026-00017's "zf2026"), each single
-// Chinese character a prefix, each longer Chinese run its bigrams. Nothing
-// indexable (only punctuation, "%") gives no units: the search finds
-// nothing rather than everything.
-func queryUnits(q string) []unit {
-	seen := map[unit]bool{}
+func (u unit) key() string { return u.prefix + "\x00" + strings.Join(u.terms, "\x00") }
+
+// violationTerm is the term of a decision's violation. A violation's name
+// is long (擅自占用城市道路（占道经营、占道堆放）) and shared by many
+// decisions, so its words are matched against the few dozen names once per
+// query instead of being indexed on every decision; ":" is never part of
+// a text term.
+func violationTerm(code string) string { return "v:" + strings.ToLower(code) }
+
+// queryUnits are the conditions of a search, all of which must hold. A
+// word that is part of a violation's code or name (violations: code →
+// name) is that set of violations; any other word splits as the index
+// does: each ASCII run is a prefix (ZF2026 finds ZF2026-00017's "zf2026"),
+// each single Chinese character a prefix, each longer Chinese run its
+// bigrams. Nothing indexable (only punctuation, "%") gives no units: the
+// search finds nothing rather than everything.
+func queryUnits(q string, violations map[string]string) []unit {
+	seen := map[string]bool{}
 	var out []unit
 	add := func(u unit) {
-		if !seen[u] && len(out) < maxUnits {
-			seen[u] = true
+		if k := u.key(); !seen[k] && len(out) < maxUnits {
+			seen[k] = true
 			out = append(out, u)
 		}
 	}
-	runs(q, func(k runKind, run []rune) {
-		switch {
-		case k == runASCII:
-			add(unit{asciiTerm(run), true})
-		case len(run) == 1:
-			add(unit{string(run), true})
-		default:
-			for i := 0; i+1 < len(run); i++ {
-				add(unit{string(run[i : i+2]), false})
+	for _, w := range strings.Fields(strings.ToLower(q)) {
+		var vs []string
+		for code, name := range violations {
+			if strings.Contains(strings.ToLower(code), w) || strings.Contains(name, w) {
+				vs = append(vs, violationTerm(code))
 			}
 		}
-	})
+		if len(vs) > 0 {
+			slices.Sort(vs)
+			add(unit{terms: vs})
+			continue
+		}
+		runs(w, func(k runKind, run []rune) {
+			switch {
+			case k == runASCII:
+				add(unit{prefix: asciiTerm(run)})
+			case len(run) == 1:
+				add(unit{prefix: string(run)})
+			default:
+				for i := 0; i+1 < len(run); i++ {
+					add(unit{terms: []string{string(run[i : i+2])}})
+				}
+			}
+		})
+	}
 	return out
 }
 
 // prefixEnd is the least string above every string with prefix p in byte
 // order (SQLite's BINARY, PostgreSQL's "C" collation on the term column).
 func prefixEnd(p string) string { return p + string(utf8.MaxRune) }
-
-// searchText is the text a publication is found by: its numbers, its
-// violation and the masked party label (never personal data: the label is
-// already masked when this runs).
-func searchText(number, code, violation, violationName, party string) string {
-	return strings.ToLower(strings.Join([]string{number, code, violation, violationName, party}, " "))
-}

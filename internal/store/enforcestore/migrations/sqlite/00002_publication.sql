@@ -25,7 +25,7 @@ CREATE INDEX enforce_disclosures_unfed ON enforce_disclosures (case_id) WHERE fe
 
 -- The search index of published decisions, written with the publication
 -- and removed with its withdrawal: Chinese runs as bigrams plus their last
--- character, ASCII runs whole (see terms.go). A query walks one term's
+-- character, ASCII runs whole, and the violation (see terms.go). A query walks one term's
 -- postings newest first and probes the others by case.
 CREATE TABLE enforce_disclosure_terms (
     term       TEXT NOT NULL,
@@ -36,7 +36,18 @@ CREATE TABLE enforce_disclosure_terms (
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX enforce_disclosure_terms_case ON enforce_disclosure_terms (case_id, term);
 
+-- The violations of published decisions with their names: a query word
+-- in a violation's name selects the decisions of that violation (one term
+-- each, "v:<code>") instead of every decision indexing the long name.
+CREATE TABLE enforce_disclosure_violations (
+    violation TEXT PRIMARY KEY,
+    name      TEXT NOT NULL
+) STRICT;
+INSERT INTO enforce_disclosure_violations (violation, name)
+SELECT violation, MAX(violation_name) FROM enforce_disclosures GROUP BY violation;
+
 -- +goose Down
+DROP TABLE enforce_disclosure_violations;
 DROP TABLE enforce_disclosure_terms;
 DROP INDEX enforce_disclosures_unfed;
 DROP INDEX enforce_disclosures_release;
