@@ -150,10 +150,28 @@ type PublicationStore interface {
 	MarkFed(ctx context.Context, caseID string, state PubState) error
 }
 
+// Publications is the staff side of publication: reading a case's
+// publication and withdrawing it, inside the actor's jurisdiction.
+type Publications struct {
+	Cases *Service
+	Store PublicationStore
+}
+
+// Find reads the publication of penalty case id (state, deadline, late,
+// withdrawal) for an actor who may see the case.
+func (p *Publications) Find(ctx context.Context, actor org.Actor, id string) (Publication, error) {
+	c, _, err := p.Cases.FindCase(ctx, actor, id)
+	if err != nil {
+		return Publication{}, err
+	}
+	return p.Store.FindPublication(ctx, c.ID)
+}
+
 // Withdraw withdraws the publication of penalty case id after its
 // decision was changed or revoked. Only the legal office or a leader
 // withdraws, inside their jurisdiction; the caller audits it.
-func Withdraw(ctx context.Context, s *Service, ps PublicationStore, actor org.Actor, id string, r WithdrawRequest) (Publication, error) {
+func (p *Publications) Withdraw(ctx context.Context, actor org.Actor, id string, r WithdrawRequest) (Publication, error) {
+	s := p.Cases
 	if !MayWithdraw(actor) {
 		return Publication{}, errs.Forbidden("只有法制审核员或领导可以撤回公开的处罚决定 / only the legal office or a leader withdraws a published decision")
 	}
@@ -165,12 +183,13 @@ func Withdraw(ctx context.Context, s *Service, ps PublicationStore, actor org.Ac
 	if err != nil {
 		return Publication{}, err
 	}
-	if w.ChangedAt.Before(c.UpdatedAt.Add(-366 * 24 * time.Hour)) {
-		return Publication{}, errs.Invalid("变更或撤销时间早于一年前 / the change is more than a year old").WithField("changed_at", "too old")
+	if c.Decision != nil && w.ChangedAt.Before(c.Decision.At) {
+		return Publication{}, errs.Invalid("变更或撤销不能早于原处罚决定（%s）/ the change cannot precede the decision of %s",
+			c.Decision.At.Format(time.DateOnly), c.Decision.At.Format(time.DateOnly)).WithField("changed_at", "before the decision")
 	}
-	p, err := ps.WithdrawPublication(ctx, c.ID, w)
+	out, err := p.Store.WithdrawPublication(ctx, c.ID, w)
 	if err != nil {
 		return Publication{}, fmt.Errorf("withdraw the publication of %s: %w", c.Code, err)
 	}
-	return p, nil
+	return out, nil
 }

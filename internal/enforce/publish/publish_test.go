@@ -146,19 +146,23 @@ func TestRunner_PublishFeedWithdraw(t *testing.T) {
 			}
 
 			// Withdrawal: only the legal office or a leader, with a reason.
-			svc := &enforce.Service{Store: r.es, Atlas: func() *org.Atlas { return r.env.Atlas }, Cal: r.env.Cal, Now: func() time.Time { return r.now }}
+			svc := &enforce.Publications{Cases: &enforce.Service{Store: r.es, Atlas: func() *org.Atlas { return r.env.Atlas }, Cal: r.env.Cal,
+				Now: func() time.Time { return r.now }}, Store: r.es}
 			enforcer := org.Actor{ID: "o1", Grants: []org.Grant{{Post: org.PostEnforcer}}}
 			reviewer := org.Actor{ID: "lr1", Name: "法制审核员", Grants: []org.Grant{{Post: enforce.PostLegalReviewer}}}
 			req := enforce.WithdrawRequest{Kind: enforce.WithdrawRevoked, Reason: "宁政复〔2026〕3号复议决定撤销"}
-			if _, err := enforce.Withdraw(ctx, svc, r.es, enforcer, c.ID, req); !errs.Is(err, errs.KindForbidden) {
+			if _, err := svc.Withdraw(ctx, enforcer, c.ID, req); !errs.Is(err, errs.KindForbidden) {
 				t.Fatalf("an enforcer withdrew: %v", err)
 			}
-			if _, err := enforce.Withdraw(ctx, svc, r.es, reviewer, c.ID, enforce.WithdrawRequest{Kind: "oops"}); !errs.Is(err, errs.KindInvalid) {
+			if _, err := svc.Withdraw(ctx, reviewer, c.ID, enforce.WithdrawRequest{Kind: "oops"}); !errs.Is(err, errs.KindInvalid) {
 				t.Fatalf("a withdrawal without kind or reason: %v", err)
 			}
-			got, err := enforce.Withdraw(ctx, svc, r.es, reviewer, c.ID, req)
+			got, err := svc.Withdraw(ctx, reviewer, c.ID, req)
 			if err != nil || got.State != enforce.PubWithdrawn || got.Withdrawn.Late || got.Withdrawn.By != "lr1" {
 				t.Fatalf("withdraw: %+v %v", got, err)
+			}
+			if p, err := svc.Find(ctx, reviewer, c.ID); err != nil || p.State != enforce.PubWithdrawn || p.Withdrawn.Reason != req.Reason {
+				t.Fatalf("staff view %+v %v", p, err)
 			}
 			if _, total, _ := r.es.FindDisclosures(ctx, enforce.DisclosureQuery{}); total != 0 {
 				t.Fatalf("the withdrawn decision is still listed")
