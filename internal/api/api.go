@@ -100,6 +100,11 @@ type Server struct {
 	OutboxReceipts map[outbox.Channel]ReceiptVerifier
 	// Enforcement serves /api/v1/enforcement/… (移动执法).
 	Enforcement Enforcement
+	// EnforcementPublications and EnforcementPlaces serve a case's
+	// publication and its withdrawal, the reminder registry and the public
+	// camera sites; nil answers 404.
+	EnforcementPublications EnforcementPublications
+	EnforcementPlaces       EnforcementPlaces
 	// KPIs is the city's indicator book; nil serves the shipped one.
 	KPIs *kpi.Set
 	// Inspections serves /api/v1/inspections/… (双随机一公开); nil answers 404.

@@ -11,6 +11,7 @@ import (
 	"cityloop/internal/audit"
 	"cityloop/internal/catalog"
 	"cityloop/internal/enforce"
+	"cityloop/internal/enforce/remind"
 	"cityloop/internal/evidence"
 	"cityloop/internal/facility"
 	"cityloop/internal/hotline"
@@ -217,6 +218,12 @@ var schemaTypes = map[string]any{
 	"PenaltyItem": penaltyItem{}, "PenaltyView": penaltyView{}, "PenaltyOpen": enforce.OpenRequest{},
 	"PenaltyAction": penaltyActionBody{}, "PenaltyEvaluate": evaluateBody{}, "PenaltyOutcome": enforce.Outcome{},
 	"Rulebook": enforce.Rulebook{}, "Disclosure": enforce.Disclosure{},
+	"Publication": enforce.Publication{}, "PublicationWithdraw": enforce.WithdrawRequest{}, "MonitoringSite": remind.Site{}, "Place": enforce.Place{},
+	"PlaceRegistered": struct {
+		Kind       enforce.PlaceKind `json:"kind"`
+		Registered bool              `json:"registered"`
+		UpdatedAt  time.Time         `json:"updated_at"`
+	}{},
 	"PenaltyFigures": struct {
 		From      time.Time       `json:"from"`
 		To        time.Time       `json:"to"`

@@ -187,6 +187,10 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/enforcement/rulebook", s.handlePenaltyRulebook, "enforcement", "The published discretion rulebook in force (第三十四条: benchmarks are public)", anyone, nil, "", 200, "Rulebook"},
 		{"GET", "/api/v1/enforcement/figures", s.handlePenaltyFigures, "enforcement", "免罚率 of minor cases against 30 %, share of flexible measures and 记录完整率 over the decisions of a period in the caller's jurisdiction", enforceAuth, []string{"from", "to"}, "", 200, "PenaltyFigures"},
 		{"GET", "/api/v1/enforcement/disclosures", s.handlePenaltyDisclosures, "enforcement", "Published penalty decisions (行政处罚决定公开), personal data masked; search by q, district, from, to", anyone, []string{"q", "district", "from", "to", "limit", "offset"}, "", 200, "items:Disclosure"},
+		{"GET", "/api/v1/enforcement/cases/{id}/disclosure", s.handlePenaltyPublication, "enforcement", "The publication of a case's decision: pending, published or withdrawn, its 7-working-day deadline, whether it was late, the withdrawal", enforceAuth, nil, "", 200, "Publication"},
+		{"POST", "/api/v1/enforcement/cases/{id}/disclosure/withdraw", s.handlePenaltyWithdraw, "enforcement", "Withdraw a published decision that was changed or revoked (第四十八条第二款, within 3 working days): off the public listing, a delete to the hub (legal reviewer or leader, audited)", "legal_reviewer|leader", nil, "PublicationWithdraw", 200, "Publication"},
+		{"GET", "/api/v1/enforcement/monitoring-sites", s.handleMonitoringSites, "enforcement", "Published sites of the cameras used for enforcement (第四十一条): place and what each watches", anyone, nil, "", 200, "items:MonitoringSite"},
+		{"PUT", "/api/v1/enforcement/places", s.handlePlacePut, "enforcement", "Register the party an AI-camera reminder goes to: a camera's frontage, a shop id or a plate → name and phone or e-mail, sealed (enforcer or admin, audited)", "enforcer|admin", nil, "Place", 200, "PlaceRegistered"},
 	}
 }
 

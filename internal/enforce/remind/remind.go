@@ -183,3 +183,12 @@ func (s *SiteSource) Sites(ctx context.Context) ([]Site, error) {
 	}
 	return Sites(cams, pols, s.Violations, s.Name), nil
 }
+
+// Desk is the registry and the sites as the API serves them.
+type Desk struct {
+	Places enforce.PlaceStore
+	SiteSource
+}
+
+// PutPlace registers the party of a place.
+func (d *Desk) PutPlace(ctx context.Context, p enforce.Place) error { return d.Places.PutPlace(ctx, p) }
