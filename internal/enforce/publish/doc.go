@@ -17,7 +17,10 @@
 // masked through package disclose by the store): never a name in full, an
 // ID number, a USCC or a phone.
 //
-// publish imports enforce, hub (for the change format), share and jobs.
-// It never imports net/http, database/sql, a store, api, web or app; app
-// wires the enforcement store and the hub store in.
+// [Wire] builds all of it, and the camera reminders and sites of package
+// remind, from the handles app already holds, so app spends a few lines.
+//
+// publish imports enforce, enforce/remind, hub (for the change format),
+// share, jobs, sensing and catalog. It never imports net/http,
+// database/sql, a store, api, web or app; app wires the stores in.
 package publish

@@ -170,6 +170,9 @@ type SiteSource struct {
 
 // Sites lists the published sites.
 func (s *SiteSource) Sites(ctx context.Context) ([]Site, error) {
+	if s.Store == nil {
+		return []Site{}, nil // no sensing on this node: no cameras
+	}
 	cams, err := s.Store.Cameras(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("read cameras: %w", err)
