@@ -59,6 +59,9 @@ func disclosureFixture(b *testing.B) *DB {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { db.Close() })
+	if err := db.Migrate(ctx); err != nil { // a fixture of an older schema gains the later tables
+		b.Fatal(err)
+	}
 	var n int
 	if err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM enforce_disclosures`).Scan(&n); err != nil || n != benchDecisions {
 		b.Fatalf("fixture %s has %d decisions (%v); delete it to rebuild", path, n, err)
@@ -129,6 +132,10 @@ VALUES (`+sqlkit.List(21, 1)+`)`, d.CaseID, d.Number, d.Code, d.District, d.Viol
 				return err
 			}
 			if err := writeTerms(ctx, tx, d.CaseID, d.DecidedAt, d.District, d.Violation, d.ViolationName, d.Number, d.Code, d.Party); err != nil {
+				tx.Rollback()
+				return err
+			}
+			if err := bump(ctx, tx, d.District, sqlkit.Micros(d.DecidedAt), 1); err != nil {
 				tx.Rollback()
 				return err
 			}

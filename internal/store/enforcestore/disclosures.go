@@ -57,7 +57,22 @@ ON CONFLICT (case_id) DO NOTHING`, d.CaseID, d.Number, d.Code, d.District, d.Vio
 	if n, err := res.RowsAffected(); err != nil {
 		return err
 	} else if n == 1 && state == enforce.PubPublished {
+		if err := bump(ctx, tx, d.District, sqlkit.Micros(d.DecidedAt), 1); err != nil {
+			return err
+		}
 		return writeTerms(ctx, tx, d.CaseID, d.DecidedAt, d.District, d.Violation, d.ViolationName, d.Number, d.Code, d.Party)
+	}
+	return nil
+}
+
+// bucketMicros is the width of a count bucket: 30 days of decided_at.
+const bucketMicros int64 = 2_592_000_000_000
+
+// bump adds delta to the published count of district's bucket of decided.
+func bump(ctx context.Context, tx *sql.Tx, district string, decided, delta int64) error {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO enforce_disclosure_counts (district, bucket, n) VALUES ($1, $2, $3)
+ON CONFLICT (district, bucket) DO UPDATE SET n = enforce_disclosure_counts.n + excluded.n`, district, decided/bucketMicros, delta); err != nil {
+		return fmt.Errorf("count publication: %w", err)
 	}
 	return nil
 }
@@ -153,6 +168,9 @@ fed = 0, indexed = 1 WHERE case_id = $1 AND state = 'pending'`, d.id, sqlkit.Mic
 				if err := writeTerms(ctx, tx, d.id, sqlkit.Time(d.decided), d.district, d.violation, d.name, d.number, d.code, d.party); err != nil {
 					return err
 				}
+				if err := bump(ctx, tx, d.district, d.decided, 1); err != nil {
+					return err
+				}
 				if late {
 					out.Late++
 				}
@@ -207,6 +225,11 @@ WHERE case_id = $1`, caseID, string(body), fed); err != nil {
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM enforce_disclosure_terms WHERE case_id = $1`, caseID); err != nil {
 			return err
+		}
+		if cur.State == enforce.PubPublished {
+			if err := bump(ctx, tx, cur.District, sqlkit.Micros(cur.DecidedAt), -1); err != nil {
+				return err
+			}
 		}
 		cur.State, cur.Withdrawn = enforce.PubWithdrawn, &w
 		p = cur
@@ -393,7 +416,13 @@ func (db *DB) FindDisclosures(ctx context.Context, q enforce.DisclosureQuery) ([
 		inner = sel + ` FROM enforce_disclosure_terms t WHERE ` + strings.Join(conds, " AND ")
 	}
 	var total int
-	if err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM (`+inner+`) m`, args...).Scan(&total); err != nil {
+	if strings.TrimSpace(q.Q) == "" {
+		n, err := db.countPublished(ctx, q)
+		if err != nil {
+			return nil, 0, err
+		}
+		total = n
+	} else if err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM (`+inner+`) m`, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count disclosures: %w", sqlkit.Norm(err))
 	}
 	out := []enforce.Disclosure{}
@@ -417,6 +446,76 @@ ORDER BY d.decided_at DESC, d.case_id DESC`, args...)
 		out = append(out, d)
 	}
 	return out, total, sqlkit.Norm(rows.Err())
+}
+
+// countPublished counts the published decisions of a listing without
+// words: whole buckets inside the period from enforce_disclosure_counts,
+// the rows of the (at most two) buckets the period cuts by index.
+func (db *DB) countPublished(ctx context.Context, q enforce.DisclosureQuery) (int, error) {
+	lo, hi := int64(-1<<62), int64(1<<62) // decided_at in [lo, hi)
+	if q.From != nil {
+		lo = sqlkit.Micros(*q.From)
+	}
+	if q.To != nil {
+		hi = sqlkit.Micros(*q.To)
+	}
+	if lo >= hi {
+		return 0, nil
+	}
+	// Whole buckets: those starting at or after lo and ending at or before hi.
+	first, last := ceilDiv(lo, bucketMicros), hi/bucketMicros-1
+	if hi < 0 {
+		last = -(-hi+bucketMicros-1)/bucketMicros - 1
+	}
+	var args []any
+	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+	dist := "TRUE"
+	if q.District != "" {
+		dist = "district = " + arg(q.District)
+	}
+	total := 0
+	if first <= last {
+		var n sql.NullInt64
+		if err := db.r.QueryRowContext(ctx, `SELECT SUM(n) FROM enforce_disclosure_counts WHERE `+dist+
+			` AND bucket >= `+arg(first)+` AND bucket <= `+arg(last), args...).Scan(&n); err != nil {
+			return 0, fmt.Errorf("count disclosures: %w", sqlkit.Norm(err))
+		}
+		total = int(n.Int64)
+	} else {
+		first, last = 1, 0 // no whole bucket: count the whole period by rows
+	}
+	edges := [][2]int64{}
+	if first <= last {
+		edges = append(edges, [2]int64{lo, first * bucketMicros}, [2]int64{(last + 1) * bucketMicros, hi})
+	} else {
+		edges = append(edges, [2]int64{lo, hi})
+	}
+	for _, e := range edges {
+		if e[0] >= e[1] {
+			continue
+		}
+		eargs := []any{e[0], e[1]}
+		cond := "state = 'published' AND decided_at >= $1 AND decided_at < $2"
+		if q.District != "" {
+			cond += " AND district = $3"
+			eargs = append(eargs, q.District)
+		}
+		var n int
+		if err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM enforce_disclosures WHERE `+cond, eargs...).Scan(&n); err != nil {
+			return 0, fmt.Errorf("count disclosures: %w", sqlkit.Norm(err))
+		}
+		total += n
+	}
+	return total, nil
+}
+
+// ceilDiv is a/b rounded up, for b > 0.
+func ceilDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && a > 0 {
+		q++
+	}
+	return q
 }
 
 // unitSQL is the condition of u on the terms table alias a.

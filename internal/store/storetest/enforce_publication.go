@@ -207,10 +207,12 @@ func testPubSearch(t *testing.T, s PublicationStore) {
 		all = append(all, pub{c.ID, strings.ToLower(strings.Join([]string{d.Number, d.Code, v, item.Name.Zh, d.Party}, " ")), d.District, at})
 	}
 	from, to := enforceT0.Add(24*time.Hour), enforceT0.Add(120*time.Hour)
+	wideFrom, wideTo := enforceT0.Add(-100*24*time.Hour), enforceT0.Add(100*24*time.Hour) // whole count buckets and two cut ones
 	for _, q := range []enforce.DisclosureQuery{
 		{Q: "宁城管罚"}, {Q: "赵"}, {Q: "钱"}, {Q: "秦淮小吃"}, {Q: "小吃 公司"}, {Q: "road-01"}, {Q: "ROAD"}, {Q: "zf2026"},
 		{Q: "赵 road"}, {Q: "赵", District: "320104"}, {Q: "罚", From: &from, To: &to}, {Q: "215号"}, {Q: "赵小明"}, {Q: "明"},
-		{District: "320102"}, {From: &from, To: &to}, {Q: "赵", Limit: 3, Offset: 2}, {Q: "不存在的词"}, {Q: "%"}, {Q: "占道"}, {Q: "经营"}, {Q: "赵 经营"}, {Q: "违法建设", District: "320102"},
+		{District: "320102"}, {From: &from, To: &to}, {From: &wideFrom, To: &wideTo}, {From: &from}, {To: &to, District: "320104"},
+		{From: &wideFrom, To: &to}, {From: &to, To: &from}, {Q: "赵", Limit: 3, Offset: 2}, {Q: "不存在的词"}, {Q: "%"}, {Q: "占道"}, {Q: "经营"}, {Q: "赵 经营"}, {Q: "违法建设", District: "320102"},
 	} {
 		t.Run(fmt.Sprintf("%q %s", q.Q, q.District), func(t *testing.T) {
 			var want []string
