@@ -252,4 +252,3 @@ func BenchmarkDisclosureSearch(b *testing.B) {
 		})
 	}
 }
-

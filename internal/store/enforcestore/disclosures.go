@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -365,6 +366,7 @@ func (db *DB) FindDisclosures(ctx context.Context, q enforce.DisclosureQuery) ([
 	offset := max(q.Offset, 0)
 	var inner string
 	var args []any
+	multi := false
 	arg := func(v any) string {
 		args = append(args, v)
 		return fmt.Sprintf("$%d", len(args))
@@ -394,6 +396,7 @@ func (db *DB) FindDisclosures(ctx context.Context, q enforce.DisclosureQuery) ([
 		if err != nil {
 			return nil, 0, err
 		}
+		multi = len(units) > 1
 		conds := []string{unitSQL("t", units[drive], arg)}
 		if q.District != "" {
 			conds = append(conds, "t.district = "+arg(q.District))
@@ -405,35 +408,67 @@ func (db *DB) FindDisclosures(ctx context.Context, q enforce.DisclosureQuery) ([
 			conds = append(conds, "t.decided_at < "+arg(sqlkit.Micros(*q.To)))
 		}
 		for i, u := range units {
-			if i != drive {
+			switch {
+			case i == drive:
+			case u.prefix != "":
 				conds = append(conds, "EXISTS (SELECT 1 FROM enforce_disclosure_terms u WHERE u.case_id = t.case_id AND "+unitSQL("u", u, arg)+")")
+			default:
+				// The other term's postings, read once into a set the driver's
+				// rows are looked up in (in memory), instead of a probe of the
+				// big case index per row: 190 ms → see the benchmark.
+				conds = append(conds, "t.case_id IN (SELECT u.case_id FROM enforce_disclosure_terms u WHERE "+unitSQL("u", u, arg)+")")
 			}
 		}
 		sel := "SELECT t.case_id, t.decided_at"
-		if units[drive].prefix != "" {
-			sel = "SELECT DISTINCT t.case_id, t.decided_at" // one decision may hold several terms of a prefix
+		if d := units[drive]; d.prefix != "" || len(d.terms) > 1 {
+			sel = "SELECT DISTINCT t.case_id, t.decided_at" // one decision may hold several terms of a prefix or set
 		}
 		inner = sel + ` FROM enforce_disclosure_terms t WHERE ` + strings.Join(conds, " AND ")
 	}
 	var total int
-	if strings.TrimSpace(q.Q) == "" {
-		n, err := db.countPublished(ctx, q)
+	out := []enforce.Disclosure{}
+	var rows *sql.Rows
+	var err error
+	if multi {
+		// Several parts: one pass finds the matches, counts them (a window)
+		// and pages them; counting and paging apart would check every
+		// candidate twice.
+		ids, n, err := db.pageAndCount(ctx, inner, args, limit, offset)
 		if err != nil {
 			return nil, 0, err
 		}
+		if len(ids) == 0 {
+			if offset == 0 {
+				return out, 0, nil
+			}
+			if err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM (`+inner+`) m`, args...).Scan(&n); err != nil {
+				return nil, 0, fmt.Errorf("count disclosures: %w", sqlkit.Norm(err))
+			}
+			return out, n, nil
+		}
 		total = n
-	} else if err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM (`+inner+`) m`, args...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("count disclosures: %w", sqlkit.Norm(err))
-	}
-	out := []enforce.Disclosure{}
-	if total == 0 || offset >= total {
-		return out, total, nil
-	}
-	page := inner + ` ORDER BY decided_at DESC, case_id DESC LIMIT ` + arg(limit) + ` OFFSET ` + arg(offset)
-	rows, err := db.r.QueryContext(ctx, `SELECT `+pubColumns+` FROM (`+page+`) m JOIN enforce_disclosures d ON d.case_id = m.case_id
+		rows, err = db.r.QueryContext(ctx, `SELECT `+pubColumns+` FROM enforce_disclosures d WHERE d.case_id IN (`+sqlkit.List(len(ids), 1)+`)
+ORDER BY d.decided_at DESC, d.case_id DESC`, anys(ids)...)
+		if err != nil {
+			return nil, 0, fmt.Errorf("search disclosures: %w", sqlkit.Norm(err))
+		}
+	} else {
+		if strings.TrimSpace(q.Q) == "" {
+			if total, err = db.countPublished(ctx, q); err != nil {
+				return nil, 0, err
+			}
+		} else if err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM (`+inner+`) m`, args...).Scan(&total); err != nil {
+			return nil, 0, fmt.Errorf("count disclosures: %w", sqlkit.Norm(err))
+		}
+		if total == 0 || offset >= total {
+			return out, total, nil
+		}
+		page := inner + ` ORDER BY decided_at DESC, case_id DESC LIMIT ` + arg(limit) + ` OFFSET ` + arg(offset)
+		rows, err = db.r.QueryContext(ctx, `SELECT `+pubColumns+` FROM (`+page+`) m JOIN enforce_disclosures d ON d.case_id = m.case_id
 ORDER BY d.decided_at DESC, d.case_id DESC`, args...)
-	if err != nil {
-		return nil, 0, fmt.Errorf("search disclosures: %w", sqlkit.Norm(err))
+		if err != nil {
+			return nil, 0, fmt.Errorf("search disclosures: %w", sqlkit.Norm(err))
+		}
 	}
 	defer rows.Close()
 	for rows.Next() {
@@ -446,6 +481,28 @@ ORDER BY d.decided_at DESC, d.case_id DESC`, args...)
 		out = append(out, d)
 	}
 	return out, total, sqlkit.Norm(rows.Err())
+}
+
+// pageAndCount runs the search inner once: the ids of one page, newest
+// first, and the number of all matches.
+func (db *DB) pageAndCount(ctx context.Context, inner string, args []any, limit, offset int) ([]string, int, error) {
+	n := len(args)
+	rows, err := db.r.QueryContext(ctx, `SELECT case_id, COUNT(*) OVER () FROM (`+inner+`) x ORDER BY decided_at DESC, case_id DESC`+
+		fmt.Sprintf(` LIMIT $%d OFFSET $%d`, n+1, n+2), append(slices.Clone(args), limit, offset)...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("search disclosures: %w", sqlkit.Norm(err))
+	}
+	defer rows.Close()
+	var ids []string
+	total := 0
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id, &total); err != nil {
+			return nil, 0, fmt.Errorf("search disclosures: %w", sqlkit.Norm(err))
+		}
+		ids = append(ids, id)
+	}
+	return ids, total, sqlkit.Norm(rows.Err())
 }
 
 // countPublished counts the published decisions of a listing without

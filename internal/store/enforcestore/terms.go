@@ -136,24 +136,41 @@ func queryUnits(q string, violations map[string]string) []unit {
 				vs = append(vs, violationTerm(code))
 			}
 		}
-		if len(vs) > 0 {
+		text := wordUnits(w)
+		switch {
+		case len(vs) > 0 && len(text) == 1 && text[0].prefix == "":
+			// A two-character word in a violation's name may also be in a
+			// party's name (烧烤 the violation, 某某烧烤店 the shop): either.
+			terms := append(vs, text[0].terms...)
+			slices.Sort(terms)
+			add(unit{terms: terms})
+		case len(vs) > 0:
 			slices.Sort(vs)
 			add(unit{terms: vs})
-			continue
-		}
-		runs(w, func(k runKind, run []rune) {
-			switch {
-			case k == runASCII:
-				add(unit{prefix: asciiTerm(run)})
-			case len(run) == 1:
-				add(unit{prefix: string(run)})
-			default:
-				for i := 0; i+1 < len(run); i++ {
-					add(unit{terms: []string{string(run[i : i+2])}})
-				}
+		default:
+			for _, u := range text {
+				add(u)
 			}
-		})
+		}
 	}
+	return out
+}
+
+// wordUnits split one word as the index does.
+func wordUnits(w string) []unit {
+	var out []unit
+	runs(w, func(k runKind, run []rune) {
+		switch {
+		case k == runASCII:
+			out = append(out, unit{prefix: asciiTerm(run)})
+		case len(run) == 1:
+			out = append(out, unit{prefix: string(run)})
+		default:
+			for i := 0; i+1 < len(run); i++ {
+				out = append(out, unit{terms: []string{string(run[i : i+2])}})
+			}
+		}
+	})
 	return out
 }
 

@@ -188,7 +188,7 @@ func testPubWithdraw(t *testing.T, s PublicationStore) {
 }
 
 func testPubSearch(t *testing.T, s PublicationStore) {
-	names := []string{"赵小明", "钱多多", "孙悟空", "南京秦淮小吃有限公司", "李明", "赵四"}
+	names := []string{"赵小明", "钱多多", "孙悟空", "南京秦淮小吃有限公司", "李明", "赵四", "南京建邺经营部有限公司"}
 	violations := []string{"ROAD-01", "CITY-01", "BIZ-01", "PLAN-01"}
 	districts := []string{"320102", "320104"}
 	type pub struct {
