@@ -25,6 +25,7 @@ type EnforcementPublications interface {
 type EnforcementPlaces interface {
 	PutPlace(ctx context.Context, p enforce.Place) error
 	Sites(ctx context.Context) ([]remind.Site, error)
+	Reminders(ctx context.Context, r remind.LookupRequest) ([]enforce.SentReminder, error)
 }
 
 func (s *Server) publications() (EnforcementPublications, error) {
@@ -131,4 +132,24 @@ func contactKind(p enforce.Place) string {
 		return "sms"
 	}
 	return "email"
+}
+
+// handleReminderLookup lets a party learn what AI-camera reminders were
+// sent about its place (第四十一条), proving it by the registered contact
+// (in the body, never in a URL or a log line).
+func (s *Server) handleReminderLookup(w http.ResponseWriter, r *http.Request) error {
+	ps, err := s.places()
+	if err != nil {
+		return err
+	}
+	var req remind.LookupRequest
+	if err := httpkit.DecodeJSON(w, r, &req, s.maxBody()); err != nil {
+		return err
+	}
+	items, err := ps.Reminders(r.Context(), req)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	return httpkit.WriteJSON(w, http.StatusOK, map[string]any{"items": items, "total": len(items)})
 }

@@ -107,6 +107,11 @@ func TestEnforcement_PlacesAndSites(t *testing.T) {
 		{"a place needs a contact", "PUT", "/api/v1/enforcement/places", "o1", `{"kind":"shop","ref":"S-1","name":"老王水果"}`, 400, []string{`"phone"`}, ""},
 		{"a place is registered, audited", "PUT", "/api/v1/enforcement/places", "o1", `{"kind":"camera","ref":"cam-1","name":"老王水果","phone":"13800001111"}`, 200,
 			[]string{`"registered":true`}, "pii.write"},
+		{"the party looks up its reminders", "POST", "/api/v1/enforcement/reminders/lookup", "", `{"kind":"camera","ref":"CAM-1","contact":"13800001111"}`, 200,
+			[]string{`"total":0`}, ""},
+		{"a wrong contact is not found", "POST", "/api/v1/enforcement/reminders/lookup", "", `{"kind":"camera","ref":"cam-1","contact":"13800002222"}`, 404, nil, ""},
+		{"an unregistered place is the same not found", "POST", "/api/v1/enforcement/reminders/lookup", "", `{"kind":"plate","ref":"苏A00000","contact":"13800001111"}`, 404, nil, ""},
+		{"the contact is required", "POST", "/api/v1/enforcement/reminders/lookup", "", `{"kind":"camera","ref":"cam-1"}`, 400, []string{`"contact"`}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, body, acts := rig.do(tc.method, tc.path, tc.who, tc.body)

@@ -219,6 +219,7 @@ var schemaTypes = map[string]any{
 	"PenaltyAction": penaltyActionBody{}, "PenaltyEvaluate": evaluateBody{}, "PenaltyOutcome": enforce.Outcome{},
 	"Rulebook": enforce.Rulebook{}, "Disclosure": enforce.Disclosure{},
 	"Publication": enforce.Publication{}, "PublicationWithdraw": enforce.WithdrawRequest{}, "MonitoringSite": remind.Site{}, "Place": enforce.Place{},
+	"ReminderLookup": remind.LookupRequest{}, "SentReminder": enforce.SentReminder{},
 	"PlaceRegistered": struct {
 		Kind       enforce.PlaceKind `json:"kind"`
 		Registered bool              `json:"registered"`

@@ -191,6 +191,7 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/enforcement/cases/{id}/disclosure/withdraw", s.handlePenaltyWithdraw, "enforcement", "Withdraw a published decision that was changed or revoked (第四十八条第二款, within 3 working days): off the public listing, a delete to the hub (legal reviewer or leader, audited)", "legal_reviewer|leader", nil, "PublicationWithdraw", 200, "Publication"},
 		{"GET", "/api/v1/enforcement/monitoring-sites", s.handleMonitoringSites, "enforcement", "Published sites of the cameras used for enforcement (第四十一条): place and what each watches", anyone, nil, "", 200, "items:MonitoringSite"},
 		{"PUT", "/api/v1/enforcement/places", s.handlePlacePut, "enforcement", "Register the party an AI-camera reminder goes to: a camera's frontage, a shop id or a plate → name and phone or e-mail, sealed (enforcer or admin, audited)", "enforcer|admin", nil, "Place", 200, "PlaceRegistered"},
+		{"POST", "/api/v1/enforcement/reminders/lookup", s.handleReminderLookup, "enforcement", "A party's own AI-camera reminders (第四十一条): the place and its registered phone or e-mail in the body; a mismatch is 404 without saying which part", anyone, nil, "ReminderLookup", 200, "items:SentReminder"},
 	}
 }
 

@@ -2,6 +2,7 @@ package remind
 
 import (
 	"context"
+	"crypto/subtle"
 	"fmt"
 	"slices"
 	"strings"
@@ -195,3 +196,37 @@ type Desk struct {
 
 // PutPlace registers the party of a place.
 func (d *Desk) PutPlace(ctx context.Context, p enforce.Place) error { return d.Places.PutPlace(ctx, p) }
+
+// LookupRequest is how a party asks what reminders were sent about its
+// place (第四十一条: the party may learn what was recorded): the place and
+// the registered phone or e-mail, which only the party knows.
+type LookupRequest struct {
+	Kind    enforce.PlaceKind `json:"kind"`
+	Ref     string            `json:"ref"`
+	Contact string            `json:"contact"`
+}
+
+// Reminders lists the reminders of a place for the party that proves it
+// holds the registered contact; any mismatch is the same NotFound, so the
+// answer never tells whether a plate or shop is registered.
+func (d *Desk) Reminders(ctx context.Context, r LookupRequest) ([]enforce.SentReminder, error) {
+	p := enforce.Place{Kind: r.Kind, Ref: r.Ref}.Normalize()
+	contact := strings.TrimSpace(r.Contact)
+	missing := errs.NotFound("没有找到与该登记信息相符的提醒记录 / no reminders match this place and contact")
+	if p.Ref == "" || contact == "" || len(p.Ref) > 40 || len(contact) > 200 {
+		return nil, errs.Invalid("需要场所类型、编号和登记的手机号或邮箱 / kind, ref and the registered contact are required").
+			WithField("contact", "required")
+	}
+	got, err := d.Places.FindPlace(ctx, p.Kind, p.Ref)
+	if errs.Is(err, errs.KindNotFound) {
+		return nil, missing
+	}
+	if err != nil {
+		return nil, err
+	}
+	if subtle.ConstantTimeCompare([]byte(contact), []byte(got.Phone)) != 1 &&
+		subtle.ConstantTimeCompare([]byte(strings.ToLower(contact)), []byte(strings.ToLower(got.Email))) != 1 {
+		return nil, missing
+	}
+	return d.Places.FindReminders(ctx, got.Kind, got.Ref)
+}

@@ -119,6 +119,21 @@ func TestSender_SendReminder(t *testing.T) {
 			}
 		})
 	}
+	// The party learns its own reminders with its registered contact only.
+	desk := &remind.Desk{Places: r.es}
+	got, err := desk.Reminders(ctx, remind.LookupRequest{Kind: enforce.PlaceCamera, Ref: "cam-001", Contact: "13800001111"})
+	if err != nil || len(got) != 1 || got[0].Track != "t1" || got[0].Channel != "sms" {
+		t.Fatalf("the party's reminders: %+v %v", got, err)
+	}
+	if _, err := desk.Reminders(ctx, remind.LookupRequest{Kind: enforce.PlaceShop, Ref: "S-88", Contact: "LI@example.com"}); err != nil {
+		t.Fatalf("by e-mail, any case: %v", err)
+	}
+	for _, bad := range []remind.LookupRequest{{Kind: enforce.PlaceCamera, Ref: "cam-001", Contact: "13800002222"},
+		{Kind: enforce.PlacePlate, Ref: "苏A99999", Contact: "13800001111"}} {
+		if _, err := desk.Reminders(ctx, bad); !errs.Is(err, errs.KindNotFound) {
+			t.Fatalf("lookup %+v: %v", bad, err)
+		}
+	}
 	// The registry is sealed at rest: no phone, e-mail, name or plate in clear.
 	var raw string
 	if err := r.es.ReadPool().QueryRowContext(ctx, `SELECT group_concat(place_key || ref || name || phone || email, '|') FROM enforce_places`).Scan(&raw); err != nil {
