@@ -103,6 +103,11 @@ type Server struct {
 	// EnforcementDocuments the PDF documents of its cases (nil: 404).
 	Enforcement          Enforcement
 	EnforcementDocuments EnforcementDocuments
+	// EnforcementPublications and EnforcementPlaces serve a case's
+	// publication and its withdrawal, the reminder registry and the public
+	// camera sites; nil answers 404.
+	EnforcementPublications EnforcementPublications
+	EnforcementPlaces       EnforcementPlaces
 	// KPIs is the city's indicator book; nil serves the shipped one.
 	KPIs *kpi.Set
 	// Inspections serves /api/v1/inspections/… (双随机一公开); nil answers 404.

@@ -12,6 +12,7 @@ import (
 	"cityloop/internal/casework"
 	"cityloop/internal/catalog"
 	"cityloop/internal/enforce"
+	"cityloop/internal/enforce/remind"
 	"cityloop/internal/evidence"
 	"cityloop/internal/facility"
 	"cityloop/internal/hotline"
@@ -221,6 +222,13 @@ var schemaTypes = map[string]any{
 	"PenaltyItem": penaltyItem{}, "PenaltyView": penaltyView{}, "PenaltyOpen": enforce.OpenRequest{},
 	"PenaltyAction": penaltyActionBody{}, "PenaltyEvaluate": evaluateBody{}, "PenaltyOutcome": enforce.Outcome{},
 	"Rulebook": enforce.Rulebook{}, "Disclosure": enforce.Disclosure{}, "PenaltyDocument": penaltyDocument{},
+	"Publication": enforce.Publication{}, "PublicationWithdraw": enforce.WithdrawRequest{}, "MonitoringSite": remind.Site{}, "Place": enforce.Place{},
+	"ReminderLookup": remind.LookupRequest{}, "SentReminder": enforce.SentReminder{},
+	"PlaceRegistered": struct {
+		Kind       enforce.PlaceKind `json:"kind"`
+		Registered bool              `json:"registered"`
+		UpdatedAt  time.Time         `json:"updated_at"`
+	}{},
 	"PenaltyFigures": struct {
 		From      time.Time       `json:"from"`
 		To        time.Time       `json:"to"`

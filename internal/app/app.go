@@ -18,6 +18,7 @@ import (
 	"cityloop/internal/blob"
 	"cityloop/internal/casework"
 	"cityloop/internal/config"
+	"cityloop/internal/enforce/publish"
 	"cityloop/internal/httpkit"
 	"cityloop/internal/ingest/mqtt"
 	"cityloop/internal/jobs"
@@ -58,12 +59,8 @@ type App struct {
 	sensingOwner *owner.Owner     // set by wireSensing
 	mqttSub      *mqtt.Subscriber // set by wireSensing; nil without --mqtt-addr
 	hubChanges   web.HubChanges   // set by wireInterop; the console's live updates tail it
-	// jobs runs the node's scheduled jobs and holds the leases of its
-	// continuous workers (set by wireJobs, the first wirer).
-	jobs *jobs.Runner
-	// otpSender texts citizens' one-time codes through the outbox; set by
-	// wireOutbox only when an SMS gateway is configured.
-	otpSender web.CodeSender
+	jobs         *jobs.Runner     // the node's scheduled jobs and worker leases; set by wireJobs, the first wirer
+	otpSender    web.CodeSender   // texts citizens' one-time codes; set by wireOutbox only when SMS is configured
 	// resealers are the stores' re-sealing, in the order Reseal runs them.
 	resealers []resealer
 }
@@ -123,9 +120,16 @@ func (a *App) schedule(part string, list ...jobs.Job) error {
 // wirer adds one part's routes to mux and may register background work.
 type wirer func(a *App, mux *http.ServeMux) error
 
-// wirers lists the parts beyond the core API, in the order they are wired
-// (sensing before the web pages that show its state).
-var wirers = []wirer{wireJobs, wireEnforce, wireSensing, wireInterop, wireOutbox, wireAnalysis, wireWeb}
+// wirers lists the parts beyond the core API, in the order they are wired (sensing before the web pages that show its state).
+var wirers = []wirer{wireJobs, wireEnforce, wireSensing, wireInterop, wireOutbox, wireDisclosure, wireAnalysis, wireWeb}
+
+// wireDisclosure: publication of penalty decisions fed to the hub, AI-camera reminders, camera sites (package enforce/publish).
+func wireDisclosure(a *App, _ *http.ServeMux) error {
+	pubs, desk, err := publish.Wire(publish.Parts{Enforcement: a.api.Enforcement, Hub: a.hubChanges, Outbox: a.api.Outbox,
+		Sensing: a.sensing, Dict: a.World.Dict, Every: a.Cfg.SweepEvery, Now: a.Now, NewID: NewID, Log: a.Log, Schedule: a.schedule})
+	a.api.EnforcementPublications, a.api.EnforcementPlaces = pubs, desk
+	return err
+}
 
 // NewID makes a UUIDv7: time-ordered, so new rows land at the end of indexes.
 func NewID() string { return uuid.Must(uuid.NewV7()).String() }

@@ -24,7 +24,15 @@
 //     the national tier is embedded (data/rulebook.json);
 //   - flexible enforcement (第三十三条): [DetectExemption] for 首违不罚 and
 //     轻微免罚 over the party's history, and the figures of [Measure]
-//     (免罚率, share of flexible measures, 记录完整率).
+//     (免罚率, share of flexible measures, 记录完整率);
+//   - publication (第四十八条, [Schedule], [Publications]): a decision is
+//     released when served, at the latest on the last of its 7 working
+//     days, and withdrawn within 3 working days of its change or revocation
+//     by the legal office or a leader ([NewWithdrawal]); the store keeps
+//     the states ([PublicationStore]) and package enforce/publish runs the
+//     job and feeds the hub;
+//   - the registry of places whose party an AI-camera reminder goes to
+//     ([Place], [PlaceStore]; package enforce/remind sends them).
 //
 // # Rulebook data
 //

@@ -50,6 +50,9 @@ type Disclosure struct {
 	Procedure     Procedure `json:"procedure"`
 	DecidedAt     time.Time `json:"decided_at"`
 	PublishedAt   time.Time `json:"published_at"`
+	// DueAt and ReleaseAt are set by [Schedule]; zero publishes at once.
+	DueAt     time.Time `json:"-"`
+	ReleaseAt time.Time `json:"-"`
 }
 
 // DisclosureQuery searches the published decisions.
@@ -420,6 +423,7 @@ func (s *Service) ActAt(ctx context.Context, actor org.Actor, id string, cmd Com
 	var pub *Disclosure
 	if c.Decision == nil {
 		if d, ok := DisclosureOf(next, env.Rulebook, now); ok {
+			Schedule(&d, next, s.Cal)
 			pub = &d
 		}
 	}

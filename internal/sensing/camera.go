@@ -114,6 +114,9 @@ type Event struct {
 	Image      []byte    `json:"-"` // decoded snapshot
 	ImageURL   string    `json:"image_url,omitempty"`
 	Goods      string    `json:"goods,omitempty"` // what a vendor sells, when the AI says
+	// Subject is the plate or shop sign the AI read, when it did: the
+	// reminder of a "remind" policy goes to the party registered for it.
+	Subject string `json:"subject,omitempty"`
 	Gone       bool      `json:"gone,omitempty"`
 	Lng        *float64  `json:"lng,omitempty"`
 	Lat        *float64  `json:"lat,omitempty"`
@@ -143,6 +146,7 @@ func ParseEvent(payload []byte, codes map[string]string, cameraVendor func(strin
 		Image      string          `json:"image"`
 		ImageURL   string          `json:"image_url"`
 		Goods      string          `json:"goods"`
+		Subject    string          `json:"subject"`
 		Gone       bool            `json:"gone"`
 		Lng        *float64        `json:"lng"`
 		Lat        *float64        `json:"lat"`
@@ -157,12 +161,15 @@ func ParseEvent(payload []byte, codes map[string]string, cameraVendor func(strin
 	}
 	bad := errs.Invalid("the camera event is not valid")
 	e := Event{Camera: raw.Camera, EventID: strings.TrimSpace(raw.EventID), Vendor: strings.ToLower(strings.TrimSpace(raw.Vendor)),
-		Goods: strings.TrimSpace(raw.Goods), Gone: raw.Gone, ImageURL: strings.TrimSpace(raw.ImageURL)}
+		Goods: strings.TrimSpace(raw.Goods), Gone: raw.Gone, ImageURL: strings.TrimSpace(raw.ImageURL), Subject: strings.TrimSpace(raw.Subject)}
 	if !ValidID(e.Camera) {
 		bad.WithField("camera_id", "required: the registered camera's id")
 	}
 	if len(e.EventID) > 128 || len(e.Goods) > 64 || len(e.Vendor) > 40 {
 		bad.WithField("event_id", "event_id at most 128 bytes, goods 64, vendor 40")
+	}
+	if len(e.Subject) > 40 {
+		bad.WithField("subject", "at most 40 bytes (a plate or a shop id)")
 	}
 	if e.Vendor == "" && cameraVendor != nil && ValidID(e.Camera) {
 		e.Vendor = cameraVendor(e.Camera)

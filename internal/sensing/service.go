@@ -49,6 +49,10 @@ type Service struct {
 	Log         *slog.Logger
 	VendorCodes map[string]string
 	Retention   Retention
+	// Reminders, when set, sends a "remind" policy's notice to the party
+	// registered for the place (柔性执法, 行政处罚法第四十一条); without it,
+	// or when no party is known, the notice is the camera site's display.
+	Reminders ReminderSender
 
 	mu         sync.Mutex
 	devices    map[string]*Device

@@ -215,7 +215,7 @@ func (s *Service) HandleEvent(ctx context.Context, e Event) (EventResult, error)
 		s.mu.Unlock()
 		return res, nil
 	}
-	trCopy := *tr
+	trCopy, camCopy := *tr, *cam // cam's status may change once unlocked
 	s.mu.Unlock()
 
 	switch d.Verdict {
@@ -243,8 +243,17 @@ func (s *Service) HandleEvent(ctx context.Context, e Event) (EventResult, error)
 		if text == "" {
 			text = "【城管提醒】请自行整改，系统将复拍核查。"
 		}
-		if err := s.Store.AddReminder(ctx, Reminder{ID: s.NewID(), Track: tr.ID, Camera: cam.ID, Category: e.Category,
-			Channel: "display", Text: text, At: e.At}); err != nil {
+		rem := Reminder{ID: s.NewID(), Track: tr.ID, Camera: cam.ID, Category: e.Category, Channel: "display", Text: text, At: e.At}
+		if s.Reminders != nil {
+			// A failed send leaves the display's notice: the capture after the
+			// window still opens a case, so the party loses no right by it.
+			if ch, err := s.Reminders.SendReminder(ctx, rem, camCopy, e); err != nil {
+				s.Log.Warn("send reminder", "camera", cam.ID, "err", err)
+			} else if ch != "" {
+				rem.Channel = ch
+			}
+		}
+		if err := s.Store.AddReminder(ctx, rem); err != nil {
 			return res, fmt.Errorf("record reminder: %w", err)
 		}
 		return res, s.flushTrack(ctx, tr)

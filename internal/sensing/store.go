@@ -91,6 +91,13 @@ type TallyRow struct {
 	N                        int
 }
 
+// ReminderSender sends a reminder to the party of the place a camera
+// watches, if one is registered, and says by which channel ("" when none:
+// the reminder stays on the site's display).
+type ReminderSender interface {
+	SendReminder(ctx context.Context, r Reminder, cam Camera, e Event) (channel string, err error)
+}
+
 // Reminder is a notice sent before a case (柔性执法).
 type Reminder struct {
 	ID       string    `json:"id"`

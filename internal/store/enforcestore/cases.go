@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"cityloop/internal/disclose"
 	"cityloop/internal/enforce"
 	"cityloop/internal/errs"
 	"cityloop/internal/org"
@@ -178,7 +177,7 @@ updated_at = $14, body = $15 WHERE id = $1 AND version = $2`, args...)
 		if pub != nil {
 			return db.publish(ctx, tx, c, pub)
 		}
-		return nil
+		return releaseOnService(ctx, tx, c)
 	})
 	if err != nil {
 		return fmt.Errorf("update penalty case %s: %w", c.Code, err)
@@ -515,93 +514,4 @@ func (db *DB) FindRunning(ctx context.Context, after string, limit int) ([]*enfo
 		return nil, fmt.Errorf("list running cases: %w", err)
 	}
 	return out, nil
-}
-
-// publish writes the masked publication of a decision: the party's label
-// comes from its sealed name through disclose.PenaltyParty; no other
-// personal field is read.
-func (db *DB) publish(ctx context.Context, tx *sql.Tx, c *enforce.Case, d *enforce.Disclosure) error {
-	var name string
-	if err := tx.QueryRowContext(ctx, `SELECT name FROM enforce_parties WHERE case_id = $1`, c.ID).Scan(&name); err != nil {
-		return fmt.Errorf("read party for publication: %w", err)
-	}
-	d.Party = disclose.PenaltyParty(d.PartyKind, db.openValue(c.ID, "name", name))
-	kinds, err := json.Marshal(d.Kinds)
-	if err != nil {
-		return err
-	}
-	search := strings.ToLower(strings.Join([]string{d.Number, d.Code, d.Violation, d.ViolationName, d.Party, d.Basis}, " "))
-	_, err = tx.ExecContext(ctx, `INSERT INTO enforce_disclosures (case_id, number, code, district, violation, violation_name,
-party_kind, party_label, kinds, fine, basis, proc, decided_at, published_at, search)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
-ON CONFLICT (case_id) DO NOTHING`, d.CaseID, d.Number, d.Code, d.District, d.Violation, d.ViolationName, string(d.PartyKind),
-		d.Party, string(kinds), d.Fine, d.Basis, string(d.Procedure), sqlkit.Micros(d.DecidedAt), sqlkit.Micros(d.PublishedAt), search)
-	if err != nil {
-		return fmt.Errorf("publish decision: %w", err)
-	}
-	return nil
-}
-
-// FindDisclosures searches the published decisions, newest decision first.
-func (db *DB) FindDisclosures(ctx context.Context, q enforce.DisclosureQuery) ([]enforce.Disclosure, int, error) {
-	var conds []string
-	var args []any
-	add := func(cond string, v any) {
-		args = append(args, v)
-		conds = append(conds, strings.ReplaceAll(cond, "?", fmt.Sprintf("$%d", len(args))))
-	}
-	if s := strings.TrimSpace(q.Q); s != "" {
-		for _, w := range strings.Fields(strings.ToLower(s)) {
-			add(`search LIKE ? ESCAPE '\'`, "%"+likeEscape(w)+"%")
-		}
-	}
-	if q.District != "" {
-		add("district = ?", q.District)
-	}
-	if q.From != nil {
-		add("decided_at >= ?", sqlkit.Micros(*q.From))
-	}
-	if q.To != nil {
-		add("decided_at < ?", sqlkit.Micros(*q.To))
-	}
-	w := ""
-	if len(conds) > 0 {
-		w = " WHERE " + strings.Join(conds, " AND ")
-	}
-	var total int
-	if err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM enforce_disclosures`+w, args...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("count disclosures: %w", sqlkit.Norm(err))
-	}
-	limit := q.Limit
-	if limit <= 0 || limit > 200 {
-		limit = 20
-	}
-	args = append(args, limit, max(q.Offset, 0))
-	rows, err := db.r.QueryContext(ctx, `SELECT case_id, number, code, district, violation, violation_name, party_kind, party_label,
-kinds, fine, basis, proc, decided_at, published_at FROM enforce_disclosures`+w+
-		fmt.Sprintf(` ORDER BY decided_at DESC, case_id DESC LIMIT $%d OFFSET $%d`, len(args)-1, len(args)), args...)
-	if err != nil {
-		return nil, 0, fmt.Errorf("search disclosures: %w", sqlkit.Norm(err))
-	}
-	defer rows.Close()
-	out := []enforce.Disclosure{}
-	for rows.Next() {
-		var d enforce.Disclosure
-		var kind, kinds, proc string
-		var decided, published int64
-		if err := rows.Scan(&d.CaseID, &d.Number, &d.Code, &d.District, &d.Violation, &d.ViolationName, &kind, &d.Party,
-			&kinds, &d.Fine, &d.Basis, &proc, &decided, &published); err != nil {
-			return nil, 0, fmt.Errorf("search disclosures: %w", sqlkit.Norm(err))
-		}
-		d.PartyKind, d.Procedure, d.DecidedAt, d.PublishedAt = enforce.PartyKind(kind), enforce.Procedure(proc), sqlkit.Time(decided), sqlkit.Time(published)
-		if err := json.Unmarshal([]byte(kinds), &d.Kinds); err != nil {
-			return nil, 0, fmt.Errorf("decode disclosure kinds: %w", err)
-		}
-		out = append(out, d)
-	}
-	return out, total, sqlkit.Norm(rows.Err())
-}
-
-func likeEscape(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }

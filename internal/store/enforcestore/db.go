@@ -71,7 +71,7 @@ func (db *DB) Migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("migrate enforcement store: %w", sqlkit.Norm(err))
 	}
-	return nil
+	return db.indexMissing(ctx)
 }
 
 // MigrationFiles lists the embedded migration names of a dialect (for the

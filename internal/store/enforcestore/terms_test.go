@@ -1,0 +1,78 @@
+package enforcestore
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+func TestTerms(t *testing.T) {
+	for _, tc := range []struct {
+		in   []string
+		want []string
+	}{
+		{[]string{"宁城管简罚〔2026〕7号"}, []string{"宁城", "城管", "管简", "简罚", "罚", "2026", "7", "号"}},
+		{[]string{"ZF2026-00017", "赵*"}, []string{"zf2026", "00017", "赵"}},
+		{[]string{"南京秦淮小吃有限公司", "秦淮"}, []string{"南京", "京秦", "秦淮", "淮小", "小吃", "吃有", "有限", "限公", "公司", "司", "淮"}},
+		{[]string{"%_ \\"}, nil},
+	} {
+		if got := Terms(tc.in...); !slices.Equal(got, tc.want) {
+			t.Errorf("Terms(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestQueryUnits(t *testing.T) {
+	vs := map[string]string{"ROAD-01": "擅自占用城市道路（占道经营、占道堆放）", "BIZ-01": "无照经营"}
+	for _, tc := range []struct {
+		q    string
+		want []unit
+	}{
+		{"简罚", []unit{{terms: []string{"简罚"}}}},
+		{"赵*", []unit{{prefix: "赵"}}},
+		{"ZF2026-00017", []unit{{prefix: "zf2026"}, {prefix: "00017"}}},
+		{"经营", []unit{{terms: []string{"v:biz-01", "v:road-01", "经营"}}}},
+		{"占道经营", []unit{{terms: []string{"v:road-01"}}}},
+		{"road-01 赵", []unit{{terms: []string{"v:road-01"}}, {prefix: "赵"}}},
+		{"%", nil},
+		{"赵小明", []unit{{terms: []string{"赵小"}}, {terms: []string{"小明"}}}},
+	} {
+		if got := queryUnits(tc.q, vs); !slices.EqualFunc(got, tc.want, func(a, b unit) bool { return a.key() == b.key() }) {
+			t.Errorf("queryUnits(%q) = %+v, want %+v", tc.q, got, tc.want)
+		}
+	}
+}
+
+// FuzzQueryUnits: whatever the public types in q, the parts are few,
+// well-formed and each one a term the index could hold.
+func FuzzQueryUnits(f *testing.F) {
+	for _, s := range []string{"", "简罚", "赵*", "ZF2026-00017", "占道 经营", "%_\\", "a\x00b", "\xff\xfe", strings.Repeat("长", 300), "宁城管罚〔2026〕12号"} {
+		f.Add(s)
+	}
+	vs := map[string]string{"ROAD-01": "占道经营"}
+	f.Fuzz(func(t *testing.T, q string) {
+		us := queryUnits(q, vs)
+		if len(us) > maxUnits {
+			t.Fatalf("%d units", len(us))
+		}
+		for _, u := range us {
+			if (u.prefix == "") == (len(u.terms) == 0) {
+				t.Fatalf("unit %+v is neither a prefix nor terms", u)
+			}
+			for _, s := range append(slices.Clone(u.terms), u.prefix) {
+				if !utf8.ValidString(s) || len(s) > maxTermBytes+8 {
+					t.Fatalf("bad term %q", s)
+				}
+			}
+			if u.prefix != "" && prefixEnd(u.prefix) <= u.prefix {
+				t.Fatalf("prefix end of %q", u.prefix)
+			}
+		}
+		for _, term := range Terms(q) {
+			if term == "" || !utf8.ValidString(term) || strings.ContainsAny(term, " %_:") {
+				t.Fatalf("bad index term %q", term)
+			}
+		}
+	})
+}
