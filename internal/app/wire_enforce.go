@@ -38,7 +38,8 @@ func wireEnforce(a *App, _ *http.ServeMux) error {
 	a.api.Enforcement = svc
 	a.api.EnforcementDocuments = document.OpenDesk(os.Getenv(document.FontEnv), document.Desk{Cases: svc, Numbers: db,
 		Bureau: a.Cfg.BureauName, Short: a.Cfg.BureauShort, Atlas: a.World.Atlas, Policy: svc.Policy, Now: a.Now})
-	a.resealers = append(a.resealers, resealer{"penalty-case parties (names, ID numbers, phones, addresses)", db.ResealParties})
+	a.resealers = append(a.resealers, resealer{"penalty-case parties (names, ID numbers, phones, addresses)", db.ResealParties},
+		resealer{"places registered for camera reminders (names, phones, e-mail)", db.ResealPlaces})
 
 	// The full-process record (全过程记录): evidence files under DATA/evidence
 	// (tus uploads; shared storage with several nodes), each upload and read

@@ -103,3 +103,63 @@ func (db *DB) partiesAfter(ctx context.Context, after string, limit int) ([]stor
 	}
 	return out, sqlkit.Norm(rows.Err())
 }
+
+// ResealPlaces seals the reminder registry again under the keyring's
+// current key and moves each place, and the reminders sent to it, to the
+// current blind key, so reminders are still found once the old keys are
+// removed (`cityloop pii rotate`). It returns how many places it changed.
+func (db *DB) ResealPlaces(ctx context.Context) (int, error) {
+	if db.keys == nil {
+		return 0, errs.Invalid("reseal: no keyring configured")
+	}
+	type row struct {
+		key, kind string
+		stored    []string // ref, name, phone, email as stored
+		at        int64
+	}
+	rows, err := db.r.QueryContext(ctx, `SELECT place_key, kind, ref, name, phone, email, updated_at FROM enforce_places ORDER BY place_key`)
+	if err != nil {
+		return 0, fmt.Errorf("reseal places: %w", sqlkit.Norm(err))
+	}
+	var all []row
+	for rows.Next() {
+		r := row{stored: make([]string, 4)}
+		if err := rows.Scan(&r.key, &r.kind, &r.stored[0], &r.stored[1], &r.stored[2], &r.stored[3], &r.at); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("reseal places: %w", sqlkit.Norm(err))
+		}
+		all = append(all, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("reseal places: %w", sqlkit.Norm(err))
+	}
+	n := 0
+	for _, r := range all {
+		p := enforce.Place{Kind: enforce.PlaceKind(r.kind), Ref: db.openPlace(r.key, "ref", r.stored[0]), Name: db.openPlace(r.key, "name", r.stored[1]),
+			Phone: db.openPlace(r.key, "phone", r.stored[2]), Email: db.openPlace(r.key, "email", r.stored[3]), UpdatedAt: sqlkit.Time(r.at)}
+		newKey := db.placeKeys(p.Kind, p.Ref)[0]
+		current := newKey == r.key
+		for _, v := range r.stored {
+			if v != "" && (!strings.HasPrefix(v, sealedPrefix) || db.keys.NeedsRotation(v)) {
+				current = false
+			}
+		}
+		if current {
+			continue
+		}
+		if err := db.PutPlace(ctx, p); err != nil {
+			return n, fmt.Errorf("reseal places: %w", err)
+		}
+		if newKey != r.key {
+			if err := db.tx(ctx, func(tx *sql.Tx) error {
+				_, err := tx.ExecContext(ctx, `UPDATE enforce_reminders SET place_key = $1 WHERE place_key = $2`, newKey, r.key)
+				return err
+			}); err != nil {
+				return n, fmt.Errorf("reseal places: move reminders: %w", err)
+			}
+		}
+		n++
+	}
+	return n, nil
+}

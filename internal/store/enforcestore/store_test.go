@@ -206,3 +206,48 @@ func TestResealParties(t *testing.T) {
 		})
 	}
 }
+
+// TestResealPlaces: after a key rotation a registered place and the
+// reminders sent to it are found under the new key alone; a second run
+// changes nothing.
+func TestResealPlaces(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		dsn  func(*testing.T) string
+	}{{"sqlite", sqliteDSN}, {"postgres", postgresDSN}} {
+		t.Run(tc.name, func(t *testing.T) {
+			db := mustOpen(t, tc.dsn(t))
+			ctx := context.Background()
+			oldSpec := "k1:" + pii.NewKey()
+			oldKeys, _ := pii.ParseKeyring(oldSpec)
+			db.SetKeyring(oldKeys)
+			at := time.Date(2026, 3, 2, 1, 0, 0, 0, time.UTC)
+			place := enforce.Place{Kind: enforce.PlaceShop, Ref: "SHOP-0042", Name: "李记烧烤", Phone: "13800002222", UpdatedAt: at}
+			if err := db.PutPlace(ctx, place); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.RecordReminder(ctx, place.Kind, place.Ref, enforce.SentReminder{ID: "r1", IdempotencyKey: "cam1/t1", PlaceKind: place.Kind,
+				Camera: "cam1", Category: "event:0504", Track: "t1", Channel: "sms", MessageID: "m1", At: at}); err != nil {
+				t.Fatal(err)
+			}
+			newSpec := "k2:" + pii.NewKey()
+			both, _ := pii.ParseKeyring(newSpec + "," + oldSpec)
+			db.SetKeyring(both)
+			if n, err := db.ResealPlaces(ctx); err != nil || n != 1 {
+				t.Fatalf("reseal = %d, %v; want 1 place", n, err)
+			}
+			if n, err := db.ResealPlaces(ctx); err != nil || n != 0 {
+				t.Fatalf("second reseal = %d, %v; want 0", n, err)
+			}
+			newOnly, _ := pii.ParseKeyring(newSpec)
+			db.SetKeyring(newOnly)
+			got, err := db.FindPlace(ctx, place.Kind, place.Ref)
+			if err != nil || got.Name != "李记烧烤" || got.Phone != "13800002222" {
+				t.Fatalf("place under the new key alone: %+v, %v", got, err)
+			}
+			if rs, err := db.FindReminders(ctx, place.Kind, place.Ref); err != nil || len(rs) != 1 {
+				t.Fatalf("reminders under the new key alone: %d, %v", len(rs), err)
+			}
+		})
+	}
+}
