@@ -139,12 +139,17 @@ func run(t *testing.T, ctx context.Context, what string, actions ...step) {
 	start := time.Now()
 	defer func() { t.Logf("%-24s %6.0f ms", what, float64(time.Since(start).Microseconds())/1000) }()
 	if err := chromedp.Do(ctx, actions...); err != nil {
-		shot(t, ctx, "failed-"+strings.ReplaceAll(what, " ", "-"))
-		if m, err := chromedp.Run(ctx, chromedp.Evaluate[string](`JSON.stringify(Object.assign({}, (document.getElementById('city-map') || {}).dataset || {}, {stats: (document.getElementById('map-stats') || {}).textContent}))`)); err == nil {
+		// The step may have failed because ctx ran out: look at the page
+		// with a few seconds of its own, so a hung page reports its state
+		// instead of stalling the package until go test's timeout.
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		shot(t, dctx, "failed-"+strings.ReplaceAll(what, " ", "-"))
+		if m, err := chromedp.Run(dctx, chromedp.Evaluate[string](`JSON.stringify(Object.assign({}, (document.getElementById('city-map') || {}).dataset || {}, {stats: (document.getElementById('map-stats') || {}).textContent}))`)); err == nil {
 			t.Logf("page state: %s", m)
 		}
-		loc, _ := chromedp.Run(ctx, chromedp.Location())
-		body, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main")))
+		loc, _ := chromedp.Run(dctx, chromedp.Location())
+		body, _ := chromedp.Run(dctx, chromedp.Text(chromedp.CSS("main")))
 		t.Fatalf("%s: %v (at %s: %.600s)", what, err, loc, body)
 	}
 }
