@@ -141,6 +141,8 @@ type Ranking struct {
 	Unit   string     `json:"unit"`
 	Higher bool       `json:"higher_is_better"`
 	Target *float64   `json:"target,omitempty"`
+	From   string     `json:"from"`
+	To     string     `json:"to"` // the last day, included
 	Items  []RankItem `json:"items"`
 }
 
@@ -359,7 +361,8 @@ func (s *Service) mapFigure(ctx context.Context, actor org.Actor, code string, d
 // district without a value comes last, unranked, so a quiet one is not
 // hidden. Equal values share a rank (1, 2, 2, 4).
 func (s *Service) ranking(ctx context.Context, actor org.Actor, def *kpi.Indicator, p kpi.Period) (Ranking, error) {
-	rk := Ranking{Code: def.Code, Name: def.Name, Unit: unitOf(def), Higher: def.Direction == kpi.Higher, Target: def.Target, Items: []RankItem{}}
+	rk := Ranking{Code: def.Code, Name: def.Name, Unit: unitOf(def), Higher: def.Direction == kpi.Higher, Target: def.Target, Items: []RankItem{},
+		From: p.From.Format("2006-01-02"), To: p.LastDay().Format("2006-01-02")}
 	need := []*kpi.Indicator{def}
 	sets, num, den := kpi.Sets(need)
 	rows, err := s.Cases.Tally(ctx, actor, casework.TallyQuery{Filter: casework.Filter{From: &p.From, To: &p.To}, Sets: sets, GroupBy: "district"})

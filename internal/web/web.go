@@ -90,6 +90,9 @@ type Server struct {
 	// Sensing answers the monitoring page (/console/sensing) and the
 	// citizens' parking page (/citizen/parking); nil leaves both out.
 	Sensing Sensing
+	// BigScreen answers the command centre's big screen (/console/bigscreen);
+	// nil leaves it out.
+	BigScreen BigScreen
 	// SensingGate wraps those pages so that they run on the node holding
 	// the live sensing state (nil: they run here).
 	SensingGate func(http.Handler) http.Handler
@@ -165,7 +168,7 @@ func BundleEmbedded() bool {
 // BundleBuilt reports whether the front-end bundle was embedded.
 func (s *Server) BundleBuilt() bool { _, ok := s.assets["console.js"]; return ok }
 
-var pageFiles = []string{"home", "signin", "console", "case", "map", "admin", "citizen", "track", "field", "error", "citizenmap", "citizentoilets", "citizenmine", "sensing", "citizenparking", "password"}
+var pageFiles = []string{"home", "signin", "console", "case", "map", "admin", "citizen", "track", "field", "error", "citizenmap", "citizentoilets", "citizenmine", "sensing", "citizenparking", "password", "bigscreen"}
 
 func (s *Server) parseTemplates() error {
 	s.pages = map[string]*template.Template{}
@@ -236,6 +239,7 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.Handle("GET /field/manifest.webmanifest", http.HandlerFunc(s.handleManifest))
 	mux.Handle("GET /field/sw.js", http.HandlerFunc(s.handleServiceWorker))
 	s.sensingRoutes(mux)
+	s.bigscreenRoutes(mux)
 }
 
 // page adapts an error-returning page handler: errors become an HTML page
