@@ -108,8 +108,8 @@ if (root) {
       xAxis: { type: 'category', data: tr.days, axisLabel: Object.assign({ interval: 4 }, axis), axisLine: { lineStyle: { color: '#6b7c93' } } },
       yAxis: { type: 'value', minInterval: 1, axisLabel: axis, splitLine: { lineStyle: { color: '#243247' } } },
       series: [
-        { name: t('上报', 'Reported'), type: 'line', data: tr.reported, smooth: true, symbolSize: 6, lineStyle: { width: 4 }, color: '#4da3ff', areaStyle: { opacity: 0.18 } },
-        { name: t('结案', 'Closed'), type: 'line', data: tr.closed, smooth: true, symbolSize: 6, lineStyle: { width: 4 }, color: '#3ddc84' },
+        { name: t('上报', 'Reported'), type: 'line', data: tr.reported, smooth: false, symbolSize: 6, lineStyle: { width: 4 }, color: '#4da3ff', areaStyle: { opacity: 0.18 } },
+        { name: t('结案', 'Closed'), type: 'line', data: tr.closed, smooth: false, symbolSize: 6, lineStyle: { width: 4 }, color: '#3ddc84' },
       ],
     });
   };
