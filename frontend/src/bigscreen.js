@@ -19,7 +19,7 @@ if (root) {
   const nm = (n) => (n ? (en ? n.en : n.zh) : '');
   const $ = (id) => document.getElementById(id);
   let screen = JSON.parse(root.dataset.screen || 'null');
-  const NODATA = '#3a4556';
+  const NODATA = '#1f2a3a';
   // Good (green) → bad (red), readable on a dark wall.
   const stops = [[26, 152, 80], [145, 207, 96], [254, 224, 139], [252, 141, 89], [215, 48, 39]];
   const colour = (bad) => {
@@ -36,17 +36,25 @@ if (root) {
   const map = baseMap(mapNode, { preferCanvas: false, zoomControl: false, attributionControl: false, zoomSnap: 0.25 });
   map.setView([32.05, 118.78], 11);
   let gridLayer = null;
+  let tipOf = (p) => p.name;
   const gridsReady = (async () => {
-    const r = await fetch('/web/map/grids?level=grid', { credentials: 'same-origin' });
+    const r = await fetch('/web/bigscreen/grids', { credentials: 'same-origin' });
     if (!r.ok) return;
     const items = await r.json();
     gridLayer = L.geoJSON(items.map((it) => ({ type: 'Feature', properties: { code: it.c, name: it.n }, geometry: it.g })), {
-      style: () => ({ color: '#0a1220', weight: 1, fillColor: NODATA, fillOpacity: 0.85, className: 'bs-grid' }),
+      // A city of thousands of 100 m grids shows its colours, not a mesh of
+      // borders; a small one keeps the borders that tell grids apart.
+      style: () => ({ stroke: items.length < 2000, color: '#0a1220', weight: 1, fillColor: NODATA, fillOpacity: 0.9, className: 'bs-grid' }),
     }).addTo(map);
-    gridLayer.eachLayer((l) => l.bindTooltip('', { sticky: true, className: 'bs-tip' }));
+    // One tooltip for the whole layer, filled when shown: thousands of
+    // grids need no tooltip object each.
+    gridLayer.bindTooltip((l) => tipOf(l.feature.properties), { sticky: true, className: 'bs-tip' });
     if (items.length) map.fitBounds(gridLayer.getBounds(), { padding: [16, 16] });
     mapNode.dataset.grids = String(items.length);
-    await regions(map, 'district', '', { color: '#cfe3ff', weight: 3, fill: false });
+    const d = await regions(map, 'district', '', { color: '#cfe3ff', weight: 3, fill: false, className: 'bs-district' });
+    mapNode.dataset.districts = d ? String(d.getLayers().length) : '0';
+    // District names in large type, readable from across the room.
+    if (d) d.eachLayer((l) => l.bindTooltip(l.feature.properties.name, { permanent: true, direction: 'center', className: 'bs-dlabel' }).openTooltip());
   })();
 
   const paintMap = (m) => {
@@ -77,10 +85,14 @@ if (root) {
         const val = has ? v : 0;
         if (show) painted++;
         l.setStyle({ fillColor: show ? colour(bad(val)) : NODATA });
-        l.setTooltipContent(`${l.feature.properties.name}：${show ? fmt(val, m.unit) : t('无数据', 'no data')}`);
       });
     }
     mapNode.dataset.painted = String(painted);
+    tipOf = (p) => {
+      const g = by[p.code];
+      const has = g && g.value !== null && g.value !== undefined;
+      return `${p.name}：${has ? fmt(g.value, m.unit) : (counts ? fmt(0, m.unit) : t('无数据', 'no data'))}`;
+    };
     const lg = $('bs-legend');
     lg.replaceChildren();
     const bar = document.createElement('span');

@@ -7,6 +7,7 @@ import (
 
 	"cityloop/internal/bigscreen"
 	"cityloop/internal/errs"
+	"cityloop/internal/geo"
 	"cityloop/internal/httpkit"
 	"cityloop/internal/org"
 )
@@ -48,6 +49,29 @@ func (s *Server) bigscreenRoutes(mux *http.ServeMux) {
 	}
 	mux.Handle("GET /console/bigscreen", s.page(s.handleBigScreenPage))
 	mux.Handle("GET /web/bigscreen/data", s.json(s.handleBigScreenData))
+	mux.Handle("GET /web/bigscreen/grids", s.json(s.handleBigScreenGrids))
+}
+
+// handleBigScreenGrids answers every unit grid's shape, [{"c","n","g"}]:
+// the wall shows the whole city at once, so unlike the map page's
+// /web/map/grids (a view's box, at most 5,000) it is not cut. Shapes are
+// public; the screen's posts only are served, as the rest of the screen.
+func (s *Server) handleBigScreenGrids(w http.ResponseWriter, r *http.Request) error {
+	if _, err := s.bigscreenActor(r); err != nil {
+		return err
+	}
+	type item struct {
+		C string           `json:"c"`
+		N string           `json:"n"`
+		G geo.MultiPolygon `json:"g"`
+	}
+	regs := s.World.Atlas().Regions(org.LevelGrid)
+	out := make([]item, len(regs))
+	for i, reg := range regs {
+		out[i] = item{C: reg.Code, N: reg.Name, G: reg.Shape}
+	}
+	w.Header().Set("Cache-Control", "private, max-age=300")
+	return httpkit.WriteJSON(w, http.StatusOK, out)
 }
 
 // bigscreenActor is the signed-in actor if the screen is theirs; a refusal
