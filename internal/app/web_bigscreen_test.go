@@ -104,6 +104,12 @@ func TestWeb_BigScreen(t *testing.T) {
 						t.Fatalf("sign in: %d", res.StatusCode)
 					}
 				}
+				if tc.user != "" {
+					_, console, _ := b.get("/console")
+					if linked := strings.Contains(console, `href="/console/bigscreen"`); linked != (tc.page == http.StatusOK) {
+						t.Errorf("the console links the big screen: %v", linked)
+					}
+				}
 				if st, body, _ := b.get("/console/bigscreen"); st != tc.page {
 					t.Errorf("page: %d, want %d: %.300s", st, tc.page, body)
 				} else if st == http.StatusForbidden && !strings.Contains(body, "大屏仅对") {

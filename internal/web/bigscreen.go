@@ -74,6 +74,10 @@ func (s *Server) handleBigScreenGrids(w http.ResponseWriter, r *http.Request) er
 	return httpkit.WriteJSON(w, http.StatusOK, out)
 }
 
+// BigScreenNav reports whether the console's navigation links the big
+// screen: for the posts that may open it.
+func (v *view) BigScreenNav() bool { return v.Actor != nil && bigscreen.Allowed(*v.Actor) }
+
 // bigscreenActor is the signed-in actor if the screen is theirs; a refusal
 // is written to the audit trail (someone asked for figures beyond their
 // post), and the answer stays the refusal if the trail cannot be written.
