@@ -24,7 +24,7 @@ func wireWeb(a *App, mux *http.ServeMux) error {
 		TileURL:    a.Cfg.TileURL, // a city's own tile server; without one a blank background
 		MaxPhoto:   int64(a.Cfg.MaxPhotoMiB) << 20,
 		Demo:       a.Cfg.Demo,
-		BigScreen:  &bigscreen.Service{Cases: a.Cases, Heat: a.api.Analysis, Book: a.api.KPIs, Atlas: a.World.Atlas, Loc: a.Cal.Location(), Now: a.Now},
+		BigScreen:  &bigscreen.Service{Cases: a.Cases, Days: a.Store, Heat: a.api.Analysis, Book: a.api.KPIs, Atlas: a.World.Atlas, Loc: a.Cal.Location(), Now: a.Now},
 	}
 	s.SetOneTimeCodes(a.Store) // shared by every node, so any node checks a code
 	if a.otpSender != nil {

@@ -21,7 +21,6 @@ import (
 // Every method applies the actor's jurisdiction.
 type Cases interface {
 	FindCases(ctx context.Context, actor org.Actor, f casework.Filter) ([]*casework.Case, int, error)
-	Stats(ctx context.Context, actor org.Actor, q casework.StatsQuery) (casework.CaseStats, error)
 	Tally(ctx context.Context, actor org.Actor, q casework.TallyQuery) ([]casework.TallyRow, error)
 	ScopeOf(a org.Actor) *casework.Scope
 }
@@ -31,9 +30,32 @@ type HeatMap interface {
 	Heat(ctx context.Context, actor org.Actor, p analysis.Params) (analysis.HeatResult, error)
 }
 
+// DayQuery asks for the cases per city day since Since, inside Scope (the
+// caller's jurisdiction; nil is the platform's own, unscoped). Offset is
+// the city's offset from UTC, so days are the city's.
+type DayQuery struct {
+	Scope  *casework.Scope
+	Since  time.Time
+	Offset time.Duration
+}
+
+// DayCounts are cases per city day, as days since 1970-01-01 on the city's
+// clock: reported that day, and closed that day (whenever reported).
+type DayCounts struct {
+	Reported map[int64]int
+	Closed   map[int64]int
+}
+
+// DayCounter is the store's grouped count behind the trend: one scan per
+// column, not one count per day.
+type DayCounter interface {
+	CasesPerDay(ctx context.Context, q DayQuery) (DayCounts, error)
+}
+
 // Service builds screens. Book nil is the shipped indicator book.
 type Service struct {
 	Cases Cases
+	Days  DayCounter
 	Heat  HeatMap
 	Book  *kpi.Set
 	Atlas func() *org.Atlas
@@ -245,6 +267,8 @@ func (s *Service) Screen(ctx context.Context, actor org.Actor, q Query) (*Screen
 	if first != nil {
 		return nil, first
 	}
+	// 今日结案 is the trend's last day: the same grouped count, not a scan more.
+	sc.Counters.ClosedToday = sc.Trend.Closed[len(sc.Trend.Closed)-1]
 	return sc, nil
 }
 
@@ -270,7 +294,6 @@ func (s *Service) count(ctx context.Context, actor org.Actor, f casework.Filter)
 func (s *Service) counters(ctx context.Context, actor org.Actor, now, today time.Time) (Counters, error) {
 	var c Counters
 	tomorrow := today.AddDate(0, 0, 1)
-	closed := []casework.Status{casework.StatusClosed}
 	for _, p := range []struct {
 		f   casework.Filter
 		dst *int
@@ -280,7 +303,6 @@ func (s *Service) counters(ctx context.Context, actor org.Actor, now, today time
 		// Overdue as the workbench's red queue counts it: open and past
 		// the stage deadline now, so the figure falls as cases are dealt with.
 		{casework.Filter{Statuses: casework.OpenStatuses, Light: worktime.Red, Now: now}, &c.Overdue},
-		{casework.Filter{Statuses: closed, ClosedFrom: &today, ClosedTo: &tomorrow}, &c.ClosedToday},
 	} {
 		n, err := s.count(ctx, actor, p.f)
 		if err != nil {
@@ -291,28 +313,22 @@ func (s *Service) counters(ctx context.Context, actor org.Actor, now, today time
 	return c, nil
 }
 
-// trend counts reports per day in one grouped query (Stats) and closures
-// per day by closing day, Days small counts.
+// trend is the reports and closures of each of the last Days days, from
+// one grouped count inside the actor's jurisdiction.
 func (s *Service) trend(ctx context.Context, actor org.Actor, now, today time.Time) (Trend, error) {
 	var tr Trend
 	since := today.AddDate(0, 0, -(Days - 1))
 	_, off := now.In(s.Loc).Zone()
-	st, err := s.Cases.Stats(ctx, actor, casework.StatsQuery{Now: now, Since: since, ZoneOffset: time.Duration(off) * time.Second,
-		MonthStart: time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, s.Loc), TopN: 1})
+	dc, err := s.Days.CasesPerDay(ctx, DayQuery{Scope: s.Cases.ScopeOf(actor), Since: since, Offset: time.Duration(off) * time.Second})
 	if err != nil {
 		return tr, err
 	}
-	closed := []casework.Status{casework.StatusClosed}
 	for d := since; !d.After(today); d = d.AddDate(0, 0, 1) {
 		_, o := d.Zone()
+		day := (d.Unix() + int64(o)) / 86400
 		tr.Days = append(tr.Days, d.Format("01-02"))
-		tr.Reported = append(tr.Reported, st.PerDay[(d.Unix()+int64(o))/86400])
-		from, to := d, d.AddDate(0, 0, 1)
-		n, err := s.count(ctx, actor, casework.Filter{Statuses: closed, ClosedFrom: &from, ClosedTo: &to})
-		if err != nil {
-			return tr, err
-		}
-		tr.Closed = append(tr.Closed, n)
+		tr.Reported = append(tr.Reported, dc.Reported[day])
+		tr.Closed = append(tr.Closed, dc.Closed[day])
 	}
 	return tr, nil
 }

@@ -33,10 +33,6 @@ func (f *fakeCases) FindCases(_ context.Context, _ org.Actor, fl casework.Filter
 	defer f.mu.Unlock()
 	f.filters = append(f.filters, fl)
 	switch {
-	case fl.ClosedFrom != nil && fl.ClosedTo != nil && fl.ClosedTo.Sub(*fl.ClosedFrom) == 24*time.Hour && fl.ClosedFrom.Equal(time.Date(2026, 3, 4, 0, 0, 0, 0, cst)):
-		return nil, 4, nil // closed today
-	case fl.ClosedFrom != nil:
-		return nil, 1, nil // closed on another day
 	case fl.Light == worktime.Red:
 		return nil, 3, nil
 	case len(fl.Statuses) > 0:
@@ -47,10 +43,19 @@ func (f *fakeCases) FindCases(_ context.Context, _ org.Actor, fl casework.Filter
 	return nil, 0, nil
 }
 
-func (f *fakeCases) Stats(_ context.Context, _ org.Actor, q casework.StatsQuery) (casework.CaseStats, error) {
-	_, off := now.Zone()
-	today := (time.Date(2026, 3, 4, 0, 0, 0, 0, cst).Unix() + int64(off)) / 86400
-	return casework.CaseStats{PerDay: map[int64]int{today: 7, today - 1: 2, today - 40: 99}}, nil
+// fakeDays counts per city day: seven reports and four closures today,
+// two reports yesterday, one closure every other day, and what lies before
+// the trend (which must not show).
+type fakeDays struct{ asked DayQuery }
+
+func (d *fakeDays) CasesPerDay(_ context.Context, q DayQuery) (DayCounts, error) {
+	d.asked = q
+	today := (time.Date(2026, 3, 4, 0, 0, 0, 0, cst).Unix() + 8*3600) / 86400
+	out := DayCounts{Reported: map[int64]int{today: 7, today - 1: 2, today - 40: 99}, Closed: map[int64]int{today: 4, today - 40: 99}}
+	for d := today - Days + 1; d < today; d++ {
+		out.Closed[d] = 1
+	}
+	return out, nil
 }
 
 func (f *fakeCases) Tally(_ context.Context, _ org.Actor, q casework.TallyQuery) ([]casework.TallyRow, error) {
@@ -117,7 +122,7 @@ func newService() (*Service, *fakeCases, *fakeHeat) {
 		"grid": {"g1": {"due_to_close,closed": 3, "due_to_close": 4, "overdue": 2}, "g9": {"overdue": 1}},
 	}}
 	fh := &fakeHeat{}
-	return &Service{Cases: fc, Heat: fh, Atlas: func() *org.Atlas { return testAtlas }, Loc: cst, Now: func() time.Time { return now }}, fc, fh
+	return &Service{Cases: fc, Heat: fh, Days: &fakeDays{}, Atlas: func() *org.Atlas { return testAtlas }, Loc: cst, Now: func() time.Time { return now }}, fc, fh
 }
 
 func actor(grants ...org.Grant) org.Actor { return org.Actor{ID: "a", Grants: grants} }

@@ -30,12 +30,8 @@ type Filter struct {
 	Light       worktime.Light // green | yellow | red, at Now
 	Overdue     *bool
 	From, To    *time.Time // reported_at range, [From, To)
-	// ClosedFrom and ClosedTo keep the cases closed in [ClosedFrom,
-	// ClosedTo) (closed_at): the big screen's 今日结案 counts by the day a
-	// case closed, not the day it was reported.
-	ClosedFrom, ClosedTo *time.Time
-	ExternalRef          string // the channel's own id (hotline order, device event, offline report id)
-	ReporterID           string // cases reported by one account
+	ExternalRef string     // the channel's own id (hotline order, device event, offline report id)
+	ReporterID  string     // cases reported by one account
 	// Is keeps the cases for which every fact test holds (the indicators'
 	// predicates; see [Fact]).
 	Is Predicate

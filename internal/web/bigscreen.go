@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"log/slog"
 	"net/http"
 
 	"cityloop/internal/bigscreen"
@@ -139,10 +138,7 @@ func (s *Server) handleBigScreenData(w http.ResponseWriter, r *http.Request) err
 	}
 	sc, err := s.BigScreen.Screen(r.Context(), actor, bigscreen.Query{Figure: q.Get("figure"), Rank: q.Get("rank")})
 	if err != nil {
-		if !errs.Is(err, errs.KindInvalid) && !errs.Is(err, errs.KindForbidden) {
-			s.Log.Log(r.Context(), slog.LevelWarn, "big screen", "err", err)
-		}
-		return err
+		return err // httpkit logs what is not the caller's mistake
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	return httpkit.WriteJSON(w, http.StatusOK, sc)

@@ -559,12 +559,6 @@ func caseFilter(f casework.Filter) (*where, error) {
 	if f.To != nil {
 		w.add("reported_at < ?", sqlkit.Micros(*f.To))
 	}
-	if f.ClosedFrom != nil {
-		w.add("closed_at >= ?", sqlkit.Micros(*f.ClosedFrom))
-	}
-	if f.ClosedTo != nil {
-		w.add("closed_at < ?", sqlkit.Micros(*f.ClosedTo))
-	}
 	if f.ExternalRef != "" {
 		w.add("external_ref = ?", f.ExternalRef)
 	}
