@@ -5,9 +5,10 @@
 // grid) and a ranking of districts by an indicator.
 //
 // It decides nothing about cases: it asks the same services as the API's
-// /api/v1/kpis and /api/v1/analysis/heat (casework's Tally, FindCases and
-// Stats, analysis's Heat), each of which applies the caller's jurisdiction,
-// and lays their answers out for one screen. Which posts may open the
+// /api/v1/kpis and /api/v1/analysis/heat (casework's Tally and FindCases,
+// analysis's Heat), each of which applies the caller's jurisdiction, plus
+// one grouped count per day from the store ([DayCounter], given the
+// caller's scope), and lays their answers out for one screen. Which posts may open the
 // screen ([Allowed]) is decided here too. Only counts and rates leave this
 // package: no case, reporter or person, so nothing on the screen needs
 // masking under package disclose.
