@@ -1,5 +1,6 @@
 // Package web serves the pages people touch: the staff console (workbench,
-// case page, map, admin, intelligent monitoring), the field app (a PWA for
+// case page, map, admin, intelligent monitoring, the command centre's big
+// screen), the field app (a PWA for
 // supervisors and handlers) and the citizen portal (随手拍, progress,
 // rating, toilets, parking). The pages on live sensing state run on the
 // node that holds it (Server.SensingGate).

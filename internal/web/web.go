@@ -90,6 +90,9 @@ type Server struct {
 	// Sensing answers the monitoring page (/console/sensing) and the
 	// citizens' parking page (/citizen/parking); nil leaves both out.
 	Sensing Sensing
+	// BigScreen answers the command centre's big screen (/console/bigscreen);
+	// nil leaves it out.
+	BigScreen BigScreen
 	// SensingGate wraps those pages so that they run on the node holding
 	// the live sensing state (nil: they run here).
 	SensingGate func(http.Handler) http.Handler
@@ -170,7 +173,7 @@ func BundleEmbedded() bool {
 func (s *Server) BundleBuilt() bool { _, ok := s.assets["console.js"]; return ok }
 
 var pageFiles = []string{"home", "signin", "console", "case", "map", "admin", "citizen", "track", "field", "error", "citizenmap", "citizentoilets", "citizenmine", "sensing", "citizenparking", "password",
-	"enforcement", "enfcase", "enffield", "enfdecision", "citizenenf"}
+	"enforcement", "enfcase", "enffield", "enfdecision", "citizenenf", "bigscreen"}
 
 func (s *Server) parseTemplates() error {
 	s.pages = map[string]*template.Template{}
@@ -242,6 +245,7 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.Handle("GET /field/sw.js", http.HandlerFunc(s.handleServiceWorker))
 	s.sensingRoutes(mux)
 	s.enforcementRoutes(mux)
+	s.bigscreenRoutes(mux)
 }
 
 // page adapts an error-returning page handler: errors become an HTML page

@@ -67,6 +67,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"photo uses", testPhotoUses},
 		{"one-time codes", testOneTimeCodes},
 		{"tally for the indicators", testTally},
+		{"cases per day for the big screen", testCasesPerDay},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
