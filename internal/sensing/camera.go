@@ -116,10 +116,10 @@ type Event struct {
 	Goods      string    `json:"goods,omitempty"` // what a vendor sells, when the AI says
 	// Subject is the plate or shop sign the AI read, when it did: the
 	// reminder of a "remind" policy goes to the party registered for it.
-	Subject string `json:"subject,omitempty"`
-	Gone       bool      `json:"gone,omitempty"`
-	Lng        *float64  `json:"lng,omitempty"`
-	Lat        *float64  `json:"lat,omitempty"`
+	Subject string   `json:"subject,omitempty"`
+	Gone    bool     `json:"gone,omitempty"`
+	Lng     *float64 `json:"lng,omitempty"`
+	Lat     *float64 `json:"lat,omitempty"`
 }
 
 // MaxImage bounds a snapshot.
