@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"time"
 
@@ -20,11 +19,10 @@ import (
 // codes go through it when SMS is configured (wireWeb passes a.otpSender).
 func wireOutbox(a *App, _ *http.ServeMux) error {
 	ctx, c := context.Background(), a.Cfg
-	st, err := outboxstore.OpenReady(ctx, c.DB, a.keys)
+	st, err := openStore(a, "outbox", outboxstore.Open)
 	if err != nil {
-		return fmt.Errorf("outbox: %w", err)
+		return err
 	}
-	a.OnClose(st.Close)
 	a.resealers = append(a.resealers, resealer{"outbox messages (recipients, subjects, bodies)", st.ResealMessages})
 	set, err := providers.Build(ctx, providers.Settings{SMTPHost: c.SMTPHost, SMTPPort: c.SMTPPort, SMTPUsername: c.SMTPUsername,
 		SMTPPassword: c.SMTPPassword, SMTPFrom: c.SMTPFrom, SMSWebhookURL: c.SMSWebhookURL, SMSWebhookSecret: c.SMSWebhookSecret,
@@ -38,6 +36,6 @@ func wireOutbox(a *App, _ *http.ServeMux) error {
 	if set.SMS != nil {
 		a.api.OutboxReceipts[outbox.ChannelSMS], a.otpSender = set.SMS, svc
 	}
-	return a.jobs.Register(jobs.Job{Name: "outbox-delivery", Schedule: jobs.Every(10 * time.Second), Timeout: 10 * time.Minute,
+	return a.schedule("outbox", jobs.Job{Name: "outbox-delivery", Schedule: jobs.Every(10 * time.Second), Timeout: 10 * time.Minute,
 		Run: func(ctx context.Context) error { _, err := sender.RunOnce(ctx); return err }})
 }
