@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"cityloop/internal/assess"
 	"cityloop/internal/casework"
 	"cityloop/internal/errs"
 	"cityloop/internal/httpkit"
@@ -269,23 +270,34 @@ func (u kpiUnit) compare(p kpi.Period, f kpi.Figure) kpiCompare {
 // the supervisors who patrol his district, not the city's others. A
 // supervisor without a beat is the city's, seen by the city-wide only.
 func (s *Server) mustSeeSupervisor(ctx context.Context, actor org.Actor, id string) error {
-	scope := s.Cases.ScopeOf(actor)
-	if scope == nil || scope.All {
+	if scope := s.Cases.ScopeOf(actor); scope == nil || scope.All {
 		return nil
 	}
 	acc, err := s.Accounts.FindAccountByID(ctx, id)
 	if err != nil {
 		return fmt.Errorf("find supervisor %s: %w", id, err)
 	}
+	if s.seesSupervisor(actor, acc) {
+		return nil
+	}
+	return errs.Forbidden("无权查看监督员 %s 的指标，只能查看本辖区的监督员 / you may not see the figures of supervisor %s; ask for a supervisor whose beat is inside your jurisdiction", id, id)
+}
+
+// seesSupervisor reports whether actor's jurisdiction covers a beat of acc.
+func (s *Server) seesSupervisor(actor org.Actor, acc *org.Account) bool {
+	scope := s.Cases.ScopeOf(actor)
+	if scope == nil || scope.All {
+		return true
+	}
 	atlas := s.World.Atlas()
 	for _, g := range acc.Grants {
 		if g.Post == org.PostSupervisor && g.Region != "" {
 			if reg, ok := atlas.Region(g.Region); ok && scope.Sees(reg.Level, reg.Code, atlas.Within) {
-				return nil
+				return true
 			}
 		}
 	}
-	return errs.Forbidden("无权查看监督员 %s 的指标，只能查看本辖区的监督员 / you may not see the figures of supervisor %s; ask for a supervisor whose beat is inside your jurisdiction", id, id)
+	return false
 }
 
 // item is one figure with its case links.
@@ -498,7 +510,8 @@ func kpiQuerySchema(name string) map[string]any {
 		return map[string]any{"type": "string", "example": "due_to_close,closed,!closed_late",
 			"description": "Case conditions that must all hold, comma-separated; ! negates one. Conditions: " + strings.Join(facts, ", ")}
 	case "level":
-		return map[string]any{"type": "string", "enum": []string{"district", "street", "department"}}
+		return map[string]any{"type": "string", "enum": assess.Levels,
+			"description": "GET /api/v1/rankings: district, street or department; GET /api/v1/assessments: also community and supervisor"}
 	case "kpi":
 		return map[string]any{"type": "string", "example": "closure_rate", "description": "An indicator or composite code (jn_score)"}
 	}

@@ -224,6 +224,55 @@ func TestKPIs_ExplainedByCases(t *testing.T) {
 		}
 	}
 
+	// Assessments: regions, handling departments and supervisors, each
+	// ranked by its level's scheme, every part and deduction opening into
+	// its cases.
+	type assessment struct {
+		Scheme string
+		Items  []struct {
+			Rank       int
+			Unit       string
+			Score      *float64
+			Grade      string
+			Parts      []kpiItem
+			Deductions []struct {
+				Cases int
+				List  *string
+			}
+		}
+		Red, Black []string
+	}
+	for _, tc := range []struct{ query, scheme string }{
+		{"level=district&scheme=jh_table", "jh_table"}, {"level=street", "jn_table"}, {"level=community", "jn_table"}, {"level=department", "jn_table"},
+		{"level=supervisor", "supervisor_table"},
+	} {
+		var out assessment
+		path := "/api/v1/assessments?" + tc.query + "&" + span
+		if st := leader.do("GET", path, nil, &out); st != 200 {
+			t.Fatalf("GET %s: %d", path, st)
+		}
+		if out.Scheme != tc.scheme || len(out.Items) == 0 || len(out.Red) == 0 {
+			t.Fatalf("GET %s: scheme %s, %d units, 红榜 %v", path, out.Scheme, len(out.Items), out.Red)
+		}
+		for i, it := range out.Items {
+			if i > 0 && it.Score != nil && (out.Items[i-1].Score == nil || *out.Items[i-1].Score < *it.Score) {
+				t.Errorf("%s: %s ranked below a lower score", path, it.Unit)
+			}
+			if i >= 2 {
+				continue
+			}
+			if tc.scheme == "jh_table" {
+				continue // LOC-JH counts leader cases twice: no case list totals its figures
+			}
+			for _, p := range it.Parts {
+				followCases(t, leader, path+" "+it.Unit, p)
+			}
+			for _, d := range it.Deductions {
+				followCases(t, leader, path+" "+it.Unit, kpiItem{Code: "deduction", Numerator: float64(d.Cases), Cases: struct{ Numerator, Denominator *string }{d.List, nil}})
+			}
+		}
+	}
+
 	// Jurisdiction: the street head sees his own street's figures, the same
 	// as the leader's, and nothing else.
 	chief := login(t, base, "streetchief")
@@ -256,6 +305,9 @@ func TestKPIs_ExplainedByCases(t *testing.T) {
 		{"region and department", "/api/v1/kpis?region=" + district + "&department=" + dept + "&" + span, leader, 400},
 		{"unknown parameter", "/api/v1/kpis?grid=1&" + span, leader, 400},
 		{"unknown ranking level", "/api/v1/rankings?level=grid&kpi=closure_rate&" + span, leader, 400},
+		{"unknown assessment level", "/api/v1/assessments?level=province&" + span, leader, 400},
+		{"a regional table for supervisors", "/api/v1/assessments?level=supervisor&scheme=jn_table&" + span, leader, 400},
+		{"no dates for an assessment", "/api/v1/assessments?level=supervisor", leader, 400},
 		{"unknown indicator", "/api/v1/rankings?level=district&kpi=happiness&" + span, leader, 400},
 		{"unknown case condition", "/api/v1/cases?is=closed,sleeping", leader, 400},
 	}
