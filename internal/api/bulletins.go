@@ -148,6 +148,11 @@ func (s *Server) handleBulletinFile(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
+	// Every download is on the audit trail, not only the refusals: a
+	// bulletin names units and people before it is published.
+	if err := s.audit(r, actor.ID, "bulletin.download", "bulletin:"+b.ID, map[string]any{"format": format, "scope": b.Scope, "kind": b.Kind}); err != nil {
+		return err
+	}
 	w.Header().Set("Content-Type", bulletin.Formats[format])
 	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
 	if format == bulletin.HTML {

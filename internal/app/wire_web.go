@@ -24,6 +24,7 @@ func wireWeb(a *App, mux *http.ServeMux) error {
 		TileURL:    a.Cfg.TileURL, // a city's own tile server; without one a blank background
 		MaxPhoto:   int64(a.Cfg.MaxPhotoMiB) << 20,
 		Demo:       a.Cfg.Demo,
+		API:        mux, // the assessment pages read the API in process, as the person
 		BigScreen:  &bigscreen.Service{Cases: a.Cases, Days: a.Store, Heat: a.api.Analysis, Book: a.api.KPIs, Atlas: a.World.Atlas, Loc: a.Cal.Location(), Now: a.Now},
 	}
 	// The enforcement pages use the service wireEnforce (which runs first) gave the API.

@@ -79,6 +79,9 @@ type queue struct {
 	Key, Title string
 	Total      int
 	Rows       []row
+	// Export is the queue's filter as the console's export query
+	// (/console/cases/export?…), "" when the exports are not mounted.
+	Export string
 }
 
 type overview struct {
@@ -114,6 +117,24 @@ func (s *Server) loadQueue(ctx context.Context, l lang, a org.Actor, d queueDef)
 		return q, err
 	}
 	q.Total = total
+	if s.API != nil {
+		ex := url.Values{}
+		var sts []string
+		for _, st := range d.Statuses {
+			sts = append(sts, string(st))
+		}
+		ex.Set("status", strings.Join(sts, ","))
+		if d.Dept != "" {
+			ex.Set("department", d.Dept)
+		}
+		if d.Region != "" {
+			ex.Set("region", d.Region)
+		}
+		if d.Key == "red" {
+			ex.Set("light", string(worktime.Red))
+		}
+		q.Export = "/console/cases/export?" + ex.Encode()
+	}
 	for i, c := range cases {
 		r := s.rowOf(l, c, now)
 		if d.Dups && i < 30 && c.Category != nil {
