@@ -25,15 +25,17 @@ import (
 
 // kpiItem is one figure as GET /api/v1/kpis answers it.
 type kpiItem struct {
-	Code        string    `json:"code"`
-	Name        kpi.Name  `json:"name"`
-	Value       *float64  `json:"value"`
-	Numerator   float64   `json:"numerator"`
-	Denominator *int      `json:"denominator"`
-	Formula     string    `json:"formula"`
-	Target      *float64  `json:"target"`
-	MeetsTarget *bool     `json:"meets_target"`
-	Cases       caseLinks `json:"cases"`
+	Code        string   `json:"code"`
+	Name        kpi.Name `json:"name"`
+	Value       *float64 `json:"value"`
+	Numerator   float64  `json:"numerator"`
+	Denominator *int     `json:"denominator"`
+	Formula     string   `json:"formula"`
+	Target      *float64 `json:"target"`
+	MeetsTarget *bool    `json:"meets_target"`
+	// Direction is which way is better (higher, lower): how a change reads.
+	Direction kpi.Direction `json:"direction"`
+	Cases     caseLinks     `json:"cases"`
 }
 
 // caseLinks are GET /api/v1/cases queries whose total is the numerator and
@@ -303,7 +305,7 @@ func (s *Server) seesSupervisor(actor org.Actor, acc *org.Account) bool {
 // item is one figure with its case links.
 func (u kpiUnit) item(p kpi.Period, f kpi.Figure) kpiItem {
 	it := kpiItem{Code: f.Def.Code, Name: f.Def.Name, Value: f.Value, Numerator: f.Numerator, Denominator: f.Denominator,
-		Formula: f.Def.FormulaText(), Target: f.Def.Target, MeetsTarget: f.MeetsTarget}
+		Formula: f.Def.FormulaText(), Target: f.Def.Target, MeetsTarget: f.MeetsTarget, Direction: f.Def.Direction}
 	// An empty predicate is every case of the unit and period: still a link.
 	if f.Def.Kind != kpi.KindMean {
 		it.Cases.Numerator = u.casesURL(p, f.NumCases)

@@ -103,6 +103,7 @@ var analysisMessages = map[string][2]string{
 	"an_model":         {"模型", "Model"},
 	"an_naive":         {"朴素基线（同上周）", "Naive (same as last week)"},
 	"an_expected":      {"预计", "Expected"},
+	"an_actual":        {"实际", "Actual"},
 	"an_weekday":       {"星期", "Day"},
 	"an_bulletin_help": {"每月第一个工作日自动生成上月通报；季度、年度同理。", "The month's bulletin is produced on the first working day of the next month; quarters and years likewise."},
 }
@@ -181,6 +182,7 @@ type apiKPI struct {
 	Formula     string            `json:"formula"`
 	Target      *float64          `json:"target"`
 	MeetsTarget *bool             `json:"meets_target"`
+	Direction   string            `json:"direction"`
 	Cases       apiLinks          `json:"cases"`
 	Previous    *apiCompare       `json:"previous"`
 	YearAgo     *apiCompare       `json:"year_ago"`
@@ -222,17 +224,19 @@ func fmtValue(v *float64, unit string) string {
 	return strconv.FormatFloat(*v, 'f', 2, 64) + unit
 }
 
-// fmtChange spells a relative change with its arrow (+5.2 % ↑).
-func fmtChange(c *float64) (string, string) {
+// fmtChange spells a relative change with its arrow (↑ +5.2 %), classed
+// better or worse by the figure's direction (more 超期 is worse).
+func fmtChange(c *float64, direction string) (string, string) {
 	if c == nil {
 		return "—", ""
 	}
 	pct := *c * 100
+	better := map[bool]string{true: "chg-better", false: "chg-worse"}
 	switch {
 	case pct > 0.05:
-		return fmt.Sprintf("↑ +%.1f %%", pct), "chg-up"
+		return fmt.Sprintf("↑ +%.1f %%", pct), better[direction != "lower"]
 	case pct < -0.05:
-		return fmt.Sprintf("↓ %.1f %%", pct), "chg-down"
+		return fmt.Sprintf("↓ %.1f %%", pct), better[direction == "lower"]
 	}
 	return "→ 0 %", ""
 }
@@ -337,8 +341,8 @@ func (s *Server) handleKPIPage(w http.ResponseWriter, r *http.Request) error {
 		if it.YearAgo != nil {
 			row.Ago, row.AgoURL = fmtValue(it.YearAgo.Value, u), consoleCases(firstLink(it.YearAgo.Cases))
 		}
-		row.MoM, row.MoMClass = fmtChange(it.MoM)
-		row.YoY, row.YoYClass = fmtChange(it.YoY)
+		row.MoM, row.MoMClass = fmtChange(it.MoM, it.Direction)
+		row.YoY, row.YoYClass = fmtChange(it.YoY, it.Direction)
 		p.Rows = append(p.Rows, row)
 		if row.Class == "kpi-fail" {
 			p.Failing = append(p.Failing, row)
