@@ -133,6 +133,11 @@ func TestWeb_BrowserAssessment(t *testing.T) {
 		waitJS(`document.body.innerText.includes(`+strconv.Quote(title)+`)`, 10*time.Second),
 	)
 	shot(t, ctx, "assess-bulletin-html")
+	// Its figures open into the console's case lists, in the session.
+	run(t, ctx, "a bulletin figure's cases",
+		waitJS(`(a => a && (a.click(), true))(document.querySelector('a[href^="/console/cases?"]'))`, 5*time.Second),
+		chromedp.WaitVisible(chromedp.CSS("#case-total")),
+	)
 	u, _ = url.Parse(href)
 	if st, body, hdr := download(t, b, strings.Replace(u.RequestURI(), ".html", ".xlsx", 1)); st != 200 || !strings.Contains(hdr.Get("Content-Disposition"), "attachment") || !strings.HasPrefix(body, "PK") {
 		t.Errorf("XLSX download: %d %q", st, hdr.Get("Content-Disposition"))

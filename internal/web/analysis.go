@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"io"
 	"math"
 	"net/http"
 	"net/url"
@@ -568,7 +569,30 @@ func (s *Server) handleBulletinProduce(w http.ResponseWriter, r *http.Request) e
 // handleBulletinDownload serves a bulletin file through the API, which
 // checks the jurisdiction and audits the download.
 func (s *Server) handleBulletinDownload(w http.ResponseWriter, r *http.Request) error {
-	return s.apiDownload(w, r, "/api/v1/bulletins/"+url.PathEscape(r.PathValue("file")))
+	file := r.PathValue("file")
+	path := "/api/v1/bulletins/" + url.PathEscape(file)
+	if !strings.HasSuffix(file, ".html") {
+		return s.apiDownload(w, r, path)
+	}
+	// The archived HTML links each figure to its API case list (JSON, for a
+	// bearer); opened from the console, it links to the console's list of
+	// the same query instead, which the browser's session opens.
+	req, err := s.apiRequest(r, http.MethodGet, path, nil)
+	if err != nil {
+		return err
+	}
+	rec := &recorder{h: http.Header{}}
+	s.API.ServeHTTP(rec, req)
+	if rec.status >= 300 {
+		return problemError(rec.status, rec.buf.Bytes())
+	}
+	page := strings.ReplaceAll(rec.buf.String(), `href="/api/v1/cases?`, `href="/console/cases?`)
+	for _, h := range []string{"Content-Type", "Content-Security-Policy"} {
+		w.Header().Set(h, rec.h.Get(h))
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	_, err = io.WriteString(w, page)
+	return err
 }
 
 // caseListParams are what the console's case list passes on to the API.
