@@ -294,15 +294,35 @@ func (s *Server) unitOptions(l lang, selected string) ([]option, string) {
 }
 
 func (s *Server) handleKPIPage(w http.ResponseWriter, r *http.Request) error {
-	if _, err := requireActor(r); err != nil {
+	sess, err := requireActor(r)
+	if err != nil {
 		return err
 	}
 	v := s.view(w, r, "console")
 	v.Title = v.L.T("an_kpis")
 	q := r.URL.Query()
 	p := &kpiPage{Unit: q.Get("unit")}
+	if !q.Has("unit") {
+		// A street head or a district's leader starts on his own region:
+		// the city's figures are not his to see.
+		for _, g := range sess.actor.Grants {
+			if g.Region != "" && (g.Post == org.PostStreetHead || g.Post == org.PostLeader) {
+				p.Unit = g.Region
+				break
+			}
+		}
+	}
 	p.From, p.To = s.period(q)
 	p.Units, p.UnitName = s.unitOptions(v.L, p.Unit)
+	if id, ok := strings.CutPrefix(p.Unit, "sup:"); ok {
+		// A supervisor's figures, opened from the ranking: named, and kept
+		// in the form so that another period stays on him.
+		p.UnitName = l10nSupervisor(v.L, id)
+		if acc, err := s.Accounts.FindAccountByID(r.Context(), id); err == nil {
+			p.UnitName = l10nSupervisor(v.L, acc.Name)
+		}
+		p.Units = append(p.Units, option{Value: p.Unit, Label: p.UnitName, Selected: true})
+	}
 	unitQ := ""
 	if p.Unit != "" {
 		unitQ = "unit=" + url.QueryEscape(p.Unit) + "&"
@@ -955,3 +975,5 @@ func (s *Server) handleAnalysisPage(w http.ResponseWriter, r *http.Request) erro
 	s.render(w, r, http.StatusOK, "analysis", v)
 	return nil
 }
+
+func l10nSupervisor(l lang, name string) string { return l.T("an_supervisor") + " · " + name }
