@@ -153,6 +153,8 @@ var messages = map[string][2]string{
 	"elderly_off":       {"标准模式", "Standard"},
 	"location_set":      {"已选位置", "Location set"},
 	"no_location":       {"尚未选择位置", "No location yet"},
+	"outside_city":      {"这个位置不在本市范围内，请在地图上重新点选问题所在的位置。", "This point is outside the city: tap the map where the problem is."},
+	"photo_kept":        {"已保留您上次上传的照片，无需重新拍照（也可以换一张）。", "The photo you sent is kept; no need to take it again (you may choose another)."},
 	"tasks_near":        {"附近任务", "Tasks near me"},
 	"report_new":        {"上报问题", "Report a problem"},
 	"queued":            {"待发送（离线）", "Queued (offline)"},
