@@ -97,4 +97,52 @@ func TestWeb_BrowserCitizenSuggest(t *testing.T) {
 	if v := get(t, ctx, chromedp.Value(chromedp.CSS("#category"))); v != "event:0504" {
 		t.Fatalf("the suggestion replaced the chosen category with %q", v)
 	}
+
+	// Sent without a category, the operator's accept form offers the same
+	// suggestion as a chip beside an unchanged select.
+	run(t, ctx, "send without a category",
+		chromedp.SetValue(chromedp.CSS("#category"), ""),
+		chromedp.Click(chromedp.CSS("#send")),
+		chromedp.WaitVisible(chromedp.CSS("#tracking-code")),
+	)
+	code := strings.TrimSpace(get(t, ctx, chromedp.Text(chromedp.CSS("#tracking-code"))))
+	c, err := a.Store.FindCaseByCode(context.Background(), code)
+	if err != nil || c.Category != nil {
+		t.Fatalf("case %s: %v, category %v", code, err, c)
+	}
+	run(t, ctx, "desktop", desktop)
+	signIn(t, ctx, base, "operator")
+	run(t, ctx, "accept form offers a chip",
+		chromedp.Navigate(base+"/console/cases/"+c.ID),
+		chromedp.WaitVisible(chromedp.CSS("#act-accept summary")),
+		chromedp.Click(chromedp.CSS("#act-accept summary")),
+		chromedp.WaitVisible(chromedp.CSS(`#hints-accept .chip[data-ref="component:0118"]`)),
+	)
+	if v := get(t, ctx, chromedp.Value(chromedp.CSS("#cat-accept"))); v != "" {
+		t.Fatalf("the accept form preselects %q; it must keep the category until a tap", v)
+	}
+	shot(t, ctx, "console-accept-suggestion-chip")
+	run(t, ctx, "operator taps the chip", chromedp.Click(chromedp.CSS(`#hints-accept .chip[data-ref="component:0118"]`)),
+		poll(`document.getElementById('cat-accept').value === 'component:0118'`, 5*time.Second))
+
+	// A form the server refuses (the page's own check bypassed) comes back
+	// in the citizen layout, in Chinese, with the words and the photo kept.
+	run(t, ctx, "server refuses a point outside the city",
+		clearCookies(),
+		phone,
+		chromedp.Navigate(base+"/citizen"),
+		chromedp.WaitVisible(chromedp.CSS("#pick-map")),
+		chromedp.SetUploadFiles(chromedp.CSS("#photo"), []string{photo}),
+		chromedp.Evaluate[chromedp.Void](`document.getElementById('lng').value = '100.5'; document.getElementById('lat').value = '20.5';
+			document.getElementById('description').value = '人行道井盖破损了很危险'; document.getElementById('report').submit();`),
+		chromedp.WaitVisible(chromedp.CSS("p.error")),
+		poll(`document.getElementById('loc-status').textContent.includes('不在本市范围内')`, 10*time.Second),
+	)
+	msg := get(t, ctx, chromedp.Text(chromedp.CSS("p.error")))
+	kept := get(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('input[name=kept]').length`))
+	words := get(t, ctx, chromedp.Value(chromedp.CSS("#description")))
+	if !strings.Contains(msg, "不在本市范围内") || kept != 1 || words != "人行道井盖破损了很危险" {
+		t.Fatalf("refused form: message %q, kept photos %d, words %q", msg, kept, words)
+	}
+	shot(t, ctx, "citizen-outside-city-server")
 }

@@ -116,6 +116,8 @@ var messages = map[string][2]string{
 	"basic":             {"基本满意", "Fairly satisfied"},
 	"unsatisfied":       {"不满意", "Unsatisfied"},
 	"keep_category":     {"（不变）", "(unchanged)"},
+	"suggest_cat":       {"建议类别：", "Suggested category: "},
+	"tap_to_use":        {"（点此选用）", " (tap to use)"},
 	"leave_to_operator": {"不确定，交给受理员判断", "Not sure — leave it to the operator"},
 	"condition":         {"立案条件", "Filing condition"},
 	"description":       {"问题描述", "Description"},
