@@ -71,8 +71,9 @@ if (form) {
   });
   // A form the server sent back keeps its pin: show it and check it again.
   if (lat.value && lng.value && !isNaN(+lat.value) && !isNaN(+lng.value)) {
-    set(+lat.value, +lng.value, en ? 'sent before' : '上次所选');
-    map.setView([+lat.value, +lng.value], 13);
+    // Centre on it only when it is in the city; otherwise the city stays
+    // in view, where the new pin belongs.
+    set(+lat.value, +lng.value, en ? 'sent before' : '上次所选').then(() => { if (inside) map.setView([+lat.value, +lng.value], 15); });
   }
   const kept = form.querySelector('input[name=kept]');
   next.addEventListener('click', async () => {
