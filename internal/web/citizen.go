@@ -74,7 +74,6 @@ func (s *Server) handleCitizenForm(w http.ResponseWriter, r *http.Request) error
 func (s *Server) renderCitizenForm(w http.ResponseWriter, r *http.Request, status int, f citizenForm, kept []string, problem error) {
 	v := s.view(w, r, "citizen")
 	v.Title = v.L.T("citizen")
-	v.Path = "/citizen" // the language switch must not GET the POST target
 	p := &citizenPage{TileURL: s.TileURL, Description: f.description, Phone: f.phone, Lng: f.lng, Lat: f.lat}
 	p.Categories = append([]option{{Value: "", Label: v.L.T("leave_to_operator")}}, s.categoryOptions(v.L, f.category, false)...)
 	if c := s.World.Atlas().City(); c != nil {
@@ -85,6 +84,7 @@ func (s *Server) renderCitizenForm(w http.ResponseWriter, r *http.Request, statu
 		p.Kept = append(p.Kept, s.keepToken(id))
 	}
 	if problem != nil {
+		v.Path = "/citizen" // the language switch must not GET the POST target
 		p.LocationProblem = errs.Is(problem, errs.KindUnprocessable)
 		v.Error = citizenProblem(v.L, problem, len(kept))
 	}
