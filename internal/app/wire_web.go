@@ -30,6 +30,7 @@ func wireWeb(a *App, mux *http.ServeMux) error {
 	// The enforcement pages use the service wireEnforce (which runs first) gave the API.
 	s.Enforcement, _ = a.api.Enforcement.(web.Enforcement)
 	s.SetOneTimeCodes(a.Store) // shared by every node, so any node checks a code
+	s.SuggestTerms = a.Cfg.SuggestTerms
 	if a.otpSender != nil {
 		s.SetCodeSender(a.otpSender) // codes go out by SMS through the outbox
 	}

@@ -360,6 +360,10 @@ type casePage struct {
 	Dups                                       []casework.Duplicate
 	Departments, Categories, Conditions, Intos []option
 	Geo                                        string // JSON: point and grid polygon for the map island
+
+	// CategoryHints are the categories the words suggest, offered as chips
+	// beside the category select; the operator taps one or ignores them.
+	CategoryHints []suggestion
 }
 
 var noteNeeded = map[casework.Action]bool{casework.ActReject: true, casework.ActVoid: true, casework.ActReturn: true,
@@ -430,6 +434,11 @@ func (s *Server) loadCasePage(r *http.Request, l lang, a org.Actor, id string) (
 	if len(p.Actions) > 0 {
 		p.Departments = s.deptOptions(l, c.Suggested)
 		p.Categories = s.categoryOptions(l, "", true)
+		for _, h := range s.suggestCategories(l, c.Description, s.Now()) {
+			if c.Category == nil || h.Ref != c.Category.String() {
+				p.CategoryHints = append(p.CategoryHints, h)
+			}
+		}
 		for i := 1; i <= 9; i++ {
 			p.Conditions = append(p.Conditions, option{Value: strconv.Itoa(i), Label: strconv.Itoa(i), Selected: i == max(c.Condition, 1)})
 		}

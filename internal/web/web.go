@@ -22,6 +22,7 @@ import (
 	"cityloop/internal/errs"
 	"cityloop/internal/httpkit"
 	"cityloop/internal/org"
+	"cityloop/internal/suggest"
 	"cityloop/internal/worktime"
 )
 
@@ -79,6 +80,9 @@ type Server struct {
 	TileURL string
 	// MaxPhoto bounds one uploaded photo.
 	MaxPhoto int64
+	// SuggestTerms is a city's file of category suggestion terms (package
+	// suggest); empty uses the shipped ones.
+	SuggestTerms string
 	// PublicMapRate is how many public map requests one address may make a
 	// minute (default 30).
 	PublicMapRate int
@@ -114,6 +118,9 @@ type Server struct {
 	toilets toiletLimiter
 	mine    mineState
 	discl   disclLimiter
+
+	// suggester proposes a report's category; pages show it, never apply it.
+	suggester *suggest.Suggester
 }
 
 type asset struct {
@@ -144,6 +151,10 @@ func (s *Server) Init() error {
 		s.Throttle = auth.NewThrottle(10, 15*time.Minute, 15*time.Minute, time.Now)
 	}
 	s.broker = newBroker()
+	var err error
+	if s.suggester, err = suggest.Load(s.SuggestTerms); err != nil {
+		return fmt.Errorf("web: %w", err)
+	}
 	if err := s.parseTemplates(); err != nil {
 		return err
 	}
