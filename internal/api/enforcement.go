@@ -28,6 +28,8 @@ type Enforcement interface {
 	FindCases(ctx context.Context, actor org.Actor, f enforce.Filter) ([]*enforce.Case, int, error)
 	Clocks(c *enforce.Case) []enforce.ClockView
 	Allowed(c *enforce.Case, actor org.Actor) []enforce.Action
+	// Missing lists the records the case lacks, its evidence read from the vault.
+	Missing(ctx context.Context, c *enforce.Case) ([]enforce.Requirement, error)
 	Evaluate(violation string, f enforce.Facts) (enforce.Outcome, error)
 	Rulebook(t time.Time) (*enforce.Rulebook, error)
 	Figures(ctx context.Context, actor org.Actor, from, to time.Time) (enforce.Figures, int, error)
@@ -127,8 +129,12 @@ func (s *Server) penaltyView(r *http.Request, actor org.Actor, id string, tl []e
 	if err := s.auditPartyRead(r, actor, c); err != nil {
 		return nil, err
 	}
+	miss, err := s.Enforcement.Missing(r.Context(), c)
+	if err != nil {
+		return nil, err
+	}
 	v := &penaltyView{penaltyItem: s.penaltyItem(c, httpkit.English(r)), Case: c, PartyDetail: p, Timeline: tl,
-		Clocks: s.Enforcement.Clocks(c), AllowedActions: s.Enforcement.Allowed(c, actor), MissingRecords: enforce.MissingRecords(*c)}
+		Clocks: s.Enforcement.Clocks(c), AllowedActions: s.Enforcement.Allowed(c, actor), MissingRecords: miss}
 	if v.Clocks == nil {
 		v.Clocks = []enforce.ClockView{}
 	}

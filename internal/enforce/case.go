@@ -277,10 +277,22 @@ func (c *Case) isOfficer(id string) bool {
 	return false
 }
 
-// has reports whether the case holds a record of kind k.
+// has reports whether the case holds a record of kind k, backed or not:
+// for steps whose record is not evidence.
 func (c *Case) has(k RecordKind) bool {
 	for _, r := range c.Records {
 		if r.Kind == k {
+			return true
+		}
+	}
+	return false
+}
+
+// holds reports whether the case holds a record of kind k that counts: one
+// backed by an exhibit in the vault when k is an evidence kind.
+func (c *Case) holds(k RecordKind, ex []Exhibit) bool {
+	for _, r := range c.Records {
+		if r.Kind == k && backed(r, ex) {
 			return true
 		}
 	}

@@ -156,8 +156,10 @@ type DecisionRecord struct {
 	At        time.Time     `json:"at"`
 }
 
-// RecordOf summarises a decided case; ok is false for undecided cases.
-func RecordOf(c Case) (DecisionRecord, bool) {
+// RecordOf summarises a decided case given its exhibits in the evidence
+// vault (the completeness counts use [MissingRecords], the rule that gates
+// the decision); ok is false for undecided cases.
+func RecordOf(c Case, ex []Exhibit) (DecisionRecord, bool) {
 	if c.Decision == nil {
 		return DecisionRecord{}, false
 	}
@@ -175,7 +177,7 @@ func RecordOf(c Case) (DecisionRecord, bool) {
 	}
 	req := RequiredRecords(c)
 	r.Required = len(req)
-	r.Present = len(req) - len(MissingRecords(c))
+	r.Present = len(req) - len(MissingRecords(c, ex))
 	return r, true
 }
 

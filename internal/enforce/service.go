@@ -151,12 +151,23 @@ func DefaultLoopCategories() map[string]string {
 	}
 }
 
+// Exhibits reads the evidence the vault holds for penalty cases (package
+// evidence keeps it; evidencestore answers). A case with no evidence is
+// absent from the map.
+type Exhibits interface {
+	CaseExhibits(ctx context.Context, caseIDs []string) (map[string][]Exhibit, error)
+}
+
 // Service runs penalty cases: it does the I/O around [Decide].
 type Service struct {
 	Store Store
-	Loop  Loop // nil: no loop cases are linked
-	Atlas func() *org.Atlas
-	Cal   *worktime.Calendar
+	// Exhibits is the evidence vault's view of the cases; nil means no
+	// vault, and then no record of an evidence kind can be entered and no
+	// ordinary decision issued.
+	Exhibits Exhibits
+	Loop     Loop // nil: no loop cases are linked
+	Atlas    func() *org.Atlas
+	Cal      *worktime.Calendar
 	// Books are the published rulebooks; the one in force for Region at the
 	// time of each decision is used ([InForce]), the national tier when
 	// none is.
@@ -230,6 +241,11 @@ func (s *Service) env(ctx context.Context, c *Case, now time.Time) (Env, error) 
 		return Env{}, err
 	}
 	env := Env{Now: now, Cal: s.Cal, Rulebook: rb, Policy: s.Policy, Window: s.Window}
+	ex, err := s.exhibits(ctx, []*Case{c})
+	if err != nil {
+		return Env{}, err
+	}
+	env.Exhibits = ex[c.ID]
 	if c.Party.ID != "" {
 		hist, err := s.Store.PartyHistory(ctx, c.Party.ID)
 		if err != nil {
@@ -242,6 +258,31 @@ func (s *Service) env(ctx context.Context, c *Case, now time.Time) (Env, error) 
 		}
 	}
 	return env, nil
+}
+
+// exhibits reads the vault's evidence of cases.
+func (s *Service) exhibits(ctx context.Context, cases []*Case) (map[string][]Exhibit, error) {
+	if s.Exhibits == nil || len(cases) == 0 {
+		return map[string][]Exhibit{}, nil
+	}
+	ids := make([]string, len(cases))
+	for i, c := range cases {
+		ids[i] = c.ID
+	}
+	ex, err := s.Exhibits.CaseExhibits(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("read the evidence of %d penalty cases: %w", len(ids), err)
+	}
+	return ex, nil
+}
+
+// Missing lists the records c lacks, its evidence read from the vault.
+func (s *Service) Missing(ctx context.Context, c *Case) ([]Requirement, error) {
+	ex, err := s.exhibits(ctx, []*Case{c})
+	if err != nil {
+		return nil, err
+	}
+	return MissingRecords(*c, ex[c.ID]), nil
 }
 
 // OpenRequest opens a penalty case as a lead (线索登记).
@@ -548,9 +589,13 @@ func (s *Service) Figures(ctx context.Context, actor org.Actor, from, to time.Ti
 	if err != nil {
 		return Figures{}, 0, fmt.Errorf("read decided cases: %w", err)
 	}
+	ex, err := s.exhibits(ctx, cases)
+	if err != nil {
+		return Figures{}, 0, err
+	}
 	recs := make([]DecisionRecord, 0, len(cases))
 	for _, c := range cases {
-		if r, ok := RecordOf(*c); ok {
+		if r, ok := RecordOf(*c, ex[c.ID]); ok {
 			recs = append(recs, r)
 		}
 	}

@@ -101,6 +101,9 @@ type Env struct {
 	History  []Violation
 	// Window is how far back an earlier act makes this one "not first" (首违不罚).
 	Window time.Duration
+	// Exhibits are the case's evidence in the vault: records of evidence
+	// kinds must name them ([NeedsExhibit]).
+	Exhibits []Exhibit
 }
 
 type rule struct {

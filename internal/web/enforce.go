@@ -28,6 +28,8 @@ type Enforcement interface {
 	FindCases(ctx context.Context, actor org.Actor, f enforce.Filter) ([]*enforce.Case, int, error)
 	Clocks(c *enforce.Case) []enforce.ClockView
 	Allowed(c *enforce.Case, actor org.Actor) []enforce.Action
+	// Missing lists the records the case lacks, its evidence read from the vault.
+	Missing(ctx context.Context, c *enforce.Case) ([]enforce.Requirement, error)
 	Evaluate(violation string, f enforce.Facts) (enforce.Outcome, error)
 	Rulebook(t time.Time) (*enforce.Rulebook, error)
 	Disclosures(ctx context.Context, q enforce.DisclosureQuery) ([]enforce.Disclosure, int, error)

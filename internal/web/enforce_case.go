@@ -178,7 +178,11 @@ func (s *Server) loadEnfCase(r *http.Request, l lang, a org.Actor, id string, sh
 		}
 		p.Party.Shown, p.Party.Detail = true, det
 	}
-	for _, m := range enforce.MissingRecords(*c) {
+	miss, err := s.Enforcement.Missing(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range miss {
 		p.Missing = append(p.Missing, m.Why)
 	}
 	if c.Pending != nil {

@@ -48,8 +48,12 @@ func enforceEnv(t *testing.T, now time.Time) enforce.Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return enforce.Env{Now: now, Cal: cal, Rulebook: rb, Policy: enforce.DefaultPolicy(), Window: 365 * 24 * time.Hour}
+	return enforce.Env{Now: now, Cal: cal, Rulebook: rb, Policy: enforce.DefaultPolicy(), Window: 365 * 24 * time.Hour,
+		Exhibits: enfExhibits}
 }
+
+// enfExhibits stand for the evidence the vault holds for the suite's cases.
+var enfExhibits = []enforce.Exhibit{{ID: "photo-1", Media: enforce.MediaPhoto}, {ID: "scan-1", Media: enforce.MediaDocument}}
 
 var (
 	enfO1      = org.Actor{ID: "o1", Name: "张执法", Grants: []org.Grant{{Post: org.PostEnforcer}}}
@@ -140,7 +144,7 @@ func testEnforceUpdate(t *testing.T, s enforce.Store) {
 	c = move(t, s, c, now, enforce.Command{Action: enforce.ActProposeFiling, Actor: enfO1, Officers: enfOfficer})
 	c = move(t, s, c, now.Add(time.Hour), enforce.Command{Action: enforce.ActApprove, Actor: enfLeader})
 	c = move(t, s, c, now.Add(2*time.Hour), enforce.Command{Action: enforce.ActRecord, Actor: enfO1,
-		Record: &enforce.Record{Kind: enforce.RecInspection, Officers: []string{"o1", "o2"}, Note: "现场检查"}})
+		Record: &enforce.Record{Kind: enforce.RecInspection, Officers: []string{"o1", "o2"}, Files: []string{"scan-1"}, Note: "现场检查"}})
 	got, err := s.FindCaseByID(ctx, c.ID, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -281,7 +285,7 @@ func testEnforceDecision(t *testing.T, s enforce.Store) {
 	if err != nil || len(dec) != 1 || len(dec[0].Records) != 4 {
 		t.Fatalf("decided %d, %v", len(dec), err)
 	}
-	if r, ok := enforce.RecordOf(*dec[0]); !ok || r.Present != r.Required {
+	if r, ok := enforce.RecordOf(*dec[0], enfExhibits); !ok || r.Present != r.Required {
 		t.Fatalf("the stored case lost records: %+v", r)
 	}
 	if dec, _ := s.FindDecided(ctx, &enforce.Scope{Districts: []string{"320104"}}, enforceT0.Add(-time.Hour), enforceT0.Add(time.Hour)); len(dec) != 0 {
