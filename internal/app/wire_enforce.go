@@ -49,6 +49,7 @@ func wireEnforce(a *App, _ *http.ServeMux) error {
 	if err != nil {
 		return err
 	}
+	svc.Exhibits = edb // records of evidence kinds count only with their files in the vault
 	evs := &evidence.Service{Store: edb, Access: svc, Now: a.Now}
 	v, err := vault.New(vault.Config{Dir: filepath.Join(a.Cfg.DataDir, "evidence"), BasePath: "/api/v1/enforcement/evidence-uploads/",
 		Limits: evidence.LimitsMiB(a.Cfg.EvidenceMaxMiB, a.Cfg.EvidencePhotoMiB), Loc: a.Cal.Location(), NewID: NewID, Log: a.Log, Keys: a.keys}, evs)
@@ -69,6 +70,6 @@ func wireEnforce(a *App, _ *http.ServeMux) error {
 	if a.DemoSummary == nil {
 		return nil
 	}
-	_, err = demoseed.EnforcementOnDemo(context.Background(), a.Store, db, a.World.Atlas(), a.Cal, svc.Books[0], svc.Policy, a.Cfg.DemoSeed, a.Cfg.DemoCases, a.Now().UTC())
+	_, err = demoseed.EnforcementOnDemo(context.Background(), a.Store, db, a.World.Atlas(), a.Cal, svc.Books[0], svc.Policy, v, a.Cfg.DemoSeed, a.Cfg.DemoCases, a.Now().UTC())
 	return err
 }
