@@ -80,7 +80,7 @@ func newDocRig(tb testing.TB, desk func(d document.Desk) *document.Desk) *docRig
 	if err != nil {
 		tb.Fatal(err)
 	}
-	svc.Region = "3201"
+	svc.Region, svc.Exhibits = "3201", testExhibits{}
 	d := document.Desk{Cases: svc, Numbers: db, Bureau: "示范市城市管理综合行政执法局", Short: "示范城管",
 		Atlas: svc.Atlas, Policy: svc.Policy, Now: now}
 	s := &Server{Accounts: docAccounts{}, Now: now, Auditor: rig.aud, Cal: cal, Enforcement: svc, EnforcementDocuments: desk(d)}
@@ -155,8 +155,8 @@ func decide(t testing.TB, rig *docRig) (string, float64) {
 	penalty := fmt.Sprintf(`{"kinds":["fine"],"fine":%g}`, fine)
 	act("o1", `{"action":"propose_filing",`+twoOfficer+`,"note":"符合立案条件，建议立案。"}`)
 	act("L1", `{"action":"approve","note":"同意立案"}`)
-	act("o1", `{"action":"record","record":{"kind":"inspection","officers":["o1","o2"],"note":"中山路人行道倾倒生活垃圾约两袋。"}}`)
-	act("o2", `{"action":"record","record":{"kind":"inquiry","officers":["o2","o1"],"note":"问：垃圾是谁倒的？答：是我倒的。"}}`)
+	act("o1", `{"action":"record","record":{"kind":"inspection","officers":["o1","o2"],"files":["scan-1"],"note":"中山路人行道倾倒生活垃圾约两袋。"}}`)
+	act("o2", `{"action":"record","record":{"kind":"inquiry","officers":["o2","o1"],"files":["scan-2"],"note":"问：垃圾是谁倒的？答：是我倒的。"}}`)
 	act("o1", `{"action":"record","record":{"kind":"audio_video","officers":["o1"],"files":["cam-1"]}}`)
 	act("o1", `{"action":"conclude","facts":`+facts+`,"penalty":`+penalty+`}`)
 	act("L1", `{"action":"review","complex":false}`)
