@@ -145,13 +145,15 @@ type enforceRig struct {
 	aud  *fakeAuditor
 	loop *fakeLoop
 	now  time.Time
+	svc  *enforce.Service
 }
 
 func newEnforceRig(t *testing.T) *enforceRig {
 	rig := &enforceRig{t: t, aud: &fakeAuditor{}, loop: &fakeLoop{}, now: time.Date(2026, 6, 1, 1, 0, 0, 0, time.UTC)}
 	now := func() time.Time { return rig.now }
 	cal, _ := worktime.Default()
-	s := &Server{Accounts: enforceAccounts{}, Now: now, Auditor: rig.aud, Cal: cal, Enforcement: newTestEnforcement(t, now, rig.loop)}
+	rig.svc = newTestEnforcement(t, now, rig.loop)
+	s := &Server{Accounts: enforceAccounts{}, Now: now, Auditor: rig.aud, Cal: cal, Enforcement: rig.svc}
 	mux := http.NewServeMux()
 	s.Routes(mux)
 	rig.h = mux

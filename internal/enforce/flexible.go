@@ -142,8 +142,11 @@ func containsExemption(ks []ExemptionKind, k ExemptionKind) bool {
 // consistency report read; [RecordOf] derives it from a case.
 type DecisionRecord struct {
 	CaseID    string        `json:"case_id"`
+	Code      string        `json:"code"` // the case number, for reports that link to the case
 	District  string        `json:"district"`
 	Officer   string        `json:"officer"` // the 承办人
+	// OfficerName is the 承办人's name as recorded on the case.
+	OfficerName string `json:"officer_name,omitempty"`
 	Violation string        `json:"violation"`
 	Level     Level         `json:"level"`
 	Party     PartyKind     `json:"party"`
@@ -163,10 +166,10 @@ func RecordOf(c Case, ex []Exhibit) (DecisionRecord, bool) {
 	if c.Decision == nil {
 		return DecisionRecord{}, false
 	}
-	r := DecisionRecord{CaseID: c.ID, District: c.District, Violation: c.Violation, Party: c.Party.Kind,
+	r := DecisionRecord{CaseID: c.ID, Code: c.Code, District: c.District, Violation: c.Violation, Party: c.Party.Kind,
 		Fine: c.Decision.Penalty.Fine, Kinds: c.Decision.Penalty.Kinds, At: c.Decision.At}
 	if len(c.Officers) > 0 {
-		r.Officer = c.Officers[0].ID
+		r.Officer, r.OfficerName = c.Officers[0].ID, c.Officers[0].Name
 	}
 	if c.Proposal != nil {
 		r.Level = c.Proposal.Benchmark.Level

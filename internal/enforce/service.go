@@ -602,6 +602,36 @@ func (s *Service) Figures(ctx context.Context, actor org.Actor, from, to time.Ti
 	return Measure(recs), len(recs), nil
 }
 
+// Consistency reports 同案不同罚 over the decisions of [from, to) inside the
+// actor's jurisdiction, for one violation or all: per violation, level and
+// kind of party, the spread of fines across districts and officers, with
+// the outliers. It is for those who answer for consistency: legal
+// reviewers, leaders and administrators.
+func (s *Service) Consistency(ctx context.Context, actor org.Actor, from, to time.Time, violation string) (ConsistencyReport, error) {
+	ok := false
+	for _, p := range []org.Post{PostLegalReviewer, org.PostLeader, org.PostAdmin} {
+		if _, has := actor.Grant(p); has {
+			ok = true
+		}
+	}
+	scope := s.ScopeOf(actor)
+	if !ok || scope.Empty() {
+		return ConsistencyReport{}, errs.Forbidden("同案不同罚分析需要法制审核、领导或管理员岗位 / the consistency report needs a legal reviewer, leader or administrator post")
+	}
+	cases, err := s.Store.FindDecided(ctx, scope, from, to)
+	if err != nil {
+		return ConsistencyReport{}, fmt.Errorf("read decided cases: %w", err)
+	}
+	recs := make([]DecisionRecord, 0, len(cases))
+	for _, c := range cases {
+		// The completeness counts are not part of this report: no exhibits read.
+		if r, ok := RecordOf(*c, nil); ok {
+			recs = append(recs, r)
+		}
+	}
+	return NewConsistencyReport(recs, violation, from, to, DefaultConsistency()), nil
+}
+
 // Disclosures searches the published decisions (public).
 func (s *Service) Disclosures(ctx context.Context, q DisclosureQuery) ([]Disclosure, int, error) {
 	return s.Store.FindDisclosures(ctx, q)
