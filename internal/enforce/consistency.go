@@ -32,7 +32,7 @@ type Spread struct {
 
 // Outlier is a decision, district or officer that strays from its group.
 type Outlier struct {
-	By  string `json:"by"` // "decision" | "district" | "officer"
+	By  string `json:"by"`  // "decision" | "district" | "officer"
 	Key string `json:"key"` // the case id, the district code or the officer's account id
 	// Label is what a person reads: the case number, the district code or
 	// the officer's name.

@@ -141,22 +141,22 @@ func containsExemption(ks []ExemptionKind, k ExemptionKind) bool {
 // DecisionRecord is the summary of one decided case that the figures and the
 // consistency report read; [RecordOf] derives it from a case.
 type DecisionRecord struct {
-	CaseID    string        `json:"case_id"`
-	Code      string        `json:"code"` // the case number, for reports that link to the case
-	District  string        `json:"district"`
-	Officer   string        `json:"officer"` // the 承办人
+	CaseID   string `json:"case_id"`
+	Code     string `json:"code"` // the case number, for reports that link to the case
+	District string `json:"district"`
+	Officer  string `json:"officer"` // the 承办人
 	// OfficerName is the 承办人's name as recorded on the case.
-	OfficerName string `json:"officer_name,omitempty"`
-	Violation string        `json:"violation"`
-	Level     Level         `json:"level"`
-	Party     PartyKind     `json:"party"`
-	Fine      float64       `json:"fine"`
-	Kinds     []Kind        `json:"kinds"`
-	Minor     bool          `json:"minor"` // harm at most slight: a 轻微 case
-	Exempted  ExemptionKind `json:"exempted,omitempty"`
-	Required  int           `json:"required"` // records the law required
-	Present   int           `json:"present"`  // of which present
-	At        time.Time     `json:"at"`
+	OfficerName string        `json:"officer_name,omitempty"`
+	Violation   string        `json:"violation"`
+	Level       Level         `json:"level"`
+	Party       PartyKind     `json:"party"`
+	Fine        float64       `json:"fine"`
+	Kinds       []Kind        `json:"kinds"`
+	Minor       bool          `json:"minor"` // harm at most slight: a 轻微 case
+	Exempted    ExemptionKind `json:"exempted,omitempty"`
+	Required    int           `json:"required"` // records the law required
+	Present     int           `json:"present"`  // of which present
+	At          time.Time     `json:"at"`
 }
 
 // RecordOf summarises a decided case given its exhibits in the evidence
