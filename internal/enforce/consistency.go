@@ -49,7 +49,9 @@ type Group struct {
 	All       Spread            `json:"all"`
 	Districts map[string]Spread `json:"districts"`
 	Officers  map[string]Spread `json:"officers"`
-	Outliers  []Outlier         `json:"outliers,omitempty"`
+	// OfficerNames are the names of the officers of Officers, by account id.
+	OfficerNames map[string]string `json:"officer_names"`
+	Outliers     []Outlier         `json:"outliers,omitempty"`
 }
 
 // Consistency groups decisions by violation, level and party and reports the
@@ -72,12 +74,13 @@ func Consistency(rs []DecisionRecord, o ConsistencyOptions) []Group {
 	}
 	out := make([]Group, 0, len(fines))
 	for k, group := range fines {
-		g := Group{Violation: k.v, Level: k.l, Party: k.p, Districts: map[string]Spread{}, Officers: map[string]Spread{}}
+		g := Group{Violation: k.v, Level: k.l, Party: k.p, Districts: map[string]Spread{}, Officers: map[string]Spread{}, OfficerNames: map[string]string{}}
 		all := make([]float64, len(group))
 		byDistrict, byOfficer := map[string][]float64{}, map[string][]float64{}
 		names := map[string]string{}
 		for i, r := range group {
 			names[r.Officer] = r.OfficerName
+			g.OfficerNames[r.Officer] = firstNonEmpty(r.OfficerName, r.Officer)
 			all[i] = r.Fine
 			byDistrict[r.District] = append(byDistrict[r.District], r.Fine)
 			byOfficer[r.Officer] = append(byOfficer[r.Officer], r.Fine)

@@ -173,7 +173,7 @@ func BundleEmbedded() bool {
 func (s *Server) BundleBuilt() bool { _, ok := s.assets["console.js"]; return ok }
 
 var pageFiles = []string{"home", "signin", "console", "case", "map", "admin", "citizen", "track", "field", "error", "citizenmap", "citizentoilets", "citizenmine", "sensing", "citizenparking", "password",
-	"enforcement", "enfcase", "enffield", "enfdecision", "citizenenf", "bigscreen"}
+	"enforcement", "enfcase", "enffield", "enfdecision", "citizenenf", "bigscreen", "enfconsistency"}
 
 func (s *Server) parseTemplates() error {
 	s.pages = map[string]*template.Template{}
