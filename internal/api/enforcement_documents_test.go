@@ -44,6 +44,7 @@ type docRig struct {
 	h   http.Handler
 	aud *fakeAuditor
 	now time.Time
+	db  *enforcestore.DB
 }
 
 // newDocRig builds the rig; desk completes the desk (the font, or none).
@@ -83,7 +84,9 @@ func newDocRig(tb testing.TB, desk func(d document.Desk) *document.Desk) *docRig
 	svc.Region, svc.Exhibits = "3201", testExhibits{}
 	d := document.Desk{Cases: svc, Numbers: db, Bureau: "示范市城市管理综合行政执法局", Short: "示范城管",
 		Atlas: svc.Atlas, Policy: svc.Policy, Now: now}
-	s := &Server{Accounts: docAccounts{}, Now: now, Auditor: rig.aud, Cal: cal, Enforcement: svc, EnforcementDocuments: desk(d)}
+	dk := desk(d)
+	svc.Numbers, rig.db = dk, db // as app wires it: a decision takes its 文号 as it is issued
+	s := &Server{Accounts: docAccounts{}, Now: now, Auditor: rig.aud, Cal: cal, Enforcement: svc, EnforcementDocuments: dk}
 	mux := http.NewServeMux()
 	s.Routes(mux)
 	rig.h = mux

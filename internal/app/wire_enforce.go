@@ -36,8 +36,9 @@ func wireEnforce(a *App, _ *http.ServeMux) error {
 		return err
 	}
 	a.api.Enforcement = svc
-	a.api.EnforcementDocuments = document.OpenDesk(os.Getenv(document.FontEnv), document.Desk{Cases: svc, Numbers: db,
+	desk := document.OpenDesk(os.Getenv(document.FontEnv), document.Desk{Cases: svc, Numbers: db,
 		Bureau: a.Cfg.BureauName, Short: a.Cfg.BureauShort, Atlas: a.World.Atlas, Policy: svc.Policy, Now: a.Now})
+	a.api.EnforcementDocuments, svc.Numbers = desk, desk // a decision takes its 文号 as it is issued
 	a.resealers = append(a.resealers, resealer{"penalty-case parties (names, ID numbers, phones, addresses)", db.ResealParties},
 		resealer{"places registered for camera reminders (names, phones, e-mail)", db.ResealPlaces})
 

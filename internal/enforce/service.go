@@ -158,6 +158,12 @@ type Exhibits interface {
 	CaseExhibits(ctx context.Context, caseIDs []string) (map[string][]Exhibit, error)
 }
 
+// DecisionNumbers issues the number (文号) of a case's 决定书; the store
+// gives it to the decision's publication in the same transaction.
+type DecisionNumbers interface {
+	NumberDecision(ctx context.Context, c *Case) (string, error)
+}
+
 // Service runs penalty cases: it does the I/O around [Decide].
 type Service struct {
 	Store Store
@@ -166,8 +172,11 @@ type Service struct {
 	// ordinary decision issued.
 	Exhibits Exhibits
 	Loop     Loop // nil: no loop cases are linked
-	Atlas    func() *org.Atlas
-	Cal      *worktime.Calendar
+	// Numbers issues the 文号 of a decision as it takes effect (the
+	// document desk); nil leaves it to the first rendering of the 决定书.
+	Numbers DecisionNumbers
+	Atlas   func() *org.Atlas
+	Cal     *worktime.Calendar
 	// Books are the published rulebooks; the one in force for Region at the
 	// time of each decision is used ([InForce]), the national tier when
 	// none is.
@@ -304,6 +313,8 @@ type Opened struct {
 	Case   *Case   `json:"case"`
 	Events []Event `json:"events"`
 	Loop   string  `json:"loop,omitempty"`
+	// Number is the 文号 the decision was issued with, when this act issued one.
+	Number string `json:"number,omitempty"`
 }
 
 // Open records a lead. Only an enforcer opens one, inside his
@@ -472,6 +483,17 @@ func (s *Service) ActAt(ctx context.Context, actor org.Actor, id string, cmd Com
 		return nil, fmt.Errorf("%s penalty case %s: %w", cmd.Action, c.Code, err)
 	}
 	out := &Opened{Case: &next, Events: events}
+	if c.Decision == nil && next.Decision != nil && s.Numbers != nil {
+		// The decision stands once stored; a number that cannot be issued
+		// now is issued when the 决定书 is first rendered, so it is
+		// reported, not undone.
+		n, err := s.Numbers.NumberDecision(ctx, &next)
+		if err != nil {
+			out.Number = fmt.Sprintf("未能编发决定书文号：%s / could not number the decision", errText(err))
+		} else {
+			out.Number = n
+		}
+	}
 	if Final(c.Status, next.Status) && next.Source != "" && s.Loop != nil {
 		note, err := s.Loop.Outcome(ctx, next)
 		if err != nil {

@@ -99,6 +99,10 @@ type Server struct {
 	// Enforcement answers the enforcement pages (执法案件, the field app's
 	// on-the-spot procedure, /citizen/enforcement); nil leaves them out.
 	Enforcement Enforcement
+	// Evidence keeps the photos the enforcement forms take (nil: the forms
+	// cannot take photos); NewID names them (UUIDv7).
+	Evidence EvidenceVault
+	NewID    func() string
 
 	pages   map[string]*template.Template
 	assets  map[string]asset // built bundle files by name
