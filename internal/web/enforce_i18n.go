@@ -23,6 +23,7 @@ var enforceMessages = map[string][2]string{
 	"enf_outlier_officer":    {"承办人", "Officer"},
 	"enf_fine_or_median":     {"罚款/中位数（元）", "Fine / median (yuan)"},
 	"enf_deviation":          {"偏离中位数", "From the median"},
+	"enf_yuan":               {"元", "yuan"},
 	"enf_field":              {"现场执法", "On-the-spot enforcement"},
 	"enf_disclosures":        {"行政处罚决定公开", "Published penalty decisions"},
 	"enf_ordinary":           {"普通程序", "Ordinary procedure"},
