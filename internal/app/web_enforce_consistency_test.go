@@ -46,7 +46,7 @@ func TestWebEnforce_Consistency(t *testing.T) {
 	if code != http.StatusOK {
 		t.Fatalf("report: %d %s", code, body)
 	}
-	for _, want := range []string{"同案不同罚分析", "ROAD-01", "一般", `href="/console/enforcement/cases/` + outlier + `"`, "李执法 ⚠", "+400%", "第二区"} {
+	for _, want := range []string{"同案不同罚分析", "ROAD-01", "一般", `href="/console/enforcement/cases/` + outlier + `"`, "李执法 ⚠", "400%", "第二区"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the report lacks %q", want)
 		}
