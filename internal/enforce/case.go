@@ -225,9 +225,12 @@ type Case struct {
 	Pending    *Approval  `json:"pending,omitempty"`
 	// Lights are the lights of the legal clocks the last sweep warned about
 	// ([Sweep]), so that a clock warns once per light, not on every pass.
-	Lights    map[ClockKind]worktime.Light `json:"lights,omitempty"`
-	Version   int                          `json:"version"`
-	UpdatedAt time.Time                    `json:"updated_at"`
+	Lights map[ClockKind]worktime.Light `json:"lights,omitempty"`
+	// NextDue is when the next clock warning falls due ([NextSweep]), kept
+	// up to date by [Decide] and [Sweep]; nil when no clock will warn.
+	NextDue   *time.Time `json:"next_due,omitempty"`
+	Version   int        `json:"version"`
+	UpdatedAt time.Time  `json:"updated_at"`
 }
 
 // Event is one immutable entry of the case timeline.

@@ -108,9 +108,14 @@ type Store interface {
 	// FindDecided lists the decided cases inside scope whose decision falls
 	// in [from, to), for the figures.
 	FindDecided(ctx context.Context, scope *Scope, from, to time.Time) ([]*Case, error)
-	// FindRunning lists cases not terminal with an id after `after`, by id,
-	// for the clock sweep.
-	FindRunning(ctx context.Context, after string, limit int) ([]*Case, error)
+	// FindDue lists the cases whose next clock warning falls due at or
+	// before `by` (Case.NextDue), in (next_due, id) order after the key
+	// (afterDue, afterID), for the clock sweep.
+	FindDue(ctx context.Context, by, afterDue time.Time, afterID string, limit int) ([]*Case, error)
+	// SetNextDue corrects a case's NextDue while it is still at version,
+	// without a new version: the sweep's answer for a case it had nothing
+	// to warn about (a case stored before the column existed).
+	SetNextDue(ctx context.Context, id string, version int, next *time.Time) error
 	FindDisclosures(ctx context.Context, q DisclosureQuery) ([]Disclosure, int, error)
 }
 
@@ -394,6 +399,7 @@ func (s *Service) Open(ctx context.Context, actor org.Actor, r OpenRequest) (*Op
 		Party:     Party{Kind: r.Party.Kind, Name: r.Party.Name, EServiceConsent: r.Party.EServiceConsent},
 		Violation: r.Violation, OccurredAt: r.OccurredAt.UTC(), Grave: r.Grave, Source: loop.ID, Summary: r.Summary,
 		Brigade: brigadeOf(actor), Version: 1, UpdatedAt: now}
+	c.NextDue = NextSweep(c, s.Cal, s.Policy)
 	scope := s.ScopeOf(actor)
 	if !scope.Allows(&c) {
 		return nil, errs.Forbidden("区 %s 不在你的执法辖区内 / district %s is outside your jurisdiction", r.District, r.District)
@@ -472,6 +478,7 @@ func (s *Service) ActAt(ctx context.Context, actor org.Actor, id string, cmd Com
 		return nil, err
 	}
 	next.Lights = lightsAfter(next, env)
+	next.NextDue = NextSweep(next, s.Cal, s.Policy)
 	var pub *Disclosure
 	if c.Decision == nil {
 		if d, ok := DisclosureOf(next, env.Rulebook, now); ok {
@@ -659,21 +666,27 @@ func (s *Service) Disclosures(ctx context.Context, q DisclosureQuery) ([]Disclos
 	return s.Store.FindDisclosures(ctx, q)
 }
 
-// SweepClocks warns about legal clocks that turned yellow or red on every
-// running case, in batches. Several nodes may sweep at once: the version
-// check lets only one of them record each warning. It returns how many
-// cases it warned about.
+// SweepClocks warns about legal clocks that turned yellow or red, reading
+// only the cases whose next warning has fallen due (an index on next_due),
+// in batches. Several nodes may sweep at once: the version check lets only
+// one of them record each warning. It returns how many cases it warned
+// about.
 func (s *Service) SweepClocks(ctx context.Context, batch int) (int, error) {
 	now := s.Now()
-	n, after := 0, ""
+	n, afterDue, afterID := 0, time.Time{}, ""
 	for {
-		cases, err := s.Store.FindRunning(ctx, after, batch)
+		cases, err := s.Store.FindDue(ctx, now, afterDue, afterID, batch)
 		if err != nil {
-			return n, fmt.Errorf("find running penalty cases: %w", err)
+			return n, fmt.Errorf("find penalty cases with clocks due: %w", err)
 		}
 		for _, c := range cases {
 			next, events, ok := Sweep(*c, s.Cal, s.Policy, now)
 			if !ok {
+				// Nothing to warn about yet: move its next sweep to when
+				// there will be, so it is not read again before then.
+				if err := s.Store.SetNextDue(ctx, c.ID, c.Version, NextSweep(*c, s.Cal, s.Policy)); err != nil && !errs.Is(err, errs.KindConflict) {
+					return n, fmt.Errorf("reschedule the clocks of %s: %w", c.Code, err)
+				}
 				continue
 			}
 			if err := s.Store.UpdateCase(ctx, &next, c.Version, events, nil); err != nil {
@@ -687,6 +700,7 @@ func (s *Service) SweepClocks(ctx context.Context, batch int) (int, error) {
 		if len(cases) < batch {
 			return n, nil
 		}
-		after = cases[len(cases)-1].ID
+		last := cases[len(cases)-1]
+		afterDue, afterID = *last.NextDue, last.ID
 	}
 }

@@ -228,6 +228,7 @@ func Decide(c Case, cmd Command, env Env) (Case, []Event, error) {
 	ev.To = next.Status
 	next.Version = c.Version + 1
 	next.UpdatedAt = env.Now
+	next.NextDue = NextSweep(next, env.Cal, env.Policy)
 	return next, []Event{ev}, nil
 }
 
