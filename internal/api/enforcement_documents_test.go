@@ -198,13 +198,18 @@ func TestEnforcementDocuments_Decision(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// The list: what the status holds, no number before the first rendering.
+	// The list: what the status holds, no number before the first rendering
+	// but the decision's, issued as the decision took effect.
 	m := rig.must("GET", path+"/documents", "o1", "", 200)
 	var codes []string
 	for _, it := range m["items"].([]any) {
 		item := it.(map[string]any)
 		codes = append(codes, item["code"].(string))
-		if item["url"] != path+"/documents/"+item["code"].(string) || item["name"].(map[string]any)["zh"] == "" || item["number"] != "" {
+		want := ""
+		if item["code"] == "penalty_decision" {
+			want = number
+		}
+		if item["url"] != path+"/documents/"+item["code"].(string) || item["name"].(map[string]any)["zh"] == "" || item["number"] != want {
 			t.Errorf("item %v", item)
 		}
 	}
