@@ -189,7 +189,7 @@ func TestWebEnforce_Browser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#disc-results")),
 	)
 	pub := get(t, ctx, chromedp.Text(chromedp.CSS("main")))
-	if !strings.Contains(pub, "陈*") || !strings.Contains(pub, "某城管当罚字〔2026〕7号") {
+	if !strings.Contains(pub, "陈*") || !strings.Contains(pub, "某城管当罚字〔2026〕第7号") {
 		t.Fatalf("the public page: %s", pub)
 	}
 	for _, secret := range []string{"陈大明", "13912345678", "32010119900307123X"} {

@@ -1,10 +1,13 @@
 package seed
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"image"
+	"image/png"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -190,11 +193,24 @@ type enforceGen struct {
 // Placeholder evidence of the demo: the smallest files the vault accepts
 // as a photo (PNG), a scanned record (PDF) and a clip (an MP4 header).
 var (
-	demoPNG = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89" +
-		"\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7\x35\x81\x84\x00\x00\x00\x00IEND\xaeB`\x82")
+	demoPNG = placeholderPNG()
 	demoPDF = []byte("%PDF-1.4\n% 演示证据：现场检查（勘验）笔录扫描件 / demo evidence: scanned inspection record\n%%EOF\n")
 	demoMP4 = []byte("\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2\x00\x00\x00\x08free")
 )
+
+// placeholderPNG is a small grey photo: the vault decodes and re-encodes
+// every photo it keeps, so the demo's must be a real image.
+func placeholderPNG() []byte {
+	img := image.NewGray(image.Rect(0, 0, 16, 12))
+	for i := range img.Pix {
+		img.Pix[i] = 0xb0
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		panic(err) // encoding an in-memory image cannot fail
+	}
+	return buf.Bytes()
+}
 
 // deposit keeps in the vault the exhibits c's records name, captured when
 // the record was made, by its officer.

@@ -11,6 +11,7 @@ import (
 	"cityloop/internal/evidence"
 	"cityloop/internal/geo"
 	"cityloop/internal/org"
+	"cityloop/internal/photo"
 	"cityloop/internal/store/enforcestore"
 	"cityloop/internal/worktime"
 )
@@ -23,6 +24,11 @@ type memVault map[string][]enforce.Exhibit
 func (m memVault) Deposit(_ context.Context, it evidence.Item, content []byte) (evidence.Item, error) {
 	if _, kind, err := evidence.KindOf(evidence.Sniff(content)); err != nil || kind != it.Kind {
 		return it, fmt.Errorf("content of %s is not a %s", it.ID, it.Kind)
+	}
+	if it.Kind == evidence.Photo { // the vault re-encodes photos: they must decode
+		if _, _, err := photo.Sanitize(content, "image/png"); err != nil {
+			return it, err
+		}
 	}
 	m[it.CaseID] = append(m[it.CaseID], enforce.Exhibit{ID: it.ID, Media: enforce.Media(it.Kind)})
 	return it, nil
