@@ -231,27 +231,6 @@ func BenchmarkDisclosureSearch(b *testing.B) {
 			b.ReportMetric(float64(total), "found")
 		})
 	}
-	// The way before: several parts checked by probing the rarest part's
-	// postings, in the same run for the before/after.
-	for _, q := range benchQueries {
-		if len(strings.Fields(q.Q)) < 2 && len([]rune(q.Q)) < 3 {
-			continue // one part: the same plan either way
-		}
-		b.Run("probe/"+queryName(q), func(b *testing.B) {
-			db.probeSearch = true
-			defer func() { db.probeSearch = false }()
-			var total int
-			for i := 0; i < b.N; i++ {
-				_, n, err := db.FindDisclosures(ctx, q)
-				if err != nil {
-					b.Fatal(err)
-				}
-				total = n
-			}
-			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/1000, "ms/search")
-			b.ReportMetric(float64(total), "found")
-		})
-	}
 	if os.Getenv("BENCH_LIKE") == "0" {
 		return
 	}

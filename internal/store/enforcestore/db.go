@@ -26,10 +26,6 @@ type DB struct {
 	dialect string
 	w, r    *sql.DB
 	keys    *pii.Keyring
-	// probeSearch searches several parts by probing the driver's postings
-	// (the way before intersecting them): the benchmark compares the two
-	// in one run.
-	probeSearch bool
 }
 
 //go:embed migrations/sqlite/*.sql migrations/postgres/*.sql

@@ -371,8 +371,7 @@ func (db *DB) FindDisclosures(ctx context.Context, q enforce.DisclosureQuery) ([
 		args = append(args, v)
 		return fmt.Sprintf("$%d", len(args))
 	}
-	switch {
-	case strings.TrimSpace(q.Q) == "":
+	if strings.TrimSpace(q.Q) == "" {
 		conds := []string{"d.state = 'published'"}
 		if q.District != "" {
 			conds = append(conds, "d.district = "+arg(q.District))
@@ -384,7 +383,7 @@ func (db *DB) FindDisclosures(ctx context.Context, q enforce.DisclosureQuery) ([
 			conds = append(conds, "d.decided_at < "+arg(sqlkit.Micros(*q.To)))
 		}
 		inner = `SELECT d.case_id, d.decided_at FROM enforce_disclosures d WHERE ` + strings.Join(conds, " AND ")
-	default:
+	} else {
 		vs, err := db.violationNames(ctx)
 		if err != nil {
 			return nil, 0, err
@@ -393,15 +392,11 @@ func (db *DB) FindDisclosures(ctx context.Context, q enforce.DisclosureQuery) ([
 		if len(units) == 0 {
 			return []enforce.Disclosure{}, 0, nil
 		}
-		multi = len(units) > 1
-		if multi && !db.probeSearch {
-			inner = intersectSQL(units, q, arg)
-			break
-		}
 		drive, counts, err := db.rarest(ctx, units)
 		if err != nil {
 			return nil, 0, err
 		}
+		multi = len(units) > 1
 		conds := []string{unitSQL("t", units[drive], arg)}
 		if q.District != "" {
 			conds = append(conds, "t.district = "+arg(q.District))
@@ -491,30 +486,6 @@ ORDER BY d.decided_at DESC, d.case_id DESC`, args...)
 		out = append(out, d)
 	}
 	return out, total, sqlkit.Norm(rows.Err())
-}
-
-// intersectSQL is a search of several parts as the intersection of each
-// part's postings, read as ranges of the (term, decided_at, case_id) key
-// with the district and period on each: every part is one contiguous range
-// read once, where probing the others per posting of the rarest cost a
-// random lookup per posting (two Chinese words are often both common: 夫子庙
-// and 烧烤 each hold tens of thousands of decisions).
-func intersectSQL(units []unit, q enforce.DisclosureQuery, arg func(any) string) string {
-	parts := make([]string, len(units))
-	for i, u := range units {
-		conds := []string{unitSQL("t", u, arg)}
-		if q.District != "" {
-			conds = append(conds, "t.district = "+arg(q.District))
-		}
-		if q.From != nil {
-			conds = append(conds, "t.decided_at >= "+arg(sqlkit.Micros(*q.From)))
-		}
-		if q.To != nil {
-			conds = append(conds, "t.decided_at < "+arg(sqlkit.Micros(*q.To)))
-		}
-		parts[i] = "SELECT t.case_id, t.decided_at FROM enforce_disclosure_terms t WHERE " + strings.Join(conds, " AND ")
-	}
-	return strings.Join(parts, " INTERSECT ")
 }
 
 // pageAndCount runs the search inner once: the ids of one page, newest
