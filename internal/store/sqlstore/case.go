@@ -667,7 +667,9 @@ func (db *DB) FindCases(ctx context.Context, f casework.Filter) ([]*casework.Cas
 	var total int64
 	countErr := make(chan error, 1)
 	go func() {
-		countErr <- db.queryRow(ctx, "SELECT COUNT(*) FROM cases"+w.String(), w.args...).Scan(&total)
+		var err error
+		total, err = db.countCases(ctx, f, w)
+		countErr <- err
 	}()
 	// Pick the page's ids from an index that ends in (reported_at, id),
 	// without touching the table, then fetch just those rows.

@@ -1,0 +1,188 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"cityloop/internal/casework"
+	"cityloop/internal/org"
+)
+
+// tallyDay is the length of the case_tally "day" dimension: UTC days.
+const tallyDay = 24 * time.Hour
+
+// tallyPlan is a filter's total as a sum over case_tally rows (see
+// migration 00013): one dimension value, or a range of report days, with
+// the filter's statuses and overdue flag; edges are the parts of a date
+// range that do not cover whole days, counted from the cases.
+type tallyPlan struct {
+	dim, val string
+	days     bool
+	from, to string // day range [from, to), 8-digit day numbers; "" is open
+	statuses []string
+	overdue  *bool
+	edges    []casework.Filter
+}
+
+// planTally says whether f's total can be read from case_tally, and how.
+// It can when f filters on statuses, the overdue flag and at most one of:
+// a district or street (as the filter's region or the caller's only
+// jurisdiction), a department, a category, a source, or a range of report
+// times. Anything else (two dimensions, communities and grids, lights,
+// predicates, references) is counted from the cases, where the narrower
+// filter keeps the count small.
+func planTally(f casework.Filter) (tallyPlan, bool) {
+	var p tallyPlan
+	if len(f.Is) > 0 || f.Light != "" || f.ExternalRef != "" || f.ReporterID != "" {
+		return p, false
+	}
+	has := false // a dimension is set
+	set := func(dim, val string) bool {
+		if has && (p.dim != dim || p.val != val) {
+			return false
+		}
+		has, p.dim, p.val = true, dim, val
+		return true
+	}
+	if f.Region != "" {
+		switch f.RegionLevel {
+		case org.LevelCity:
+		case org.LevelDistrict:
+			set("district", f.Region)
+		case org.LevelStreet:
+			set("street", f.Region)
+		default:
+			return p, false
+		}
+	}
+	if sc := f.Scope; sc != nil && !sc.All {
+		switch {
+		case len(sc.Regions) == 1 && len(sc.Departments) == 0 && sc.Regions[0].Department == "":
+			r := sc.Regions[0]
+			switch r.Level {
+			case org.LevelDistrict:
+				if !set("district", r.Code) {
+					return p, false
+				}
+			case org.LevelStreet:
+				if !set("street", r.Code) {
+					return p, false
+				}
+			default:
+				return p, false
+			}
+		case len(sc.Regions) == 0 && len(sc.Departments) == 1:
+			if !set("department", sc.Departments[0]) {
+				return p, false
+			}
+		default:
+			return p, false
+		}
+	}
+	if f.Department != "" && !set("department", f.Department) {
+		return p, false
+	}
+	if f.Category != nil && !set("category", f.Category.String()) {
+		return p, false
+	}
+	if f.Source != "" && !set("source", string(f.Source)) {
+		return p, false
+	}
+	if f.From != nil || f.To != nil {
+		if has {
+			return p, false
+		}
+		p.days = true
+		p.dim = "day"
+		// Whole days inside [From, To); the parts before the first and
+		// after the last whole day are edges.
+		edge := f
+		edge.Scope, edge.Limit, edge.Offset = nil, 0, 0
+		var first, last time.Time // the whole days are [first, last)
+		if f.From != nil {
+			first = f.From.UTC().Truncate(tallyDay)
+			if first.Before(*f.From) {
+				first = first.Add(tallyDay)
+			}
+			p.from = dayKey(first)
+		}
+		if f.To != nil {
+			last = f.To.UTC().Truncate(tallyDay)
+			p.to = dayKey(last)
+		}
+		if f.From != nil && f.To != nil && !first.Before(last) {
+			return p, false // less than a day: count the cases
+		}
+		if f.From != nil && first.After(*f.From) {
+			e := edge
+			e.From, e.To = f.From, &first
+			p.edges = append(p.edges, e)
+		}
+		if f.To != nil && last.Before(*f.To) {
+			e := edge
+			e.From, e.To = &last, f.To
+			p.edges = append(p.edges, e)
+		}
+	} else if !has {
+		p.dim, p.val = "", ""
+	}
+	for _, s := range f.Statuses {
+		p.statuses = append(p.statuses, string(s))
+	}
+	p.overdue = f.Overdue
+	return p, true
+}
+
+// dayKey is t's UTC day in case_tally's "day" dimension.
+func dayKey(t time.Time) string {
+	return fmt.Sprintf("%08d", t.Unix()/int64(tallyDay/time.Second))
+}
+
+// countCases is the total of f: from case_tally when planTally allows,
+// otherwise COUNT(*) over the cases.
+func (db *DB) countCases(ctx context.Context, f casework.Filter, w *where) (int64, error) {
+	p, ok := planTally(f)
+	if !ok {
+		var n int64
+		err := db.queryRow(ctx, "SELECT COUNT(*) FROM cases"+w.String(), w.args...).Scan(&n)
+		return n, err
+	}
+	tw := &where{}
+	tw.add("dim = ?", p.dim)
+	switch {
+	case !p.days:
+		tw.add("val = ?", p.val)
+	default:
+		if p.from != "" {
+			tw.add("val >= ?", p.from)
+		}
+		if p.to != "" {
+			tw.add("val < ?", p.to)
+		}
+	}
+	if len(p.statuses) == 1 {
+		tw.add("status = ?", p.statuses[0])
+	} else if len(p.statuses) > 1 {
+		tw.in("status", p.statuses)
+	}
+	if p.overdue != nil {
+		tw.add("overdue = ?", *p.overdue)
+	}
+	var n int64
+	if err := db.queryRow(ctx, "SELECT COALESCE(SUM(n), 0) FROM case_tally"+tw.String(), tw.args...).Scan(&n); err != nil {
+		return 0, err
+	}
+	for _, e := range p.edges {
+		ew, err := caseFilter(e)
+		if err != nil {
+			return 0, err
+		}
+		var k int64
+		if err := db.queryRow(ctx, "SELECT COUNT(*) FROM cases"+ew.String(), ew.args...).Scan(&k); err != nil {
+			return 0, err
+		}
+		n += k
+	}
+	return n, nil
+}
