@@ -520,7 +520,11 @@ func (w *where) String() string {
 
 // caseFilter turns a Filter into conditions.
 func caseFilter(f casework.Filter) (*where, error) {
-	w := &where{}
+	return caseFilterInto(&where{}, f)
+}
+
+// caseFilterInto adds f's conditions to w, numbering parameters after w's.
+func caseFilterInto(w *where, f casework.Filter) (*where, error) {
 	if len(f.Statuses) > 0 {
 		s := make([]string, len(f.Statuses))
 		for i, st := range f.Statuses {
@@ -673,14 +677,24 @@ func (db *DB) FindCases(ctx context.Context, f casework.Filter) ([]*casework.Cas
 	}()
 	// Pick the page's ids from an index that ends in (reported_at, id),
 	// without touching the table, then fetch just those rows.
-	args := append(slices.Clip(w.args), int64(limit), int64(offset))
+	var q string
+	var args []any
 	order := "reported_at DESC, id DESC"
-	if f.SortByDue {
-		// Queues: the most urgent deadline first; cases without one last.
-		order = "CASE WHEN stage_due_at IS NULL THEN 1 ELSE 0 END, stage_due_at, id"
+	if sub, subArgs, ok, err := splitByStatus(f, limit+offset); err != nil {
+		return nil, 0, err
+	} else if ok {
+		args = append(subArgs, int64(limit), int64(offset))
+		q = fmt.Sprintf("%s WHERE id IN (SELECT id FROM (%s) AS page ORDER BY %s LIMIT $%d OFFSET $%d) ORDER BY %s",
+			caseSelect, sub, order, len(args)-1, len(args), order)
+	} else {
+		args = append(slices.Clip(w.args), int64(limit), int64(offset))
+		if f.SortByDue {
+			// Queues: the most urgent deadline first; cases without one last.
+			order = "CASE WHEN stage_due_at IS NULL THEN 1 ELSE 0 END, stage_due_at, id"
+		}
+		q = fmt.Sprintf("%s WHERE id IN (SELECT id FROM cases%s ORDER BY %s LIMIT $%d OFFSET $%d) ORDER BY %s",
+			caseSelect, w.String(), order, len(args)-1, len(args), order)
 	}
-	q := fmt.Sprintf("%s WHERE id IN (SELECT id FROM cases%s ORDER BY %s LIMIT $%d OFFSET $%d) ORDER BY %s",
-		caseSelect, w.String(), order, len(args)-1, len(args), order)
 	list, err := db.queryCases(ctx, q, args...)
 	if cerr := <-countErr; cerr != nil {
 		return nil, 0, fmt.Errorf("count cases: %w", db.norm(cerr))

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"cityloop/internal/casework"
@@ -185,4 +186,46 @@ func (db *DB) countCases(ctx context.Context, f casework.Filter, w *where) (int6
 		n += k
 	}
 	return n, nil
+}
+
+// splitByStatus writes the page query of a filter on several statuses, or
+// on none but with a district, street, community, department or source, as
+// one index range per status merged by report time: every list index
+// starts with (dimension, status, reported_at, id), and a range of several
+// statuses cannot be read in report order, so the database would sort
+// every matching case (tens or hundreds of thousands at a million) to keep
+// 50. Each branch reads at most need index entries. ok is false for the
+// filters one range answers (a single status, lights, grids, queues sorted
+// by deadline).
+func splitByStatus(f casework.Filter, need int) (q string, args []any, ok bool, err error) {
+	if f.SortByDue || f.Light != "" || len(f.Statuses) == 1 || f.ExternalRef != "" || f.ReporterID != "" || len(f.Is) > 0 {
+		return "", nil, false, nil
+	}
+	if f.Region != "" && f.RegionLevel == org.LevelGrid {
+		return "", nil, false, nil
+	}
+	statuses := f.Statuses
+	if len(statuses) == 0 {
+		dim := f.Department != "" || f.Source != "" ||
+			(f.Region != "" && f.RegionLevel != org.LevelCity)
+		if !dim {
+			return "", nil, false, nil
+		}
+		statuses = casework.Statuses
+	}
+	var parts []string
+	w := &where{}
+	for i, st := range statuses {
+		fs := f
+		fs.Statuses = []casework.Status{st}
+		mark := len(w.conds)
+		if _, err := caseFilterInto(w, fs); err != nil {
+			return "", nil, false, err
+		}
+		conds := w.conds[mark:]
+		w.args = append(w.args, int64(need))
+		parts = append(parts, fmt.Sprintf("SELECT id, reported_at FROM (SELECT id, reported_at FROM cases WHERE %s ORDER BY reported_at DESC, id DESC LIMIT $%d) AS s%d",
+			strings.Join(conds, " AND "), len(w.args), i))
+	}
+	return strings.Join(parts, " UNION ALL "), w.args, true, nil
 }

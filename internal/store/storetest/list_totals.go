@@ -4,8 +4,12 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"cityloop/internal/casework"
 	"cityloop/internal/catalog"
@@ -114,18 +118,36 @@ func testListTotals(t *testing.T, s Store) {
 		{Scope: &casework.Scope{All: true}, Source: casework.SourcePatrol},
 	}
 	for i, f := range filters {
-		want := 0
-		for _, c := range all {
+		var want []string
+		sorted := slices.Clone(all)
+		slices.SortFunc(sorted, func(a, b *casework.Case) int {
+			if c := b.ReportedAt.Compare(a.ReportedAt); c != 0 {
+				return c
+			}
+			return strings.Compare(b.ID, a.ID)
+		})
+		for _, c := range sorted {
 			if matches(c, f) {
-				want++
+				want = append(want, c.ID)
 			}
 		}
 		_, got, err := s.FindCases(ctx, f)
 		if err != nil {
 			t.Fatalf("filter %d %+v: %v", i, f, err)
 		}
-		if got != want {
-			t.Errorf("filter %d %+v: total %d, want %d", i, f, got, want)
+		if got != len(want) {
+			t.Errorf("filter %d %+v: total %d, want %d", i, f, got, len(want))
+		}
+		// The second page of 7, newest first: the same whichever way the
+		// store reads it (one index range or one per status).
+		f.Limit, f.Offset = 7, 7
+		page, _, err := s.FindCases(ctx, f)
+		if err != nil {
+			t.Fatalf("filter %d %+v: %v", i, f, err)
+		}
+		wantPage := want[min(7, len(want)):min(14, len(want))]
+		if d := cmp.Diff(wantPage, ids(page), emptyEqual); d != "" {
+			t.Errorf("filter %d %+v: second page (-want +got):\n%s", i, f, d)
 		}
 	}
 }
