@@ -590,7 +590,9 @@ func caseFilterInto(w *where, f casework.Filter) (*where, error) {
 		case worktime.Yellow:
 			w.add("stage_warn_at <= ? AND stage_due_at >= ?", now, now)
 		case worktime.Green:
-			w.add("stage_warn_at > ?", now)
+			// A case without a deadline has no light (Case.Light), whatever
+			// its warning time.
+			w.add("stage_due_at IS NOT NULL AND stage_warn_at > ?", now)
 		default:
 			return nil, errs.Invalid("light %q is not green, yellow or red", f.Light).WithField("light", "must be green, yellow or red")
 		}
@@ -677,25 +679,27 @@ func (db *DB) FindCases(ctx context.Context, f casework.Filter) ([]*casework.Cas
 	}()
 	// Pick the page's ids from an index that ends in (reported_at, id),
 	// without touching the table, then fetch just those rows.
-	var q string
-	var args []any
+	var list []*casework.Case
 	order := "reported_at DESC, id DESC"
-	if sub, subArgs, ok, err := splitByStatus(f, limit+offset); err != nil {
-		return nil, 0, err
+	if f.SortByDue {
+		list, err = db.pageByDue(ctx, w, limit, offset)
+	} else if sub, subArgs, ok, serr := splitByStatus(f, limit+offset); serr != nil {
+		err = serr
 	} else if ok {
-		args = append(subArgs, int64(limit), int64(offset))
-		q = fmt.Sprintf("%s WHERE id IN (SELECT id FROM (%s) AS page ORDER BY %s LIMIT $%d OFFSET $%d) ORDER BY %s",
+		args := append(subArgs, int64(limit), int64(offset))
+		q := fmt.Sprintf("%s WHERE id IN (SELECT id FROM (%s) AS page ORDER BY %s LIMIT $%d OFFSET $%d) ORDER BY %s",
 			caseSelect, sub, order, len(args)-1, len(args), order)
+		list, err = db.queryCases(ctx, q, args...)
 	} else {
-		args = append(slices.Clip(w.args), int64(limit), int64(offset))
-		if f.SortByDue {
-			// Queues: the most urgent deadline first; cases without one last.
-			order = "CASE WHEN stage_due_at IS NULL THEN 1 ELSE 0 END, stage_due_at, id"
+		args := append(slices.Clip(w.args), int64(limit), int64(offset))
+		from := "cases"
+		if f.Light != "" {
+			from = db.openCases("cases_open_reported")
 		}
-		q = fmt.Sprintf("%s WHERE id IN (SELECT id FROM cases%s ORDER BY %s LIMIT $%d OFFSET $%d) ORDER BY %s",
-			caseSelect, w.String(), order, len(args)-1, len(args), order)
+		q := fmt.Sprintf("%s WHERE id IN (SELECT id FROM %s%s ORDER BY %s LIMIT $%d OFFSET $%d) ORDER BY %s",
+			caseSelect, from, w.String(), order, len(args)-1, len(args), order)
+		list, err = db.queryCases(ctx, q, args...)
 	}
-	list, err := db.queryCases(ctx, q, args...)
 	if cerr := <-countErr; cerr != nil {
 		return nil, 0, fmt.Errorf("count cases: %w", db.norm(cerr))
 	}

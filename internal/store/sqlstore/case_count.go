@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -145,8 +146,12 @@ func dayKey(t time.Time) string {
 func (db *DB) countCases(ctx context.Context, f casework.Filter, w *where) (int64, error) {
 	p, ok := planTally(f)
 	if !ok {
+		from := "cases"
+		if f.Light != "" {
+			from = db.openCases("cases_open_due")
+		}
 		var n int64
-		err := db.queryRow(ctx, "SELECT COUNT(*) FROM cases"+w.String(), w.args...).Scan(&n)
+		err := db.queryRow(ctx, "SELECT COUNT(*) FROM "+from+w.String(), w.args...).Scan(&n)
 		return n, err
 	}
 	tw := &where{}
@@ -228,4 +233,87 @@ func splitByStatus(f casework.Filter, need int) (q string, args []any, ok bool, 
 			strings.Join(conds, " AND "), len(w.args), i))
 	}
 	return strings.Join(parts, " UNION ALL "), w.args, true, nil
+}
+
+// openCases is the FROM of a query that only cases with a stage deadline
+// can match (a light, the deadline part of a queue): on SQLite it names the
+// partial covering index to read (migration 00013), because without
+// statistics SQLite prefers any equality on a status or department index
+// and then reads thousands of rows to sort or filter them. PostgreSQL's
+// planner has statistics and chooses for itself.
+func (db *DB) openCases(index string) string {
+	if db.dialect == DialectSQLite {
+		return "cases INDEXED BY " + index
+	}
+	return "cases"
+}
+
+// pageByDue is a queue's page: the cases with a stage deadline, most urgent
+// first (read in order from cases_open_due, stopping at the page), then,
+// when the page is not full, those without one by id, as the sort
+// "deadline, nulls last, id" orders them.
+func (db *DB) pageByDue(ctx context.Context, w *where, limit, offset int) ([]*casework.Case, error) {
+	withDue := append(slices.Clone(w.conds), "stage_due_at IS NOT NULL")
+	args := append(slices.Clone(w.args), int64(limit), int64(offset))
+	q := fmt.Sprintf("SELECT id FROM %s WHERE %s ORDER BY stage_due_at, id LIMIT $%d OFFSET $%d",
+		db.openCases("cases_open_due"), strings.Join(withDue, " AND "), len(args)-1, len(args))
+	ids, err := db.queryIDs(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("queue page: %w", err)
+	}
+	if len(ids) < limit {
+		before := int64(offset + len(ids)) // cases with a deadline before the rest
+		if len(ids) == 0 && offset > 0 {
+			cq := fmt.Sprintf("SELECT COUNT(*) FROM %s WHERE %s", db.openCases("cases_open_due"), strings.Join(withDue, " AND "))
+			if err := db.queryRow(ctx, cq, w.args...).Scan(&before); err != nil {
+				return nil, fmt.Errorf("queue page: %w", db.norm(err))
+			}
+		}
+		noDue := append(slices.Clone(w.conds), "stage_due_at IS NULL")
+		args := append(slices.Clone(w.args), int64(limit-len(ids)), max(0, int64(offset)-before))
+		q := fmt.Sprintf("SELECT id FROM cases WHERE %s ORDER BY id LIMIT $%d OFFSET $%d",
+			strings.Join(noDue, " AND "), len(args)-1, len(args))
+		more, err := db.queryIDs(ctx, q, args...)
+		if err != nil {
+			return nil, fmt.Errorf("queue page: %w", err)
+		}
+		ids = append(ids, more...)
+	}
+	return db.casesInOrder(ctx, ids)
+}
+
+func (db *DB) queryIDs(ctx context.Context, q string, args ...any) ([]string, error) {
+	rows, err := db.query(ctx, q, args...)
+	if err != nil {
+		return nil, db.norm(err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, db.norm(err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, db.norm(rows.Err())
+}
+
+// casesInOrder reads the cases of ids, in the order of ids.
+func (db *DB) casesInOrder(ctx context.Context, ids []string) ([]*casework.Case, error) {
+	if len(ids) == 0 {
+		return []*casework.Case{}, nil
+	}
+	w := &where{}
+	w.in("id", ids)
+	list, err := db.queryCases(ctx, caseSelect+w.String(), w.args...)
+	if err != nil {
+		return nil, err
+	}
+	at := make(map[string]int, len(ids))
+	for i, id := range ids {
+		at[id] = i
+	}
+	slices.SortFunc(list, func(a, b *casework.Case) int { return at[a.ID] - at[b.ID] })
+	return list, nil
 }

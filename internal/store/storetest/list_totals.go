@@ -14,6 +14,7 @@ import (
 	"cityloop/internal/casework"
 	"cityloop/internal/catalog"
 	"cityloop/internal/org"
+	"cityloop/internal/worktime"
 )
 
 // testListTotals checks a list's total against the cases themselves on
@@ -45,6 +46,13 @@ func testListTotals(t *testing.T, s Store) {
 		c.Department = depts[r.IntN(len(depts))]
 		c.Overdue = r.IntN(3) == 0
 		c.ExternalRef = ""
+		if r.IntN(4) == 0 { // no stage clock (closed, suspended)
+			c.StageDue, c.StageWarn = nil, nil
+		} else {
+			due := at.Add(time.Duration(r.IntN(96)-48) * time.Hour)
+			warn := due.Add(-time.Hour)
+			c.StageDue, c.StageWarn = &due, &warn
+		}
 		place(c)
 		return c
 	}
@@ -116,6 +124,11 @@ func testListTotals(t *testing.T, s Store) {
 		{Scope: &casework.Scope{Departments: []string{"traffic"}}, Department: "water"},
 		{Scope: &casework.Scope{Regions: []casework.RegionScope{{Level: org.LevelDistrict, Code: "3301"}}}, RegionLevel: org.LevelDistrict, Region: "3301"},
 		{Scope: &casework.Scope{All: true}, Source: casework.SourcePatrol},
+		{Light: "red", Now: t0.Add(-72 * time.Hour)},
+		{Light: "yellow", Now: t0.Add(-72 * time.Hour)},
+		{Light: "green", Now: t0.Add(-72 * time.Hour)},
+		{Light: "red", Now: t0.Add(-72 * time.Hour), Statuses: []casework.Status{casework.StatusPendingAccept, casework.StatusInDisposal}, RegionLevel: org.LevelStreet, Region: "330101"},
+		{Light: "green", Now: t0.Add(-72 * time.Hour), Scope: &casework.Scope{Departments: []string{"water"}}},
 	}
 	for i, f := range filters {
 		var want []string
@@ -149,6 +162,40 @@ func testListTotals(t *testing.T, s Store) {
 		if d := cmp.Diff(wantPage, ids(page), emptyEqual); d != "" {
 			t.Errorf("filter %d %+v: second page (-want +got):\n%s", i, f, d)
 		}
+		// Every page of the queue order: deadline first, cases without one
+		// last, ties by id.
+		byDue := slices.Clone(sorted)
+		slices.SortStableFunc(byDue, func(a, b *casework.Case) int {
+			switch {
+			case a.StageDue == nil && b.StageDue == nil:
+				return strings.Compare(a.ID, b.ID)
+			case a.StageDue == nil:
+				return 1
+			case b.StageDue == nil:
+				return -1
+			}
+			if c := a.StageDue.Compare(*b.StageDue); c != 0 {
+				return c
+			}
+			return strings.Compare(a.ID, b.ID)
+		})
+		var wantDue []string
+		for _, c := range byDue {
+			if matches(c, f) {
+				wantDue = append(wantDue, c.ID)
+			}
+		}
+		f.SortByDue = true
+		for off := 0; off <= len(wantDue); off += 5 {
+			f.Limit, f.Offset = 5, off
+			page, _, err := s.FindCases(ctx, f)
+			if err != nil {
+				t.Fatalf("filter %d %+v: %v", i, f, err)
+			}
+			if d := cmp.Diff(wantDue[off:min(off+5, len(wantDue))], ids(page), emptyEqual); d != "" {
+				t.Errorf("filter %d %+v: queue page at %d (-want +got):\n%s", i, f, off, d)
+			}
+		}
 	}
 }
 
@@ -160,6 +207,23 @@ func matches(c *casework.Case, f casework.Filter) bool {
 			ok = ok || c.Status == s
 		}
 		if !ok {
+			return false
+		}
+	}
+	if f.Light != "" {
+		if c.StageDue == nil || c.StageWarn == nil {
+			return false
+		}
+		var l worktime.Light
+		switch {
+		case c.StageDue.Before(f.Now):
+			l = worktime.Red
+		case !c.StageWarn.After(f.Now):
+			l = worktime.Yellow
+		default:
+			l = worktime.Green
+		}
+		if l != f.Light {
 			return false
 		}
 	}

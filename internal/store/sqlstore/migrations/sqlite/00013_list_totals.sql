@@ -83,24 +83,43 @@ BEGIN
 END;
 -- +goose StatementEnd
 
--- Light filters and queues sorted by the stage deadline: only cases with a
--- running stage clock (the open ones) have these columns, so the indexes
--- are small.
-CREATE INDEX cases_stage_due ON cases (stage_due_at, id) WHERE stage_due_at IS NOT NULL;
-CREATE INDEX cases_stage_warn ON cases (stage_warn_at) WHERE stage_warn_at IS NOT NULL;
--- A department's or a source's cases newest first, from the index alone
--- (cases_department_status had no time, so a page sorted every case of
+-- Light filters and queues sorted by the stage deadline read only the cases
+-- with a running stage clock (the open ones, a few per cent of a year), from
+-- two partial indexes that hold every column those lists filter on: one in
+-- deadline order (queues, light counts), one in report order (light lists).
+-- Neither touches the table, whatever region, department or status the
+-- list adds.
+CREATE INDEX cases_open_due ON cases (stage_due_at, id, stage_warn_at, status, district, street, community, grid,
+    department, category, source, overdue, reported_at) WHERE stage_due_at IS NOT NULL;
+CREATE INDEX cases_open_reported ON cases (reported_at, id, stage_due_at, stage_warn_at, status, district, street,
+    community, grid, department, category, source, overdue) WHERE stage_due_at IS NOT NULL;
+-- A region's, department's or source's cases newest first, one index range
+-- per status (see splitByStatus), with the overdue flag in the index so
+-- that "overdue in this district" filters entries without reading rows
+-- (cases_department_status had no time at all: a page sorted every case of
 -- the department).
+DROP INDEX cases_district_status;
+CREATE INDEX cases_district_status ON cases (district, status, reported_at, id, overdue);
+DROP INDEX cases_street_status;
+CREATE INDEX cases_street_status ON cases (street, status, reported_at DESC, id DESC, overdue);
+DROP INDEX cases_community_status;
+CREATE INDEX cases_community_status ON cases (community, status, reported_at, id, overdue);
 DROP INDEX cases_department_status;
-CREATE INDEX cases_department_status ON cases (department, status, reported_at, id);
-CREATE INDEX cases_source_status ON cases (source, status, reported_at, id);
+CREATE INDEX cases_department_status ON cases (department, status, reported_at, id, overdue);
+CREATE INDEX cases_source_status ON cases (source, status, reported_at, id, overdue);
 
 -- +goose Down
 DROP INDEX cases_source_status;
 DROP INDEX cases_department_status;
 CREATE INDEX cases_department_status ON cases (department, status);
-DROP INDEX cases_stage_warn;
-DROP INDEX cases_stage_due;
+DROP INDEX cases_community_status;
+CREATE INDEX cases_community_status ON cases (community, status, reported_at, id);
+DROP INDEX cases_street_status;
+CREATE INDEX cases_street_status ON cases (street, status, reported_at DESC, id DESC);
+DROP INDEX cases_district_status;
+CREATE INDEX cases_district_status ON cases (district, status, reported_at, id);
+DROP INDEX cases_open_reported;
+DROP INDEX cases_open_due;
 DROP TRIGGER cases_tally_update;
 DROP TRIGGER cases_tally_delete;
 DROP TRIGGER cases_tally_insert;
