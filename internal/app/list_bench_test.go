@@ -67,6 +67,9 @@ func benchCity(b *testing.B, postgres bool) (*App, string) {
 	if postgres {
 		base := os.Getenv("CITYLOOP_TEST_POSTGRES_URL")
 		schema := "cl_city_" + strings.ReplaceAll(key, "-", "_")
+		if s := os.Getenv("CITYLOOP_BENCH_CITY_PG"); s != "" {
+			schema = s // a city made before with `cityloop demo --db postgres://…search_path=SCHEMA`
+		}
 		if err := execPostgres(base, "CREATE SCHEMA IF NOT EXISTS "+schema); err != nil {
 			b.Fatal(err)
 		}
@@ -76,7 +79,9 @@ func benchCity(b *testing.B, postgres bool) (*App, string) {
 		}
 		cfg.DB = base + sep + "search_path=" + schema
 		cfg.DataDir = filepath.Join(os.TempDir(), "cityloop-city-pg-"+key)
-		ready = func() bool { return execPostgres(base, "SELECT 1/COUNT(*) FROM "+schema+".city_ready") == nil }
+		ready = func() bool {
+			return os.Getenv("CITYLOOP_BENCH_CITY_PG") != "" || execPostgres(base, "SELECT 1/COUNT(*) FROM "+schema+".city_ready") == nil
+		}
 		done = func() {
 			if err := execPostgres(base, "CREATE TABLE "+schema+".city_ready AS SELECT 1 AS ok"); err != nil {
 				b.Fatal(err)
@@ -283,7 +288,7 @@ func benchCaseLists(b *testing.B, a *App, dsn, store string) {
 		rows = append(rows, t)
 	}
 
-	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(os.Stdout, "\n%s, %d cases (%s p50 %.2f ms):\n", store, cityCases(), floor.name, floor.pct(0.5))
 	fmt.Fprintln(tw, "query\tp50 ms\tp95 ms\ttotal\tp50 / floor\t")
 	worstList, worstBench := 0.0, 0.0
