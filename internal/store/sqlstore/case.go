@@ -669,20 +669,30 @@ func (db *DB) FindCases(ctx context.Context, f casework.Filter) ([]*casework.Cas
 	offset := max(f.Offset, 0)
 
 	// The count and the page run at once, on two read connections: the
-	// list costs the slower of the two rather than their sum.
+	// list costs the slower of the two rather than their sum. A queue
+	// needs its total first: it decides how to read the page.
 	var total int64
 	countErr := make(chan error, 1)
-	go func() {
-		var err error
+	if f.SortByDue && f.Light == "" {
 		total, err = db.countCases(ctx, f, w)
 		countErr <- err
-	}()
+	} else {
+		go func() {
+			var err error
+			total, err = db.countCases(ctx, f, w)
+			countErr <- err
+		}()
+	}
 	// Pick the page's ids from an index that ends in (reported_at, id),
 	// without touching the table, then fetch just those rows.
 	var list []*casework.Case
 	order := "reported_at DESC, id DESC"
 	if f.SortByDue {
-		list, err = db.pageByDue(ctx, w, limit, offset)
+		// A long queue walks the deadline index in order and stops at the
+		// page; a short one (a few hundred cases) is read from its status
+		// or region index and sorted.
+		walk := f.Light == "" && total > shortQueue || f.Light != "" && !narrowRegion(f)
+		list, err = db.pageByDue(ctx, w, limit, offset, walk)
 	} else if sub, subArgs, ok, serr := splitByStatus(f, limit+offset); serr != nil {
 		err = serr
 	} else if ok {
@@ -693,7 +703,7 @@ func (db *DB) FindCases(ctx context.Context, f casework.Filter) ([]*casework.Cas
 	} else {
 		args := append(slices.Clip(w.args), int64(limit), int64(offset))
 		from := "cases"
-		if f.Light != "" {
+		if f.Light != "" && !narrowRegion(f) {
 			from = db.openCases("cases_open_reported")
 		}
 		q := fmt.Sprintf("%s WHERE id IN (SELECT id FROM %s%s ORDER BY %s LIMIT $%d OFFSET $%d) ORDER BY %s",

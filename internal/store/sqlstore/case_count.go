@@ -147,7 +147,7 @@ func (db *DB) countCases(ctx context.Context, f casework.Filter, w *where) (int6
 	p, ok := planTally(f)
 	if !ok {
 		from := "cases"
-		if f.Light != "" {
+		if f.Light != "" && !narrowRegion(f) {
 			from = db.openCases("cases_open_due")
 		}
 		var n int64
@@ -252,11 +252,15 @@ func (db *DB) openCases(index string) string {
 // first (read in order from cases_open_due, stopping at the page), then,
 // when the page is not full, those without one by id, as the sort
 // "deadline, nulls last, id" orders them.
-func (db *DB) pageByDue(ctx context.Context, w *where, limit, offset int) ([]*casework.Case, error) {
+func (db *DB) pageByDue(ctx context.Context, w *where, limit, offset int, walk bool) ([]*casework.Case, error) {
 	withDue := append(slices.Clone(w.conds), "stage_due_at IS NOT NULL")
 	args := append(slices.Clone(w.args), int64(limit), int64(offset))
+	from := "cases"
+	if walk {
+		from = db.openCases("cases_open_due")
+	}
 	q := fmt.Sprintf("SELECT id FROM %s WHERE %s ORDER BY stage_due_at, id LIMIT $%d OFFSET $%d",
-		db.openCases("cases_open_due"), strings.Join(withDue, " AND "), len(args)-1, len(args))
+		from, strings.Join(withDue, " AND "), len(args)-1, len(args))
 	ids, err := db.queryIDs(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("queue page: %w", err)
@@ -264,7 +268,7 @@ func (db *DB) pageByDue(ctx context.Context, w *where, limit, offset int) ([]*ca
 	if len(ids) < limit {
 		before := int64(offset + len(ids)) // cases with a deadline before the rest
 		if len(ids) == 0 && offset > 0 {
-			cq := fmt.Sprintf("SELECT COUNT(*) FROM %s WHERE %s", db.openCases("cases_open_due"), strings.Join(withDue, " AND "))
+			cq := fmt.Sprintf("SELECT COUNT(*) FROM %s WHERE %s", from, strings.Join(withDue, " AND "))
 			if err := db.queryRow(ctx, cq, w.args...).Scan(&before); err != nil {
 				return nil, fmt.Errorf("queue page: %w", db.norm(err))
 			}
@@ -316,4 +320,22 @@ func (db *DB) casesInOrder(ctx context.Context, ids []string) ([]*casework.Case,
 	}
 	slices.SortFunc(list, func(a, b *casework.Case) int { return at[a.ID] - at[b.ID] })
 	return list, nil
+}
+
+// shortQueue is the size up to which a queue's page is read from the
+// filter's own index and sorted rather than by walking the deadline index.
+const shortQueue = 1000
+
+// narrowRegion reports a filter inside a street, community or grid (its
+// region or its caller's only jurisdiction): its own index holds a few
+// hundred open cases, fewer than a walk of every case with a deadline reads.
+func narrowRegion(f casework.Filter) bool {
+	small := func(l org.Level) bool {
+		return l == org.LevelStreet || l == org.LevelCommunity || l == org.LevelGrid
+	}
+	if f.Region != "" && small(f.RegionLevel) {
+		return true
+	}
+	sc := f.Scope
+	return sc != nil && !sc.All && len(sc.Departments) == 0 && len(sc.Regions) == 1 && small(sc.Regions[0].Level)
 }
