@@ -216,6 +216,8 @@ func splitByStatus(f casework.Filter, need int) (q string, args []any, ok bool, 
 		if !dim {
 			return "", nil, false, nil
 		}
+		// Every status a case can hold: a status missing from
+		// casework.Statuses would drop its cases from these lists.
 		statuses = casework.Statuses
 	}
 	var parts []string
