@@ -13,7 +13,7 @@ func TestImports(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	allowed := map[string]bool{"casework": true, "catalog": true, "org": true, "geo": true, "worktime": true, "errs": true}
+	allowed := map[string]bool{"casework": true, "catalog": true, "org": true, "geo": true, "worktime": true, "errs": true, "address": true}
 	for _, imp := range pkg.Imports {
 		first, _, _ := strings.Cut(imp, "/")
 		switch {
