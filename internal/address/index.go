@@ -338,3 +338,12 @@ func (ix *Index) Roads() []string {
 	sort.Strings(out)
 	return out
 }
+
+// Describe is [Format] of ix's match for p; a nil ix knows no roads.
+func (ix *Index) Describe(p geo.Point, district, street string) string {
+	if ix == nil {
+		return Format(district, street, Match{}, false)
+	}
+	m, ok := ix.Lookup(p)
+	return Format(district, street, m, ok)
+}

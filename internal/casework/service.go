@@ -12,6 +12,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"cityloop/internal/address"
 	"cityloop/internal/catalog"
 	"cityloop/internal/errs"
 	"cityloop/internal/geo"
@@ -99,6 +100,9 @@ type Service struct {
 	// Nearby, when set, answers the duplicate and recurrence searches in
 	// place of Store.FindNearby, and hears of every case stored here.
 	Nearby NearbyIndex
+	// Addresses, when set, writes the address of a report that came
+	// without one, from the city's roads (nil: stop at the street).
+	Addresses func() *address.Index
 }
 
 // findNearby runs a duplicate or recurrence search on the index when there
@@ -271,6 +275,9 @@ func (s *Service) newCase(actor org.Actor, r Report, now time.Time) (*Case, erro
 		ReporterID: actor.ID, Reporter: strings.TrimSpace(r.Reporter), Phone: strings.TrimSpace(r.Phone),
 		ExternalRef: strings.TrimSpace(r.ExternalRef), Photos: nonNilStrings(r.Photos), AfterPhotos: []string{},
 		ReportedAt: now, UpdatedAt: now,
+	}
+	if c.Address == "" && s.Addresses != nil {
+		c.Address = DescribeAt(s.Addresses(), p, loc)
 	}
 	if cat != nil {
 		c.Condition = max(r.Condition, 1)
@@ -523,3 +530,20 @@ func (s *Service) Draft(actor org.Actor, r Report) (*Case, error) {
 
 // EnvAt returns the environment Decide runs in at a given time.
 func (s *Service) EnvAt(now time.Time) Env { return s.env(now) }
+
+// DescribeAt is the readable address of p in loc: its district and street
+// names from the atlas and the nearest road of ix, with a house number.
+func DescribeAt(ix *address.Index, p geo.Point, loc org.Location) string {
+	var district, street string
+	for i, code := range loc.Path {
+		if i < len(loc.Names) {
+			switch code {
+			case loc.District:
+				district = loc.Names[i]
+			case loc.Street:
+				street = loc.Names[i]
+			}
+		}
+	}
+	return ix.Describe(p, district, street)
+}

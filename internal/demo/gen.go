@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"cityloop/internal/address"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -25,6 +26,7 @@ type gen struct {
 	tl     *timeline
 	cats   *categoryMix
 	places *places
+	roads  *address.Index // the lattice roads, for addresses
 	staff  staff
 	photos photoSet
 }
@@ -132,6 +134,7 @@ func newGen(svc *casework.Service, opt Options, accounts []org.Account, photos p
 		return nil, fmt.Errorf("demo: the dictionary has no sub-class in force")
 	}
 	g.places = newPlaces(opt.Seed, svc.Atlas())
+	g.roads = address.New(Roads(), nil)
 	if len(g.places.comms) == 0 {
 		return nil, fmt.Errorf("demo: the atlas has no community with grids")
 	}

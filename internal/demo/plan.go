@@ -171,7 +171,13 @@ func (g *gen) plan(i int) *plan {
 		p.cond = pickCondition(rng, sub)
 		p.comm, p.point = g.places.point(rng)
 	}
+	// The community's own road names are still drawn, so the random
+	// stream (and every case after this one) stays as it was; the address
+	// itself is the reverse-geocoded one an intake would write.
 	p.addr = p.comm.address(rng)
+	if loc, err := g.svc.Atlas().Locate(p.point); err == nil {
+		p.addr = casework.DescribeAt(g.roads, p.point, loc)
+	}
 	p.desc = description(p.src, p.sub, p.cond, p.addr)
 	if p.src == srcCitizen || p.src == srcHotline {
 		p.reporter = string(surnames[rng.IntN(len(surnames))]) + []string{"先生", "女士"}[rng.IntN(2)]
