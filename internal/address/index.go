@@ -64,6 +64,7 @@ type Index struct {
 	cell           float64
 	nx, ny         int
 	roads          []string
+	lines          []Road
 	segs           []seg
 	segGrid        grid
 	places         []Place
@@ -117,6 +118,7 @@ func New(roads []Road, places []Place) *Index {
 	var boxes [][4]int
 	for ri, r := range keep {
 		ix.roads = append(ix.roads, r.Name)
+		ix.lines = append(ix.lines, r)
 		along := 0.0
 		for i := 1; i < len(r.Line); i++ {
 			ax, ay := ix.xy(r.Line[i-1])
@@ -347,3 +349,6 @@ func (ix *Index) Describe(p geo.Point, district, street string) string {
 	m, ok := ix.Lookup(p)
 	return Format(district, street, m, ok)
 }
+
+// Lines are the indexed roads, for drawing; the caller must not change them.
+func (ix *Index) Lines() []Road { return ix.lines }

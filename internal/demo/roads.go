@@ -34,7 +34,7 @@ func Roads() []address.Road {
 	}
 	halves := []string{"北", "南"}
 	for i, x := 0, roadEvery; x < cityCols; i, x = i+1, x+roadEvery {
-		base := roadNames[(len(roadNames)-1-i%len(roadNames))]
+		base := roadNames[(len(roadNames) - 1 - i%len(roadNames))]
 		for k, part := range halves {
 			y0, y1 := k*cityRows/2, (k+1)*cityRows/2
 			var pts []geo.Point
