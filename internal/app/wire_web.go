@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"path/filepath"
 
+	"cityloop/internal/basemap"
 	"cityloop/internal/bigscreen"
 	"cityloop/internal/web"
 )
@@ -21,7 +22,7 @@ func wireWeb(a *App, mux *http.ServeMux) error {
 		Auditor:    a.api.Auditor,
 		Jobs:       a.jobs,        // the admin page lists the background jobs
 		Facilities: a.Store,       // the citizens' nearest-toilet page
-		TileURL:    a.Cfg.TileURL, // a city's own tile server; without one a blank background
+		BaseMap:    basemap.Settings{Preset: a.Cfg.BaseMap, Key: a.Cfg.BaseMapKey, URL: a.Cfg.TileURL, CRS: a.Cfg.BaseMapCRS, HTTPHosts: a.Cfg.BaseMapHTTPHosts},
 		MaxPhoto:   int64(a.Cfg.MaxPhotoMiB) << 20,
 		Demo:       a.Cfg.Demo, NewID: NewID,
 		API:       mux, // the assessment pages read the API in process, as the person

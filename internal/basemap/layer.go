@@ -14,6 +14,15 @@ import (
 	"cityloop/internal/org"
 )
 
+// Roads is [LoadRoads] for casework.Service.Addresses.
+func Roads(file, crs string, isDemo bool) (func() *address.Index, error) {
+	ix, err := LoadRoads(file, crs, isDemo)
+	if err != nil {
+		return nil, err
+	}
+	return func() *address.Index { return ix }, nil
+}
+
 // LoadRoads reads a city's roads and address points from file (.csv, else
 // GeoJSON) in crs; with no file the demo city's lattice roads when demo is
 // set, else none (addresses stop at the street).

@@ -47,7 +47,14 @@ type Config struct {
 	MQTTSessionExpiry time.Duration // how long the broker queues for us while no node is connected
 
 	TileURL string // map tile URL template for the web pages ("" = the built-in default)
-	KPIBook string // a city's indicator book (JSON, see internal/kpi); "" = the shipped one
+	// The base map (internal/basemap): a preset (city, tianditu, amap,
+	// xyz), 天地图's key, an xyz server's crs and the hosts its tiles may
+	// come from over plain http.
+	BaseMap, BaseMapKey, BaseMapCRS, BaseMapHTTPHosts string
+	// Roads is a CSV or GeoJSON file of road centre-lines and address
+	// points, in RoadsCRS, for reverse geocoding ("" = the demo's roads or none).
+	Roads, RoadsCRS string
+	KPIBook         string // a city's indicator book (JSON, see internal/kpi); "" = the shipped one
 	// AssessmentSchemes is a city's assessment schemes (JSON, see
 	// internal/assess/schemes.json); "" = the shipped ones.
 	AssessmentSchemes string
@@ -160,6 +167,18 @@ func settings() []setting {
 			func(c *Config) string { return c.MQTTSessionExpiry.String() }, func(c *Config, v string) error { return parseDur(v, &c.MQTTSessionExpiry) }},
 		{"tile-url", "CITYLOOP_TILE_URL", "map tile URL template for the web pages, e.g. https://tiles.example.gov.cn/{z}/{x}/{y}.png (empty: the built-in default)", false,
 			func(c *Config) string { return c.TileURL }, func(c *Config, v string) error { c.TileURL = v; return nil }},
+		{"basemap", "CITYLOOP_BASEMAP", "base map under every map: city (the default: districts, streets and named roads drawn from the city's own data, offline), tianditu (天地图, needs basemap-key), amap (高德, GCJ-02; points are shifted onto it) or xyz (tile-url)", false,
+			func(c *Config) string { return c.BaseMap }, func(c *Config, v string) error { c.BaseMap = v; return nil }},
+		{"basemap-key", "CITYLOOP_BASEMAP_KEY", "天地图's key (tk) for basemap tianditu; it is sent to every browser, as 天地图 requires", false,
+			func(c *Config) string { return c.BaseMapKey }, func(c *Config, v string) error { c.BaseMapKey = v; return nil }},
+		{"basemap-crs", "CITYLOOP_BASEMAP_CRS", "coordinate system of an xyz tile server: wgs84 (default) or gcj02", false,
+			func(c *Config) string { return c.BaseMapCRS }, func(c *Config, v string) error { c.BaseMapCRS = v; return nil }},
+		{"basemap-http-hosts", "CITYLOOP_BASEMAP_HTTP_HOSTS", "hosts a tile URL may reach over plain http, comma-separated (an intranet tile server); any other must be https", false,
+			func(c *Config) string { return c.BaseMapHTTPHosts }, func(c *Config, v string) error { c.BaseMapHTTPHosts = v; return nil }},
+		{"roads", "CITYLOOP_ROADS", "a CSV (road,number,lng,lat[,line]) or GeoJSON file of road centre-lines and address points for readable addresses (empty: the demo city's roads with --demo, else none)", false,
+			func(c *Config) string { return c.Roads }, func(c *Config, v string) error { c.Roads = v; return nil }},
+		{"roads-crs", "CITYLOOP_ROADS_CRS", "coordinate system of the roads file: wgs84 (default), gcj02 or bd09", false,
+			func(c *Config) string { return c.RoadsCRS }, func(c *Config, v string) error { c.RoadsCRS = v; return nil }},
 		{"kpi-book", "CITYLOOP_KPI_BOOK", "a JSON file with the city's indicator book (targets, formulas, versions; start from internal/kpi/defaults.json); empty: the shipped one", false,
 			func(c *Config) string { return c.KPIBook }, func(c *Config, v string) error { c.KPIBook = v; return nil }},
 		{"assessment-schemes", "CITYLOOP_ASSESSMENT_SCHEMES", "a JSON file with the city's assessment schemes (考核方案: weights, thresholds, deductions, double-counted channels, grades; start from internal/assess/schemes.json); checked against the indicator book at start; empty: the shipped ones", false,

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"cityloop/internal/auth"
+	"cityloop/internal/basemap"
 	"cityloop/internal/blob"
 	"cityloop/internal/casework"
 	"cityloop/internal/catalog"
@@ -78,6 +79,9 @@ type Server struct {
 	// TileURL is a Leaflet tile template such as
 	// https://tiles.example.org/{z}/{x}/{y}.png; empty draws on a blank background.
 	TileURL string
+	// BaseMap is the city's base map (package basemap), resolved and
+	// checked by Init; the zero value draws the city's own vector layer.
+	BaseMap basemap.Settings
 	// MaxPhoto bounds one uploaded photo.
 	MaxPhoto int64
 	// SuggestTerms is a city's file of category suggestion terms (package
@@ -125,6 +129,7 @@ type Server struct {
 
 	// suggester proposes a report's category; pages show it, never apply it.
 	suggester *suggest.Suggester
+	base      baseMap
 }
 
 type asset struct {
@@ -155,6 +160,9 @@ func (s *Server) Init() error {
 		s.Throttle = auth.NewThrottle(10, 15*time.Minute, 15*time.Minute, time.Now)
 	}
 	s.broker = newBroker()
+	if err := s.base.init(s.BaseMap); err != nil {
+		return fmt.Errorf("web: base map: %w", err)
+	}
 	var err error
 	if s.suggester, err = suggest.Load(s.SuggestTerms); err != nil {
 		return fmt.Errorf("web: %w", err)
@@ -239,6 +247,7 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.Handle("GET /console/map", p(s.handleMapPage))
 	mux.Handle("GET /web/map/cases", s.json(s.handleMapCases))
 	mux.Handle("GET /web/map/grids", s.json(s.handleMapGrids))
+	mux.Handle("GET /web/map/base", s.json(s.handleBaseLayer))
 	mux.Handle("GET /console/admin", p(s.handleAdmin))
 	mux.Handle("POST /console/admin/regions", p(s.handleAdminRegionImport))
 	mux.Handle("POST /console/admin/departments", p(s.handleAdminDepartment))
@@ -323,6 +332,7 @@ type view struct {
 	CSRF     string
 	Built    bool
 	Elderly  bool
+	BaseMap  string // the base map spec as JSON, for the map script
 	Shell    string // console | citizen | field
 	Path     string
 	Data     any
@@ -406,6 +416,10 @@ func (s *Server) view(w http.ResponseWriter, r *http.Request, shell string) *vie
 	}
 	if c, err := r.Cookie("cl_elderly"); err == nil && c.Value == "1" {
 		v.Elderly = true
+	}
+	v.BaseMap = s.base.spec
+	if s.base.csp != "" {
+		w.Header().Set("Content-Security-Policy", s.base.csp)
 	}
 	return v
 }
