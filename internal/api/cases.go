@@ -459,9 +459,19 @@ func (s *Server) handleLocate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return httpkit.WriteJSON(w, http.StatusOK, map[string]any{"wgs84": map[string]float64{"lng": round6(p.Lng), "lat": round6(p.Lat)},
-		"grid": loc.Grid, "grid_name": loc.GridName, "community": loc.Community, "street": loc.Street,
-		"district": loc.District, "city": loc.City, "path": loc.Path, "names": loc.Names})
+	ans := locateAnswer{WGS84: map[string]float64{"lng": round6(p.Lng), "lat": round6(p.Lat)}, Location: loc}
+	if s.Cases != nil && s.Cases.Addresses != nil {
+		ans.Address = casework.DescribeAt(s.Cases.Addresses(), p, loc)
+	}
+	return httpkit.WriteJSON(w, http.StatusOK, ans)
+}
+
+// locateAnswer is GET /api/v1/locate's answer: the point in WGS-84, its
+// regions and the readable address an intake there would write.
+type locateAnswer struct {
+	WGS84 map[string]float64 `json:"wgs84"`
+	org.Location
+	Address string `json:"address"`
 }
 
 func bearer(r *http.Request) string {

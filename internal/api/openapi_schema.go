@@ -145,7 +145,7 @@ func respSchema(spec string) map[string]any {
 // schemaTypes are the named schemas made from the Go types the handlers
 // encode and decode, so that they follow the code.
 var schemaTypes = map[string]any{
-	"Duplicate": casework.Duplicate{}, "Account": org.Account{}, "Region": regionView{}, "ImportPlan": org.ImportPlan{}, "Location": org.Location{},
+	"Duplicate": casework.Duplicate{}, "Account": org.Account{}, "Region": regionView{}, "ImportPlan": org.ImportPlan{}, "Location": locateAnswer{},
 	"PostsRequest": struct {
 		Posts []org.Grant `json:"posts"`
 	}{},

@@ -20,8 +20,8 @@ func wireWeb(a *App, mux *http.ServeMux) error {
 		World: a.World, Cal: a.Cal, Now: a.Now, Log: a.Log, Secret: secret, SessionTTL: a.Cfg.TokenTTL,
 		Throttle:   a.api.Throttle, // shared with the API's sign-in
 		Auditor:    a.api.Auditor,
-		Jobs:       a.jobs,        // the admin page lists the background jobs
-		Facilities: a.Store,       // the citizens' nearest-toilet page
+		Jobs:       a.jobs,  // the admin page lists the background jobs
+		Facilities: a.Store, // the citizens' nearest-toilet page
 		BaseMap:    basemap.Settings{Preset: a.Cfg.BaseMap, Key: a.Cfg.BaseMapKey, URL: a.Cfg.TileURL, CRS: a.Cfg.BaseMapCRS, HTTPHosts: a.Cfg.BaseMapHTTPHosts},
 		MaxPhoto:   int64(a.Cfg.MaxPhotoMiB) << 20,
 		Demo:       a.Cfg.Demo, NewID: NewID,

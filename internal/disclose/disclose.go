@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"cityloop/internal/address"
 	"cityloop/internal/casework"
 )
 
@@ -38,6 +39,12 @@ func FormatCoord(x float64) string { return strconv.FormatFloat(Round(x), 'f', D
 // Location is the public location of a case: its point rounded. The
 // street address is never public (it may be a caller's home).
 func Location(lng, lat float64) (float64, float64) { return Round(lng), Round(lat) }
+
+// Place is the address a tracking page shows: the district, street and
+// road, never the house number. The address is the reverse-geocoded
+// point, which for a report from home is the reporter's door, and the
+// page is open to anyone holding the code and key.
+func Place(addr string) string { return address.Mask(addr) }
 
 // Description is the public text of a case. A 12345 hotline case shows its
 // category name (the words are an operator's record of a citizen's call,

@@ -111,3 +111,16 @@ func FuzzMaskText(f *testing.F) {
 		}
 	})
 }
+
+func TestPlace(t *testing.T) {
+	for in, want := range map[string]string{
+		"玄武区 梅园新村街道 长江路 123 号附近": "玄武区 梅园新村街道 长江路附近",
+		"玄武区 梅园新村街道":             "玄武区 梅园新村街道",
+		"中山路88号3单元":              "中山路",
+		"":                       "",
+	} {
+		if got := Place(in); got != want {
+			t.Errorf("Place(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -227,6 +227,7 @@ type trackPage struct {
 	New               bool
 	Found             bool
 	Status, Category  string
+	Place             string // the road, without the house number (disclose.Place)
 	Closed, Rated     bool
 	KeyOK             bool
 	Hint              string // what the key would show, when it is missing or wrong
@@ -284,6 +285,7 @@ func (s *Server) fillTrack(r *http.Request, l lang, p *trackPage, c *casework.Ca
 		return err
 	}
 	p.Category, p.Reported = s.categoryName(l, c), c.ReportedAt
+	p.Place = disclose.Place(c.Address)
 	p.Closed, p.Rated = c.Status == casework.StatusClosed, c.Satisfaction != ""
 	if p.Rated {
 		p.Satisfaction = l.T(c.Satisfaction)
