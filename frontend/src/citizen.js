@@ -40,8 +40,11 @@ if (form) {
           const loc = await r.json();
           inside = true;
           status.classList.remove('error');
+          // The address an intake here would write, so the citizen can
+          // check the pin by a road name rather than by coordinates.
           const names = (loc.names || []).slice(1, 4).join(' ');
-          status.textContent = label + (names ? ` · ${names}` : '');
+          status.textContent = loc.address ? `${label}${en ? ": " : "："}${loc.address}` : label + (names ? ` · ${names}` : '');
+          status.dataset.address = loc.address || '';
         } else if (r.status === 422) {
           inside = false;
           status.classList.add('error');
@@ -56,8 +59,8 @@ if (form) {
     lng.value = ln.toFixed(6);
     if (marker) marker.setLatLng([la, ln]);
     else marker = L.circleMarker([la, ln], { radius: 9, color: '#b42318', fillColor: '#b42318', fillOpacity: 0.9 }).addTo(map);
-    const label = (en ? 'Location set' : '已选位置') + ` (${how}): ${ln.toFixed(5)}, ${la.toFixed(5)}`;
-    status.textContent = label;
+    const label = (en ? 'Location set' : '已选位置') + ` (${how})`;
+    status.textContent = `${label}: ${ln.toFixed(5)}, ${la.toFixed(5)}`;
     return check(la, ln, label);
   };
   map.on('click', (e) => set(e.latlng.lat, e.latlng.lng, en ? 'map' : '地图'));
