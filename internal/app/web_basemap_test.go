@@ -47,8 +47,8 @@ func TestWeb_BaseLayerAndLocate(t *testing.T) {
 		t.Errorf("the citizen page carries no base map spec")
 	}
 	for _, tc := range []struct{ q, want string }{
-		{"lng=118.7529&lat=32.0699", "测试区 东街道 中山路 88 号附近"},   // the address point
-		{"lng=118.7100&lat=32.0500", "测试区 西街道 长江路 "},          // interpolated
+		{"lng=118.7529&lat=32.0699", "测试区 东街道 中山路 88 号附近"},     // the address point
+		{"lng=118.7100&lat=32.0500", "测试区 西街道 长江路 "},           // interpolated
 		{"lng=118.7100&lat=32.0500&crs=gcj02", "测试区 西街道 长江路 "}, // shifted first
 	} {
 		st, body, _ := b.get("/api/v1/locate?" + tc.q)
