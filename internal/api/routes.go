@@ -77,7 +77,7 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/photos/{id}", s.handlePhotoView, "photos", "A photo by content id: anyone for a reporter's photo of a public case, otherwise a bearer token whose posts see a case citing it (401/403)", anyone, nil, "", 200, "Photo"},
 
 		// regions and dictionary
-		{"GET", "/api/v1/locate", s.handleLocate, "regions", "Point → unit grid → community → street → district", anyone, []string{"lng", "lat", "crs"}, "", 200, "Location"},
+		{"GET", "/api/v1/locate", s.handleLocate, "regions", "Point → unit grid → community → street → district, and the readable address an intake there writes (nearest named road and house number)", anyone, []string{"lng", "lat", "crs"}, "", 200, "Location"},
 		{"GET", "/api/v1/regions", s.handleRegionList, "regions", "Regions of a level or under a parent", anyone, []string{"level", "parent", "geometry", "limit", "offset"}, "", 200, "items:Region"},
 		{"GET", "/api/v1/regions/{code}", s.handleRegionView, "regions", "One region with its versions", anyone, nil, "", 200, "RegionDetail"},
 		{"POST", "/api/v1/regions/import", s.handleRegionImport, "regions", "Import a GeoJSON FeatureCollection of regions (administrator)", admin, nil, "FeatureCollection", 200, "ImportPlan"},

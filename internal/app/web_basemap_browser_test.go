@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -12,6 +14,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"cityloop/internal/basemap"
+	"cityloop/internal/casework"
+	"cityloop/internal/config"
 )
 
 // fixtureRoads is a city's road file as an operator imports it (CSV, WGS-84):
@@ -111,4 +115,56 @@ func TestWeb_BrowserBaseMapAddress(t *testing.T) {
 		t.Errorf("the case page does not show the address %q", c.Address)
 	}
 	shot(t, ctx, "basemap-console-case")
+}
+
+// TestWeb_BrowserBaseMapDemo: the demo city (a few hundred cases) draws its
+// districts, streets and lattice roads, its generated cases carry
+// reverse-geocoded addresses, and a pin in the citizen form reads as one.
+func TestWeb_BrowserBaseMapDemo(t *testing.T) {
+	ctx := browser(t)
+	cfg := config.Default()
+	cfg.DataDir, cfg.Quiet, cfg.Addr, cfg.DemoCases = t.TempDir(), true, "127.0.0.1:0", 300
+	if err := cfg.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	a, err := Open(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	cases, _, err := a.Store.FindCases(context.Background(), casework.Filter{Now: a.Now(), Statuses: []casework.Status{casework.StatusPendingAccept}, Limit: 5})
+	if err != nil || len(cases) == 0 {
+		t.Fatalf("no pending demo case: %v", err)
+	}
+	addr := regexp.MustCompile(`^\S+区 \S+街道 \S+(路|街) \d+ 号附近$`)
+	for _, c := range cases {
+		if !addr.MatchString(c.Address) {
+			t.Errorf("demo case %s has the address %q", c.Code, c.Address)
+		}
+	}
+	base := serve(t, a)
+
+	run(t, ctx, "citizen form on the demo city",
+		clearCookies(), phone,
+		chromedp.Navigate(base+"/citizen"),
+		chromedp.WaitVisible(chromedp.CSS("#pick-map")),
+		poll(`document.querySelectorAll('#pick-map .base-label').length >= 50`, 15*time.Second),
+		chromedp.Click(chromedp.CSS(".leaflet-control-zoom-in")), chromedp.Sleep(350*time.Millisecond),
+		chromedp.Click(chromedp.CSS(".leaflet-control-zoom-in")), chromedp.Sleep(350*time.Millisecond),
+		chromedp.Click(chromedp.CSS(".leaflet-control-zoom-in")), chromedp.Sleep(350*time.Millisecond),
+		mapClick(t, 20, 30),
+		poll(`document.getElementById('loc-status').textContent.includes('号附近')`, 10*time.Second),
+	)
+	shot(t, ctx, "basemap-demo-citizen-step1")
+
+	run(t, ctx, "desktop", desktop)
+	signIn(t, ctx, base, "operator")
+	shot(t, ctx, "basemap-demo-console-queue")
+	c := cases[0]
+	run(t, ctx, "demo case page", chromedp.Navigate(base+"/console/cases/"+c.ID), chromedp.WaitVisible(chromedp.CSS("#case-map")),
+		poll(`document.querySelectorAll('#case-map .base-label').length >= 1`, 10*time.Second), chromedp.Sleep(500*time.Millisecond))
+	if body := get(t, ctx, chromedp.Text(chromedp.CSS("main"))); !strings.Contains(body, c.Address) {
+		t.Errorf("the case page does not show the address %q", c.Address)
+	}
+	shot(t, ctx, "basemap-demo-console-case")
 }
