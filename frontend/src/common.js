@@ -67,6 +67,21 @@ function baseLayer(map) {
     road: { color: '#ffffff', weight: 5, opacity: 1 },
   };
   const casing = L.layerGroup().addTo(map);
+  // A road's name is repeated along it (a long road's middle is rarely in
+  // view), and only the labels in view are on the page, close up.
+  let roadLabels = [];
+  const labels = L.layerGroup().addTo(map);
+  const drawRoadLabels = () => {
+    labels.clearLayers();
+    if (map.getZoom() < 15) return;
+    const b = map.getBounds().pad(0.1);
+    for (const r of roadLabels) {
+      if (b.contains(r.ll)) {
+        labels.addLayer(L.tooltip({ permanent: true, direction: 'center', className: 'base-label base-road', interactive: false }).setLatLng(r.ll).setContent(r.name));
+      }
+    }
+  };
+  map.on('moveend', drawRoadLabels);
   baseLayerData.then((fc) => {
     if (!fc) return;
     const layer = L.geoJSON(fc, {
@@ -74,9 +89,11 @@ function baseLayer(map) {
       style: (f) => style[f.properties.kind] || style.road,
       onEachFeature: (f, l) => {
         const k = f.properties.kind;
-        l.bindTooltip(f.properties.name, { permanent: true, direction: 'center', className: 'base-label base-' + k, interactive: false });
+        if (k !== 'road') l.bindTooltip(f.properties.name, { permanent: true, direction: 'center', className: 'base-label base-' + k, interactive: false });
       },
     });
+    roadLabels = labelPoints(fc.features.filter((f) => f.properties.kind === 'road'));
+    drawRoadLabels();
     // A grey casing under the white road makes it read as a road.
     L.geoJSON({ type: 'FeatureCollection', features: fc.features.filter((f) => f.properties.kind === 'road') },
       { pane: 'basemap', renderer, interactive: false, style: { color: '#c5ccd3', weight: 7 } }).addTo(casing);
@@ -91,6 +108,30 @@ function baseLayer(map) {
   };
   map.on('zoomend', zoomClass);
   map.whenReady(zoomClass);
+}
+
+// labelPoints are the places a road's name is written: 300 m from its
+// start, then every 800 m (or its middle, when shorter).
+function labelPoints(roads) {
+  const out = [];
+  for (const f of roads) {
+    const c = f.geometry.coordinates;
+    let along = 0, next = 300;
+    for (let i = 1; i < c.length; i++) {
+      const k = Math.cos(c[i][1] * Math.PI / 180);
+      const seg = Math.hypot((c[i][0] - c[i - 1][0]) * 111320 * k, (c[i][1] - c[i - 1][1]) * 110540);
+      while (seg > 0 && next <= along + seg) {
+        const t = (next - along) / seg;
+        out.push({ name: f.properties.name, ll: L.latLng(c[i - 1][1] + t * (c[i][1] - c[i - 1][1]), c[i - 1][0] + t * (c[i][0] - c[i - 1][0])) });
+        next += 800;
+      }
+      along += seg;
+    }
+    if (along < 300 && c.length > 1) {
+      out.push({ name: f.properties.name, ll: L.latLng((c[0][1] + c[c.length - 1][1]) / 2, (c[0][0] + c[c.length - 1][0]) / 2) });
+    }
+  }
+  return out;
 }
 
 // baseMap makes a Leaflet map on the city's base map: its tiles (shifted
