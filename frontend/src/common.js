@@ -67,17 +67,29 @@ function baseLayer(map) {
     road: { color: '#ffffff', weight: 5, opacity: 1 },
   };
   const casing = L.layerGroup().addTo(map);
-  // A road's name is repeated along it (a long road's middle is rarely in
-  // view), and only the labels in view are on the page, close up.
+  // Close up, each road in view is named once, where it passes nearest the
+  // middle of the view: a long road's own middle is rarely on screen.
   let roadLabels = [];
   const labels = L.layerGroup().addTo(map);
   const drawRoadLabels = () => {
     labels.clearLayers();
     if (map.getZoom() < 15) return;
-    const b = map.getBounds().pad(0.1);
-    for (const r of roadLabels) {
-      if (b.contains(r.ll)) {
-        labels.addLayer(L.tooltip({ permanent: true, direction: 'center', className: 'base-label base-road', interactive: false }).setLatLng(r.ll).setContent(r.name));
+    const b = map.getBounds().pad(-0.1), c = map.getCenter(), vb = map.getBounds();
+    // North–south roads are named in the upper half (else the lower),
+    // east–west ones in the left half (else the right), where the road
+    // crosses that line, so names at a crossing do not overlap and a road
+    // that ends in view (北街 becoming 南街) is named on its own part.
+    const up = L.latLng((c.lat + vb.getNorth()) / 2, c.lng), down = L.latLng((c.lat + vb.getSouth()) / 2, c.lng);
+    const left = L.latLng(c.lat, (c.lng + vb.getWest()) / 2), right = L.latLng(c.lat, (c.lng + vb.getEast()) / 2);
+    for (const f of roadLabels) {
+      const near = nearestOnRoad(f.geometry.coordinates, c);
+      let ll = null;
+      for (const t of near ? (near.vertical ? [up, down] : [left, right]) : []) {
+        const p = nearestOnRoad(f.geometry.coordinates, t);
+        if (p && Math.abs(near.vertical ? p.lat - t.lat : p.lng - t.lng) < 1e-7) { ll = p; break; }
+      }
+      if (ll && b.contains(ll)) {
+        labels.addLayer(L.tooltip({ permanent: true, direction: 'center', className: 'base-label base-road', interactive: false }).setLatLng(ll).setContent(f.properties.name));
       }
     }
   };
@@ -92,7 +104,7 @@ function baseLayer(map) {
         if (k !== 'road') l.bindTooltip(f.properties.name, { permanent: true, direction: 'center', className: 'base-label base-' + k, interactive: false });
       },
     });
-    roadLabels = labelPoints(fc.features.filter((f) => f.properties.kind === 'road'));
+    roadLabels = fc.features.filter((f) => f.properties.kind === 'road');
     drawRoadLabels();
     // A grey casing under the white road makes it read as a road.
     L.geoJSON({ type: 'FeatureCollection', features: fc.features.filter((f) => f.properties.kind === 'road') },
@@ -110,28 +122,19 @@ function baseLayer(map) {
   map.whenReady(zoomClass);
 }
 
-// labelPoints are the places a road's name is written: 300 m from its
-// start, then every 800 m (or its middle, when shorter).
-function labelPoints(roads) {
-  const out = [];
-  for (const f of roads) {
-    const c = f.geometry.coordinates;
-    let along = 0, next = 300;
-    for (let i = 1; i < c.length; i++) {
-      const k = Math.cos(c[i][1] * Math.PI / 180);
-      const seg = Math.hypot((c[i][0] - c[i - 1][0]) * 111320 * k, (c[i][1] - c[i - 1][1]) * 110540);
-      while (seg > 0 && next <= along + seg) {
-        const t = (next - along) / seg;
-        out.push({ name: f.properties.name, ll: L.latLng(c[i - 1][1] + t * (c[i][1] - c[i - 1][1]), c[i - 1][0] + t * (c[i][0] - c[i - 1][0])) });
-        next += 800;
-      }
-      along += seg;
-    }
-    if (along < 300 && c.length > 1) {
-      out.push({ name: f.properties.name, ll: L.latLng((c[0][1] + c[c.length - 1][1]) / 2, (c[0][0] + c[c.length - 1][0]) / 2) });
-    }
+// nearestOnRoad is the point of a road's line nearest to c (lat/lng,
+// with longitude scaled by cos(lat) so that distances are true enough).
+function nearestOnRoad(coords, c) {
+  const k = Math.cos(c.lat * Math.PI / 180);
+  let best = null, bestD = Infinity;
+  for (let i = 1; i < coords.length; i++) {
+    const ax = coords[i - 1][0] * k, ay = coords[i - 1][1], bx = coords[i][0] * k, by = coords[i][1];
+    const px = c.lng * k, py = c.lat, dx = bx - ax, dy = by - ay, l2 = dx * dx + dy * dy;
+    const t = l2 > 0 ? Math.max(0, Math.min(1, ((px - ax) * dx + (py - ay) * dy) / l2)) : 0;
+    const x = ax + t * dx, y = ay + t * dy, d = (x - px) ** 2 + (y - py) ** 2;
+    if (d < bestD) { bestD = d; best = L.latLng(y, x / k); best.vertical = Math.abs(dy) > Math.abs(dx); }
   }
-  return out;
+  return best;
 }
 
 // baseMap makes a Leaflet map on the city's base map: its tiles (shifted
