@@ -13,7 +13,6 @@ import (
 	"syscall"
 
 	"cityloop/internal/app"
-	"cityloop/internal/basemap"
 	"cityloop/internal/config"
 )
 
@@ -24,7 +23,6 @@ Usage:
   cityloop demo [--cases N] [--seed S] [--db …]     generate the demo city into an empty store
   cityloop migrate [--db …]                          create or upgrade the database schema
   cityloop import regions FILE.geojson [--db …]      import regions and unit grids
-  cityloop import roads FILE [--roads-crs wgs84]     check a roads file (CSV or GeoJSON) for --roads
   cityloop calendar YYYY-MM [--lang zh|en]           print working days and hours of a month
   cityloop pii rotate [--db …]                        re-seal personal data and partner secrets with the current key
   cityloop audit verify [--db …] [--checkpoints F]    check the audit trail's keyed chain and checkpoints (exit 1 if broken)
@@ -180,11 +178,8 @@ func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 }
 
 func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) > 0 && args[0] == "roads" {
-		return cmdImportRoads(args[1:], stdout, stderr)
-	}
 	if len(args) == 0 || args[0] != "regions" {
-		return fmt.Errorf("usage: cityloop import regions FILE.geojson [--db …] | cityloop import roads FILE [--roads-crs …]")
+		return fmt.Errorf("usage: cityloop import regions FILE.geojson [--db …]")
 	}
 	fs := newFlags("import regions FILE.geojson", "Import a GeoJSON FeatureCollection of regions (properties: code, name, level, parent).\nA bad feature rejects the whole file; every problem is listed with its feature index.", stderr)
 	// Accept the file before or after the flags.
@@ -302,33 +297,4 @@ func cmdPII(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	return a.Reseal(ctx, func(what string, n int) {
 		fmt.Fprintf(stdout, "re-sealed %d %s with the current key\n", n, what)
 	})
-}
-
-// cmdImportRoads checks a roads file the way a node loads it at start
-// (--roads): roads are read from the file on every start, not copied into
-// the database, so "import" here means parse, index and report.
-func cmdImportRoads(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("import roads FILE", "Check a CSV (road,number,lng,lat[,line]) or GeoJSON file of road centre-lines and address points,\nthen serve with --roads FILE for readable addresses.", stderr)
-	rest := args
-	var file string
-	if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
-		file, rest = rest[0], rest[1:]
-	}
-	cfg, err := config.Load(fs, rest, "roads-crs")
-	if err != nil {
-		return err
-	}
-	if file == "" && fs.NArg() == 1 {
-		file = fs.Arg(0)
-	}
-	if file == "" {
-		return fmt.Errorf("give exactly one roads FILE (.csv or .geojson)")
-	}
-	ix, err := basemap.LoadRoads(file, cfg.RoadsCRS, false)
-	if err != nil {
-		return err
-	}
-	roads, places := ix.Len()
-	fmt.Fprintf(stdout, "%s: %d roads, %d address points; serve with --roads %s\n", file, roads, places, file)
-	return nil
 }
