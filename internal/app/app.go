@@ -15,7 +15,6 @@ import (
 
 	"cityloop/internal/api"
 	"cityloop/internal/auth"
-	"cityloop/internal/basemap"
 	"cityloop/internal/blob"
 	"cityloop/internal/casework"
 	"cityloop/internal/config"
@@ -184,9 +183,6 @@ func (a *App) init(ctx context.Context, progress io.Writer) error {
 	}
 	a.Cases = &casework.Service{Store: a.Store, Atlas: a.World.Atlas, Dict: a.World.Dict, Cal: cal,
 		Now: func() time.Time { return a.Now().UTC() }, NewID: NewID}
-	if a.Cases.Addresses, err = basemap.Roads(a.Cfg.Roads, a.Cfg.RoadsCRS, a.Cfg.Demo); err != nil {
-		return fmt.Errorf("roads for addresses: %w", err)
-	}
 	if a.World.Atlas().Len() == 0 && a.Cfg.Demo {
 		info, err := a.GenerateDemo(ctx, a.Cfg.DemoCases, a.Cfg.DemoSeed, progress)
 		if err != nil {

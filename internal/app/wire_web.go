@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"path/filepath"
 
-	"cityloop/internal/basemap"
 	"cityloop/internal/bigscreen"
 	"cityloop/internal/web"
 )
@@ -22,9 +21,10 @@ func wireWeb(a *App, mux *http.ServeMux) error {
 		Auditor:    a.api.Auditor,
 		Jobs:       a.jobs,  // the admin page lists the background jobs
 		Facilities: a.Store, // the citizens' nearest-toilet page
-		BaseMap:    basemap.Settings{Preset: a.Cfg.BaseMap, Key: a.Cfg.BaseMapKey, URL: a.Cfg.TileURL, CRS: a.Cfg.BaseMapCRS, HTTPHosts: a.Cfg.BaseMapHTTPHosts},
-		MaxPhoto:   int64(a.Cfg.MaxPhotoMiB) << 20,
-		Demo:       a.Cfg.Demo, NewID: NewID,
+		BaseMap: web.BaseMap{Preset: a.Cfg.BaseMap, Key: a.Cfg.BaseMapKey, URL: a.Cfg.TileURL, CRS: a.Cfg.BaseMapCRS, HTTPHosts: a.Cfg.BaseMapHTTPHosts,
+			Roads: a.Cfg.Roads, RoadsCRS: a.Cfg.RoadsCRS, DemoRoads: a.Cfg.Demo},
+		MaxPhoto: int64(a.Cfg.MaxPhotoMiB) << 20,
+		Demo:     a.Cfg.Demo, NewID: NewID,
 		API:       mux, // the assessment pages read the API in process, as the person
 		BigScreen: &bigscreen.Service{Cases: a.Cases, Days: a.Store, Heat: a.api.Analysis, Book: a.api.KPIs, Atlas: a.World.Atlas, Loc: a.Cal.Location(), Now: a.Now},
 	}
@@ -49,6 +49,7 @@ func wireWeb(a *App, mux *http.ServeMux) error {
 	if err := s.Init(); err != nil {
 		return err
 	}
+	a.Cases.Addresses = s.Addresses // the roads the base layer draws give every intake its address
 	if !s.BundleBuilt() {
 		a.Log.Warn("web: the front-end bundle is not built; pages work without maps and live updates until you run `make web`")
 	}

@@ -24,6 +24,11 @@ type Settings struct {
 	HTTPHosts string
 	// CRS of an xyz server's tiles: wgs84 (the default) or gcj02.
 	CRS string
+	// Roads is the file of road centre-lines and address points drawn on
+	// the vector layer and read for addresses, in RoadsCRS; without one
+	// DemoRoads gives the demo city's (see [LoadRoads]).
+	Roads, RoadsCRS string
+	DemoRoads       bool
 }
 
 // Tile is one tile layer for Leaflet.

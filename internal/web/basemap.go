@@ -11,12 +11,16 @@ import (
 	"cityloop/internal/org"
 )
 
+// BaseMap is the base map's settings (the preset, its tiles, the roads file).
+type BaseMap = basemap.Settings
+
 // baseMap is the resolved base map: its spec for the pages, the
 // Content-Security-Policy that lets its tiles load, and the city's vector
 // layer, encoded once per atlas (a region import makes a new atlas).
 type baseMap struct {
-	spec string
-	csp  string
+	spec  string
+	csp   string
+	roads *address.Index
 
 	mu    sync.Mutex
 	atlas *org.Atlas
@@ -33,6 +37,9 @@ func (b *baseMap) init(set basemap.Settings) error {
 		return err
 	}
 	b.spec = string(js)
+	if b.roads, err = basemap.LoadRoads(set.Roads, set.RoadsCRS, set.DemoRoads); err != nil {
+		return err
+	}
 	if src := sp.ImgSrc(); len(src) > 0 {
 		b.csp = "default-src 'self'; img-src 'self' data: blob: " + strings.Join(src, " ") + "; style-src 'self'; script-src 'self'; frame-ancestors 'none'"
 	}
@@ -63,3 +70,7 @@ func (s *Server) handleBaseLayer(w http.ResponseWriter, r *http.Request) error {
 	_, err := w.Write(layer)
 	return err
 }
+
+// Addresses is the roads index loaded by Init, for casework.Service's
+// Addresses: the layer's roads and the intake's addresses are one source.
+func (s *Server) Addresses() *address.Index { return s.base.roads }

@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"cityloop/internal/auth"
-	"cityloop/internal/basemap"
 	"cityloop/internal/blob"
 	"cityloop/internal/casework"
 	"cityloop/internal/catalog"
@@ -79,9 +78,10 @@ type Server struct {
 	// TileURL is a Leaflet tile template such as
 	// https://tiles.example.org/{z}/{x}/{y}.png; empty draws on a blank background.
 	TileURL string
-	// BaseMap is the city's base map (package basemap), resolved and
-	// checked by Init; the zero value draws the city's own vector layer.
-	BaseMap basemap.Settings
+	// BaseMap is the city's base map and roads (package basemap), resolved,
+	// checked and loaded by Init; the zero value draws the city's own
+	// vector layer without roads.
+	BaseMap BaseMap
 	// MaxPhoto bounds one uploaded photo.
 	MaxPhoto int64
 	// SuggestTerms is a city's file of category suggestion terms (package
