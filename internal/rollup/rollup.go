@@ -255,12 +255,13 @@ func (b *Batch) Add(old, new *casework.Case) {
 	add(new, +1)
 }
 
-// Merge adds another batch's changes to b.
-func (b *Batch) Merge(o *Batch) {
+// AddEntries adds changes already computed (by [Delta]) to b.
+func (b *Batch) AddEntries(es []Entry) {
 	if b.rows == nil {
 		b.rows = map[Key]Vector{}
 	}
-	for k, v := range o.rows {
+	for _, e := range es {
+		k, v := e.Key, e.Vec
 		acc, ok := b.rows[k]
 		if !ok {
 			acc = make(Vector, Width)
