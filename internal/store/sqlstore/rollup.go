@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -148,22 +149,22 @@ func (db *DB) storedFacts(ctx context.Context, tx *sql.Tx, id string) (*casework
 // 1970 would round the other way, and there are none).
 var rollupDaySQL = "(reported_at + " + strconv.FormatInt(int64(rollup.DayOffset/time.Microsecond), 10) + ") / " + strconv.FormatInt(microsPerDay, 10)
 
-// rebuildRollupSQL are the statements that recount case_rollups from the
-// cases (after emptying it): one INSERT … SELECT … GROUP BY per unit kind,
-// with the same conditions as the raw tally (factSQL), so a rebuilt rollup
-// is by construction the raw count. Migration 00012 holds these texts (a
-// test checks it); RebuildRollups runs them.
-func rebuildRollupSQL() []string {
+// recountSQL are the queries that recount the rollup rows from the cases,
+// one per unit kind, each selecting rollupCols: one GROUP BY over the cases
+// with the same conditions as the raw tally (factSQL), so a recounted
+// rollup is by construction the raw count.
+func recountSQL() []string {
 	var sums []string
 	for _, m := range rollup.Measures {
 		c, err := predicateSQL(m.Pred)
 		if err != nil {
 			panic("sqlstore: rollup measure " + m.Column + ": " + err.Error()) // a build defect, caught by the tests
 		}
-		sums = append(sums, "SUM(CASE WHEN "+c+" THEN 1 ELSE 0 END)")
+		sums = append(sums, "CAST(SUM(CASE WHEN "+c+" THEN 1 ELSE 0 END) AS BIGINT)")
 	}
-	sums = append(sums, "SUM(CASE WHEN dispatched_at IS NOT NULL THEN (dispatched_at - reported_at) / 1000000 ELSE 0 END)")
-	// The key of each unit kind, in rollupKeyCols order after unit.
+	// CAST: PostgreSQL sums bigints into numeric.
+	sums = append(sums, "CAST(SUM(CASE WHEN dispatched_at IS NOT NULL THEN (dispatched_at - reported_at) / 1000000 ELSE 0 END) AS BIGINT)")
+	// The key of each unit kind, in rollupKeyCols order after unit and day.
 	keys := []struct{ unit, code, district, street, community, grid string }{
 		{rollup.UnitCity, "''", "''", "''", "''", "''"},
 		{rollup.UnitDistrict, "district", "district", "''", "''", "''"},
@@ -173,7 +174,7 @@ func rebuildRollupSQL() []string {
 		{rollup.UnitDepartment, "department", "''", "''", "''", "''"},
 		{rollup.UnitCategory, "category", "''", "''", "''", "''"},
 	}
-	out := []string{"DELETE FROM case_rollups"}
+	var out []string
 	for _, k := range keys {
 		var group []string
 		for _, e := range []string{k.code, rollupDaySQL, "source", k.district, k.street, k.community, k.grid} {
@@ -181,11 +182,77 @@ func rebuildRollupSQL() []string {
 				group = append(group, e)
 			}
 		}
-		out = append(out, "INSERT INTO case_rollups ("+strings.Join(rollupCols, ", ")+")\nSELECT '"+k.unit+"', "+
+		out = append(out, "SELECT '"+k.unit+"', "+
 			strings.Join([]string{k.code, rollupDaySQL, "source", k.district, k.street, k.community, k.grid}, ", ")+",\n    "+
 			strings.Join(sums, ",\n    ")+"\nFROM cases GROUP BY "+strings.Join(group, ", "))
 	}
 	return out
+}
+
+// rebuildRollupSQL empties case_rollups and fills it with the recount.
+// Migration 00012 holds these texts (a test checks it); RebuildRollups
+// runs them.
+func rebuildRollupSQL() []string {
+	out := []string{"DELETE FROM case_rollups"}
+	for _, q := range recountSQL() {
+		out = append(out, "INSERT INTO case_rollups ("+strings.Join(rollupCols, ", ")+")\n"+q)
+	}
+	return out
+}
+
+// CheckRollups compares every rollup row with a recount from the raw
+// cases and describes the rows that differ (at most 20); none means the
+// rollups are exact. Rows whose counts are all zero (units whose cases
+// all moved away) equal a missing row.
+func (db *DB) CheckRollups(ctx context.Context) ([]string, error) {
+	read := func(q string, into map[rollup.Key]rollup.Vector) error {
+		rows, err := db.query(ctx, q)
+		if err != nil {
+			return fmt.Errorf("check rollups: %w", db.norm(err))
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var k rollup.Key
+			v := make(rollup.Vector, rollup.Width)
+			dest := []any{&k.Unit, &k.Code, &k.Day, &k.Source, &k.District, &k.Street, &k.Community, &k.Grid}
+			for i := range v {
+				dest = append(dest, &v[i])
+			}
+			if err := rows.Scan(dest...); err != nil {
+				return fmt.Errorf("check rollups: %w", db.norm(err))
+			}
+			if !slices.ContainsFunc(v, func(x int64) bool { return x != 0 }) {
+				continue
+			}
+			into[k] = v
+		}
+		return rows.Err()
+	}
+	kept, want := map[rollup.Key]rollup.Vector{}, map[rollup.Key]rollup.Vector{}
+	if err := read("SELECT "+strings.Join(rollupCols, ", ")+" FROM case_rollups", kept); err != nil {
+		return nil, err
+	}
+	for _, q := range recountSQL() {
+		if err := read(q, want); err != nil {
+			return nil, err
+		}
+	}
+	var out []string
+	for k, w := range want {
+		if g, ok := kept[k]; !ok || !slices.Equal(g, w) {
+			out = append(out, fmt.Sprintf("%+v: kept %v, recount %v", k, g, w))
+		}
+	}
+	for k, g := range kept {
+		if _, ok := want[k]; !ok {
+			out = append(out, fmt.Sprintf("%+v: kept %v, recount none", k, g))
+		}
+	}
+	slices.Sort(out)
+	if len(out) > 20 {
+		out = out[:20]
+	}
+	return out, nil
 }
 
 func contains(list []string, s string) bool {
