@@ -1,6 +1,7 @@
 package rollup
 
 import (
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -148,6 +149,66 @@ func Day(t time.Time) int64 {
 	return d
 }
 
+// MonthStart is the first day of the month of day d.
+func MonthStart(d int64) int64 {
+	t := time.Unix(d*86400, 0).UTC() // day numbers count days of DayOffset's calendar
+	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC).Unix() / 86400
+}
+
+// nextMonth is the first day of the month after the one starting on m.
+func nextMonth(m int64) int64 {
+	t := time.Unix(m*86400, 0).UTC()
+	return time.Date(t.Year(), t.Month()+1, 1, 0, 0, 0, 0, time.UTC).Unix() / 86400
+}
+
+// Span is a range of rows of one grain: Day in [From, To).
+type Span struct {
+	Grain    string
+	From, To int64
+}
+
+// Spans covers the days [from, to) (nil: unbounded) with the fewest rows:
+// month rows for the whole months inside, day rows for the days at the
+// ends. Every case reported in the range counts in exactly one span.
+func Spans(from, to *int64) []Span {
+	switch {
+	case from == nil && to == nil:
+		return []Span{{Grain: GrainMonth, From: math.MinInt64, To: math.MaxInt64}}
+	case from == nil:
+		m := MonthStart(*to)
+		return nonEmpty(Span{GrainMonth, math.MinInt64, m}, Span{GrainDay, m, *to})
+	}
+	m := MonthStart(*from)
+	if m < *from {
+		m = nextMonth(m)
+	}
+	if to == nil {
+		return nonEmpty(Span{GrainDay, *from, m}, Span{GrainMonth, m, math.MaxInt64})
+	}
+	if m >= *to {
+		return nonEmpty(Span{GrainDay, *from, *to})
+	}
+	end := m
+	for next := nextMonth(end); next <= *to; next = nextMonth(end) {
+		end = next
+	}
+	return nonEmpty(Span{GrainDay, *from, m}, Span{GrainMonth, m, end}, Span{GrainDay, end, *to})
+}
+
+func nonEmpty(spans ...Span) []Span {
+	var out []Span
+	for _, s := range spans {
+		switch {
+		case s.From >= s.To:
+		case len(out) > 0 && out[len(out)-1].Grain == s.Grain && out[len(out)-1].To == s.From:
+			out[len(out)-1].To = s.To // one range of days across a month end
+		default:
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 // DayStart reports whether t is a midnight of [DayOffset] (a rollup day's
 // first instant), and the day.
 func DayStart(t time.Time) (int64, bool) {
@@ -155,17 +216,31 @@ func DayStart(t time.Time) (int64, bool) {
 	return d, t.UnixMicro()+int64(DayOffset/time.Microsecond) == d*microsPerDay
 }
 
-// Key is one rollup row: the unit (Unit, Code), the reporting day and the
-// source (channel), with the unit's place in the region tree (its own
-// level and the levels above it; "" below it and for the city, department
-// and category units), so a jurisdiction over regions can be applied to
-// the rows as it is to the cases.
+// Grains of a row: the cases reported on one day, or in one month (whose
+// first day is the row's Day). Every case counts in one row of each grain
+// per unit, so a long period sums a few month rows and the days at its
+// ends, never hundreds of day rows.
+const (
+	GrainDay   = "day"
+	GrainMonth = "month"
+)
+
+// Key is one rollup row: the unit (Unit, Code), the grain and first day of
+// its period, and the source (channel; "" on grid and community rows,
+// which would otherwise be nearly one row per case), with the unit's place
+// in the region tree (its own level and the levels above it; "" below it
+// and for the city, department and category units), so a jurisdiction
+// over regions can be applied to the rows as it is to the cases.
 type Key struct {
 	Unit, Code                        string
+	Grain                             string
 	Day                               int64
 	Source                            string
 	District, Street, Community, Grid string
 }
+
+// BySource reports whether rows of a unit kind are kept per source.
+func BySource(unit string) bool { return unit != UnitGrid && unit != UnitCommunity }
 
 // Vector is a contribution: Width numbers, counts then response seconds.
 type Vector []int64
@@ -192,25 +267,33 @@ func Counts(c *casework.Case) Vector {
 	return v
 }
 
-// Keys are the rows c counts in: one per unit kind.
+// Keys are the rows c counts in: a day row and a month row per unit kind.
 func Keys(c *casework.Case) []Key {
-	day, src := Day(c.ReportedAt), string(c.Source)
+	day := Day(c.ReportedAt)
 	cat := ""
 	if c.Category != nil {
 		cat = c.Category.String()
 	}
-	k := func(unit, code, d, s, cm, g string) Key {
-		return Key{Unit: unit, Code: code, Day: day, Source: src, District: d, Street: s, Community: cm, Grid: g}
+	units := []Key{
+		{Unit: UnitCity},
+		{Unit: UnitDistrict, Code: c.District, District: c.District},
+		{Unit: UnitStreet, Code: c.Street, District: c.District, Street: c.Street},
+		{Unit: UnitCommunity, Code: c.Community, District: c.District, Street: c.Street, Community: c.Community},
+		{Unit: UnitGrid, Code: c.Grid, District: c.District, Street: c.Street, Community: c.Community, Grid: c.Grid},
+		{Unit: UnitDepartment, Code: c.Department},
+		{Unit: UnitCategory, Code: cat},
 	}
-	return []Key{
-		k(UnitCity, "", "", "", "", ""),
-		k(UnitDistrict, c.District, c.District, "", "", ""),
-		k(UnitStreet, c.Street, c.District, c.Street, "", ""),
-		k(UnitCommunity, c.Community, c.District, c.Street, c.Community, ""),
-		k(UnitGrid, c.Grid, c.District, c.Street, c.Community, c.Grid),
-		k(UnitDepartment, c.Department, "", "", "", ""),
-		k(UnitCategory, cat, "", "", "", ""),
+	out := make([]Key, 0, 2*len(units))
+	for _, k := range units {
+		if BySource(k.Unit) {
+			k.Source = string(c.Source)
+		}
+		k.Grain, k.Day = GrainDay, day
+		out = append(out, k)
+		k.Grain, k.Day = GrainMonth, MonthStart(day)
+		out = append(out, k)
 	}
+	return out
 }
 
 // Delta is the change of the rollups when a case goes from old to new
@@ -287,7 +370,7 @@ func (b *Batch) Entries() []Entry {
 }
 
 func compareKeys(a, b Key) int {
-	for _, c := range [][2]string{{a.Unit, b.Unit}, {a.Code, b.Code}} {
+	for _, c := range [][2]string{{a.Unit, b.Unit}, {a.Code, b.Code}, {a.Grain, b.Grain}} {
 		if n := strings.Compare(c[0], c[1]); n != 0 {
 			return n
 		}

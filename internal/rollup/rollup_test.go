@@ -1,6 +1,7 @@
 package rollup
 
 import (
+	"math"
 	"testing"
 	"time"
 
@@ -94,7 +95,7 @@ func col(name string) int {
 func sum(es []Entry, unit string) map[string]Vector {
 	out := map[string]Vector{}
 	for _, e := range es {
-		if e.Key.Unit != unit {
+		if e.Key.Unit != unit || e.Key.Grain != GrainDay {
 			continue
 		}
 		out[e.Key.Code] = e.Vec
@@ -201,11 +202,44 @@ func TestCreateAndDeleteCancel(t *testing.T) {
 	var b Batch
 	c := sample()
 	b.Add(nil, c)
-	if n := len(b.Entries()); n != len(Units) {
-		t.Fatalf("a new case changes %d rows, want one per unit kind (%d)", n, len(Units))
+	if n := len(b.Entries()); n != 2*len(Units) {
+		t.Fatalf("a new case changes %d rows, want a day and a month row per unit kind (%d)", n, 2*len(Units))
 	}
 	b.Add(c, nil)
 	if es := b.Entries(); len(es) != 0 {
 		t.Fatalf("created then removed: %d rows still change", len(es))
+	}
+}
+
+func TestSpans(t *testing.T) {
+	d := func(y int, m time.Month, dd int) int64 { return time.Date(y, m, dd, 0, 0, 0, 0, time.UTC).Unix() / 86400 }
+	p := func(v int64) *int64 { return &v }
+	tests := []struct {
+		name     string
+		from, to *int64
+		want     []Span
+	}{
+		{"a month", p(d(2026, 3, 1)), p(d(2026, 4, 1)), []Span{{GrainMonth, d(2026, 3, 1), d(2026, 4, 1)}}},
+		{"a week inside a month", p(d(2026, 3, 2)), p(d(2026, 3, 9)), []Span{{GrainDay, d(2026, 3, 2), d(2026, 3, 9)}}},
+		{"a year from mid-month", p(d(2025, 3, 15)), p(d(2026, 3, 15)), []Span{
+			{GrainDay, d(2025, 3, 15), d(2025, 4, 1)}, {GrainMonth, d(2025, 4, 1), d(2026, 3, 1)}, {GrainDay, d(2026, 3, 1), d(2026, 3, 15)}}},
+		{"across a month end", p(d(2026, 1, 20)), p(d(2026, 2, 10)), []Span{{GrainDay, d(2026, 1, 20), d(2026, 2, 10)}}},
+		{"until a day", nil, p(d(2026, 3, 10)), []Span{{GrainMonth, math.MinInt64, d(2026, 3, 1)}, {GrainDay, d(2026, 3, 1), d(2026, 3, 10)}}},
+		{"since a day", p(d(2026, 3, 10)), nil, []Span{{GrainDay, d(2026, 3, 10), d(2026, 4, 1)}, {GrainMonth, d(2026, 4, 1), math.MaxInt64}}},
+		{"all time", nil, nil, []Span{{GrainMonth, math.MinInt64, math.MaxInt64}}},
+		{"empty", p(d(2026, 3, 10)), p(d(2026, 3, 10)), nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := Spans(tc.from, tc.to)
+			if len(got) != len(tc.want) {
+				t.Fatalf("Spans = %v, want %v", got, tc.want)
+			}
+			for i := range got {
+				if got[i] != tc.want[i] {
+					t.Fatalf("Spans = %v, want %v", got, tc.want)
+				}
+			}
+		})
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -26,7 +27,7 @@ import (
 // how a change moves it; this file only reads and writes the rows.
 
 // rollupKeyCols are the key columns of case_rollups, in rollup.Key order.
-var rollupKeyCols = []string{"unit", "code", "day", "source", "district", "street", "community", "grid"}
+var rollupKeyCols = []string{"unit", "code", "grain", "day", "source", "district", "street", "community", "grid"}
 
 // rollupCol is the column of measure i ("r_" + name), or of the response
 // seconds for i == rollup.Response.
@@ -66,7 +67,7 @@ const rollupRowsPerStmt = 200
 func rollupArgs(e rollup.Entry) []any {
 	k := e.Key
 	out := make([]any, 0, len(rollupCols))
-	out = append(out, k.Unit, k.Code, k.Day, k.Source, k.District, k.Street, k.Community, k.Grid)
+	out = append(out, k.Unit, k.Code, k.Grain, k.Day, k.Source, k.District, k.Street, k.Community, k.Grid)
 	for _, x := range e.Vec {
 		out = append(out, x)
 	}
@@ -149,55 +150,85 @@ func (db *DB) storedFacts(ctx context.Context, tx *sql.Tx, id string) (*casework
 // 1970 would round the other way, and there are none).
 var rollupDaySQL = "(reported_at + " + strconv.FormatInt(int64(rollup.DayOffset/time.Microsecond), 10) + ") / " + strconv.FormatInt(microsPerDay, 10)
 
-// recountSQL are the queries that recount the rollup rows from the cases,
+// monthSQL is the first day of the month of the rollup day in column
+// day (rollup.MonthStart), in the dialect's date arithmetic.
+func monthSQL(dialect string) string {
+	if dialect == DialectPostgres {
+		d := "(DATE '1970-01-01' + CAST(day AS INTEGER))"
+		return "(make_date(CAST(EXTRACT(YEAR FROM " + d + ") AS INTEGER), CAST(EXTRACT(MONTH FROM " + d + ") AS INTEGER), 1) - DATE '1970-01-01')"
+	}
+	return "CAST(julianday(date(day * 86400, 'unixepoch', 'start of month')) - 2440587.5 AS INTEGER)"
+}
+
+// rollupUnitKeys are the key expressions over the cases of each unit kind,
+// in rollupKeyCols order after unit, grain and day: code, source and the
+// region chain.
+var rollupUnitKeys = []struct{ unit, code, source, district, street, community, grid string }{
+	{rollup.UnitCity, "''", "source", "''", "''", "''", "''"},
+	{rollup.UnitDistrict, "district", "source", "district", "''", "''", "''"},
+	{rollup.UnitStreet, "street", "source", "district", "street", "''", "''"},
+	{rollup.UnitCommunity, "community", "''", "district", "street", "community", "''"},
+	{rollup.UnitGrid, "grid", "''", "district", "street", "community", "grid"},
+	{rollup.UnitDepartment, "department", "source", "''", "''", "''", "''"},
+	{rollup.UnitCategory, "category", "source", "''", "''", "''", "''"},
+}
+
+// recountDaySQL are the queries that recount the day rows from the cases,
 // one per unit kind, each selecting rollupCols: one GROUP BY over the cases
 // with the same conditions as the raw tally (factSQL), so a recounted
 // rollup is by construction the raw count.
-func recountSQL() []string {
+func recountDaySQL() []string {
 	var sums []string
-	for _, m := range rollup.Measures {
+	for i, m := range rollup.Measures {
 		c, err := predicateSQL(m.Pred)
 		if err != nil {
 			panic("sqlstore: rollup measure " + m.Column + ": " + err.Error()) // a build defect, caught by the tests
 		}
-		sums = append(sums, "CAST(SUM(CASE WHEN "+c+" THEN 1 ELSE 0 END) AS BIGINT)")
+		sums = append(sums, "CAST(SUM(CASE WHEN "+c+" THEN 1 ELSE 0 END) AS BIGINT) AS "+rollupCol(i))
 	}
 	// CAST: PostgreSQL sums bigints into numeric.
-	sums = append(sums, "CAST(SUM(CASE WHEN dispatched_at IS NOT NULL THEN (dispatched_at - reported_at) / 1000000 ELSE 0 END) AS BIGINT)")
-	// The key of each unit kind, in rollupKeyCols order after unit and day.
-	keys := []struct{ unit, code, district, street, community, grid string }{
-		{rollup.UnitCity, "''", "''", "''", "''", "''"},
-		{rollup.UnitDistrict, "district", "district", "''", "''", "''"},
-		{rollup.UnitStreet, "street", "district", "street", "''", "''"},
-		{rollup.UnitCommunity, "community", "district", "street", "community", "''"},
-		{rollup.UnitGrid, "grid", "district", "street", "community", "grid"},
-		{rollup.UnitDepartment, "department", "''", "''", "''", "''"},
-		{rollup.UnitCategory, "category", "''", "''", "''", "''"},
-	}
+	sums = append(sums, "CAST(SUM(CASE WHEN dispatched_at IS NOT NULL THEN (dispatched_at - reported_at) / 1000000 ELSE 0 END) AS BIGINT) AS "+rollupCol(rollup.Response))
 	var out []string
-	for _, k := range keys {
+	for _, k := range rollupUnitKeys {
 		var group []string
-		for _, e := range []string{k.code, rollupDaySQL, "source", k.district, k.street, k.community, k.grid} {
+		for _, e := range []string{k.code, rollupDaySQL, k.source, k.district, k.street, k.community, k.grid} {
 			if e != "''" && !contains(group, e) {
 				group = append(group, e)
 			}
 		}
-		out = append(out, "SELECT '"+k.unit+"', "+
-			strings.Join([]string{k.code, rollupDaySQL, "source", k.district, k.street, k.community, k.grid}, ", ")+",\n    "+
+		keys := []string{"'" + k.unit + "'", k.code, "'" + rollup.GrainDay + "'", rollupDaySQL, k.source, k.district, k.street, k.community, k.grid}
+		for i := range keys {
+			keys[i] += " AS " + rollupKeyCols[i]
+		}
+		out = append(out, "SELECT "+strings.Join(keys, ", ")+",\n    "+
 			strings.Join(sums, ",\n    ")+"\nFROM cases GROUP BY "+strings.Join(group, ", "))
 	}
 	return out
 }
 
-// rebuildRollupSQL empties case_rollups and fills it with the recount.
+// monthFromDaysSQL sums day rows (the rows of from, a table or a
+// subquery) into month rows.
+func monthFromDaysSQL(dialect, from string) string {
+	var sums []string
+	for i := 0; i < rollup.Width; i++ {
+		sums = append(sums, "CAST(SUM("+rollupCol(i)+") AS BIGINT)")
+	}
+	m := monthSQL(dialect)
+	return "SELECT unit, code, '" + rollup.GrainMonth + "', " + m + ", source, district, street, community, grid,\n    " +
+		strings.Join(sums, ", ") + "\nFROM " + from + " WHERE grain = '" + rollup.GrainDay + "'\nGROUP BY unit, code, " + m + ", source, district, street, community, grid"
+}
+
+// rebuildRollupSQL empties case_rollups and fills it with the recount: the
+// day rows from the cases, then the month rows from the day rows.
 // Migration 00012 holds these texts (a test checks it); RebuildRollups
 // runs them.
-func rebuildRollupSQL() []string {
+func rebuildRollupSQL(dialect string) []string {
 	out := []string{"DELETE FROM case_rollups"}
-	for _, q := range recountSQL() {
-		out = append(out, "INSERT INTO case_rollups ("+strings.Join(rollupCols, ", ")+")\n"+q)
+	ins := "INSERT INTO case_rollups (" + strings.Join(rollupCols, ", ") + ")\n"
+	for _, q := range recountDaySQL() {
+		out = append(out, ins+q)
 	}
-	return out
+	return append(out, ins+monthFromDaysSQL(dialect, "case_rollups"))
 }
 
 // CheckRollups compares every rollup row with a recount from the raw
@@ -214,7 +245,7 @@ func (db *DB) CheckRollups(ctx context.Context) ([]string, error) {
 		for rows.Next() {
 			var k rollup.Key
 			v := make(rollup.Vector, rollup.Width)
-			dest := []any{&k.Unit, &k.Code, &k.Day, &k.Source, &k.District, &k.Street, &k.Community, &k.Grid}
+			dest := []any{&k.Unit, &k.Code, &k.Grain, &k.Day, &k.Source, &k.District, &k.Street, &k.Community, &k.Grid}
 			for i := range v {
 				dest = append(dest, &v[i])
 			}
@@ -232,10 +263,16 @@ func (db *DB) CheckRollups(ctx context.Context) ([]string, error) {
 	if err := read("SELECT "+strings.Join(rollupCols, ", ")+" FROM case_rollups", kept); err != nil {
 		return nil, err
 	}
-	for _, q := range recountSQL() {
+	days := recountDaySQL()
+	for _, q := range days {
 		if err := read(q, want); err != nil {
 			return nil, err
 		}
+	}
+	// The month rows, summed from a recount of the days over the cases.
+	sub := "(" + strings.Join(days, "\nUNION ALL\n") + ") AS d"
+	if err := read(monthFromDaysSQL(db.dialect, sub), want); err != nil {
+		return nil, err
 	}
 	var out []string
 	for k, w := range want {
@@ -269,7 +306,7 @@ func contains(list []string, s string) bool {
 // definitions, or a benchmark that loaded cases behind the store's back.
 func (db *DB) RebuildRollups(ctx context.Context) error {
 	return db.writeTx(ctx, func(tx *sql.Tx) error {
-		for _, q := range rebuildRollupSQL() {
+		for _, q := range rebuildRollupSQL(db.dialect) {
 			if _, err := tx.ExecContext(ctx, q); err != nil {
 				return fmt.Errorf("rebuild rollups: %w", db.norm(err))
 			}
@@ -372,31 +409,64 @@ func planRollup(q casework.TallyQuery) (*rollupPlan, bool) {
 	p.grouped = q.GroupBy != ""
 	w := p.w
 	w.add("unit = ?", unit)
+	// The unit's own code leads the primary key: a unit's figure is a
+	// range of it. A grouped tally inside a coarser region filters by the
+	// region chain instead.
 	switch {
 	case f.Category != nil:
 		w.add("code = ?", f.Category.String())
 	case unit == rollup.UnitDepartment && f.Department != "":
 		w.add("code = ?", f.Department)
+	case unit == rollup.UnitCity:
+		w.add("code = ?", "")
+	case regionLevel != 0 && !p.grouped:
+		w.add("code = ?", f.Region)
 	case regionLevel != 0:
 		col, _ := regionColumn(regionLevel)
 		w.add(col+" = ?", f.Region)
 	}
 	if f.Source != "" {
+		if !rollup.BySource(unit) {
+			return nil, false
+		}
 		w.add("source = ?", string(f.Source))
 	}
+	var from, to *int64
 	if f.From != nil {
 		d, ok := rollup.DayStart(*f.From)
 		if !ok {
 			return nil, false
 		}
-		w.add("day >= ?", d)
+		from = &d
 	}
 	if f.To != nil {
 		d, ok := rollup.DayStart(*f.To)
 		if !ok {
 			return nil, false
 		}
-		w.add("day < ?", d)
+		to = &d
+	}
+	spans := rollup.Spans(from, to)
+	if len(spans) == 0 {
+		w.add("1 = 0")
+	}
+	var or []string
+	var args []any
+	for _, s := range spans {
+		c := "grain = ?"
+		args = append(args, s.Grain)
+		if s.From != math.MinInt64 {
+			c += " AND day >= ?"
+			args = append(args, s.From)
+		}
+		if s.To != math.MaxInt64 {
+			c += " AND day < ?"
+			args = append(args, s.To)
+		}
+		or = append(or, "("+c+")")
+	}
+	if len(or) > 0 {
+		w.add("("+strings.Join(or, " OR ")+")", args...)
 	}
 	if !rollupScope(w, unit, f.Scope) {
 		return nil, false

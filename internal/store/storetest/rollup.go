@@ -241,7 +241,9 @@ func compareFigures(t *testing.T, s Store, sets []casework.Predicate, atlas *org
 		v := time.Date(t0.Year(), t0.Month(), t0.Day(), 0, 0, 0, 0, cst).AddDate(0, 0, d)
 		return &v
 	}
-	periods := [][2]*time.Time{{nil, nil}, {day(-20), day(1)}, {day(-12), day(-5)}, {day(-3), nil}}
+	// Whole February (a month row), days across the month end, a week,
+	// open ends on either side (month rows beyond a day boundary), all time.
+	periods := [][2]*time.Time{{nil, nil}, {day(-29), day(-1)}, {day(-20), day(1)}, {day(-12), day(-5)}, {day(-25), nil}, {nil, day(-14)}}
 	type query struct {
 		name  string
 		f     casework.Filter
