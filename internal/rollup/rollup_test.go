@@ -212,7 +212,9 @@ func TestCreateAndDeleteCancel(t *testing.T) {
 }
 
 func TestSpans(t *testing.T) {
-	d := func(y int, m time.Month, dd int) int64 { return time.Date(y, m, dd, 0, 0, 0, 0, time.UTC).Unix() / 86400 }
+	d := func(y int, m time.Month, dd int) int64 {
+		return time.Date(y, m, dd, 0, 0, 0, 0, time.UTC).Unix() / 86400
+	}
 	p := func(v int64) *int64 { return &v }
 	tests := []struct {
 		name     string
