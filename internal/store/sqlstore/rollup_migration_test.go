@@ -44,8 +44,8 @@ CREATE TABLE case_rollups (
 	if dialect == DialectSQLite {
 		b.WriteString(" WITHOUT ROWID")
 	}
-	b.WriteString(";\n\n-- Rankings read every unit of a kind over a period.\nCREATE INDEX case_rollups_period ON case_rollups (unit, grain, day);\n\n")
-	for _, q := range rebuildRollupSQL(dialect)[1:] {
+	b.WriteString(";\n\n")
+	for _, q := range rebuildRollupSQL(dialect)[2:] {
 		b.WriteString(q + ";\n\n")
 	}
 	b.WriteString("-- +goose Down\nDROP TABLE case_rollups;\n")

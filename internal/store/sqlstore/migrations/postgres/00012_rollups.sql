@@ -63,9 +63,6 @@ CREATE TABLE case_rollups (
     PRIMARY KEY (unit, code, grain, day, source, district, street, community, grid)
 );
 
--- Rankings read every unit of a kind over a period.
-CREATE INDEX case_rollups_period ON case_rollups (unit, grain, day);
-
 INSERT INTO case_rollups (unit, code, grain, day, source, district, street, community, grid, r_reported, r_filed, r_voided, r_rejected, r_merged, r_dispatched, r_accurately_dispatched, r_disposed, r_disposed_on_time, r_disposed_late, r_overdue, r_due_to_close, r_closed, r_closed_on_time, r_closed_late, r_suspended, r_reworked, r_returned, r_shirked, r_extended, r_urged, r_self_handled, r_rated, r_satisfied, r_recurrent, r_automatic, r_public, r_filed_not_voided, r_dispatched_accurately, r_dispatched_disposed, r_dispatched_disposed_on_time, r_dispatched_extended, r_dispatched_overdue_undisposed, r_dispatched_returned, r_due_undisposed, r_due_closed, r_due_closed_on_time, r_due_closed_late, r_due_reworked, r_rated_satisfied, r_closed_recurrent, r_automatic_filed, r_response_seconds)
 SELECT 'city' AS unit, '' AS code, 'day' AS grain, (reported_at + 28800000000) / 86400000000 AS day, source AS source, '' AS district, '' AS street, '' AS community, '' AS grid,
     CAST(SUM(CASE WHEN 1 = 1 THEN 1 ELSE 0 END) AS BIGINT) AS r_reported,
@@ -400,6 +397,8 @@ SELECT unit, code, 'month', (make_date(CAST(EXTRACT(YEAR FROM (DATE '1970-01-01'
     CAST(SUM(r_reported) AS BIGINT), CAST(SUM(r_filed) AS BIGINT), CAST(SUM(r_voided) AS BIGINT), CAST(SUM(r_rejected) AS BIGINT), CAST(SUM(r_merged) AS BIGINT), CAST(SUM(r_dispatched) AS BIGINT), CAST(SUM(r_accurately_dispatched) AS BIGINT), CAST(SUM(r_disposed) AS BIGINT), CAST(SUM(r_disposed_on_time) AS BIGINT), CAST(SUM(r_disposed_late) AS BIGINT), CAST(SUM(r_overdue) AS BIGINT), CAST(SUM(r_due_to_close) AS BIGINT), CAST(SUM(r_closed) AS BIGINT), CAST(SUM(r_closed_on_time) AS BIGINT), CAST(SUM(r_closed_late) AS BIGINT), CAST(SUM(r_suspended) AS BIGINT), CAST(SUM(r_reworked) AS BIGINT), CAST(SUM(r_returned) AS BIGINT), CAST(SUM(r_shirked) AS BIGINT), CAST(SUM(r_extended) AS BIGINT), CAST(SUM(r_urged) AS BIGINT), CAST(SUM(r_self_handled) AS BIGINT), CAST(SUM(r_rated) AS BIGINT), CAST(SUM(r_satisfied) AS BIGINT), CAST(SUM(r_recurrent) AS BIGINT), CAST(SUM(r_automatic) AS BIGINT), CAST(SUM(r_public) AS BIGINT), CAST(SUM(r_filed_not_voided) AS BIGINT), CAST(SUM(r_dispatched_accurately) AS BIGINT), CAST(SUM(r_dispatched_disposed) AS BIGINT), CAST(SUM(r_dispatched_disposed_on_time) AS BIGINT), CAST(SUM(r_dispatched_extended) AS BIGINT), CAST(SUM(r_dispatched_overdue_undisposed) AS BIGINT), CAST(SUM(r_dispatched_returned) AS BIGINT), CAST(SUM(r_due_undisposed) AS BIGINT), CAST(SUM(r_due_closed) AS BIGINT), CAST(SUM(r_due_closed_on_time) AS BIGINT), CAST(SUM(r_due_closed_late) AS BIGINT), CAST(SUM(r_due_reworked) AS BIGINT), CAST(SUM(r_rated_satisfied) AS BIGINT), CAST(SUM(r_closed_recurrent) AS BIGINT), CAST(SUM(r_automatic_filed) AS BIGINT), CAST(SUM(r_response_seconds) AS BIGINT)
 FROM case_rollups WHERE grain = 'day'
 GROUP BY unit, code, (make_date(CAST(EXTRACT(YEAR FROM (DATE '1970-01-01' + CAST(day AS INTEGER))) AS INTEGER), CAST(EXTRACT(MONTH FROM (DATE '1970-01-01' + CAST(day AS INTEGER))) AS INTEGER), 1) - DATE '1970-01-01'), source, district, street, community, grid;
+
+CREATE INDEX case_rollups_period ON case_rollups (unit, grain, day);
 
 -- +goose Down
 DROP TABLE case_rollups;
