@@ -347,7 +347,10 @@ func runRollupBench(b *testing.B, db *DB, n int) {
 		if s.group != "" {
 			key = s.group
 		}
-		floorSQL := "SELECT " + key + ", SUM(CASE WHEN " + num + " THEN 1 ELSE 0 END), SUM(CASE WHEN " + den + " THEN 1 ELSE 0 END) FROM cases" + w.String() + " GROUP BY " + key
+		floorSQL := "SELECT " + key + ", SUM(CASE WHEN " + num + " THEN 1 ELSE 0 END), SUM(CASE WHEN " + den + " THEN 1 ELSE 0 END) FROM cases" + w.String()
+		if s.group != "" {
+			floorSQL += " GROUP BY " + key
+		}
 		floor := median(3, func() error {
 			rows, err := db.r.QueryContext(ctx, floorSQL, w.args...)
 			if err != nil {
