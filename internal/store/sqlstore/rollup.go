@@ -80,7 +80,7 @@ func rollupArgs(e rollup.Entry) []any {
 // multi-row upserts (the entries have distinct keys, as one INSERT … ON
 // CONFLICT requires, and come sorted, so writers lock rows in one order).
 func (db *DB) writeRollups(ctx context.Context, tx *sql.Tx, entries []rollup.Entry) error {
-	if len(entries) == 0 {
+	if len(entries) == 0 || db.noRollups {
 		return nil
 	}
 	if db.dialect == DialectSQLite && len(entries) < rollupRowsPerStmt {
@@ -173,16 +173,23 @@ var rollupUnitKeys = []struct{ unit, code, source, district, street, community, 
 	{rollup.UnitCategory, "category", "source", "''", "''", "''", "''"},
 }
 
-// recountDaySQL are the queries that recount the day rows from the cases,
-// one per unit kind, each selecting rollupCols: one GROUP BY over the cases
-// with the same conditions as the raw tally (factSQL), so a recounted
-// rollup is by construction the raw count.
-func recountDaySQL() []string {
+// recountDaySQL are the queries that recount the day rows of units from
+// the cases, one per unit kind, each selecting rollupCols: one GROUP BY
+// over the cases with the same conditions as the raw tally (factSQL), so a
+// recounted rollup is by construction the raw count. No units: all.
+func recountDaySQL(dialect string, units ...string) []string {
 	var sums []string
 	for i, m := range rollup.Measures {
 		c, err := predicateSQL(m.Pred)
 		if err != nil {
 			panic("sqlstore: rollup measure " + m.Column + ": " + err.Error()) // a build defect, caught by the tests
+		}
+		if dialect == DialectSQLite {
+			// A condition is 0 or 1 in SQLite (never NULL, see factSQL):
+			// summing it saves a CASE per measure and case, which is
+			// most of a backfill's time.
+			sums = append(sums, "SUM("+c+") AS "+rollupCol(i))
+			continue
 		}
 		sums = append(sums, "CAST(SUM(CASE WHEN "+c+" THEN 1 ELSE 0 END) AS BIGINT) AS "+rollupCol(i))
 	}
@@ -190,6 +197,9 @@ func recountDaySQL() []string {
 	sums = append(sums, "CAST(SUM(CASE WHEN dispatched_at IS NOT NULL THEN (dispatched_at - reported_at) / 1000000 ELSE 0 END) AS BIGINT) AS "+rollupCol(rollup.Response))
 	var out []string
 	for _, k := range rollupUnitKeys {
+		if len(units) > 0 && !contains(units, k.unit) {
+			continue
+		}
 		var group []string
 		for _, e := range []string{k.code, rollupDaySQL, k.source, k.district, k.street, k.community, k.grid} {
 			if e != "''" && !contains(group, e) {
@@ -218,22 +228,46 @@ func monthFromDaysSQL(dialect, from string) string {
 		strings.Join(sums, ", ") + "\nFROM " + from + " WHERE grain = '" + rollup.GrainDay + "'\nGROUP BY unit, code, " + m + ", source, district, street, community, grid"
 }
 
+// deriveDaySQL sums the day rows of unit from into the day rows of a
+// coarser unit: code, source and chain are expressions over from's rows.
+func deriveDaySQL(unit, from, code, source, district, street, community, grid string) string {
+	var sums []string
+	for i := 0; i < rollup.Width; i++ {
+		sums = append(sums, "CAST(SUM("+rollupCol(i)+") AS BIGINT)")
+	}
+	var group []string
+	for _, e := range []string{code, "day", source, district, street, community, grid} {
+		if e != "''" && !contains(group, e) {
+			group = append(group, e)
+		}
+	}
+	return "SELECT '" + unit + "', " + code + ", '" + rollup.GrainDay + "', day, " + strings.Join([]string{source, district, street, community, grid}, ", ") +
+		",\n    " + strings.Join(sums, ", ") + "\nFROM case_rollups WHERE unit = '" + from + "' AND grain = '" + rollup.GrainDay + "'\nGROUP BY " + strings.Join(group, ", ")
+}
+
 // rollupPeriodIndex serves the rankings, which read every unit of a kind
 // over a period.
 const rollupPeriodIndex = "CREATE INDEX case_rollups_period ON case_rollups (unit, grain, day)"
 
 // rebuildRollupSQL empties case_rollups and fills it with the recount: the
-// day rows from the cases, then the month rows from the day rows. Each
-// GROUP BY yields its rows in primary key order, so they append to the
-// table's tree; the secondary index is built after them, in one sort.
-// Migration 00012 holds these texts (a test checks it); RebuildRollups
-// runs them.
+// day rows of streets, grids, departments and sub-classes from the cases
+// (four passes over them), the districts' from the streets', the city's
+// from the districts', the communities' from the grids', then the month
+// rows from the day rows. Each GROUP BY yields its rows in primary key
+// order, so they append to the table's tree; the secondary index is built
+// after them, in one sort. Migration 00012 holds these texts (a test
+// checks it); RebuildRollups runs them; CheckRollups recounts every unit
+// from the cases directly, so a test of both checks this derivation too.
 func rebuildRollupSQL(dialect string) []string {
 	out := []string{"DROP INDEX IF EXISTS case_rollups_period", "DELETE FROM case_rollups"}
 	ins := "INSERT INTO case_rollups (" + strings.Join(rollupCols, ", ") + ")\n"
-	for _, q := range recountDaySQL() {
+	for _, q := range recountDaySQL(dialect, rollup.UnitStreet, rollup.UnitGrid, rollup.UnitDepartment, rollup.UnitCategory) {
 		out = append(out, ins+q)
 	}
+	out = append(out,
+		ins+deriveDaySQL(rollup.UnitDistrict, rollup.UnitStreet, "district", "source", "district", "''", "''", "''"),
+		ins+deriveDaySQL(rollup.UnitCity, rollup.UnitDistrict, "''", "source", "''", "''", "''", "''"),
+		ins+deriveDaySQL(rollup.UnitCommunity, rollup.UnitGrid, "community", "''", "district", "street", "community", "''"))
 	return append(out, ins+monthFromDaysSQL(dialect, "case_rollups"), rollupPeriodIndex)
 }
 
@@ -269,7 +303,7 @@ func (db *DB) CheckRollups(ctx context.Context) ([]string, error) {
 	if err := read("SELECT "+strings.Join(rollupCols, ", ")+" FROM case_rollups", kept); err != nil {
 		return nil, err
 	}
-	days := recountDaySQL()
+	days := recountDaySQL(db.dialect)
 	for _, q := range days {
 		if err := read(q, want); err != nil {
 			return nil, err

@@ -29,6 +29,7 @@ type Store interface {
 	BulkCreateCases(ctx context.Context, cases []*casework.Case, events [][]casework.Event) error
 	CountCases(ctx context.Context) (int, error)
 	CheckRollups(ctx context.Context) ([]string, error)
+	RebuildRollups(ctx context.Context) error
 	EachIndexedCase(ctx context.Context, closedSince time.Time, fn func(*casework.Case) error) error
 	IndexedCases(ctx context.Context, ids []string) ([]*casework.Case, error)
 	AppendDictEdit(ctx context.Context, kind, key string, body []byte, actor string, at time.Time) error

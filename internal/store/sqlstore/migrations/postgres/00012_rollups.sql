@@ -64,100 +64,6 @@ CREATE TABLE case_rollups (
 );
 
 INSERT INTO case_rollups (unit, code, grain, day, source, district, street, community, grid, r_reported, r_filed, r_voided, r_rejected, r_merged, r_dispatched, r_accurately_dispatched, r_disposed, r_disposed_on_time, r_disposed_late, r_overdue, r_due_to_close, r_closed, r_closed_on_time, r_closed_late, r_suspended, r_reworked, r_returned, r_shirked, r_extended, r_urged, r_self_handled, r_rated, r_satisfied, r_recurrent, r_automatic, r_public, r_filed_not_voided, r_dispatched_accurately, r_dispatched_disposed, r_dispatched_disposed_on_time, r_dispatched_extended, r_dispatched_overdue_undisposed, r_dispatched_returned, r_due_undisposed, r_due_closed, r_due_closed_on_time, r_due_closed_late, r_due_reworked, r_rated_satisfied, r_closed_recurrent, r_automatic_filed, r_response_seconds)
-SELECT 'city' AS unit, '' AS code, 'day' AS grain, (reported_at + 28800000000) / 86400000000 AS day, source AS source, '' AS district, '' AS street, '' AS community, '' AS grid,
-    CAST(SUM(CASE WHEN 1 = 1 THEN 1 ELSE 0 END) AS BIGINT) AS r_reported,
-    CAST(SUM(CASE WHEN (filed_at IS NOT NULL) THEN 1 ELSE 0 END) AS BIGINT) AS r_filed,
-    CAST(SUM(CASE WHEN (status = 'voided') THEN 1 ELSE 0 END) AS BIGINT) AS r_voided,
-    CAST(SUM(CASE WHEN (status = 'rejected') THEN 1 ELSE 0 END) AS BIGINT) AS r_rejected,
-    CAST(SUM(CASE WHEN (status = 'merged') THEN 1 ELSE 0 END) AS BIGINT) AS r_merged,
-    CAST(SUM(CASE WHEN (dispatched_at IS NOT NULL) THEN 1 ELSE 0 END) AS BIGINT) AS r_dispatched,
-    CAST(SUM(CASE WHEN ((dispatched_at IS NOT NULL AND return_count = shirk_count)) THEN 1 ELSE 0 END) AS BIGINT) AS r_accurately_dispatched,
-    CAST(SUM(CASE WHEN (disposed_at IS NOT NULL) THEN 1 ELSE 0 END) AS BIGINT) AS r_disposed,
-    CAST(SUM(CASE WHEN ((disposed_at IS NOT NULL AND NOT disposed_late)) THEN 1 ELSE 0 END) AS BIGINT) AS r_disposed_on_time,
-    CAST(SUM(CASE WHEN ((disposed_at IS NOT NULL AND disposed_late)) THEN 1 ELSE 0 END) AS BIGINT) AS r_disposed_late,
-    CAST(SUM(CASE WHEN (overdue) THEN 1 ELSE 0 END) AS BIGINT) AS r_overdue,
-    CAST(SUM(CASE WHEN ((status NOT IN ('suspended', 'voided', 'rejected', 'merged') AND (disposed_at IS NOT NULL OR overdue))) THEN 1 ELSE 0 END) AS BIGINT) AS r_due_to_close,
-    CAST(SUM(CASE WHEN (status = 'closed') THEN 1 ELSE 0 END) AS BIGINT) AS r_closed,
-    CAST(SUM(CASE WHEN ((status = 'closed' AND NOT closed_late)) THEN 1 ELSE 0 END) AS BIGINT) AS r_closed_on_time,
-    CAST(SUM(CASE WHEN ((status = 'closed' AND closed_late)) THEN 1 ELSE 0 END) AS BIGINT) AS r_closed_late,
-    CAST(SUM(CASE WHEN (status = 'suspended') THEN 1 ELSE 0 END) AS BIGINT) AS r_suspended,
-    CAST(SUM(CASE WHEN (rework_count > 0) THEN 1 ELSE 0 END) AS BIGINT) AS r_reworked,
-    CAST(SUM(CASE WHEN (return_count > 0) THEN 1 ELSE 0 END) AS BIGINT) AS r_returned,
-    CAST(SUM(CASE WHEN (shirk_count > 0) THEN 1 ELSE 0 END) AS BIGINT) AS r_shirked,
-    CAST(SUM(CASE WHEN (extension_count > 0) THEN 1 ELSE 0 END) AS BIGINT) AS r_extended,
-    CAST(SUM(CASE WHEN (urge_count > 0) THEN 1 ELSE 0 END) AS BIGINT) AS r_urged,
-    CAST(SUM(CASE WHEN (self_handled) THEN 1 ELSE 0 END) AS BIGINT) AS r_self_handled,
-    CAST(SUM(CASE WHEN (satisfaction <> '') THEN 1 ELSE 0 END) AS BIGINT) AS r_rated,
-    CAST(SUM(CASE WHEN (satisfaction IN ('satisfied', 'basic')) THEN 1 ELSE 0 END) AS BIGINT) AS r_satisfied,
-    CAST(SUM(CASE WHEN (recurrence_of <> '') THEN 1 ELSE 0 END) AS BIGINT) AS r_recurrent,
-    CAST(SUM(CASE WHEN (source IN ('camera', 'sensor')) THEN 1 ELSE 0 END) AS BIGINT) AS r_automatic,
-    CAST(SUM(CASE WHEN (source IN ('citizen', 'hotline')) THEN 1 ELSE 0 END) AS BIGINT) AS r_public,
-    CAST(SUM(CASE WHEN (filed_at IS NOT NULL AND NOT status = 'voided') THEN 1 ELSE 0 END) AS BIGINT) AS r_filed_not_voided,
-    CAST(SUM(CASE WHEN (dispatched_at IS NOT NULL AND (dispatched_at IS NOT NULL AND return_count = shirk_count)) THEN 1 ELSE 0 END) AS BIGINT) AS r_dispatched_accurately,
-    CAST(SUM(CASE WHEN (dispatched_at IS NOT NULL AND disposed_at IS NOT NULL) THEN 1 ELSE 0 END) AS BIGINT) AS r_dispatched_disposed,
-    CAST(SUM(CASE WHEN (dispatched_at IS NOT NULL AND (disposed_at IS NOT NULL AND NOT disposed_late)) THEN 1 ELSE 0 END) AS BIGINT) AS r_dispatched_disposed_on_time,
-    CAST(SUM(CASE WHEN (dispatched_at IS NOT NULL AND extension_count > 0) THEN 1 ELSE 0 END) AS BIGINT) AS r_dispatched_extended,
-    CAST(SUM(CASE WHEN (dispatched_at IS NOT NULL AND overdue AND NOT disposed_at IS NOT NULL) THEN 1 ELSE 0 END) AS BIGINT) AS r_dispatched_overdue_undisposed,
-    CAST(SUM(CASE WHEN (dispatched_at IS NOT NULL AND return_count > 0) THEN 1 ELSE 0 END) AS BIGINT) AS r_dispatched_returned,
-    CAST(SUM(CASE WHEN ((status NOT IN ('suspended', 'voided', 'rejected', 'merged') AND (disposed_at IS NOT NULL OR overdue)) AND NOT disposed_at IS NOT NULL) THEN 1 ELSE 0 END) AS BIGINT) AS r_due_undisposed,
-    CAST(SUM(CASE WHEN ((status NOT IN ('suspended', 'voided', 'rejected', 'merged') AND (disposed_at IS NOT NULL OR overdue)) AND status = 'closed') THEN 1 ELSE 0 END) AS BIGINT) AS r_due_closed,
-    CAST(SUM(CASE WHEN ((status NOT IN ('suspended', 'voided', 'rejected', 'merged') AND (disposed_at IS NOT NULL OR overdue)) AND (status = 'closed' AND NOT closed_late)) THEN 1 ELSE 0 END) AS BIGINT) AS r_due_closed_on_time,
-    CAST(SUM(CASE WHEN ((status NOT IN ('suspended', 'voided', 'rejected', 'merged') AND (disposed_at IS NOT NULL OR overdue)) AND (status = 'closed' AND closed_late)) THEN 1 ELSE 0 END) AS BIGINT) AS r_due_closed_late,
-    CAST(SUM(CASE WHEN ((status NOT IN ('suspended', 'voided', 'rejected', 'merged') AND (disposed_at IS NOT NULL OR overdue)) AND rework_count > 0) THEN 1 ELSE 0 END) AS BIGINT) AS r_due_reworked,
-    CAST(SUM(CASE WHEN (satisfaction <> '' AND satisfaction IN ('satisfied', 'basic')) THEN 1 ELSE 0 END) AS BIGINT) AS r_rated_satisfied,
-    CAST(SUM(CASE WHEN (status = 'closed' AND recurrence_of <> '') THEN 1 ELSE 0 END) AS BIGINT) AS r_closed_recurrent,
-    CAST(SUM(CASE WHEN (source IN ('camera', 'sensor') AND filed_at IS NOT NULL) THEN 1 ELSE 0 END) AS BIGINT) AS r_automatic_filed,
-    CAST(SUM(CASE WHEN dispatched_at IS NOT NULL THEN (dispatched_at - reported_at) / 1000000 ELSE 0 END) AS BIGINT) AS r_response_seconds
-FROM cases GROUP BY (reported_at + 28800000000) / 86400000000, source;
-
-INSERT INTO case_rollups (unit, code, grain, day, source, district, street, community, grid, r_reported, r_filed, r_voided, r_rejected, r_merged, r_dispatched, r_accurately_dispatched, r_disposed, r_disposed_on_time, r_disposed_late, r_overdue, r_due_to_close, r_closed, r_closed_on_time, r_closed_late, r_suspended, r_reworked, r_returned, r_shirked, r_extended, r_urged, r_self_handled, r_rated, r_satisfied, r_recurrent, r_automatic, r_public, r_filed_not_voided, r_dispatched_accurately, r_dispatched_disposed, r_dispatched_disposed_on_time, r_dispatched_extended, r_dispatched_overdue_undisposed, r_dispatched_returned, r_due_undisposed, r_due_closed, r_due_closed_on_time, r_due_closed_late, r_due_reworked, r_rated_satisfied, r_closed_recurrent, r_automatic_filed, r_response_seconds)
-SELECT 'district' AS unit, district AS code, 'day' AS grain, (reported_at + 28800000000) / 86400000000 AS day, source AS source, district AS district, '' AS street, '' AS community, '' AS grid,
-    CAST(SUM(CASE WHEN 1 = 1 THEN 1 ELSE 0 END) AS BIGINT) AS r_reported,
-    CAST(SUM(CASE WHEN (filed_at IS NOT NULL) THEN 1 ELSE 0 END) AS BIGINT) AS r_filed,
-    CAST(SUM(CASE WHEN (status = 'voided') THEN 1 ELSE 0 END) AS BIGINT) AS r_voided,
-    CAST(SUM(CASE WHEN (status = 'rejected') THEN 1 ELSE 0 END) AS BIGINT) AS r_rejected,
-    CAST(SUM(CASE WHEN (status = 'merged') THEN 1 ELSE 0 END) AS BIGINT) AS r_merged,
-    CAST(SUM(CASE WHEN (dispatched_at IS NOT NULL) THEN 1 ELSE 0 END) AS BIGINT) AS r_dispatched,
-    CAST(SUM(CASE WHEN ((dispatched_at IS NOT NULL AND return_count = shirk_count)) THEN 1 ELSE 0 END) AS BIGINT) AS r_accurately_dispatched,
-    CAST(SUM(CASE WHEN (disposed_at IS NOT NULL) THEN 1 ELSE 0 END) AS BIGINT) AS r_disposed,
-    CAST(SUM(CASE WHEN ((disposed_at IS NOT NULL AND NOT disposed_late)) THEN 1 ELSE 0 END) AS BIGINT) AS r_disposed_on_time,
-    CAST(SUM(CASE WHEN ((disposed_at IS NOT NULL AND disposed_late)) THEN 1 ELSE 0 END) AS BIGINT) AS r_disposed_late,
-    CAST(SUM(CASE WHEN (overdue) THEN 1 ELSE 0 END) AS BIGINT) AS r_overdue,
-    CAST(SUM(CASE WHEN ((status NOT IN ('suspended', 'voided', 'rejected', 'merged') AND (disposed_at IS NOT NULL OR overdue))) THEN 1 ELSE 0 END) AS BIGINT) AS r_due_to_close,
-    CAST(SUM(CASE WHEN (status = 'closed') THEN 1 ELSE 0 END) AS BIGINT) AS r_closed,
-    CAST(SUM(CASE WHEN ((status = 'closed' AND NOT closed_late)) THEN 1 ELSE 0 END) AS BIGINT) AS r_closed_on_time,
-    CAST(SUM(CASE WHEN ((status = 'closed' AND closed_late)) THEN 1 ELSE 0 END) AS BIGINT) AS r_closed_late,
-    CAST(SUM(CASE WHEN (status = 'suspended') THEN 1 ELSE 0 END) AS BIGINT) AS r_suspended,
-    CAST(SUM(CASE WHEN (rework_count > 0) THEN 1 ELSE 0 END) AS BIGINT) AS r_reworked,
-    CAST(SUM(CASE WHEN (return_count > 0) THEN 1 ELSE 0 END) AS BIGINT) AS r_returned,
-    CAST(SUM(CASE WHEN (shirk_count > 0) THEN 1 ELSE 0 END) AS BIGINT) AS r_shirked,
-    CAST(SUM(CASE WHEN (extension_count > 0) THEN 1 ELSE 0 END) AS BIGINT) AS r_extended,
-    CAST(SUM(CASE WHEN (urge_count > 0) THEN 1 ELSE 0 END) AS BIGINT) AS r_urged,
-    CAST(SUM(CASE WHEN (self_handled) THEN 1 ELSE 0 END) AS BIGINT) AS r_self_handled,
-    CAST(SUM(CASE WHEN (satisfaction <> '') THEN 1 ELSE 0 END) AS BIGINT) AS r_rated,
-    CAST(SUM(CASE WHEN (satisfaction IN ('satisfied', 'basic')) THEN 1 ELSE 0 END) AS BIGINT) AS r_satisfied,
-    CAST(SUM(CASE WHEN (recurrence_of <> '') THEN 1 ELSE 0 END) AS BIGINT) AS r_recurrent,
-    CAST(SUM(CASE WHEN (source IN ('camera', 'sensor')) THEN 1 ELSE 0 END) AS BIGINT) AS r_automatic,
-    CAST(SUM(CASE WHEN (source IN ('citizen', 'hotline')) THEN 1 ELSE 0 END) AS BIGINT) AS r_public,
-    CAST(SUM(CASE WHEN (filed_at IS NOT NULL AND NOT status = 'voided') THEN 1 ELSE 0 END) AS BIGINT) AS r_filed_not_voided,
-    CAST(SUM(CASE WHEN (dispatched_at IS NOT NULL AND (dispatched_at IS NOT NULL AND return_count = shirk_count)) THEN 1 ELSE 0 END) AS BIGINT) AS r_dispatched_accurately,
-    CAST(SUM(CASE WHEN (dispatched_at IS NOT NULL AND disposed_at IS NOT NULL) THEN 1 ELSE 0 END) AS BIGINT) AS r_dispatched_disposed,
-    CAST(SUM(CASE WHEN (dispatched_at IS NOT NULL AND (disposed_at IS NOT NULL AND NOT disposed_late)) THEN 1 ELSE 0 END) AS BIGINT) AS r_dispatched_disposed_on_time,
-    CAST(SUM(CASE WHEN (dispatched_at IS NOT NULL AND extension_count > 0) THEN 1 ELSE 0 END) AS BIGINT) AS r_dispatched_extended,
-    CAST(SUM(CASE WHEN (dispatched_at IS NOT NULL AND overdue AND NOT disposed_at IS NOT NULL) THEN 1 ELSE 0 END) AS BIGINT) AS r_dispatched_overdue_undisposed,
-    CAST(SUM(CASE WHEN (dispatched_at IS NOT NULL AND return_count > 0) THEN 1 ELSE 0 END) AS BIGINT) AS r_dispatched_returned,
-    CAST(SUM(CASE WHEN ((status NOT IN ('suspended', 'voided', 'rejected', 'merged') AND (disposed_at IS NOT NULL OR overdue)) AND NOT disposed_at IS NOT NULL) THEN 1 ELSE 0 END) AS BIGINT) AS r_due_undisposed,
-    CAST(SUM(CASE WHEN ((status NOT IN ('suspended', 'voided', 'rejected', 'merged') AND (disposed_at IS NOT NULL OR overdue)) AND status = 'closed') THEN 1 ELSE 0 END) AS BIGINT) AS r_due_closed,
-    CAST(SUM(CASE WHEN ((status NOT IN ('suspended', 'voided', 'rejected', 'merged') AND (disposed_at IS NOT NULL OR overdue)) AND (status = 'closed' AND NOT closed_late)) THEN 1 ELSE 0 END) AS BIGINT) AS r_due_closed_on_time,
-    CAST(SUM(CASE WHEN ((status NOT IN ('suspended', 'voided', 'rejected', 'merged') AND (disposed_at IS NOT NULL OR overdue)) AND (status = 'closed' AND closed_late)) THEN 1 ELSE 0 END) AS BIGINT) AS r_due_closed_late,
-    CAST(SUM(CASE WHEN ((status NOT IN ('suspended', 'voided', 'rejected', 'merged') AND (disposed_at IS NOT NULL OR overdue)) AND rework_count > 0) THEN 1 ELSE 0 END) AS BIGINT) AS r_due_reworked,
-    CAST(SUM(CASE WHEN (satisfaction <> '' AND satisfaction IN ('satisfied', 'basic')) THEN 1 ELSE 0 END) AS BIGINT) AS r_rated_satisfied,
-    CAST(SUM(CASE WHEN (status = 'closed' AND recurrence_of <> '') THEN 1 ELSE 0 END) AS BIGINT) AS r_closed_recurrent,
-    CAST(SUM(CASE WHEN (source IN ('camera', 'sensor') AND filed_at IS NOT NULL) THEN 1 ELSE 0 END) AS BIGINT) AS r_automatic_filed,
-    CAST(SUM(CASE WHEN dispatched_at IS NOT NULL THEN (dispatched_at - reported_at) / 1000000 ELSE 0 END) AS BIGINT) AS r_response_seconds
-FROM cases GROUP BY district, (reported_at + 28800000000) / 86400000000, source;
-
-INSERT INTO case_rollups (unit, code, grain, day, source, district, street, community, grid, r_reported, r_filed, r_voided, r_rejected, r_merged, r_dispatched, r_accurately_dispatched, r_disposed, r_disposed_on_time, r_disposed_late, r_overdue, r_due_to_close, r_closed, r_closed_on_time, r_closed_late, r_suspended, r_reworked, r_returned, r_shirked, r_extended, r_urged, r_self_handled, r_rated, r_satisfied, r_recurrent, r_automatic, r_public, r_filed_not_voided, r_dispatched_accurately, r_dispatched_disposed, r_dispatched_disposed_on_time, r_dispatched_extended, r_dispatched_overdue_undisposed, r_dispatched_returned, r_due_undisposed, r_due_closed, r_due_closed_on_time, r_due_closed_late, r_due_reworked, r_rated_satisfied, r_closed_recurrent, r_automatic_filed, r_response_seconds)
 SELECT 'street' AS unit, street AS code, 'day' AS grain, (reported_at + 28800000000) / 86400000000 AS day, source AS source, district AS district, street AS street, '' AS community, '' AS grid,
     CAST(SUM(CASE WHEN 1 = 1 THEN 1 ELSE 0 END) AS BIGINT) AS r_reported,
     CAST(SUM(CASE WHEN (filed_at IS NOT NULL) THEN 1 ELSE 0 END) AS BIGINT) AS r_filed,
@@ -203,53 +109,6 @@ SELECT 'street' AS unit, street AS code, 'day' AS grain, (reported_at + 28800000
     CAST(SUM(CASE WHEN (source IN ('camera', 'sensor') AND filed_at IS NOT NULL) THEN 1 ELSE 0 END) AS BIGINT) AS r_automatic_filed,
     CAST(SUM(CASE WHEN dispatched_at IS NOT NULL THEN (dispatched_at - reported_at) / 1000000 ELSE 0 END) AS BIGINT) AS r_response_seconds
 FROM cases GROUP BY street, (reported_at + 28800000000) / 86400000000, source, district;
-
-INSERT INTO case_rollups (unit, code, grain, day, source, district, street, community, grid, r_reported, r_filed, r_voided, r_rejected, r_merged, r_dispatched, r_accurately_dispatched, r_disposed, r_disposed_on_time, r_disposed_late, r_overdue, r_due_to_close, r_closed, r_closed_on_time, r_closed_late, r_suspended, r_reworked, r_returned, r_shirked, r_extended, r_urged, r_self_handled, r_rated, r_satisfied, r_recurrent, r_automatic, r_public, r_filed_not_voided, r_dispatched_accurately, r_dispatched_disposed, r_dispatched_disposed_on_time, r_dispatched_extended, r_dispatched_overdue_undisposed, r_dispatched_returned, r_due_undisposed, r_due_closed, r_due_closed_on_time, r_due_closed_late, r_due_reworked, r_rated_satisfied, r_closed_recurrent, r_automatic_filed, r_response_seconds)
-SELECT 'community' AS unit, community AS code, 'day' AS grain, (reported_at + 28800000000) / 86400000000 AS day, '' AS source, district AS district, street AS street, community AS community, '' AS grid,
-    CAST(SUM(CASE WHEN 1 = 1 THEN 1 ELSE 0 END) AS BIGINT) AS r_reported,
-    CAST(SUM(CASE WHEN (filed_at IS NOT NULL) THEN 1 ELSE 0 END) AS BIGINT) AS r_filed,
-    CAST(SUM(CASE WHEN (status = 'voided') THEN 1 ELSE 0 END) AS BIGINT) AS r_voided,
-    CAST(SUM(CASE WHEN (status = 'rejected') THEN 1 ELSE 0 END) AS BIGINT) AS r_rejected,
-    CAST(SUM(CASE WHEN (status = 'merged') THEN 1 ELSE 0 END) AS BIGINT) AS r_merged,
-    CAST(SUM(CASE WHEN (dispatched_at IS NOT NULL) THEN 1 ELSE 0 END) AS BIGINT) AS r_dispatched,
-    CAST(SUM(CASE WHEN ((dispatched_at IS NOT NULL AND return_count = shirk_count)) THEN 1 ELSE 0 END) AS BIGINT) AS r_accurately_dispatched,
-    CAST(SUM(CASE WHEN (disposed_at IS NOT NULL) THEN 1 ELSE 0 END) AS BIGINT) AS r_disposed,
-    CAST(SUM(CASE WHEN ((disposed_at IS NOT NULL AND NOT disposed_late)) THEN 1 ELSE 0 END) AS BIGINT) AS r_disposed_on_time,
-    CAST(SUM(CASE WHEN ((disposed_at IS NOT NULL AND disposed_late)) THEN 1 ELSE 0 END) AS BIGINT) AS r_disposed_late,
-    CAST(SUM(CASE WHEN (overdue) THEN 1 ELSE 0 END) AS BIGINT) AS r_overdue,
-    CAST(SUM(CASE WHEN ((status NOT IN ('suspended', 'voided', 'rejected', 'merged') AND (disposed_at IS NOT NULL OR overdue))) THEN 1 ELSE 0 END) AS BIGINT) AS r_due_to_close,
-    CAST(SUM(CASE WHEN (status = 'closed') THEN 1 ELSE 0 END) AS BIGINT) AS r_closed,
-    CAST(SUM(CASE WHEN ((status = 'closed' AND NOT closed_late)) THEN 1 ELSE 0 END) AS BIGINT) AS r_closed_on_time,
-    CAST(SUM(CASE WHEN ((status = 'closed' AND closed_late)) THEN 1 ELSE 0 END) AS BIGINT) AS r_closed_late,
-    CAST(SUM(CASE WHEN (status = 'suspended') THEN 1 ELSE 0 END) AS BIGINT) AS r_suspended,
-    CAST(SUM(CASE WHEN (rework_count > 0) THEN 1 ELSE 0 END) AS BIGINT) AS r_reworked,
-    CAST(SUM(CASE WHEN (return_count > 0) THEN 1 ELSE 0 END) AS BIGINT) AS r_returned,
-    CAST(SUM(CASE WHEN (shirk_count > 0) THEN 1 ELSE 0 END) AS BIGINT) AS r_shirked,
-    CAST(SUM(CASE WHEN (extension_count > 0) THEN 1 ELSE 0 END) AS BIGINT) AS r_extended,
-    CAST(SUM(CASE WHEN (urge_count > 0) THEN 1 ELSE 0 END) AS BIGINT) AS r_urged,
-    CAST(SUM(CASE WHEN (self_handled) THEN 1 ELSE 0 END) AS BIGINT) AS r_self_handled,
-    CAST(SUM(CASE WHEN (satisfaction <> '') THEN 1 ELSE 0 END) AS BIGINT) AS r_rated,
-    CAST(SUM(CASE WHEN (satisfaction IN ('satisfied', 'basic')) THEN 1 ELSE 0 END) AS BIGINT) AS r_satisfied,
-    CAST(SUM(CASE WHEN (recurrence_of <> '') THEN 1 ELSE 0 END) AS BIGINT) AS r_recurrent,
-    CAST(SUM(CASE WHEN (source IN ('camera', 'sensor')) THEN 1 ELSE 0 END) AS BIGINT) AS r_automatic,
-    CAST(SUM(CASE WHEN (source IN ('citizen', 'hotline')) THEN 1 ELSE 0 END) AS BIGINT) AS r_public,
-    CAST(SUM(CASE WHEN (filed_at IS NOT NULL AND NOT status = 'voided') THEN 1 ELSE 0 END) AS BIGINT) AS r_filed_not_voided,
-    CAST(SUM(CASE WHEN (dispatched_at IS NOT NULL AND (dispatched_at IS NOT NULL AND return_count = shirk_count)) THEN 1 ELSE 0 END) AS BIGINT) AS r_dispatched_accurately,
-    CAST(SUM(CASE WHEN (dispatched_at IS NOT NULL AND disposed_at IS NOT NULL) THEN 1 ELSE 0 END) AS BIGINT) AS r_dispatched_disposed,
-    CAST(SUM(CASE WHEN (dispatched_at IS NOT NULL AND (disposed_at IS NOT NULL AND NOT disposed_late)) THEN 1 ELSE 0 END) AS BIGINT) AS r_dispatched_disposed_on_time,
-    CAST(SUM(CASE WHEN (dispatched_at IS NOT NULL AND extension_count > 0) THEN 1 ELSE 0 END) AS BIGINT) AS r_dispatched_extended,
-    CAST(SUM(CASE WHEN (dispatched_at IS NOT NULL AND overdue AND NOT disposed_at IS NOT NULL) THEN 1 ELSE 0 END) AS BIGINT) AS r_dispatched_overdue_undisposed,
-    CAST(SUM(CASE WHEN (dispatched_at IS NOT NULL AND return_count > 0) THEN 1 ELSE 0 END) AS BIGINT) AS r_dispatched_returned,
-    CAST(SUM(CASE WHEN ((status NOT IN ('suspended', 'voided', 'rejected', 'merged') AND (disposed_at IS NOT NULL OR overdue)) AND NOT disposed_at IS NOT NULL) THEN 1 ELSE 0 END) AS BIGINT) AS r_due_undisposed,
-    CAST(SUM(CASE WHEN ((status NOT IN ('suspended', 'voided', 'rejected', 'merged') AND (disposed_at IS NOT NULL OR overdue)) AND status = 'closed') THEN 1 ELSE 0 END) AS BIGINT) AS r_due_closed,
-    CAST(SUM(CASE WHEN ((status NOT IN ('suspended', 'voided', 'rejected', 'merged') AND (disposed_at IS NOT NULL OR overdue)) AND (status = 'closed' AND NOT closed_late)) THEN 1 ELSE 0 END) AS BIGINT) AS r_due_closed_on_time,
-    CAST(SUM(CASE WHEN ((status NOT IN ('suspended', 'voided', 'rejected', 'merged') AND (disposed_at IS NOT NULL OR overdue)) AND (status = 'closed' AND closed_late)) THEN 1 ELSE 0 END) AS BIGINT) AS r_due_closed_late,
-    CAST(SUM(CASE WHEN ((status NOT IN ('suspended', 'voided', 'rejected', 'merged') AND (disposed_at IS NOT NULL OR overdue)) AND rework_count > 0) THEN 1 ELSE 0 END) AS BIGINT) AS r_due_reworked,
-    CAST(SUM(CASE WHEN (satisfaction <> '' AND satisfaction IN ('satisfied', 'basic')) THEN 1 ELSE 0 END) AS BIGINT) AS r_rated_satisfied,
-    CAST(SUM(CASE WHEN (status = 'closed' AND recurrence_of <> '') THEN 1 ELSE 0 END) AS BIGINT) AS r_closed_recurrent,
-    CAST(SUM(CASE WHEN (source IN ('camera', 'sensor') AND filed_at IS NOT NULL) THEN 1 ELSE 0 END) AS BIGINT) AS r_automatic_filed,
-    CAST(SUM(CASE WHEN dispatched_at IS NOT NULL THEN (dispatched_at - reported_at) / 1000000 ELSE 0 END) AS BIGINT) AS r_response_seconds
-FROM cases GROUP BY community, (reported_at + 28800000000) / 86400000000, district, street;
 
 INSERT INTO case_rollups (unit, code, grain, day, source, district, street, community, grid, r_reported, r_filed, r_voided, r_rejected, r_merged, r_dispatched, r_accurately_dispatched, r_disposed, r_disposed_on_time, r_disposed_late, r_overdue, r_due_to_close, r_closed, r_closed_on_time, r_closed_late, r_suspended, r_reworked, r_returned, r_shirked, r_extended, r_urged, r_self_handled, r_rated, r_satisfied, r_recurrent, r_automatic, r_public, r_filed_not_voided, r_dispatched_accurately, r_dispatched_disposed, r_dispatched_disposed_on_time, r_dispatched_extended, r_dispatched_overdue_undisposed, r_dispatched_returned, r_due_undisposed, r_due_closed, r_due_closed_on_time, r_due_closed_late, r_due_reworked, r_rated_satisfied, r_closed_recurrent, r_automatic_filed, r_response_seconds)
 SELECT 'grid' AS unit, grid AS code, 'day' AS grain, (reported_at + 28800000000) / 86400000000 AS day, '' AS source, district AS district, street AS street, community AS community, grid AS grid,
@@ -391,6 +250,24 @@ SELECT 'category' AS unit, category AS code, 'day' AS grain, (reported_at + 2880
     CAST(SUM(CASE WHEN (source IN ('camera', 'sensor') AND filed_at IS NOT NULL) THEN 1 ELSE 0 END) AS BIGINT) AS r_automatic_filed,
     CAST(SUM(CASE WHEN dispatched_at IS NOT NULL THEN (dispatched_at - reported_at) / 1000000 ELSE 0 END) AS BIGINT) AS r_response_seconds
 FROM cases GROUP BY category, (reported_at + 28800000000) / 86400000000, source;
+
+INSERT INTO case_rollups (unit, code, grain, day, source, district, street, community, grid, r_reported, r_filed, r_voided, r_rejected, r_merged, r_dispatched, r_accurately_dispatched, r_disposed, r_disposed_on_time, r_disposed_late, r_overdue, r_due_to_close, r_closed, r_closed_on_time, r_closed_late, r_suspended, r_reworked, r_returned, r_shirked, r_extended, r_urged, r_self_handled, r_rated, r_satisfied, r_recurrent, r_automatic, r_public, r_filed_not_voided, r_dispatched_accurately, r_dispatched_disposed, r_dispatched_disposed_on_time, r_dispatched_extended, r_dispatched_overdue_undisposed, r_dispatched_returned, r_due_undisposed, r_due_closed, r_due_closed_on_time, r_due_closed_late, r_due_reworked, r_rated_satisfied, r_closed_recurrent, r_automatic_filed, r_response_seconds)
+SELECT 'district', district, 'day', day, source, district, '', '', '',
+    CAST(SUM(r_reported) AS BIGINT), CAST(SUM(r_filed) AS BIGINT), CAST(SUM(r_voided) AS BIGINT), CAST(SUM(r_rejected) AS BIGINT), CAST(SUM(r_merged) AS BIGINT), CAST(SUM(r_dispatched) AS BIGINT), CAST(SUM(r_accurately_dispatched) AS BIGINT), CAST(SUM(r_disposed) AS BIGINT), CAST(SUM(r_disposed_on_time) AS BIGINT), CAST(SUM(r_disposed_late) AS BIGINT), CAST(SUM(r_overdue) AS BIGINT), CAST(SUM(r_due_to_close) AS BIGINT), CAST(SUM(r_closed) AS BIGINT), CAST(SUM(r_closed_on_time) AS BIGINT), CAST(SUM(r_closed_late) AS BIGINT), CAST(SUM(r_suspended) AS BIGINT), CAST(SUM(r_reworked) AS BIGINT), CAST(SUM(r_returned) AS BIGINT), CAST(SUM(r_shirked) AS BIGINT), CAST(SUM(r_extended) AS BIGINT), CAST(SUM(r_urged) AS BIGINT), CAST(SUM(r_self_handled) AS BIGINT), CAST(SUM(r_rated) AS BIGINT), CAST(SUM(r_satisfied) AS BIGINT), CAST(SUM(r_recurrent) AS BIGINT), CAST(SUM(r_automatic) AS BIGINT), CAST(SUM(r_public) AS BIGINT), CAST(SUM(r_filed_not_voided) AS BIGINT), CAST(SUM(r_dispatched_accurately) AS BIGINT), CAST(SUM(r_dispatched_disposed) AS BIGINT), CAST(SUM(r_dispatched_disposed_on_time) AS BIGINT), CAST(SUM(r_dispatched_extended) AS BIGINT), CAST(SUM(r_dispatched_overdue_undisposed) AS BIGINT), CAST(SUM(r_dispatched_returned) AS BIGINT), CAST(SUM(r_due_undisposed) AS BIGINT), CAST(SUM(r_due_closed) AS BIGINT), CAST(SUM(r_due_closed_on_time) AS BIGINT), CAST(SUM(r_due_closed_late) AS BIGINT), CAST(SUM(r_due_reworked) AS BIGINT), CAST(SUM(r_rated_satisfied) AS BIGINT), CAST(SUM(r_closed_recurrent) AS BIGINT), CAST(SUM(r_automatic_filed) AS BIGINT), CAST(SUM(r_response_seconds) AS BIGINT)
+FROM case_rollups WHERE unit = 'street' AND grain = 'day'
+GROUP BY district, day, source;
+
+INSERT INTO case_rollups (unit, code, grain, day, source, district, street, community, grid, r_reported, r_filed, r_voided, r_rejected, r_merged, r_dispatched, r_accurately_dispatched, r_disposed, r_disposed_on_time, r_disposed_late, r_overdue, r_due_to_close, r_closed, r_closed_on_time, r_closed_late, r_suspended, r_reworked, r_returned, r_shirked, r_extended, r_urged, r_self_handled, r_rated, r_satisfied, r_recurrent, r_automatic, r_public, r_filed_not_voided, r_dispatched_accurately, r_dispatched_disposed, r_dispatched_disposed_on_time, r_dispatched_extended, r_dispatched_overdue_undisposed, r_dispatched_returned, r_due_undisposed, r_due_closed, r_due_closed_on_time, r_due_closed_late, r_due_reworked, r_rated_satisfied, r_closed_recurrent, r_automatic_filed, r_response_seconds)
+SELECT 'city', '', 'day', day, source, '', '', '', '',
+    CAST(SUM(r_reported) AS BIGINT), CAST(SUM(r_filed) AS BIGINT), CAST(SUM(r_voided) AS BIGINT), CAST(SUM(r_rejected) AS BIGINT), CAST(SUM(r_merged) AS BIGINT), CAST(SUM(r_dispatched) AS BIGINT), CAST(SUM(r_accurately_dispatched) AS BIGINT), CAST(SUM(r_disposed) AS BIGINT), CAST(SUM(r_disposed_on_time) AS BIGINT), CAST(SUM(r_disposed_late) AS BIGINT), CAST(SUM(r_overdue) AS BIGINT), CAST(SUM(r_due_to_close) AS BIGINT), CAST(SUM(r_closed) AS BIGINT), CAST(SUM(r_closed_on_time) AS BIGINT), CAST(SUM(r_closed_late) AS BIGINT), CAST(SUM(r_suspended) AS BIGINT), CAST(SUM(r_reworked) AS BIGINT), CAST(SUM(r_returned) AS BIGINT), CAST(SUM(r_shirked) AS BIGINT), CAST(SUM(r_extended) AS BIGINT), CAST(SUM(r_urged) AS BIGINT), CAST(SUM(r_self_handled) AS BIGINT), CAST(SUM(r_rated) AS BIGINT), CAST(SUM(r_satisfied) AS BIGINT), CAST(SUM(r_recurrent) AS BIGINT), CAST(SUM(r_automatic) AS BIGINT), CAST(SUM(r_public) AS BIGINT), CAST(SUM(r_filed_not_voided) AS BIGINT), CAST(SUM(r_dispatched_accurately) AS BIGINT), CAST(SUM(r_dispatched_disposed) AS BIGINT), CAST(SUM(r_dispatched_disposed_on_time) AS BIGINT), CAST(SUM(r_dispatched_extended) AS BIGINT), CAST(SUM(r_dispatched_overdue_undisposed) AS BIGINT), CAST(SUM(r_dispatched_returned) AS BIGINT), CAST(SUM(r_due_undisposed) AS BIGINT), CAST(SUM(r_due_closed) AS BIGINT), CAST(SUM(r_due_closed_on_time) AS BIGINT), CAST(SUM(r_due_closed_late) AS BIGINT), CAST(SUM(r_due_reworked) AS BIGINT), CAST(SUM(r_rated_satisfied) AS BIGINT), CAST(SUM(r_closed_recurrent) AS BIGINT), CAST(SUM(r_automatic_filed) AS BIGINT), CAST(SUM(r_response_seconds) AS BIGINT)
+FROM case_rollups WHERE unit = 'district' AND grain = 'day'
+GROUP BY day, source;
+
+INSERT INTO case_rollups (unit, code, grain, day, source, district, street, community, grid, r_reported, r_filed, r_voided, r_rejected, r_merged, r_dispatched, r_accurately_dispatched, r_disposed, r_disposed_on_time, r_disposed_late, r_overdue, r_due_to_close, r_closed, r_closed_on_time, r_closed_late, r_suspended, r_reworked, r_returned, r_shirked, r_extended, r_urged, r_self_handled, r_rated, r_satisfied, r_recurrent, r_automatic, r_public, r_filed_not_voided, r_dispatched_accurately, r_dispatched_disposed, r_dispatched_disposed_on_time, r_dispatched_extended, r_dispatched_overdue_undisposed, r_dispatched_returned, r_due_undisposed, r_due_closed, r_due_closed_on_time, r_due_closed_late, r_due_reworked, r_rated_satisfied, r_closed_recurrent, r_automatic_filed, r_response_seconds)
+SELECT 'community', community, 'day', day, '', district, street, community, '',
+    CAST(SUM(r_reported) AS BIGINT), CAST(SUM(r_filed) AS BIGINT), CAST(SUM(r_voided) AS BIGINT), CAST(SUM(r_rejected) AS BIGINT), CAST(SUM(r_merged) AS BIGINT), CAST(SUM(r_dispatched) AS BIGINT), CAST(SUM(r_accurately_dispatched) AS BIGINT), CAST(SUM(r_disposed) AS BIGINT), CAST(SUM(r_disposed_on_time) AS BIGINT), CAST(SUM(r_disposed_late) AS BIGINT), CAST(SUM(r_overdue) AS BIGINT), CAST(SUM(r_due_to_close) AS BIGINT), CAST(SUM(r_closed) AS BIGINT), CAST(SUM(r_closed_on_time) AS BIGINT), CAST(SUM(r_closed_late) AS BIGINT), CAST(SUM(r_suspended) AS BIGINT), CAST(SUM(r_reworked) AS BIGINT), CAST(SUM(r_returned) AS BIGINT), CAST(SUM(r_shirked) AS BIGINT), CAST(SUM(r_extended) AS BIGINT), CAST(SUM(r_urged) AS BIGINT), CAST(SUM(r_self_handled) AS BIGINT), CAST(SUM(r_rated) AS BIGINT), CAST(SUM(r_satisfied) AS BIGINT), CAST(SUM(r_recurrent) AS BIGINT), CAST(SUM(r_automatic) AS BIGINT), CAST(SUM(r_public) AS BIGINT), CAST(SUM(r_filed_not_voided) AS BIGINT), CAST(SUM(r_dispatched_accurately) AS BIGINT), CAST(SUM(r_dispatched_disposed) AS BIGINT), CAST(SUM(r_dispatched_disposed_on_time) AS BIGINT), CAST(SUM(r_dispatched_extended) AS BIGINT), CAST(SUM(r_dispatched_overdue_undisposed) AS BIGINT), CAST(SUM(r_dispatched_returned) AS BIGINT), CAST(SUM(r_due_undisposed) AS BIGINT), CAST(SUM(r_due_closed) AS BIGINT), CAST(SUM(r_due_closed_on_time) AS BIGINT), CAST(SUM(r_due_closed_late) AS BIGINT), CAST(SUM(r_due_reworked) AS BIGINT), CAST(SUM(r_rated_satisfied) AS BIGINT), CAST(SUM(r_closed_recurrent) AS BIGINT), CAST(SUM(r_automatic_filed) AS BIGINT), CAST(SUM(r_response_seconds) AS BIGINT)
+FROM case_rollups WHERE unit = 'grid' AND grain = 'day'
+GROUP BY community, day, district, street;
 
 INSERT INTO case_rollups (unit, code, grain, day, source, district, street, community, grid, r_reported, r_filed, r_voided, r_rejected, r_merged, r_dispatched, r_accurately_dispatched, r_disposed, r_disposed_on_time, r_disposed_late, r_overdue, r_due_to_close, r_closed, r_closed_on_time, r_closed_late, r_suspended, r_reworked, r_returned, r_shirked, r_extended, r_urged, r_self_handled, r_rated, r_satisfied, r_recurrent, r_automatic, r_public, r_filed_not_voided, r_dispatched_accurately, r_dispatched_disposed, r_dispatched_disposed_on_time, r_dispatched_extended, r_dispatched_overdue_undisposed, r_dispatched_returned, r_due_undisposed, r_due_closed, r_due_closed_on_time, r_due_closed_late, r_due_reworked, r_rated_satisfied, r_closed_recurrent, r_automatic_filed, r_response_seconds)
 SELECT unit, code, 'month', (make_date(CAST(EXTRACT(YEAR FROM (DATE '1970-01-01' + CAST(day AS INTEGER))) AS INTEGER), CAST(EXTRACT(MONTH FROM (DATE '1970-01-01' + CAST(day AS INTEGER))) AS INTEGER), 1) - DATE '1970-01-01'), source, district, street, community, grid,
