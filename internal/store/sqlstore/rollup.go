@@ -60,6 +60,57 @@ func (db *DB) upsertRollupSQL(rows int) string {
 		" ON CONFLICT (" + strings.Join(rollupKeyCols, ", ") + ") DO UPDATE SET " + strings.Join(set, ", ")
 }
 
+// upsertRollupArraysSQL is upsertRollupSQL for PostgreSQL: the rows come
+// as one array per column and unnest makes them rows, so the statement
+// text never changes with the number of rows (pgx prepares it once per
+// connection, where a multi-row VALUES of a new size is parsed and
+// planned afresh, with thousands of parameters).
+var upsertRollupArraysSQL = func() string {
+	var arrays, set []string
+	for i, c := range rollupCols {
+		t := "text[]"
+		if c == "day" || i >= len(rollupKeyCols) {
+			t = "bigint[]"
+		}
+		arrays = append(arrays, fmt.Sprintf("$%d::%s", i+1, t))
+	}
+	for i := 0; i < rollup.Width; i++ {
+		c := rollupCol(i)
+		set = append(set, c+" = case_rollups."+c+" + excluded."+c)
+	}
+	return "INSERT INTO case_rollups (" + strings.Join(rollupCols, ", ") + ") SELECT * FROM unnest(" + strings.Join(arrays, ", ") +
+		") ON CONFLICT (" + strings.Join(rollupKeyCols, ", ") + ") DO UPDATE SET " + strings.Join(set, ", ")
+}()
+
+// rollupArrays are the entries as upsertRollupArraysSQL's arguments.
+func rollupArrays(entries []rollup.Entry) []any {
+	keys := make([][]string, len(rollupKeyCols))
+	var days []int64
+	vals := make([][]int64, rollup.Width)
+	for _, e := range entries {
+		k := e.Key
+		for i, v := range []string{k.Unit, k.Code, k.Grain, "", k.Source, k.District, k.Street, k.Community, k.Grid} {
+			keys[i] = append(keys[i], v)
+		}
+		days = append(days, k.Day)
+		for i, x := range e.Vec {
+			vals[i] = append(vals[i], x)
+		}
+	}
+	out := make([]any, 0, len(rollupCols))
+	for i := range rollupKeyCols {
+		if rollupKeyCols[i] == "day" {
+			out = append(out, days)
+			continue
+		}
+		out = append(out, keys[i])
+	}
+	for _, v := range vals {
+		out = append(out, v)
+	}
+	return out
+}
+
 // rollupRowsPerStmt keeps a multi-row upsert under both databases' bound
 // parameter limits (× 52 columns).
 const rollupRowsPerStmt = 200
@@ -75,15 +126,22 @@ func rollupArgs(e rollup.Entry) []any {
 }
 
 // writeRollups applies the entries in tx. On SQLite a statement is an
-// in-process call, so each row goes through one prepared single-row
-// upsert; on PostgreSQL every statement is a round trip, so rows go in
-// multi-row upserts (the entries have distinct keys, as one INSERT … ON
-// CONFLICT requires, and come sorted, so writers lock rows in one order).
+// in-process call, so each row goes through one prepared single-row upsert
+// (a bulk load's thousands in multi-row ones); on PostgreSQL every
+// statement is a round trip, so all rows go in one upsert of arrays (the
+// entries have distinct keys, as one INSERT … ON CONFLICT requires, and
+// come sorted, so writers lock rows in one order).
 func (db *DB) writeRollups(ctx context.Context, tx *sql.Tx, entries []rollup.Entry) error {
 	if len(entries) == 0 || db.noRollups {
 		return nil
 	}
-	if db.dialect == DialectSQLite && len(entries) < rollupRowsPerStmt {
+	if db.dialect == DialectPostgres {
+		if _, err := tx.ExecContext(ctx, upsertRollupArraysSQL, rollupArrays(entries)...); err != nil {
+			return fmt.Errorf("update rollups: %w", db.norm(err))
+		}
+		return nil
+	}
+	if len(entries) < rollupRowsPerStmt {
 		q := db.upsertRollupSQL(1)
 		for _, e := range entries {
 			if _, err := db.txExec(ctx, tx, q, rollupArgs(e)...); err != nil {
