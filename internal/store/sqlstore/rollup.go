@@ -621,7 +621,7 @@ func rollupScope(w *where, unit string, sc *casework.Scope) bool {
 
 // tallyRollups answers a planned tally from the rollups: the same rows,
 // keys and counts as the raw query.
-func (db *DB) tallyRollups(ctx context.Context, q casework.TallyQuery, p *rollupPlan) ([]casework.TallyRow, error) {
+func (db *DB) tallyRollups(ctx context.Context, p *rollupPlan) ([]casework.TallyRow, error) {
 	sum := func(col string) string { return "CAST(COALESCE(SUM(" + col + "), 0) AS BIGINT)" }
 	key := "''"
 	if p.grouped {

@@ -81,7 +81,7 @@ func (db *DB) TallyCases(ctx context.Context, q casework.TallyQuery) ([]casework
 		return nil, errs.Invalid("cannot group indicators by %q", q.GroupBy).WithField("level", "must be one of "+strings.Join(casework.TallyGroups, ", "))
 	}
 	if p, ok := planRollup(q); ok {
-		return db.tallyRollups(ctx, q, p)
+		return db.tallyRollups(ctx, p)
 	}
 	return db.rawTally(ctx, q)
 }
