@@ -71,6 +71,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"tally for the indicators", testTally},
 		{"cases per day for the big screen", testCasesPerDay},
 		{"rollups equal a recount over random histories", testRollups},
+		{"list totals agree with the cases", testListTotals},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
