@@ -81,6 +81,7 @@ var measureSpecs = [][2]string{
 	{"rated_satisfied", "rated,satisfied"},
 	{"closed_recurrent", "closed,recurrent"},
 	{"automatic_filed", "automatic,filed"},
+	{"filed_voided", "filed,voided"},
 }
 
 // Measures are the counts of a rollup row, in column order.
