@@ -17,6 +17,7 @@ import (
 	"cityloop/internal/errs"
 	"cityloop/internal/geo"
 	"cityloop/internal/org"
+	"cityloop/internal/rollup"
 	"cityloop/internal/store/sqlkit"
 	"cityloop/internal/worktime"
 )
@@ -299,7 +300,7 @@ func (db *DB) CreateCase(ctx context.Context, c *casework.Case, events []casewor
 	if err != nil {
 		return fmt.Errorf("create case %s: %w", c.ID, err)
 	}
-	code, err := db.intake.submit(ctx, &intakeReq{ctx: ctx, year: c.ReportedAt.Year(), row: row, events: evs})
+	code, err := db.intake.submit(ctx, &intakeReq{ctx: ctx, year: c.ReportedAt.Year(), row: row, events: evs, rollup: rollup.Delta(nil, c)})
 	if err != nil {
 		return fmt.Errorf("create case %s: %w", c.ID, err)
 	}
@@ -383,6 +384,16 @@ func (db *DB) UpdateCase(ctx context.Context, c *casework.Case, prevVersion int,
 	}
 	args := append([]any{c.ID, int64(prevVersion)}, row[2:]...)
 	err = db.writeTx(ctx, func(tx *sql.Tx) error {
+		// The stored case's facts, to move its rollup contribution. Read
+		// before the UPDATE, at the version the caller read: if someone
+		// moved the case since, the UPDATE below would fail anyway.
+		old, stored, err := db.storedFacts(ctx, tx, c.ID)
+		if err != nil {
+			return err
+		}
+		if stored != prevVersion {
+			return db.whyNotUpdated(ctx, tx, c)
+		}
 		res, err := db.txExec(ctx, tx, updateCaseSQL, args...)
 		if err != nil {
 			return db.norm(err)
@@ -405,7 +416,7 @@ func (db *DB) UpdateCase(ctx context.Context, c *casework.Case, prevVersion int,
 				return fmt.Errorf("insert event %v: %w", ev[0], db.norm(err))
 			}
 		}
-		return nil
+		return db.writeRollups(ctx, tx, rollup.Delta(old, c))
 	})
 	if err != nil {
 		return fmt.Errorf("update case %s: %w", c.ID, err)

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"cityloop/internal/casework"
+	"cityloop/internal/rollup"
 	"cityloop/internal/store/sqlkit"
 )
 
@@ -51,7 +52,9 @@ func (db *DB) bulkCreate(ctx context.Context, cases []*casework.Case, events [][
 	rows := make([][]any, len(cases))
 	years := make([]int, len(cases))
 	var evRows [][]any
+	var sums rollup.Batch
 	for i, c := range cases {
+		sums.Add(nil, c)
 		if c.ID == "" || c.ReportedAt.IsZero() {
 			return fmt.Errorf("case %d has no id or no report time", i)
 		}
@@ -69,6 +72,7 @@ func (db *DB) bulkCreate(ctx context.Context, cases []*casework.Case, events [][
 			evRows = append(evRows, er...)
 		}
 	}
+	entries := sums.Entries()
 	codes := make([]string, len(cases))
 	err := db.writeTx(ctx, func(tx *sql.Tx) error {
 		book, err := db.openCodes(ctx, tx, years)
@@ -86,7 +90,10 @@ func (db *DB) bulkCreate(ctx context.Context, cases []*casework.Case, events [][
 		if err := db.insertMany(ctx, tx, "cases", caseCols, rows, bulkCasesPerStmt); err != nil {
 			return err
 		}
-		return db.insertMany(ctx, tx, "case_events", eventCols, evRows, bulkEventsPerStmt)
+		if err := db.insertMany(ctx, tx, "case_events", eventCols, evRows, bulkEventsPerStmt); err != nil {
+			return err
+		}
+		return db.writeRollups(ctx, tx, entries)
 	})
 	if err != nil {
 		return err

@@ -43,6 +43,10 @@ type DB struct {
 	// keys seals personal data at rest (see pii.go); nil stores it as given.
 	keys atomic.Pointer[pii.Keyring]
 
+	// noRollups leaves the rollups alone on writes: only for
+	// BenchmarkWriteRollups, which measures what keeping them costs.
+	noRollups bool
+
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -150,6 +154,7 @@ func (db *DB) hotStatements() []string {
 		"SAVEPOINT intake", "ROLLBACK TO SAVEPOINT intake", "RELEASE SAVEPOINT intake",
 		db.bulkInsertSQL("cases", caseCols, bulkCasesPerStmt),
 		db.bulkInsertSQL("case_events", eventCols, bulkEventsPerStmt),
+		db.upsertRollupSQL(1), selectFactsSQL,
 	}
 }
 

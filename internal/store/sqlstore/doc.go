@@ -17,6 +17,12 @@
 //     three SQL stores ([sqlkit.Norm]; busy errors retried by
 //     [sqlkit.Retryable]).
 //
+// The indicators' counts (TallyCases) come from rollups kept at write time
+// (rollup.go, table case_rollups): every case write adds, in its own
+// transaction, the change of the case's contribution that package rollup
+// computes, and a tally that the rows answer exactly sums a few of them
+// instead of scanning the cases; any other tally counts the raw cases.
+//
 // The other stores on the same database never query its tables: what they
 // need of the cases it offers as methods (caseview.go: case heads, events
 // with their cases, report photos), which they reach through interfaces of

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 
 	"cityloop/internal/casework"
+	"cityloop/internal/rollup"
 )
 
 // Hooks for the external tests in package sqlstore_test (which cannot be
@@ -38,7 +39,7 @@ func (db *DB) CreateCaseDirect(ctx context.Context, c *casework.Case, events []c
 		return err
 	}
 	res := make([]intakeResult, 1)
-	db.intake.writeItems(ctx, []*intakeReq{{ctx: ctx, year: c.ReportedAt.Year(), row: row, events: evs}}, []int{0}, res)
+	db.intake.writeItems(ctx, []*intakeReq{{ctx: ctx, year: c.ReportedAt.Year(), row: row, events: evs, rollup: rollup.Delta(nil, c)}}, []int{0}, res)
 	c.Code, c.Version = res[0].code, 1
 	return res[0].err
 }

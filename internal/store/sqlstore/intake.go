@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"cityloop/internal/errs"
+	"cityloop/internal/rollup"
 )
 
 // Group commit for intake.
@@ -56,6 +57,7 @@ type intakeReq struct {
 	year   int
 	row    []any   // caseCols order; row[1], the code, is filled by the writer
 	events [][]any // eventCols order
+	rollup []rollup.Entry
 	done   chan intakeResult
 }
 
@@ -224,6 +226,13 @@ func (b *batcher) writeRows(ctx context.Context, batch []*intakeReq, live []int,
 		if err := b.db.insertMany(ctx, tx, "case_events", eventCols, events, bulkEventsPerStmt); err != nil {
 			return err
 		}
+		var sums rollup.Batch
+		for _, i := range live {
+			sums.AddEntries(batch[i].rollup)
+		}
+		if err := b.db.writeRollups(ctx, tx, sums.Entries()); err != nil {
+			return err
+		}
 		return book.save(ctx, b.db, tx)
 	})
 	if err != nil {
@@ -250,6 +259,8 @@ func (b *batcher) writeItems(ctx context.Context, batch []*intakeReq, live []int
 		if err != nil {
 			return err
 		}
+		// The rollups of the cases stored, written once for the batch.
+		var sums rollup.Batch
 		for _, i := range live {
 			r := batch[i]
 			code, n := book.peek(r.year)
@@ -259,6 +270,7 @@ func (b *batcher) writeItems(ctx context.Context, batch []*intakeReq, live []int
 				}
 				book.take(r.year, n)
 				res[i].code = code
+				sums.AddEntries(r.rollup)
 				continue
 			}
 			if _, err := b.db.txExec(ctx, tx, "SAVEPOINT intake"); err != nil {
@@ -272,10 +284,14 @@ func (b *batcher) writeItems(ctx context.Context, batch []*intakeReq, live []int
 			} else {
 				book.take(r.year, n)
 				res[i].code = code
+				sums.AddEntries(r.rollup)
 			}
 			if _, err := b.db.txExec(ctx, tx, "RELEASE SAVEPOINT intake"); err != nil {
 				return fmt.Errorf("release savepoint: %w", b.db.norm(err))
 			}
+		}
+		if err := b.db.writeRollups(ctx, tx, sums.Entries()); err != nil {
+			return err
 		}
 		return book.save(ctx, b.db, tx)
 	})

@@ -27,7 +27,7 @@ func TestIntakeBatch(t *testing.T) {
 		dialects = append(dialects, struct {
 			name string
 			open func(t *testing.T) *DB
-		}{"postgres", openTestPostgres})
+		}{"postgres", func(t *testing.T) *DB { return openTestPostgres(t) }})
 	}
 	for _, d := range dialects {
 		for _, fast := range []bool{false, true} {
@@ -91,7 +91,7 @@ func openTestSQLite(t *testing.T) *DB {
 	return db
 }
 
-func openTestPostgres(t *testing.T) *DB {
+func openTestPostgres(t testing.TB) *DB {
 	base := os.Getenv("CITYLOOP_TEST_POSTGRES_URL")
 	schema := fmt.Sprintf("cl_test_intake_%d", time.Now().UnixNano())
 	// The "pgx" driver is registered by pgx/v5/stdlib, which Open uses.

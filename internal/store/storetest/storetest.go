@@ -28,6 +28,8 @@ type Store interface {
 	CaseViews
 	BulkCreateCases(ctx context.Context, cases []*casework.Case, events [][]casework.Event) error
 	CountCases(ctx context.Context) (int, error)
+	CheckRollups(ctx context.Context) ([]string, error)
+	RebuildRollups(ctx context.Context) error
 	EachIndexedCase(ctx context.Context, closedSince time.Time, fn func(*casework.Case) error) error
 	IndexedCases(ctx context.Context, ids []string) ([]*casework.Case, error)
 	AppendDictEdit(ctx context.Context, kind, key string, body []byte, actor string, at time.Time) error
@@ -68,6 +70,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"one-time codes", testOneTimeCodes},
 		{"tally for the indicators", testTally},
 		{"cases per day for the big screen", testCasesPerDay},
+		{"rollups equal a recount over random histories", testRollups},
 		{"list totals agree with the cases", testListTotals},
 	}
 	for _, tc := range tests {
