@@ -173,7 +173,7 @@ func BundleEmbedded() bool {
 func (s *Server) BundleBuilt() bool { _, ok := s.assets["console.js"]; return ok }
 
 var pageFiles = []string{"home", "signin", "console", "case", "map", "admin", "citizen", "track", "field", "error", "citizenmap", "citizentoilets", "citizenmine", "sensing", "citizenparking", "password",
-	"enforcement", "enfcase", "enffield", "enfdecision", "citizenenf", "bigscreen"}
+	"enforcement", "enfcase", "enffield", "enfdecision", "citizenenf", "bigscreen", "enfevidence", "inspections", "citizeninsp"}
 
 func (s *Server) parseTemplates() error {
 	s.pages = map[string]*template.Template{}
@@ -186,7 +186,7 @@ func (s *Server) parseTemplates() error {
 		},
 	}
 	for _, name := range pageFiles {
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/part_*.html", "templates/"+name+".html")
 		if err != nil {
 			return fmt.Errorf("web: parse template %s: %w", name, err)
 		}
