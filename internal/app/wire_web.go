@@ -28,7 +28,8 @@ func wireWeb(a *App, mux *http.ServeMux) error {
 	}
 	// The enforcement pages use the service wireEnforce (which runs first) gave the API.
 	s.Enforcement, _ = a.api.Enforcement.(web.Enforcement)
-	a.api.Session = s.SessionActor // the field app uploads evidence and opens PDFs from its pages
+	// The field app's script uploads evidence and opens PDFs with its session.
+	a.api.Session = s.SessionActor
 	s.SetOneTimeCodes(a.Store) // shared by every node, so any node checks a code
 	if a.otpSender != nil {
 		s.SetCodeSender(a.otpSender) // codes go out by SMS through the outbox

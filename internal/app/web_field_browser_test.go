@@ -1,0 +1,168 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	cdpbrowser "github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+
+	"cityloop/internal/evidence"
+	"cityloop/internal/org"
+)
+
+// evidenceOf lists a penalty case's recorded evidence as its officer sees it.
+func evidenceOf(t *testing.T, f *enfFixture, caseID string) []evidence.Item {
+	t.Helper()
+	enf1 := org.Actor{ID: f.ids["enf1"], Name: "张执法", Grants: []org.Grant{{Post: org.PostEnforcer, Region: "320101", Department: "enforcement"}}}
+	items, err := f.a.api.Evidence.List(context.Background(), enf1, caseID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return items
+}
+
+// offlineAt is offline with the upload limited to bytes a second (-1: no
+// limit), so that an upload is still running when the test cuts the network.
+func offlineAt(off bool, upload float64) step {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		if _, err := cdp.Call(ctx, t, network.Enable, network.EnableParams{}); err != nil {
+			return err
+		}
+		c := network.Conditions{Offline: off, DownloadThroughput: -1, UploadThroughput: upload}
+		if _, err := cdp.Call(ctx, t, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{
+			MatchedNetworkConditions: []*network.Conditions{&c}}); err != nil {
+			return err
+		}
+		_, err := cdp.Call(ctx, t, network.OverrideNetworkState, network.OverrideNetworkStateParams{Offline: off, DownloadThroughput: -1, UploadThroughput: upload})
+		return err
+	})
+}
+
+// TestWebField_BrowserEvidenceOffline walks the field app's evidence
+// capture on a phone: the officer takes two photos with no network (they
+// wait on the phone, marked 待上传), the network returns and both upload
+// with tus and appear in the case's evidence list with the capture time,
+// GPS fix and device id; then a 1.5 MB video is cut off mid-upload, the
+// page is reloaded, and the upload resumes from the stored upload URL
+// instead of starting again, leaving one piece of evidence.
+func TestWebField_BrowserEvidenceOffline(t *testing.T) {
+	ctx := browser(t)
+	f := newEnfFixture(t)
+	base := f.base
+	dir := t.TempDir()
+	photo := pngFile(t)
+	photo2 := filepath.Join(dir, "门前货架.png")
+	if err := os.WriteFile(photo2, append(bytes.Clone(tinyPNG), make([]byte, 300_000)...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	video := filepath.Join(dir, "执法记录仪.mp4")
+	body := bytes.Repeat([]byte("body-camera frame "), 85_000) // 1.5 MB
+	copy(body, "\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2")
+	if err := os.WriteFile(video, body, 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	lat, lng, acc := 32.0415, 118.7840, 5.0
+	run(t, ctx, "phone with a GPS fix", phone,
+		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := cdp.Call(ctx, tg, cdpbrowser.SetPermission, cdpbrowser.SetPermissionParams{
+				Permission: &cdpbrowser.PermissionDescriptor{Name: "geolocation"}, Setting: cdpbrowser.PermissionSettingGranted, Origin: base})
+			return err
+		}),
+		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := cdp.Call(ctx, tg, emulation.SetGeolocationOverride, emulation.SetGeolocationOverrideParams{Latitude: &lat, Longitude: &lng, Accuracy: &acc})
+			return err
+		}))
+	signInTo(t, ctx, base, "enf1", "#enf-queue")
+	page := base + "/field/enforcement/cases/" + f.caseID + "/evidence"
+	run(t, ctx, "evidence page",
+		chromedp.Navigate(page),
+		chromedp.WaitVisible(chromedp.CSS("#enf-evidence")),
+		poll(`document.getElementById('ev-list').dataset.count === '0'`, 15*time.Second),
+		poll(`document.getElementById('ev-gps').textContent.includes('118.784')`, 15*time.Second),
+	)
+	run(t, ctx, "two photos offline",
+		offline(true),
+		chromedp.SendKeys(chromedp.CSS("#ev-note"), "店外货架占道"),
+		chromedp.SetUploadFiles(chromedp.CSS("#ev-photo"), []string{photo, photo2}),
+		poll(`document.getElementById('ev-queue').dataset.queued === '2' && document.querySelectorAll('#ev-queue li.queued').length === 2`, 10*time.Second),
+	)
+	if q := get(t, ctx, chromedp.Text(chromedp.CSS("#ev-queue"))); !strings.Contains(q, "待上传") {
+		t.Fatalf("the queue offline: %s", q)
+	}
+	shot(t, ctx, "field-evidence-offline-queued-phone")
+	if n := len(evidenceOf(t, f, f.caseID)); n != 0 {
+		t.Fatalf("%d pieces of evidence while offline", n)
+	}
+	run(t, ctx, "back online",
+		offline(false),
+		poll(`document.getElementById('ev-queue').dataset.queued === '0' && document.getElementById('ev-queue').dataset.done === '2'`, 40*time.Second),
+		poll(`document.getElementById('ev-list').dataset.count === '2'`, 15*time.Second),
+	)
+	if q := get(t, ctx, chromedp.Text(chromedp.CSS("#ev-queue"))); strings.Count(q, "已上传") != 2 {
+		t.Fatalf("the queue online: %s", q)
+	}
+	shot(t, ctx, "field-evidence-uploaded-phone")
+	items := evidenceOf(t, f, f.caseID)
+	if len(items) != 2 {
+		t.Fatalf("%d pieces of evidence, want 2", len(items))
+	}
+	for _, it := range items {
+		if it.Kind != evidence.Photo || !strings.HasPrefix(it.DeviceID, "web-") || it.CapturedAt == nil || it.Lng == nil ||
+			*it.Lng < 118.78 || *it.Lng > 118.79 || it.Note != "店外货架占道" || it.OfficerID != f.ids["enf1"] || len(it.SHA256) != 64 {
+			t.Errorf("evidence as recorded: %+v", it)
+		}
+	}
+
+	// A video cut off half way: the page is reloaded while offline (the
+	// service worker serves it), and the upload goes on from the offset
+	// the server holds.
+	run(t, ctx, "video on a slow link",
+		offlineAt(false, 150_000),
+		chromedp.SetUploadFiles(chromedp.CSS("#ev-video"), []string{video}),
+		poll(`(() => { const p = document.querySelector('#ev-queue li.queued progress'); return p && p.value >= 20 && p.value < 90; })()`, 30*time.Second),
+		offline(true),
+		chromedp.Sleep(500*time.Millisecond),
+		chromedp.Reload(),
+		chromedp.WaitVisible(chromedp.CSS("#enf-evidence")),
+		poll(`document.getElementById('ev-queue').dataset.queued === '1'`, 10*time.Second),
+	)
+	shot(t, ctx, "field-evidence-interrupted-phone")
+	url := get(t, ctx, chromedp.Evaluate[string](`new Promise((res) => { const rq = indexedDB.open('cityloop-evidence', 1);
+		rq.onsuccess = () => { const g = rq.result.transaction('files').objectStore('files').getAll(); g.onsuccess = () => res((g.result.find((r) => r.state !== 'done') || {}).uploadUrl || ''); }; })`,
+		chromedp.EvalAsValue, chromedp.EvalAwaitPromise))
+	if !strings.Contains(url, "/api/v1/enforcement/evidence-uploads/") {
+		t.Fatalf("the queued video has no stored upload URL: %q", url)
+	}
+	run(t, ctx, "video resumes",
+		offline(false),
+		poll(`document.getElementById('ev-queue').dataset.queued === '0'`, 40*time.Second),
+		poll(`document.getElementById('ev-list').dataset.count === '3'`, 15*time.Second),
+	)
+	shot(t, ctx, "field-evidence-resumed-phone")
+	items = evidenceOf(t, f, f.caseID)
+	if len(items) != 3 {
+		t.Fatalf("%d pieces of evidence after the video, want 3", len(items))
+	}
+	var found bool
+	for _, it := range items {
+		if it.Kind == evidence.Video {
+			found = true
+			if it.Size != int64(len(body)) || !strings.HasSuffix(url, "/"+it.ID) {
+				t.Errorf("the video: size %d (want %d), id %s, upload URL %s", it.Size, len(body), it.ID, url)
+			}
+		}
+	}
+	if !found {
+		t.Fatal("no video among the evidence")
+	}
+}
