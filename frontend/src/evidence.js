@@ -133,7 +133,7 @@ export function startEvidence(root) {
   async function refreshList() {
     if (!list || !navigator.onLine) return;
     try {
-      const r = await fetch('/api/v1/enforcement/evidence?case=' + encodeURIComponent(caseID) + (en ? '&lang=en' : ''), { credentials: 'same-origin' });
+      const r = await fetch('/api/v1/enforcement/evidence?case=' + encodeURIComponent(caseID) + (en ? '&lang=en' : '&lang=zh'), { credentials: 'same-origin' });
       if (!r.ok) return;
       const items = (await r.json()).items || [];
       list.dataset.count = String(items.length);
