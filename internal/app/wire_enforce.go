@@ -65,7 +65,11 @@ func wireEnforce(a *App, _ *http.ServeMux) error {
 		return err
 	}
 	a.resealers = append(a.resealers, resealer{"random-inspection values (contacts, phones, conflict reasons, unrevealed seeds)", st.ResealPII})
-	a.api.Inspections = &inspect.Service{Store: st, Cal: a.Cal, Now: a.Now, NewID: NewID}
+	insp := &inspect.Service{Store: st, Cal: a.Cal, Now: a.Now, NewID: NewID}
+	a.api.Inspections = insp
+	if err := a.schedule("inspections", insp.RemindJob(nil, a.Log)); err != nil {
+		return err
+	}
 	if a.DemoSummary == nil {
 		return nil
 	}

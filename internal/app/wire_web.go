@@ -28,6 +28,7 @@ func wireWeb(a *App, mux *http.ServeMux) error {
 	}
 	// The enforcement pages use the service wireEnforce (which runs first) gave the API.
 	s.Enforcement, _ = a.api.Enforcement.(web.Enforcement)
+	s.Inspections, _ = a.api.Inspections.(web.Inspections)
 	// The field app's script uploads evidence and opens PDFs with its session.
 	a.api.Session = s.SessionActor
 	s.SetOneTimeCodes(a.Store) // shared by every node, so any node checks a code

@@ -21,6 +21,7 @@ import (
 	"cityloop/internal/catalog"
 	"cityloop/internal/errs"
 	"cityloop/internal/httpkit"
+	"cityloop/internal/inspect"
 	"cityloop/internal/org"
 	"cityloop/internal/worktime"
 )
@@ -99,6 +100,9 @@ type Server struct {
 	// Enforcement answers the enforcement pages (执法案件, the field app's
 	// on-the-spot procedure, /citizen/enforcement); nil leaves them out.
 	Enforcement Enforcement
+	// Inspections answers the random-inspection pages (双随机一公开,
+	// /console/inspections and /citizen/inspections); nil leaves them out.
+	Inspections Inspections
 
 	pages   map[string]*template.Template
 	assets  map[string]asset // built bundle files by name
@@ -178,6 +182,8 @@ var pageFiles = []string{"home", "signin", "console", "case", "map", "admin", "c
 func (s *Server) parseTemplates() error {
 	s.pages = map[string]*template.Template{}
 	funcs := template.FuncMap{
+		"deref":       func(b *bool) bool { return b != nil && *b },
+		"outcomeName": func(k inspect.OutcomeKind) string { return inspect.OutcomeName(k) },
 		"lightClass": func(l worktime.Light) string {
 			if l == "" {
 				return "light-none"
@@ -245,6 +251,7 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.Handle("GET /field/sw.js", http.HandlerFunc(s.handleServiceWorker))
 	s.sensingRoutes(mux)
 	s.enforcementRoutes(mux)
+	s.inspectionRoutes(mux)
 	s.bigscreenRoutes(mux)
 }
 
@@ -305,6 +312,7 @@ type view struct {
 	assets  map[string]asset
 	sensing bool // the sensing pages are mounted
 	enforce bool // the enforcement pages are mounted
+	inspect bool // the random-inspection pages are mounted
 }
 
 // Asset gives the hashed URL of a bundle file.
@@ -370,7 +378,7 @@ func sep(p string) string {
 func (s *Server) view(w http.ResponseWriter, r *http.Request, shell string) *view {
 	l := s.langOf(w, r)
 	v := &view{L: l, Built: s.BundleBuilt(), Shell: shell, Path: pathWithoutLang(r), assets: s.assets, sensing: s.Sensing != nil,
-		enforce: s.Enforcement != nil}
+		enforce: s.Enforcement != nil, inspect: s.Inspections != nil}
 	if sess, ok := sessionFrom(r.Context()); ok {
 		v.Actor, v.Account = &sess.actor, sess.account
 		v.CSRF = s.csrfFor(sess)
