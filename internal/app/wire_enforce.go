@@ -23,8 +23,8 @@ import (
 // the node's database, parties sealed with the node's keyring), the
 // service linked to the loop, the /api/v1/enforcement routes, the sweep of
 // legal clocks on the jobs runner, the evidence of its cases, random
-// inspections (双随机一公开), and, when this start generated the demo city,
-// its enforcers and penalty cases (about one per 250 loop cases).
+// inspections (双随机一公开) with their reminder job, and, on a new demo city,
+// its enforcers, penalty cases (one per 250 loop cases) and inspection plans.
 func wireEnforce(a *App, _ *http.ServeMux) error {
 	db, err := openStore(a, "enforcement", enforcestore.Open)
 	if err != nil {
@@ -73,6 +73,9 @@ func wireEnforce(a *App, _ *http.ServeMux) error {
 	if a.DemoSummary == nil {
 		return nil
 	}
-	_, err = demoseed.EnforcementOnDemo(context.Background(), a.Store, db, a.World.Atlas(), a.Cal, svc.Books[0], svc.Policy, a.Cfg.DemoSeed, a.Cfg.DemoCases, a.Now().UTC())
+	if _, err = demoseed.EnforcementOnDemo(context.Background(), a.Store, db, a.World.Atlas(), a.Cal, svc.Books[0], svc.Policy, a.Cfg.DemoSeed, a.Cfg.DemoCases, a.Now().UTC()); err != nil {
+		return err
+	}
+	_, err = demoseed.InspectionsOnDemo(context.Background(), insp, a.Store, a.World.Atlas(), a.Cfg.DemoSeed, a.Now().UTC())
 	return err
 }
