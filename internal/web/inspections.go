@@ -38,7 +38,9 @@ var (
 )
 
 // InspectNav reports whether the console links the random inspections.
-func (v *view) InspectNav() bool { return v.inspect && v.Actor != nil && holds(*v.Actor, inspOutcomePosts) }
+func (v *view) InspectNav() bool {
+	return v.inspect && v.Actor != nil && holds(*v.Actor, inspOutcomePosts)
+}
 
 // InspectPublicNav reports whether the citizen portal links the published draws.
 func (v *view) InspectPublicNav() bool { return v.inspect }
