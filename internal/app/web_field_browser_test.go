@@ -166,3 +166,68 @@ func TestWebField_BrowserEvidenceOffline(t *testing.T) {
 		t.Fatal("no video among the evidence")
 	}
 }
+
+// TestWebInspections_Browser walks 双随机一公开 in a browser: the leader
+// writes a plan from pasted lists (with a declared conflict), commits it,
+// draws it and records an outcome; then a citizen on a phone finds the
+// plan with its commitment, revealed seed and result, and the verify
+// button re-runs the draw on the server and says it matches.
+func TestWebInspections_Browser(t *testing.T) {
+	ctx := browser(t)
+	a := testApp(t, "")
+	base := serve(t, a)
+	objects := "OBJ-1,老街烧烤店,shop,320101,中山路1号,王五,13800000001\nOBJ-2,四季水果店,shop,320101,中山路2号\nOBJ-3,中山路在建项目,site,320102,中山路3号\nOBJ-4,李四流动摊点,vendor,320102,解放路4号,李四,13800000004\n"
+	inspectors := "I-1,张执法,32010001,320101\nI-2,王执法,32010002,320101\nI-3,李执法,32010003,320102\nI-4,赵执法,32010004,,320102\nI-5,钱执法,32010005\n"
+	run(t, ctx, "desktop", desktop)
+	signIn(t, ctx, base, "leader")
+	run(t, ctx, "new plan",
+		chromedp.Click(chromedp.CSS("#nav-inspections")),
+		chromedp.WaitVisible(chromedp.CSS("#insp-form")),
+		chromedp.SendKeys(chromedp.CSS("#i-name"), "2026年第四季度门前三包双随机抽查"),
+		chromedp.SendKeys(chromedp.CSS("#i-period"), "2026年第四季度"),
+		chromedp.SendKeys(chromedp.CSS("#i-count"), "2"),
+		chromedp.SetValue(chromedp.CSS("#i-objects"), objects),
+		chromedp.SetValue(chromedp.CSS("#i-inspectors"), inspectors),
+		chromedp.SetValue(chromedp.CSS("#i-conflicts"), "I-1,OBJ-1,其亲属经营\n"),
+		chromedp.Click(chromedp.CSS("#i-create")),
+		chromedp.WaitVisible(chromedp.CSS("#i-commit")),
+	)
+	if txt := get(t, ctx, chromedp.OuterHTML(chromedp.CSS("main"))); strings.Contains(txt, "13800000001") || !strings.Contains(txt, "已密封") {
+		t.Fatalf("the plan page shows personal data or no sealed reason: %.400s", txt)
+	}
+	run(t, ctx, "commit", chromedp.Click(chromedp.CSS("#i-commit")), chromedp.WaitVisible(chromedp.CSS("#plan-commitment")), chromedp.WaitVisible(chromedp.CSS("#i-draw")))
+	commitment := get(t, ctx, chromedp.Text(chromedp.CSS("#plan-commitment")))
+	run(t, ctx, "draw", chromedp.Click(chromedp.CSS("#i-draw")), chromedp.WaitVisible(chromedp.CSS("#plan-seed")))
+	run(t, ctx, "record an outcome",
+		chromedp.Click(chromedp.CSS("#insp-results li details summary")),
+		chromedp.SetValue(chromedp.CSS("#insp-results li select[name=outcome]"), "rectify"),
+		chromedp.SendKeys(chromedp.CSS("#insp-results li input[name=note]"), "店外摆放货架，责令当日整改"),
+		chromedp.Click(chromedp.CSS("#insp-results li form button")),
+		chromedp.WaitVisible(chromedp.CSS("#insp-results .outcome")),
+	)
+	shot(t, ctx, "inspections-console-plan")
+
+	run(t, ctx, "citizen on a phone", phone, clearCookies(),
+		chromedp.Navigate(base+"/citizen/inspections"),
+		chromedp.WaitVisible(chromedp.CSS("[data-verify]")),
+	)
+	pub := get(t, ctx, chromedp.Text(chromedp.CSS("main")))
+	for _, want := range []string{"2026年第四季度门前三包双随机抽查", commitment, "责令整改", "店外摆放货架"} {
+		if !strings.Contains(pub, want) {
+			t.Fatalf("the public page lacks %q: %.600s", want, pub)
+		}
+	}
+	for _, secret := range []string{"13800000001", "王五", "其亲属经营"} {
+		if strings.Contains(pub, secret) {
+			t.Fatalf("the public page shows %q", secret)
+		}
+	}
+	run(t, ctx, "verify",
+		chromedp.Click(chromedp.CSS("[data-verify]")),
+		poll(`document.querySelector('.verify-result').dataset.match === 'true'`, 10*time.Second),
+	)
+	if v := get(t, ctx, chromedp.Text(chromedp.CSS(".verify-result"))); !strings.Contains(v, "验证通过") {
+		t.Fatalf("the verify answer: %s", v)
+	}
+	shot(t, ctx, "inspections-citizen-verified-phone")
+}
