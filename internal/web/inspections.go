@@ -253,7 +253,7 @@ func (s *Server) handleInspection(w http.ResponseWriter, r *http.Request) error 
 	// The form's time is rounded up to the minute: an inspection entered
 	// right after the draw would otherwise read as before it.
 	p := &inspPlanPage{P: pl.Masked(), Status: s.inspStatus(v.L, pl.Status), Hash: pl.Hash(), CanDraw: holds(sess.actor, inspDrawPosts),
-		CanRecord: pl.Status == inspect.StatusDrawn, Now: s.Now().Add(59*time.Second).In(s.Cal.Location()).Format("2006-01-02T15:04"), Overdue: map[string]bool{},
+		CanRecord: pl.Status == inspect.StatusDrawn, Now: s.Now().Add(59 * time.Second).In(s.Cal.Location()).Format("2006-01-02T15:04"), Overdue: map[string]bool{},
 		Conflicted: len(pl.Conflicts)}
 	for _, k := range inspect.Outcomes {
 		p.Outcomes = append(p.Outcomes, option{Value: string(k), Label: inspect.OutcomeName(k)})
