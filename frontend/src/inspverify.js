@@ -17,7 +17,7 @@ function startVerify() {
         if (r.ok && body.match) {
           out.classList.add('verify-ok');
           out.dataset.match = 'true';
-          out.textContent = '✓ ' + out.dataset.ok + ' (seed ' + String(body.seed).slice(0, 16) + '…, ' + new Date(body.checked_at).toLocaleString() + ')';
+          out.textContent = '✓ ' + out.dataset.ok + ' (seed ' + String(body.seed).slice(0, 16) + '…, ' + new Date(body.checked_at).toLocaleString(document.documentElement.lang === 'en' ? 'en' : 'zh-CN') + ')';
         } else {
           out.classList.add('verify-bad');
           out.dataset.match = 'false';

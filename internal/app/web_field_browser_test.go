@@ -165,6 +165,42 @@ func TestWebField_BrowserEvidenceOffline(t *testing.T) {
 	if !found {
 		t.Fatal("no video among the evidence")
 	}
+
+	// A fine on the spot: the decision shows on the phone with its
+	// PDF (fetched with the session) and prints as the document alone.
+	run(t, ctx, "summary fine",
+		offlineAt(false, -1),
+		chromedp.Navigate(base+"/field/enforcement"),
+		chromedp.WaitVisible(chromedp.CSS("#enf-field-form")),
+		chromedp.Click(chromedp.CSS("#mode-summary")),
+		chromedp.SendKeys(chromedp.CSS("#p-name"), "陈大明"),
+		chromedp.SendKeys(chromedp.CSS("#p-id"), "32010119900307123X"),
+		chromedp.SetValue(chromedp.CSS("#f-vio"), "WASTE-01"),
+		chromedp.SendKeys(chromedp.CSS("#f-sum"), "向绿化带倾倒生活垃圾一袋，当场清理"),
+		chromedp.SetValue(chromedp.CSS("#f-harm"), "1"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=flags]`), "mitigating"),
+		chromedp.Click(chromedp.CSS("#k-fine")),
+		chromedp.SendKeys(chromedp.CSS("#f-fine"), "100"),
+		chromedp.SendKeys(chromedp.CSS("#f-cert"), "32010001"),
+		chromedp.SendKeys(chromedp.CSS("#f-cert2"), "32010002"),
+		chromedp.SendKeys(chromedp.CSS("#f-num"), "某城管当罚字〔2026〕9号"),
+		chromedp.SetUploadFiles(chromedp.CSS("#f-photo"), []string{photo}),
+		chromedp.Click(chromedp.CSS("#f-submit")),
+		chromedp.WaitVisible(chromedp.CSS("#enf-decision")),
+		chromedp.WaitVisible(chromedp.CSS("#dec-print")),
+		chromedp.WaitVisible(chromedp.CSS("#enf-evidence")),
+	)
+	pdf := get(t, ctx, chromedp.Evaluate[string](`fetch(document.getElementById('dec-pdf').href, {credentials: 'same-origin'}).then((r) => r.status + ' ' + r.headers.get('Content-Type'))`,
+		chromedp.EvalAwaitPromise))
+	if pdf != "200 application/pdf" {
+		t.Fatalf("the decision's PDF with the session: %s", pdf)
+	}
+	shot(t, ctx, "field-decision-phone")
+	run(t, ctx, "print view", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"})
+		return err
+	}))
+	shot(t, ctx, "field-decision-print")
 }
 
 // TestWebInspections_Browser walks 双随机一公开 in a browser: the leader
