@@ -1,11 +1,18 @@
 package app
 
 import (
+	"context"
 	"encoding/base64"
+	"io"
+	"log/slog"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+
+	"cityloop/internal/config"
+	"cityloop/internal/inspect"
 )
 
 // TestWebField_SessionOnEvidence: the field app's script reaches the
@@ -69,4 +76,63 @@ func TestWebField_SessionOnEvidence(t *testing.T) {
 			t.Fatalf("an operator lists evidence: %d", res.StatusCode)
 		}
 	})
+}
+
+// TestWebInspections_DemoCity: the demo city has a drawn plan with
+// published results (one overdue), a committed and a draft one; the
+// console lists them for the leader and an enforcer, the public page shows
+// the two published ones without personal data, and the drawn one
+// verifies.
+func TestWebInspections_DemoCity(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: skipping the demo city")
+	}
+	cfg := config.Default()
+	cfg.DataDir, cfg.Quiet, cfg.Addr, cfg.DemoCases = t.TempDir(), true, "127.0.0.1:0", 500
+	if err := cfg.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	a, err := Open(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	base := serve(t, a)
+	plans, total, err := a.api.Inspections.FindPlans(context.Background(), inspect.Filter{Limit: 10})
+	if err != nil || total != 3 {
+		t.Fatalf("demo plans: %d %v", total, err)
+	}
+	var drawn string
+	for _, p := range plans {
+		if p.Status == inspect.StatusDrawn {
+			drawn = p.ID
+		}
+	}
+	for _, user := range []string{"leader", "enforcer"} {
+		b := newBrowserClient(t, base)
+		if res := b.signIn(user, "demo"); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("sign in %s: %d", user, res.StatusCode)
+		}
+		st, page, _ := b.get("/console/inspections")
+		if st != 200 || strings.Count(page, "/console/inspections/") < 3 || !strings.Contains(page, "逾期未公开结果") {
+			t.Fatalf("%s: the plans: %d %.400s", user, st, mainOf(page))
+		}
+		for _, p := range plans {
+			if st, page, _ := b.get("/console/inspections/" + p.ID + "?lang=en"); st != 200 || !strings.Contains(page, p.Name) {
+				t.Fatalf("%s: plan %s: %d %.300s", user, p.ID, st, mainOf(page))
+			}
+		}
+	}
+	st, page, _ := newBrowserClient(t, base).get("/citizen/inspections")
+	if st != 200 || strings.Count(page, "data-verify=") != 1 || strings.Count(page, `class="card insp-public"`) != 2 {
+		t.Fatalf("the public page: %d %.600s", st, mainOf(page))
+	}
+	if m := regexp.MustCompile(`1[3-9]\d{9}`).FindString(page); m != "" {
+		t.Fatalf("the public page shows a phone number: %s", m)
+	}
+	c := &client{t: t, base: base}
+	var rep inspect.VerifyReport
+	if st := c.do("GET", "/api/v1/inspections/public/"+drawn+"/verify", nil, &rep); st != 200 || !rep.Match {
+		t.Fatalf("verify the demo's draw: %d %+v", st, rep)
+	}
 }
