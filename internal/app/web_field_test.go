@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -134,5 +135,66 @@ func TestWebInspections_DemoCity(t *testing.T) {
 	var rep inspect.VerifyReport
 	if st := c.do("GET", "/api/v1/inspections/public/"+drawn+"/verify", nil, &rep); st != 200 || !rep.Match {
 		t.Fatalf("verify the demo's draw: %d %+v", st, rep)
+	}
+}
+
+// TestWebInspections_Forms: the console's plan form and steps answer a
+// mistake with a 4xx page that names it and keeps what was typed, and only
+// leaders and administrators write or draw.
+func TestWebInspections_Forms(t *testing.T) {
+	f := newEnfFixture(t)
+	leader := f.as(t, "leader")
+	_, _, tok := leader.get("/console/inspections")
+	objects := "OBJ-1,老街烧烤店,shop,320101\nOBJ-2,四季水果店,shop,320101\n"
+	inspectors := "I-1,张执法,32010001,320101\nI-2,王执法,32010002,320101\n"
+	form := func(kv ...string) url.Values {
+		v := url.Values{"_csrf": {tok}, "name": {"抽查"}, "period": {"2026Q4"}, "count": {"1"}, "per_object": {"2"}, "objects": {objects}, "inspectors": {inspectors}}
+		for i := 0; i+1 < len(kv); i += 2 {
+			v.Set(kv[i], kv[i+1])
+		}
+		return v
+	}
+	for _, tc := range []struct {
+		name string
+		who  *browserClient
+		form url.Values
+		want int
+		says string
+	}{
+		{"a list line short of fields", leader, form("objects", "OBJ-1,老街烧烤店\n"), 400, "line 1 needs 4–7 fields"},
+		{"one inspector per object", leader, form("per_object", "1"), 400, "per_object"},
+		{"more objects than listed", leader, form("count", "3"), 422, "不能抽取 3 个"},
+		{"a conflict leaves too few inspectors", leader, form("conflicts", "I-1,OBJ-1,亲属\n"), 422, ""},
+		{"an enforcer may not write plans", f.as(t, "enf1"), form(), 403, ""},
+		{"a good plan", leader, form(), 303, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.who != leader {
+				_, _, tc.form["_csrf"][0] = tc.who.get("/field/enforcement")
+			}
+			res, body := tc.who.post("/console/inspections", tc.form, nil)
+			if res.StatusCode != tc.want || !strings.Contains(body, tc.says) {
+				t.Fatalf("%d, want %d with %q: %.400s", res.StatusCode, tc.want, tc.says, mainOf(body))
+			}
+			if tc.want == 400 && !strings.Contains(body, "老街烧烤店") {
+				t.Fatal("the form lost what was typed")
+			}
+		})
+	}
+	plans, _, err := f.a.api.Inspections.FindPlans(context.Background(), inspect.Filter{Limit: 5})
+	if err != nil || len(plans) != 1 {
+		t.Fatalf("plans after the forms: %d %v", len(plans), err)
+	}
+	id := plans[0].ID
+	res, body := leader.post("/console/inspections/"+id+"/draw", url.Values{"_csrf": {tok}}, nil)
+	if res.StatusCode != 409 || !strings.Contains(body, "commit") {
+		t.Fatalf("a draw before the commitment: %d %.300s", res.StatusCode, mainOf(body))
+	}
+	if res, _ := leader.post("/console/inspections/"+id+"/commit", url.Values{"_csrf": {tok}}, nil); res.StatusCode != 303 {
+		t.Fatalf("commit: %d", res.StatusCode)
+	}
+	res, body = leader.post("/console/inspections/"+id+"/outcomes", url.Values{"_csrf": {tok}, "object_id": {"OBJ-1"}, "outcome": {"passed"}, "inspected_at": {"2026-01-02T09:30"}}, nil)
+	if res.StatusCode != 409 || !strings.Contains(body, "尚未抽取") {
+		t.Fatalf("an outcome before the draw: %d %.300s", res.StatusCode, mainOf(body))
 	}
 }

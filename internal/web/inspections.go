@@ -245,7 +245,13 @@ func (s *Server) handleInspection(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	pl, err := s.Inspections.FindPlan(r.Context(), r.PathValue("id"))
+	return s.renderInspection(w, r, sess, r.PathValue("id"), nil)
+}
+
+// renderInspection shows one plan; failed, when set, is a refused step or
+// outcome, shown on the page with its status so the form can be fixed.
+func (s *Server) renderInspection(w http.ResponseWriter, r *http.Request, sess *session, id string, failed error) error {
+	pl, err := s.Inspections.FindPlan(r.Context(), id)
 	if err != nil {
 		return err
 	}
@@ -264,16 +270,26 @@ func (s *Server) handleInspection(w http.ResponseWriter, r *http.Request) error 
 	}
 	p.DueBy = by
 	v.Title, v.Data = pl.Name, p
+	status := http.StatusOK
+	if failed != nil {
+		e, ok := errs.As(failed)
+		if !ok || e.Kind == errs.KindInternal || e.Kind == errs.KindNotFound || e.Kind == errs.KindUnauthenticated {
+			return failed
+		}
+		v.Error, status = errorText(e), statusOf(failed)
+	}
 	switch r.URL.Query().Get("done") {
 	case "":
 	case "commit":
 		v.Flash = v.L.pick([2]string{"已公布承诺，计划已冻结", "Committed: the plan is frozen"})
 	case "draw":
 		v.Flash = v.L.pick([2]string{"已公开种子并抽取", "The seed is revealed and the draw made"})
+	case "outcome":
+		v.Flash = v.L.pick([2]string{"检查结果已登记并公开", "The outcome is recorded and public"})
 	default:
 		v.Flash = v.L.pick([2]string{"已保存", "Saved"})
 	}
-	s.render(w, r, http.StatusOK, "inspections", v)
+	s.render(w, r, status, "inspections", v)
 	return nil
 }
 
@@ -300,7 +316,7 @@ func (s *Server) handleInspectionStep(w http.ResponseWriter, r *http.Request) er
 		}
 	}
 	if err != nil {
-		return err
+		return s.renderInspection(w, r, sess, id, err)
 	}
 	if err := s.audit(r, sess.actor.ID, "inspection."+step, "inspection/"+p.ID, detail); err != nil {
 		return err
@@ -325,13 +341,14 @@ func (s *Server) handleInspectionOutcome(w http.ResponseWriter, r *http.Request)
 	if v := strings.TrimSpace(f.Get("inspected_at")); v != "" {
 		t, err := time.ParseInLocation("2006-01-02T15:04", v, s.Cal.Location())
 		if err != nil {
-			return errs.Invalid("检查时间格式为 2026-01-02T09:30 / a date and time such as 2026-01-02T09:30").WithField("inspected_at", "invalid")
+			return s.renderInspection(w, r, sess, id,
+				errs.Invalid("检查时间格式为 2026-01-02T09:30 / a date and time such as 2026-01-02T09:30").WithField("inspected_at", "invalid"))
 		}
 		in.InspectedAt = t.UTC()
 	}
 	o, err := s.Inspections.RecordOutcome(r.Context(), sess.actor, id, in)
 	if err != nil {
-		return err
+		return s.renderInspection(w, r, sess, id, err)
 	}
 	if err := s.audit(r, sess.actor.ID, "inspection.outcome", "inspection/"+id+"/"+o.Object,
 		map[string]any{"outcome": o.Kind, "inspected_at": o.InspectedAt, "publish_by": o.PublishBy, "via": "web"}); err != nil {
