@@ -80,12 +80,16 @@ function size(n) {
   return (n / 1048576).toFixed(1) + ' MB';
 }
 
+// startEvidence runs the capture form of root's case, and on a field page
+// without one (root null) only the uploader: files queued for any case go
+// up wherever the officer is in the app.
 export function startEvidence(root) {
-  const caseID = root.dataset.case;
-  const queue = root.querySelector('#ev-queue');
-  const list = root.querySelector('#ev-list');
-  const note = root.querySelector('#ev-note');
-  watchGPS(root.querySelector('#ev-gps'));
+  const caseID = root ? root.dataset.case : '';
+  const q = (sel) => (root ? root.querySelector(sel) : null);
+  const queue = q('#ev-queue');
+  const list = q('#ev-list');
+  const note = q('#ev-note');
+  if (root) watchGPS(q('#ev-gps'));
   const live = {}; // id -> {sent, total, uploading}
 
   async function capture(files) {
@@ -104,6 +108,7 @@ export function startEvidence(root) {
   }
 
   async function render() {
+    if (!queue) return;
     const recs = (await all()).filter((r) => r.caseID === caseID).sort((a, b) => a.queuedAt - b.queuedAt);
     const waiting = recs.filter((r) => r.state !== 'done');
     queue.dataset.queued = String(waiting.length);
@@ -199,7 +204,6 @@ export function startEvidence(root) {
     flushing = true;
     try {
       for (const rec of await all()) {
-        if (rec.caseID !== caseID) continue;
         if (rec.state === 'done') {
           if (Date.now() - (rec.doneAt || 0) > KEEP_DONE_MS) await del(rec.id);
           continue;
@@ -217,7 +221,7 @@ export function startEvidence(root) {
   }
 
   for (const id of ['ev-photo', 'ev-video', 'ev-audio', 'ev-file']) {
-    const input = root.querySelector('#' + id);
+    const input = q('#' + id);
     if (input) input.addEventListener('change', () => { const fs = Array.from(input.files || []); input.value = ''; capture(fs); });
   }
   window.addEventListener('online', flush);

@@ -12,8 +12,8 @@ if ('serviceWorker' in navigator) {
 }
 
 // --- on-the-spot evidence (全过程记录), queued and uploaded with tus ---
-const evidence = $('enf-evidence');
-if (evidence) startEvidence(evidence);
+// Every field page uploads what waits in the queue; the evidence page also captures.
+if ('indexedDB' in window) startEvidence($('enf-evidence'));
 // The decision's print button (inline handlers are forbidden by the CSP).
 for (const b of document.querySelectorAll('[data-print]')) b.addEventListener('click', () => window.print());
 
