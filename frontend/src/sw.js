@@ -2,7 +2,10 @@
 // so the app opens without a network and its queued reports can wait.
 const CACHE = 'cityloop-field-v2';
 self.addEventListener('install', () => self.skipWaiting());
-self.addEventListener('activate', (e) => e.waitUntil(self.clients.claim()));
+// Older caches go: a page kept by an earlier worker must not outlive it.
+self.addEventListener('activate', (e) => e.waitUntil(caches.keys()
+  .then((ks) => Promise.all(ks.filter((k) => k !== CACHE).map((k) => caches.delete(k))))
+  .then(() => self.clients.claim())));
 self.addEventListener('fetch', (e) => {
   const req = e.request;
   if (req.method !== 'GET') return;
