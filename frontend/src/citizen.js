@@ -25,12 +25,40 @@ if (form) {
   const map = baseMap(mapNode).setView(center(mapNode, [32.05, 118.78]), 12);
   regions(map, 'district', '', { color: '#0b5394', weight: 2, fillOpacity: 0.04 });
   let marker = null;
+  // The point is checked against the city in step 1 (the same grid index
+  // the server files by), so a pin outside it is moved before anything is
+  // typed. inside: true, false, or null while unknown (offline: the server
+  // checks again and re-shows the form with everything kept).
+  let inside = null, checking = null;
+  const outsideMsg = en ? 'This point is outside the city: tap the map where the problem is.'
+    : '这个位置不在本市范围内，请在地图上重新点选问题所在的位置。';
+  const check = (la, ln, label) => {
+    inside = null;
+    checking = fetch(`/api/v1/locate?crs=wgs84&lng=${ln.toFixed(6)}&lat=${la.toFixed(6)}`)
+      .then(async (r) => {
+        if (r.ok) {
+          const loc = await r.json();
+          inside = true;
+          status.classList.remove('error');
+          const names = (loc.names || []).slice(1, 4).join(' ');
+          status.textContent = label + (names ? ` · ${names}` : '');
+        } else if (r.status === 422) {
+          inside = false;
+          status.classList.add('error');
+          status.textContent = outsideMsg;
+        }
+      })
+      .catch(() => {});
+    return checking;
+  };
   const set = (la, ln, how) => {
     lat.value = la.toFixed(6);
     lng.value = ln.toFixed(6);
     if (marker) marker.setLatLng([la, ln]);
     else marker = L.circleMarker([la, ln], { radius: 9, color: '#b42318', fillColor: '#b42318', fillOpacity: 0.9 }).addTo(map);
-    status.textContent = (en ? 'Location set' : '已选位置') + ` (${how}): ${ln.toFixed(5)}, ${la.toFixed(5)}`;
+    const label = (en ? 'Location set' : '已选位置') + ` (${how}): ${ln.toFixed(5)}, ${la.toFixed(5)}`;
+    status.textContent = label;
+    return check(la, ln, label);
   };
   map.on('click', (e) => set(e.latlng.lat, e.latlng.lng, en ? 'map' : '地图'));
   $('gps').addEventListener('click', () => {
@@ -41,26 +69,59 @@ if (form) {
       () => { status.textContent = en ? 'Could not get the location; tap the map' : '无法获取位置，请在地图上点选'; },
       { enableHighAccuracy: true, timeout: 15000 });
   });
-  next.addEventListener('click', () => {
-    if (!photo.files.length) { status.textContent = en ? 'Add a photo first' : '请先拍照或选择照片'; photo.focus(); return; }
+  // A form the server sent back keeps its pin: show it and check it again.
+  if (lat.value && lng.value && !isNaN(+lat.value) && !isNaN(+lng.value)) {
+    // Centre on it only when it is in the city; otherwise the city stays
+    // in view, where the new pin belongs.
+    set(+lat.value, +lng.value, en ? 'sent before' : '上次所选').then(() => { if (inside) map.setView([+lat.value, +lng.value], 15); });
+  }
+  const kept = form.querySelector('input[name=kept]');
+  next.addEventListener('click', async () => {
+    if (!photo.files.length && !kept) { status.textContent = en ? 'Add a photo first' : '请先拍照或选择照片'; photo.focus(); return; }
     if (!lat.value) { status.textContent = en ? 'Choose a location: GPS or tap the map' : '请使用当前位置或在地图上点选'; $('gps').focus(); return; }
+    if (checking) await checking;
+    if (inside === false) { status.classList.add('error'); status.textContent = outsideMsg; mapNode.focus(); return; }
     show(2);
   });
   back.addEventListener('click', () => show(1));
 
-  // Category suggestion from the words, unless the person chose one.
-  const cat = $('category'), hint = $('suggestion');
-  let chosen = false, t = null;
-  cat.addEventListener('change', () => { chosen = true; });
-  $('description').addEventListener('input', (e) => {
-    clearTimeout(t);
-    t = setTimeout(async () => {
-      if (chosen) return;
-      const r = await fetch('/citizen/suggest?q=' + encodeURIComponent(e.target.value));
-      if (!r.ok) return;
-      const s = await r.json();
-      cat.value = s.ref || '';
-      hint.textContent = s.ref ? (en ? 'Suggested category: ' : '建议类别：') + s.name : '';
-    }, 300);
-  });
+  // The category suggested from the words is offered, never applied: the
+  // first as a chip to tap, the alternates beside it. What the person chose
+  // (or left to the operator) stays until they tap.
+  const cat = $('category'), box = $('suggestion');
+  const has = (ref) => [...cat.options].some((o) => o.value === ref);
+  const chip = (sg, first) => {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.className = first ? 'chip' : 'chip alt';
+    b.dataset.ref = sg.ref;
+    b.textContent = first ? (en ? `${sg.name} (tap to use)` : `${sg.name}（点此选用）`) : sg.name;
+    b.addEventListener('click', () => {
+      cat.value = sg.ref;
+      cat.dispatchEvent(new Event('change', { bubbles: true }));
+      box.replaceChildren(document.createTextNode((en ? 'Category chosen: ' : '已选用类别：') + sg.name));
+    });
+    return b;
+  };
+  const offer = (list) => {
+    list = list.filter((sg) => has(sg.ref) && sg.ref !== cat.value);
+    if (!list.length) { box.replaceChildren(); return; }
+    const nodes = [document.createTextNode(en ? 'Suggested category: ' : '建议类别：'), chip(list[0], true)];
+    if (list.length > 1) {
+      nodes.push(document.createTextNode(en ? ' Or: ' : ' 或：'));
+      for (const sg of list.slice(1)) nodes.push(chip(sg, false));
+    }
+    box.replaceChildren(...nodes);
+  };
+  let t = null, asked = 0;
+  const ask = (words) => {
+    const n = ++asked;
+    fetch('/citizen/suggest?q=' + encodeURIComponent(words))
+      .then((r) => (r.ok ? r.json() : null))
+      .then((s) => { if (s && n === asked) offer(s.suggestions || []); })
+      .catch(() => {});
+  };
+  const desc = $('description');
+  desc.addEventListener('input', () => { clearTimeout(t); t = setTimeout(() => ask(desc.value), 300); });
+  if (desc.value.trim()) ask(desc.value);
 }

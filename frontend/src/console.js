@@ -1,6 +1,16 @@
 // Console island: live queues over server-sent events, and the case map.
 import { L, baseMap } from './common.js';
 
+// A suggested category is offered as a chip beside the category select;
+// tapping it selects that category, nothing else does.
+document.addEventListener('click', (e) => {
+  const chip = e.target.closest && e.target.closest('.suggest .chip[data-for]');
+  const sel = chip && document.getElementById(chip.dataset.for);
+  if (!sel) return;
+  sel.value = chip.dataset.ref;
+  sel.dispatchEvent(new Event('change', { bubbles: true }));
+});
+
 const queues = document.getElementById('queues');
 if (queues && window.EventSource) {
   const live = document.getElementById('live');

@@ -148,6 +148,11 @@ func (s *Server) handleBulletinFile(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
+	// Every download is on the audit trail, not only the refusals: a
+	// bulletin names units and people before it is published.
+	if err := s.audit(r, actor.ID, "bulletin.download", "bulletin:"+b.ID, map[string]any{"format": format, "scope": b.Scope, "kind": b.Kind}); err != nil {
+		return err
+	}
 	w.Header().Set("Content-Type", bulletin.Formats[format])
 	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
 	if format == bulletin.HTML {
@@ -224,6 +229,56 @@ func urlPathEscape(s string) string {
 
 var assessmentParams = map[string]bool{"scheme": true, "level": true, "from": true, "to": true, "top": true}
 
+// assessLevels are the objects GET /api/v1/assessments ranks, with the
+// region level each is (0: not a region).
+var assessLevels = map[string]org.Level{"district": org.LevelDistrict, "street": org.LevelStreet, "community": org.LevelCommunity,
+	"department": 0, assess.GroupBySupervisor: 0}
+
+// cityCode is the city's region code ("" before an atlas is loaded).
+func (s *Server) cityCode() string {
+	if c := s.World.Atlas().City(); c != nil {
+		return c.Code
+	}
+	return ""
+}
+
+// assessUnits lists the objects of a level the caller sees wholly: the
+// regions and departments inside his jurisdiction, or the supervisors
+// whose beat is (every supervisor for the city-wide).
+func (s *Server) assessUnits(ctx context.Context, actor org.Actor, levelName string, level org.Level) ([]assess.Unit, error) {
+	scope := s.Cases.ScopeOf(actor)
+	atlas := s.World.Atlas()
+	var units []assess.Unit
+	switch {
+	case levelName == assess.GroupBySupervisor:
+		accs, err := s.Accounts.FindAccounts(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("list the supervisors: %w", err)
+		}
+		for _, acc := range accs {
+			if acc.Disabled || !holds(acc.Grants, org.PostSupervisor) {
+				continue
+			}
+			if s.seesSupervisor(actor, acc) {
+				units = append(units, assess.Unit{Code: acc.ID, Name: acc.Name})
+			}
+		}
+	case level == 0:
+		for _, d := range s.World.Dict().Departments() {
+			if scope.Sees(0, d.Code, atlas.Within) {
+				units = append(units, assess.Unit{Code: d.Code, Name: d.Name.Zh})
+			}
+		}
+	default:
+		for _, reg := range atlas.Regions(level) {
+			if scope.Sees(level, reg.Code, atlas.Within) {
+				units = append(units, assess.Unit{Level: level, Code: reg.Code, Name: reg.Name})
+			}
+		}
+	}
+	return units, nil
+}
+
 // assessmentRow is one ranked unit.
 type assessmentRow struct {
 	Rank       int        `json:"rank"`
@@ -237,8 +292,12 @@ type assessmentRow struct {
 
 type deducted struct {
 	Name   kpi.Name `json:"name"`
+	Is     string   `json:"is"` // the case conditions that mark a deduction
 	Cases  int      `json:"cases"`
 	Points float64  `json:"points"`
+	// List is the case list of the deducted cases (without the double
+	// count of Scheme.Double channels).
+	List *string `json:"list"`
 }
 
 // assessmentView is the body of GET /api/v1/assessments.
@@ -264,9 +323,9 @@ func (s *Server) handleAssessments(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	levelName := q.Get("level")
-	level, ok := rankLevels[levelName]
+	level, ok := assessLevels[levelName]
 	if !ok {
-		return errs.Invalid("排名对象无效 / level must be district, street or department").WithField("level", "district, street or department")
+		return errs.Invalid("考核对象无效 / level must be one of %s", strings.Join(assess.Levels, ", ")).WithField("level", strings.Join(assess.Levels, ", "))
 	}
 	p, err := kpi.ParseDays(q.Get("from"), q.Get("to"), s.Cal.Location())
 	if err != nil {
@@ -282,33 +341,25 @@ func (s *Server) handleAssessments(w http.ResponseWriter, r *http.Request) error
 	if book == nil {
 		book = assess.Default()
 	}
-	code := q.Get("scheme")
-	if code == "" {
-		code = "jn_table"
-	}
-	sch, err := book.Find(code, p.From)
-	if err != nil {
+	var sch *assess.Scheme
+	if code := q.Get("scheme"); code != "" {
+		if sch, err = book.Find(code, p.From); err != nil {
+			return err
+		}
+		if !sch.Ranks(levelName) {
+			return errs.Invalid("考核方案 %s 不适用于 %s / scheme %s does not rank %s", sch.Code, levelName, sch.Code, levelName).
+				WithField("scheme", "leave out for the level's scheme, or pick one whose levels include "+levelName)
+		}
+	} else if sch, err = book.ForLevel(levelName, p.From); err != nil {
 		return err
 	}
 	plan, err := assess.NewPlan(sch, s.kpiBook(), p.From)
 	if err != nil {
 		return err
 	}
-	scope := s.Cases.ScopeOf(actor)
-	atlas := s.World.Atlas()
-	var units []assess.Unit
-	if level == 0 {
-		for _, d := range s.World.Dict().Departments() {
-			if scope.Sees(0, d.Code, atlas.Within) {
-				units = append(units, assess.Unit{Code: d.Code, Name: d.Name.Zh})
-			}
-		}
-	} else {
-		for _, reg := range atlas.Regions(level) {
-			if scope.Sees(level, reg.Code, atlas.Within) {
-				units = append(units, assess.Unit{Level: level, Code: reg.Code, Name: reg.Name})
-			}
-		}
+	units, err := s.assessUnits(r.Context(), actor, levelName, level)
+	if err != nil {
+		return err
 	}
 	ranked, err := assess.Assess(r.Context(), s.Cases, actor, assess.Query{Plan: plan, Period: p, GroupBy: levelName, Units: units})
 	if err != nil {
@@ -318,12 +369,16 @@ func (s *Server) handleAssessments(w http.ResponseWriter, r *http.Request) error
 		To: p.LastDay().Format("2006-01-02"), Items: []assessmentRow{}, Red: []string{}, Black: []string{}}
 	for _, x := range ranked {
 		u := kpiUnit{level: x.Level, code: x.Code}
+		if levelName == assess.GroupBySupervisor {
+			u = kpiUnit{level: org.LevelCity, code: s.cityCode(), reporter: x.Code, name: x.Name}
+		}
 		row := assessmentRow{Rank: x.Rank, Unit: x.Code, UnitName: x.Name, Score: x.Result.Score, Grade: x.Result.Grade, Parts: []kpiItem{}}
 		for _, part := range x.Result.Parts {
 			row.Parts = append(row.Parts, u.item(p, part.Figure))
 		}
 		for _, d := range x.Result.Deductions {
-			row.Deductions = append(row.Deductions, deducted{Name: d.Deduction.Name, Cases: d.Cases, Points: d.Points})
+			row.Deductions = append(row.Deductions, deducted{Name: d.Deduction.Name, Is: d.Deduction.Is, Cases: d.Cases, Points: d.Points,
+				List: u.casesURL(p, d.Deduction.Pred())})
 		}
 		out.Items = append(out.Items, row)
 	}

@@ -183,7 +183,7 @@ func (s *Server) maxBody() int64 {
 
 // listParams are the query parameters GET /api/v1/cases understands.
 var listParams = map[string]bool{"format": true, "status": true, "category": true, "region": true, "source": true, "light": true,
-	"from": true, "to": true, "department": true, "overdue": true, "is": true, "limit": true, "offset": true, "lang": true}
+	"from": true, "to": true, "department": true, "reporter": true, "overdue": true, "is": true, "limit": true, "offset": true, "lang": true}
 
 func (s *Server) handleCaseList(w http.ResponseWriter, r *http.Request) error {
 	actor, err := s.mustActor(r)
@@ -224,7 +224,7 @@ func (s *Server) parseFilter(q url.Values) (casework.Filter, error) {
 	bad := errs.Invalid("the list query is not valid")
 	for k := range q {
 		if !listParams[k] {
-			bad.WithField(k, "unknown parameter; use status, category, region, source, light, from, to, department, overdue, is, limit, offset, format")
+			bad.WithField(k, "unknown parameter; use status, category, region, source, light, from, to, department, reporter, overdue, is, limit, offset, format")
 		}
 	}
 	if v := q.Get("status"); v != "" {
@@ -266,6 +266,8 @@ func (s *Server) parseFilter(q url.Values) (casework.Filter, error) {
 		}
 	}
 	f.Department = q.Get("department")
+	// reporter is one account's reports: a supervisor's figures open into them.
+	f.ReporterID = q.Get("reporter")
 	if v := q.Get("overdue"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {

@@ -2,11 +2,15 @@ package api
 
 import (
 	"cmp"
+	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 
+	"cityloop/internal/assess"
 	"cityloop/internal/casework"
 	"cityloop/internal/errs"
 	"cityloop/internal/httpkit"
@@ -22,15 +26,17 @@ import (
 
 // kpiItem is one figure as GET /api/v1/kpis answers it.
 type kpiItem struct {
-	Code        string    `json:"code"`
-	Name        kpi.Name  `json:"name"`
-	Value       *float64  `json:"value"`
-	Numerator   float64   `json:"numerator"`
-	Denominator *int      `json:"denominator"`
-	Formula     string    `json:"formula"`
-	Target      *float64  `json:"target"`
-	MeetsTarget *bool     `json:"meets_target"`
-	Cases       caseLinks `json:"cases"`
+	Code        string   `json:"code"`
+	Name        kpi.Name `json:"name"`
+	Value       *float64 `json:"value"`
+	Numerator   float64  `json:"numerator"`
+	Denominator *int     `json:"denominator"`
+	Formula     string   `json:"formula"`
+	Target      *float64 `json:"target"`
+	MeetsTarget *bool    `json:"meets_target"`
+	// Direction is which way is better (higher, lower): how a change reads.
+	Direction kpi.Direction `json:"direction"`
+	Cases     caseLinks     `json:"cases"`
 }
 
 // caseLinks are GET /api/v1/cases queries whose total is the numerator and
@@ -56,7 +62,7 @@ type rankingItem struct {
 	Parts []kpiItem `json:"parts,omitempty"`
 }
 
-var kpiParams = map[string]bool{"region": true, "department": true, "from": true, "to": true, "lang": true}
+var kpiParams = map[string]bool{"region": true, "department": true, "supervisor": true, "from": true, "to": true, "lang": true}
 var rankingParams = map[string]bool{"level": true, "kpi": true, "from": true, "to": true, "lang": true}
 
 // kpiBook is the city's indicator book (Server.KPIs, or the shipped one).
@@ -93,11 +99,14 @@ func unknownParams(q url.Values, known map[string]bool) error {
 type kpiUnit struct {
 	level org.Level // 0 for a department
 	code  string
+	// reporter is a supervisor's account: his reports inside the city
+	// (level is then LevelCity), the figures of his post.
+	reporter, name string
 }
 
 // filter is the case filter of the unit over p.
 func (u kpiUnit) filter(p kpi.Period) casework.Filter {
-	f := casework.Filter{From: &p.From, To: &p.To}
+	f := casework.Filter{From: &p.From, To: &p.To, ReporterID: u.reporter}
 	switch {
 	case u.level == 0:
 		f.Department = u.code
@@ -117,6 +126,9 @@ func (u kpiUnit) casesURL(p kpi.Period, pred casework.Predicate) *string {
 	case u.level != org.LevelCity:
 		q.Set("region", u.code)
 	}
+	if u.reporter != "" {
+		q.Set("reporter", u.reporter)
+	}
 	// The list's "to" is exclusive: the day after the period's last.
 	q.Set("from", p.From.Format("2006-01-02"))
 	q.Set("to", p.To.Format("2006-01-02"))
@@ -129,8 +141,11 @@ func (u kpiUnit) casesURL(p kpi.Period, pred casework.Predicate) *string {
 
 // mustSee refuses (403) a unit the caller's jurisdiction does not wholly
 // cover: a district head asking for another district or for the city.
-func (s *Server) mustSee(actor org.Actor, u kpiUnit) error {
+func (s *Server) mustSee(ctx context.Context, actor org.Actor, u kpiUnit) error {
 	atlas := s.World.Atlas()
+	if u.reporter != "" {
+		return s.mustSeeSupervisor(ctx, actor, u.reporter)
+	}
 	if s.Cases.ScopeOf(actor).Sees(u.level, u.code, atlas.Within) {
 		return nil
 	}
@@ -151,57 +166,159 @@ func (s *Server) handleKPIs(w http.ResponseWriter, r *http.Request) error {
 	if err := unknownParams(q, kpiParams); err != nil {
 		return err
 	}
-	atlas := s.World.Atlas()
-	u := kpiUnit{level: org.LevelCity}
-	if c := atlas.City(); c != nil {
-		u.code = c.Code
-	}
-	region, dep := q.Get("region"), q.Get("department")
-	switch {
-	case region != "" && dep != "":
-		return errs.Invalid("region 与 department 只能选一个 / ask for a region or a department, not both").WithField("department", "leave out when region is given")
-	case region != "":
-		reg, ok := atlas.Region(region)
-		if !ok {
-			return errs.Invalid("没有代码为 %s 的区域 / no region with code %s", region, region).WithField("region", "unknown region; see GET /api/v1/regions")
-		}
-		u = kpiUnit{level: reg.Level, code: reg.Code}
-	case dep != "":
-		if !s.World.Dict().HasDepartment(dep) {
-			return errs.Invalid("没有代码为 %s 的部门 / no department with code %s", dep, dep).WithField("department", "unknown department; see GET /api/v1/departments")
-		}
-		u = kpiUnit{code: dep}
+	u, err := s.kpiUnitOf(r.Context(), q)
+	if err != nil {
+		return err
 	}
 	p, err := kpi.ParseDays(q.Get("from"), q.Get("to"), s.Cal.Location())
 	if err != nil {
 		return err
 	}
-	if err := s.mustSee(actor, u); err != nil {
+	if err := s.mustSee(r.Context(), actor, u); err != nil {
 		return err
 	}
-	book := s.kpiBook()
-	defs := book.InForce(p.From)
+	// The comparisons count by the definitions in force for the period
+	// asked, not their own: a change of 结案率 from one month to the next
+	// must not be a change of formula.
+	defs := s.kpiBook().InForce(p.From)
+	periods := []kpi.Period{p, p.Previous(), p.YearAgo()}
+	// The three counts are independent reads: run side by side, they cost
+	// the slowest one, not the sum.
+	var figs [3][]kpi.Figure
+	var errs3 [3]error
+	var wg sync.WaitGroup
+	for i, per := range periods {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			figs[i], errs3[i] = s.kpiFigures(r, actor, u, per, defs)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs3 {
+		if err != nil {
+			return err
+		}
+	}
+	items := make([]kpiTrendItem, len(figs[0]))
+	for i, f := range figs[0] {
+		prev, ago := figs[1][i], figs[2][i]
+		items[i] = kpiTrendItem{kpiItem: u.item(p, f), Previous: u.compare(periods[1], prev), YearAgo: u.compare(periods[2], ago),
+			MoM: kpi.Change(f.Value, prev.Value), YoY: kpi.Change(f.Value, ago.Value)}
+	}
+	return httpkit.WriteJSON(w, http.StatusOK, kpiList{Items: items})
+}
+
+// kpiUnitOf reads the unit of GET /api/v1/kpis: the city, a region of any
+// level (district, street, community, grid), a department, or the cases
+// one supervisor reported (a post's figures).
+func (s *Server) kpiUnitOf(ctx context.Context, q url.Values) (kpiUnit, error) {
+	atlas := s.World.Atlas()
+	u := kpiUnit{level: org.LevelCity}
+	if c := atlas.City(); c != nil {
+		u.code = c.Code
+	}
+	region, dep, sup := q.Get("region"), q.Get("department"), q.Get("supervisor")
+	given := 0
+	for _, v := range []string{region, dep, sup} {
+		if v != "" {
+			given++
+		}
+	}
+	switch {
+	case given > 1:
+		return u, errs.Invalid("region、department、supervisor 只能选一个 / ask for one of region, department or supervisor").WithField("department", "give only one of region, department, supervisor")
+	case region != "":
+		reg, ok := atlas.Region(region)
+		if !ok {
+			return u, errs.Invalid("没有代码为 %s 的区域 / no region with code %s", region, region).WithField("region", "unknown region; see GET /api/v1/regions")
+		}
+		u = kpiUnit{level: reg.Level, code: reg.Code}
+	case dep != "":
+		if !s.World.Dict().HasDepartment(dep) {
+			return u, errs.Invalid("没有代码为 %s 的部门 / no department with code %s", dep, dep).WithField("department", "unknown department; see GET /api/v1/departments")
+		}
+		u = kpiUnit{code: dep}
+	case sup != "":
+		acc, err := s.Accounts.FindAccountByID(ctx, sup)
+		if err != nil || !holds(acc.Grants, org.PostSupervisor) {
+			return u, errs.Invalid("没有编号为 %s 的监督员 / no supervisor with account id %s", sup, sup).WithField("supervisor", "a supervisor's account id; see GET /api/v1/assessments?level=supervisor")
+		}
+		u.reporter, u.name = acc.ID, acc.Name
+	}
+	return u, nil
+}
+
+// holds reports whether grants include post.
+func holds(grants []org.Grant, post org.Post) bool {
+	for _, g := range grants {
+		if g.Post == post {
+			return true
+		}
+	}
+	return false
+}
+
+// kpiFigures counts defs for unit u over p inside actor's jurisdiction.
+func (s *Server) kpiFigures(r *http.Request, actor org.Actor, u kpiUnit, p kpi.Period, defs []*kpi.Indicator) ([]kpi.Figure, error) {
 	sets, num, den := kpi.Sets(defs)
 	rows, err := s.Cases.Tally(r.Context(), actor, casework.TallyQuery{Filter: u.filter(p), Sets: sets})
 	if err != nil {
-		return err
+		return nil, fmt.Errorf("count the indicators of %s: %w", p, err)
 	}
 	var row *casework.TallyRow
 	if len(rows) > 0 {
 		row = &rows[0]
 	}
-	figs := kpi.Compute(defs, num, den, row)
-	items := make([]kpiItem, len(figs))
-	for i, f := range figs {
-		items[i] = u.item(p, f)
+	return kpi.Compute(defs, num, den, row), nil
+}
+
+// compare is figure f of the comparison period p, with its case lists.
+func (u kpiUnit) compare(p kpi.Period, f kpi.Figure) kpiCompare {
+	it := u.item(p, f)
+	return kpiCompare{From: p.From.Format("2006-01-02"), To: p.LastDay().Format("2006-01-02"), Value: f.Value,
+		Numerator: f.Numerator, Denominator: f.Denominator, Cases: it.Cases}
+}
+
+// mustSeeSupervisor refuses (403) a supervisor whose beat the caller's
+// jurisdiction does not wholly cover: a district head sees the figures of
+// the supervisors who patrol his district, not the city's others. A
+// supervisor without a beat is the city's, seen by the city-wide only.
+func (s *Server) mustSeeSupervisor(ctx context.Context, actor org.Actor, id string) error {
+	if scope := s.Cases.ScopeOf(actor); scope == nil || scope.All {
+		return nil
 	}
-	return httpkit.WriteJSON(w, http.StatusOK, kpiList{Items: items})
+	acc, err := s.Accounts.FindAccountByID(ctx, id)
+	if err != nil {
+		return fmt.Errorf("find supervisor %s: %w", id, err)
+	}
+	if s.seesSupervisor(actor, acc) {
+		return nil
+	}
+	return errs.Forbidden("无权查看监督员 %s 的指标，只能查看本辖区的监督员 / you may not see the figures of supervisor %s; ask for a supervisor whose beat is inside your jurisdiction", id, id)
+}
+
+// seesSupervisor reports whether actor's jurisdiction covers a beat of acc.
+func (s *Server) seesSupervisor(actor org.Actor, acc *org.Account) bool {
+	scope := s.Cases.ScopeOf(actor)
+	if scope == nil || scope.All {
+		return true
+	}
+	atlas := s.World.Atlas()
+	for _, g := range acc.Grants {
+		if g.Post == org.PostSupervisor && g.Region != "" {
+			if reg, ok := atlas.Region(g.Region); ok && scope.Sees(reg.Level, reg.Code, atlas.Within) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // item is one figure with its case links.
 func (u kpiUnit) item(p kpi.Period, f kpi.Figure) kpiItem {
 	it := kpiItem{Code: f.Def.Code, Name: f.Def.Name, Value: f.Value, Numerator: f.Numerator, Denominator: f.Denominator,
-		Formula: f.Def.FormulaText(), Target: f.Def.Target, MeetsTarget: f.MeetsTarget}
+		Formula: f.Def.FormulaText(), Target: f.Def.Target, MeetsTarget: f.MeetsTarget, Direction: f.Def.Direction}
 	// An empty predicate is every case of the unit and period: still a link.
 	if f.Def.Kind != kpi.KindMean {
 		it.Cases.Numerator = u.casesURL(p, f.NumCases)
@@ -358,9 +475,32 @@ func boolOrder(a, b bool) int {
 	return -1
 }
 
+// kpiTrendItem is one figure of GET /api/v1/kpis with the same figure
+// for the period before (环比: the previous month(s) when the range is whole
+// months, otherwise as many days just before) and a year before (同比).
+// MoM and YoY are relative changes (0.1 is +10 %; for a rate, of the rate,
+// not percentage points), null when a side has no value or is 0.
+type kpiTrendItem struct {
+	kpiItem
+	Previous kpiCompare `json:"previous"`
+	YearAgo  kpiCompare `json:"year_ago"`
+	MoM      *float64   `json:"mom"`
+	YoY      *float64   `json:"yoy"`
+}
+
+// kpiCompare is a figure of a comparison period, with its case lists.
+type kpiCompare struct {
+	From        string    `json:"from"` // first day
+	To          string    `json:"to"`   // last day, included
+	Value       *float64  `json:"value"`
+	Numerator   float64   `json:"numerator"`
+	Denominator *int      `json:"denominator"`
+	Cases       caseLinks `json:"cases"`
+}
+
 // kpiList is the body of GET /api/v1/kpis (for the OpenAPI schema).
 type kpiList struct {
-	Items []kpiItem `json:"items"`
+	Items []kpiTrendItem `json:"items"`
 }
 
 // rankingView is the body of GET /api/v1/rankings (for the OpenAPI schema).
@@ -385,7 +525,8 @@ func kpiQuerySchema(name string) map[string]any {
 		return map[string]any{"type": "string", "example": "due_to_close,closed,!closed_late",
 			"description": "Case conditions that must all hold, comma-separated; ! negates one. Conditions: " + strings.Join(facts, ", ")}
 	case "level":
-		return map[string]any{"type": "string", "enum": []string{"district", "street", "department"}}
+		return map[string]any{"type": "string", "enum": assess.Levels,
+			"description": "GET /api/v1/rankings: district, street or department; GET /api/v1/assessments: also community and supervisor"}
 	case "kpi":
 		return map[string]any{"type": "string", "example": "closure_rate", "description": "An indicator or composite code (jn_score)"}
 	}

@@ -4,10 +4,12 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"cityloop/internal/config"
 	"cityloop/internal/org"
@@ -32,7 +34,20 @@ func demoKPIApp(t testing.TB, cases int) *App {
 	return a
 }
 
+// kpiCompare is a figure of the period before or a year before.
+type kpiCompare struct {
+	From, To    string
+	Value       *float64
+	Numerator   float64
+	Denominator *int
+	Cases       struct{ Numerator, Denominator *string }
+}
+
 type kpiItem struct {
+	Previous    *kpiCompare
+	YearAgo     *kpiCompare `json:"year_ago"`
+	MoM         *float64
+	YoY         *float64
 	Code        string
 	Name        struct{ Zh, En string }
 	Value       *float64
@@ -83,11 +98,30 @@ func TestKPIs_ExplainedByCases(t *testing.T) {
 	district := atlas.Regions(org.LevelDistrict)[0].Code
 	street := atlas.Regions(org.LevelStreet)[0].Code
 	dept := a.World.Dict().Departments()[0].Code
+	community := atlas.Regions(org.LevelCommunity)[0].Code
+	grid := atlas.Regions(org.LevelGrid)[0].Code
+	accs, err := a.Store.FindAccounts(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var supervisor string
+	for _, acc := range accs {
+		for _, g := range acc.Grants {
+			// One outside the street head's street, whom he may not see.
+			if g.Post == org.PostSupervisor && supervisor == "" && g.Region != "" && !atlas.Within(g.Region, street) {
+				supervisor = acc.ID
+			}
+		}
+	}
+	if supervisor == "" {
+		t.Fatal("the demo city has no supervisor")
+	}
 	today := a.Now().In(a.Cal.Location())
 	from := today.AddDate(0, -3, 0).Format("2006-01-02")
 	to := today.Format("2006-01-02")
 	span := "from=" + from + "&to=" + to
-	for _, unit := range []string{"", "region=" + district, "region=" + street, "department=" + dept} {
+	for _, unit := range []string{"", "region=" + district, "region=" + street, "region=" + community, "region=" + grid,
+		"department=" + dept, "supervisor=" + supervisor} {
 		var out struct{ Items []kpiItem }
 		path := "/api/v1/kpis?" + span
 		if unit != "" {
@@ -104,6 +138,31 @@ func TestKPIs_ExplainedByCases(t *testing.T) {
 				t.Errorf("%s: %+v lacks a name or formula", it.Code, it)
 			}
 			followCases(t, leader, path, it)
+			// The period before and the year before open into their
+			// cases too, and the changes are computed from them.
+			for _, c := range []struct {
+				name   string
+				cmp    *kpiCompare
+				change *float64
+			}{{"previous", it.Previous, it.MoM}, {"year_ago", it.YearAgo, it.YoY}} {
+				if c.cmp == nil {
+					t.Fatalf("%s %s: no %s", path, it.Code, c.name)
+				}
+				followCases(t, leader, path+" "+c.name, kpiItem{Code: it.Code, Numerator: c.cmp.Numerator, Denominator: c.cmp.Denominator, Cases: c.cmp.Cases})
+				switch {
+				case it.Value == nil || c.cmp.Value == nil || *c.cmp.Value == 0:
+					if c.change != nil {
+						t.Errorf("%s %s: %s change %v without two values", path, it.Code, c.name, *c.change)
+					}
+				case c.change == nil:
+					t.Errorf("%s %s: %s has no change from %v to %v", path, it.Code, c.name, *c.cmp.Value, *it.Value)
+				case math.Abs(*c.change - (*it.Value-*c.cmp.Value) / *c.cmp.Value) > 1e-9:
+					t.Errorf("%s %s: %s change %v, want (%v−%v)/%v", path, it.Code, c.name, *c.change, *it.Value, *c.cmp.Value, *c.cmp.Value)
+				}
+			}
+			if f, _ := time.Parse("2006-01-02", from); it.YearAgo.From != f.AddDate(-1, 0, 0).Format("2006-01-02") {
+				t.Errorf("%s: year_ago starts %s", path, it.YearAgo.From)
+			}
 		}
 		if unit == "" {
 			for _, it := range out.Items {
@@ -165,6 +224,55 @@ func TestKPIs_ExplainedByCases(t *testing.T) {
 		}
 	}
 
+	// Assessments: regions, handling departments and supervisors, each
+	// ranked by its level's scheme, every part and deduction opening into
+	// its cases.
+	type assessment struct {
+		Scheme string
+		Items  []struct {
+			Rank       int
+			Unit       string
+			Score      *float64
+			Grade      string
+			Parts      []kpiItem
+			Deductions []struct {
+				Cases int
+				List  *string
+			}
+		}
+		Red, Black []string
+	}
+	for _, tc := range []struct{ query, scheme string }{
+		{"level=district&scheme=jh_table", "jh_table"}, {"level=street", "jn_table"}, {"level=community", "jn_table"}, {"level=department", "jn_table"},
+		{"level=supervisor", "supervisor_table"},
+	} {
+		var out assessment
+		path := "/api/v1/assessments?" + tc.query + "&" + span
+		if st := leader.do("GET", path, nil, &out); st != 200 {
+			t.Fatalf("GET %s: %d", path, st)
+		}
+		if out.Scheme != tc.scheme || len(out.Items) == 0 || len(out.Red) == 0 {
+			t.Fatalf("GET %s: scheme %s, %d units, 红榜 %v", path, out.Scheme, len(out.Items), out.Red)
+		}
+		for i, it := range out.Items {
+			if i > 0 && it.Score != nil && (out.Items[i-1].Score == nil || *out.Items[i-1].Score < *it.Score) {
+				t.Errorf("%s: %s ranked below a lower score", path, it.Unit)
+			}
+			if i >= 2 {
+				continue
+			}
+			if tc.scheme == "jh_table" {
+				continue // LOC-JH counts leader cases twice: no case list totals its figures
+			}
+			for _, p := range it.Parts {
+				followCases(t, leader, path+" "+it.Unit, p)
+			}
+			for _, d := range it.Deductions {
+				followCases(t, leader, path+" "+it.Unit, kpiItem{Code: "deduction", Numerator: float64(d.Cases), Cases: struct{ Numerator, Denominator *string }{d.List, nil}})
+			}
+		}
+	}
+
 	// Jurisdiction: the street head sees his own street's figures, the same
 	// as the leader's, and nothing else.
 	chief := login(t, base, "streetchief")
@@ -187,6 +295,9 @@ func TestKPIs_ExplainedByCases(t *testing.T) {
 		{"another street", "/api/v1/kpis?region=" + other + "&" + span, chief, 403},
 		{"the whole city", "/api/v1/kpis?" + span, chief, 403},
 		{"a department", "/api/v1/kpis?department=" + dept + "&" + span, chief, 403},
+		{"a supervisor of another beat", "/api/v1/kpis?supervisor=" + supervisor + "&" + span, chief, 403},
+		{"not a supervisor", "/api/v1/kpis?supervisor=nobody&" + span, leader, 400},
+		{"region and supervisor", "/api/v1/kpis?region=" + district + "&supervisor=" + supervisor + "&" + span, leader, 400},
 		{"anonymous", "/api/v1/kpis?" + span, login(t, base, ""), 401},
 		{"no dates", "/api/v1/kpis?region=" + district, leader, 400},
 		{"reversed dates", "/api/v1/kpis?from=" + to + "&to=" + from, leader, 400},
@@ -194,6 +305,9 @@ func TestKPIs_ExplainedByCases(t *testing.T) {
 		{"region and department", "/api/v1/kpis?region=" + district + "&department=" + dept + "&" + span, leader, 400},
 		{"unknown parameter", "/api/v1/kpis?grid=1&" + span, leader, 400},
 		{"unknown ranking level", "/api/v1/rankings?level=grid&kpi=closure_rate&" + span, leader, 400},
+		{"unknown assessment level", "/api/v1/assessments?level=province&" + span, leader, 400},
+		{"a regional table for supervisors", "/api/v1/assessments?level=supervisor&scheme=jn_table&" + span, leader, 400},
+		{"no dates for an assessment", "/api/v1/assessments?level=supervisor", leader, 400},
 		{"unknown indicator", "/api/v1/rankings?level=district&kpi=happiness&" + span, leader, 400},
 		{"unknown case condition", "/api/v1/cases?is=closed,sleeping", leader, 400},
 	}

@@ -239,6 +239,9 @@ func TestWeb_BrowserLoop(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#to-step2")),
 		chromedp.WaitVisible(chromedp.CSS("#description")),
 		chromedp.SendKeys(chromedp.CSS("#description"), "有商户店外经营，占用人行道"),
+		// The suggestion is a chip to tap, never applied by itself.
+		chromedp.WaitVisible(chromedp.CSS(`#suggestion .chip[data-ref="event:0504"]`)),
+		chromedp.Click(chromedp.CSS(`#suggestion .chip[data-ref="event:0504"]`)),
 		poll(`document.getElementById('category').value === 'event:0504'`, 10*time.Second),
 		chromedp.SendKeys(chromedp.CSS("#phone"), "13812345678"),
 	)

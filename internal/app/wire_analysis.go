@@ -2,6 +2,7 @@ package app
 
 import (
 	"cityloop/internal/analysis"
+	"cityloop/internal/assess"
 	"cityloop/internal/bulletin"
 	"cityloop/internal/kpi"
 	"cityloop/internal/store/bulletinstore"
@@ -14,10 +15,13 @@ import (
 
 // wireAnalysis adds data analysis and assessment (数据分析与考核): the
 // indicators of /api/v1/kpis and /rankings from the city's book (--kpi-book),
-// the analysis service of /api/v1/analysis/… with the city's settings, and the
+// its assessment schemes (--assessment-schemes), the analysis service of /api/v1/analysis/… with the city's settings, and the
 // bulletins (archive, /api/v1/bulletins, jobs, a new demo city's past months).
 func wireAnalysis(a *App, _ *http.ServeMux) (err error) {
 	if a.api.KPIs, err = kpi.Load(a.Cfg.KPIBook); err != nil {
+		return err
+	}
+	if a.api.Schemes, err = assess.Load(a.Cfg.AssessmentSchemes, a.api.KPIs); err != nil {
 		return err
 	}
 	pop, err := analysis.ParsePopulation(a.Cfg.AnalysisPopulation)
@@ -34,7 +38,7 @@ func wireAnalysis(a *App, _ *http.ServeMux) (err error) {
 		return err
 	}
 	svc, list, err := bulletin.Open(context.Background(), bulletin.Config{Counter: a.Cases, Atlas: a.World.Atlas, Dict: a.World.Dict,
-		Book: a.api.KPIs, Store: db, Cal: a.Cal, Now: a.Now, NewID: NewID, FontOverride: os.Getenv(bulletin.FontEnv), Demo: a.DemoSummary != nil})
+		Book: a.api.KPIs, Schemes: a.api.Schemes, Store: db, Cal: a.Cal, Now: a.Now, NewID: NewID, FontOverride: os.Getenv(bulletin.FontEnv), Demo: a.DemoSummary != nil})
 	if err != nil {
 		return err
 	}

@@ -56,9 +56,6 @@ func wireEnforce(a *App, _ *http.ServeMux) error {
 		return err
 	}
 	a.api.Evidence, a.api.EvidenceUploads = v, v.Uploads()
-	if err := a.schedule("enforcement", svc.ClocksJob(a.Cfg.SweepEvery), v.PurgeJob(a.Now)); err != nil {
-		return err
-	}
 	// 双随机一公开: random inspections on their own store.
 	st, err := openStore(a, "inspections", inspectstore.Open)
 	if err != nil {
@@ -67,15 +64,11 @@ func wireEnforce(a *App, _ *http.ServeMux) error {
 	a.resealers = append(a.resealers, resealer{"random-inspection values (contacts, phones, conflict reasons, unrevealed seeds)", st.ResealPII})
 	insp := &inspect.Service{Store: st, Cal: a.Cal, Now: a.Now, NewID: NewID}
 	a.api.Inspections = insp
-	if err := a.schedule("inspections", insp.RemindJob(nil, a.Log)); err != nil {
+	if err := a.schedule("enforcement", svc.ClocksJob(a.Cfg.SweepEvery), v.PurgeJob(a.Now), insp.RemindJob(nil, a.Log)); err != nil {
 		return err
 	}
 	if a.DemoSummary == nil {
 		return nil
 	}
-	if _, err = demoseed.EnforcementOnDemo(context.Background(), a.Store, db, a.World.Atlas(), a.Cal, svc.Books[0], svc.Policy, a.Cfg.DemoSeed, a.Cfg.DemoCases, a.Now().UTC()); err != nil {
-		return err
-	}
-	_, err = demoseed.InspectionsOnDemo(context.Background(), insp, a.Store, a.World.Atlas(), a.Cfg.DemoSeed, a.Now().UTC())
-	return err
+	return demoseed.MobileEnforcementOnDemo(context.Background(), a.Store, db, insp, a.World.Atlas(), a.Cal, svc.Books[0], svc.Policy, a.Cfg.DemoSeed, a.Cfg.DemoCases, a.Now().UTC())
 }

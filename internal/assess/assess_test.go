@@ -2,6 +2,8 @@ package assess
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -82,7 +84,7 @@ func (f fakeCounter) Tally(_ context.Context, _ org.Actor, q casework.TallyQuery
 	rows := map[string]*casework.TallyRow{}
 	var order []string
 	for _, c := range f.cases {
-		if q.Filter.Source != "" && c.Source != q.Filter.Source {
+		if q.Filter.Source != "" && c.Source != q.Filter.Source || q.Filter.ReporterID != "" && c.ReporterID != q.Filter.ReporterID {
 			continue
 		}
 		key := ""
@@ -201,5 +203,126 @@ func TestRankAndRedBlack(t *testing.T) {
 		if codes(red) != tc.red || codes(black) != tc.black {
 			t.Errorf("n=%d: red %q black %q", tc.n, codes(red), codes(black))
 		}
+	}
+}
+
+// TestAssess_SupervisorsByTheirReports: the supervisor table scores each
+// supervisor by the cases he reported; a report filed and then voided is
+// a false report (虚报) and costs a point; a supervisor without reports
+// is listed, not ranked.
+func TestAssess_SupervisorsByTheirReports(t *testing.T) {
+	at := jan.Add(time.Hour)
+	report := func(by string, filed, voided bool) *casework.Case {
+		c := &casework.Case{ReporterID: by, Source: casework.SourcePatrol, Status: casework.StatusPendingFile, ReportedAt: at}
+		if filed {
+			c.FiledAt, c.Status = &at, casework.StatusDispatched
+		}
+		if voided {
+			c.Status = casework.StatusVoided
+		}
+		return c
+	}
+	var cases []*casework.Case
+	for i := 0; i < 10; i++ { // wang: 10 reports, all filed, one voided after filing
+		cases = append(cases, report("wang", true, i == 0))
+	}
+	for i := 0; i < 10; i++ { // li: 10 reports, 8 filed
+		cases = append(cases, report("li", i < 8, false))
+	}
+	b := Default()
+	s, err := b.ForLevel(GroupBySupervisor, jan)
+	if err != nil || s.Code != "supervisor_table" {
+		t.Fatalf("the supervisors' scheme: %v, %v", s, err)
+	}
+	if s.MaxPoints() != 100 {
+		t.Errorf("supervisor_table is out of %v points", s.MaxPoints())
+	}
+	p, err := NewPlan(s, kpi.Default(), jan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	units := []Unit{{Code: "li", Name: "李"}, {Code: "wang", Name: "王"}, {Code: "zhao", Name: "赵"}}
+	ranked, err := Assess(context.Background(), fakeCounter{cases}, org.Actor{}, Query{Plan: p, Period: kpi.Month(jan), GroupBy: GroupBySupervisor, Units: units})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// wang: 70 × 100 % + 30 × 90 % − 1 = 96; li: 70 × 80 % + 30 × 100 % = 86.
+	want := []struct {
+		code  string
+		score float64
+		rank  int
+	}{{"wang", 96, 1}, {"li", 86, 2}, {"zhao", 0, 0}}
+	for i, w := range want {
+		got := ranked[i]
+		if got.Code != w.code || got.Rank != w.rank {
+			t.Fatalf("place %d: %s rank %d, want %s rank %d", i, got.Code, got.Rank, w.code, w.rank)
+		}
+		if w.rank > 0 && *got.Result.Score != w.score {
+			t.Errorf("%s scored %v, want %v", got.Code, *got.Result.Score, w.score)
+		}
+	}
+	if d := ranked[0].Result.Deductions[0]; d.Cases != 1 || d.Points != 1 {
+		t.Errorf("wang's false reports: %+v", d)
+	}
+}
+
+func TestScheme_Levels(t *testing.T) {
+	b := Default()
+	jn, _ := b.Find("jn_table", jan)
+	sup, _ := b.Find("supervisor_table", jan)
+	for _, tc := range []struct {
+		s     *Scheme
+		level string
+		want  bool
+	}{
+		{jn, "district", true}, {jn, "community", true}, {jn, "department", true}, {jn, GroupBySupervisor, false},
+		{sup, GroupBySupervisor, true}, {sup, "district", false},
+		{&Scheme{}, "street", true}, {&Scheme{}, "community", false}, {&Scheme{}, GroupBySupervisor, false},
+	} {
+		if got := tc.s.Ranks(tc.level); got != tc.want {
+			t.Errorf("%q ranks %s: %v, want %v", tc.s.Code, tc.level, got, tc.want)
+		}
+	}
+	if _, err := (&Book{}).ForLevel("district", jan); err == nil || !strings.Contains(kpi.Problems(err), "levels") {
+		t.Errorf("an empty book ranks districts: %v", err)
+	}
+}
+
+// TestLoad: a city's schemes file replaces the shipped book; a file with
+// mistakes is refused naming each, and no path is the shipped book.
+func TestLoad(t *testing.T) {
+	good := `{"schemes":[{"code":"city_table","name":{"zh":"本市考核","en":"City table"},"items":[{"indicator":"closure_rate","weight":100}],"grades":[{"letter":"A","min":90},{"letter":"B","min":0}],"levels":["district"],"version":1,"effective":"2026-01-01"}]}`
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	for _, tc := range []struct{ name, path, err string }{
+		{"no file", "", ""},
+		{"a city's file", write("good.json", good), ""},
+		{"missing", filepath.Join(dir, "missing.json"), "read the assessment schemes"},
+		{"unknown level", write("level.json", strings.Replace(good, `["district"]`, `["province"]`, 1)), `unknown object "province"`},
+		{"unknown indicator", write("ind.json", strings.Replace(good, "closure_rate", "happiness_rate", 1)), "must name a rate indicator"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b, err := Load(tc.path, nil)
+			switch {
+			case tc.err != "":
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("Load: %v, want an error naming %q", err, tc.err)
+				}
+			case err != nil:
+				t.Fatal(err)
+			case tc.path == "" && b != nil:
+				t.Error("no path gave a book")
+			case tc.path != "":
+				if s, err := b.ForLevel("district", jan); err != nil || s.Code != "city_table" {
+					t.Errorf("the city's table is not used: %v %v", s, err)
+				}
+			}
+		})
 	}
 }

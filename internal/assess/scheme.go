@@ -5,8 +5,11 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"os"
 	"regexp"
+	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"cityloop/internal/casework"
@@ -52,11 +55,15 @@ type Scheme struct {
 	// Double lists the channels whose cases count twice, in every
 	// numerator, denominator and deduction (领导交办 and media cases
 	// weigh double in LOC-JH).
-	Double    []casework.Source `json:"double,omitempty"`
-	Grades    []kpi.Grade       `json:"grades"`
-	Source    string            `json:"source,omitempty"`
-	Version   int               `json:"version"`
-	Effective string            `json:"effective"` // YYYY-MM-DD
+	Double []casework.Source `json:"double,omitempty"`
+	Grades []kpi.Grade       `json:"grades"`
+	// Levels are the objects the scheme ranks (Levels lists them); empty
+	// is the regional tables' district, street and department. A post's
+	// composite (监督员) does not fit a district, nor the reverse.
+	Levels    []string `json:"levels,omitempty"`
+	Source    string   `json:"source,omitempty"`
+	Version   int      `json:"version"`
+	Effective string   `json:"effective"` // YYYY-MM-DD
 
 	effective time.Time
 }
@@ -76,6 +83,29 @@ func Default() *Book {
 		panic("assess: the embedded schemes.json is not valid: " + err.Error()) // a build defect, caught by the tests
 	}
 	return b
+}
+
+// Load reads a city's schemes from path (--assessment-schemes), checked
+// against the indicator book they score (nil: the shipped one); with no
+// path it returns nil and the shipped schemes are used. A file with
+// mistakes is refused with the list of them, so a city never ranks by a
+// half-read table.
+func Load(path string, book *kpi.Set) (*Book, error) {
+	if path == "" {
+		return nil, nil
+	}
+	if book == nil {
+		book = kpi.Default()
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read the assessment schemes: %w", err)
+	}
+	b, err := Parse(data, book)
+	if err != nil {
+		return nil, fmt.Errorf("assessment schemes %s: %w: %s", path, err, kpi.Problems(err))
+	}
+	return b, nil
 }
 
 var codeRE = regexp.MustCompile(`^[a-z][a-z0-9_]{1,47}$`)
@@ -169,6 +199,11 @@ func (s *Scheme) check(book *kpi.Set) []string {
 			out = append(out, "deductions need name.zh and name.en")
 		}
 	}
+	for _, lv := range s.Levels {
+		if !slices.Contains(Levels, lv) {
+			out = append(out, fmt.Sprintf("levels: unknown object %q; use %s", lv, strings.Join(Levels, ", ")))
+		}
+	}
 	for _, src := range s.Double {
 		if !src.Valid() {
 			out = append(out, fmt.Sprintf("double: unknown source %q", src))
@@ -234,6 +269,39 @@ func (s *Scheme) Grade(score float64) string {
 		}
 	}
 	return s.Grades[len(s.Grades)-1].Letter
+}
+
+// Levels are the objects a scheme may rank: regions of three levels,
+// handling departments (处置单位) and supervisors (监督员, by the cases
+// each reported).
+var Levels = []string{"district", "street", "community", "department", GroupBySupervisor}
+
+// defaultLevels are what a scheme without Levels ranks.
+var defaultLevels = []string{"district", "street", "department"}
+
+// Ranks reports whether the scheme ranks objects of level.
+func (s *Scheme) Ranks(level string) bool {
+	if len(s.Levels) == 0 {
+		return slices.Contains(defaultLevels, level)
+	}
+	return slices.Contains(s.Levels, level)
+}
+
+// ForLevel is the scheme in force on day that ranks level and comes first
+// in the file, for a request that names no scheme: a city puts its main
+// table first.
+func (b *Book) ForLevel(level string, day time.Time) (*Scheme, error) {
+	inForce := map[string]*Scheme{}
+	for _, s := range b.InForce(day) {
+		inForce[s.Code] = s
+	}
+	for i := range b.Schemes {
+		if s := inForce[b.Schemes[i].Code]; s != nil && s.Ranks(level) {
+			return s, nil
+		}
+	}
+	return nil, errs.Invalid("没有可考核%s的方案 / no assessment scheme in force on %s ranks %s", level, day.Format("2006-01-02"), level).
+		WithField("level", "add a scheme with \"levels\": [\""+level+"\"] to the schemes file")
 }
 
 // MaxPoints is the most a unit can score: the items' weights.

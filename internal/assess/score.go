@@ -229,14 +229,34 @@ func RedBlack(ranked []Ranked, n int) (red, black []Ranked) {
 type Query struct {
 	Plan    *Plan
 	Period  kpi.Period
-	GroupBy string // district, street or department
+	GroupBy string // district, street, community, department or GroupBySupervisor
 	Within  casework.Filter
 	Units   []Unit
 }
 
+// GroupBySupervisor ranks supervisors (Unit.Code is the account id) by
+// the cases each reported.
+const GroupBySupervisor = "supervisor"
+
 // Assess counts and ranks q's units inside actor's jurisdiction: one
 // grouped tally for all cases and one per double-counted channel, merged.
 func Assess(ctx context.Context, c Counter, actor org.Actor, q Query) ([]Ranked, error) {
+	if q.GroupBy == GroupBySupervisor {
+		// The store groups by place and department, not by reporter, so
+		// each supervisor's reports are counted by a query of their own
+		// (a city has hundreds of supervisors, not thousands).
+		results := make([]Result, len(q.Units))
+		for i, u := range q.Units {
+			within := q.Within
+			within.ReporterID = u.Code
+			rows, err := tally(ctx, c, actor, q.Plan, within, q.Period, "")
+			if err != nil {
+				return nil, fmt.Errorf("assess supervisor %s: %w", u.Code, err)
+			}
+			results[i] = q.Plan.Score(rows[""])
+		}
+		return Rank(q.Units, results), nil
+	}
 	rows, err := tally(ctx, c, actor, q.Plan, q.Within, q.Period, q.GroupBy)
 	if err != nil {
 		return nil, err

@@ -141,6 +141,13 @@ func testService(t testing.TB) (*Service, *memStore) {
 	if err != nil {
 		t.Skipf("no Chinese font for the PDF: %v", err)
 	}
+	return newTestService(t, font)
+}
+
+// newTestService is a city of two districts with 40 January cases; font
+// nil is a node without a Chinese font.
+func newTestService(t testing.TB, font *Font) (*Service, *memStore) {
+	t.Helper()
 	cal := mustCal(t)
 	loc := cal.Location()
 	atlas, err := org.NewAtlas([]org.Region{{Code: "3201", Name: "示范市", Level: org.LevelCity},
@@ -296,5 +303,37 @@ func TestJobs_ProduceThePeriodJustEnded(t *testing.T) {
 	}
 	if len(st.items) != 3 || st.items[0].From.In(s.Loc).Format("2006-01-02") != "2026-01-01" {
 		t.Errorf("archived %d, first from %s", len(st.items), st.items[0].From)
+	}
+}
+
+// TestProduce_WithoutAFont: a node without a Chinese font still archives
+// the HTML and XLSX (the demo city's past months get their bulletins on
+// any machine); the PDF's download says which font package to install.
+func TestProduce_WithoutAFont(t *testing.T) {
+	s, st := newTestService(t, nil)
+	s.fontErr = errs.E(errs.KindUnavailable, "no Chinese TrueType font found: install fonts-droid-fallback")
+	ctx := context.Background()
+	b, err := s.Produce(ctx, Month, time.Date(2026, 1, 15, 0, 0, 0, 0, s.Loc), "3201", "system")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := st.files[b.ID]
+	if len(f.HTML) == 0 || len(f.XLSX) == 0 || len(f.PDF) != 0 {
+		t.Fatalf("files: html %d, xlsx %d, pdf %d bytes", len(f.HTML), len(f.XLSX), len(f.PDF))
+	}
+	for _, tc := range []struct {
+		format  Format
+		refused bool
+	}{{HTML, false}, {XLSX, false}, {PDF, true}} {
+		data, err := s.BulletinFile(ctx, b.ID, tc.format)
+		switch {
+		case !tc.refused && (err != nil || len(data) == 0):
+			t.Errorf("%s: %d bytes, %v", tc.format, len(data), err)
+		case tc.refused && !errs.Is(err, errs.KindUnavailable):
+			t.Errorf("%s: %v, want unavailable, naming the font", tc.format, err)
+		}
+	}
+	if n, err := s.Backfill(ctx, 1, true); err != nil || n != 3 {
+		t.Errorf("backfill without a font: %d bulletins, %v", n, err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"cityloop/internal/assess"
 	"cityloop/internal/catalog"
 	"cityloop/internal/enforce/document"
+	"cityloop/internal/errs"
 	"cityloop/internal/jobs"
 	"cityloop/internal/kpi"
 	"cityloop/internal/org"
@@ -18,11 +19,11 @@ import (
 // Produce builds, renders and archives the bulletin of kind for the
 // period containing day, for scope (the city's or a district's code);
 // by is who asked ("system" for the job). It replaces the archived one of
-// the same kind, scope and period.
+// the same kind, scope and period. Without a Chinese font the HTML and
+// XLSX are archived all the same and the PDF is left out: its download
+// answers the font's error, which names the package to install, and
+// producing again once the font is there adds it.
 func (s *Service) Produce(ctx context.Context, kind Kind, day time.Time, scope, by string) (*Bulletin, error) {
-	if s.Font == nil && s.fontErr != nil {
-		return nil, s.fontErr
-	}
 	r, err := s.Build(ctx, kind, day, scope)
 	if err != nil {
 		return nil, err
@@ -32,8 +33,10 @@ func (s *Service) Produce(ctx context.Context, kind Kind, day time.Time, scope, 
 	if f.HTML, err = RenderHTML(r, ""); err != nil {
 		return nil, err
 	}
-	if f.PDF, err = RenderPDF(r, s.Font); err != nil {
-		return nil, err
+	if s.Font != nil {
+		if f.PDF, err = RenderPDF(r, s.Font); err != nil {
+			return nil, err
+		}
 	}
 	if f.XLSX, err = RenderXLSX(r); err != nil {
 		return nil, err
@@ -165,7 +168,7 @@ func Open(ctx context.Context, c Config) (*Service, []jobs.Job, error) {
 	s := &Service{Counter: c.Counter, Atlas: c.Atlas, Dict: c.Dict, Book: c.Book, Schemes: c.Schemes, Store: c.Store,
 		Loc: c.Cal.Location(), Now: c.Now, NewID: c.NewID}
 	s.Font, s.fontErr = FindFont(c.FontOverride)
-	if c.Demo && s.fontErr == nil {
+	if c.Demo {
 		if _, err := s.Backfill(ctx, DemoMonths, false); err != nil {
 			return nil, nil, fmt.Errorf("demo bulletins: %w", err)
 		}
@@ -185,7 +188,17 @@ func (s *Service) FindBulletinByID(ctx context.Context, id string) (*Bulletin, e
 	return s.Store.FindBulletinByID(ctx, id)
 }
 
-// BulletinFile is one rendering of an archived bulletin.
+// BulletinFile is one rendering of an archived bulletin. A PDF produced
+// while the node had no Chinese font is empty: its download is refused
+// with the font's error (or, once a font is installed, a request to
+// produce the bulletin again).
 func (s *Service) BulletinFile(ctx context.Context, id string, f Format) ([]byte, error) {
-	return s.Store.BulletinFile(ctx, id, f)
+	data, err := s.Store.BulletinFile(ctx, id, f)
+	if err != nil || len(data) > 0 || f != PDF {
+		return data, err
+	}
+	if s.fontErr != nil {
+		return nil, s.fontErr
+	}
+	return nil, errs.NotFound("此通报生成时没有中文字体，没有 PDF；请重新生成 / this bulletin was produced without a Chinese font and has no PDF; produce it again (POST /api/v1/bulletins)")
 }

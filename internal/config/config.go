@@ -48,6 +48,12 @@ type Config struct {
 
 	TileURL string // map tile URL template for the web pages ("" = the built-in default)
 	KPIBook string // a city's indicator book (JSON, see internal/kpi); "" = the shipped one
+	// AssessmentSchemes is a city's assessment schemes (JSON, see
+	// internal/assess/schemes.json); "" = the shipped ones.
+	AssessmentSchemes string
+	// SuggestTerms is a city's category suggestion terms (JSON, see
+	// internal/suggest); "" = the shipped ones.
+	SuggestTerms string
 
 	// EgressAllow lets webhooks and the 12345 hotline reach addresses that
 	// are otherwise refused (private, loopback, link-local…): CIDR prefixes,
@@ -156,6 +162,10 @@ func settings() []setting {
 			func(c *Config) string { return c.TileURL }, func(c *Config, v string) error { c.TileURL = v; return nil }},
 		{"kpi-book", "CITYLOOP_KPI_BOOK", "a JSON file with the city's indicator book (targets, formulas, versions; start from internal/kpi/defaults.json); empty: the shipped one", false,
 			func(c *Config) string { return c.KPIBook }, func(c *Config, v string) error { c.KPIBook = v; return nil }},
+		{"assessment-schemes", "CITYLOOP_ASSESSMENT_SCHEMES", "a JSON file with the city's assessment schemes (考核方案: weights, thresholds, deductions, double-counted channels, grades; start from internal/assess/schemes.json); checked against the indicator book at start; empty: the shipped ones", false,
+			func(c *Config) string { return c.AssessmentSchemes }, func(c *Config, v string) error { c.AssessmentSchemes = v; return nil }},
+		{"suggest-terms", "CITYLOOP_SUGGEST_TERMS", "a JSON file with the words that suggest a report's category (weights, variants, misspellings; start from internal/suggest/data/terms.json); empty: the shipped ones", false,
+			func(c *Config) string { return c.SuggestTerms }, func(c *Config, v string) error { c.SuggestTerms = v; return nil }},
 		{"egress-allow", "CITYLOOP_EGRESS_ALLOW", "private, loopback or other internal addresses that webhooks and the 12345 hotline may reach, e.g. \"10.20.0.0/16,hotline.gov.internal:8443\" or \"loopback\" (empty: public addresses only)", false,
 			func(c *Config) string { return c.EgressAllow }, func(c *Config, v string) error { c.EgressAllow = v; return nil }},
 		{"evidence-max-mib", "CITYLOOP_EVIDENCE_MAX_MIB", "largest enforcement evidence upload in MiB (a body-camera video; tus resumable, sent in chunks of at most 64 MiB)", false,

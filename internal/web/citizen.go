@@ -11,10 +11,9 @@ import (
 	"unicode/utf8"
 
 	"cityloop/internal/casework"
-	"cityloop/internal/catalog"
 	"cityloop/internal/disclose"
 	"cityloop/internal/errs"
-	"cityloop/internal/httpkit"
+	"cityloop/internal/geo"
 	"cityloop/internal/org"
 )
 
@@ -51,21 +50,93 @@ type citizenPage struct {
 	Categories []option
 	Center     string
 	TileURL    string
+	// What the person sent, shown again when the server refuses the
+	// report, so that nothing typed or photographed is lost.
+	Description, Phone string
+	Lng, Lat           string
+	Kept               []string // signed ids of photos already saved ([Server.keepToken])
+	LocationProblem    bool     // the point is outside the city: step 1 needs a new pin
+}
+
+// citizenForm is what the form sent.
+type citizenForm struct {
+	description, phone, category, lng, lat string
 }
 
 func (s *Server) handleCitizenForm(w http.ResponseWriter, r *http.Request) error {
 	elderly(w, r)
+	s.renderCitizenForm(w, r, http.StatusOK, citizenForm{}, nil, nil)
+	return nil
+}
+
+// renderCitizenForm shows the report form, filled with f and the kept
+// photos when the server refused a report (problem says why).
+func (s *Server) renderCitizenForm(w http.ResponseWriter, r *http.Request, status int, f citizenForm, kept []string, problem error) {
 	v := s.view(w, r, "citizen")
 	v.Title = v.L.T("citizen")
-	p := &citizenPage{TileURL: s.TileURL}
-	p.Categories = append([]option{{Value: "", Label: v.L.T("leave_to_operator")}}, s.categoryOptions(v.L, "", false)...)
+	p := &citizenPage{TileURL: s.TileURL, Description: f.description, Phone: f.phone, Lng: f.lng, Lat: f.lat}
+	p.Categories = append([]option{{Value: "", Label: v.L.T("leave_to_operator")}}, s.categoryOptions(v.L, f.category, false)...)
 	if c := s.World.Atlas().City(); c != nil {
 		ctr := c.Shape.Centroid()
 		p.Center = strconv.FormatFloat(ctr.Lat, 'f', 5, 64) + "," + strconv.FormatFloat(ctr.Lng, 'f', 5, 64)
 	}
+	for _, id := range kept {
+		p.Kept = append(p.Kept, s.keepToken(id))
+	}
+	if problem != nil {
+		v.Path = "/citizen" // the language switch must not GET the POST target
+		p.LocationProblem = errs.Is(problem, errs.KindUnprocessable)
+		v.Error = citizenProblem(v.L, problem, len(kept))
+	}
 	v.Data = p
-	s.render(w, r, http.StatusOK, "citizen", v)
-	return nil
+	s.render(w, r, status, "citizen", v)
+}
+
+// citizenProblem says in the page's language what to fix. Our own
+// messages are written "中文 / English"; the point outside the city gets
+// its own words, as the atlas's are for API clients.
+func citizenProblem(l lang, err error, photos int) string {
+	var msg string
+	if errs.Is(err, errs.KindUnprocessable) {
+		msg = l.pick([2]string{"这个位置不在本市范围内，请在地图上重新点选问题所在的位置。",
+			"This point is outside the city: tap the map where the problem is."})
+	} else {
+		msg = l.pick([2]string{"请检查填写的内容。", "Please check what you entered."})
+		if e, ok := errs.As(err); ok {
+			msg = e.Message
+		}
+		if zh, en, ok := strings.Cut(msg, " / "); ok {
+			msg = l.pick([2]string{zh, en})
+		}
+	}
+	if photos > 0 {
+		msg += l.pick([2]string{"您填写的内容和照片已保留。", " What you typed and your photo are kept."})
+	}
+	return msg
+}
+
+// keepToken names a photo saved from a refused report so the next post of
+// the form may use it without uploading it again; the MAC stops anyone
+// attaching a photo they did not upload.
+func (s *Server) keepToken(id string) string {
+	m := hmac.New(sha256.New, s.Secret)
+	m.Write([]byte("keep\x00" + id))
+	return id + "." + base32.StdEncoding.EncodeToString(m.Sum(nil)[:10])
+}
+
+// keptPhotos returns the ids of the valid tokens, at most 9.
+func (s *Server) keptPhotos(tokens []string) []string {
+	var ids []string
+	for _, t := range tokens {
+		i := strings.LastIndexByte(t, '.')
+		if i < 0 {
+			continue
+		}
+		if id := t[:i]; hmac.Equal([]byte(t), []byte(s.keepToken(id))) && len(ids) < 9 {
+			ids = append(ids, id)
+		}
+	}
+	return ids
 }
 
 func parseLngLat(lngS, latS string) (*float64, *float64, error) {
@@ -75,90 +146,74 @@ func parseLngLat(lngS, latS string) (*float64, *float64, error) {
 	lng, err1 := strconv.ParseFloat(lngS, 64)
 	lat, err2 := strconv.ParseFloat(latS, 64)
 	if err1 != nil || err2 != nil {
-		return nil, nil, errs.Invalid("the location is not a number").WithField("lng", "invalid")
+		return nil, nil, errs.Invalid("位置不是数字 / the location is not a number").WithField("lng", "invalid")
 	}
 	return &lng, &lat, nil
 }
 
+// handleCitizenReport files a citizen's report. A report the server
+// refuses for what the person can fix (no photo, a point outside the city)
+// comes back as the citizen form with the words, the pin and the photos
+// kept; only other failures get the error page.
 func (s *Server) handleCitizenReport(w http.ResponseWriter, r *http.Request) error {
 	cleanup, err := s.readForm(w, r)
 	defer cleanup()
 	if err != nil {
 		return err
 	}
-	f := r.Form
-	lng, lat, err := parseLngLat(f.Get("lng"), f.Get("lat"))
-	if err != nil {
-		return err
-	}
+	f := citizenForm{description: strings.TrimSpace(r.Form.Get("description")), phone: strings.TrimSpace(r.Form.Get("phone")),
+		category: r.Form.Get("category"), lng: strings.TrimSpace(r.Form.Get("lng")), lat: strings.TrimSpace(r.Form.Get("lat"))}
+	// Photos first, so they are kept whatever else is wrong.
 	photos, err := s.savePhotos(r, "photos", "")
 	if err != nil {
-		return err
+		return s.citizenRefused(w, r, f, s.keptPhotos(r.Form["kept"]), err)
 	}
 	if len(photos) == 0 {
-		return errs.Invalid("请拍一张现场照片 / add a photo of the problem").WithField("photos", "required")
+		photos = s.keptPhotos(r.Form["kept"])
 	}
-	phone := strings.TrimSpace(f.Get("phone"))
-	if utf8.RuneCountInString(phone) > 32 {
-		return errs.Invalid("the phone number is too long").WithField("phone", "too long")
+	rep, err := s.citizenReport(f, photos)
+	if err != nil {
+		return s.citizenRefused(w, r, f, photos, err)
 	}
-	rep := casework.Report{Source: casework.SourceCitizen, Description: strings.TrimSpace(f.Get("description")),
-		Lng: lng, Lat: lat, CRS: "wgs84", Photos: photos, Phone: phone, Category: f.Get("category")}
 	in, err := s.Cases.Report(r.Context(), citizenActor, rep)
 	if err != nil {
-		return err
+		return s.citizenRefused(w, r, f, photos, err)
 	}
 	s.broker.publishCase(in.Case.Code, in.Case)
 	http.Redirect(w, r, "/citizen/track?new=1&code="+in.Case.Code+"&key="+s.trackingKey(in.Case.ID), http.StatusSeeOther)
 	return nil
 }
 
-// suggestCategory picks the sub-class whose Chinese or English name shares
-// the longest run of characters with the words (at least two), or none.
-func suggestCategory(d *catalog.Dictionary, text string, at time.Time) (catalog.SubClass, bool) {
-	text = strings.ToLower(strings.TrimSpace(text))
-	if text == "" {
-		return catalog.SubClass{}, false
+// citizenReport checks the form as the person can fix it: a photo, a point
+// inside the city (the atlas's grid index, as intake will use), a phone
+// number of sane length.
+func (s *Server) citizenReport(f citizenForm, photos []string) (casework.Report, error) {
+	lng, lat, err := parseLngLat(f.lng, f.lat)
+	if err != nil {
+		return casework.Report{}, err
 	}
-	var best catalog.SubClass
-	bestRun, bestLen := 0, 0
-	for _, sc := range d.SubClasses(at) {
-		run := max(commonRun(text, sc.Name.Zh), commonRun(text, strings.ToLower(sc.Name.En))/3)
-		n := utf8.RuneCountInString(sc.Name.Zh)
-		// The longest shared run wins; on a tie, the name it covers most (路灯 over 路灯井盖).
-		if run > bestRun || (run == bestRun && run > 0 && n < bestLen) {
-			best, bestRun, bestLen = sc, run, n
-		}
+	if _, err := s.World.Atlas().Locate(geo.Point{Lng: *lng, Lat: *lat}); err != nil {
+		return casework.Report{}, err
 	}
-	return best, bestRun >= 2
+	if len(photos) == 0 {
+		return casework.Report{}, errs.Invalid("请拍一张现场照片 / add a photo of the problem").WithField("photos", "required")
+	}
+	if utf8.RuneCountInString(f.phone) > 32 {
+		return casework.Report{}, errs.Invalid("电话号码太长 / the phone number is too long").WithField("phone", "too long")
+	}
+	return casework.Report{Source: casework.SourceCitizen, Description: f.description,
+		Lng: lng, Lat: lat, CRS: "wgs84", Photos: photos, Phone: f.phone, Category: f.category}, nil
 }
 
-// commonRun is the length in runes of the longest substring of b found in a.
-func commonRun(a, b string) int {
-	rb := []rune(b)
-	best := 0
-	for i := range rb {
-		for j := i + best + 1; j <= len(rb); j++ {
-			if !strings.Contains(a, string(rb[i:j])) {
-				break
-			}
-			best = j - i
-		}
+// citizenRefused re-shows the form for mistakes the person can fix, and
+// passes any other error to the error page.
+func (s *Server) citizenRefused(w http.ResponseWriter, r *http.Request, f citizenForm, photos []string, err error) error {
+	switch errs.KindOf(err) {
+	case errs.KindInvalid, errs.KindUnprocessable, errs.KindTooLarge:
+		s.renderCitizenForm(w, r, http.StatusUnprocessableEntity, f, photos, err)
+		return nil
 	}
-	return best
-}
-
-func (s *Server) handleSuggest(w http.ResponseWriter, r *http.Request) error {
-	q := r.URL.Query().Get("q")
-	if len(q) > 2000 {
-		q = q[:2000]
-	}
-	sc, ok := suggestCategory(s.World.Dict(), q, s.Now())
-	if !ok {
-		return httpkit.WriteJSON(w, http.StatusOK, map[string]any{"ref": ""})
-	}
-	l := s.langOf(w, r)
-	return httpkit.WriteJSON(w, http.StatusOK, map[string]any{"ref": sc.Ref.String(), "name": l.pick([2]string{sc.Name.Zh, sc.Name.En})})
+	return err
 }
 
 type trackEvent struct {

@@ -79,6 +79,9 @@ type queue struct {
 	Key, Title string
 	Total      int
 	Rows       []row
+	// Export is the queue's filter as the console's export query
+	// (/console/cases/export?…), "" when the exports are not mounted.
+	Export string
 }
 
 type overview struct {
@@ -114,6 +117,24 @@ func (s *Server) loadQueue(ctx context.Context, l lang, a org.Actor, d queueDef)
 		return q, err
 	}
 	q.Total = total
+	if s.API != nil {
+		ex := url.Values{}
+		var sts []string
+		for _, st := range d.Statuses {
+			sts = append(sts, string(st))
+		}
+		ex.Set("status", strings.Join(sts, ","))
+		if d.Dept != "" {
+			ex.Set("department", d.Dept)
+		}
+		if d.Region != "" {
+			ex.Set("region", d.Region)
+		}
+		if d.Key == "red" {
+			ex.Set("light", string(worktime.Red))
+		}
+		q.Export = "/console/cases/export?" + ex.Encode()
+	}
 	for i, c := range cases {
 		r := s.rowOf(l, c, now)
 		if d.Dups && i < 30 && c.Category != nil {
@@ -339,6 +360,10 @@ type casePage struct {
 	Dups                                       []casework.Duplicate
 	Departments, Categories, Conditions, Intos []option
 	Geo                                        string // JSON: point and grid polygon for the map island
+
+	// CategoryHints are the categories the words suggest, offered as chips
+	// beside the category select; the operator taps one or ignores them.
+	CategoryHints []suggestion
 }
 
 var noteNeeded = map[casework.Action]bool{casework.ActReject: true, casework.ActVoid: true, casework.ActReturn: true,
@@ -409,6 +434,11 @@ func (s *Server) loadCasePage(r *http.Request, l lang, a org.Actor, id string) (
 	if len(p.Actions) > 0 {
 		p.Departments = s.deptOptions(l, c.Suggested)
 		p.Categories = s.categoryOptions(l, "", true)
+		for _, h := range s.suggestCategories(l, c.Description, s.Now()) {
+			if c.Category == nil || h.Ref != c.Category.String() {
+				p.CategoryHints = append(p.CategoryHints, h)
+			}
+		}
 		for i := 1; i <= 9; i++ {
 			p.Conditions = append(p.Conditions, option{Value: strconv.Itoa(i), Label: strconv.Itoa(i), Selected: i == max(c.Condition, 1)})
 		}

@@ -23,6 +23,7 @@ import (
 	"cityloop/internal/httpkit"
 	"cityloop/internal/inspect"
 	"cityloop/internal/org"
+	"cityloop/internal/suggest"
 	"cityloop/internal/worktime"
 )
 
@@ -80,6 +81,9 @@ type Server struct {
 	TileURL string
 	// MaxPhoto bounds one uploaded photo.
 	MaxPhoto int64
+	// SuggestTerms is a city's file of category suggestion terms (package
+	// suggest); empty uses the shipped ones.
+	SuggestTerms string
 	// PublicMapRate is how many public map requests one address may make a
 	// minute (default 30).
 	PublicMapRate int
@@ -103,6 +107,11 @@ type Server struct {
 	// Inspections answers the random-inspection pages (双随机一公开,
 	// /console/inspections and /citizen/inspections); nil leaves them out.
 	Inspections Inspections
+	// API answers the assessment pages (指标, 考核排名, 通报, 分析, the case
+	// list and its exports) in process, as the signed-in person: the
+	// node's own handler, so the pages show what the API answers him. Nil
+	// leaves them out.
+	API http.Handler
 
 	pages   map[string]*template.Template
 	assets  map[string]asset // built bundle files by name
@@ -113,6 +122,9 @@ type Server struct {
 	toilets toiletLimiter
 	mine    mineState
 	discl   disclLimiter
+
+	// suggester proposes a report's category; pages show it, never apply it.
+	suggester *suggest.Suggester
 }
 
 type asset struct {
@@ -143,6 +155,10 @@ func (s *Server) Init() error {
 		s.Throttle = auth.NewThrottle(10, 15*time.Minute, 15*time.Minute, time.Now)
 	}
 	s.broker = newBroker()
+	var err error
+	if s.suggester, err = suggest.Load(s.SuggestTerms); err != nil {
+		return fmt.Errorf("web: %w", err)
+	}
 	if err := s.parseTemplates(); err != nil {
 		return err
 	}
@@ -177,7 +193,8 @@ func BundleEmbedded() bool {
 func (s *Server) BundleBuilt() bool { _, ok := s.assets["console.js"]; return ok }
 
 var pageFiles = []string{"home", "signin", "console", "case", "map", "admin", "citizen", "track", "field", "error", "citizenmap", "citizentoilets", "citizenmine", "sensing", "citizenparking", "password",
-	"enforcement", "enfcase", "enffield", "enfdecision", "citizenenf", "bigscreen", "enfevidence", "inspections", "citizeninsp"}
+	"enforcement", "enfcase", "enffield", "enfdecision", "citizenenf", "bigscreen",
+	"kpis", "rankings", "bulletins", "caselist", "analysis", "enfevidence", "inspections", "citizeninsp"}
 
 func (s *Server) parseTemplates() error {
 	s.pages = map[string]*template.Template{}
@@ -190,9 +207,13 @@ func (s *Server) parseTemplates() error {
 			}
 			return "light-" + string(l)
 		},
+		// list3 and splitBar feed the assessment pages' shared table:
+		// its language, "|"-separated headers and rows.
+		"list3":    func(a, b, c any) []any { return []any{a, b, c} },
+		"splitBar": func(s string) []string { return strings.Split(s, "|") },
 	}
 	for _, name := range pageFiles {
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/part_*.html", "templates/"+name+".html")
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/an_parts.html", "templates/part_*.html", "templates/"+name+".html")
 		if err != nil {
 			return fmt.Errorf("web: parse template %s: %w", name, err)
 		}
@@ -253,6 +274,7 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	s.enforcementRoutes(mux)
 	s.inspectionRoutes(mux)
 	s.bigscreenRoutes(mux)
+	s.analysisRoutes(mux)
 }
 
 // page adapts an error-returning page handler: errors become an HTML page
@@ -297,22 +319,23 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) 
 
 // view is what every page template gets.
 type view struct {
-	L       lang
-	Title   string
-	Actor   *org.Actor
-	Account *org.Account
-	CSRF    string
-	Built   bool
-	Elderly bool
-	Shell   string // console | citizen | field
-	Path    string
-	Data    any
-	Flash   string
-	Error   string
-	assets  map[string]asset
-	sensing bool // the sensing pages are mounted
-	enforce bool // the enforcement pages are mounted
-	inspect bool // the random-inspection pages are mounted
+	L        lang
+	Title    string
+	Actor    *org.Actor
+	Account  *org.Account
+	CSRF     string
+	Built    bool
+	Elderly  bool
+	Shell    string // console | citizen | field
+	Path     string
+	Data     any
+	Flash    string
+	Error    string
+	assets   map[string]asset
+	sensing  bool // the sensing pages are mounted
+	enforce  bool // the enforcement pages are mounted
+	analysis bool // the assessment pages are mounted
+	inspect  bool // the random-inspection pages are mounted
 }
 
 // Asset gives the hashed URL of a bundle file.
@@ -378,7 +401,7 @@ func sep(p string) string {
 func (s *Server) view(w http.ResponseWriter, r *http.Request, shell string) *view {
 	l := s.langOf(w, r)
 	v := &view{L: l, Built: s.BundleBuilt(), Shell: shell, Path: pathWithoutLang(r), assets: s.assets, sensing: s.Sensing != nil,
-		enforce: s.Enforcement != nil, inspect: s.Inspections != nil}
+		enforce: s.Enforcement != nil, analysis: s.API != nil, inspect: s.Inspections != nil}
 	if sess, ok := sessionFrom(r.Context()); ok {
 		v.Actor, v.Account = &sess.actor, sess.account
 		v.CSRF = s.csrfFor(sess)

@@ -8,8 +8,10 @@ import (
 	"slices"
 	"time"
 
+	"cityloop/internal/enforce"
 	"cityloop/internal/inspect"
 	"cityloop/internal/org"
+	"cityloop/internal/worktime"
 )
 
 // InspectInfo is what [Inspections] wrote.
@@ -167,4 +169,16 @@ func InspectionsOnDemo(ctx context.Context, svc *inspect.Service, accs DemoAccou
 		}
 	}
 	return Inspections(ctx, svc, org.Actor{ID: leader.ID, Name: leader.Name, Grants: leader.Grants}, atlas, officers, seed, now)
+}
+
+// MobileEnforcementOnDemo adds to a demo city just written by [Run] its
+// mobile enforcement ([EnforcementOnDemo]) and then its random inspections
+// ([InspectionsOnDemo]), whose inspector list names the enforcers just made.
+func MobileEnforcementOnDemo(ctx context.Context, accs DemoAccounts, st enforce.Store, insp *inspect.Service, atlas *org.Atlas, cal *worktime.Calendar,
+	rb *enforce.Rulebook, policy enforce.Policy, seed int64, loopCases int, now time.Time) error {
+	if _, err := EnforcementOnDemo(ctx, accs, st, atlas, cal, rb, policy, seed, loopCases, now); err != nil {
+		return err
+	}
+	_, err := InspectionsOnDemo(ctx, insp, accs, atlas, seed, now)
+	return err
 }

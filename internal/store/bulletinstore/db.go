@@ -77,10 +77,15 @@ func (db *DB) q(s string) string {
 }
 
 // SaveBulletin stores b and its files, replacing the bulletin of the same
-// kind, scope and period and keeping its ID.
+// kind, scope and period and keeping its ID. The PDF may be empty (a node
+// without a Chinese font), stored as an empty blob: bulletin.Service
+// answers its download with the font's error.
 func (db *DB) SaveBulletin(ctx context.Context, b *bulletin.Bulletin, f bulletin.Files) error {
-	if b.ID == "" || !b.Kind.Valid() || b.Scope == "" || len(f.HTML) == 0 || len(f.PDF) == 0 || len(f.XLSX) == 0 {
-		return errs.Invalid("通报不完整 / a bulletin needs an id, a kind, a scope and all three files")
+	if b.ID == "" || !b.Kind.Valid() || b.Scope == "" || len(f.HTML) == 0 || len(f.XLSX) == 0 {
+		return errs.Invalid("通报不完整 / a bulletin needs an id, a kind, a scope, its HTML and its XLSX")
+	}
+	if f.PDF == nil {
+		f.PDF = []byte{} // NOT NULL: nil would be sent as NULL
 	}
 	err := sqlkit.Tx(ctx, db.w, 4, sqlkit.Retryable, func(tx *sql.Tx) error {
 		var id string

@@ -95,6 +95,21 @@ func TestContract(t *testing.T) {
 					}
 				}
 			})
+			t.Run("a bulletin without a PDF (no Chinese font)", func(t *testing.T) {
+				nofont := *city
+				nofont.ID, nofont.Kind = "b7", bulletin.Year
+				f := files("b7")
+				f.PDF = nil
+				if err := db.SaveBulletin(ctx, &nofont, f); err != nil {
+					t.Fatal(err)
+				}
+				if data, err := db.BulletinFile(ctx, "b7", bulletin.PDF); err != nil || len(data) != 0 {
+					t.Errorf("pdf: %q %v, want empty", data, err)
+				}
+				if data, err := db.BulletinFile(ctx, "b7", bulletin.HTML); err != nil || !bytes.Equal(data, f.HTML) {
+					t.Errorf("html: %q %v", data, err)
+				}
+			})
 			t.Run("saving again replaces and keeps the id", func(t *testing.T) {
 				again := *city
 				again.ID, again.Title = "b9", "重新生成"
