@@ -202,6 +202,7 @@ export function startEvidence(root) {
   async function flush() {
     if (flushing || !navigator.onLine) return;
     flushing = true;
+    let sent = 0;
     try {
       for (const rec of await all()) {
         if (rec.state === 'done') {
@@ -210,13 +211,15 @@ export function startEvidence(root) {
         }
         if (rec.state === 'refused' || !rec.file) continue;
         await send(rec);
+        if (rec.state === 'done') sent++;
         await render();
         if (!navigator.onLine) break;
       }
     } finally {
       flushing = false;
       await render();
-      refreshList();
+      // Reading the list is audited: only when it changed, not on every tick.
+      if (sent) refreshList();
     }
   }
 
@@ -224,7 +227,8 @@ export function startEvidence(root) {
     const input = q('#' + id);
     if (input) input.addEventListener('change', () => { const fs = Array.from(input.files || []); input.value = ''; capture(fs); });
   }
-  window.addEventListener('online', flush);
+  // Back online: upload, and show the list the page could not read offline.
+  window.addEventListener('online', () => { if (list && !list.dataset.count) refreshList(); flush(); });
   setInterval(flush, 15000);
   render().then(() => { refreshList(); flush(); });
 }
