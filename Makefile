@@ -2,7 +2,7 @@
 GO ?= go
 export CGO_ENABLED ?= 0
 
-.PHONY: web run test build vet bench bench-intake bench-store bench-geo fuzz clean
+.PHONY: web run test build vet bench bench-intake bench-store bench-geo bench-lists fuzz clean
 
 # The front-end bundle (frontend/ → internal/web/static/dist, embedded by Go).
 # npm ci + esbuild run only when a source changed (the stamp file); without
@@ -31,6 +31,11 @@ bench-geo:
 
 bench-store:
 	$(GO) test -run '^$$' -bench 'FindCases|CreateCase' -benchtime 3s ./internal/store/sqlstore/
+
+# Every list filter and every post's workbench on the 1,000,000-case demo
+# city (built once into the OS temp dir, keyed by the migrations).
+bench-lists:
+	$(GO) test -run '^$$' -bench 'CaseList_DemoCity' -benchtime 1x -timeout 90m ./internal/app/
 
 bench-intake:
 	$(GO) test -run '^$$' -bench 'Intake' -benchtime 5s ./internal/app/

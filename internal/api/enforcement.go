@@ -28,9 +28,12 @@ type Enforcement interface {
 	FindCases(ctx context.Context, actor org.Actor, f enforce.Filter) ([]*enforce.Case, int, error)
 	Clocks(c *enforce.Case) []enforce.ClockView
 	Allowed(c *enforce.Case, actor org.Actor) []enforce.Action
+	// Missing lists the records the case lacks, its evidence read from the vault.
+	Missing(ctx context.Context, c *enforce.Case) ([]enforce.Requirement, error)
 	Evaluate(violation string, f enforce.Facts) (enforce.Outcome, error)
 	Rulebook(t time.Time) (*enforce.Rulebook, error)
 	Figures(ctx context.Context, actor org.Actor, from, to time.Time) (enforce.Figures, int, error)
+	Consistency(ctx context.Context, actor org.Actor, from, to time.Time, violation string) (enforce.ConsistencyReport, error)
 	Disclosures(ctx context.Context, q enforce.DisclosureQuery) ([]enforce.Disclosure, int, error)
 }
 
@@ -127,8 +130,12 @@ func (s *Server) penaltyView(r *http.Request, actor org.Actor, id string, tl []e
 	if err := s.auditPartyRead(r, actor, c); err != nil {
 		return nil, err
 	}
+	miss, err := s.Enforcement.Missing(r.Context(), c)
+	if err != nil {
+		return nil, err
+	}
 	v := &penaltyView{penaltyItem: s.penaltyItem(c, httpkit.English(r)), Case: c, PartyDetail: p, Timeline: tl,
-		Clocks: s.Enforcement.Clocks(c), AllowedActions: s.Enforcement.Allowed(c, actor), MissingRecords: enforce.MissingRecords(*c)}
+		Clocks: s.Enforcement.Clocks(c), AllowedActions: s.Enforcement.Allowed(c, actor), MissingRecords: miss}
 	if v.Clocks == nil {
 		v.Clocks = []enforce.ClockView{}
 	}
@@ -425,9 +432,22 @@ func (s *Server) handlePenaltyFigures(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
+	from, to, err := s.period(r)
+	if err != nil {
+		return err
+	}
+	fig, n, err := s.Enforcement.Figures(r.Context(), actor, from, to)
+	if err != nil {
+		return err
+	}
+	return httpkit.WriteJSON(w, http.StatusOK, map[string]any{"from": from, "to": to, "decisions": n, "figures": fig})
+}
+
+// period reads from and to (RFC 3339 or a date): by default the last
+// twelve months up to and including now (times are stored to the
+// microsecond, and the period is half-open).
+func (s *Server) period(r *http.Request) (time.Time, time.Time, error) {
 	q := r.URL.Query()
-	// By default the last twelve months up to and including now (times
-	// are stored to the microsecond, and the period is half-open).
 	to := s.Now().Add(time.Microsecond)
 	from := to.AddDate(-1, 0, 0)
 	bad := errs.Invalid("统计区间不对 / the period is not valid")
@@ -448,13 +468,44 @@ func (s *Server) handlePenaltyFigures(w http.ResponseWriter, r *http.Request) er
 		bad.WithField("from", "须早于 to / must be before to")
 	}
 	if len(bad.Fields) > 0 {
-		return bad
+		return time.Time{}, time.Time{}, bad
 	}
-	fig, n, err := s.Enforcement.Figures(r.Context(), actor, from, to)
+	return from, to, nil
+}
+
+// handlePenaltyConsistency is the 同案不同罚 report: per violation, level
+// and kind of party, the spread of the fines decided across districts and
+// officers, with the outliers.
+func (s *Server) handlePenaltyConsistency(w http.ResponseWriter, r *http.Request) error {
+	actor, err := s.mustPost(r, enforce.PostLegalReviewer, org.PostLeader, org.PostAdmin)
 	if err != nil {
 		return err
 	}
-	return httpkit.WriteJSON(w, http.StatusOK, map[string]any{"from": from, "to": to, "decisions": n, "figures": fig})
+	if err := unknownParams(r.URL.Query(), map[string]bool{"from": true, "to": true, "violation": true}); err != nil {
+		return err
+	}
+	from, to, err := s.period(r)
+	if err != nil {
+		return err
+	}
+	v := strings.TrimSpace(r.URL.Query().Get("violation"))
+	if v != "" {
+		rb, err := s.Enforcement.Rulebook(s.Now())
+		if err != nil {
+			return err
+		}
+		if _, ok := rb.Item(v); !ok {
+			return errs.Invalid("裁量基准中没有违法行为 %q，见 GET /api/v1/enforcement/rulebook / no rulebook item %q", v, v).WithField("violation", "unknown")
+		}
+	}
+	rep, err := s.Enforcement.Consistency(r.Context(), actor, from, to, v)
+	if err != nil {
+		return err
+	}
+	if rep.Groups == nil {
+		rep.Groups = []enforce.Group{}
+	}
+	return httpkit.WriteJSON(w, http.StatusOK, rep)
 }
 
 func (s *Server) calLocation() *time.Location {

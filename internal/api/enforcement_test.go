@@ -64,6 +64,22 @@ func (f *fakeLoop) Outcome(ctx context.Context, c enforce.Case) (string, error) 
 	return "案件 AJ2026-1 已处置反馈 / loop case disposed", nil
 }
 
+// testExhibits stands for the evidence vault in the tests that are not
+// about it: every case holds the files the tests' records name.
+type testExhibits struct{}
+
+var testExhibitList = []enforce.Exhibit{{ID: "photo-1", Media: enforce.MediaPhoto}, {ID: "photo-2", Media: enforce.MediaPhoto},
+	{ID: "a", Media: enforce.MediaPhoto}, {ID: "cam-1", Media: enforce.MediaVideo}, {ID: "scan-1", Media: enforce.MediaDocument},
+	{ID: "scan-2", Media: enforce.MediaDocument}}
+
+func (testExhibits) CaseExhibits(_ context.Context, ids []string) (map[string][]enforce.Exhibit, error) {
+	out := map[string][]enforce.Exhibit{}
+	for _, id := range ids {
+		out[id] = testExhibitList
+	}
+	return out, nil
+}
+
 func newTestEnforcement(t *testing.T, now func() time.Time, loop enforce.Loop) *enforce.Service {
 	t.Helper()
 	db, err := enforcestore.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "enforce.db"))
@@ -96,7 +112,7 @@ func newTestEnforcement(t *testing.T, now func() time.Time, loop enforce.Loop) *
 		t.Fatal(err)
 	}
 	ids := 0
-	return &enforce.Service{Store: db, Loop: loop, Atlas: func() *org.Atlas { return atlas }, Cal: cal, Books: []*enforce.Rulebook{rb},
+	return &enforce.Service{Store: db, Exhibits: testExhibits{}, Loop: loop, Atlas: func() *org.Atlas { return atlas }, Cal: cal, Books: []*enforce.Rulebook{rb},
 		Region: "3201", Policy: enforce.DefaultPolicy(), Window: 365 * 24 * time.Hour, LoopCategories: enforce.DefaultLoopCategories(),
 		Now: now, NewID: func() string { ids++; return "pc-" + strings.Repeat("0", 3) + string(rune('a'+ids)) }}
 }
@@ -129,13 +145,15 @@ type enforceRig struct {
 	aud  *fakeAuditor
 	loop *fakeLoop
 	now  time.Time
+	svc  *enforce.Service
 }
 
 func newEnforceRig(t *testing.T) *enforceRig {
 	rig := &enforceRig{t: t, aud: &fakeAuditor{}, loop: &fakeLoop{}, now: time.Date(2026, 6, 1, 1, 0, 0, 0, time.UTC)}
 	now := func() time.Time { return rig.now }
 	cal, _ := worktime.Default()
-	s := &Server{Accounts: enforceAccounts{}, Now: now, Auditor: rig.aud, Cal: cal, Enforcement: newTestEnforcement(t, now, rig.loop)}
+	rig.svc = newTestEnforcement(t, now, rig.loop)
+	s := &Server{Accounts: enforceAccounts{}, Now: now, Auditor: rig.aud, Cal: cal, Enforcement: rig.svc}
 	mux := http.NewServeMux()
 	s.Routes(mux)
 	rig.h = mux

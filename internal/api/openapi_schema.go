@@ -229,6 +229,7 @@ var schemaTypes = map[string]any{
 		Registered bool              `json:"registered"`
 		UpdatedAt  time.Time         `json:"updated_at"`
 	}{},
+	"PenaltyConsistency": enforce.ConsistencyReport{},
 	"PenaltyFigures": struct {
 		From      time.Time       `json:"from"`
 		To        time.Time       `json:"to"`

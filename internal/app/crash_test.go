@@ -20,16 +20,31 @@ import (
 	"cityloop/internal/store/sqlstore"
 )
 
-// TestCrash_AcknowledgedCasesSurviveSIGKILL starts the real binary, has 16
-// clients report cases concurrently, kills the server with SIGKILL in the
-// middle, restarts it, and checks that every case answered 201 is there.
+// TestCrash_AcknowledgedCasesSurviveSIGKILL starts the real binary, has 64
+// clients report cases concurrently (the load of issue 14's intake
+// benchmark, so group commit batches many cases per transaction), kills
+// the server with SIGKILL in the middle, restarts it, and checks that every
+// case answered 201 is there: on SQLite, and on PostgreSQL when
+// CITYLOOP_TEST_POSTGRES_URL is set.
 func TestCrash_AcknowledgedCasesSurviveSIGKILL(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and kills the binary; skipped with -short")
 	}
-	dir := t.TempDir()
-	bin := buildBinary(t, dir)
-	db := "sqlite:" + filepath.Join(dir, "crash.db")
+	bin := buildBinary(t, t.TempDir())
+	t.Run("sqlite", func(t *testing.T) {
+		dir := t.TempDir()
+		crashIntake(t, bin, dir, "sqlite:"+filepath.Join(dir, "crash.db"))
+	})
+	t.Run("postgres", func(t *testing.T) {
+		url := os.Getenv("CITYLOOP_TEST_POSTGRES_URL")
+		if url == "" {
+			t.Skip("CITYLOOP_TEST_POSTGRES_URL is not set")
+		}
+		crashIntake(t, bin, t.TempDir(), freshPostgres(t, url))
+	})
+}
+
+func crashIntake(t *testing.T, bin, dir, db string) {
 	geo := filepath.Join(dir, "city.geojson")
 	if err := os.WriteFile(geo, fixtureCity(), 0o600); err != nil {
 		t.Fatal(err)
@@ -47,12 +62,14 @@ func TestCrash_AcknowledgedCasesSurviveSIGKILL(t *testing.T) {
 	var acked []string
 	ctx, stop := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	for w := 0; w < 16; w++ {
+	const clients = 64
+	began := time.Now()
+	for w := 0; w < clients; w++ {
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
 			r := rand.New(rand.NewPCG(uint64(w), 1))
-			hc := &http.Client{Timeout: 5 * time.Second}
+			hc := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
 			for ctx.Err() == nil {
 				body, _ := json.Marshal(map[string]any{"description": fmt.Sprintf("市民上报 %d", w), "category": "event:0102",
 					"lng": 118.70 + r.Float64()*0.0999, "lat": 32.00 + r.Float64()*0.0999})
@@ -76,6 +93,7 @@ func TestCrash_AcknowledgedCasesSurviveSIGKILL(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = srv.Wait()
+	ran := time.Since(began)
 	time.Sleep(200 * time.Millisecond)
 	stop()
 	wg.Wait()
@@ -105,7 +123,7 @@ func TestCrash_AcknowledgedCasesSurviveSIGKILL(t *testing.T) {
 	if missing > 0 {
 		t.Fatalf("%d of %d acknowledged cases lost", missing, len(acked))
 	}
-	t.Logf("%d acknowledged cases all survived SIGKILL", len(acked))
+	t.Logf("%d acknowledged cases (%.0f/s from %d clients) all survived SIGKILL", len(acked), float64(len(acked))/ran.Seconds(), clients)
 }
 
 // buildBinary builds cmd/cityloop into dir.

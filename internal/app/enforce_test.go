@@ -50,7 +50,7 @@ func TestEnforce_LoopCase(t *testing.T) {
 	if n := len(loopView.Timeline); n == 0 || loopView.Timeline[n-1].Action != "enforce_open" || loopView.Status != "in_disposal" {
 		t.Fatalf("the loop case did not record the penalty case: %+v", loopView)
 	}
-	photo := uploadPhoto(t, sup)
+	photo := uploadEvidence(t, enf, p["id"].(string), "image/png", tinyPNG)
 	st = enf.do("POST", "/api/v1/enforcement/cases/"+p["id"].(string)+"/actions", map[string]any{"action": "exempt",
 		"officers":  []map[string]string{{"id": "enf1", "name": "enf1", "certificate": "3201000001"}, {"id": "enf2", "name": "enf2", "certificate": "3201000002"}},
 		"facts":     map[string]any{"party": "person", "harm": 1, "corrected": true},

@@ -9,6 +9,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"cityloop/internal/enforce"
+	"cityloop/internal/evidence"
 	"cityloop/internal/org"
 )
 
@@ -67,8 +68,10 @@ func (f *enfFixture) majorCase(t *testing.T) *enforce.Case {
 	}{
 		{enf1, enforce.Command{Action: enforce.ActProposeFiling, Officers: officers}},
 		{leader, enforce.Command{Action: enforce.ActApprove, Note: "同意立案"}},
-		{enf1, enforce.Command{Action: enforce.ActRecord, Record: &enforce.Record{Kind: enforce.RecInspection, Officers: []string{f.ids["enf1"], f.ids["enf2"]}, Note: "现场勘验"}}},
-		{enf1, enforce.Command{Action: enforce.ActRecord, Record: &enforce.Record{Kind: enforce.RecAudioVideo, Files: []string{"ev-0002"}}}},
+		{enf1, enforce.Command{Action: enforce.ActRecord, Record: &enforce.Record{Kind: enforce.RecInspection, Officers: []string{f.ids["enf1"], f.ids["enf2"]},
+			Files: []string{deposit(t, f.a, id, f.ids["enf1"], evidence.Document, tinyPDF)}, Note: "现场勘验"}}},
+		{enf1, enforce.Command{Action: enforce.ActRecord, Record: &enforce.Record{Kind: enforce.RecAudioVideo,
+			Files: []string{deposit(t, f.a, id, f.ids["enf1"], evidence.Video, tinyMP4)}}}},
 		{enf1, enforce.Command{Action: enforce.ActConclude, Violation: "ROAD-01", Facts: &facts, Penalty: &enforce.Penalty{Kinds: []enforce.Kind{enforce.KindFine}, Fine: 12000}}},
 		{leader, enforce.Command{Action: enforce.ActReview, Complex: &no, Passed: &yes, Note: "事实清楚"}},
 	} {
@@ -104,10 +107,11 @@ func TestWebEnforce_Browser(t *testing.T) {
 
 	enfAct(t, ctx, base, f.caseID, "record",
 		chromedp.SetValue(chromedp.CSS("#rk-record"), "inspection"),
+		chromedp.SendKeys(chromedp.CSS("#rf-record"), f.scan),
 		chromedp.SendKeys(chromedp.CSS("#rn-record"), "现场检查：店外摆放货架，占用人行道约 6 平方米"))
 	enfAct(t, ctx, base, f.caseID, "record",
 		chromedp.SetValue(chromedp.CSS("#rk-record"), "audio_video"),
-		chromedp.SendKeys(chromedp.CSS("#rf-record"), "ev-0001"))
+		chromedp.SendKeys(chromedp.CSS("#rf-record"), f.video))
 	enfAct(t, ctx, base, f.caseID, "conclude",
 		chromedp.SetValue(chromedp.CSS("#harm-conclude"), "1"),
 		chromedp.SendKeys(chromedp.CSS(`#act-conclude input[name=area]`), "6"),
@@ -185,7 +189,7 @@ func TestWebEnforce_Browser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#disc-results")),
 	)
 	pub := get(t, ctx, chromedp.Text(chromedp.CSS("main")))
-	if !strings.Contains(pub, "陈*") || !strings.Contains(pub, "某城管当罚字〔2026〕7号") {
+	if !strings.Contains(pub, "陈*") || !strings.Contains(pub, "某城管当罚字〔2026〕第7号") {
 		t.Fatalf("the public page: %s", pub)
 	}
 	for _, secret := range []string{"陈大明", "13912345678", "32010119900307123X"} {

@@ -15,6 +15,7 @@ import (
 
 	"cityloop/internal/config"
 	"cityloop/internal/enforce"
+	"cityloop/internal/evidence"
 	"cityloop/internal/org"
 	"cityloop/internal/store/sqlstore"
 )
@@ -28,6 +29,9 @@ type enfFixture struct {
 	svc    *enforce.Service
 	caseID string
 	ids    map[string]string // username → account id
+	// scan and video are the case's evidence in the vault (a scanned 勘验
+	// record and a body-camera clip), for the records the tests enter.
+	scan, video string
 }
 
 // twoDistrictCity is the fixture city with a second district (320102)
@@ -87,6 +91,8 @@ func newEnfFixture(t *testing.T) *enfFixture {
 		t.Fatal(err)
 	}
 	f.caseID = out.Case.ID
+	f.scan = deposit(t, a, f.caseID, f.ids["enf1"], evidence.Document, tinyPDF)
+	f.video = deposit(t, a, f.caseID, f.ids["enf1"], evidence.Video, tinyMP4)
 	officers := []enforce.Officer{{ID: f.ids["enf1"], Name: "张执法", Certificate: "32010001"}, {ID: f.ids["enf2"], Name: "王执法", Certificate: "32010002"}}
 	if _, err := f.svc.Act(ctx, enf1, f.caseID, enforce.Command{Action: enforce.ActProposeFiling, Officers: officers}); err != nil {
 		t.Fatal(err)
@@ -173,7 +179,7 @@ func TestWebEnforce_Actions(t *testing.T) {
 	_, _, tok := enf1.get("/console/enforcement/cases/" + f.caseID)
 	_, _, tokB := enfB.get("/console/enforcement")
 	inspection := url.Values{"action": {"record"}, "record_kind": {"inspection"}, "record_officer": {f.ids["enf1"], f.ids["enf2"]},
-		"record_note": {"现场检查：占道约 6 平方米"}}
+		"record_note": {"现场检查：占道约 6 平方米"}, "record_files": {f.scan}}
 	with := func(v url.Values, tok string) url.Values {
 		out := url.Values{"_csrf": {tok}}
 		for k, vs := range v {
@@ -194,7 +200,7 @@ func TestWebEnforce_Actions(t *testing.T) {
 		{"other district", enfB, with(inspection, tokB), http.StatusNotFound, "", enforce.StatusInvestigating},
 		{"one officer present", enf1, with(url.Values{"action": {"record"}, "record_kind": {"inquiry"}, "record_officer": {f.ids["enf1"]}}, tok), http.StatusBadRequest, "两名以上", enforce.StatusInvestigating},
 		{"record inspection", enf1, with(inspection, tok), http.StatusSeeOther, "", enforce.StatusInvestigating},
-		{"record audio-video", enf1, with(url.Values{"action": {"record"}, "record_kind": {"audio_video"}, "record_files": {"ev-0001"}}, tok), http.StatusSeeOther, "", enforce.StatusInvestigating},
+		{"record audio-video", enf1, with(url.Values{"action": {"record"}, "record_kind": {"audio_video"}, "record_files": {f.video}}, tok), http.StatusSeeOther, "", enforce.StatusInvestigating},
 		{"wrong step", enf1, with(url.Values{"action": {"notify"}}, tok), http.StatusConflict, "当前可办理的操作：调查终结、延长办案期限、取证记录", enforce.StatusInvestigating},
 		{"bad number", enf1, with(url.Values{"action": {"conclude"}, "party_kind": {"person"}, "harm": {"7"}}, tok), http.StatusBadRequest, "0 无危害", enforce.StatusInvestigating},
 		{"conclude", enf1, with(url.Values{"action": {"conclude"}, "violation": {"ROAD-01"}, "party_kind": {"person"}, "harm": {"1"}, "area": {"6"},

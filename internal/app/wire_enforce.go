@@ -36,8 +36,9 @@ func wireEnforce(a *App, _ *http.ServeMux) error {
 		return err
 	}
 	a.api.Enforcement = svc
-	a.api.EnforcementDocuments = document.OpenDesk(os.Getenv(document.FontEnv), document.Desk{Cases: svc, Numbers: db,
+	desk := document.OpenDesk(os.Getenv(document.FontEnv), document.Desk{Cases: svc, Numbers: db,
 		Bureau: a.Cfg.BureauName, Short: a.Cfg.BureauShort, Atlas: a.World.Atlas, Policy: svc.Policy, Now: a.Now})
+	a.api.EnforcementDocuments, svc.Numbers = desk, desk // a decision takes its 文号 as it is issued
 	a.resealers = append(a.resealers, resealer{"penalty-case parties (names, ID numbers, phones, addresses)", db.ResealParties},
 		resealer{"places registered for camera reminders (names, phones, e-mail)", db.ResealPlaces})
 
@@ -49,6 +50,7 @@ func wireEnforce(a *App, _ *http.ServeMux) error {
 	if err != nil {
 		return err
 	}
+	svc.Exhibits = edb // records of evidence kinds count only with their files in the vault
 	evs := &evidence.Service{Store: edb, Access: svc, Now: a.Now}
 	v, err := vault.New(vault.Config{Dir: filepath.Join(a.Cfg.DataDir, "evidence"), BasePath: "/api/v1/enforcement/evidence-uploads/",
 		Limits: evidence.LimitsMiB(a.Cfg.EvidenceMaxMiB, a.Cfg.EvidencePhotoMiB), Loc: a.Cal.Location(), NewID: NewID, Log: a.Log, Keys: a.keys}, evs)
@@ -70,5 +72,5 @@ func wireEnforce(a *App, _ *http.ServeMux) error {
 	if a.DemoSummary == nil {
 		return nil
 	}
-	return demoseed.MobileEnforcementOnDemo(context.Background(), a.Store, db, insp, a.World.Atlas(), a.Cal, svc.Books[0], svc.Policy, a.Cfg.DemoSeed, a.Cfg.DemoCases, a.Now().UTC())
+	return demoseed.MobileEnforcementOnDemo(context.Background(), a.Store, db, insp, a.World.Atlas(), a.Cal, svc.Books[0], svc.Policy, v, a.Cfg.DemoSeed, a.Cfg.DemoCases, a.Now().UTC())
 }

@@ -23,15 +23,16 @@ func wireWeb(a *App, mux *http.ServeMux) error {
 		Facilities: a.Store,       // the citizens' nearest-toilet page
 		TileURL:    a.Cfg.TileURL, // a city's own tile server; without one a blank background
 		MaxPhoto:   int64(a.Cfg.MaxPhotoMiB) << 20,
-		Demo:       a.Cfg.Demo,
-		API:        mux, // the assessment pages read the API in process, as the person
-		BigScreen:  &bigscreen.Service{Cases: a.Cases, Days: a.Store, Heat: a.api.Analysis, Book: a.api.KPIs, Atlas: a.World.Atlas, Loc: a.Cal.Location(), Now: a.Now},
+		Demo:       a.Cfg.Demo, NewID: NewID,
+		API:       mux, // the assessment pages read the API in process, as the person
+		BigScreen: &bigscreen.Service{Cases: a.Cases, Days: a.Store, Heat: a.api.Analysis, Book: a.api.KPIs, Atlas: a.World.Atlas, Loc: a.Cal.Location(), Now: a.Now},
 	}
 	// The enforcement pages use the service wireEnforce (which runs first) gave the API.
 	s.Enforcement, _ = a.api.Enforcement.(web.Enforcement)
-	a.api.Session = s.SessionActor // the field app's script uploads evidence and opens PDFs with it
 	s.Inspections, _ = a.api.Inspections.(web.Inspections)
-	s.SetOneTimeCodes(a.Store) // shared by every node, so any node checks a code
+	a.api.Session = s.SessionActor                     // the field app's script uploads evidence and opens PDFs with it
+	s.Evidence, _ = a.api.Evidence.(web.EvidenceVault) // the forms' photos go to the evidence vault
+	s.SetOneTimeCodes(a.Store)                         // shared by every node, so any node checks a code
 	s.SuggestTerms = a.Cfg.SuggestTerms
 	if a.otpSender != nil {
 		s.SetCodeSender(a.otpSender) // codes go out by SMS through the outbox

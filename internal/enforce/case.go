@@ -225,9 +225,12 @@ type Case struct {
 	Pending    *Approval  `json:"pending,omitempty"`
 	// Lights are the lights of the legal clocks the last sweep warned about
 	// ([Sweep]), so that a clock warns once per light, not on every pass.
-	Lights    map[ClockKind]worktime.Light `json:"lights,omitempty"`
-	Version   int                          `json:"version"`
-	UpdatedAt time.Time                    `json:"updated_at"`
+	Lights map[ClockKind]worktime.Light `json:"lights,omitempty"`
+	// NextDue is when the next clock warning falls due ([NextSweep]), kept
+	// up to date by [Decide] and [Sweep]; nil when no clock will warn.
+	NextDue   *time.Time `json:"next_due,omitempty"`
+	Version   int        `json:"version"`
+	UpdatedAt time.Time  `json:"updated_at"`
 }
 
 // Event is one immutable entry of the case timeline.
@@ -277,10 +280,22 @@ func (c *Case) isOfficer(id string) bool {
 	return false
 }
 
-// has reports whether the case holds a record of kind k.
+// has reports whether the case holds a record of kind k, backed or not:
+// for steps whose record is not evidence.
 func (c *Case) has(k RecordKind) bool {
 	for _, r := range c.Records {
 		if r.Kind == k {
+			return true
+		}
+	}
+	return false
+}
+
+// holds reports whether the case holds a record of kind k that counts: one
+// backed by an exhibit in the vault when k is an evidence kind.
+func (c *Case) holds(k RecordKind, ex []Exhibit) bool {
+	for _, r := range c.Records {
+		if r.Kind == k && backed(r, ex) {
 			return true
 		}
 	}

@@ -3,6 +3,7 @@ package enforce
 import (
 	"math"
 	"sort"
+	"time"
 )
 
 // ConsistencyOptions tune the 同案不同罚 report.
@@ -31,8 +32,11 @@ type Spread struct {
 
 // Outlier is a decision, district or officer that strays from its group.
 type Outlier struct {
-	By        string  `json:"by"` // "decision" | "district" | "officer"
-	Key       string  `json:"key"`
+	By  string `json:"by"`  // "decision" | "district" | "officer"
+	Key string `json:"key"` // the case id, the district code or the officer's account id
+	// Label is what a person reads: the case number, the district code or
+	// the officer's name.
+	Label     string  `json:"label"`
 	Value     float64 `json:"value"`     // its fine or median
 	Deviation float64 `json:"deviation"` // (value − group median) ÷ group median
 }
@@ -45,7 +49,9 @@ type Group struct {
 	All       Spread            `json:"all"`
 	Districts map[string]Spread `json:"districts"`
 	Officers  map[string]Spread `json:"officers"`
-	Outliers  []Outlier         `json:"outliers,omitempty"`
+	// OfficerNames are the names of the officers of Officers, by account id.
+	OfficerNames map[string]string `json:"officer_names"`
+	Outliers     []Outlier         `json:"outliers,omitempty"`
 }
 
 // Consistency groups decisions by violation, level and party and reports the
@@ -68,10 +74,13 @@ func Consistency(rs []DecisionRecord, o ConsistencyOptions) []Group {
 	}
 	out := make([]Group, 0, len(fines))
 	for k, group := range fines {
-		g := Group{Violation: k.v, Level: k.l, Party: k.p, Districts: map[string]Spread{}, Officers: map[string]Spread{}}
+		g := Group{Violation: k.v, Level: k.l, Party: k.p, Districts: map[string]Spread{}, Officers: map[string]Spread{}, OfficerNames: map[string]string{}}
 		all := make([]float64, len(group))
 		byDistrict, byOfficer := map[string][]float64{}, map[string][]float64{}
+		names := map[string]string{}
 		for i, r := range group {
+			names[r.Officer] = r.OfficerName
+			g.OfficerNames[r.Officer] = firstNonEmpty(r.OfficerName, r.Officer)
 			all[i] = r.Fine
 			byDistrict[r.District] = append(byDistrict[r.District], r.Fine)
 			byOfficer[r.Officer] = append(byOfficer[r.Officer], r.Fine)
@@ -88,17 +97,17 @@ func Consistency(rs []DecisionRecord, o ConsistencyOptions) []Group {
 			dev := func(v float64) float64 { return (v - med) / med }
 			for _, r := range group {
 				if d := dev(r.Fine); math.Abs(d) > o.Tolerance {
-					g.Outliers = append(g.Outliers, Outlier{By: "decision", Key: r.CaseID, Value: r.Fine, Deviation: d})
+					g.Outliers = append(g.Outliers, Outlier{By: "decision", Key: r.CaseID, Label: firstNonEmpty(r.Code, r.CaseID), Value: r.Fine, Deviation: d})
 				}
 			}
 			for _, name := range sortedKeys(g.Districts) {
 				if d := dev(g.Districts[name].Median); math.Abs(d) > o.Tolerance {
-					g.Outliers = append(g.Outliers, Outlier{By: "district", Key: name, Value: g.Districts[name].Median, Deviation: d})
+					g.Outliers = append(g.Outliers, Outlier{By: "district", Key: name, Label: name, Value: g.Districts[name].Median, Deviation: d})
 				}
 			}
 			for _, name := range sortedKeys(g.Officers) {
 				if d := dev(g.Officers[name].Median); math.Abs(d) > o.Tolerance {
-					g.Outliers = append(g.Outliers, Outlier{By: "officer", Key: name, Value: g.Officers[name].Median, Deviation: d})
+					g.Outliers = append(g.Outliers, Outlier{By: "officer", Key: name, Label: firstNonEmpty(names[name], name), Value: g.Officers[name].Median, Deviation: d})
 				}
 			}
 		}
@@ -115,6 +124,34 @@ func Consistency(rs []DecisionRecord, o ConsistencyOptions) []Group {
 		return a.Party < b.Party
 	})
 	return out
+}
+
+// ConsistencyReport is the 同案不同罚 report of a period: the groups with
+// their spreads and outliers, and how many decisions it read.
+type ConsistencyReport struct {
+	From      time.Time          `json:"from"`
+	To        time.Time          `json:"to"`
+	Violation string             `json:"violation,omitempty"`
+	Decisions int                `json:"decisions"`
+	Options   ConsistencyOptions `json:"options"`
+	Groups    []Group            `json:"groups"`
+	Outliers  int                `json:"outliers"`
+}
+
+// NewConsistencyReport groups the records of violation ("" for all) with
+// [Consistency].
+func NewConsistencyReport(rs []DecisionRecord, violation string, from, to time.Time, o ConsistencyOptions) ConsistencyReport {
+	var keep []DecisionRecord
+	for _, r := range rs {
+		if violation == "" || r.Violation == violation {
+			keep = append(keep, r)
+		}
+	}
+	rep := ConsistencyReport{From: from, To: to, Violation: violation, Decisions: len(keep), Options: o, Groups: Consistency(keep, o)}
+	for _, g := range rep.Groups {
+		rep.Outliers += len(g.Outliers)
+	}
+	return rep
 }
 
 func spread(xs []float64) Spread {

@@ -79,9 +79,16 @@
 // personal data travel as [PartyDetail], which the store seals.
 //
 // Decide is pure, like casework's: it takes a case, a command and an [Env]
-// with the time, the calendar, the rulebook and the party's history, and
-// returns the new case and its events. A decision cannot be issued while a
-// record the law requires is missing ([MissingRecords]).
+// with the time, the calendar, the rulebook, the party's history and the
+// case's evidence in the vault ([Exhibit], read through [Exhibits]), and
+// returns the new case and its events. A decision cannot be proposed nor
+// issued while a record the law requires is missing ([MissingRecords]); a
+// record that is itself evidence (photos, audio-visual records, 勘验 and
+// inquiry records) counts only with its files in the vault, and cannot be
+// entered naming a file the vault does not hold for the case. The figure
+// 记录完整率 ([Measure]) asks the same function. Decide and [Sweep] also
+// keep Case.NextDue ([NextSweep]), the instant the next clock warning falls
+// due, which the store indexes so the clock job reads only those cases.
 //
 // enforce imports the standard library and cityloop/internal/{errs, org, jobs,
 // worktime, catalog} only. It never imports net/http, database/sql, a store

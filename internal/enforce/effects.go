@@ -2,6 +2,7 @@ package enforce
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -64,10 +65,10 @@ func addRecord(c *Case, r Record, env Env) {
 	c.Records = append(c.Records, r)
 }
 
-// checkRecord makes sure a record can be kept: a known kind, files for
-// audio-visual records, and for evidence two certified officers of the case
+// checkRecord makes sure a record can be kept: a known kind, exhibits of
+// the case in the evidence vault for records that are evidence, and for evidence two certified officers of the case
 // present (第四十二条、第五十五条).
-func checkRecord(c *Case, r Record) error {
+func checkRecord(c *Case, r Record, ex []Exhibit) error {
 	if p := errs.TextProblem(r.Note, true); p != "" {
 		return errs.Invalid("记录说明%s / the record note %s", p, p).WithField("record.note", p)
 	}
@@ -75,9 +76,6 @@ func checkRecord(c *Case, r Record) error {
 	case RecInspection, RecInquiry, RecAudioVideo, RecPhoto, RecPreservation, RecPreserveDone, RecDiscussion:
 	default:
 		return errs.Invalid("不能直接登记 %q 类记录 / records of kind %q are not entered directly", r.Kind, r.Kind).WithField("record.kind", "invalid")
-	}
-	if (r.Kind == RecAudioVideo || r.Kind == RecPhoto) && len(r.Files) == 0 {
-		return errs.Invalid("音视频和照片记录需要文件 / audio-visual records need files").WithField("record.files", "required")
 	}
 	if r.Kind == RecInspection || r.Kind == RecInquiry || r.Kind == RecPreservation {
 		n := 0
@@ -91,7 +89,7 @@ func checkRecord(c *Case, r Record) error {
 				WithField("record.officers", "at least two")
 		}
 	}
-	return nil
+	return checkExhibits(r, ex)
 }
 
 // startApproval opens an approval along the policy's chain. The case
@@ -146,6 +144,12 @@ func finishApproval(c *Case, env Env, ev *Event) error {
 		c.FiledAt = &now
 		c.Status = StatusInvestigating
 	case ApproveDecision:
+		// The decision is issued now: the records are checked again, so that
+		// no chain of approvals outruns a missing one (第四十七条).
+		if miss := missingBefore(c, env); len(miss) > 0 {
+			return errs.Unprocessable("记录不完整，不能作出决定：%s / records missing, no decision: %s", reqNames(miss), reqNames(miss)).
+				With("missing_records", reqKinds(miss))
+		}
 		pen := Penalty{}
 		if a.Penalty != nil {
 			pen = *a.Penalty
@@ -163,6 +167,19 @@ func finishApproval(c *Case, env Env, ev *Event) error {
 		c.ExtendDays += a.Days
 	}
 	return nil
+}
+
+// missingBefore is what the case lacks for the decision about to be
+// issued: the records required before it (the decision and the education
+// record are written by issuing it).
+func missingBefore(c *Case, env Env) []Requirement {
+	var out []Requirement
+	for _, r := range MissingRecords(*c, env.Exhibits) {
+		if !slices.Contains(r.Kinds, RecDecision) && !slices.Contains(r.Kinds, RecEducation) {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 func educationNote(e *Exemption) string {
@@ -212,7 +229,7 @@ func applyRecord(c *Case, cmd Command, env Env, ev *Event) error {
 	if cmd.Record == nil {
 		return errs.Invalid("需要记录内容 / a record is required").WithField("record", "required")
 	}
-	if err := checkRecord(c, *cmd.Record); err != nil {
+	if err := checkRecord(c, *cmd.Record, env.Exhibits); err != nil {
 		return err
 	}
 	addRecord(c, *cmd.Record, env)
@@ -240,7 +257,7 @@ func applyConclude(c *Case, cmd Command, env Env, ev *Event) error {
 	if err := checkOfficers(c.Officers, cmd.Actor.ID); err != nil {
 		return err
 	}
-	if miss := missing(c, []Requirement{reqEvidence, reqAudioVideo}); len(miss) > 0 {
+	if miss := missing(c, env.Exhibits, []Requirement{reqEvidence, reqAudioVideo}); len(miss) > 0 {
 		return errs.Unprocessable("缺少证据记录，不能调查终结：%s / missing evidence records: %s", reqNames(miss), reqNames(miss)).
 			With("missing_records", reqKinds(miss))
 	}
@@ -480,7 +497,7 @@ func applyProposeDecision(c *Case, cmd Command, env Env, ev *Event) error {
 		data(ev)["routed"] = "legal_review"
 		return nil
 	}
-	if miss := MissingRecords(*c); len(miss) > 0 {
+	if miss := MissingRecords(*c, env.Exhibits); len(miss) > 0 {
 		return errs.Unprocessable("记录不完整，不能作出决定：%s / records missing, no decision: %s", reqNames(miss), reqNames(miss)).
 			With("missing_records", reqKinds(miss))
 	}
@@ -503,7 +520,7 @@ func proposeExemption(c *Case, cmd Command, env Env, ev *Event) error {
 			With("detection", det)
 	}
 	e.Basis = det.Basis
-	if miss := missing(c, []Requirement{reqEvidence, reqAudioVideo}); len(miss) > 0 {
+	if miss := missing(c, env.Exhibits, []Requirement{reqEvidence, reqAudioVideo}); len(miss) > 0 {
 		return errs.Unprocessable("记录不完整：%s / records missing: %s", reqNames(miss), reqNames(miss)).With("missing_records", reqKinds(miss))
 	}
 	pen := Penalty{Kinds: []Kind{KindOrderCorrect, KindEducation}}
@@ -614,7 +631,7 @@ func applyProposeClosing(c *Case, cmd Command, env Env, ev *Event) error {
 }
 
 func applyArchive(c *Case, cmd Command, env Env, ev *Event) error {
-	if miss := MissingRecords(*c); len(miss) > 0 {
+	if miss := MissingRecords(*c, env.Exhibits); len(miss) > 0 {
 		return errs.Unprocessable("案卷记录不完整，不能归档：%s / the file is incomplete: %s", reqNames(miss), reqNames(miss)).
 			With("missing_records", reqKinds(miss))
 	}
@@ -656,6 +673,9 @@ func onSpot(c *Case, cmd Command, env Env) (*Item, Facts, error) {
 	if cmd.Record == nil || (cmd.Record.Kind != RecAudioVideo && cmd.Record.Kind != RecPhoto) || len(cmd.Record.Files) == 0 {
 		return nil, Facts{}, errs.Invalid("当场处理须有现场照片或音视频记录（第四十七条）/ an on-the-spot act needs a photo or audio-visual record (Art. 47)").
 			WithField("record", "required")
+	}
+	if err := checkExhibits(*cmd.Record, env.Exhibits); err != nil {
+		return nil, Facts{}, err
 	}
 	f := partyFacts(c, *cmd.Facts)
 	c.Violation, c.Officers = it.ID, append([]Officer(nil), cmd.Officers...)

@@ -141,30 +141,35 @@ func containsExemption(ks []ExemptionKind, k ExemptionKind) bool {
 // DecisionRecord is the summary of one decided case that the figures and the
 // consistency report read; [RecordOf] derives it from a case.
 type DecisionRecord struct {
-	CaseID    string        `json:"case_id"`
-	District  string        `json:"district"`
-	Officer   string        `json:"officer"` // the 承办人
-	Violation string        `json:"violation"`
-	Level     Level         `json:"level"`
-	Party     PartyKind     `json:"party"`
-	Fine      float64       `json:"fine"`
-	Kinds     []Kind        `json:"kinds"`
-	Minor     bool          `json:"minor"` // harm at most slight: a 轻微 case
-	Exempted  ExemptionKind `json:"exempted,omitempty"`
-	Required  int           `json:"required"` // records the law required
-	Present   int           `json:"present"`  // of which present
-	At        time.Time     `json:"at"`
+	CaseID   string `json:"case_id"`
+	Code     string `json:"code"` // the case number, for reports that link to the case
+	District string `json:"district"`
+	Officer  string `json:"officer"` // the 承办人
+	// OfficerName is the 承办人's name as recorded on the case.
+	OfficerName string        `json:"officer_name,omitempty"`
+	Violation   string        `json:"violation"`
+	Level       Level         `json:"level"`
+	Party       PartyKind     `json:"party"`
+	Fine        float64       `json:"fine"`
+	Kinds       []Kind        `json:"kinds"`
+	Minor       bool          `json:"minor"` // harm at most slight: a 轻微 case
+	Exempted    ExemptionKind `json:"exempted,omitempty"`
+	Required    int           `json:"required"` // records the law required
+	Present     int           `json:"present"`  // of which present
+	At          time.Time     `json:"at"`
 }
 
-// RecordOf summarises a decided case; ok is false for undecided cases.
-func RecordOf(c Case) (DecisionRecord, bool) {
+// RecordOf summarises a decided case given its exhibits in the evidence
+// vault (the completeness counts use [MissingRecords], the rule that gates
+// the decision); ok is false for undecided cases.
+func RecordOf(c Case, ex []Exhibit) (DecisionRecord, bool) {
 	if c.Decision == nil {
 		return DecisionRecord{}, false
 	}
-	r := DecisionRecord{CaseID: c.ID, District: c.District, Violation: c.Violation, Party: c.Party.Kind,
+	r := DecisionRecord{CaseID: c.ID, Code: c.Code, District: c.District, Violation: c.Violation, Party: c.Party.Kind,
 		Fine: c.Decision.Penalty.Fine, Kinds: c.Decision.Penalty.Kinds, At: c.Decision.At}
 	if len(c.Officers) > 0 {
-		r.Officer = c.Officers[0].ID
+		r.Officer, r.OfficerName = c.Officers[0].ID, c.Officers[0].Name
 	}
 	if c.Proposal != nil {
 		r.Level = c.Proposal.Benchmark.Level
@@ -175,7 +180,7 @@ func RecordOf(c Case) (DecisionRecord, bool) {
 	}
 	req := RequiredRecords(c)
 	r.Required = len(req)
-	r.Present = len(req) - len(MissingRecords(c))
+	r.Present = len(req) - len(MissingRecords(c, ex))
 	return r, true
 }
 

@@ -103,7 +103,7 @@ func TestDecide_Exempt(t *testing.T) {
 			if next.Status != StatusClosed || next.Decision.Exemption == nil || !next.has(RecEducation) || len(evs) != 1 {
 				t.Fatalf("exempted case %+v", next)
 			}
-			r, _ := RecordOf(next)
+			r, _ := RecordOf(next, env.Exhibits)
 			if r.Exempted != ExemptFirst || !r.Minor || r.Present != r.Required {
 				t.Errorf("record %+v", r)
 			}

@@ -1,6 +1,111 @@
 package enforce
 
-import "strings"
+import (
+	"slices"
+	"strings"
+
+	"cityloop/internal/errs"
+)
+
+// Media is what a piece of evidence in the vault is: the values of
+// evidence.Kind, repeated here because enforce imports no adapter.
+type Media string
+
+// The media of vault evidence.
+const (
+	MediaPhoto    Media = "photo"
+	MediaVideo    Media = "video"
+	MediaAudio    Media = "audio"
+	MediaDocument Media = "document"
+)
+
+// Exhibit is one piece of evidence uploaded through the evidence vault for
+// the case (tus, SHA-256, chain of custody): what the store of evidence
+// holds under the case's id. The layers above read a case's exhibits into
+// [Env].Exhibits and pass them to [MissingRecords]; the domain never trusts
+// a file name it cannot find among them.
+type Exhibit struct {
+	ID    string `json:"id"`
+	Media Media  `json:"media"`
+}
+
+// vaultMedia are the record kinds that are themselves evidence (全过程记录,
+// 第四十七条; 调查取证 and 勘验, 第五十五条) with the media that may back them.
+// Such a record counts only with at least one exhibit of the case in its
+// Files, and it cannot be entered naming a file the vault does not hold
+// for the case: a photo of the scene is a photo in the vault, a 勘验 record
+// is its signed scan, its photos or its video, an inquiry its signed scan or
+// its recording.
+var vaultMedia = map[RecordKind][]Media{
+	RecAudioVideo: {MediaVideo, MediaAudio},
+	RecPhoto:      {MediaPhoto},
+	RecInspection: {MediaDocument, MediaPhoto, MediaVideo},
+	RecInquiry:    {MediaDocument, MediaAudio, MediaVideo},
+}
+
+// NeedsExhibit reports whether a record of kind k must be backed by
+// evidence in the vault, and by which media.
+func NeedsExhibit(k RecordKind) ([]Media, bool) {
+	m, ok := vaultMedia[k]
+	return m, ok
+}
+
+// backed reports whether r is backed by an exhibit of ex: always for a
+// record that is not itself evidence, else when one of its files is an
+// exhibit of a fitting medium.
+func backed(r Record, ex []Exhibit) bool {
+	media, ok := vaultMedia[r.Kind]
+	if !ok {
+		return true
+	}
+	for _, f := range r.Files {
+		for _, e := range ex {
+			if e.ID == f && slices.Contains(media, e.Media) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// checkExhibits refuses a record of an evidence kind whose files are not
+// exhibits of the case in the vault, naming the files and the media
+// expected, so the officer knows to upload first (422 with
+// missing_records).
+func checkExhibits(r Record, ex []Exhibit) error {
+	media, ok := vaultMedia[r.Kind]
+	if !ok {
+		return nil
+	}
+	var bad []string
+	for _, f := range r.Files {
+		found := false
+		for _, e := range ex {
+			if e.ID == f && slices.Contains(media, e.Media) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			bad = append(bad, f)
+		}
+	}
+	names := make([]string, len(media))
+	for i, m := range media {
+		names[i] = string(m)
+	}
+	switch {
+	case len(r.Files) == 0:
+		return errs.Unprocessable("%s记录须附本案证据库中的证据（%s），请先上传 / a %s record needs evidence of this case from the evidence vault (%s): upload it first",
+			r.Kind, strings.Join(names, "、"), r.Kind, strings.Join(names, ", ")).
+			With("missing_records", []RecordKind{r.Kind}).WithField("record.files", "required")
+	case len(bad) > 0:
+		return errs.Unprocessable("证据 %s 不在本案证据库中或类型不符（%s 记录需要 %s），请先通过证据上传 / evidence %s is not in this case's vault or is not %s: upload it through /api/v1/enforcement/evidence-uploads/ first",
+			strings.Join(bad, "、"), r.Kind, strings.Join(names, "、"), strings.Join(bad, ", "), strings.Join(names, " or ")).
+			With("missing_records", []RecordKind{r.Kind}).With("unknown_evidence", bad).WithField("record.files", "not in the evidence vault")
+	}
+	return nil
+}
 
 // Requirement is a record the law requires at some point of the case: any
 // one of Kinds satisfies it.
@@ -68,15 +173,18 @@ func RequiredRecords(c Case) []Requirement {
 	return out
 }
 
-// MissingRecords lists the requirements of [RequiredRecords] the case lacks.
-func MissingRecords(c Case) []Requirement { return missing(&c, RequiredRecords(c)) }
+// MissingRecords lists the requirements of [RequiredRecords] the case
+// lacks, given its exhibits in the evidence vault: a record of an evidence
+// kind ([NeedsExhibit]) counts only when backed by one of them. The
+// decision, archiving and the 记录完整率 figure all ask this one function.
+func MissingRecords(c Case, ex []Exhibit) []Requirement { return missing(&c, ex, RequiredRecords(c)) }
 
-func missing(c *Case, reqs []Requirement) []Requirement {
+func missing(c *Case, ex []Exhibit, reqs []Requirement) []Requirement {
 	var out []Requirement
 	for _, r := range reqs {
 		ok := false
 		for _, k := range r.Kinds {
-			if c.has(k) {
+			if c.holds(k, ex) {
 				ok = true
 				break
 			}

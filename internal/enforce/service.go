@@ -108,9 +108,14 @@ type Store interface {
 	// FindDecided lists the decided cases inside scope whose decision falls
 	// in [from, to), for the figures.
 	FindDecided(ctx context.Context, scope *Scope, from, to time.Time) ([]*Case, error)
-	// FindRunning lists cases not terminal with an id after `after`, by id,
-	// for the clock sweep.
-	FindRunning(ctx context.Context, after string, limit int) ([]*Case, error)
+	// FindDue lists the cases whose next clock warning falls due at or
+	// before `by` (Case.NextDue), in (next_due, id) order after the key
+	// (afterDue, afterID), for the clock sweep.
+	FindDue(ctx context.Context, by, afterDue time.Time, afterID string, limit int) ([]*Case, error)
+	// SetNextDue corrects a case's NextDue while it is still at version,
+	// without a new version: the sweep's answer for a case it had nothing
+	// to warn about (a case stored before the column existed).
+	SetNextDue(ctx context.Context, id string, version int, next *time.Time) error
 	FindDisclosures(ctx context.Context, q DisclosureQuery) ([]Disclosure, int, error)
 }
 
@@ -151,12 +156,32 @@ func DefaultLoopCategories() map[string]string {
 	}
 }
 
+// Exhibits reads the evidence the vault holds for penalty cases (package
+// evidence keeps it; evidencestore answers). A case with no evidence is
+// absent from the map.
+type Exhibits interface {
+	CaseExhibits(ctx context.Context, caseIDs []string) (map[string][]Exhibit, error)
+}
+
+// DecisionNumbers issues the number (文号) of a case's 决定书; the store
+// gives it to the decision's publication in the same transaction.
+type DecisionNumbers interface {
+	NumberDecision(ctx context.Context, c *Case) (string, error)
+}
+
 // Service runs penalty cases: it does the I/O around [Decide].
 type Service struct {
 	Store Store
-	Loop  Loop // nil: no loop cases are linked
-	Atlas func() *org.Atlas
-	Cal   *worktime.Calendar
+	// Exhibits is the evidence vault's view of the cases; nil means no
+	// vault, and then no record of an evidence kind can be entered and no
+	// ordinary decision issued.
+	Exhibits Exhibits
+	Loop     Loop // nil: no loop cases are linked
+	// Numbers issues the 文号 of a decision as it takes effect (the
+	// document desk); nil leaves it to the first rendering of the 决定书.
+	Numbers DecisionNumbers
+	Atlas   func() *org.Atlas
+	Cal     *worktime.Calendar
 	// Books are the published rulebooks; the one in force for Region at the
 	// time of each decision is used ([InForce]), the national tier when
 	// none is.
@@ -230,6 +255,11 @@ func (s *Service) env(ctx context.Context, c *Case, now time.Time) (Env, error) 
 		return Env{}, err
 	}
 	env := Env{Now: now, Cal: s.Cal, Rulebook: rb, Policy: s.Policy, Window: s.Window}
+	ex, err := s.exhibits(ctx, []*Case{c})
+	if err != nil {
+		return Env{}, err
+	}
+	env.Exhibits = ex[c.ID]
 	if c.Party.ID != "" {
 		hist, err := s.Store.PartyHistory(ctx, c.Party.ID)
 		if err != nil {
@@ -242,6 +272,31 @@ func (s *Service) env(ctx context.Context, c *Case, now time.Time) (Env, error) 
 		}
 	}
 	return env, nil
+}
+
+// exhibits reads the vault's evidence of cases.
+func (s *Service) exhibits(ctx context.Context, cases []*Case) (map[string][]Exhibit, error) {
+	if s.Exhibits == nil || len(cases) == 0 {
+		return map[string][]Exhibit{}, nil
+	}
+	ids := make([]string, len(cases))
+	for i, c := range cases {
+		ids[i] = c.ID
+	}
+	ex, err := s.Exhibits.CaseExhibits(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("read the evidence of %d penalty cases: %w", len(ids), err)
+	}
+	return ex, nil
+}
+
+// Missing lists the records c lacks, its evidence read from the vault.
+func (s *Service) Missing(ctx context.Context, c *Case) ([]Requirement, error) {
+	ex, err := s.exhibits(ctx, []*Case{c})
+	if err != nil {
+		return nil, err
+	}
+	return MissingRecords(*c, ex[c.ID]), nil
 }
 
 // OpenRequest opens a penalty case as a lead (线索登记).
@@ -263,6 +318,8 @@ type Opened struct {
 	Case   *Case   `json:"case"`
 	Events []Event `json:"events"`
 	Loop   string  `json:"loop,omitempty"`
+	// Number is the 文号 the decision was issued with, when this act issued one.
+	Number string `json:"number,omitempty"`
 }
 
 // Open records a lead. Only an enforcer opens one, inside his
@@ -342,6 +399,7 @@ func (s *Service) Open(ctx context.Context, actor org.Actor, r OpenRequest) (*Op
 		Party:     Party{Kind: r.Party.Kind, Name: r.Party.Name, EServiceConsent: r.Party.EServiceConsent},
 		Violation: r.Violation, OccurredAt: r.OccurredAt.UTC(), Grave: r.Grave, Source: loop.ID, Summary: r.Summary,
 		Brigade: brigadeOf(actor), Version: 1, UpdatedAt: now}
+	c.NextDue = NextSweep(c, s.Cal, s.Policy)
 	scope := s.ScopeOf(actor)
 	if !scope.Allows(&c) {
 		return nil, errs.Forbidden("区 %s 不在你的执法辖区内 / district %s is outside your jurisdiction", r.District, r.District)
@@ -420,6 +478,7 @@ func (s *Service) ActAt(ctx context.Context, actor org.Actor, id string, cmd Com
 		return nil, err
 	}
 	next.Lights = lightsAfter(next, env)
+	next.NextDue = NextSweep(next, s.Cal, s.Policy)
 	var pub *Disclosure
 	if c.Decision == nil {
 		if d, ok := DisclosureOf(next, env.Rulebook, now); ok {
@@ -431,6 +490,17 @@ func (s *Service) ActAt(ctx context.Context, actor org.Actor, id string, cmd Com
 		return nil, fmt.Errorf("%s penalty case %s: %w", cmd.Action, c.Code, err)
 	}
 	out := &Opened{Case: &next, Events: events}
+	if c.Decision == nil && next.Decision != nil && s.Numbers != nil {
+		// The decision stands once stored; a number that cannot be issued
+		// now is issued when the 决定书 is first rendered, so it is
+		// reported, not undone.
+		n, err := s.Numbers.NumberDecision(ctx, &next)
+		if err != nil {
+			out.Number = fmt.Sprintf("未能编发决定书文号：%s / could not number the decision", errText(err))
+		} else {
+			out.Number = n
+		}
+	}
 	if Final(c.Status, next.Status) && next.Source != "" && s.Loop != nil {
 		note, err := s.Loop.Outcome(ctx, next)
 		if err != nil {
@@ -548,13 +618,47 @@ func (s *Service) Figures(ctx context.Context, actor org.Actor, from, to time.Ti
 	if err != nil {
 		return Figures{}, 0, fmt.Errorf("read decided cases: %w", err)
 	}
+	ex, err := s.exhibits(ctx, cases)
+	if err != nil {
+		return Figures{}, 0, err
+	}
 	recs := make([]DecisionRecord, 0, len(cases))
 	for _, c := range cases {
-		if r, ok := RecordOf(*c); ok {
+		if r, ok := RecordOf(*c, ex[c.ID]); ok {
 			recs = append(recs, r)
 		}
 	}
 	return Measure(recs), len(recs), nil
+}
+
+// Consistency reports 同案不同罚 over the decisions of [from, to) inside the
+// actor's jurisdiction, for one violation or all: per violation, level and
+// kind of party, the spread of fines across districts and officers, with
+// the outliers. It is for those who answer for consistency: legal
+// reviewers, leaders and administrators.
+func (s *Service) Consistency(ctx context.Context, actor org.Actor, from, to time.Time, violation string) (ConsistencyReport, error) {
+	ok := false
+	for _, p := range []org.Post{PostLegalReviewer, org.PostLeader, org.PostAdmin} {
+		if _, has := actor.Grant(p); has {
+			ok = true
+		}
+	}
+	scope := s.ScopeOf(actor)
+	if !ok || scope.Empty() {
+		return ConsistencyReport{}, errs.Forbidden("同案不同罚分析需要法制审核、领导或管理员岗位 / the consistency report needs a legal reviewer, leader or administrator post")
+	}
+	cases, err := s.Store.FindDecided(ctx, scope, from, to)
+	if err != nil {
+		return ConsistencyReport{}, fmt.Errorf("read decided cases: %w", err)
+	}
+	recs := make([]DecisionRecord, 0, len(cases))
+	for _, c := range cases {
+		// The completeness counts are not part of this report: no exhibits read.
+		if r, ok := RecordOf(*c, nil); ok {
+			recs = append(recs, r)
+		}
+	}
+	return NewConsistencyReport(recs, violation, from, to, DefaultConsistency()), nil
 }
 
 // Disclosures searches the published decisions (public).
@@ -562,21 +666,27 @@ func (s *Service) Disclosures(ctx context.Context, q DisclosureQuery) ([]Disclos
 	return s.Store.FindDisclosures(ctx, q)
 }
 
-// SweepClocks warns about legal clocks that turned yellow or red on every
-// running case, in batches. Several nodes may sweep at once: the version
-// check lets only one of them record each warning. It returns how many
-// cases it warned about.
+// SweepClocks warns about legal clocks that turned yellow or red, reading
+// only the cases whose next warning has fallen due (an index on next_due),
+// in batches. Several nodes may sweep at once: the version check lets only
+// one of them record each warning. It returns how many cases it warned
+// about.
 func (s *Service) SweepClocks(ctx context.Context, batch int) (int, error) {
 	now := s.Now()
-	n, after := 0, ""
+	n, afterDue, afterID := 0, time.Time{}, ""
 	for {
-		cases, err := s.Store.FindRunning(ctx, after, batch)
+		cases, err := s.Store.FindDue(ctx, now, afterDue, afterID, batch)
 		if err != nil {
-			return n, fmt.Errorf("find running penalty cases: %w", err)
+			return n, fmt.Errorf("find penalty cases with clocks due: %w", err)
 		}
 		for _, c := range cases {
 			next, events, ok := Sweep(*c, s.Cal, s.Policy, now)
 			if !ok {
+				// Nothing to warn about yet: move its next sweep to when
+				// there will be, so it is not read again before then.
+				if err := s.Store.SetNextDue(ctx, c.ID, c.Version, NextSweep(*c, s.Cal, s.Policy)); err != nil && !errs.Is(err, errs.KindConflict) {
+					return n, fmt.Errorf("reschedule the clocks of %s: %w", c.Code, err)
+				}
 				continue
 			}
 			if err := s.Store.UpdateCase(ctx, &next, c.Version, events, nil); err != nil {
@@ -590,6 +700,7 @@ func (s *Service) SweepClocks(ctx context.Context, batch int) (int, error) {
 		if len(cases) < batch {
 			return n, nil
 		}
-		after = cases[len(cases)-1].ID
+		last := cases[len(cases)-1]
+		afterDue, afterID = *last.NextDue, last.ID
 	}
 }

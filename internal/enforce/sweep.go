@@ -84,5 +84,56 @@ func Sweep(c Case, cal *worktime.Calendar, p Policy, now time.Time) (Case, []Eve
 		Data: map[string]any{"clocks": warned}}
 	next.Version = c.Version + 1
 	next.UpdatedAt = now
+	next.NextDue = NextSweep(next, cal, p)
 	return next, []Event{ev}, true
+}
+
+// NextSweep is the first instant at which one of c's legal clocks turns a
+// light worse than the one last warned about (c.Lights): yellow at 80 % of
+// its counted time, red once past due. [Sweep] has nothing to say about c
+// before then, so the store keeps it as an indexed column and the clock
+// job reads only the cases it has reached, not every running case. It is
+// nil when no clock runs or every running clock has warned red. The
+// instant is found to the minute by bisection over [Term.View], the same
+// grading Sweep applies, so the two cannot disagree.
+func NextSweep(c Case, cal *worktime.Calendar, p Policy) *time.Time {
+	if terminal(c.Status) {
+		return nil
+	}
+	var next *time.Time
+	for _, v := range Clocks(c, cal, p, c.UpdatedAt) {
+		warned := lightRank(c.Lights[v.Term.Kind])
+		if warned >= lightRank(worktime.Red) {
+			continue
+		}
+		target := lightRank(worktime.Yellow)
+		if warned >= target {
+			target = lightRank(worktime.Red)
+		}
+		at := turns(v, cal, target)
+		if next == nil || at.Before(*next) {
+			next = &at
+		}
+	}
+	return next
+}
+
+// turns is the first minute at which clock v's light reaches rank target.
+// The light only worsens with time; a working-day clock can stay yellow
+// over a holiday after its due day, so the search runs to 60 days past due.
+func turns(v ClockView, cal *worktime.Calendar, target int) time.Time {
+	lo, hi := v.Start, v.Due.AddDate(0, 0, 60)
+	reached := func(t time.Time) bool { return lightRank(v.Term.View(cal, v.Start, t).Light) >= target }
+	if reached(lo) {
+		return lo
+	}
+	for hi.Sub(lo) > time.Minute {
+		mid := lo.Add(hi.Sub(lo) / 2)
+		if reached(mid) {
+			hi = mid
+		} else {
+			lo = mid
+		}
+	}
+	return hi.Truncate(time.Minute).Add(time.Minute)
 }

@@ -101,6 +101,9 @@ type Env struct {
 	History  []Violation
 	// Window is how far back an earlier act makes this one "not first" (首违不罚).
 	Window time.Duration
+	// Exhibits are the case's evidence in the vault: records of evidence
+	// kinds must name them ([NeedsExhibit]).
+	Exhibits []Exhibit
 }
 
 type rule struct {
@@ -225,6 +228,7 @@ func Decide(c Case, cmd Command, env Env) (Case, []Event, error) {
 	ev.To = next.Status
 	next.Version = c.Version + 1
 	next.UpdatedAt = env.Now
+	next.NextDue = NextSweep(next, env.Cal, env.Policy)
 	return next, []Event{ev}, nil
 }
 

@@ -23,8 +23,13 @@ var (
 
 func testEnv(t testing.TB, now time.Time) Env {
 	t.Helper()
-	return Env{Now: now, Cal: mustCal(t), Rulebook: mustRulebook(t), Policy: DefaultPolicy(), Window: 365 * 24 * time.Hour}
+	return Env{Now: now, Cal: mustCal(t), Rulebook: mustRulebook(t), Policy: DefaultPolicy(), Window: 365 * 24 * time.Hour,
+		Exhibits: vault}
 }
+
+// vault is the evidence the tests' cases hold in the evidence vault.
+var vault = []Exhibit{{ID: "blob/insp.pdf", Media: MediaDocument}, {ID: "blob/cam1.mp4", Media: MediaVideo},
+	{ID: "blob/p.jpg", Media: MediaPhoto}, {ID: "blob/scene.jpg", Media: MediaPhoto}, {ID: "blob/cam.mp4", Media: MediaVideo}}
 
 func lead(kind PartyKind, occurred time.Time) Case {
 	return Case{ID: "p1", Code: "ZF2025001", District: "320102", Status: StatusLead,
@@ -170,10 +175,10 @@ func TestDecide_OrdinaryProcedureWithHearing(t *testing.T) {
 		t.Fatalf("after closing approval: %s", c.Status)
 	}
 	c = step(t, c, &env, time.Hour, Command{Action: ActArchive, Actor: o1})
-	if c.Status != StatusArchived || len(MissingRecords(c)) != 0 {
-		t.Fatalf("archived %s with missing %v", c.Status, MissingRecords(c))
+	if c.Status != StatusArchived || len(MissingRecords(c, env.Exhibits)) != 0 {
+		t.Fatalf("archived %s with missing %v", c.Status, MissingRecords(c, env.Exhibits))
 	}
-	r, ok := RecordOf(c)
+	r, ok := RecordOf(c, env.Exhibits)
 	if !ok || r.Required == 0 || r.Present != r.Required || r.Level != LevelSevere {
 		t.Errorf("record %+v", r)
 	}
@@ -212,8 +217,14 @@ func TestDecide_Errors(t *testing.T) {
 			investigated, Command{Action: ActRecord, Actor: o3, Record: inspection}, errs.KindForbidden},
 		{"evidence with one officer present (Arts. 42, 55)",
 			investigated, Command{Action: ActRecord, Actor: o1, Record: &Record{Kind: RecInquiry, Officers: []string{"o1"}}}, errs.KindInvalid},
-		{"video without files",
-			investigated, Command{Action: ActRecord, Actor: o1, Record: &Record{Kind: RecAudioVideo}}, errs.KindInvalid},
+		{"video without files: upload it to the vault first",
+			investigated, Command{Action: ActRecord, Actor: o1, Record: &Record{Kind: RecAudioVideo}}, errs.KindUnprocessable},
+		{"a video the vault does not hold for the case",
+			investigated, Command{Action: ActRecord, Actor: o1, Record: &Record{Kind: RecAudioVideo, Files: []string{"blob/elsewhere.mp4"}}}, errs.KindUnprocessable},
+		{"a photo named as the audio-visual record",
+			investigated, Command{Action: ActRecord, Actor: o1, Record: &Record{Kind: RecAudioVideo, Files: []string{"blob/p.jpg"}}}, errs.KindUnprocessable},
+		{"an inspection record with no evidence in the vault (勘验)",
+			investigated, Command{Action: ActRecord, Actor: o1, Record: &Record{Kind: RecInspection, Officers: []string{"o1", "o2"}}}, errs.KindUnprocessable},
 		{"no decision without evidence: concluding with no inspection or inquiry",
 			func(t *testing.T, env *Env) Case {
 				c := lead(Organisation, env.Now)
@@ -440,8 +451,8 @@ func TestDecide_Summary(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if next.Status != tt.status || next.Procedure != Summary || next.ServedAt == nil || len(MissingRecords(next)) != 0 {
-				t.Errorf("status %s procedure %s missing %v", next.Status, next.Procedure, MissingRecords(next))
+			if next.Status != tt.status || next.Procedure != Summary || next.ServedAt == nil || len(MissingRecords(next, env.Exhibits)) != 0 {
+				t.Errorf("status %s procedure %s missing %v", next.Status, next.Procedure, MissingRecords(next, env.Exhibits))
 			}
 		})
 	}

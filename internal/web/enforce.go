@@ -28,9 +28,12 @@ type Enforcement interface {
 	FindCases(ctx context.Context, actor org.Actor, f enforce.Filter) ([]*enforce.Case, int, error)
 	Clocks(c *enforce.Case) []enforce.ClockView
 	Allowed(c *enforce.Case, actor org.Actor) []enforce.Action
+	// Missing lists the records the case lacks, its evidence read from the vault.
+	Missing(ctx context.Context, c *enforce.Case) ([]enforce.Requirement, error)
 	Evaluate(violation string, f enforce.Facts) (enforce.Outcome, error)
 	Rulebook(t time.Time) (*enforce.Rulebook, error)
 	Disclosures(ctx context.Context, q enforce.DisclosureQuery) ([]enforce.Disclosure, int, error)
+	Consistency(ctx context.Context, actor org.Actor, from, to time.Time, violation string) (enforce.ConsistencyReport, error)
 }
 
 // enforcePosts see the enforcement pages; enforce.ScopeFor narrows each to
@@ -62,6 +65,7 @@ func (s *Server) enforcementRoutes(mux *http.ServeMux) {
 	}
 	p := s.page
 	mux.Handle("GET /console/enforcement", p(s.handleEnforceQueue))
+	mux.Handle("GET /console/enforcement/consistency", p(s.handleEnforceConsistency))
 	mux.Handle("GET /console/enforcement/cases/{id}", p(s.handleEnforceCase))
 	mux.Handle("POST /console/enforcement/cases/{id}/act", p(s.handleEnforceAct))
 	mux.Handle("POST /console/enforcement/cases/{id}/party", p(s.handleEnforceParty))
@@ -181,6 +185,7 @@ type enfQueuePage struct {
 	PrevURL, NextURL                      string
 	Scanned                               bool // a "to do" tab: the most recent todoScan running cases were checked
 	Field                                 bool // the actor may open cases in the field app
+	Consistency                           bool // the actor may read the 同案不同罚 report
 }
 
 const enfPage = 20
@@ -267,7 +272,7 @@ func (s *Server) handleEnforceQueue(w http.ResponseWriter, r *http.Request) erro
 	}
 	q.View = cur.Key
 	p := &enfQueuePage{View: cur.Key, ViewTitle: v.L.pick(cur.Title), Status: string(q.Status), Procedure: string(q.Procedure),
-		Light: string(q.Light), Field: v.EnforceField()}
+		Light: string(q.Light), Field: v.EnforceField(), Consistency: mayReadConsistency(sess.actor)}
 	for _, vw := range views {
 		p.Tabs = append(p.Tabs, enfTab{Key: vw.Key, Title: v.L.pick(vw.Title), URL: q.url(vw.Key, "", 0), Active: vw.Key == cur.Key})
 	}

@@ -178,7 +178,11 @@ func (s *Server) loadEnfCase(r *http.Request, l lang, a org.Actor, id string, sh
 		}
 		p.Party.Shown, p.Party.Detail = true, det
 	}
-	for _, m := range enforce.MissingRecords(*c) {
+	miss, err := s.Enforcement.Missing(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range miss {
 		p.Missing = append(p.Missing, m.Why)
 	}
 	if c.Pending != nil {
@@ -445,7 +449,8 @@ func (s *Server) officersOf(r *http.Request, a org.Actor, ef enforceForm) ([]enf
 }
 
 // commandOf reads an enforcement form into the command, with the officers
-// resolved and the uploaded photos stored as the record's files.
+// resolved and the uploaded photos read for [Server.depositPhotos], which
+// keeps them in the evidence vault once the case is known.
 func (s *Server) commandOf(r *http.Request, a org.Actor) (enforceForm, error) {
 	ef, err := parseEnforceForm(r.Form, s.Cal.Location())
 	if err != nil {
@@ -457,15 +462,11 @@ func (s *Server) commandOf(r *http.Request, a org.Actor) (enforceForm, error) {
 			return ef, err
 		}
 	}
-	photos, err := s.savePhotos(r, "photos", a.ID)
-	if err != nil {
+	if ef.photos, err = s.readPhotos(r, "photos"); err != nil {
 		return ef, err
 	}
-	if len(photos) > 0 {
-		if ef.Cmd.Record == nil {
-			ef.Cmd.Record = &enforce.Record{Kind: enforce.RecPhoto}
-		}
-		ef.Cmd.Record.Files = append(ef.Cmd.Record.Files, photos...)
+	if len(ef.photos) > 0 && ef.Cmd.Record == nil {
+		ef.Cmd.Record = &enforce.Record{Kind: enforce.RecPhoto}
 	}
 	if ef.Cmd.Record != nil && len(ef.Cmd.Record.Officers) == 0 && (ef.Cmd.Action == enforce.ActSummary || ef.Cmd.Action == enforce.ActExempt) {
 		for _, o := range ef.Cmd.Officers {
@@ -523,6 +524,9 @@ func (s *Server) handleEnforceAct(w http.ResponseWriter, r *http.Request) error 
 		}
 	}
 	var out *enforce.Opened
+	if err == nil {
+		err = s.depositPhotos(r, &ef, id, sess.actor)
+	}
 	if err == nil {
 		out, err = s.Enforcement.Act(r.Context(), sess.actor, id, ef.Cmd)
 	}

@@ -204,7 +204,7 @@ func (s *Server) handleFieldEnforceOpen(w http.ResponseWriter, r *http.Request) 
 		if err := checkOnSpot(mode, req.Party.Kind, ef.Cmd); err != nil {
 			return fail(err)
 		}
-		if ef.Cmd.Record == nil || len(ef.Cmd.Record.Files) == 0 {
+		if ef.Cmd.Record == nil || len(ef.Cmd.Record.Files)+len(ef.photos) == 0 {
 			return fail(errs.Invalid("当场处理须拍摄现场照片（第四十七条）/ an on-the-spot act needs a photo (Art. 47)").WithField("photos", "required"))
 		}
 	}
@@ -218,7 +218,11 @@ func (s *Server) handleFieldEnforceOpen(w http.ResponseWriter, r *http.Request) 
 		http.Redirect(w, r, "/console/enforcement/cases/"+c.ID+"?done=open", http.StatusSeeOther)
 		return nil
 	}
-	out, err := s.Enforcement.Act(r.Context(), sess.actor, c.ID, ef.Cmd)
+	err = s.depositPhotos(r, &ef, c.ID, sess.actor)
+	var out *enforce.Opened
+	if err == nil {
+		out, err = s.Enforcement.Act(r.Context(), sess.actor, c.ID, ef.Cmd)
+	}
 	if err != nil {
 		// The lead stays on record (线索登记 is a step of its own): the
 		// page says so and links it, so the officer finishes it there.

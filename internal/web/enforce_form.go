@@ -34,6 +34,9 @@ type enforceForm struct {
 	Cert, Officer2, Cert2 string
 	// Version is the case version the form was drawn from (0: not sent).
 	Version int
+	// photos are the photos taken with the form, kept in the evidence
+	// vault as the record's files once the case is known.
+	photos [][]byte
 }
 
 var formTextLimits = map[string]int{"note": 2000, "reason": 2000, "number": 128, "violation": 64, "qualification": 64,

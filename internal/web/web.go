@@ -112,6 +112,10 @@ type Server struct {
 	// node's own handler, so the pages show what the API answers him. Nil
 	// leaves them out.
 	API http.Handler
+	// Evidence keeps the photos the enforcement forms take (nil: the forms
+	// cannot take photos); NewID names them (UUIDv7).
+	Evidence EvidenceVault
+	NewID    func() string
 
 	pages   map[string]*template.Template
 	assets  map[string]asset // built bundle files by name
@@ -193,7 +197,7 @@ func BundleEmbedded() bool {
 func (s *Server) BundleBuilt() bool { _, ok := s.assets["console.js"]; return ok }
 
 var pageFiles = []string{"home", "signin", "console", "case", "map", "admin", "citizen", "track", "field", "error", "citizenmap", "citizentoilets", "citizenmine", "sensing", "citizenparking", "password",
-	"enforcement", "enfcase", "enffield", "enfdecision", "citizenenf", "bigscreen",
+	"enforcement", "enfcase", "enffield", "enfdecision", "citizenenf", "bigscreen", "enfconsistency",
 	"kpis", "rankings", "bulletins", "caselist", "analysis", "enfevidence", "inspections", "citizeninsp"}
 
 func (s *Server) parseTemplates() error {

@@ -1,16 +1,20 @@
 package seed
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"image"
+	"image/png"
 	"math"
 	"math/rand/v2"
 	"slices"
 	"time"
 
 	"cityloop/internal/enforce"
+	"cityloop/internal/evidence"
 	"cityloop/internal/org"
 	"cityloop/internal/worktime"
 )
@@ -22,6 +26,15 @@ type EnforceOptions struct {
 	Now          time.Time
 	PasswordHash string    // of the demo accounts' password
 	Leader       org.Actor // the demo's leader (分管领导) signs filings, decisions and closings
+	// Vault keeps the cases' evidence (scene photos, the scanned 勘验 record,
+	// body-camera clips): a record of an evidence kind counts only when the
+	// vault holds its file, so without it no demo case gets past 调查取证.
+	Vault Depositor
+}
+
+// Depositor keeps evidence made on the server (evidence/vault.Vault).
+type Depositor interface {
+	Deposit(ctx context.Context, it evidence.Item, content []byte) (evidence.Item, error)
 }
 
 // EnforceInfo is what [Enforcement] wrote.
@@ -99,7 +112,10 @@ func Enforcement(ctx context.Context, accs AccountWriter, st enforce.Store, atla
 			{ID: local[d].ID, Name: local[d].Name, Certificate: fmt.Sprintf("3201%06d", 1000+slices.Index(districts, d))},
 			{ID: cityOfficer.ID, Name: cityOfficer.Name, Certificate: "3201000999"},
 		}
-		c, party, events, err := g.play(i, demoID(o.Seed, fmt.Sprintf("penalty:%d", i)), d, local[d], officers)
+		id := demoID(o.Seed, fmt.Sprintf("penalty:%d", i))
+		g.exhibits = []enforce.Exhibit{{ID: demoID(o.Seed, "evidence:photo:"+id), Media: enforce.MediaPhoto},
+			{ID: demoID(o.Seed, "evidence:scan:"+id), Media: enforce.MediaDocument}, {ID: demoID(o.Seed, "evidence:video:"+id), Media: enforce.MediaVideo}}
+		c, party, events, err := g.play(i, id, d, local[d], officers)
 		if err != nil {
 			return nil, fmt.Errorf("demo penalty case %d: %w", i, err)
 		}
@@ -110,6 +126,9 @@ func Enforcement(ctx context.Context, accs AccountWriter, st enforce.Store, atla
 		}
 		if err := st.CreateCase(ctx, c, party, events, pub); err != nil {
 			return nil, fmt.Errorf("store demo penalty case %d: %w", i, err)
+		}
+		if err := g.deposit(ctx, o.Vault, c); err != nil {
+			return nil, fmt.Errorf("demo penalty case %d: %w", i, err)
 		}
 		info.Cases++
 		info.ByStatus[c.Status]++
@@ -166,6 +185,58 @@ type enforceGen struct {
 	policy                     enforce.Policy
 	now                        time.Time
 	leader, director, reviewer org.Actor
+	// exhibits are the current case's evidence in the vault: a scene photo,
+	// the scanned 勘验 record and a body-camera clip.
+	exhibits []enforce.Exhibit
+}
+
+// Placeholder evidence of the demo: the smallest files the vault accepts
+// as a photo (PNG), a scanned record (PDF) and a clip (an MP4 header).
+var (
+	demoPNG = placeholderPNG()
+	demoPDF = []byte("%PDF-1.4\n% 演示证据：现场检查（勘验）笔录扫描件 / demo evidence: scanned inspection record\n%%EOF\n")
+	demoMP4 = []byte("\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2\x00\x00\x00\x08free")
+)
+
+// placeholderPNG is a small grey photo: the vault decodes and re-encodes
+// every photo it keeps, so the demo's must be a real image.
+func placeholderPNG() []byte {
+	img := image.NewGray(image.Rect(0, 0, 16, 12))
+	for i := range img.Pix {
+		img.Pix[i] = 0xb0
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		panic(err) // encoding an in-memory image cannot fail
+	}
+	return buf.Bytes()
+}
+
+// deposit keeps in the vault the exhibits c's records name, captured when
+// the record was made, by its officer.
+func (g *enforceGen) deposit(ctx context.Context, v Depositor, c *enforce.Case) error {
+	content := map[enforce.Media][]byte{enforce.MediaPhoto: demoPNG, enforce.MediaDocument: demoPDF, enforce.MediaVideo: demoMP4}
+	for _, e := range g.exhibits {
+		for _, r := range c.Records {
+			if !slices.Contains(r.Files, e.ID) {
+				continue
+			}
+			if v == nil {
+				return fmt.Errorf("record %s names evidence %s but no vault keeps demo evidence", r.Kind, e.ID)
+			}
+			at := r.At
+			officer := c.Officers[0].ID
+			if len(r.Officers) > 0 {
+				officer = r.Officers[0]
+			}
+			if _, err := v.Deposit(ctx, evidence.Item{ID: e.ID, CaseID: c.ID, Kind: evidence.Kind(e.Media), CapturedAt: &at,
+				CaptureSource: "device", DeviceID: "DSJ-DEMO", OfficerID: officer, Note: "演示证据 / demo evidence"}, content[e.Media]); err != nil {
+				return fmt.Errorf("deposit demo evidence %s: %w", e.ID, err)
+			}
+			break
+		}
+	}
+	return nil
 }
 
 // scenarios is the mix of where demo cases stand, one entry per case in turn.
@@ -205,7 +276,7 @@ func (g *enforceGen) play(i int, id, district string, officer org.Actor, officer
 		party.Representative = enforcerName(rng)
 	}
 	o1 := officer
-	photo := &enforce.Record{Kind: enforce.RecPhoto, Files: []string{"demo/scene-" + id[:8] + ".jpg"}, Officers: []string{officers[0].ID}}
+	photo := &enforce.Record{Kind: enforce.RecPhoto, Files: []string{g.exhibits[0].ID}, Officers: []string{officers[0].ID}}
 	number := func(prefix string) string {
 		return fmt.Sprintf("宁城管%s〔%d〕%d号", prefix, g.now.Year(), 1000+i)
 	}
@@ -289,7 +360,7 @@ func (g *enforceGen) play(i int, id, district string, officer org.Actor, officer
 	party.EServiceConsent = c.Party.EServiceConsent
 	events := []enforce.Event{{CaseID: id, Seq: 1, Action: enforce.ActOpen, To: enforce.StatusLead, Actor: o1.ID, Name: o1.Name,
 		Post: org.PostEnforcer, At: t, Note: summary}}
-	env := enforce.Env{Cal: g.cal, Rulebook: g.rb, Policy: g.policy, Window: 365 * day}
+	env := enforce.Env{Cal: g.cal, Rulebook: g.rb, Policy: g.policy, Window: 365 * day, Exhibits: g.exhibits}
 	for _, s := range steps {
 		t = t.Add(s.after)
 		if s.cmd.Action == enforce.ActHoldHearing && c.Hearing != nil && c.Hearing.At != nil && t.Before(*c.Hearing.At) {
@@ -348,9 +419,9 @@ func (g *enforceGen) ordinary(sc string, kind enforce.PartyKind, o1 org.Actor, o
 		{2 * time.Hour, enforce.Command{Action: enforce.ActProposeFiling, Actor: o1, Officers: officers, Violation: v, Note: "违法事实初步成立，提请立案"}},
 		{day, enforce.Command{Action: enforce.ActApprove, Actor: g.leader, Note: "同意立案"}},
 		{day, enforce.Command{Action: enforce.ActRecord, Actor: o1, Record: &enforce.Record{Kind: enforce.RecInspection,
-			Officers: []string{officers[0].ID, officers[1].ID}, Note: "现场检查笔录"}}},
+			Officers: []string{officers[0].ID, officers[1].ID}, Files: []string{g.exhibits[1].ID}, Note: "现场检查笔录"}}},
 		{time.Hour, enforce.Command{Action: enforce.ActRecord, Actor: o1, Record: &enforce.Record{Kind: enforce.RecAudioVideo,
-			Officers: []string{officers[0].ID}, Files: []string{"demo/bodycam-" + number + ".mp4"}}}},
+			Officers: []string{officers[0].ID}, Files: []string{g.exhibits[2].ID}}}},
 		{2 * day, enforce.Command{Action: enforce.ActConclude, Actor: o1, Facts: &f, Penalty: pen}},
 		{day, enforce.Command{Action: enforce.ActReview, Actor: g.leader, Complex: new(bool)}},
 	}
@@ -410,7 +481,7 @@ type DemoAccounts interface {
 // hash), the demo's leader signs, and there is about one penalty case per
 // 250 loop cases, at least one in each state and at most 400.
 func EnforcementOnDemo(ctx context.Context, accs DemoAccounts, st enforce.Store, atlas *org.Atlas, cal *worktime.Calendar,
-	rb *enforce.Rulebook, policy enforce.Policy, seed int64, loopCases int, now time.Time) (*EnforceInfo, error) {
+	rb *enforce.Rulebook, policy enforce.Policy, v Depositor, seed int64, loopCases int, now time.Time) (*EnforceInfo, error) {
 	admin, err := accs.FindAccountByUsername(ctx, "admin")
 	if err != nil {
 		return nil, fmt.Errorf("demo enforcement: find the demo administrator: %w", err)
@@ -420,5 +491,5 @@ func EnforcementOnDemo(ctx context.Context, accs DemoAccounts, st enforce.Store,
 		return nil, fmt.Errorf("demo enforcement: find the demo leader: %w", err)
 	}
 	return Enforcement(ctx, accs, st, atlas, cal, rb, policy, EnforceOptions{Seed: seed, Now: now, PasswordHash: admin.PasswordHash,
-		Cases: min(max(loopCases/250, len(scenarios)), 400), Leader: org.Actor{ID: leader.ID, Name: leader.Name, Grants: leader.Grants}})
+		Cases: min(max(loopCases/250, len(scenarios)), 400), Leader: org.Actor{ID: leader.ID, Name: leader.Name, Grants: leader.Grants}, Vault: v})
 }

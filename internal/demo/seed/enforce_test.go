@@ -2,25 +2,44 @@ package seed
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"cityloop/internal/enforce"
+	"cityloop/internal/evidence"
 	"cityloop/internal/geo"
 	"cityloop/internal/org"
+	"cityloop/internal/photo"
 	"cityloop/internal/store/enforcestore"
 	"cityloop/internal/worktime"
 )
 
 type accountList struct{ accs []*org.Account }
 
+// memVault keeps the demo's deposited evidence as the vault would list it.
+type memVault map[string][]enforce.Exhibit
+
+func (m memVault) Deposit(_ context.Context, it evidence.Item, content []byte) (evidence.Item, error) {
+	if _, kind, err := evidence.KindOf(evidence.Sniff(content)); err != nil || kind != it.Kind {
+		return it, fmt.Errorf("content of %s is not a %s", it.ID, it.Kind)
+	}
+	if it.Kind == evidence.Photo { // the vault re-encodes photos: they must decode
+		if _, _, err := photo.Sanitize(content, "image/png"); err != nil {
+			return it, err
+		}
+	}
+	m[it.CaseID] = append(m[it.CaseID], enforce.Exhibit{ID: it.ID, Media: enforce.Media(it.Kind)})
+	return it, nil
+}
+
 func (a *accountList) CreateAccount(ctx context.Context, acc *org.Account) error {
 	a.accs = append(a.accs, acc)
 	return nil
 }
 
-func runEnforcement(t *testing.T, n int) (*EnforceInfo, *enforcestore.DB, *accountList) {
+func runEnforcement(t *testing.T, n int) (*EnforceInfo, *enforcestore.DB, *accountList, memVault) {
 	t.Helper()
 	db, err := enforcestore.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "e.db"))
 	if err != nil {
@@ -40,20 +59,20 @@ func runEnforcement(t *testing.T, n int) (*EnforceInfo, *enforcestore.DB, *accou
 	}
 	cal, _ := worktime.Default()
 	rb, _ := enforce.Default()
-	accs := &accountList{}
+	accs, vault := &accountList{}, memVault{}
 	info, err := Enforcement(context.Background(), accs, db, atlas, cal, rb, enforce.DefaultPolicy(), EnforceOptions{Seed: 7, Cases: n,
-		Now: time.Date(2026, 6, 15, 2, 0, 0, 0, time.UTC), PasswordHash: "x", Leader: org.Actor{ID: "leader", Name: "领导", Grants: []org.Grant{{Post: org.PostLeader}}}})
+		Now: time.Date(2026, 6, 15, 2, 0, 0, 0, time.UTC), PasswordHash: "x", Leader: org.Actor{ID: "leader", Name: "领导", Grants: []org.Grant{{Post: org.PostLeader}}}, Vault: vault})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return info, db, accs
+	return info, db, accs, vault
 }
 
 // TestEnforcement_EveryState: the demo's penalty cases cover every state,
 // come out the same for the same seed, and every decided one has every
 // record the law requires.
 func TestEnforcement_EveryState(t *testing.T) {
-	info, db, accs := runEnforcement(t, 2*len(scenarios))
+	info, db, accs, vault := runEnforcement(t, 2*len(scenarios))
 	for st := range enforce.StatusNames {
 		if info.ByStatus[st] == 0 {
 			t.Errorf("no demo case is %s (%s): %v", st, st.Zh(), info.ByStatus)
@@ -75,7 +94,7 @@ func TestEnforcement_EveryState(t *testing.T) {
 	}
 	var recs []enforce.DecisionRecord
 	for _, c := range decided {
-		r, _ := enforce.RecordOf(*c)
+		r, _ := enforce.RecordOf(*c, vault[c.ID])
 		recs = append(recs, r)
 	}
 	fig := enforce.Measure(recs)
@@ -88,7 +107,7 @@ func TestEnforcement_EveryState(t *testing.T) {
 	if _, red, _ := db.FindCases(ctx, enforce.Filter{Light: worktime.Red}); red == 0 {
 		t.Fatal("no overdue clock among the demo cases")
 	}
-	again, _, _ := runEnforcement(t, 2*len(scenarios))
+	again, _, _, _ := runEnforcement(t, 2*len(scenarios))
 	for st, n := range info.ByStatus {
 		if again.ByStatus[st] != n {
 			t.Fatalf("not deterministic: %v vs %v", info.ByStatus, again.ByStatus)

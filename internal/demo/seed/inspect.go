@@ -175,8 +175,8 @@ func InspectionsOnDemo(ctx context.Context, svc *inspect.Service, accs DemoAccou
 // mobile enforcement ([EnforcementOnDemo]) and then its random inspections
 // ([InspectionsOnDemo]), whose inspector list names the enforcers just made.
 func MobileEnforcementOnDemo(ctx context.Context, accs DemoAccounts, st enforce.Store, insp *inspect.Service, atlas *org.Atlas, cal *worktime.Calendar,
-	rb *enforce.Rulebook, policy enforce.Policy, seed int64, loopCases int, now time.Time) error {
-	if _, err := EnforcementOnDemo(ctx, accs, st, atlas, cal, rb, policy, seed, loopCases, now); err != nil {
+	rb *enforce.Rulebook, policy enforce.Policy, v Depositor, seed int64, loopCases int, now time.Time) error {
+	if _, err := EnforcementOnDemo(ctx, accs, st, atlas, cal, rb, policy, v, seed, loopCases, now); err != nil {
 		return err
 	}
 	_, err := InspectionsOnDemo(ctx, insp, accs, atlas, seed, now)

@@ -166,7 +166,29 @@ func (d *Desk) number(ctx context.Context, src Source, code Code) (Number, error
 	if err != nil {
 		return Number{}, err
 	}
-	at := doc.IssuedAt
+	return d.numberAt(ctx, c, code, doc.IssuedAt)
+}
+
+// NumberDecision issues the 文号 of c's 决定书 as the decision takes effect
+// (enforce.Service calls it once the decision is stored), so that the
+// publication shows the number printed on the decision from the start,
+// whether or not anyone has rendered it yet: the store hands the number to
+// the publication in the transaction that issues it. A 不予处罚 decision is
+// not published and keeps its number for when it is rendered.
+func (d *Desk) NumberDecision(ctx context.Context, c *enforce.Case) (string, error) {
+	if c.Decision == nil || c.Decision.Exemption != nil {
+		return "", nil
+	}
+	n, err := d.numberAt(ctx, c, PenaltyDecision, c.Decision.At)
+	if err != nil {
+		return "", fmt.Errorf("number the decision of %s: %w", c.Code, err)
+	}
+	return n.String(), nil
+}
+
+// numberAt is document code's number, issued if new in the year of at
+// (of today when at is zero).
+func (d *Desk) numberAt(ctx context.Context, c *enforce.Case, code Code, at time.Time) (Number, error) {
 	if at.IsZero() {
 		at = d.Now()
 	}

@@ -56,7 +56,10 @@ func newPlay(t *testing.T, party enforce.PartyDetail, violation string) *play {
 		Party: enforce.Party{ID: "party-1", Name: party.Name, Kind: party.Kind}, Violation: violation,
 		OccurredAt: now.Add(-48 * time.Hour), Summary: "中山路与北京东路交叉口人行道占道经营。", Version: 1, UpdatedAt: now}
 	ev := enforce.Event{CaseID: c.ID, Seq: 1, Action: enforce.ActOpen, To: enforce.StatusLead, Actor: "o1", Name: "李明", Post: org.PostEnforcer, At: now}
-	return &play{t: t, env: enforce.Env{Now: now, Cal: cal, Rulebook: rb, Policy: enforce.DefaultPolicy(), Window: 365 * 24 * time.Hour},
+	return &play{t: t, env: enforce.Env{Now: now, Cal: cal, Rulebook: rb, Policy: enforce.DefaultPolicy(), Window: 365 * 24 * time.Hour,
+		Exhibits: []enforce.Exhibit{{ID: "s1", Media: enforce.MediaDocument}, {ID: "s2", Media: enforce.MediaAudio},
+			{ID: "p1", Media: enforce.MediaPhoto}, {ID: "p2", Media: enforce.MediaPhoto}, {ID: "p3", Media: enforce.MediaPhoto},
+			{ID: "v1", Media: enforce.MediaVideo}, {ID: "scene-1", Media: enforce.MediaPhoto}}},
 		c: c, events: []enforce.Event{ev}}
 }
 
@@ -88,9 +91,9 @@ func (p *play) investigated() *play {
 	h := time.Hour
 	return p.do(h, enforce.Command{Action: enforce.ActProposeFiling, Actor: dO1, Officers: dOfficers, Note: "符合立案条件，建议立案。"}).
 		do(h, enforce.Command{Action: enforce.ActApprove, Actor: dDeputy, Note: "同意立案，由李明、王芳承办。"}).
-		do(h, enforce.Command{Action: enforce.ActRecord, Actor: dO1, Record: &enforce.Record{Kind: enforce.RecInspection, Officers: []string{"o1", "o2"},
+		do(h, enforce.Command{Action: enforce.ActRecord, Actor: dO1, Record: &enforce.Record{Kind: enforce.RecInspection, Officers: []string{"o1", "o2"}, Files: []string{"s1"},
 			Note: "现场人行道摆放货架两组，占地约6平方米。"}}).
-		do(h, enforce.Command{Action: enforce.ActRecord, Actor: dO1, Record: &enforce.Record{Kind: enforce.RecInquiry, Officers: []string{"o1", "o2"},
+		do(h, enforce.Command{Action: enforce.ActRecord, Actor: dO1, Record: &enforce.Record{Kind: enforce.RecInquiry, Officers: []string{"o1", "o2"}, Files: []string{"s2"},
 			Note: "问：货架是谁摆放的？答：是我摆的。问：是否经过批准？答：没有。"}}).
 		do(h, enforce.Command{Action: enforce.ActRecord, Actor: dO2, Record: &enforce.Record{Kind: enforce.RecPhoto, Files: []string{"p1", "p2", "p3"}}}).
 		do(h, enforce.Command{Action: enforce.ActRecord, Actor: dO2, Record: &enforce.Record{Kind: enforce.RecAudioVideo, Files: []string{"v1"}}})

@@ -54,7 +54,7 @@ func running(s enforce.Status) int64 {
 
 // rowArgs are the values of the columns every write sets, from status on:
 // status, proc, district, brigade, violation, light, running, decided_at,
-// exempted, occurred_at, updated_at, body.
+// exempted, occurred_at, updated_at, body, next_due.
 func rowArgs(c *enforce.Case) ([]any, error) {
 	b, err := body(c)
 	if err != nil {
@@ -69,7 +69,7 @@ func rowArgs(c *enforce.Case) ([]any, error) {
 		}
 	}
 	return []any{string(c.Status), string(c.Procedure), c.District, c.Brigade, c.Violation, string(worst(c)), running(c.Status),
-		sqlkit.MicrosOrNull(decided), exempted, sqlkit.Micros(c.OccurredAt), sqlkit.Micros(c.UpdatedAt), b}, nil
+		sqlkit.MicrosOrNull(decided), exempted, sqlkit.Micros(c.OccurredAt), sqlkit.Micros(c.UpdatedAt), b, sqlkit.MicrosOrNull(c.NextDue)}, nil
 }
 
 // CreateCase stores a new case with its party, events and records, giving
@@ -102,7 +102,7 @@ ON CONFLICT (year) DO UPDATE SET last = enforce_counters.last + 1 RETURNING last
 		}
 		args := append([]any{c.ID, c.Code, c.Party.ID, string(c.Party.Kind), c.Source, int64(c.Version)}, row...)
 		if _, err := tx.ExecContext(ctx, `INSERT INTO enforce_cases (id, code, party_key, party_kind, loop_case, version,
-status, proc, district, brigade, violation, light, running, decided_at, exempted, occurred_at, updated_at, body)
+status, proc, district, brigade, violation, light, running, decided_at, exempted, occurred_at, updated_at, body, next_due)
 VALUES (`+sqlkit.List(len(args), 1)+`)`, args...); err != nil {
 			if errs.Is(sqlkit.Norm(err), errs.KindConflict) && c.Source != "" {
 				return errs.Conflict("案件 %s 已转为执法案件 / loop case %s already has a penalty case", c.Source, c.Source).WithField("loop_case", "taken")
@@ -150,7 +150,7 @@ func (db *DB) UpdateCase(ctx context.Context, c *enforce.Case, prevVersion int, 
 		args := append([]any{c.ID, int64(prevVersion), int64(next)}, row...)
 		res, err := tx.ExecContext(ctx, `UPDATE enforce_cases SET version = $3, status = $4, proc = $5, district = $6,
 brigade = $7, violation = $8, light = $9, running = $10, decided_at = $11, exempted = $12, occurred_at = $13,
-updated_at = $14, body = $15 WHERE id = $1 AND version = $2`, args...)
+updated_at = $14, body = $15, next_due = $16 WHERE id = $1 AND version = $2`, args...)
 		if err != nil {
 			return err
 		}
@@ -507,11 +507,70 @@ func (db *DB) FindDecided(ctx context.Context, scope *enforce.Scope, from, to ti
 	return out, nil
 }
 
-// FindRunning lists cases still running with an id after `after`, by id.
-func (db *DB) FindRunning(ctx context.Context, after string, limit int) ([]*enforce.Case, error) {
-	out, err := db.queryCases(ctx, `SELECT `+caseColumns+caseFrom+` WHERE c.running = 1 AND c.id > $1 ORDER BY c.id LIMIT $2`, after, limit)
+// FindDue implements [enforce.Store]: the cases whose next clock warning
+// falls due by `by`, on the (next_due, id) index, after the key (afterDue,
+// afterID), each with NextDue as the column holds it.
+func (db *DB) FindDue(ctx context.Context, by, afterDue time.Time, afterID string, limit int) ([]*enforce.Case, error) {
+	after := int64(-1) // before any stored value, 0 included (cases stored before the column)
+	if !afterDue.IsZero() {
+		after = sqlkit.Micros(afterDue)
+	}
+	rows, err := db.r.QueryContext(ctx, `SELECT id, next_due FROM enforce_cases WHERE next_due IS NOT NULL AND next_due <= $1
+AND (next_due > $2 OR (next_due = $2 AND id > $3)) ORDER BY next_due, id LIMIT $4`, sqlkit.Micros(by), after, afterID, limit)
 	if err != nil {
-		return nil, fmt.Errorf("list running cases: %w", err)
+		return nil, fmt.Errorf("list cases with clocks due: %w", sqlkit.Norm(err))
+	}
+	var ids []string
+	due := map[string]int64{}
+	for rows.Next() {
+		var id string
+		var at int64
+		if err := rows.Scan(&id, &at); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("list cases with clocks due: %w", sqlkit.Norm(err))
+		}
+		ids, due[id] = append(ids, id), at
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list cases with clocks due: %w", sqlkit.Norm(err))
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	cases, err := db.queryCases(ctx, `SELECT `+caseColumns+caseFrom+` WHERE c.id IN (`+sqlkit.List(len(ids), 1)+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read cases with clocks due: %w", err)
+	}
+	byID := make(map[string]*enforce.Case, len(cases))
+	for _, c := range cases {
+		t := sqlkit.Time(due[c.ID])
+		c.NextDue, byID[c.ID] = &t, c
+	}
+	out := make([]*enforce.Case, 0, len(ids))
+	for _, id := range ids {
+		if c, ok := byID[id]; ok {
+			out = append(out, c)
+		}
 	}
 	return out, nil
+}
+
+// SetNextDue implements [enforce.Store].
+func (db *DB) SetNextDue(ctx context.Context, id string, version int, next *time.Time) error {
+	res, err := db.w.ExecContext(ctx, `UPDATE enforce_cases SET next_due = $3 WHERE id = $1 AND version = $2`,
+		id, int64(version), sqlkit.MicrosOrNull(next))
+	if err != nil {
+		return fmt.Errorf("set the next clock warning of %s: %w", id, sqlkit.Norm(err))
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("set the next clock warning of %s: %w", id, err)
+	} else if n == 0 {
+		return errs.Conflict("执法案件 %s 已被更新 / penalty case %s has changed", id, id)
+	}
+	return nil
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"cityloop/internal/enforce"
+	"cityloop/internal/enforce/document"
 	"cityloop/internal/errs"
 	"cityloop/internal/store/sqlkit"
 )
@@ -70,6 +72,9 @@ VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (case_id, code) DO NOTHING`, cas
 			return errIssuedMeanwhile
 		}
 		number = n
+		if code == string(document.PenaltyDecision) {
+			return discloseNumber(ctx, tx, caseID, n)
+		}
 		return nil
 	})
 	if errors.Is(err, errIssuedMeanwhile) {
@@ -82,6 +87,28 @@ VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (case_id, code) DO NOTHING`, cas
 		return "", fmt.Errorf("issue document number %s of %s: %w", code, caseID, err)
 	}
 	return number, nil
+}
+
+// discloseNumber gives the publication of a case's decision the 文号 its
+// 决定书 was issued with, in the transaction that issues it: the public
+// listing and the hub show the number printed on the decision, never the
+// case number that stood in for it. A published decision is indexed under
+// the new number too and fed to the hub again.
+func discloseNumber(ctx context.Context, tx *sql.Tx, caseID, number string) error {
+	var state, violation, name, district string
+	var decided int64
+	err := tx.QueryRowContext(ctx, `UPDATE enforce_disclosures SET number = $2, fed = 0 WHERE case_id = $1 AND number <> $2
+RETURNING state, violation, violation_name, district, decided_at`, caseID, number).Scan(&state, &violation, &name, &district, &decided)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil // nothing published (an exemption), or the number was already this one
+	}
+	if err != nil {
+		return fmt.Errorf("publish the decision number of %s: %w", caseID, err)
+	}
+	if state != string(enforce.PubPublished) {
+		return nil // indexed when released
+	}
+	return writeTerms(ctx, tx, caseID, sqlkit.Time(decided), district, violation, name, number)
 }
 
 // DocNumbers lists the numbers issued to a case's documents, by code.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"cityloop/internal/enforce"
 	"cityloop/internal/errs"
 	"cityloop/internal/evidence"
 	"cityloop/internal/store/sqlkit"
@@ -210,4 +211,46 @@ func nullFloat(v *float64) any {
 		return nil
 	}
 	return *v
+}
+
+var _ enforce.Exhibits = (*DB)(nil)
+
+// exhibitBatch bounds the ids of one IN list, well under SQLite's limit of
+// bound parameters.
+const exhibitBatch = 500
+
+// CaseExhibits implements [enforce.Exhibits]: the evidence kept for each
+// case, as the penalty procedure counts it (id and medium; evidence.Kind
+// and enforce.Media share their values). One query per 500 cases, on the
+// (case_id, uploaded_at, id) index.
+func (db *DB) CaseExhibits(ctx context.Context, caseIDs []string) (map[string][]enforce.Exhibit, error) {
+	out := map[string][]enforce.Exhibit{}
+	for len(caseIDs) > 0 {
+		batch := caseIDs[:min(len(caseIDs), exhibitBatch)]
+		caseIDs = caseIDs[len(batch):]
+		marks := make([]string, len(batch))
+		args := make([]any, len(batch))
+		for i, id := range batch {
+			marks[i], args[i] = fmt.Sprintf("$%d", i+1), id
+		}
+		rows, err := db.r.QueryContext(ctx, `SELECT case_id, id, kind FROM evidence_items WHERE case_id IN (`+
+			strings.Join(marks, ", ")+`) ORDER BY case_id, uploaded_at, id`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("list the evidence of %d cases: %w", len(batch), sqlkit.Norm(err))
+		}
+		for rows.Next() {
+			var caseID, id, kind string
+			if err := rows.Scan(&caseID, &id, &kind); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("list the evidence of %d cases: %w", len(batch), sqlkit.Norm(err))
+			}
+			out[caseID] = append(out[caseID], enforce.Exhibit{ID: id, Media: enforce.Media(kind)})
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("list the evidence of %d cases: %w", len(batch), sqlkit.Norm(err))
+		}
+	}
+	return out, nil
 }

@@ -520,7 +520,11 @@ func (w *where) String() string {
 
 // caseFilter turns a Filter into conditions.
 func caseFilter(f casework.Filter) (*where, error) {
-	w := &where{}
+	return caseFilterInto(&where{}, f)
+}
+
+// caseFilterInto adds f's conditions to w, numbering parameters after w's.
+func caseFilterInto(w *where, f casework.Filter) (*where, error) {
 	if len(f.Statuses) > 0 {
 		s := make([]string, len(f.Statuses))
 		for i, st := range f.Statuses {
@@ -586,7 +590,9 @@ func caseFilter(f casework.Filter) (*where, error) {
 		case worktime.Yellow:
 			w.add("stage_warn_at <= ? AND stage_due_at >= ?", now, now)
 		case worktime.Green:
-			w.add("stage_warn_at > ?", now)
+			// A case without a deadline has no light (Case.Light), whatever
+			// its warning time.
+			w.add("stage_due_at IS NOT NULL AND stage_warn_at > ?", now)
 		default:
 			return nil, errs.Invalid("light %q is not green, yellow or red", f.Light).WithField("light", "must be green, yellow or red")
 		}
@@ -663,23 +669,47 @@ func (db *DB) FindCases(ctx context.Context, f casework.Filter) ([]*casework.Cas
 	offset := max(f.Offset, 0)
 
 	// The count and the page run at once, on two read connections: the
-	// list costs the slower of the two rather than their sum.
+	// list costs the slower of the two rather than their sum. A queue
+	// needs its total first: it decides how to read the page.
 	var total int64
 	countErr := make(chan error, 1)
-	go func() {
-		countErr <- db.queryRow(ctx, "SELECT COUNT(*) FROM cases"+w.String(), w.args...).Scan(&total)
-	}()
+	if f.SortByDue && f.Light == "" {
+		total, err = db.countCases(ctx, f, w)
+		countErr <- err
+	} else {
+		go func() {
+			var err error
+			total, err = db.countCases(ctx, f, w)
+			countErr <- err
+		}()
+	}
 	// Pick the page's ids from an index that ends in (reported_at, id),
 	// without touching the table, then fetch just those rows.
-	args := append(slices.Clip(w.args), int64(limit), int64(offset))
+	var list []*casework.Case
 	order := "reported_at DESC, id DESC"
 	if f.SortByDue {
-		// Queues: the most urgent deadline first; cases without one last.
-		order = "CASE WHEN stage_due_at IS NULL THEN 1 ELSE 0 END, stage_due_at, id"
+		// A long queue walks the deadline index in order and stops at the
+		// page; a short one (a few hundred cases) is read from its status
+		// or region index and sorted.
+		walk := f.Light == "" && total > shortQueue || f.Light != "" && !narrowRegion(f)
+		list, err = db.pageByDue(ctx, w, limit, offset, walk)
+	} else if sub, subArgs, ok, serr := splitByStatus(f, limit+offset); serr != nil {
+		err = serr
+	} else if ok {
+		args := append(subArgs, int64(limit), int64(offset))
+		q := fmt.Sprintf("%s WHERE id IN (SELECT id FROM (%s) AS page ORDER BY %s LIMIT $%d OFFSET $%d) ORDER BY %s",
+			caseSelect, sub, order, len(args)-1, len(args), order)
+		list, err = db.queryCases(ctx, q, args...)
+	} else {
+		args := append(slices.Clip(w.args), int64(limit), int64(offset))
+		from := "cases"
+		if f.Light != "" && !narrowRegion(f) {
+			from = db.openCases("cases_open_reported")
+		}
+		q := fmt.Sprintf("%s WHERE id IN (SELECT id FROM %s%s ORDER BY %s LIMIT $%d OFFSET $%d) ORDER BY %s",
+			caseSelect, from, w.String(), order, len(args)-1, len(args), order)
+		list, err = db.queryCases(ctx, q, args...)
 	}
-	q := fmt.Sprintf("%s WHERE id IN (SELECT id FROM cases%s ORDER BY %s LIMIT $%d OFFSET $%d) ORDER BY %s",
-		caseSelect, w.String(), order, len(args)-1, len(args), order)
-	list, err := db.queryCases(ctx, q, args...)
 	if cerr := <-countErr; cerr != nil {
 		return nil, 0, fmt.Errorf("count cases: %w", db.norm(cerr))
 	}

@@ -26,6 +26,7 @@ func RunEnforce(t *testing.T, open func(t *testing.T) enforce.Store) {
 		{"a lost update writes nothing", testEnforceConflict},
 		{"one penalty case per loop case", testEnforceLoopUnique},
 		{"list filters, scope and total", testEnforceList},
+		{"clock sweep reads only the cases due", testEnforceDue},
 		{"decision: history, figures input and masked publication", testEnforceDecision},
 	}
 	for _, tc := range tests {
@@ -48,8 +49,12 @@ func enforceEnv(t *testing.T, now time.Time) enforce.Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return enforce.Env{Now: now, Cal: cal, Rulebook: rb, Policy: enforce.DefaultPolicy(), Window: 365 * 24 * time.Hour}
+	return enforce.Env{Now: now, Cal: cal, Rulebook: rb, Policy: enforce.DefaultPolicy(), Window: 365 * 24 * time.Hour,
+		Exhibits: enfExhibits}
 }
+
+// enfExhibits stand for the evidence the vault holds for the suite's cases.
+var enfExhibits = []enforce.Exhibit{{ID: "photo-1", Media: enforce.MediaPhoto}, {ID: "scan-1", Media: enforce.MediaDocument}}
 
 var (
 	enfO1      = org.Actor{ID: "o1", Name: "张执法", Grants: []org.Grant{{Post: org.PostEnforcer}}}
@@ -140,7 +145,7 @@ func testEnforceUpdate(t *testing.T, s enforce.Store) {
 	c = move(t, s, c, now, enforce.Command{Action: enforce.ActProposeFiling, Actor: enfO1, Officers: enfOfficer})
 	c = move(t, s, c, now.Add(time.Hour), enforce.Command{Action: enforce.ActApprove, Actor: enfLeader})
 	c = move(t, s, c, now.Add(2*time.Hour), enforce.Command{Action: enforce.ActRecord, Actor: enfO1,
-		Record: &enforce.Record{Kind: enforce.RecInspection, Officers: []string{"o1", "o2"}, Note: "现场检查"}})
+		Record: &enforce.Record{Kind: enforce.RecInspection, Officers: []string{"o1", "o2"}, Files: []string{"scan-1"}, Note: "现场检查"}})
 	got, err := s.FindCaseByID(ctx, c.ID, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -251,9 +256,67 @@ func testEnforceList(t *testing.T, s enforce.Store) {
 	if _, err := s.FindCaseByID(ctx, c.ID, &enforce.Scope{Districts: []string{"320104"}}); !errs.Is(err, errs.KindNotFound) {
 		t.Fatalf("a case outside the scope: %v", err)
 	}
-	running, err := s.FindRunning(ctx, "", 100)
-	if err != nil || len(running) != 5 {
-		t.Fatalf("running: %d, %v", len(running), err)
+}
+
+// testEnforceDue: the clock sweep reads the cases whose next warning has
+// fallen due, in (next_due, id) order page by page, never one without a
+// next warning; a moved case keeps its own next_due, and SetNextDue only
+// changes a case still at the version it was read at.
+func testEnforceDue(t *testing.T, s enforce.Store) {
+	ctx := context.Background()
+	at := func(h int) *time.Time { v := enforceT0.Add(time.Duration(h) * time.Hour); return &v }
+	var ids []string
+	for i, due := range []*time.Time{at(3), at(1), at(2), nil, at(10), at(1)} {
+		c := &enforce.Case{ID: fmt.Sprintf("due-%d-%d", i, time.Now().UnixNano()), District: "320102", Procedure: enforce.Ordinary,
+			Status: enforce.StatusLead, Party: enforce.Party{Kind: enforce.Person, Name: "钱"}, Violation: "ROAD-01",
+			OccurredAt: enforceT0, Version: 1, UpdatedAt: enforceT0, NextDue: due}
+		if err := s.CreateCase(ctx, c, enforce.PartyDetail{Kind: enforce.Person, Name: "钱", IDNumber: fmt.Sprintf("3201021990010199%02d", i)},
+			[]enforce.Event{{CaseID: c.ID, Seq: 1, Action: enforce.ActOpen, To: enforce.StatusLead, Actor: "o1", At: enforceT0}}, nil); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, c.ID)
+	}
+	var got []string
+	afterDue, afterID := time.Time{}, ""
+	for page := 0; page < 5; page++ {
+		list, err := s.FindDue(ctx, *at(5), afterDue, afterID, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range list {
+			if c.NextDue == nil {
+				t.Fatalf("%s read without its next_due", c.ID)
+			}
+			got = append(got, c.ID)
+		}
+		if len(list) < 2 {
+			break
+		}
+		afterDue, afterID = *list[len(list)-1].NextDue, list[len(list)-1].ID
+	}
+	first := []string{ids[1], ids[5]}
+	if first[0] > first[1] {
+		first[0], first[1] = first[1], first[0]
+	}
+	want := append(first, ids[2], ids[0])
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("due by +5h: %v, want %v", got, want)
+	}
+	c, err := s.FindCaseByID(ctx, ids[0], nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetNextDue(ctx, c.ID, c.Version+1, at(20)); !errs.Is(err, errs.KindConflict) {
+		t.Fatalf("SetNextDue at a stale version: %v", err)
+	}
+	if err := s.SetNextDue(ctx, c.ID, c.Version, at(20)); err != nil {
+		t.Fatal(err)
+	}
+	if list, err := s.FindDue(ctx, *at(5), time.Time{}, "", 10); err != nil || len(list) != 3 {
+		t.Fatalf("after rescheduling one: %d, %v", len(list), err)
+	}
+	if list, _ := s.FindDue(ctx, *at(30), time.Time{}, "", 10); len(list) != 5 {
+		t.Fatalf("by +30h: %d, want 5 (one has no next warning)", len(list))
 	}
 }
 
@@ -281,7 +344,7 @@ func testEnforceDecision(t *testing.T, s enforce.Store) {
 	if err != nil || len(dec) != 1 || len(dec[0].Records) != 4 {
 		t.Fatalf("decided %d, %v", len(dec), err)
 	}
-	if r, ok := enforce.RecordOf(*dec[0]); !ok || r.Present != r.Required {
+	if r, ok := enforce.RecordOf(*dec[0], enfExhibits); !ok || r.Present != r.Required {
 		t.Fatalf("the stored case lost records: %+v", r)
 	}
 	if dec, _ := s.FindDecided(ctx, &enforce.Scope{Districts: []string{"320104"}}, enforceT0.Add(-time.Hour), enforceT0.Add(time.Hour)); len(dec) != 0 {

@@ -68,6 +68,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"one-time codes", testOneTimeCodes},
 		{"tally for the indicators", testTally},
 		{"cases per day for the big screen", testCasesPerDay},
+		{"list totals agree with the cases", testListTotals},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

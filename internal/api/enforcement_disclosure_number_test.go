@@ -1,0 +1,55 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"cityloop/internal/enforce/document"
+)
+
+// TestEnforcement_DisclosureShowsTheDecisionNumber: a decision issued
+// without a typed number takes the next 文号 of the bureau's 罚决字 counter
+// as it takes effect, with no PDF rendered (no font here), and the public
+// listing shows that number, searchable, with the party's phone and ID
+// number nowhere in it.
+func TestEnforcement_DisclosureShowsTheDecisionNumber(t *testing.T) {
+	rig := newDocRig(t, func(d document.Desk) *document.Desk { return &d })
+	path, _ := decide(t, rig)
+	m := rig.must("GET", path+"/documents", "o1", "", 200)
+	var number string
+	for _, it := range m["items"].([]any) {
+		if it := it.(map[string]any); it["code"] == "penalty_decision" {
+			number, _ = it["number"].(string)
+		}
+	}
+	if !strings.HasPrefix(number, "示范城管罚决字〔2026〕") {
+		t.Fatalf("the decision has no 文号 of the bureau's counter: %q (%v)", number, m)
+	}
+	rig.now = rig.now.Add(time.Hour)
+	rig.must("POST", path+"/actions", "o1", `{"action":"serve","method":"direct"}`, 200)
+	if _, err := rig.db.ReleaseDue(context.Background(), rig.now.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"", "?q=" + strings.TrimSuffix(strings.TrimPrefix(number, "示范城管罚决字〔2026〕"), "号"), "?q=罚决字"} {
+		code, body, _ := rig.send("GET", "/api/v1/enforcement/disclosures"+q, "", "")
+		if code != 200 {
+			t.Fatalf("disclosures%s: %d %s", q, code, body)
+		}
+		var list struct {
+			Items []struct {
+				Number, Code, Party string
+			} `json:"items"`
+		}
+		if err := json.Unmarshal(body, &list); err != nil || len(list.Items) != 1 || list.Items[0].Number != number {
+			t.Fatalf("disclosures%s: %s", q, body)
+		}
+		for _, secret := range []string{partyPhone, partyID, "小明"} {
+			if strings.Contains(string(body), secret) {
+				t.Fatalf("the public listing shows %s: %s", secret, body)
+			}
+		}
+	}
+}
