@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -84,10 +85,15 @@ func TestWebField_BrowserEvidenceOffline(t *testing.T) {
 		}))
 	signInTo(t, ctx, base, "enf1", "#enf-queue")
 	page := base + "/field/enforcement/cases/" + f.caseID + "/evidence"
+	// The fixture's case may hold evidence already: count from there.
+	n0 := len(evidenceOf(t, f, f.caseID))
+	count := func(n int) string {
+		return fmt.Sprintf(`document.getElementById('ev-list').dataset.count === '%d'`, n0+n)
+	}
 	run(t, ctx, "evidence page",
 		chromedp.Navigate(page),
 		chromedp.WaitVisible(chromedp.CSS("#enf-evidence")),
-		poll(`document.getElementById('ev-list').dataset.count === '0'`, 15*time.Second),
+		poll(count(0), 15*time.Second),
 		poll(`document.getElementById('ev-gps').textContent.includes('118.784')`, 15*time.Second),
 	)
 	run(t, ctx, "two photos offline",
@@ -100,23 +106,26 @@ func TestWebField_BrowserEvidenceOffline(t *testing.T) {
 		t.Fatalf("the queue offline: %s", q)
 	}
 	shot(t, ctx, "field-evidence-offline-queued-phone")
-	if n := len(evidenceOf(t, f, f.caseID)); n != 0 {
-		t.Fatalf("%d pieces of evidence while offline", n)
+	if n := len(evidenceOf(t, f, f.caseID)); n != n0 {
+		t.Fatalf("%d new pieces of evidence while offline", n-n0)
 	}
 	run(t, ctx, "back online",
 		offline(false),
 		poll(`document.getElementById('ev-queue').dataset.queued === '0' && document.getElementById('ev-queue').dataset.done === '2'`, 40*time.Second),
-		poll(`document.getElementById('ev-list').dataset.count === '2'`, 15*time.Second),
+		poll(count(2), 15*time.Second),
 	)
 	if q := get(t, ctx, chromedp.Text(chromedp.CSS("#ev-queue"))); strings.Count(q, "已上传") != 2 {
 		t.Fatalf("the queue online: %s", q)
 	}
 	shot(t, ctx, "field-evidence-uploaded-phone")
 	items := evidenceOf(t, f, f.caseID)
-	if len(items) != 2 {
-		t.Fatalf("%d pieces of evidence, want 2", len(items))
+	if len(items) != n0+2 {
+		t.Fatalf("%d new pieces of evidence, want 2", len(items)-n0)
 	}
 	for _, it := range items {
+		if it.OfficerID != f.ids["enf1"] || !strings.HasPrefix(it.DeviceID, "web-") {
+			continue // the fixture's own
+		}
 		if it.Kind != evidence.Photo || !strings.HasPrefix(it.DeviceID, "web-") || it.CapturedAt == nil || it.Lng == nil ||
 			*it.Lng < 118.78 || *it.Lng > 118.79 || it.Note != "店外货架占道" || it.OfficerID != f.ids["enf1"] || len(it.SHA256) != 64 {
 			t.Errorf("evidence as recorded: %+v", it)
@@ -146,16 +155,16 @@ func TestWebField_BrowserEvidenceOffline(t *testing.T) {
 	run(t, ctx, "video resumes",
 		offline(false),
 		poll(`document.getElementById('ev-queue').dataset.queued === '0'`, 40*time.Second),
-		poll(`document.getElementById('ev-list').dataset.count === '3'`, 15*time.Second),
+		poll(count(3), 15*time.Second),
 	)
 	shot(t, ctx, "field-evidence-resumed-phone")
 	items = evidenceOf(t, f, f.caseID)
-	if len(items) != 3 {
-		t.Fatalf("%d pieces of evidence after the video, want 3", len(items))
+	if len(items) != n0+3 {
+		t.Fatalf("%d new pieces of evidence after the video, want 3", len(items)-n0)
 	}
 	var found bool
 	for _, it := range items {
-		if it.Kind == evidence.Video {
+		if it.Kind == evidence.Video && strings.HasPrefix(it.DeviceID, "web-") {
 			found = true
 			if it.Size != int64(len(body)) || !strings.HasSuffix(url, "/"+it.ID) {
 				t.Errorf("the video: size %d (want %d), id %s, upload URL %s", it.Size, len(body), it.ID, url)
