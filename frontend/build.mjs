@@ -13,7 +13,7 @@ for (const f of readdirSync(out)) if (f !== 'README.txt') rmSync(join(out, f), {
 mkdirSync(out, { recursive: true });
 
 await esbuild.build({
-  entryPoints: ['console', 'map', 'citizen', 'citizenmap', 'field', 'sw', 'charts', 'bigscreen'].map((n) => join(here, 'src', n + '.js')).concat(join(here, 'src', 'app.css')),
+  entryPoints: ['console', 'map', 'citizen', 'citizenmap', 'field', 'sw', 'charts', 'bigscreen', 'inspverify'].map((n) => join(here, 'src', n + '.js')).concat(join(here, 'src', 'app.css')),
   outdir: out,
   bundle: true,
   minify: true,

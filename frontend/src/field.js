@@ -2,6 +2,7 @@
 // network: each report is stored in IndexedDB with a client id first, then
 // sent; the server treats a repeat of the same id as the same case.
 import { csrf, el } from './util.js';
+import { startEvidence } from './evidence.js';
 
 const en = document.documentElement.lang === 'en';
 const $ = (id) => document.getElementById(id);
@@ -9,6 +10,12 @@ const $ = (id) => document.getElementById(id);
 if ('serviceWorker' in navigator) {
   navigator.serviceWorker.register('/field/sw.js', { scope: '/field' }).catch(() => {});
 }
+
+// --- on-the-spot evidence (全过程记录), queued and uploaded with tus ---
+// Every field page uploads what waits in the queue; the evidence page also captures.
+if ('indexedDB' in window) startEvidence($('enf-evidence'));
+// The decision's print button (inline handlers are forbidden by the CSP).
+for (const b of document.querySelectorAll('[data-print]')) b.addEventListener('click', () => window.print());
 
 // --- tasks near me ---
 const tasks = $('tasks');

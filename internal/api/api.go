@@ -79,6 +79,11 @@ type Server struct {
 	// ("" when there is none), so that the console's <img> links to photos
 	// are served to the staff who see them; the web package owns the cookie.
 	SessionToken func(r *http.Request) string
+	// Session resolves the web console's signed-in browser for the few
+	// routes its pages call from script (evidence uploads, documents): ok
+	// false when there is no valid session; for a request that changes
+	// state it also checks the page's CSRF header. Nil: bearer tokens only.
+	Session func(r *http.Request) (a org.Actor, ok bool, err error)
 
 	// Sensing serves /api/v1/sensing/…; SensingGate, when set, wraps each
 	// of those routes (app passes the sensing owner's gate, which forwards
@@ -262,24 +267,29 @@ func (s *Server) mustPost(r *http.Request, posts ...org.Post) (org.Actor, error)
 	if err != nil {
 		return a, err
 	}
+	return a, holdsPost(a, posts)
+}
+
+// holdsPost is mustPost's check of the posts on a resolved caller.
+func holdsPost(a org.Actor, posts []org.Post) error {
 	if len(posts) == 0 {
 		for _, g := range a.Grants {
 			if g.Post != org.PostCitizen {
-				return a, nil
+				return nil
 			}
 		}
-		return a, errs.Forbidden("此操作需要工作人员岗位 / this needs a staff post")
+		return errs.Forbidden("此操作需要工作人员岗位 / this needs a staff post")
 	}
 	for _, p := range posts {
 		if _, ok := a.Grant(p); ok {
-			return a, nil
+			return nil
 		}
 	}
 	names := make([]string, len(posts))
 	for i, p := range posts {
 		names[i] = string(p)
 	}
-	return a, errs.Forbidden("此操作需要岗位 %s / this needs the post %s", strings.Join(names, " 或 "), strings.Join(names, " or "))
+	return errs.Forbidden("此操作需要岗位 %s / this needs the post %s", strings.Join(names, " 或 "), strings.Join(names, " or "))
 }
 
 // audit is the API's one audit helper: it records one event of the caller

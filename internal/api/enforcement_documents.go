@@ -43,7 +43,7 @@ func (s *Server) documents() (EnforcementDocuments, error) {
 }
 
 func (s *Server) handlePenaltyDocuments(w http.ResponseWriter, r *http.Request) error {
-	actor, err := s.mustPost(r, enforcePosts...)
+	actor, err := s.mustPostOrSession(r, enforcePosts...)
 	if err != nil {
 		return err
 	}
@@ -91,7 +91,7 @@ func ParseMasked(q map[string][]string) (bool, error) {
 // holds the party's personal data, so the read is on record before a byte
 // is sent (fail closed), as for the case view.
 func (s *Server) handlePenaltyDocument(w http.ResponseWriter, r *http.Request) error {
-	actor, err := s.mustPost(r, enforcePosts...)
+	actor, err := s.mustPostOrSession(r, enforcePosts...)
 	if err != nil {
 		return err
 	}

@@ -52,7 +52,7 @@ func (s *Server) evidenceReady() error {
 
 // evidenceActor is the signed-in holder of an evidence post.
 func (s *Server) evidenceActor(r *http.Request) (org.Actor, error) {
-	a, err := s.mustPost(r, evidence.Posts...)
+	a, err := s.mustPostOrSession(r, evidence.Posts...)
 	if err != nil {
 		return a, err
 	}

@@ -23,8 +23,8 @@ import (
 // the node's database, parties sealed with the node's keyring), the
 // service linked to the loop, the /api/v1/enforcement routes, the sweep of
 // legal clocks on the jobs runner, the evidence of its cases, random
-// inspections (双随机一公开), and, when this start generated the demo city,
-// its enforcers and penalty cases (about one per 250 loop cases).
+// inspections (双随机一公开) with their reminder job, and, on a new demo city,
+// its enforcers, penalty cases (one per 250 loop cases) and inspection plans.
 func wireEnforce(a *App, _ *http.ServeMux) error {
 	db, err := openStore(a, "enforcement", enforcestore.Open)
 	if err != nil {
@@ -58,19 +58,19 @@ func wireEnforce(a *App, _ *http.ServeMux) error {
 		return err
 	}
 	a.api.Evidence, a.api.EvidenceUploads = v, v.Uploads()
-	if err := a.schedule("enforcement", svc.ClocksJob(a.Cfg.SweepEvery), v.PurgeJob(a.Now)); err != nil {
-		return err
-	}
 	// 双随机一公开: random inspections on their own store.
 	st, err := openStore(a, "inspections", inspectstore.Open)
 	if err != nil {
 		return err
 	}
 	a.resealers = append(a.resealers, resealer{"random-inspection values (contacts, phones, conflict reasons, unrevealed seeds)", st.ResealPII})
-	a.api.Inspections = &inspect.Service{Store: st, Cal: a.Cal, Now: a.Now, NewID: NewID}
+	insp := &inspect.Service{Store: st, Cal: a.Cal, Now: a.Now, NewID: NewID}
+	a.api.Inspections = insp
+	if err := a.schedule("enforcement", svc.ClocksJob(a.Cfg.SweepEvery), v.PurgeJob(a.Now), insp.RemindJob(nil, a.Log)); err != nil {
+		return err
+	}
 	if a.DemoSummary == nil {
 		return nil
 	}
-	_, err = demoseed.EnforcementOnDemo(context.Background(), a.Store, db, a.World.Atlas(), a.Cal, svc.Books[0], svc.Policy, v, a.Cfg.DemoSeed, a.Cfg.DemoCases, a.Now().UTC())
-	return err
+	return demoseed.MobileEnforcementOnDemo(context.Background(), a.Store, db, insp, a.World.Atlas(), a.Cal, svc.Books[0], svc.Policy, v, a.Cfg.DemoSeed, a.Cfg.DemoCases, a.Now().UTC())
 }

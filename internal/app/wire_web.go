@@ -30,12 +30,12 @@ func wireWeb(a *App, mux *http.ServeMux) error {
 	}
 	// The enforcement pages use the service wireEnforce (which runs first) gave the API.
 	s.Enforcement, _ = a.api.Enforcement.(web.Enforcement)
+	s.Inspections, _ = a.api.Inspections.(web.Inspections)
+	a.api.Session = s.SessionActor                     // the field app's script uploads evidence and opens PDFs with it
 	s.Evidence, _ = a.api.Evidence.(web.EvidenceVault) // the forms' photos go to the evidence vault
 	s.SetOneTimeCodes(a.Store)                         // shared by every node, so any node checks a code
 	s.SuggestTerms = a.Cfg.SuggestTerms
-	if a.otpSender != nil {
-		s.SetCodeSender(a.otpSender) // codes go out by SMS through the outbox
-	}
+	s.SetCodeSender(a.otpSender) // codes go out by SMS through the outbox (nil: no SMS configured)
 	if a.sensing != nil {
 		// The monitoring and parking pages read the live sensing state, which
 		// one node holds: the gate runs them there (wireSensing ran first).
@@ -43,8 +43,7 @@ func wireWeb(a *App, mux *http.ServeMux) error {
 		if a.mqttSub != nil {
 			ws.Intake = a.mqttSub.Counters
 		}
-		s.Sensing = ws
-		s.SensingGate = a.sensingOwner.Gate
+		s.Sensing, s.SensingGate = ws, a.sensingOwner.Gate
 	}
 	if err := s.Init(); err != nil {
 		return err

@@ -19,7 +19,16 @@
 // take, the party's details shown only on an audited request, the field
 // app's on-the-spot procedure (/field/enforcement) and the public search
 // of published decisions (/citizen/enforcement), masked through package
-// disclose.
+// disclose. The field app's evidence page (/field/enforcement/cases/{id}/
+// evidence, also under a summary decision) keeps photos, video and sound in
+// IndexedDB and uploads them with tus to the API's evidence routes, which
+// take the browser session through [Server.SessionActor] (the CSRF token in
+// a header for writes), so no bearer token sits in a page.
+//
+// 双随机一公开 has the console's plans (/console/inspections: write from
+// pasted lists, commit, draw, record outcomes, overdue results marked) and
+// the public page of published draws (/citizen/inspections) with a verify
+// button, over the narrow [Inspections] interface.
 //
 // Sessions are API tokens (auth.NewToken) kept in an HttpOnly cookie and
 // stored hashed through org.AccountStore, so signing out deletes them on the

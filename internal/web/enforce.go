@@ -72,6 +72,7 @@ func (s *Server) enforcementRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /field/enforcement", p(s.handleFieldEnforce))
 	mux.Handle("POST /field/enforcement", p(s.handleFieldEnforceOpen))
 	mux.Handle("GET /field/enforcement/cases/{id}", p(s.handleFieldEnforceCase))
+	mux.Handle("GET /field/enforcement/cases/{id}/evidence", p(s.handleFieldEvidence))
 	mux.Handle("GET /citizen/enforcement", p(s.handleDisclosurePage))
 }
 

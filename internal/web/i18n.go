@@ -29,7 +29,9 @@ func (l lang) T(key string) string {
 	m, ok := messages[key]
 	if !ok {
 		if m, ok = enforceMessages[key]; !ok {
-			return key
+			if m, ok = fieldMessages[key]; !ok {
+				return key
+			}
 		}
 	}
 	return l.pick(m)

@@ -24,6 +24,9 @@ func TestTemplates_KeysInCatalogue(t *testing.T) {
 			if !ok {
 				tr, ok = enforceMessages[m[1]]
 			}
+			if !ok {
+				tr, ok = fieldMessages[m[1]]
+			}
 			if !ok || tr[0] == "" || tr[1] == "" {
 				t.Errorf("%s uses %q, which the catalogue lacks", f, m[1])
 			}

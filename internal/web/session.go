@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"path"
@@ -351,4 +352,43 @@ func (s *Server) handleSignOut(w http.ResponseWriter, r *http.Request) error {
 	s.clearSession(w, r)
 	http.Redirect(w, r, "/signin", http.StatusSeeOther)
 	return nil
+}
+
+// SessionActor resolves the browser's session for the API routes the pages
+// call from script (api.Server.Session): ok false without a valid session
+// (unknown, expired, disabled, or a one-time password still to change).
+// A request that changes state must carry the page's CSRF token in the
+// X-CSRF-Token header and must not say it is cross-site, as every form
+// here must.
+func (s *Server) SessionActor(r *http.Request) (org.Actor, bool, error) {
+	tok := SessionToken(r)
+	if tok == "" {
+		return org.Actor{}, false, nil
+	}
+	hash := auth.HashToken(tok)
+	_, acc, err := s.Accounts.FindToken(r.Context(), hash, s.Now())
+	if errs.Is(err, errs.KindNotFound) {
+		return org.Actor{}, false, nil
+	}
+	if err != nil {
+		return org.Actor{}, false, fmt.Errorf("resolve the browser session: %w", err)
+	}
+	if acc.Disabled || acc.MustChange {
+		return org.Actor{}, false, nil
+	}
+	sess := &session{hash: hash, account: acc, actor: org.Actor{ID: acc.ID, Name: acc.Name, Grants: acc.Grants}}
+	switch r.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+	default:
+		// The header only: a script sends it, a cross-site form cannot.
+		rr := r.Clone(context.WithValue(r.Context(), sessionKey{}, sess))
+		rr.Form, rr.PostForm = url.Values{}, url.Values{}
+		if rr.Header.Get("X-CSRF-Token") == "" {
+			return org.Actor{}, false, errs.Forbidden("缺少 X-CSRF-Token 请求头 / the X-CSRF-Token header is missing; reload the page")
+		}
+		if err := s.checkCSRF(rr); err != nil {
+			return org.Actor{}, false, err
+		}
+	}
+	return sess.actor, true, nil
 }

@@ -21,6 +21,7 @@ import (
 	"cityloop/internal/catalog"
 	"cityloop/internal/errs"
 	"cityloop/internal/httpkit"
+	"cityloop/internal/inspect"
 	"cityloop/internal/org"
 	"cityloop/internal/suggest"
 	"cityloop/internal/worktime"
@@ -107,6 +108,9 @@ type Server struct {
 	// Enforcement answers the enforcement pages (执法案件, the field app's
 	// on-the-spot procedure, /citizen/enforcement); nil leaves them out.
 	Enforcement Enforcement
+	// Inspections answers the random-inspection pages (双随机一公开,
+	// /console/inspections and /citizen/inspections); nil leaves them out.
+	Inspections Inspections
 	// API answers the assessment pages (指标, 考核排名, 通报, 分析, the case
 	// list and its exports) in process, as the signed-in person: the
 	// node's own handler, so the pages show what the API answers him. Nil
@@ -202,11 +206,13 @@ func (s *Server) BundleBuilt() bool { _, ok := s.assets["console.js"]; return ok
 
 var pageFiles = []string{"home", "signin", "console", "case", "map", "admin", "citizen", "track", "field", "error", "citizenmap", "citizentoilets", "citizenmine", "sensing", "citizenparking", "password",
 	"enforcement", "enfcase", "enffield", "enfdecision", "citizenenf", "bigscreen", "enfconsistency",
-	"kpis", "rankings", "bulletins", "caselist", "analysis"}
+	"kpis", "rankings", "bulletins", "caselist", "analysis", "enfevidence", "inspections", "citizeninsp"}
 
 func (s *Server) parseTemplates() error {
 	s.pages = map[string]*template.Template{}
 	funcs := template.FuncMap{
+		"deref":       func(b *bool) bool { return b != nil && *b },
+		"outcomeName": func(k inspect.OutcomeKind) string { return inspect.OutcomeName(k) },
 		"lightClass": func(l worktime.Light) string {
 			if l == "" {
 				return "light-none"
@@ -219,7 +225,7 @@ func (s *Server) parseTemplates() error {
 		"splitBar": func(s string) []string { return strings.Split(s, "|") },
 	}
 	for _, name := range pageFiles {
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/an_parts.html", "templates/"+name+".html")
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/an_parts.html", "templates/part_*.html", "templates/"+name+".html")
 		if err != nil {
 			return fmt.Errorf("web: parse template %s: %w", name, err)
 		}
@@ -279,6 +285,7 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.Handle("GET /field/sw.js", http.HandlerFunc(s.handleServiceWorker))
 	s.sensingRoutes(mux)
 	s.enforcementRoutes(mux)
+	s.inspectionRoutes(mux)
 	s.bigscreenRoutes(mux)
 	s.analysisRoutes(mux)
 }
@@ -342,6 +349,7 @@ type view struct {
 	sensing  bool // the sensing pages are mounted
 	enforce  bool // the enforcement pages are mounted
 	analysis bool // the assessment pages are mounted
+	inspect  bool // the random-inspection pages are mounted
 }
 
 // Asset gives the hashed URL of a bundle file.
@@ -407,7 +415,7 @@ func sep(p string) string {
 func (s *Server) view(w http.ResponseWriter, r *http.Request, shell string) *view {
 	l := s.langOf(w, r)
 	v := &view{L: l, Built: s.BundleBuilt(), Shell: shell, Path: pathWithoutLang(r), assets: s.assets, sensing: s.Sensing != nil,
-		enforce: s.Enforcement != nil, analysis: s.API != nil}
+		enforce: s.Enforcement != nil, analysis: s.API != nil, inspect: s.Inspections != nil}
 	if sess, ok := sessionFrom(r.Context()); ok {
 		v.Actor, v.Account = &sess.actor, sess.account
 		v.CSRF = s.csrfFor(sess)
