@@ -9,6 +9,7 @@
 // marked, until the officer removes it.
 import { Upload } from 'tus-js-client';
 import { csrf, el } from './util.js';
+import { keyedStore, uuid } from './idb.js';
 
 const en = document.documentElement.lang === 'en';
 const T = (zh, e) => (en ? e : zh);
@@ -16,31 +17,7 @@ const DB = 'cityloop-evidence', STORE = 'files';
 const CHUNK = 256 * 1024; // small chunks: a weak mobile link loses little on a drop
 const KEEP_DONE_MS = 24 * 3600 * 1000; // uploaded entries stay listed for a day
 
-function db() {
-  return new Promise((res, rej) => {
-    const rq = indexedDB.open(DB, 1);
-    rq.onupgradeneeded = () => rq.result.createObjectStore(STORE, { keyPath: 'id' });
-    rq.onsuccess = () => res(rq.result);
-    rq.onerror = () => rej(rq.error);
-  });
-}
-async function tx(mode, fn) {
-  const d = await db();
-  return new Promise((res, rej) => {
-    const t = d.transaction(STORE, mode);
-    const out = fn(t.objectStore(STORE));
-    t.oncomplete = () => res(out && out.result);
-    t.onerror = () => rej(t.error);
-  });
-}
-const all = () => tx('readonly', (s) => s.getAll());
-const put = (rec) => tx('readwrite', (s) => s.put(rec));
-const del = (id) => tx('readwrite', (s) => s.delete(id));
-
-function uuid() {
-  if (crypto.randomUUID) return crypto.randomUUID();
-  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (x) => x.toString(16).padStart(2, '0')).join('');
-}
+const { all, put, del } = keyedStore(DB, STORE);
 
 // deviceID names this phone's browser in the chain of custody; it is kept
 // in localStorage, so it stays the same across visits.

@@ -2,6 +2,7 @@
 // network: each report is stored in IndexedDB with a client id first, then
 // sent; the server treats a repeat of the same id as the same case.
 import { csrf, el } from './util.js';
+import { keyedStore, uuid } from './idb.js';
 import { startEvidence } from './evidence.js';
 
 const en = document.documentElement.lang === 'en';
@@ -47,32 +48,7 @@ if (tasks) {
 
 // --- the outbox ---
 const DB = 'cityloop-field', STORE = 'outbox';
-function db() {
-  return new Promise((res, rej) => {
-    const rq = indexedDB.open(DB, 1);
-    rq.onupgradeneeded = () => rq.result.createObjectStore(STORE, { keyPath: 'id' });
-    rq.onsuccess = () => res(rq.result);
-    rq.onerror = () => rej(rq.error);
-  });
-}
-async function tx(mode, fn) {
-  const d = await db();
-  return new Promise((res, rej) => {
-    const t = d.transaction(STORE, mode);
-    const out = fn(t.objectStore(STORE));
-    t.oncomplete = () => res(out && out.result);
-    t.onerror = () => rej(t.error);
-  });
-}
-const all = () => tx('readonly', (s) => s.getAll());
-const put = (rec) => tx('readwrite', (s) => s.put(rec));
-const del = (id) => tx('readwrite', (s) => s.delete(id));
-
-function uuid() {
-  if (crypto.randomUUID) return crypto.randomUUID();
-  const b = crypto.getRandomValues(new Uint8Array(16));
-  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
-}
+const { all, put, del } = keyedStore(DB, STORE);
 
 const outbox = $('outbox');
 const sent = [];

@@ -547,29 +547,15 @@ func (s *Server) handleCasePage(w http.ResponseWriter, r *http.Request) error {
 
 // savePhotos stores the uploaded files of a multipart field and returns their ids.
 func (s *Server) savePhotos(r *http.Request, field, by string) ([]string, error) {
-	if r.MultipartForm == nil {
-		return nil, nil
+	files, err := s.formPhotos(r, field)
+	if err != nil {
+		return nil, err
 	}
 	var ids []string
-	for _, fh := range r.MultipartForm.File[field] {
-		if fh.Size == 0 {
-			continue
-		}
-		if fh.Size > s.MaxPhoto {
-			return nil, errs.E(errs.KindTooLarge, "一张照片最大 %d MiB / a photo may be at most %d MiB", s.MaxPhoto>>20, s.MaxPhoto>>20)
-		}
-		f, err := fh.Open()
-		if err != nil {
-			return nil, errs.Invalid("cannot read the upload: %s", err.Error())
-		}
-		data, err := io.ReadAll(io.LimitReader(f, s.MaxPhoto+1))
-		f.Close()
-		if err != nil {
-			return nil, errs.Invalid("cannot read the upload: %s", err.Error())
-		}
+	for _, f := range files {
 		// Only the re-encoded pixels are kept: no EXIF (GPS, phone
 		// numbers), no data appended behind the image (package photo).
-		clean, mt, err := photo.Sanitize(data, fh.Header.Get("Content-Type"))
+		clean, mt, err := photo.Sanitize(f.data, f.contentType)
 		if err != nil {
 			return nil, err
 		}
@@ -581,9 +567,6 @@ func (s *Server) savePhotos(r *http.Request, field, by string) ([]string, error)
 			return nil, err
 		}
 		ids = append(ids, id)
-		if len(ids) > 9 {
-			return nil, errs.Invalid("at most 9 photos").WithField(field, "too many")
-		}
 	}
 	return ids, nil
 }

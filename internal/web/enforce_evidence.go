@@ -22,10 +22,28 @@ type EvidenceVault interface {
 // readPhotos reads the photos of a multipart form field, at most nine of
 // at most MaxPhoto bytes each; the vault checks and cleans them.
 func (s *Server) readPhotos(r *http.Request, field string) ([][]byte, error) {
+	files, err := s.formPhotos(r, field)
+	out := make([][]byte, len(files))
+	for i, f := range files {
+		out[i] = f.data
+	}
+	return out, err
+}
+
+// formPhoto is one uploaded file of a form, as the browser sent it.
+type formPhoto struct {
+	data        []byte
+	contentType string
+}
+
+// formPhotos reads the non-empty files of a multipart form field: at most
+// nine, each at most MaxPhoto bytes. Whoever keeps them cleans them first
+// (package photo, or the evidence vault).
+func (s *Server) formPhotos(r *http.Request, field string) ([]formPhoto, error) {
 	if r.MultipartForm == nil {
 		return nil, nil
 	}
-	var out [][]byte
+	var out []formPhoto
 	for _, fh := range r.MultipartForm.File[field] {
 		if fh.Size == 0 {
 			continue
@@ -42,7 +60,7 @@ func (s *Server) readPhotos(r *http.Request, field string) ([][]byte, error) {
 		if err != nil {
 			return nil, errs.Invalid("无法读取上传的照片 / cannot read the upload: %s", err.Error())
 		}
-		if out = append(out, data); len(out) > 9 {
+		if out = append(out, formPhoto{data, fh.Header.Get("Content-Type")}); len(out) > 9 {
 			return nil, errs.Invalid("最多 9 张照片 / at most 9 photos").WithField(field, "too many")
 		}
 	}
