@@ -108,6 +108,9 @@ type penaltyView struct {
 	AllowedActions []enforce.Action      `json:"allowed_actions"`
 	MissingRecords []enforce.Requirement `json:"missing_records"`
 	Loop           string                `json:"loop,omitempty"`
+	// Number is the 文号 an action's answer carries when that action issued
+	// the decision (the last approval), so the officer can quote it at once.
+	Number string `json:"number,omitempty"`
 }
 
 // auditPartyRead records that actor saw a party's sealed data; it must
@@ -390,7 +393,7 @@ func (s *Server) handlePenaltyAction(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	v.Loop = out.Loop
+	v.Loop, v.Number = out.Loop, out.Number
 	return httpkit.WriteJSON(w, http.StatusOK, v)
 }
 

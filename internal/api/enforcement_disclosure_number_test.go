@@ -14,10 +14,12 @@ import (
 // without a typed number takes the next 文号 of the bureau's 罚决字 counter
 // as it takes effect, with no PDF rendered (no font here), and the public
 // listing shows that number, searchable, with the party's phone and ID
-// number nowhere in it.
+// number nowhere in it. The approval that issues the decision answers the
+// number it was issued with.
 func TestEnforcement_DisclosureShowsTheDecisionNumber(t *testing.T) {
 	rig := newDocRig(t, func(d document.Desk) *document.Desk { return &d })
 	path, _ := decide(t, rig)
+	issued, _ := rig.last["number"].(string)
 	m := rig.must("GET", path+"/documents", "o1", "", 200)
 	var number string
 	for _, it := range m["items"].([]any) {
@@ -27,6 +29,9 @@ func TestEnforcement_DisclosureShowsTheDecisionNumber(t *testing.T) {
 	}
 	if !strings.HasPrefix(number, "示范城管罚决字〔2026〕") {
 		t.Fatalf("the decision has no 文号 of the bureau's counter: %q (%v)", number, m)
+	}
+	if issued != number {
+		t.Fatalf("the approval that issued the decision answered number %q, the documents %q", issued, number)
 	}
 	rig.now = rig.now.Add(time.Hour)
 	rig.must("POST", path+"/actions", "o1", `{"action":"serve","method":"direct"}`, 200)

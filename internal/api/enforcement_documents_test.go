@@ -45,6 +45,8 @@ type docRig struct {
 	aud *fakeAuditor
 	now time.Time
 	db  *enforcestore.DB
+	// last is the answer to the last action decide posted.
+	last map[string]any
 }
 
 // newDocRig builds the rig; desk completes the desk (the font, or none).
@@ -149,7 +151,7 @@ func decide(t testing.TB, rig *docRig) (string, float64) {
 	act := func(who, body string) {
 		t.Helper()
 		rig.now = rig.now.Add(time.Hour)
-		rig.must("POST", path+"/actions", who, body, 200)
+		rig.last = rig.must("POST", path+"/actions", who, body, 200)
 	}
 	facts := `{"party":"person","harm":1,"area":2}`
 	out := rig.must("POST", "/api/v1/enforcement/evaluate", "o1", `{"violation":"WASTE-01","facts":`+facts+`}`, 200)
