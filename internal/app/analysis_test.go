@@ -325,8 +325,9 @@ func TestAnalysis_API(t *testing.T) {
 	}
 }
 
-// demoAnalysisApp opens an app with a generated demo city of n cases.
-func demoAnalysisApp(t testing.TB, n int) *App {
+// demoCityApp opens an app with a generated demo city of n cases (no
+// data directory to keep: the test's own temporary one).
+func demoCityApp(t testing.TB, n int) *App {
 	t.Helper()
 	cfg := config.Default()
 	cfg.DataDir = t.TempDir()
@@ -353,7 +354,7 @@ func TestAnalysis_DemoForecast(t *testing.T) {
 	if testing.Short() {
 		t.Skip("generates a demo city")
 	}
-	a := demoAnalysisApp(t, 30_000)
+	a := demoCityApp(t, 30_000)
 	leader := org.Actor{ID: "test-leader", Grants: []org.Grant{{Post: org.PostLeader}}}
 	ctx := context.Background()
 	regions := []string{""}

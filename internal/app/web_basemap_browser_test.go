@@ -2,8 +2,6 @@ package app
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -15,7 +13,6 @@ import (
 
 	"cityloop/internal/basemap"
 	"cityloop/internal/casework"
-	"cityloop/internal/config"
 )
 
 // fixtureRoads is a city's road file as an operator imports it (CSV, WGS-84):
@@ -125,16 +122,7 @@ func TestWeb_BrowserBaseMapAddress(t *testing.T) {
 // reverse-geocoded addresses, and a pin in the citizen form reads as one.
 func TestWeb_BrowserBaseMapDemo(t *testing.T) {
 	ctx := browser(t)
-	cfg := config.Default()
-	cfg.DataDir, cfg.Quiet, cfg.Addr, cfg.DemoCases = t.TempDir(), true, "127.0.0.1:0", 300
-	if err := cfg.Finish(); err != nil {
-		t.Fatal(err)
-	}
-	a, err := Open(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
+	a := demoCityApp(t, 300)
 	cases, _, err := a.Store.FindCases(context.Background(), casework.Filter{Now: a.Now(), Limit: 5})
 	if err != nil || len(cases) == 0 {
 		t.Fatalf("no demo case: %v", err)

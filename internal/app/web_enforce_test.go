@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -13,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"cityloop/internal/config"
 	"cityloop/internal/enforce"
 	"cityloop/internal/evidence"
 	"cityloop/internal/org"
@@ -402,16 +400,7 @@ func TestWebEnforce_DemoCity(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: skipping the demo city")
 	}
-	cfg := config.Default()
-	cfg.DataDir, cfg.Quiet, cfg.Addr, cfg.DemoCases = t.TempDir(), true, "127.0.0.1:0", 2000
-	if err := cfg.Finish(); err != nil {
-		t.Fatal(err)
-	}
-	a, err := Open(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
+	a := demoCityApp(t, 2000)
 	base := serve(t, a)
 	districts := a.World.Atlas().Regions(org.LevelDistrict)
 	seen := map[enforce.Status]bool{}

@@ -3,8 +3,6 @@ package app
 import (
 	"context"
 	"encoding/base64"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -12,7 +10,6 @@ import (
 	"strings"
 	"testing"
 
-	"cityloop/internal/config"
 	"cityloop/internal/inspect"
 )
 
@@ -88,16 +85,7 @@ func TestWebInspections_DemoCity(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: skipping the demo city")
 	}
-	cfg := config.Default()
-	cfg.DataDir, cfg.Quiet, cfg.Addr, cfg.DemoCases = t.TempDir(), true, "127.0.0.1:0", 500
-	if err := cfg.Finish(); err != nil {
-		t.Fatal(err)
-	}
-	a, err := Open(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
+	a := demoCityApp(t, 500)
 	base := serve(t, a)
 	plans, total, err := a.api.Inspections.FindPlans(context.Background(), inspect.Filter{Limit: 10})
 	if err != nil || total != 3 {

@@ -43,13 +43,6 @@ var vaultMedia = map[RecordKind][]Media{
 	RecInquiry:    {MediaDocument, MediaAudio, MediaVideo},
 }
 
-// NeedsExhibit reports whether a record of kind k must be backed by
-// evidence in the vault, and by which media.
-func NeedsExhibit(k RecordKind) ([]Media, bool) {
-	m, ok := vaultMedia[k]
-	return m, ok
-}
-
 // backed reports whether r is backed by an exhibit of ex: always for a
 // record that is not itself evidence, else when one of its files is an
 // exhibit of a fitting medium.

@@ -70,11 +70,3 @@ func BenchmarkDocument(b *testing.B) {
 	}
 	fmt.Printf("%-22s %10.1f\n", "floor (cheapest)", floor)
 }
-
-func mustEntry(tb testing.TB, code Code) Entry {
-	e, ok := Lookup(code)
-	if !ok {
-		tb.Fatalf("no entry %s", code)
-	}
-	return e
-}
