@@ -25,19 +25,7 @@ func uploadEvidence(t testing.TB, c *client, caseID, mime string, content []byte
 	t.Helper()
 	b64 := func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
 	send := func(method, url string, hdr map[string]string, body []byte) *http.Response {
-		req, _ := http.NewRequest(method, url, bytes.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+c.token)
-		req.Header.Set("Tus-Resumable", "1.0.0")
-		for k, v := range hdr {
-			req.Header.Set(k, v)
-		}
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		io.Copy(io.Discard, res.Body)
-		res.Body.Close()
-		return res
+		return tusSend(t, c, method, url, hdr, body)
 	}
 	res := send("POST", c.base+"/api/v1/enforcement/evidence", map[string]string{"Upload-Length": strconv.Itoa(len(content)),
 		"Upload-Metadata": "case_id " + b64(caseID) + ",filetype " + b64(mime)}, nil)
@@ -64,4 +52,23 @@ func deposit(t testing.TB, a *App, caseID, officer string, kind evidence.Kind, c
 		t.Fatal(err)
 	}
 	return it.ID
+}
+
+// tusSend sends one tus request as c's officer and returns the answer, its
+// body read and closed.
+func tusSend(t testing.TB, c *client, method, url string, hdr map[string]string, body []byte) *http.Response {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	req.Header.Set("Tus-Resumable", "1.0.0")
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	return res
 }
