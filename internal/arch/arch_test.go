@@ -273,7 +273,10 @@ func TestAPIRoutesOnlyInAPI(t *testing.T) {
 // appBudget is how many lines package app may hold outside its tests: it
 // only wires (DESIGN.md); rules, handlers and background work live in the
 // packages that own them, and a part's wiring takes a few dozen lines.
-const appBudget = 800
+// Raised from 800 when operations (metrics, health, backups) and the
+// community services were added: two more parts of a few dozen lines each,
+// each wired through its own package's Wire function.
+const appBudget = 900
 
 // TestAppOnlyWires keeps package app a composition root: its non-test Go
 // files stay within appBudget lines.
