@@ -1,6 +1,7 @@
 package enforcestore
 
 import (
+	"encoding/hex"
 	"slices"
 	"strings"
 	"unicode"
@@ -111,7 +112,7 @@ func (u unit) key() string { return u.prefix + "\x00" + strings.Join(u.terms, "\
 // decisions, so its words are matched against the few dozen names once per
 // query instead of being indexed on every decision; ":" is never part of
 // a text term.
-func violationTerm(code string) string { return "v:" + strings.ToLower(code) }
+func violationTerm(code string) string { return "v:" + hex.EncodeToString([]byte(strings.ToLower(code))) }
 
 // queryUnits are the conditions of a search, all of which must hold. A
 // word that is part of a violation's code or name (violations: code →
@@ -173,7 +174,3 @@ func wordUnits(w string) []unit {
 	})
 	return out
 }
-
-// prefixEnd is the least string above every string with prefix p in byte
-// order (SQLite's BINARY, PostgreSQL's "C" collation on the term column).
-func prefixEnd(p string) string { return p + string(utf8.MaxRune) }

@@ -33,6 +33,8 @@ func RunEnforcePublication(t *testing.T, open func(t *testing.T) PublicationStor
 		{"unserved: released on its last day, late after it", testPubLastDay},
 		{"withdrawal: off the listing and the index, a delete for the hub", testPubWithdraw},
 		{"search finds what a substring search finds", testPubSearch},
+		{"search: decisions of one instant page in case-id order", testPubSearchSameInstant},
+		{"search: query syntax of the databases is literal text", testPubSearchSyntax},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -213,6 +215,7 @@ func testPubSearch(t *testing.T, s PublicationStore) {
 		{Q: "赵 road"}, {Q: "赵", District: "320104"}, {Q: "罚", From: &from, To: &to}, {Q: "215号"}, {Q: "赵小明"}, {Q: "明"},
 		{District: "320102"}, {From: &from, To: &to}, {From: &wideFrom, To: &wideTo}, {From: &from}, {To: &to, District: "320104"},
 		{From: &wideFrom, To: &to}, {From: &to, To: &from}, {Q: "赵", Limit: 3, Offset: 2}, {Q: "不存在的词"}, {Q: "%"}, {Q: "占道"}, {Q: "经营"}, {Q: "赵 经营"}, {Q: "违法建设", District: "320102"},
+		{Q: "公司 占道"}, {Q: "公司 road-01", District: "320104"}, {Q: "南京 经营", From: &from}, {Q: "赵", Offset: 30}, {Q: "赵", Offset: 200},
 	} {
 		t.Run(fmt.Sprintf("%q %s", q.Q, q.District), func(t *testing.T) {
 			var want []string
@@ -247,5 +250,93 @@ func testPubSearch(t *testing.T, s PublicationStore) {
 				t.Fatalf("got %d %v, want %d %v", n, got, total, want)
 			}
 		})
+	}
+}
+
+// testPubSearchSameInstant: imported decisions often share a decided time;
+// the listing orders them by case id, descending, and pages through them
+// without losing or repeating one, also after one is withdrawn and another
+// of the same instant published.
+func testPubSearchSameInstant(t *testing.T, s PublicationStore) {
+	ctx := context.Background()
+	at := enforceT0.Add(48 * time.Hour)
+	var ids []string
+	for i := 0; i < 7; i++ {
+		c := decided(t, s, 300+i, "320102", "赵同时", "CITY-01", fmt.Sprintf("宁城管罚〔2026〕%d号", 300+i), at, &at)
+		ids = append(ids, c.ID)
+	}
+	before, after := at.Add(-time.Hour), at.Add(time.Hour)
+	ids = append(ids, decided(t, s, 310, "320102", "赵之前", "CITY-01", "宁城管罚〔2026〕310号", before, &before).ID,
+		decided(t, s, 311, "320102", "赵之后", "CITY-01", "宁城管罚〔2026〕311号", after, &after).ID)
+	if _, err := s.WithdrawPublication(ctx, ids[3], enforce.Withdrawal{At: after, Reason: "复议变更"}); err != nil {
+		t.Fatal(err)
+	}
+	ids = append(ids[:3], ids[4:]...)
+	ids = append(ids, decided(t, s, 312, "320102", "赵同时", "CITY-01", "宁城管罚〔2026〕312号", at, &at).ID)
+	// Newest first: the later one, the same-instant ones by id descending, the earlier one.
+	var want []string
+	want = append(want, ids[len(ids)-2])
+	same := append(slices.Clone(ids[:6]), ids[len(ids)-1])
+	slices.Sort(same)
+	slices.Reverse(same)
+	want = append(append(want, same...), ids[6])
+	for _, size := range []int{1, 2, 3, 20} {
+		var got []string
+		for off := 0; off < len(want)+2; off += size {
+			list, n := mustList(t, s, enforce.DisclosureQuery{Q: "赵 city-01", Limit: size, Offset: off})
+			if n != len(want) {
+				t.Fatalf("page size %d offset %d: total %d, want %d", size, off, n, len(want))
+			}
+			for _, d := range list {
+				got = append(got, d.CaseID)
+			}
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("page size %d:\n got %v\nwant %v", size, got, want)
+		}
+	}
+}
+
+// testPubSearchSyntax: what the public types is never the databases'
+// query syntax (FTS5's AND/OR/NOT/NEAR, quotes, *, ^; tsquery's & | ! :*
+// and quotes): each such query finds what its words alone find, and
+// none fails.
+func testPubSearchSyntax(t *testing.T, s PublicationStore) {
+	at := enforceT0
+	decided(t, s, 400, "320102", "赵某人", "CITY-01", "宁城管罚〔2026〕400号", at, &at)
+	decided(t, s, 401, "320104", "南京钱记小吃有限公司", "ROAD-01", "宁城管罚〔2026〕401号", at, &at)
+	for _, tc := range []struct{ attack, words string }{
+		{`"赵" OR *`, "赵 or"},
+		{`赵 NOT 钱`, "赵 not 钱"},
+		{`赵 | 钱`, "赵 钱"},
+		{`'赵':* | '钱':*`, "赵 钱"},
+		{`!赵`, "赵"},
+		{`NEAR(赵 钱)`, "near 赵 钱"},
+		{`^赵`, "赵"},
+		{`赵*`, "赵"},
+		{`"`, ""},
+		{`'`, ""},
+		{`\`, ""},
+		{`(`, ""},
+		{`-赵`, "赵"},
+		{`{terms}: 赵`, "terms 赵"},
+		{`小吃 OR 赵`, "小吃 or 赵"},
+	} {
+		t.Run(tc.attack, func(t *testing.T) {
+			_, got := mustList(t, s, enforce.DisclosureQuery{Q: tc.attack})
+			want := 0
+			if tc.words != "" {
+				_, want = mustList(t, s, enforce.DisclosureQuery{Q: tc.words})
+			}
+			if got != want {
+				t.Fatalf("%q found %d, its words %q %d", tc.attack, got, tc.words, want)
+			}
+		})
+	}
+	if _, n := mustList(t, s, enforce.DisclosureQuery{Q: "赵 钱"}); n != 0 {
+		t.Fatalf("two parties' surnames found %d; the words of a query all hold", n)
+	}
+	if _, n := mustList(t, s, enforce.DisclosureQuery{Q: "小吃"}); n != 1 {
+		t.Fatalf("小吃 found %d", n)
 	}
 }
