@@ -2,6 +2,7 @@ package app
 
 import (
 	"cityloop/internal/inspect"
+	inspremind "cityloop/internal/inspect/remind"
 	"cityloop/internal/store/inspectstore"
 	"context"
 	"net/http"
@@ -66,7 +67,9 @@ func wireEnforce(a *App, _ *http.ServeMux) error {
 	a.resealers = append(a.resealers, resealer{"random-inspection values (contacts, phones, conflict reasons, unrevealed seeds)", st.ResealPII})
 	insp := &inspect.Service{Store: st, Cal: a.Cal, Now: a.Now, NewID: NewID}
 	a.api.Inspections = insp
-	if err := a.schedule("enforcement", svc.ClocksJob(a.Cfg.SweepEvery), v.PurgeJob(a.Now), insp.RemindJob(nil, a.Log)); err != nil {
+	// Overdue inspection results: a text to each drawn inspector, through the outbox.
+	rs := &inspremind.Sender{Plans: st, Outbox: inspremind.Later(func() any { return a.api.Outbox }), Now: a.Now, Loc: a.Cal.Location(), Log: a.Log}
+	if err := a.schedule("enforcement", svc.ClocksJob(a.Cfg.SweepEvery), v.PurgeJob(a.Now), insp.RemindJob(rs.Remind, a.Log)); err != nil {
 		return err
 	}
 	if a.DemoSummary == nil {

@@ -65,7 +65,7 @@ FROM enforce_disclosures WHERE case_id = $1`, caseID).Scan(&number, &code, &part
 ON CONFLICT (violation) DO NOTHING`, violation, strings.ToLower(name)); err != nil {
 		return fmt.Errorf("record violation %s: %w", violation, err)
 	}
-	terms := append(Terms(number, code, party), violationTerm(violation), districtTerm(district))
+	terms := indexTerms(number, code, party, violation, district)
 	base := keyOf(decided)
 	var next sql.NullInt64
 	if err := tx.QueryRowContext(ctx, `SELECT MAX(k) + 1 FROM enforce_disclosure_keys WHERE k >= $1 AND k < $2`,
@@ -95,6 +95,11 @@ VALUES ($1, $2, array_to_tsvector(string_to_array($3, ' ')))`, k, caseID, doc)
 		return fmt.Errorf("index publication %s: %w", caseID, err)
 	}
 	return nil
+}
+
+// indexTerms are the terms a decision is indexed under.
+func indexTerms(number, code, party, violation, district string) []string {
+	return append(Terms(number, code, party), violationTerm(violation), districtTerm(district))
 }
 
 // unindexDecision removes a decision from the search index, if there.

@@ -112,7 +112,9 @@ func (u unit) key() string { return u.prefix + "\x00" + strings.Join(u.terms, "\
 // decisions, so its words are matched against the few dozen names once per
 // query instead of being indexed on every decision; ":" is never part of
 // a text term.
-func violationTerm(code string) string { return "v:" + hex.EncodeToString([]byte(strings.ToLower(code))) }
+func violationTerm(code string) string {
+	return "v:" + hex.EncodeToString([]byte(strings.ToLower(code)))
+}
 
 // queryUnits are the conditions of a search, all of which must hold. A
 // word that is part of a violation's code or name (violations: code →
