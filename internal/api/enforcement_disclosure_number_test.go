@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -34,7 +35,23 @@ func TestEnforcement_DisclosureShowsTheDecisionNumber(t *testing.T) {
 		t.Fatalf("the approval that issued the decision answered number %q, the documents %q", issued, number)
 	}
 	rig.now = rig.now.Add(time.Hour)
-	rig.must("POST", path+"/actions", "o1", `{"action":"serve","method":"direct"}`, 200)
+	// 送达 needs its proof in the vault: refused (422, nothing written)
+	// without one, with a file the vault does not hold, with a video.
+	for _, body := range []string{`{"action":"serve","method":"direct"}`, `{"action":"serve","method":"post","record":{"files":[]}}`,
+		`{"action":"serve","method":"left","record":{"files":["no-such-scan"]}}`, `{"action":"serve","method":"direct","record":{"files":["cam-1"]}}`} {
+		m := rig.must("POST", path+"/actions", "o1", body, 422)
+		if msg, _ := m["error"].(string); !strings.Contains(msg, "送达回证") || !strings.Contains(msg, "proof of service") ||
+			fmt.Sprint(m["missing_records"]) != "[service]" {
+			t.Fatalf("%s: %v", body, m)
+		}
+	}
+	if m := rig.must("GET", path, "o1", "", 200); m["status"] != "decided" {
+		t.Fatalf("a refused service moved the case: %v", m["status"])
+	}
+	m = rig.must("POST", path+"/actions", "o1", `{"action":"serve","method":"direct","record":{"files":["scan-2"],"note":"当事人签收"}}`, 200)
+	if !strings.Contains(fmt.Sprint(m["records"]), "scan-2") {
+		t.Fatalf("the service record does not name its receipt: %v", m["records"])
+	}
 	if _, err := rig.db.ReleaseDue(context.Background(), rig.now.Add(time.Minute)); err != nil {
 		t.Fatal(err)
 	}

@@ -563,10 +563,17 @@ func applyServe(c *Case, cmd Command, env Env, ev *Event) error {
 	default:
 		return errs.Invalid("未知送达方式 %q / unknown service method %q", cmd.Method, cmd.Method).WithField("method", "unknown")
 	}
+	if err := checkReceipt(cmd.Record, cmd.Method, env.Exhibits); err != nil {
+		return err
+	}
 	due := TermOf(ClockService).Due(env.Cal, c.Decision.At)
 	now := env.Now
 	c.ServedAt, c.ServedBy = &now, string(cmd.Method)
-	addRecord(c, Record{Kind: RecService, Officers: []string{cmd.Actor.ID}, Note: string(cmd.Method)}, env)
+	note := string(cmd.Method)
+	if n := strings.TrimSpace(cmd.Record.Note); n != "" {
+		note += "：" + n
+	}
+	addRecord(c, Record{Kind: RecService, Officers: []string{cmd.Actor.ID}, Files: slices.Clone(cmd.Record.Files), Note: note}, env)
 	data(ev)["method"], data(ev)["late"] = string(cmd.Method), !now.Before(due)
 	c.Status = StatusExecuting
 	return nil

@@ -131,7 +131,7 @@ func TestDecide_ExemptionInOrdinaryProcedure(t *testing.T) {
 	for _, a := range []Command{{Action: ActApprove, Actor: reviewer}, {Action: ActApprove, Actor: deputy}, {Action: ActApprove, Actor: head}} {
 		c = step(t, c, &env, time.Hour, a)
 	}
-	c = step(t, c, &env, time.Hour, Command{Action: ActServe, Actor: o1, Method: ServePost})
+	c = step(t, c, &env, time.Hour, Command{Action: ActServe, Actor: o1, Method: ServePost, Record: receipt})
 	c = step(t, c, &env, time.Hour, Command{Action: ActProposeClosing, Actor: o1})
 	c = step(t, c, &env, time.Hour, Command{Action: ActApprove, Actor: deputy})
 	c = step(t, c, &env, time.Hour, Command{Action: ActArchive, Actor: deputy})

@@ -1,6 +1,7 @@
 package enforce
 
 import (
+	"errors"
 	"slices"
 	"strings"
 
@@ -70,6 +71,40 @@ func checkExhibits(r Record, ex []Exhibit) error {
 	if !ok {
 		return nil
 	}
+	return checkMedia(r, media, ex)
+}
+
+// receiptMedia may back a 送达回证: the signed receipt scanned or
+// photographed, or the electronic-service system's receipt (第六十一条).
+var receiptMedia = []Media{MediaDocument, MediaPhoto}
+
+// checkReceipt refuses a service without its proof in the vault: the
+// signed 送达回证, or for electronic service (with the party's consent)
+// the system's receipt of delivery, as exhibits of the case.
+func checkReceipt(r *Record, method ServiceMethod, ex []Exhibit) error {
+	if r == nil || len(r.Files) == 0 {
+		what := "签收的送达回证（扫描件或照片）/ the signed proof of service (a scan or photo)"
+		if method == ServeElectronic {
+			what = "电子送达系统的送达回执 / the electronic-service system's receipt of delivery"
+		}
+		return errs.Unprocessable("送达须附送达回证（第六十一条）：请先将%s上传至本案证据库，再在“送达回证”中填写其证据编号 / service needs its proof (Art. 61): upload %s to this case's evidence vault first and give its evidence id",
+			strings.SplitN(what, " / ", 2)[0], strings.SplitN(what, " / ", 2)[1]).
+			With("missing_records", []RecordKind{RecService}).WithField("record.files", "proof of service required")
+	}
+	err := checkMedia(Record{Kind: RecService, Files: r.Files}, receiptMedia, ex)
+	var e *errs.Error
+	if !errors.As(err, &e) {
+		return err
+	}
+	bad, _ := e.Details["unknown_evidence"].([]string)
+	return errs.Unprocessable("送达回证 %s 不在本案证据库中，或不是扫描件、照片：请先上传 / the proof of service %s is not in this case's vault or is not a scan or photo: upload it through /api/v1/enforcement/evidence-uploads/ first",
+		strings.Join(bad, "、"), strings.Join(bad, ", ")).
+		With("missing_records", []RecordKind{RecService}).With("unknown_evidence", bad).WithField("record.files", "not in the evidence vault")
+}
+
+// checkMedia refuses r unless every file is an exhibit of the case of
+// one of media.
+func checkMedia(r Record, media []Media, ex []Exhibit) error {
 	var bad []string
 	for _, f := range r.Files {
 		found := false

@@ -1,6 +1,8 @@
 package enforce
 
 import (
+	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -29,7 +31,11 @@ func testEnv(t testing.TB, now time.Time) Env {
 
 // vault is the evidence the tests' cases hold in the evidence vault.
 var vault = []Exhibit{{ID: "blob/insp.pdf", Media: MediaDocument}, {ID: "blob/cam1.mp4", Media: MediaVideo},
-	{ID: "blob/p.jpg", Media: MediaPhoto}, {ID: "blob/scene.jpg", Media: MediaPhoto}, {ID: "blob/cam.mp4", Media: MediaVideo}}
+	{ID: "blob/p.jpg", Media: MediaPhoto}, {ID: "blob/scene.jpg", Media: MediaPhoto}, {ID: "blob/cam.mp4", Media: MediaVideo},
+	{ID: "blob/receipt.pdf", Media: MediaDocument}}
+
+// receipt is the signed 送达回证 in the vault.
+var receipt = &Record{Kind: RecService, Files: []string{"blob/receipt.pdf"}}
 
 func lead(kind PartyKind, occurred time.Time) Case {
 	return Case{ID: "p1", Code: "ZF2025001", District: "320102", Status: StatusLead,
@@ -156,10 +162,35 @@ func TestDecide_OrdinaryProcedureWithHearing(t *testing.T) {
 		t.Fatalf("after approval: %s %+v", c.Status, c.Decision)
 	}
 	// Electronic service needs consent (Art. 61).
-	if _, _, err := Decide(c, Command{Action: ActServe, Actor: o1, Method: ServeElectronic}, env); !errs.Is(err, errs.KindUnprocessable) {
+	if _, _, err := Decide(c, Command{Action: ActServe, Actor: o1, Method: ServeElectronic, Record: receipt}, env); !errs.Is(err, errs.KindUnprocessable) {
 		t.Fatalf("electronic service without consent: %v", err)
 	}
-	c = step(t, c, &env, time.Hour, Command{Action: ActServe, Actor: o1, Method: ServeDirect})
+	// No service without its proof in the vault (送达回证, 第六十一条).
+	for _, tc := range []struct {
+		name   string
+		method ServiceMethod
+		rec    *Record
+	}{
+		{"no record", ServeDirect, nil},
+		{"a record without files", ServePost, &Record{Kind: RecService}},
+		{"a file the vault does not hold", ServeLeft, &Record{Files: []string{"blob/forged.pdf"}}},
+		{"a file of another case's kind: a video", ServeDirect, &Record{Files: []string{"blob/cam1.mp4"}}},
+		{"one good file and one unknown", ServePublic, &Record{Files: []string{"blob/receipt.pdf", "../../etc/passwd"}}},
+	} {
+		_, _, err := Decide(c, Command{Action: ActServe, Actor: o1, Method: tc.method, Record: tc.rec}, env)
+		var e *errs.Error
+		if !errors.As(err, &e) || e.Kind != errs.KindUnprocessable || !strings.Contains(e.Error(), "送达") && !strings.Contains(e.Error(), "service") {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if m, _ := e.Details["missing_records"].([]RecordKind); len(m) != 1 || m[0] != RecService {
+			t.Fatalf("%s: missing_records %v", tc.name, e.Details["missing_records"])
+		}
+	}
+	c = step(t, c, &env, time.Hour, Command{Action: ActServe, Actor: o1, Method: ServeDirect,
+		Record: &Record{Kind: RecPhoto /* the kind is the action's */, Files: []string{"blob/receipt.pdf"}, Note: "当事人签收"}})
+	if r := c.Records[len(c.Records)-1]; r.Kind != RecService || len(r.Files) != 1 || r.Files[0] != "blob/receipt.pdf" || r.Note != "direct：当事人签收" {
+		t.Fatalf("the service record %+v", r)
+	}
 	// Paid three days late: 3 % a day on top (Art. 72).
 	env.Now = TermOf(ClockPayment).Due(env.Cal, *c.ServedAt).Add(2*24*time.Hour + 10*time.Hour)
 	if owed := AmountDue(c, env); owed != 42000+3*1260 {
@@ -383,7 +414,7 @@ func TestDecide_ExtensionRefusalReferral(t *testing.T) {
 		c = step(t, c, &env, time.Hour, Command{Action: ActApprove, Actor: a})
 	}
 	c.Party.EServiceConsent = true
-	c = step(t, c, &env, time.Hour, Command{Action: ActServe, Actor: o1, Method: ServeElectronic})
+	c = step(t, c, &env, time.Hour, Command{Action: ActServe, Actor: o1, Method: ServeElectronic, Record: receipt})
 	if _, _, err := Decide(c, Command{Action: ActRefer, Actor: deputy, Note: "逾期未缴"}, env); !errs.Is(err, errs.KindConflict) {
 		t.Fatalf("referral before the payment period ended: %v", err)
 	}
@@ -480,7 +511,7 @@ func TestDecide_IncompleteCase(t *testing.T) {
 		{"reviewing without a proposal", Case{Status: StatusReviewing}, Command{Action: ActReview, Actor: deputy, Complex: boolp(false)}},
 		{"pending decision never notified", Case{Status: StatusPendingDecision, Officers: officers, Proposal: &Proposal{}},
 			Command{Action: ActProposeDecision, Actor: o1, Penalty: &Penalty{}}},
-		{"decided without a decision", Case{Status: StatusDecided, Officers: officers}, Command{Action: ActServe, Actor: o1, Method: ServeDirect}},
+		{"decided without a decision", Case{Status: StatusDecided, Officers: officers}, Command{Action: ActServe, Actor: o1, Method: ServeDirect, Record: receipt}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -25,6 +25,7 @@ type enfAction struct {
 	Complex, Passed, Qualification  bool
 	Hearing, Waived, Method, Amount bool
 	Days, Exemption, NoteNeed       bool
+	Receipt                         bool // 送达回证: the evidence id of the proof of service
 }
 
 // noteNeeded are the actions package enforce refuses without a note.
@@ -51,7 +52,7 @@ func enfFormFor(l lang, a enforce.Action) enfAction {
 	case enforce.ActProposeDecision:
 		f.Penalty, f.Reason, f.Number = true, true, true
 	case enforce.ActServe:
-		f.Method = true
+		f.Method, f.Receipt = true, true
 	case enforce.ActPay:
 		f.Amount = true
 	case enforce.ActExtend:
@@ -78,6 +79,15 @@ type enfRecord struct {
 	At                   time.Time
 	Kind, Officers, Note string
 	Files                []string
+}
+
+// enfService is how the decision was served and its proof (送达回证): the
+// evidence ids of the receipt in the vault, none for a summary decision
+// handed over on the spot or a service recorded before receipts were kept.
+type enfService struct {
+	Method string
+	At     time.Time
+	Files  []string
 }
 
 // EvalQ is a value the evaluation form was sent with, to show it again.
@@ -117,6 +127,7 @@ type enfCasePage struct {
 	LoopURL                                  string
 	Brigade                                  string
 	RecordRows                               []enfRecord
+	Service                                  *enfService
 	eval                                     url.Values
 	SummaryMax                               float64
 }
@@ -160,6 +171,9 @@ func (s *Server) loadEnfCase(r *http.Request, l lang, a org.Actor, id string, sh
 			kind = l.pick(n)
 		}
 		p.RecordRows = append(p.RecordRows, enfRecord{At: rec.At, Kind: kind, Officers: orDash(strings.Join(who, "、")), Note: rec.Note, Files: rec.Files})
+		if rec.Kind == enforce.RecService && c.ServedAt != nil {
+			p.Service = &enfService{Method: l.pick(serviceNames[enforce.ServiceMethod(c.ServedBy)]), At: *c.ServedAt, Files: rec.Files}
+		}
 	}
 	p.SummaryMax = enforce.SummaryMaxPerson
 	if c.Party.Kind == enforce.Organisation {

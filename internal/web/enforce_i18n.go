@@ -141,4 +141,8 @@ var enforceMessages = map[string][2]string{
 	"enf_warning":          {"警告", "Warning"},
 	"enf_fine_kind":        {"罚款", "Fine"},
 	"enf_education_rec":    {"教育记录", "Education"},
+	"enf_service_proof":    {"送达回证", "Proof of service"},
+	"enf_no_receipt":       {"未附回证（当场交付或早于回证入库的送达）", "no receipt (handed over on the spot, or served before receipts were kept)"},
+	"enf_receipt": {"送达回证证据编号（先在证据页上传当事人签收回证的扫描件或照片；电子送达上传送达系统回执）",
+		"Proof-of-service evidence id (upload the signed receipt's scan or photo on the evidence page first; for electronic service, the system's receipt)"},
 }

@@ -114,7 +114,8 @@ func Enforcement(ctx context.Context, accs AccountWriter, st enforce.Store, atla
 		}
 		id := demoID(o.Seed, fmt.Sprintf("penalty:%d", i))
 		g.exhibits = []enforce.Exhibit{{ID: demoID(o.Seed, "evidence:photo:"+id), Media: enforce.MediaPhoto},
-			{ID: demoID(o.Seed, "evidence:scan:"+id), Media: enforce.MediaDocument}, {ID: demoID(o.Seed, "evidence:video:"+id), Media: enforce.MediaVideo}}
+			{ID: demoID(o.Seed, "evidence:scan:"+id), Media: enforce.MediaDocument}, {ID: demoID(o.Seed, "evidence:video:"+id), Media: enforce.MediaVideo},
+			{ID: demoID(o.Seed, "evidence:receipt:"+id), Media: enforce.MediaDocument}}
 		c, party, events, err := g.play(i, id, d, local[d], officers)
 		if err != nil {
 			return nil, fmt.Errorf("demo penalty case %d: %w", i, err)
@@ -186,16 +187,17 @@ type enforceGen struct {
 	now                        time.Time
 	leader, director, reviewer org.Actor
 	// exhibits are the current case's evidence in the vault: a scene photo,
-	// the scanned 勘验 record and a body-camera clip.
+	// the scanned 勘验 record, a body-camera clip and the signed 送达回证.
 	exhibits []enforce.Exhibit
 }
 
 // Placeholder evidence of the demo: the smallest files the vault accepts
 // as a photo (PNG), a scanned record (PDF) and a clip (an MP4 header).
 var (
-	demoPNG = placeholderPNG()
-	demoPDF = []byte("%PDF-1.4\n% 演示证据：现场检查（勘验）笔录扫描件 / demo evidence: scanned inspection record\n%%EOF\n")
-	demoMP4 = []byte("\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2\x00\x00\x00\x08free")
+	demoPNG     = placeholderPNG()
+	demoPDF     = []byte("%PDF-1.4\n% 演示证据：现场检查（勘验）笔录扫描件 / demo evidence: scanned inspection record\n%%EOF\n")
+	demoReceipt = []byte("%PDF-1.4\n% 演示证据：当事人签收的送达回证扫描件 / demo evidence: signed proof of service\n%%EOF\n")
+	demoMP4     = []byte("\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2\x00\x00\x00\x08free")
 )
 
 // placeholderPNG is a small grey photo: the vault decodes and re-encodes
@@ -229,8 +231,12 @@ func (g *enforceGen) deposit(ctx context.Context, v Depositor, c *enforce.Case) 
 			if len(r.Officers) > 0 {
 				officer = r.Officers[0]
 			}
+			body := content[e.Media]
+			if r.Kind == enforce.RecService {
+				body = demoReceipt
+			}
 			if _, err := v.Deposit(ctx, evidence.Item{ID: e.ID, CaseID: c.ID, Kind: evidence.Kind(e.Media), CapturedAt: &at,
-				CaptureSource: "device", DeviceID: "DSJ-DEMO", OfficerID: officer, Note: "演示证据 / demo evidence"}, content[e.Media]); err != nil {
+				CaptureSource: "device", DeviceID: "DSJ-DEMO", OfficerID: officer, Note: "演示证据 / demo evidence"}, body); err != nil {
 				return fmt.Errorf("deposit demo evidence %s: %w", e.ID, err)
 			}
 			break
@@ -443,7 +449,8 @@ func (g *enforceGen) ordinary(sc string, kind enforce.PartyKind, o1 org.Actor, o
 		step{day, enforce.Command{Action: enforce.ActApprove, Actor: g.reviewer, Note: "法制机构审核同意"}},
 		step{day, enforce.Command{Action: enforce.ActApprove, Actor: g.leader, Note: "同意"}},
 		step{day, enforce.Command{Action: enforce.ActApprove, Actor: g.director, Note: "同意"}},
-		step{2 * day, enforce.Command{Action: enforce.ActServe, Actor: o1, Method: enforce.ServeDirect}},
+		step{2 * day, enforce.Command{Action: enforce.ActServe, Actor: o1, Method: enforce.ServeDirect,
+			Record: &enforce.Record{Files: []string{g.exhibits[3].ID}, Note: "当事人签收送达回证"}}},
 	)
 	switch sc {
 	case "referred":

@@ -119,7 +119,7 @@ func (p *play) decided() *play {
 
 func (p *play) closed() *play {
 	h := time.Hour
-	p.decided().do(h, enforce.Command{Action: enforce.ActServe, Actor: dO2, Method: enforce.ServeDirect})
+	p.decided().do(h, enforce.Command{Action: enforce.ActServe, Actor: dO2, Method: enforce.ServeDirect, Record: &enforce.Record{Files: []string{"s1"}}})
 	return p.do(24*h, enforce.Command{Action: enforce.ActPay, Actor: dO1, Amount: p.c.Decision.Penalty.Fine}).
 		do(h, enforce.Command{Action: enforce.ActProposeClosing, Actor: dO1}).
 		do(h, enforce.Command{Action: enforce.ActApprove, Actor: dDeputy, Note: "同意结案。"}).

@@ -1,10 +1,16 @@
 package enforcestore
 
 import (
+	"context"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"cityloop/internal/enforce"
+	"cityloop/internal/store/sqlkit/sqlkittest"
 )
 
 func TestTerms(t *testing.T) {
@@ -69,6 +75,45 @@ func FuzzQueryUnits(f *testing.F) {
 		for _, term := range Terms(q) {
 			if term == "" || !utf8.ValidString(term) || strings.ContainsAny(term, " %_:") {
 				t.Fatalf("bad index term %q", term)
+			}
+		}
+	})
+}
+
+// FuzzSearch: whatever the public types, the search runs on the full-text
+// index of SQLite (and of PostgreSQL when CITYLOOP_TEST_POSTGRES_URL is
+// set) without a syntax error: every part reaches the database as a quoted
+// term, never as FTS5 or tsquery syntax.
+func FuzzSearch(f *testing.F) {
+	for _, s := range []string{"赵", `"赵" OR *`, "NEAR(a b)", "a AND NOT b", "'x':* | !y", `\'`, "{terms}: 赵", "^赵", "ZF2026-00017 秦淮",
+		"公司 占道", "(", `""`, "v:726f6164", "d:333230313032", "\x00", "\xff", strings.Repeat("长 ", 40)} {
+		f.Add(s)
+	}
+	ctx := context.Background()
+	var dbs []*DB
+	dsns := []string{"sqlite:" + filepath.Join(f.TempDir(), "fuzz.db")}
+	if os.Getenv(sqlkittest.PostgresEnv) != "" {
+		dsns = append(dsns, sqlkittest.PostgresDSN(f, "cl_enffuzz", "the disclosure search"))
+	}
+	for _, dsn := range dsns {
+		db, err := Open(ctx, dsn)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Cleanup(func() { db.Close() })
+		if err := db.Migrate(ctx); err != nil {
+			f.Fatal(err)
+		}
+		if _, err := db.w.ExecContext(ctx, `INSERT INTO enforce_disclosure_violations (violation, name) VALUES ('ROAD-01', '擅自占用城市道路（占道经营）')
+ON CONFLICT DO NOTHING`); err != nil {
+			f.Fatal(err)
+		}
+		dbs = append(dbs, db)
+	}
+	f.Fuzz(func(t *testing.T, q string) {
+		for _, db := range dbs {
+			if _, _, err := db.FindDisclosures(ctx, enforce.DisclosureQuery{Q: q, District: "320102"}); err != nil {
+				t.Fatalf("%s: search %q: %v", db.dialect, q, err)
 			}
 		}
 	})
