@@ -40,7 +40,7 @@ func TestEnforcement_DisclosureShowsTheDecisionNumber(t *testing.T) {
 	for _, body := range []string{`{"action":"serve","method":"direct"}`, `{"action":"serve","method":"post","record":{"files":[]}}`,
 		`{"action":"serve","method":"left","record":{"files":["no-such-scan"]}}`, `{"action":"serve","method":"direct","record":{"files":["cam-1"]}}`} {
 		m := rig.must("POST", path+"/actions", "o1", body, 422)
-		if msg, _ := m["error"].(string); !strings.Contains(msg, "送达回证") || !strings.Contains(msg, "proof of service") ||
+		if msg, _ := m["detail"].(string); !strings.Contains(msg, "送达回证") || !strings.Contains(msg, "proof of service") ||
 			fmt.Sprint(m["missing_records"]) != "[service]" {
 			t.Fatalf("%s: %v", body, m)
 		}
@@ -49,8 +49,9 @@ func TestEnforcement_DisclosureShowsTheDecisionNumber(t *testing.T) {
 		t.Fatalf("a refused service moved the case: %v", m["status"])
 	}
 	m = rig.must("POST", path+"/actions", "o1", `{"action":"serve","method":"direct","record":{"files":["scan-2"],"note":"当事人签收"}}`, 200)
-	if !strings.Contains(fmt.Sprint(m["records"]), "scan-2") {
-		t.Fatalf("the service record does not name its receipt: %v", m["records"])
+	if c, _ := m["case"].(map[string]any); m["status"] != "executing" || !strings.Contains(fmt.Sprint(c["records"]), "service") ||
+		!strings.Contains(fmt.Sprint(c["records"]), "scan-2") {
+		t.Fatalf("the service record does not name its receipt: %v %v", m["status"], c["records"])
 	}
 	if _, err := rig.db.ReleaseDue(context.Background(), rig.now.Add(time.Minute)); err != nil {
 		t.Fatal(err)

@@ -83,12 +83,12 @@ var receiptMedia = []Media{MediaDocument, MediaPhoto}
 // the system's receipt of delivery, as exhibits of the case.
 func checkReceipt(r *Record, method ServiceMethod, ex []Exhibit) error {
 	if r == nil || len(r.Files) == 0 {
-		what := "签收的送达回证（扫描件或照片）/ the signed proof of service (a scan or photo)"
+		zh, en := "签收的送达回证（扫描件或照片）", "the signed proof of service (a scan or photo)"
 		if method == ServeElectronic {
-			what = "电子送达系统的送达回执 / the electronic-service system's receipt of delivery"
+			zh, en = "电子送达系统的送达回执", "the electronic-service system's receipt of delivery"
 		}
 		return errs.Unprocessable("送达须附送达回证（第六十一条）：请先将%s上传至本案证据库，再在“送达回证”中填写其证据编号 / service needs its proof (Art. 61): upload %s to this case's evidence vault first and give its evidence id",
-			strings.SplitN(what, " / ", 2)[0], strings.SplitN(what, " / ", 2)[1]).
+			zh, en).
 			With("missing_records", []RecordKind{RecService}).WithField("record.files", "proof of service required")
 	}
 	err := checkMedia(Record{Kind: RecService, Files: r.Files}, receiptMedia, ex)
