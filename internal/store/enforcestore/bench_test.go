@@ -82,7 +82,7 @@ var (
 )
 
 // fillDisclosures writes n published decisions as the store would: masked
-// labels, numbers and codes, the old search column and the term index.
+// labels, numbers and codes, the old search column and the full-text index.
 func fillDisclosures(ctx context.Context, db *DB, n int) error {
 	rb, err := enforce.Default()
 	if err != nil {
@@ -151,7 +151,7 @@ VALUES (`+sqlkit.List(21, 1)+`)`, d.CaseID, d.Number, d.Code, d.District, d.Viol
 	return err
 }
 
-// likeScan is the search as it was before the term index: a LIKE per word
+// likeScan is the search as it was before any index: a LIKE per word
 // over the search column, a count and a page.
 func likeScan(ctx context.Context, db *DB, q enforce.DisclosureQuery) (int, error) {
 	var conds []string
@@ -326,10 +326,15 @@ func postgresFixture(b *testing.B, lite *DB, dsn string) *DB {
 		if err != nil {
 			b.Fatal(err)
 		}
-		var n int
-		err = db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM enforce_disclosure_keys`).Scan(&n)
-		if err == nil && n == benchDecisions {
+		var n, pubs int
+		err = db.r.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM enforce_disclosure_keys), (SELECT COUNT(*) FROM enforce_disclosures)`).Scan(&n, &pubs)
+		if err == nil && (n == benchDecisions || n == 0 && pubs == benchDecisions) {
 			b.Cleanup(func() { db.Close() })
+			if n == 0 { // the publications were copied, the index not
+				if err := copyToPostgres(ctx, lite, db, true); err != nil {
+					b.Fatal(err)
+				}
+			}
 			return db
 		}
 		db.Close() // an interrupted copy: start again
@@ -349,15 +354,16 @@ func postgresFixture(b *testing.B, lite *DB, dsn string) *DB {
 		b.Fatal(err)
 	}
 	start := time.Now()
-	if err := copyToPostgres(ctx, lite, db); err != nil {
+	if err := copyToPostgres(ctx, lite, db, false); err != nil {
 		b.Fatal(err)
 	}
 	b.Logf("copied %d decisions into %s in %s", benchDecisions, name, time.Since(start).Round(time.Second))
 	return db
 }
 
-// copyToPostgres copies the tables a search reads from lite to pg.
-func copyToPostgres(ctx context.Context, lite, pg *DB) error {
+// copyToPostgres copies the tables a search reads from lite to pg (with
+// indexOnly, only the search index).
+func copyToPostgres(ctx context.Context, lite, pg *DB, indexOnly bool) error {
 	conn, err := pg.w.Conn(ctx)
 	if err != nil {
 		return err
@@ -409,6 +415,9 @@ func copyToPostgres(ctx context.Context, lite, pg *DB) error {
 		return flush()
 	}
 	same := func(vals []any) []any { return slices.Clone(vals) }
+	if indexOnly {
+		goto index
+	}
 	if err := copyRows(`SELECT `+strings.Join(cols, ", ")+` FROM enforce_disclosures`,
 		`INSERT INTO enforce_disclosures (`+strings.Join(cols, ", ")+`) VALUES %s`, len(cols), same); err != nil {
 		return fmt.Errorf("copy publications: %w", err)
@@ -422,12 +431,13 @@ func copyToPostgres(ctx context.Context, lite, pg *DB) error {
 		return fmt.Errorf("copy violations: %w", err)
 	}
 	// The keys as SQLite allotted them, the terms computed as indexDecision does.
+index:
 	if err := copyRows(`SELECT x.k, x.case_id, d.number, d.code, d.party_label, d.violation, d.district
 FROM enforce_disclosure_keys x JOIN enforce_disclosures d ON d.case_id = x.case_id`,
 		`INSERT INTO enforce_disclosure_keys (k, case_id, doc) SELECT v.k::bigint, v.c, array_to_tsvector(string_to_array(v.t, ' '))
-FROM (VALUES %s) v (k, c, t)`, 3, func(v []any) []any {
+FROM (VALUES %s) v (k, c, t)`, 7, func(v []any) []any {
 			s := func(x any) string { return fmt.Sprint(x) }
-			return []any{v[0], s(v[1]), strings.Join(indexTerms(s(v[2]), s(v[3]), s(v[4]), s(v[5]), s(v[6])), " ")}
+			return []any{s(v[0]), s(v[1]), strings.Join(indexTerms(s(v[2]), s(v[3]), s(v[4]), s(v[5]), s(v[6])), " ")}
 		}); err != nil {
 		return fmt.Errorf("copy index: %w", err)
 	}

@@ -118,19 +118,19 @@ func (db *DB) ReleaseDue(ctx context.Context, now time.Time) (enforce.Released, 
 		n := 0
 		err := db.tx(ctx, func(tx *sql.Tx) error {
 			n = 0
-			rows, err := tx.QueryContext(ctx, `SELECT case_id, number, code, violation, violation_name, party_label, district, decided_at, due_at
+			rows, err := tx.QueryContext(ctx, `SELECT case_id, district, decided_at, due_at
 FROM enforce_disclosures WHERE state = 'pending' AND release_at <= $1 ORDER BY release_at LIMIT $2`, sqlkit.Micros(now), releaseBatch)
 			if err != nil {
 				return err
 			}
 			type due struct {
-				id, number, code, violation, name, party, district string
-				decided, dueAt                                     int64
+				id, district   string
+				decided, dueAt int64
 			}
 			var list []due
 			for rows.Next() {
 				var d due
-				if err := rows.Scan(&d.id, &d.number, &d.code, &d.violation, &d.name, &d.party, &d.district, &d.decided, &d.dueAt); err != nil {
+				if err := rows.Scan(&d.id, &d.district, &d.decided, &d.dueAt); err != nil {
 					rows.Close()
 					return err
 				}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"cityloop/internal/enforce"
 	"cityloop/internal/store/sqlkit"
@@ -78,6 +79,14 @@ ON CONFLICT (violation) DO NOTHING`, violation, strings.ToLower(name)); err != n
 	}
 	if k >= base+keyStride {
 		return fmt.Errorf("index publication %s: more than %d decisions dated the same microsecond", caseID, keyStride)
+	}
+	args := make([]any, len(terms))
+	for i, t := range terms {
+		args[i] = t
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO enforce_disclosure_vocab (term) VALUES `+sqlkit.Placeholders(len(terms), 1, 1)+
+		` ON CONFLICT DO NOTHING`, args...); err != nil {
+		return fmt.Errorf("index publication %s: %w", caseID, err)
 	}
 	doc := strings.Join(terms, " ")
 	if db.dialect == DialectPostgres {
@@ -185,6 +194,22 @@ func (db *DB) searchWords(ctx context.Context, q enforce.DisclosureQuery, limit,
 	if len(units) == 0 {
 		return out, 0, nil
 	}
+	for i, u := range units {
+		if u.prefix == "" {
+			continue
+		}
+		terms, err := db.expand(ctx, u.prefix)
+		if err != nil {
+			return nil, 0, err
+		}
+		switch {
+		case terms == nil: // too many: the index expands it
+		case len(terms) == 0:
+			return out, 0, nil // no term has it: nothing matches
+		default:
+			units[i] = unit{terms: terms}
+		}
+	}
 	var from string
 	var args []any
 	if db.dialect == DialectPostgres {
@@ -250,6 +275,37 @@ WHERE x.k IN (`+sqlkit.List(len(window), 1)+`) ORDER BY d.decided_at DESC, d.cas
 		}
 	}
 	return out, total, sqlkit.Norm(rows.Err())
+}
+
+// maxExpand bounds the whole terms a prefix becomes; a broader prefix
+// (one digit) is left to the index, slower but rare.
+const maxExpand = 64
+
+// expand lists the indexed terms with prefix p, nil when more than
+// maxExpand. Violation and district terms ("v:…", "d:…") are never a
+// typed word's: a query "v" does not find every violation.
+func (db *DB) expand(ctx context.Context, p string) ([]string, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT term FROM enforce_disclosure_vocab WHERE term >= $1 AND term < $2 ORDER BY term LIMIT $3`,
+		p, p+string(utf8.MaxRune), maxExpand+1)
+	if err != nil {
+		return nil, fmt.Errorf("expand search prefix: %w", sqlkit.Norm(err))
+	}
+	defer rows.Close()
+	terms := []string{}
+	n := 0
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			return nil, fmt.Errorf("expand search prefix: %w", sqlkit.Norm(err))
+		}
+		if n++; !strings.Contains(t, ":") {
+			terms = append(terms, t)
+		}
+	}
+	if n > maxExpand {
+		return nil, sqlkit.Norm(rows.Err())
+	}
+	return terms, sqlkit.Norm(rows.Err())
 }
 
 // orderKeys runs a query of order keys.
