@@ -277,9 +277,10 @@ WHERE x.k IN (`+sqlkit.List(len(window), 1)+`) ORDER BY d.decided_at DESC, d.cas
 	return out, total, sqlkit.Norm(rows.Err())
 }
 
-// maxExpand bounds the whole terms a prefix becomes; a broader prefix
+// maxExpand bounds the whole terms a prefix becomes (2025 stands for 2025
+// and a hundred case-code runs 2025xx); a broader prefix
 // (one digit) is left to the index, slower but rare.
-const maxExpand = 64
+const maxExpand = 256
 
 // expand lists the indexed terms with prefix p, nil when more than
 // maxExpand. Violation and district terms ("v:…", "d:…") are never a
