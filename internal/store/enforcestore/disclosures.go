@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -60,7 +61,7 @@ ON CONFLICT (case_id) DO NOTHING`, d.CaseID, d.Number, d.Code, d.District, d.Vio
 		if err := bump(ctx, tx, d.District, sqlkit.Micros(d.DecidedAt), 1); err != nil {
 			return err
 		}
-		return db.indexDecision(ctx, tx, d.CaseID)
+		return writeTerms(ctx, tx, d.CaseID, d.DecidedAt, d.District, d.Violation, d.ViolationName, d.Number, d.Code, d.Party)
 	}
 	return nil
 }
@@ -92,6 +93,25 @@ func time0(v int64) time.Time {
 	return sqlkit.Time(v)
 }
 
+// writeTerms indexes one published decision: the [Terms] of its number,
+// code and party label, and its violation, whose name it records once.
+func writeTerms(ctx context.Context, tx *sql.Tx, caseID string, decided time.Time, district, violation, name string, texts ...string) error {
+	terms := append(Terms(texts...), violationTerm(violation))
+	if _, err := tx.ExecContext(ctx, `INSERT INTO enforce_disclosure_violations (violation, name) VALUES ($1, $2)
+ON CONFLICT (violation) DO NOTHING`, violation, strings.ToLower(name)); err != nil {
+		return fmt.Errorf("record violation %s: %w", violation, err)
+	}
+	args := make([]any, 0, 4*len(terms))
+	for _, t := range terms {
+		args = append(args, t, sqlkit.Micros(decided), caseID, district)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO enforce_disclosure_terms (term, decided_at, case_id, district) VALUES `+
+		sqlkit.Placeholders(len(terms), 4, 1)+` ON CONFLICT DO NOTHING`, args...); err != nil {
+		return fmt.Errorf("index publication %s: %w", caseID, err)
+	}
+	return nil
+}
+
 // releaseOnService moves the release of a pending publication up to the
 // service of its decision: the publication job publishes it on its next run.
 func releaseOnService(ctx context.Context, tx *sql.Tx, c *enforce.Case) error {
@@ -118,19 +138,19 @@ func (db *DB) ReleaseDue(ctx context.Context, now time.Time) (enforce.Released, 
 		n := 0
 		err := db.tx(ctx, func(tx *sql.Tx) error {
 			n = 0
-			rows, err := tx.QueryContext(ctx, `SELECT case_id, district, decided_at, due_at
+			rows, err := tx.QueryContext(ctx, `SELECT case_id, number, code, violation, violation_name, party_label, district, decided_at, due_at
 FROM enforce_disclosures WHERE state = 'pending' AND release_at <= $1 ORDER BY release_at LIMIT $2`, sqlkit.Micros(now), releaseBatch)
 			if err != nil {
 				return err
 			}
 			type due struct {
-				id, district   string
-				decided, dueAt int64
+				id, number, code, violation, name, party, district string
+				decided, dueAt                                     int64
 			}
 			var list []due
 			for rows.Next() {
 				var d due
-				if err := rows.Scan(&d.id, &d.district, &d.decided, &d.dueAt); err != nil {
+				if err := rows.Scan(&d.id, &d.number, &d.code, &d.violation, &d.name, &d.party, &d.district, &d.decided, &d.dueAt); err != nil {
 					rows.Close()
 					return err
 				}
@@ -146,7 +166,7 @@ FROM enforce_disclosures WHERE state = 'pending' AND release_at <= $1 ORDER BY r
 fed = 0, indexed = 1 WHERE case_id = $1 AND state = 'pending'`, d.id, sqlkit.Micros(now), sqlkit.Bool(late)); err != nil {
 					return err
 				}
-				if err := db.indexDecision(ctx, tx, d.id); err != nil {
+				if err := writeTerms(ctx, tx, d.id, sqlkit.Time(d.decided), d.district, d.violation, d.name, d.number, d.code, d.party); err != nil {
 					return err
 				}
 				if err := bump(ctx, tx, d.district, d.decided, 1); err != nil {
@@ -204,7 +224,7 @@ func (db *DB) WithdrawPublication(ctx context.Context, caseID string, w enforce.
 WHERE case_id = $1`, caseID, string(body), fed); err != nil {
 			return err
 		}
-		if err := db.unindexDecision(ctx, tx, caseID); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM enforce_disclosure_terms WHERE case_id = $1`, caseID); err != nil {
 			return err
 		}
 		if cur.State == enforce.PubPublished {
@@ -268,15 +288,33 @@ func (db *DB) indexMissing(ctx context.Context) error {
 	for {
 		n := 0
 		err := db.tx(ctx, func(tx *sql.Tx) error {
-			list, err := caseIDs(ctx, tx, `SELECT case_id FROM enforce_disclosures WHERE state = 'published' AND indexed = 0 LIMIT 500`)
+			rows, err := tx.QueryContext(ctx, `SELECT case_id, number, code, violation, violation_name, party_label, district, decided_at
+FROM enforce_disclosures WHERE state = 'published' AND indexed = 0 LIMIT 500`)
 			if err != nil {
 				return err
 			}
-			for _, id := range list {
-				if err := db.indexDecision(ctx, tx, id); err != nil {
+			type row struct {
+				id, number, code, violation, name, party, district string
+				decided                                            int64
+			}
+			var list []row
+			for rows.Next() {
+				var r row
+				if err := rows.Scan(&r.id, &r.number, &r.code, &r.violation, &r.name, &r.party, &r.district, &r.decided); err != nil {
+					rows.Close()
 					return err
 				}
-				if _, err := tx.ExecContext(ctx, `UPDATE enforce_disclosures SET indexed = 1 WHERE case_id = $1`, id); err != nil {
+				list = append(list, r)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			for _, r := range list {
+				if err := writeTerms(ctx, tx, r.id, sqlkit.Time(r.decided), r.district, r.violation, r.name, r.number, r.code, r.party); err != nil {
+					return err
+				}
+				if _, err := tx.ExecContext(ctx, `UPDATE enforce_disclosures SET indexed = 1 WHERE case_id = $1`, r.id); err != nil {
 					return err
 				}
 			}
@@ -317,83 +355,159 @@ func scanPublication(sc interface{ Scan(...any) error }) (enforce.Publication, e
 
 // FindDisclosures searches the published decisions, newest decision
 // first. Without words it walks the state/district/decided_at indexes;
-// with words it asks the full-text index (see search.go).
+// with words it walks the postings of the rarest part of the query (a
+// bounded probe of each estimates it) newest first and checks the other
+// parts, the district and the period per posting by index.
 func (db *DB) FindDisclosures(ctx context.Context, q enforce.DisclosureQuery) ([]enforce.Disclosure, int, error) {
 	limit := q.Limit
 	if limit <= 0 || limit > 200 {
 		limit = 20
 	}
 	offset := max(q.Offset, 0)
-	if strings.TrimSpace(q.Q) != "" {
-		return db.searchWords(ctx, q, limit, offset)
-	}
+	var inner string
 	var args []any
+	multi := false
 	arg := func(v any) string {
 		args = append(args, v)
 		return fmt.Sprintf("$%d", len(args))
 	}
-	conds := []string{"d.state = 'published'"}
-	if q.District != "" {
-		conds = append(conds, "d.district = "+arg(q.District))
-	}
-	if q.From != nil {
-		conds = append(conds, "d.decided_at >= "+arg(sqlkit.Micros(*q.From)))
-	}
-	if q.To != nil {
-		conds = append(conds, "d.decided_at < "+arg(sqlkit.Micros(*q.To)))
-	}
-	out := []enforce.Disclosure{}
-	total, err := db.countPublished(ctx, q)
-	if err != nil {
-		return nil, 0, err
-	}
-	if total == 0 || offset >= total {
-		return out, total, nil
-	}
-	rows, err := db.r.QueryContext(ctx, `SELECT `+pubColumns+` FROM enforce_disclosures d WHERE `+strings.Join(conds, " AND ")+`
-ORDER BY d.decided_at DESC, d.case_id DESC LIMIT `+arg(limit)+` OFFSET `+arg(offset), args...)
-	if err != nil {
-		return nil, 0, fmt.Errorf("search disclosures: %w", sqlkit.Norm(err))
-	}
-	defer rows.Close()
-	for rows.Next() {
-		d, err := scanDisclosure(rows)
+	if strings.TrimSpace(q.Q) == "" {
+		conds := []string{"d.state = 'published'"}
+		if q.District != "" {
+			conds = append(conds, "d.district = "+arg(q.District))
+		}
+		if q.From != nil {
+			conds = append(conds, "d.decided_at >= "+arg(sqlkit.Micros(*q.From)))
+		}
+		if q.To != nil {
+			conds = append(conds, "d.decided_at < "+arg(sqlkit.Micros(*q.To)))
+		}
+		inner = `SELECT d.case_id, d.decided_at FROM enforce_disclosures d WHERE ` + strings.Join(conds, " AND ")
+	} else {
+		vs, err := db.violationNames(ctx)
 		if err != nil {
 			return nil, 0, err
 		}
+		units := queryUnits(q.Q, vs)
+		if len(units) == 0 {
+			return []enforce.Disclosure{}, 0, nil
+		}
+		drive, counts, err := db.rarest(ctx, units)
+		if err != nil {
+			return nil, 0, err
+		}
+		multi = len(units) > 1
+		conds := []string{unitSQL("t", units[drive], arg)}
+		if q.District != "" {
+			conds = append(conds, "t.district = "+arg(q.District))
+		}
+		if q.From != nil {
+			conds = append(conds, "t.decided_at >= "+arg(sqlkit.Micros(*q.From)))
+		}
+		if q.To != nil {
+			conds = append(conds, "t.decided_at < "+arg(sqlkit.Micros(*q.To)))
+		}
+		for i, u := range units {
+			switch {
+			case i == drive:
+			case u.prefix == "" && counts[i] < setFactor*counts[drive]:
+				// Few postings against the driver's: read them once into a
+				// set the driver's rows are looked up in (in memory).
+				conds = append(conds, "t.case_id IN (SELECT u.case_id FROM enforce_disclosure_terms u WHERE "+unitSQL("u", u, arg)+")")
+			case u.prefix == "":
+				// Many: probe them by primary key per driver row; they are
+				// ordered by decided_at like the driver's, so successive
+				// probes read neighbouring pages.
+				conds = append(conds, "EXISTS (SELECT 1 FROM enforce_disclosure_terms u WHERE "+unitSQL("u", u, arg)+
+					" AND u.decided_at = t.decided_at AND u.case_id = t.case_id)")
+			default:
+				conds = append(conds, "EXISTS (SELECT 1 FROM enforce_disclosure_terms u WHERE u.case_id = t.case_id AND "+unitSQL("u", u, arg)+")")
+			}
+		}
+		sel := "SELECT t.case_id, t.decided_at"
+		if d := units[drive]; d.prefix != "" || len(d.terms) > 1 {
+			sel = "SELECT DISTINCT t.case_id, t.decided_at" // one decision may hold several terms of a prefix or set
+		}
+		inner = sel + ` FROM enforce_disclosure_terms t WHERE ` + strings.Join(conds, " AND ")
+	}
+	var total int
+	out := []enforce.Disclosure{}
+	var rows *sql.Rows
+	var err error
+	if multi {
+		// Several parts: one pass finds the matches, counts them (a window)
+		// and pages them; counting and paging apart would check every
+		// candidate twice.
+		ids, n, err := db.pageAndCount(ctx, inner, args, limit, offset)
+		if err != nil {
+			return nil, 0, err
+		}
+		if len(ids) == 0 {
+			if offset == 0 {
+				return out, 0, nil
+			}
+			if err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM (`+inner+`) m`, args...).Scan(&n); err != nil {
+				return nil, 0, fmt.Errorf("count disclosures: %w", sqlkit.Norm(err))
+			}
+			return out, n, nil
+		}
+		total = n
+		rows, err = db.r.QueryContext(ctx, `SELECT `+pubColumns+` FROM enforce_disclosures d WHERE d.case_id IN (`+sqlkit.List(len(ids), 1)+`)
+ORDER BY d.decided_at DESC, d.case_id DESC`, anys(ids)...)
+		if err != nil {
+			return nil, 0, fmt.Errorf("search disclosures: %w", sqlkit.Norm(err))
+		}
+	} else {
+		if strings.TrimSpace(q.Q) == "" {
+			if total, err = db.countPublished(ctx, q); err != nil {
+				return nil, 0, err
+			}
+		} else if err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM (`+inner+`) m`, args...).Scan(&total); err != nil {
+			return nil, 0, fmt.Errorf("count disclosures: %w", sqlkit.Norm(err))
+		}
+		if total == 0 || offset >= total {
+			return out, total, nil
+		}
+		page := inner + ` ORDER BY decided_at DESC, case_id DESC LIMIT ` + arg(limit) + ` OFFSET ` + arg(offset)
+		rows, err = db.r.QueryContext(ctx, `SELECT `+pubColumns+` FROM (`+page+`) m JOIN enforce_disclosures d ON d.case_id = m.case_id
+ORDER BY d.decided_at DESC, d.case_id DESC`, args...)
+		if err != nil {
+			return nil, 0, fmt.Errorf("search disclosures: %w", sqlkit.Norm(err))
+		}
+	}
+	defer rows.Close()
+	for rows.Next() {
+		p, err := scanPublication(rows)
+		if err != nil {
+			return nil, 0, fmt.Errorf("search disclosures: %w", sqlkit.Norm(err))
+		}
+		d := p.Disclosure
+		d.DueAt, d.ReleaseAt = time.Time{}, time.Time{}
 		out = append(out, d)
 	}
 	return out, total, sqlkit.Norm(rows.Err())
 }
 
-// scanDisclosure reads a publication as the public sees it: without the
-// publication's own deadlines.
-func scanDisclosure(sc interface{ Scan(...any) error }) (enforce.Disclosure, error) {
-	p, err := scanPublication(sc)
+// pageAndCount runs the search inner once: the ids of one page, newest
+// first, and the number of all matches.
+func (db *DB) pageAndCount(ctx context.Context, inner string, args []any, limit, offset int) ([]string, int, error) {
+	n := len(args)
+	rows, err := db.r.QueryContext(ctx, `SELECT case_id, COUNT(*) OVER () FROM (`+inner+`) x ORDER BY decided_at DESC, case_id DESC`+
+		fmt.Sprintf(` LIMIT $%d OFFSET $%d`, n+1, n+2), append(slices.Clone(args), limit, offset)...)
 	if err != nil {
-		return enforce.Disclosure{}, fmt.Errorf("search disclosures: %w", sqlkit.Norm(err))
-	}
-	d := p.Disclosure
-	d.DueAt, d.ReleaseAt = time.Time{}, time.Time{}
-	return d, nil
-}
-
-// caseIDs runs a query of case ids in tx.
-func caseIDs(ctx context.Context, tx *sql.Tx, query string, args ...any) ([]string, error) {
-	rows, err := tx.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
+		return nil, 0, fmt.Errorf("search disclosures: %w", sqlkit.Norm(err))
 	}
 	defer rows.Close()
-	var out []string
+	var ids []string
+	total := 0
 	for rows.Next() {
 		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
+		if err := rows.Scan(&id, &total); err != nil {
+			return nil, 0, fmt.Errorf("search disclosures: %w", sqlkit.Norm(err))
 		}
-		out = append(out, id)
+		ids = append(ids, id)
 	}
-	return out, rows.Err()
+	return ids, total, sqlkit.Norm(rows.Err())
 }
 
 // countPublished counts the published decisions of a listing without
@@ -466,6 +580,21 @@ func ceilDiv(a, b int64) int64 {
 	return q
 }
 
+// unitSQL is the condition of u on the terms table alias a.
+func unitSQL(a string, u unit, arg func(any) string) string {
+	if u.prefix != "" {
+		return a + ".term >= " + arg(u.prefix) + " AND " + a + ".term < " + arg(prefixEnd(u.prefix))
+	}
+	if len(u.terms) == 1 {
+		return a + ".term = " + arg(u.terms[0])
+	}
+	marks := make([]string, len(u.terms))
+	for i, t := range u.terms {
+		marks[i] = arg(t)
+	}
+	return a + ".term IN (" + strings.Join(marks, ", ") + ")"
+}
+
 // violationNames are the violations of published decisions by code, with
 // their lower-cased names (a few dozen rows).
 func (db *DB) violationNames(ctx context.Context) (map[string]string, error) {
@@ -483,6 +612,45 @@ func (db *DB) violationNames(ctx context.Context) (map[string]string, error) {
 		out[code] = name
 	}
 	return out, sqlkit.Norm(rows.Err())
+}
+
+// probeCap bounds the postings counted to estimate a part's rarity;
+// setFactor is how many times the driver's postings a part may have to be
+// read as a set rather than probed per driver row (a capped count counts
+// as probeCap: a set when the driver is big anyway).
+const (
+	probeCap  = 5000
+	setFactor = 4
+)
+
+// rarest is the index of the unit with the fewest postings, and every
+// unit's postings counted up to probeCap: cheap, and enough to pick a
+// selective driver and how to check the others.
+func (db *DB) rarest(ctx context.Context, units []unit) (int, []int, error) {
+	counts := make([]int, len(units))
+	if len(units) == 1 {
+		return 0, counts, nil
+	}
+	best := 0
+	for i, u := range units {
+		var args []any
+		cond := unitSQL("t", u, func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) })
+		if err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM enforce_disclosure_terms t WHERE `+cond+
+			fmt.Sprintf(" LIMIT %d) p", probeCap), args...).Scan(&counts[i]); err != nil {
+			return 0, nil, fmt.Errorf("estimate search term: %w", sqlkit.Norm(err))
+		}
+		if counts[i] == 0 {
+			return i, counts, nil // nothing has it: the search is empty, and fast
+		}
+		// On a tie (every count capped) the later exact part drives: a
+		// query's later words are its narrower ones as often as not, and a
+		// set (a violation or a name) drives better than it is read as a
+		// set (measured: 夫子庙 烧烤 115 ms → 48 ms).
+		if counts[i] < counts[best] || (counts[i] == counts[best] && u.prefix == "") {
+			best = i
+		}
+	}
+	return best, counts, nil
 }
 
 // likeEscape escapes LIKE's wildcards (the benchmark's LIKE scan).

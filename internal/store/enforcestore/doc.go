@@ -14,14 +14,12 @@
 // Publications (enforce.PublicationStore) wait as pending until the
 // decision is served or its last of 7 working days, are published by the
 // publication job, flagged late, withdrawn with their reason, and queued
-// for the hub (fed). The public search reads each database's own
-// full-text index of the terms written with each publication (search.go:
-// an FTS5 table on SQLite, a GIN-indexed tsvector on PostgreSQL, both
-// keyed by the decided time; terms.go: Chinese bigrams plus the last
-// character of each run, ASCII runs whole, one term for the violation,
-// whose words are matched against the few violation names per query, one
-// for the district), and a listing without words a table of counts per
-// district and 30-day bucket. The registry of places AI-camera reminders go to
+// for the hub (fed). The public search reads a term index written with
+// each publication (terms.go: Chinese bigrams plus the last character of
+// each run, ASCII runs whole, one term for the violation, whose words are
+// matched against the few violation names per query) and a table of
+// counts per district and 30-day bucket, the same statements on both
+// databases. The registry of places AI-camera reminders go to
 // (enforce.PlaceStore) is sealed like the parties, found by a blind key.
 //
 // It implements enforce.Store. Each write is one transaction; a lost

@@ -73,7 +73,7 @@ VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (case_id, code) DO NOTHING`, cas
 		}
 		number = n
 		if code == string(document.PenaltyDecision) {
-			return db.discloseNumber(ctx, tx, caseID, n)
+			return discloseNumber(ctx, tx, caseID, n)
 		}
 		return nil
 	})
@@ -93,11 +93,12 @@ VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (case_id, code) DO NOTHING`, cas
 // 决定书 was issued with, in the transaction that issues it: the public
 // listing and the hub show the number printed on the decision, never the
 // case number that stood in for it. A published decision is indexed under
-// the new number (in place of the old) and fed to the hub again.
-func (db *DB) discloseNumber(ctx context.Context, tx *sql.Tx, caseID, number string) error {
-	var state string
+// the new number too and fed to the hub again.
+func discloseNumber(ctx context.Context, tx *sql.Tx, caseID, number string) error {
+	var state, violation, name, district string
+	var decided int64
 	err := tx.QueryRowContext(ctx, `UPDATE enforce_disclosures SET number = $2, fed = 0 WHERE case_id = $1 AND number <> $2
-RETURNING state`, caseID, number).Scan(&state)
+RETURNING state, violation, violation_name, district, decided_at`, caseID, number).Scan(&state, &violation, &name, &district, &decided)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil // nothing published (an exemption), or the number was already this one
 	}
@@ -107,7 +108,7 @@ RETURNING state`, caseID, number).Scan(&state)
 	if state != string(enforce.PubPublished) {
 		return nil // indexed when released
 	}
-	return db.indexDecision(ctx, tx, caseID)
+	return writeTerms(ctx, tx, caseID, sqlkit.Time(decided), district, violation, name, number)
 }
 
 // DocNumbers lists the numbers issued to a case's documents, by code.

@@ -92,11 +92,6 @@ WHERE table_schema = current_schema() AND table_name LIKE 'enforce\_%' AND table
 		}
 		out = append(out, s)
 	}
-	// Each database keeps the search terms in its own full-text index (an
-	// FTS5 table and its shadow tables, a tsvector column): the rest match.
-	out = slices.DeleteFunc(out, func(c string) bool {
-		return strings.HasPrefix(c, "enforce_disclosure_fts") || c == "enforce_disclosure_keys.doc"
-	})
 	slices.Sort(out)
 	return out
 }

@@ -1,17 +1,17 @@
 package enforcestore
 
 import (
-	"encoding/hex"
 	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 )
 
-// The search terms of a published decision are split here, not by the
-// databases' full-text tokenizers (Chinese has no spaces, and neither
-// splits it well without an extension): the store hands each database's
-// index the terms as they are (search.go). A text splits into runs of word
+// The search index of published decisions is a table of terms that the
+// store writes with each publication, so that a search reads postings by
+// index on SQLite and PostgreSQL alike instead of scanning every row with
+// LIKE (Chinese has no spaces, and neither database's full-text search
+// splits it well without an extension). A text splits into runs of word
 // characters; an ASCII run (a case code, a year, a violation code) is one
 // term, lower-cased; a run of other letters (Chinese) gives its bigrams and
 // its last character, so that every character starts some term and a
@@ -110,10 +110,8 @@ func (u unit) key() string { return u.prefix + "\x00" + strings.Join(u.terms, "\
 // is long (擅自占用城市道路（占道经营、占道堆放）) and shared by many
 // decisions, so its words are matched against the few dozen names once per
 // query instead of being indexed on every decision; ":" is never part of
-// a text term, and hex keeps any code one token of the FTS5 tokenizer.
-func violationTerm(code string) string {
-	return "v:" + hex.EncodeToString([]byte(strings.ToLower(code)))
-}
+// a text term.
+func violationTerm(code string) string { return "v:" + strings.ToLower(code) }
 
 // queryUnits are the conditions of a search, all of which must hold. A
 // word that is part of a violation's code or name (violations: code →
@@ -175,3 +173,7 @@ func wordUnits(w string) []unit {
 	})
 	return out
 }
+
+// prefixEnd is the least string above every string with prefix p in byte
+// order (SQLite's BINARY, PostgreSQL's "C" collation on the term column).
+func prefixEnd(p string) string { return p + string(utf8.MaxRune) }

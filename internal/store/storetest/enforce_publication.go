@@ -297,10 +297,10 @@ func testPubSearchSameInstant(t *testing.T, s PublicationStore) {
 	}
 }
 
-// testPubSearchSyntax: what the public types is never the databases'
-// query syntax (FTS5's AND/OR/NOT/NEAR, quotes, *, ^; tsquery's & | ! :*
-// and quotes): each such query finds what its words alone find, and
-// none fails.
+// testPubSearchSyntax: what the public types is never query syntax (the
+// operators of LIKE, of FTS5 — AND/OR/NOT/NEAR, quotes, *, ^ — or of
+// tsquery — & | ! :* and quotes — should an index ever use them): each
+// such query finds what its words alone find, and none fails.
 func testPubSearchSyntax(t *testing.T, s PublicationStore) {
 	at := enforceT0
 	decided(t, s, 400, "320102", "赵某人", "CITY-01", "宁城管罚〔2026〕400号", at, &at)
