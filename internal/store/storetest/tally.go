@@ -40,6 +40,11 @@ func randomCase(r *rand.Rand, at time.Time) *casework.Case {
 	}
 	c.SelfHandled = r.IntN(10) == 0
 	c.Overdue, c.ClosedLate, c.DisposedLate = r.IntN(3) == 0, r.IntN(3) == 0, r.IntN(3) == 0
+	// The stage record: any stages, each bit half the time, and none at
+	// all for a case stored before the record existed.
+	if r.IntN(5) > 0 {
+		c.StagesSeen, c.StagesDone, c.StagesLate = r.IntN(256), r.IntN(256), r.IntN(256)
+	}
 	c.Reworks, c.Returns, c.Shirks = r.IntN(3)/2, r.IntN(3), r.IntN(2)
 	c.Extensions, c.Urges = r.IntN(4)/3, r.IntN(2)
 	c.Satisfaction = []string{"", "", "satisfied", "basic", "unsatisfied"}[r.IntN(5)]
