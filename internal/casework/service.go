@@ -33,6 +33,7 @@ type Filter struct {
 	From, To    *time.Time // reported_at range, [From, To)
 	ExternalRef string     // the channel's own id (hotline order, device event, offline report id)
 	ReporterID  string     // cases reported by one account
+	ReporterIDs []string   // cases reported by any of these accounts (a ranking of supervisors)
 	// Is keeps the cases for which every fact test holds (the indicators'
 	// predicates; see [Fact]).
 	Is Predicate

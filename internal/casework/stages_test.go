@@ -23,7 +23,9 @@ func TestStageRecord(t *testing.T) {
 		return move{d, Command{Action: ActVerify, Actor: sup, Valid: boolp(true), Photos: []string{"v"}}}
 	}
 	file := func(d time.Duration) move { return move{d, Command{Action: ActFile, Actor: lead}} }
-	dispatch := func(d time.Duration) move { return move{d, Command{Action: ActDispatch, Actor: disp, Department: "sanitation"}} }
+	dispatch := func(d time.Duration) move {
+		return move{d, Command{Action: ActDispatch, Actor: disp, Department: "sanitation"}}
+	}
 	overdue := func(d time.Duration) move { return move{d, Command{Action: ActOverdue, Actor: org.SystemActor}} }
 	h := actor(org.PostHandler, "sanitation")
 	toCheck := []move{{quick, Command{Action: ActSign, Actor: h}},

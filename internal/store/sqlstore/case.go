@@ -585,6 +585,9 @@ func caseFilterInto(w *where, f casework.Filter) (*where, error) {
 	if f.ReporterID != "" {
 		w.add("reporter_id = ?", f.ReporterID)
 	}
+	if len(f.ReporterIDs) > 0 {
+		w.in("reporter_id", f.ReporterIDs)
+	}
 	if len(f.Is) > 0 {
 		c, err := predicateSQL(f.Is)
 		if err != nil {

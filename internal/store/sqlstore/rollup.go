@@ -459,7 +459,7 @@ func planRollup(q casework.TallyQuery) (*rollupPlan, bool) {
 	rest := f
 	rest.From, rest.To, rest.Region, rest.RegionLevel, rest.Department, rest.Source, rest.Category, rest.Scope = nil, nil, "", 0, "", "", nil, nil
 	rest.Light, rest.SortByDue, rest.Now, rest.Limit, rest.Offset = "", false, time.Time{}, 0, 0
-	if len(rest.Statuses) > 0 || rest.Overdue != nil || rest.ExternalRef != "" || rest.ReporterID != "" || len(rest.Is) > 0 {
+	if len(rest.Statuses) > 0 || rest.Overdue != nil || rest.ExternalRef != "" || rest.ReporterID != "" || len(rest.ReporterIDs) > 0 || len(rest.Is) > 0 {
 		return nil, false
 	}
 	p := &rollupPlan{w: &where{}}
