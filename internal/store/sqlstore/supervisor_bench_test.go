@@ -26,10 +26,6 @@ import (
 //	go test ./internal/store/sqlstore -run '^$' -bench BenchmarkSupervisorRanking -benchtime 1x
 //	CITYLOOP_BENCH_CASES=… (default 100,000, the demo city's size); CITYLOOP_BENCH_SUPERVISORS=… (default 300)
 func BenchmarkSupervisorRanking(b *testing.B) {
-	dialects := []string{DialectSQLite}
-	if os.Getenv("CITYLOOP_TEST_POSTGRES_URL") != "" {
-		dialects = append(dialects, DialectPostgres)
-	}
 	n, sups := 100_000, 300
 	if v, err := strconv.Atoi(os.Getenv("CITYLOOP_BENCH_CASES")); err == nil && v > 0 {
 		n = v
@@ -37,7 +33,7 @@ func BenchmarkSupervisorRanking(b *testing.B) {
 	if v, err := strconv.Atoi(os.Getenv("CITYLOOP_BENCH_SUPERVISORS")); err == nil && v > 0 {
 		sups = v
 	}
-	for _, d := range dialects {
+	for _, d := range benchDialects() {
 		b.Run(d, func(b *testing.B) {
 			db := openBenchCity(b, d, n)
 			ctx := context.Background()
@@ -71,18 +67,7 @@ func runSupervisorBench(b *testing.B, db *DB, n, sups int) {
 		ids[i] = "sup-" + strconv.Itoa(i)
 	}
 	base := casework.Filter{From: &from, To: &to}
-	median := func(k int, fn func() error) time.Duration {
-		var ds []time.Duration
-		for range k {
-			t := time.Now()
-			if err := fn(); err != nil {
-				b.Fatal(err)
-			}
-			ds = append(ds, time.Since(t))
-		}
-		slices.Sort(ds)
-		return ds[len(ds)/2]
-	}
+	median := func(k int, fn func() error) time.Duration { return benchMedian(b, k, fn) }
 	var rowsGrouped, rowsEach int
 	grouped := median(5, func() error {
 		f := base
@@ -139,4 +124,28 @@ func runSupervisorBench(b *testing.B, db *DB, n, sups int) {
 	fmt.Fprintf(&out, "grouped is %.1f× faster than one per supervisor\n", ms(each)/ms(grouped))
 	b.Log(out.String())
 	fmt.Print(out.String())
+}
+
+// benchDialects are the stores a benchmark runs on: SQLite, and
+// PostgreSQL when CITYLOOP_TEST_POSTGRES_URL is set.
+func benchDialects() []string {
+	if os.Getenv("CITYLOOP_TEST_POSTGRES_URL") != "" {
+		return []string{DialectSQLite, DialectPostgres}
+	}
+	return []string{DialectSQLite}
+}
+
+// benchMedian runs fn k times and returns the median time: one slow run
+// on a loaded machine does not make the figure.
+func benchMedian(b *testing.B, k int, fn func() error) time.Duration {
+	var ds []time.Duration
+	for range k {
+		t := time.Now()
+		if err := fn(); err != nil {
+			b.Fatal(err)
+		}
+		ds = append(ds, time.Since(t))
+	}
+	slices.Sort(ds)
+	return ds[len(ds)/2]
 }
