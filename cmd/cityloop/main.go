@@ -148,7 +148,7 @@ func openTool(ctx context.Context, fs *flag.FlagSet, args []string, stderr io.Wr
 
 func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("demo", "Generate the deterministic demo city (regions, grids, departments, accounts, cases)\ninto an empty store. Long runs show a progress bar.", stderr)
-	cases := fs.Int("cases", 100_000, "number of cases over the past 12 months")
+	cases := fs.Int("cases", 100_000, "number of cases over the past 24 months")
 	seed := fs.Int64("seed", 1, "seed: the same seed gives the same city")
 	a, err := openTool(ctx, fs, args, stderr, "db", "data", "log-level")
 	if err != nil {

@@ -69,6 +69,23 @@ func TestKPIs_DemoLooksReal(t *testing.T) {
 	}
 	t.Log(table.String())
 	t.Logf("districts failing a target: %v", failing)
+	// The demo spans two years, so the month so far has its year-ago
+	// month (同比) on the console's first page, not a blank.
+	var cur struct{ Items []kpiItem }
+	path := "/api/v1/kpis?from=" + first.Format("2006-01-02") + "&to=" + now.Format("2006-01-02")
+	if st := leader.do("GET", path, nil, &cur); st != 200 {
+		t.Fatalf("GET %s: %d", path, st)
+	}
+	yoy := 0
+	for _, it := range cur.Items {
+		if it.Code == "reported" && (it.YearAgo == nil || it.YearAgo.Numerator == 0 || it.YoY == nil) {
+			t.Errorf("%s: the month so far has no year-ago reports to compare with: %+v", path, it.YearAgo)
+		}
+		if it.YoY != nil {
+			yoy++
+		}
+	}
+	t.Logf("%s: %d of %d figures have a year-on-year change", path, yoy, len(cur.Items))
 	if rates == 0 || inRange*4 < rates*3 {
 		t.Errorf("%d of the city's %d targeted rates lie between 60 %% and 99 %%; a real city's mostly do", inRange, rates)
 	}

@@ -165,14 +165,28 @@ func TestKPIs_ExplainedByCases(t *testing.T) {
 			}
 		}
 		if unit == "" {
+			perPost := map[string]bool{"missed_report_rate": false, "on_time_verification_rate": false,
+				"on_time_check_rate": false, "on_time_filing_rate": false, "on_time_dispatch_rate": false,
+				"verify_sent_on_time_rate": false, "patrol_valid_report_rate": false}
 			for _, it := range out.Items {
 				if it.Code == "reported" && it.Numerator == 0 {
 					t.Fatal("the demo city reported nothing in three months")
 				}
+				if _, ok := perPost[it.Code]; ok {
+					perPost[it.Code] = it.Denominator != nil && *it.Denominator > 0 && it.Value != nil
+				}
+			}
+			// The per-post rates of DOMAIN §5 are there and carried by
+			// the demo's cases, not empty.
+			for code, ok := range perPost {
+				if !ok {
+					t.Errorf("the city's %s has no cases behind it", code)
+				}
 			}
 		}
 	}
-	for _, q := range []string{"level=district&kpi=closure_rate", "level=department&kpi=jn_score", "level=street&kpi=avg_response_hours"} {
+	for _, q := range []string{"level=district&kpi=closure_rate", "level=department&kpi=jn_score", "level=street&kpi=avg_response_hours",
+		"level=street&kpi=supervisor_score", "level=district&kpi=shift_lead_score", "level=district&kpi=dispatcher_score"} {
 		var out struct {
 			Items []struct {
 				Rank        int
@@ -213,7 +227,7 @@ func TestKPIs_ExplainedByCases(t *testing.T) {
 			if it.Cases.Numerator != nil || it.Cases.Denominator != nil {
 				followCases(t, leader, path+" "+it.Unit, kpiItem{Code: q, Numerator: numOf(it.Numerator), Denominator: it.Denominator, Cases: it.Cases})
 			}
-			if strings.Contains(q, "jn_score") {
+			if strings.Contains(q, "_score") {
 				if it.Value != nil && it.Grade == "" {
 					t.Errorf("%s: %s scored without a grade", path, it.Unit)
 				}
@@ -245,6 +259,10 @@ func TestKPIs_ExplainedByCases(t *testing.T) {
 	for _, tc := range []struct{ query, scheme string }{
 		{"level=district&scheme=jh_table", "jh_table"}, {"level=street", "jn_table"}, {"level=community", "jn_table"}, {"level=department", "jn_table"},
 		{"level=supervisor", "supervisor_table"},
+		// The post composites of DOMAIN §5 (per beat, per district centre).
+		{"level=community&scheme=supervisor_beat_table", "supervisor_beat_table"},
+		{"level=district&scheme=shift_lead_table", "shift_lead_table"},
+		{"level=district&scheme=dispatcher_table", "dispatcher_table"},
 	} {
 		var out assessment
 		path := "/api/v1/assessments?" + tc.query + "&" + span

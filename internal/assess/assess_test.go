@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -78,18 +79,30 @@ func TestPoints(t *testing.T) {
 
 // fakeCounter answers each tally from cases held in memory, by the
 // predicates' own meaning (casework.Predicate.Holds).
-type fakeCounter struct{ cases []*casework.Case }
+// fakeCounter counts its cases as the store would; queries, when set,
+// counts the queries asked.
+type fakeCounter struct {
+	cases   []*casework.Case
+	queries *int
+}
 
 func (f fakeCounter) Tally(_ context.Context, _ org.Actor, q casework.TallyQuery) ([]casework.TallyRow, error) {
+	if f.queries != nil {
+		*f.queries++
+	}
 	rows := map[string]*casework.TallyRow{}
 	var order []string
 	for _, c := range f.cases {
-		if q.Filter.Source != "" && c.Source != q.Filter.Source || q.Filter.ReporterID != "" && c.ReporterID != q.Filter.ReporterID {
+		if q.Filter.Source != "" && c.Source != q.Filter.Source || q.Filter.ReporterID != "" && c.ReporterID != q.Filter.ReporterID ||
+			len(q.Filter.ReporterIDs) > 0 && !slices.Contains(q.Filter.ReporterIDs, c.ReporterID) {
 			continue
 		}
 		key := ""
-		if q.GroupBy == "district" {
+		switch q.GroupBy {
+		case "district":
 			key = c.District
+		case casework.TallyByReporter:
+			key = c.ReporterID
 		}
 		r, ok := rows[key]
 		if !ok {
@@ -147,7 +160,7 @@ func TestAssess_JHRanksWithDeductionsAndDoubleLeaderCases(t *testing.T) {
 		t.Fatal(err)
 	}
 	units := []Unit{{org.LevelDistrict, "A", "甲区"}, {org.LevelDistrict, "B", "乙区"}, {org.LevelDistrict, "D", "丁区"}}
-	ranked, err := Assess(context.Background(), fakeCounter{cases}, org.Actor{}, Query{Plan: p, Period: kpi.Month(jan), GroupBy: "district", Units: units})
+	ranked, err := Assess(context.Background(), fakeCounter{cases: cases}, org.Actor{}, Query{Plan: p, Period: kpi.Month(jan), GroupBy: "district", Units: units})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -242,9 +255,17 @@ func TestAssess_SupervisorsByTheirReports(t *testing.T) {
 		t.Fatal(err)
 	}
 	units := []Unit{{Code: "li", Name: "李"}, {Code: "wang", Name: "王"}, {Code: "zhao", Name: "赵"}}
-	ranked, err := Assess(context.Background(), fakeCounter{cases}, org.Actor{}, Query{Plan: p, Period: kpi.Month(jan), GroupBy: GroupBySupervisor, Units: units})
+	// A citizen's reports are no supervisor's.
+	cases = append(cases, report("citizen-1", true, true), report("citizen-1", true, true))
+	queries := 0
+	ranked, err := Assess(context.Background(), fakeCounter{cases, &queries}, org.Actor{}, Query{Plan: p, Period: kpi.Month(jan), GroupBy: GroupBySupervisor, Units: units})
 	if err != nil {
 		t.Fatal(err)
+	}
+	// One grouped query for every supervisor, and one for the leader's
+	// cases the scheme counts twice: not one per supervisor.
+	if want := 1 + len(s.Double); queries != want {
+		t.Errorf("ranking %d supervisors took %d queries, want %d", len(units), queries, want)
 	}
 	// wang: 70 × 100 % + 30 × 90 % − 1 = 96; li: 70 × 80 % + 30 × 100 % = 86.
 	want := []struct {

@@ -241,23 +241,21 @@ const GroupBySupervisor = "supervisor"
 // Assess counts and ranks q's units inside actor's jurisdiction: one
 // grouped tally for all cases and one per double-counted channel, merged.
 func Assess(ctx context.Context, c Counter, actor org.Actor, q Query) ([]Ranked, error) {
-	if q.GroupBy == GroupBySupervisor {
-		// The store groups by place and department, not by reporter, so
-		// each supervisor's reports are counted by a query of their own
-		// (a city has hundreds of supervisors, not thousands).
-		results := make([]Result, len(q.Units))
-		for i, u := range q.Units {
-			within := q.Within
-			within.ReporterID = u.Code
-			rows, err := tally(ctx, c, actor, q.Plan, within, q.Period, "")
-			if err != nil {
-				return nil, fmt.Errorf("assess supervisor %s: %w", u.Code, err)
-			}
-			results[i] = q.Plan.Score(rows[""])
+	within, group := q.Within, q.GroupBy
+	if group == GroupBySupervisor {
+		// Supervisors are ranked by the cases each reported: one query
+		// grouped by reporter, over the listed supervisors' reports only
+		// (not every citizen's account).
+		if len(q.Units) == 0 {
+			return Rank(nil, nil), nil // no supervisor, nothing to count
 		}
-		return Rank(q.Units, results), nil
+		within.ReporterIDs = make([]string, len(q.Units))
+		for i, u := range q.Units {
+			within.ReporterIDs[i] = u.Code
+		}
+		group = casework.TallyByReporter
 	}
-	rows, err := tally(ctx, c, actor, q.Plan, q.Within, q.Period, q.GroupBy)
+	rows, err := tally(ctx, c, actor, q.Plan, within, q.Period, group)
 	if err != nil {
 		return nil, err
 	}

@@ -147,6 +147,10 @@ type Case struct {
 	ClosedAt     *time.Time      `json:"closed_at,omitempty"`
 	UpdatedAt    time.Time       `json:"updated_at"`
 	Version      int             `json:"version"`
+
+	// The stage record (stages.go): bit sets of the stages entered, left
+	// and overrun.
+	StagesSeen, StagesDone, StagesLate int `json:"-"`
 }
 
 // Request is an application that waits for approval: an extension (延期) or

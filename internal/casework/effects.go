@@ -38,7 +38,7 @@ func applyVerify(c *Case, cmd Command, env Env, ev *Event) error {
 	ev.Data = map[string]any{"valid": *cmd.Valid}
 	if !*cmd.Valid {
 		c.Status = StatusRejected
-		stopClocks(c)
+		stopClocks(c, env.Now)
 		return nil
 	}
 	c.Photos = append(c.Photos, cmd.Photos...)
@@ -51,7 +51,7 @@ func applyReject(c *Case, cmd Command, env Env, ev *Event) error {
 		return err
 	}
 	c.Status = StatusRejected
-	stopClocks(c)
+	stopClocks(c, env.Now)
 	return nil
 }
 
@@ -60,7 +60,7 @@ func applyVoid(c *Case, cmd Command, env Env, ev *Event) error {
 		return err
 	}
 	c.Status = StatusVoided
-	stopClocks(c)
+	stopClocks(c, env.Now)
 	return nil
 }
 
@@ -71,7 +71,7 @@ func applyMerge(c *Case, cmd Command, env Env, ev *Event) error {
 	c.MergedInto = cmd.Into
 	c.Status = StatusMerged
 	ev.Data = map[string]any{"into": cmd.Into}
-	stopClocks(c)
+	stopClocks(c, env.Now)
 	return nil
 }
 
@@ -306,6 +306,9 @@ func applySelfHandle(c *Case, cmd Command, env Env, ev *Event) error {
 	c.SelfHandled = true
 	c.AfterPhotos = append(c.AfterPhotos, cmd.Photos...)
 	c.FiledAt, c.DisposedAt = &now, &now
+	// It files itself at once: the filing stage is done, on time.
+	c.StagesSeen |= StageBitFile
+	c.StagesDone |= StageBitFile
 	c.Status = StatusPendingClose
 	return startStage(c, "close", env)
 }
@@ -373,7 +376,7 @@ func applyClose(c *Case, cmd Command, env Env, ev *Event) error {
 	if c.Recurrence != "" {
 		ev.Data["recurrence_of"] = c.Recurrence
 	}
-	stopClocks(c)
+	stopClocks(c, env.Now)
 	return nil
 }
 
@@ -412,6 +415,7 @@ func applyOverdue(c *Case, cmd Command, env Env, ev *Event) error {
 		return errs.Conflict("case %s is not overdue", c.Code)
 	}
 	c.Overdue = true
+	c.StagesLate |= stageBits[c.Stage]
 	ev.Data = map[string]any{"stage": c.Stage, "due": *c.StageDue}
 	return nil
 }
@@ -428,6 +432,8 @@ func startStage(c *Case, stage string, env Env) error {
 	if stage == "dispose" && c.StageClock != nil && c.Stage == "dispose" {
 		extra = c.StageClock.Extra // a rework keeps granted extensions
 	}
+	leaveStage(c, env.Now)
+	c.StagesSeen |= stageBits[stage]
 	c.Stage = stage
 	c.StageClock = &worktime.Clock{Start: env.Now, Limit: lim, Extra: extra}
 	recompute(c, env)
@@ -483,7 +489,8 @@ func startWholeClock(c *Case, env Env) error {
 	return nil
 }
 
-func stopClocks(c *Case) {
+func stopClocks(c *Case, now time.Time) {
+	leaveStage(c, now)
 	c.Stage, c.StageClock, c.StageDue, c.StageWarn, c.CaseClock = "", nil, nil, nil, nil
 }
 

@@ -41,6 +41,20 @@ const (
 	FactRecurrent      Fact = "recurrent"             // 复发: closed where a case was recently closed
 	FactAutomatic      Fact = "automatic"             // found by a camera or sensor (自动发现)
 	FactPublic         Fact = "public"                // reported by the public (公众举报: 随手拍, 12345)
+
+	// The per-post facts (DOMAIN.md §5), read from the stage record
+	// (stages.go); all false for cases stored before it.
+	FactPatrol           Fact = "patrol"              // reported by a supervisor on patrol (监督员上报)
+	FactVerifySent       Fact = "verify_sent"         // 发核实: sent for verification
+	FactVerifySentOnTime Fact = "verify_sent_on_time" // 按时发核实: sent before the acceptance stage ran out
+	FactVerifyDue        Fact = "verify_due"          // 应核实: verified, or overdue for it
+	FactVerifiedOnTime   Fact = "verified_on_time"    // 按时核实
+	FactCheckDue         Fact = "check_due"           // 应核查: checked, or overdue for it
+	FactCheckedOnTime    Fact = "checked_on_time"     // 按时核查: every check on time (a rework's included)
+	FactFilingTimed      Fact = "filing_timed"        // 立案 with the filing stage on record
+	FactFiledOnTime      Fact = "filed_on_time"       // 按时立案
+	FactDispatchDue      Fact = "dispatch_due"        // 应派遣: dispatched, or overdue for it
+	FactDispatchedOnTime Fact = "dispatched_on_time"  // 按时派遣: every dispatch (a re-dispatch's included) on time
 )
 
 // FactNames gives each fact's standard Chinese term and English name.
@@ -56,13 +70,21 @@ var FactNames = map[Fact][2]string{
 	FactSelfHandled: {"自行处置", "Self-handled"}, FactRated: {"已回访", "Rated"},
 	FactSatisfied: {"满意", "Satisfied"}, FactRecurrent: {"复发", "Recurrent"},
 	FactAutomatic: {"自动发现", "Found automatically"}, FactPublic: {"公众举报", "Public report"},
+	FactPatrol: {"监督员上报", "Patrol report"}, FactVerifySent: {"发核实", "Sent for verification"},
+	FactVerifySentOnTime: {"按时发核实", "Sent for verification on time"}, FactVerifyDue: {"应核实", "Due for verification"},
+	FactVerifiedOnTime: {"按时核实", "Verified on time"}, FactCheckDue: {"应核查", "Due for check"},
+	FactCheckedOnTime: {"按时核查", "Checked on time"}, FactFilingTimed: {"立案（有立案环节记录）", "Filed, filing stage on record"},
+	FactFiledOnTime: {"按时立案", "Filed on time"}, FactDispatchDue: {"应派遣", "Due for dispatch"},
+	FactDispatchedOnTime: {"按时派遣", "Dispatched on time"},
 }
 
 // Facts lists every fact, in the order of the loop.
 var Facts = []Fact{FactFiled, FactVoided, FactRejected, FactMerged, FactDispatched, FactAccurateDisp,
 	FactDisposed, FactDisposedOnTime, FactDisposedLate, FactOverdue, FactDueToClose, FactClosed,
 	FactClosedOnTime, FactClosedLate, FactSuspended, FactReworked, FactReturned, FactShirked,
-	FactExtended, FactUrged, FactSelfHandled, FactRated, FactSatisfied, FactRecurrent, FactAutomatic, FactPublic}
+	FactExtended, FactUrged, FactSelfHandled, FactRated, FactSatisfied, FactRecurrent, FactAutomatic, FactPublic,
+	FactPatrol, FactVerifySent, FactVerifySentOnTime, FactVerifyDue, FactVerifiedOnTime, FactCheckDue, FactCheckedOnTime,
+	FactFilingTimed, FactFiledOnTime, FactDispatchDue, FactDispatchedOnTime}
 
 // Valid reports whether f is a known fact.
 func (f Fact) Valid() bool { _, ok := FactNames[f]; return ok }
@@ -129,6 +151,30 @@ func (f Fact) Holds(c *Case) bool {
 		return c.Source.Machine()
 	case FactPublic:
 		return c.Source == SourceCitizen || c.Source == SourceHotline
+	case FactPatrol:
+		return c.Source == SourcePatrol
+	case FactVerifySent:
+		return c.StagesSeen&StageBitVerify != 0
+	case FactVerifySentOnTime:
+		// Only pending_accept sends for verification, so the acceptance
+		// stage's verdict is the sending's.
+		return c.StagesSeen&StageBitVerify != 0 && c.StagesLate&StageBitAccept == 0
+	case FactVerifyDue:
+		return c.stageDue(StageBitVerify)
+	case FactVerifiedOnTime:
+		return c.stageDoneOnTime(StageBitVerify)
+	case FactCheckDue:
+		return c.stageDue(StageBitCheck)
+	case FactCheckedOnTime:
+		return c.stageDoneOnTime(StageBitCheck)
+	case FactFilingTimed:
+		return c.FiledAt != nil && c.stageDue(StageBitFile)
+	case FactFiledOnTime:
+		return c.FiledAt != nil && c.stageDoneOnTime(StageBitFile)
+	case FactDispatchDue:
+		return c.stageDue(StageBitDispatch)
+	case FactDispatchedOnTime:
+		return c.stageDoneOnTime(StageBitDispatch)
 	}
 	return false
 }
@@ -176,7 +222,7 @@ func (p Predicate) String() string {
 
 // maxTests bounds a parsed predicate: more tests than facts say nothing new
 // and only make the SQL longer.
-const maxTests = 2 * 26
+const maxTests = 2 * 37
 
 // ParsePredicate reads the "is" parameter of a case list: fact names
 // separated by commas, each optionally preceded by "!" for "not", e.g.

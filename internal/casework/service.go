@@ -33,6 +33,7 @@ type Filter struct {
 	From, To    *time.Time // reported_at range, [From, To)
 	ExternalRef string     // the channel's own id (hotline order, device event, offline report id)
 	ReporterID  string     // cases reported by one account
+	ReporterIDs []string   // cases reported by any of these accounts (a ranking of supervisors)
 	// Is keeps the cases for which every fact test holds (the indicators'
 	// predicates; see [Fact]).
 	Is Predicate
@@ -182,7 +183,7 @@ func (s *Service) Report(ctx context.Context, actor org.Actor, r Report) (*Intak
 	case len(dups) > 0 && c.Source.Machine():
 		// Devices report the same thing again and again: merge by themselves.
 		c.Status, c.MergedInto = StatusMerged, dups[0].ID
-		stopClocks(c)
+		stopClocks(c, now)
 		events = append(events, Event{CaseID: c.ID, Action: ActMerge, From: StatusPendingAccept, To: StatusMerged,
 			Actor: org.SystemActor.ID, Name: org.SystemActor.Name, Post: org.PostSystem, At: now,
 			Note: fmt.Sprintf("自动合并：与 %s 相距 %.0f 米", dups[0].Code, dups[0].DistanceM), Data: map[string]any{"into": dups[0].ID}})

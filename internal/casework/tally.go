@@ -21,7 +21,11 @@ type TallyQuery struct {
 }
 
 // TallyGroups are the columns a tally may be grouped by.
-var TallyGroups = []string{"district", "street", "community", "grid", "department"}
+var TallyGroups = []string{"district", "street", "community", "grid", "department", TallyByReporter}
+
+// TallyByReporter groups a tally by the reporting account (a supervisor's
+// post figures); with Filter.ReporterIDs, only those accounts' rows.
+const TallyByReporter = "reporter_id"
 
 // TallyRow is one unit's counts: Counts[i] cases satisfy Sets[i]. Response
 // is the sum, over the dispatched cases, of the time from report to

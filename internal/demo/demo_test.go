@@ -357,7 +357,7 @@ func condOf(c *casework.Case, evs []casework.Event) int {
 	return c.Condition
 }
 
-// TestGenerate_mix checks the proportions of a realistic year.
+// TestGenerate_mix checks the proportions of a realistic two years.
 func TestGenerate_mix(t *testing.T) {
 	m, sum := mustGenerate(t, 3, 5000, 0)
 	n := float64(len(m.Cases))
@@ -377,7 +377,7 @@ func TestGenerate_mix(t *testing.T) {
 	}
 	src := map[casework.Source]int{}
 	var selfHandled, patrol, returns, shirks, extensions, reworks, suspended, recurrences, overdue, urged, callbacks int
-	start := testNow.Add(-366 * 24 * time.Hour)
+	start := testNow.Add(-Span - 24*time.Hour)
 	for k, c := range m.Cases {
 		src[c.Source]++
 		if c.Source == casework.SourcePatrol {
@@ -530,8 +530,11 @@ func TestGenerate_openAtNow(t *testing.T) {
 			t.Errorf("%d cases are %s at now", open[st], st)
 		}
 	}
+	// Five of each: the same number of cases over two years ([Span])
+	// leaves half as many a day, so about half the fresh green and yellow
+	// ones of a one-year demo (137 and 18 with seed 9).
 	for _, l := range []worktime.Light{worktime.Green, worktime.Yellow, worktime.Red} {
-		if lights[l] < 10 {
+		if lights[l] < 5 {
 			t.Errorf("%d open cases are %s", lights[l], l)
 		}
 	}

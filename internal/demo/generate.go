@@ -83,7 +83,7 @@ func Build(ctx context.Context, sink Sink, dict *catalog.Dictionary, cal *workti
 
 // Generate writes the demo city to sink: the regions of svc's atlas as one
 // import, the accounts of [Accounts], the photos, and opt.Cases cases
-// spread over the year before opt.Now, in batches of [BatchSize]. Every
+// spread over the two years ([Span]) before opt.Now, in batches of [BatchSize]. Every
 // case is drafted with svc.Draft and moved only by casework.Decide at
 // increasing simulated times, none after opt.Now. svc.Store is not used.
 // The same seed, case count, now, dictionary and calendar give the same

@@ -249,9 +249,9 @@ func pad(n, digits int) string {
 }
 
 // validFrom is when the demo's regions and accounts begin: local midnight
-// 13 months before now, a month before the first case.
+// a month before the first case ([Span] before now).
 func validFrom(now time.Time) time.Time {
-	t := now.In(shanghai).AddDate(0, -13, 0)
+	t := now.Add(-Span).In(shanghai).AddDate(0, -1, 0)
 	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, shanghai).UTC()
 }
 

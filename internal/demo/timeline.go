@@ -8,7 +8,12 @@ import (
 	"cityloop/internal/worktime"
 )
 
-// timeline spreads N reports over the year before now. Each hour has an
+// Span is how far back the demo's reports go: two years, so that every
+// month of the last year has its month a year before (同比, year on year),
+// the current one included.
+const Span = 2 * 365 * 24 * time.Hour
+
+// timeline spreads N reports over the [Span] before now. Each hour has an
 // intensity per source (time of day, weekday or holiday, season, and a slow
 // growth as citizens adopt the app); case i is placed at the quantile
 // (i+u)/N of the whole year's intensity, so report times rise with the index
@@ -23,7 +28,7 @@ type timeline struct {
 }
 
 func newTimeline(now time.Time, cal *worktime.Calendar) *timeline {
-	start := now.Add(-365 * 24 * time.Hour).Truncate(time.Hour)
+	start := now.Add(-Span).Truncate(time.Hour)
 	hours := int(now.Sub(start) / time.Hour)
 	if hours < 1 {
 		hours = 1

@@ -136,6 +136,9 @@ func (w *walker) holds() bool {
 	if pp.stallWide {
 		fresh *= 4
 	}
+	// The reports of [Span] are spread over two years, half as many a day
+	// as over one: twice the window keeps as many cases in each queue.
+	fresh *= Span / (365 * 24 * time.Hour)
 	return w.g.now.Sub(w.t) <= fresh
 }
 

@@ -24,7 +24,11 @@ func TestDefault(t *testing.T) {
 	for _, code := range []string{"reported", "filed", "dispatched", "disposed", "closed", "overdue", "due_to_close",
 		"suspended", "closure_rate", "on_time_closure_rate", "on_time_disposal_rate", "satisfaction_rate",
 		"rework_rate", "return_rate", "recurrence_rate", "avg_response_hours", "disposal_rate",
-		"overdue_undisposed_rate", "extension_rate", "automatic_accuracy_rate"} {
+		"overdue_undisposed_rate", "extension_rate", "automatic_accuracy_rate",
+		// The per-post counts and rates of DOMAIN.md §5.
+		"missed_reports", "missed_report_rate", "verify_due", "on_time_verification_rate", "check_due",
+		"on_time_check_rate", "on_time_filing_rate", "dispatch_due", "on_time_dispatch_rate",
+		"verify_sent_on_time_rate", "patrol_valid_report_rate"} {
 		if got[code] == nil {
 			t.Errorf("the default book lacks %s", code)
 		}
@@ -164,15 +168,50 @@ func TestCompute(t *testing.T) {
 	}
 }
 
+// composite finds a composite of the default book in force in March 2026.
+func composite(t *testing.T, code string) *Composite {
+	t.Helper()
+	for _, c := range Default().CompositesInForce(time.Date(2026, 3, 1, 0, 0, 0, 0, cst)) {
+		if c.Code == code {
+			return c
+		}
+	}
+	t.Fatalf("the default book has no composite %s", code)
+	return nil
+}
+
 func TestComposite_Score(t *testing.T) {
-	c := Default().CompositesInForce(time.Date(2026, 3, 1, 0, 0, 0, 0, cst))[0]
 	fig := func(v float64) Figure { return Figure{Value: &v} }
+	// The post composites of DOMAIN.md §5 and the LOC-JN table, each out
+	// of 100 points.
+	for _, tc := range []struct {
+		code string
+		figs map[string]Figure
+		want float64
+	}{
+		{"jn_score", map[string]Figure{"disposal_rate": fig(100), "on_time_disposal_rate": fig(80), "rework_rate": fig(10),
+			"overdue_undisposed_rate": fig(5), "extension_rate": fig(20)}, 91}, // 30 + 16 + 18 + 19 + 8
+		{"supervisor_score", map[string]Figure{"patrol_valid_report_rate": fig(90), "missed_report_rate": fig(25),
+			"on_time_verification_rate": fig(80), "on_time_check_rate": fig(100)}, 87}, // 36 + 15 + 16 + 20
+		{"shift_lead_score", map[string]Figure{"on_time_filing_rate": fig(100), "accurate_filing_rate": fig(95),
+			"on_time_closure_rate": fig(60)}, 84}, // 25 + 38 + 21
+		{"dispatcher_score", map[string]Figure{"on_time_dispatch_rate": fig(90), "accurate_dispatch_rate": fig(70)}, 80}, // 45 + 35
+	} {
+		c := composite(t, tc.code)
+		if got, ok := c.Score(tc.figs); !ok || got != tc.want {
+			t.Errorf("%s: score %v %v, want %v", tc.code, got, ok, tc.want)
+		}
+		total := 0.0
+		for _, p := range c.Parts {
+			total += p.Weight
+		}
+		if total != 100 {
+			t.Errorf("%s is out of %v points, want 100", tc.code, total)
+		}
+	}
+	c := composite(t, "jn_score")
 	figs := map[string]Figure{"disposal_rate": fig(100), "on_time_disposal_rate": fig(80), "rework_rate": fig(10),
 		"overdue_undisposed_rate": fig(5), "extension_rate": fig(20)}
-	// 30 + 16 + 18 + 19 + 8
-	if got, ok := c.Score(figs); !ok || got != 91 {
-		t.Errorf("score %v %v, want 91", got, ok)
-	}
 	if g := Default().Grade(91); g != "A" {
 		t.Errorf("grade of 91: %q", g)
 	}

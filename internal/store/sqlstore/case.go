@@ -35,6 +35,7 @@ var caseCols = []string{
 	"pending_request", "stage", "stage_clock", "case_clock", "stage_due_at", "stage_warn_at",
 	"case_due_at", "overdue", "closed_late", "disposed_late", "closure_kind", "satisfaction", "reported_at",
 	"filed_at", "dispatched_at", "disposed_at", "closed_at", "updated_at", "version",
+	"stages_seen", "stages_done", "stages_late",
 	"reporter_phone_blind", // last: written with the sealed phone, never read back
 }
 
@@ -118,6 +119,7 @@ func (db *DB) caseArgs(c *casework.Case, code string, version int) ([]any, error
 		pending, c.Stage, stageClock, caseClock, sqlkit.MicrosOrNull(c.StageDue), sqlkit.MicrosOrNull(c.StageWarn),
 		sqlkit.MicrosOrNull(c.CaseDue), c.Overdue, c.ClosedLate, c.DisposedLate, c.ClosureKind, c.Satisfaction, sqlkit.Micros(c.ReportedAt),
 		sqlkit.MicrosOrNull(c.FiledAt), sqlkit.MicrosOrNull(c.DispatchedAt), sqlkit.MicrosOrNull(c.DisposedAt), sqlkit.MicrosOrNull(c.ClosedAt), sqlkit.Micros(c.UpdatedAt), int64(version),
+		int64(c.StagesSeen), int64(c.StagesDone), int64(c.StagesLate),
 		db.blindPhone(c.Phone),
 	}, nil
 }
@@ -135,6 +137,7 @@ func (db *DB) scanCase(s scanner) (*casework.Case, error) {
 		reported, updated                                 int64
 		cond, reworks, returns, shirks, extensions, urges int64
 		version                                           int64
+		seen, done, late                                  int64
 		blind                                             string
 	)
 	err := s.Scan(
@@ -146,6 +149,7 @@ func (db *DB) scanCase(s scanner) (*casework.Case, error) {
 		&pending, &c.Stage, &stageClock, &caseClock, &stageDue, &stageWarn,
 		&caseDue, &c.Overdue, &c.ClosedLate, &c.DisposedLate, &c.ClosureKind, &c.Satisfaction, &reported,
 		&filed, &dispatched, &disposed, &closed, &updated, &version,
+		&seen, &done, &late,
 		&blind,
 	)
 	if err != nil {
@@ -154,6 +158,7 @@ func (db *DB) scanCase(s scanner) (*casework.Case, error) {
 	db.openContact(&c)
 	c.Condition, c.Reworks, c.Returns, c.Shirks = int(cond), int(reworks), int(returns), int(shirks)
 	c.Extensions, c.Urges, c.Version = int(extensions), int(urges), int(version)
+	c.StagesSeen, c.StagesDone, c.StagesLate = int(seen), int(done), int(late)
 	if category != "" {
 		ref, err := catalog.ParseRef(category)
 		if err != nil {
@@ -579,6 +584,9 @@ func caseFilterInto(w *where, f casework.Filter) (*where, error) {
 	}
 	if f.ReporterID != "" {
 		w.add("reporter_id = ?", f.ReporterID)
+	}
+	if len(f.ReporterIDs) > 0 {
+		w.in("reporter_id", f.ReporterIDs)
 	}
 	if len(f.Is) > 0 {
 		c, err := predicateSQL(f.Is)

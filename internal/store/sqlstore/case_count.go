@@ -36,7 +36,7 @@ type tallyPlan struct {
 // filter keeps the count small.
 func planTally(f casework.Filter) (tallyPlan, bool) {
 	var p tallyPlan
-	if len(f.Is) > 0 || f.Light != "" || f.ExternalRef != "" || f.ReporterID != "" {
+	if len(f.Is) > 0 || f.Light != "" || f.ExternalRef != "" || f.ReporterID != "" || len(f.ReporterIDs) > 0 {
 		return p, false
 	}
 	has := false // a dimension is set
@@ -203,7 +203,7 @@ func (db *DB) countCases(ctx context.Context, f casework.Filter, w *where) (int6
 // filters one range answers (a single status, lights, grids, queues sorted
 // by deadline).
 func splitByStatus(f casework.Filter, need int) (q string, args []any, ok bool, err error) {
-	if f.SortByDue || f.Light != "" || len(f.Statuses) == 1 || f.ExternalRef != "" || f.ReporterID != "" || len(f.Is) > 0 {
+	if f.SortByDue || f.Light != "" || len(f.Statuses) == 1 || f.ExternalRef != "" || f.ReporterID != "" || len(f.ReporterIDs) > 0 || len(f.Is) > 0 {
 		return "", nil, false, nil
 	}
 	if f.Region != "" && f.RegionLevel == org.LevelGrid {

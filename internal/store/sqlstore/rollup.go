@@ -167,7 +167,8 @@ func (db *DB) writeRollups(ctx context.Context, tx *sql.Tx, entries []rollup.Ent
 // everything Fact.Holds and rollup.Keys read, and the version.
 const factCols = "status, source, category, grid, community, street, district, department, self_handled, " +
 	"rework_count, return_count, shirk_count, extension_count, urge_count, overdue, closed_late, disposed_late, " +
-	"satisfaction, recurrence_of, reported_at, filed_at, dispatched_at, disposed_at, version"
+	"satisfaction, recurrence_of, reported_at, filed_at, dispatched_at, disposed_at, version, " +
+	"stages_seen, stages_done, stages_late"
 
 var selectFactsSQL = "SELECT " + factCols + " FROM cases WHERE id = $1"
 
@@ -180,10 +181,12 @@ func (db *DB) storedFacts(ctx context.Context, tx *sql.Tx, id string) (*casework
 		reworks, returns, shirks, extensions, urges, vers int64
 		reported                                          int64
 		filed, dispatched, disposed                       sql.Null[int64]
+		seen, done, late                                  int64
 	)
 	err := db.txQueryRow(ctx, tx, selectFactsSQL, id).Scan(&c.Status, &c.Source, &category, &c.Grid, &c.Community, &c.Street,
 		&c.District, &c.Department, &c.SelfHandled, &reworks, &returns, &shirks, &extensions, &urges, &c.Overdue,
-		&c.ClosedLate, &c.DisposedLate, &c.Satisfaction, &c.Recurrence, &reported, &filed, &dispatched, &disposed, &vers)
+		&c.ClosedLate, &c.DisposedLate, &c.Satisfaction, &c.Recurrence, &reported, &filed, &dispatched, &disposed, &vers,
+		&seen, &done, &late)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, 0, errs.NotFound("case %s does not exist", id)
 	}
@@ -192,6 +195,7 @@ func (db *DB) storedFacts(ctx context.Context, tx *sql.Tx, id string) (*casework
 	}
 	c.ID = id
 	c.Reworks, c.Returns, c.Shirks, c.Extensions, c.Urges = int(reworks), int(returns), int(shirks), int(extensions), int(urges)
+	c.StagesSeen, c.StagesDone, c.StagesLate = int(seen), int(done), int(late)
 	if category != "" {
 		ref, err := catalog.ParseRef(category)
 		if err != nil {
@@ -455,7 +459,7 @@ func planRollup(q casework.TallyQuery) (*rollupPlan, bool) {
 	rest := f
 	rest.From, rest.To, rest.Region, rest.RegionLevel, rest.Department, rest.Source, rest.Category, rest.Scope = nil, nil, "", 0, "", "", nil, nil
 	rest.Light, rest.SortByDue, rest.Now, rest.Limit, rest.Offset = "", false, time.Time{}, 0, 0
-	if len(rest.Statuses) > 0 || rest.Overdue != nil || rest.ExternalRef != "" || rest.ReporterID != "" || len(rest.Is) > 0 {
+	if len(rest.Statuses) > 0 || rest.Overdue != nil || rest.ExternalRef != "" || rest.ReporterID != "" || len(rest.ReporterIDs) > 0 || len(rest.Is) > 0 {
 		return nil, false
 	}
 	p := &rollupPlan{w: &where{}}

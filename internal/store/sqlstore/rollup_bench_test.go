@@ -32,11 +32,7 @@ import (
 // by rollupBenchVersion and the case count, and reused by later runs; the
 // PostgreSQL one stays in a schema named the same way.
 func BenchmarkRollups(b *testing.B) {
-	dialects := []string{DialectSQLite}
-	if os.Getenv("CITYLOOP_TEST_POSTGRES_URL") != "" {
-		dialects = append(dialects, DialectPostgres)
-	}
-	for _, d := range dialects {
+	for _, d := range benchDialects() {
 		b.Run(d, func(b *testing.B) {
 			n := 10_000_000
 			if d == DialectPostgres {
@@ -55,7 +51,7 @@ func BenchmarkRollups(b *testing.B) {
 
 // rollupBenchVersion names the generated city; change it when the
 // generator or the schema changes, so a stale file is not reused.
-const rollupBenchVersion = "v5"
+const rollupBenchVersion = "v6" // v6: migration 00014 (stage record)
 
 var benchCST = time.FixedZone("CST", 8*3600)
 
@@ -310,18 +306,7 @@ func runRollupBench(b *testing.B, db *DB, n int) {
 			closure = append(closure, d.Num(), d.Den())
 		}
 	}
-	median := func(k int, fn func() error) time.Duration {
-		var ds []time.Duration
-		for range k {
-			t := time.Now()
-			if err := fn(); err != nil {
-				b.Fatal(err)
-			}
-			ds = append(ds, time.Since(t))
-		}
-		slices.Sort(ds)
-		return ds[len(ds)/2]
-	}
+	median := func(k int, fn func() error) time.Duration { return benchMedian(b, k, fn) }
 	var out strings.Builder
 	fmt.Fprintf(&out, "\n%s, %d cases, %d indicators (%d counts)\n", db.dialect, n, len(defs), len(sets))
 	fmt.Fprintf(&out, "%-26s %10s %14s %16s %16s %8s %8s\n", "request", "rows", "rollups (ms)", "GROUP BY (ms)", "raw tally (ms)", "ratio", "≤10 ms")

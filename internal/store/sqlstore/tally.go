@@ -45,6 +45,33 @@ var factSQL = map[casework.Fact]string{
 	casework.FactRecurrent:      "recurrence_of <> ''",
 	casework.FactAutomatic:      "source IN ('camera', 'sensor')",
 	casework.FactPublic:         "source IN ('citizen', 'hotline')",
+	casework.FactPatrol:         "source = 'patrol'",
+	// The stage record's bit sets (casework/stages.go); "&" is the same
+	// on both dialects.
+	casework.FactVerifySent:       stageSeen(casework.StageBitVerify),
+	casework.FactVerifySentOnTime: "(" + stageSeen(casework.StageBitVerify) + " AND " + stageNotLate(casework.StageBitAccept) + ")",
+	casework.FactVerifyDue:        stageDueSQL(casework.StageBitVerify),
+	casework.FactVerifiedOnTime:   stageOnTimeSQL(casework.StageBitVerify),
+	casework.FactCheckDue:         stageDueSQL(casework.StageBitCheck),
+	casework.FactCheckedOnTime:    stageOnTimeSQL(casework.StageBitCheck),
+	casework.FactFilingTimed:      "(filed_at IS NOT NULL AND " + stageDueSQL(casework.StageBitFile) + ")",
+	casework.FactFiledOnTime:      "(filed_at IS NOT NULL AND " + stageOnTimeSQL(casework.StageBitFile) + ")",
+	casework.FactDispatchDue:      stageDueSQL(casework.StageBitDispatch),
+	casework.FactDispatchedOnTime: stageOnTimeSQL(casework.StageBitDispatch),
+}
+
+// The stage record's tests, each in parentheses so that NOT negates the
+// whole of it.
+func stageSeen(bit int) string { return fmt.Sprintf("((stages_seen & %d) <> 0)", bit) }
+
+func stageNotLate(bit int) string { return fmt.Sprintf("((stages_late & %d) = 0)", bit) }
+
+func stageDueSQL(bit int) string {
+	return fmt.Sprintf("(((stages_done | stages_late) & %d) <> 0)", bit)
+}
+
+func stageOnTimeSQL(bit int) string {
+	return fmt.Sprintf("((stages_done & %d) <> 0 AND (stages_late & %d) = 0)", bit, bit)
 }
 
 // predicateSQL is p as one condition ("TRUE" for the empty predicate).

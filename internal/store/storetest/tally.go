@@ -40,6 +40,11 @@ func randomCase(r *rand.Rand, at time.Time) *casework.Case {
 	}
 	c.SelfHandled = r.IntN(10) == 0
 	c.Overdue, c.ClosedLate, c.DisposedLate = r.IntN(3) == 0, r.IntN(3) == 0, r.IntN(3) == 0
+	// The stage record: any stages, each bit half the time, and none at
+	// all for a case stored before the record existed.
+	if r.IntN(5) > 0 {
+		c.StagesSeen, c.StagesDone, c.StagesLate = r.IntN(256), r.IntN(256), r.IntN(256)
+	}
 	c.Reworks, c.Returns, c.Shirks = r.IntN(3)/2, r.IntN(3), r.IntN(2)
 	c.Extensions, c.Urges = r.IntN(4)/3, r.IntN(2)
 	c.Satisfaction = []string{"", "", "satisfied", "basic", "unsatisfied"}[r.IntN(5)]
@@ -58,6 +63,7 @@ func testTally(t *testing.T, s Store) {
 	cases := make([]*casework.Case, n)
 	for i := range cases {
 		cases[i] = randomCase(r, t0.Add(-time.Duration(r.IntN(60*24))*time.Hour))
+		cases[i].ReporterID = []string{"sup-a", "sup-b", "citizen-1"}[i%3]
 	}
 	if err := s.BulkCreateCases(ctx, cases, nil); err != nil {
 		t.Fatal(err)
@@ -88,10 +94,13 @@ func testTally(t *testing.T, s Store) {
 		{"a department", casework.Filter{Department: "water"}, func(c *casework.Case) bool { return c.Department == "water" }},
 		{"a scope", casework.Filter{Scope: &casework.Scope{Regions: []casework.RegionScope{{Level: org.LevelStreet, Code: "330102"}}}},
 			func(c *casework.Case) bool { return c.Street == "330102" }},
+		// A ranking of supervisors: their reports only, in one query.
+		{"some reporters", casework.Filter{ReporterIDs: []string{"sup-a", "sup-b"}},
+			func(c *casework.Case) bool { return c.ReporterID == "sup-a" || c.ReporterID == "sup-b" }},
 	}
 	for _, b := range bases {
 		t.Run(b.name, func(t *testing.T) {
-			for _, group := range []string{"", "district", "street", "department"} {
+			for _, group := range []string{"", "district", "street", "department", casework.TallyByReporter} {
 				rows, err := s.TallyCases(ctx, casework.TallyQuery{Filter: b.f, Sets: sets, GroupBy: group})
 				if err != nil {
 					t.Fatalf("TallyCases by %q: %v", group, err)
@@ -105,7 +114,8 @@ func testTally(t *testing.T, s Store) {
 					if !b.in(c) {
 						continue
 					}
-					key := map[string]string{"": "", "district": c.District, "street": c.Street, "department": c.Department}[group]
+					key := map[string]string{"": "", "district": c.District, "street": c.Street, "department": c.Department,
+						casework.TallyByReporter: c.ReporterID}[group]
 					w := want[key]
 					if w == nil {
 						w = &casework.TallyRow{Key: key, Counts: make([]int, len(sets))}
