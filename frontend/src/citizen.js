@@ -128,3 +128,14 @@ if (form) {
   desc.addEventListener('input', () => { clearTimeout(t); t = setTimeout(() => ask(desc.value), 300); });
   if (desc.value.trim()) ask(desc.value);
 }
+
+// The tracking page's outcome: a small map of the place the case was at.
+const trackMap = document.getElementById('track-map');
+if (trackMap) {
+  try {
+    const pt = JSON.parse(trackMap.dataset.geo).point;
+    const m = baseMap(trackMap).setView(pt, 16);
+    L.circleMarker(pt, { radius: 9, color: '#b42318', fillColor: '#b42318', fillOpacity: 0.9 }).addTo(m);
+    trackMap.dataset.ready = '1';
+  } catch (e) { trackMap.hidden = true; }
+}

@@ -169,7 +169,9 @@ func get[T any](t *testing.T, ctx context.Context, a chromedp.Action[T]) T {
 	return v
 }
 
-// signIn signs out whoever is signed in and signs in as user through the form.
+// signIn signs out whoever is signed in and signs in as user through the
+// form: desk posts land on the console's queues, field posts (supervisor,
+// grid member, handler) on the field app's task list.
 func signIn(t *testing.T, ctx context.Context, base, user string) {
 	t.Helper()
 	run(t, ctx, "sign in as "+user,
@@ -179,7 +181,7 @@ func signIn(t *testing.T, ctx context.Context, base, user string) {
 		chromedp.SendKeys(chromedp.CSS("#username"), user),
 		chromedp.SendKeys(chromedp.CSS("#password"), "demo"),
 		chromedp.Submit(chromedp.CSS("#signin")),
-		chromedp.WaitVisible(chromedp.CSS("#queues")),
+		chromedp.WaitVisible(chromedp.CSS("#queues, #tasks")),
 	)
 }
 
@@ -287,7 +289,7 @@ func TestWeb_BrowserLoop(t *testing.T) {
 	actOn(t, ctx, base, c.ID, "dispatch")
 
 	signIn(t, ctx, base, "handler")
-	shot(t, ctx, "console-handler-workbench")
+	shot(t, ctx, "handler-lands-on-field")
 	actOn(t, ctx, base, c.ID, "sign")
 	actOn(t, ctx, base, c.ID, "dispose",
 		chromedp.SetUploadFiles(chromedp.CSS("#ph-dispose"), []string{photo}),

@@ -770,33 +770,9 @@ func (s *Server) handleCaseAct(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	id := r.PathValue("id")
-	cmd, err := s.commandFrom(r, sess.actor)
-	if err == nil {
-		if cmd.Action == casework.ActOverdue || cmd.Action == casework.ActReport || cmd.Action == casework.ActRate {
-			err = errs.Invalid("%q is not requested from the console", cmd.Action)
-		}
-	}
-	if err == nil {
-		cmd.Photos, err = s.savePhotos(r, "photos", sess.actor.ID)
-	}
-	if err == nil {
-		if v := r.Form.Get("version"); v != "" {
-			cur, ferr := s.Cases.FindCase(r.Context(), sess.actor, id)
-			if ferr != nil {
-				return ferr
-			}
-			if strconv.Itoa(cur.Version) != v {
-				err = errs.Conflict("案件 %s 已被他人更新，请查看最新状态 / case %s was changed by someone else; see its current state", cur.Code, cur.Code)
-			}
-		}
-	}
-	var c *casework.Case
-	var events []casework.Event
-	if err == nil {
-		c, events, err = s.Cases.Act(r.Context(), id, cmd)
-	}
+	c, cmd, err := s.actFromForm(r, sess.actor, id)
 	if err != nil {
-		if e, ok := errs.As(err); ok && e.Kind != errs.KindInternal && e.Kind != errs.KindNotFound {
+		if e, ok := asShowable(err); ok {
 			// Show the case again with the message, so the person can fix the form.
 			v := s.view(w, r, "console")
 			p, lerr := s.loadCasePage(r, v.L, sess.actor, id)
@@ -809,14 +785,49 @@ func (s *Server) handleCaseAct(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	s.auditActs(r, c, events)
-	s.broker.publishCase(c.Code, c)
 	next := "/console/cases/" + c.ID + "?done=" + string(cmd.Action)
 	if r.Form.Get("back") == "field" {
 		next = "/field?done=" + string(cmd.Action)
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
 	return nil
+}
+
+// actFromForm takes the action a case page's form (console or field app)
+// asks for, with its photos, and records it on the audit trail and the
+// live queues. The form must already be read (readForm).
+func (s *Server) actFromForm(r *http.Request, a org.Actor, id string) (*casework.Case, casework.Command, error) {
+	cmd, err := s.commandFrom(r, a)
+	if err == nil {
+		if cmd.Action == casework.ActOverdue || cmd.Action == casework.ActReport || cmd.Action == casework.ActRate {
+			err = errs.Invalid("%q is not requested from the console", cmd.Action)
+		}
+	}
+	if err == nil {
+		cmd.Photos, err = s.savePhotos(r, "photos", a.ID)
+	}
+	if err == nil {
+		if v := r.Form.Get("version"); v != "" {
+			cur, ferr := s.Cases.FindCase(r.Context(), a, id)
+			if ferr != nil {
+				return nil, cmd, ferr
+			}
+			if strconv.Itoa(cur.Version) != v {
+				err = errs.Conflict("案件 %s 已被他人更新，请查看最新状态 / case %s was changed by someone else; see its current state", cur.Code, cur.Code)
+			}
+		}
+	}
+	var c *casework.Case
+	var events []casework.Event
+	if err == nil {
+		c, events, err = s.Cases.Act(r.Context(), id, cmd)
+	}
+	if err != nil {
+		return nil, cmd, err
+	}
+	s.auditActs(r, c, events)
+	s.broker.publishCase(c.Code, c)
+	return c, cmd, nil
 }
 
 func errorText(e *errs.Error) string {
