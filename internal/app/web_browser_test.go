@@ -331,9 +331,16 @@ func TestWeb_BrowserLoop(t *testing.T) {
 	if c.Satisfaction != "satisfied" {
 		t.Fatalf("satisfaction %q", c.Satisfaction)
 	}
-	// The progress page shows no personal data.
+	// The progress page shows the outcome (the handler's reply, the after
+	// photo, the place on a map) and no personal data.
 	page := get(t, ctx, chromedp.Text(chromedp.CSS("main")))
-	for _, secret := range []string{"13812345678", "已劝离", "operator", "handler"} {
+	if !strings.Contains(page, "已劝离，物品收回店内") {
+		t.Fatalf("the progress page does not show the reply: %.400s", page)
+	}
+	run(t, ctx, "outcome photo and map",
+		poll(`document.querySelector('#track-after img') !== null && document.querySelector('#track-after img').complete && document.querySelector('#track-after img').naturalWidth > 0`, 10*time.Second),
+		poll(`document.getElementById('track-map').dataset.ready === '1'`, 10*time.Second))
+	for _, secret := range []string{"13812345678", "operator", "handler"} {
 		if strings.Contains(page, secret) {
 			t.Fatalf("the public progress page shows %q", secret)
 		}

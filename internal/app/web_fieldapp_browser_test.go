@@ -39,8 +39,10 @@ func pagePath(t *testing.T, ctx context.Context) string {
 	return u.Path
 }
 
-// shellCached is true once the field app's worker holds the task list page.
-const shellCached = `caches.open('cityloop-field-v3').then((c) => c.match('/field')).then((r) => !!r)`
+// shellCached is true once the field app's worker holds the task list
+// page: each evaluation asks the cache again and answers what the last
+// answer was (the expression itself cannot wait for the promise).
+const shellCached = `(caches.open('cityloop-field-v3').then((c) => c.match('/field')).then((r) => { window.__shell = !!r; }), window.__shell === true)`
 
 // TestWebField_BrowserPhoneCase walks the field posts' day on a phone: the
 // handler signs in and lands on the field app (not the console); the app
@@ -60,14 +62,22 @@ func TestWebField_BrowserPhoneCase(t *testing.T) {
 	if p := pagePath(t, ctx); p != "/field" {
 		t.Fatalf("the handler lands on %s, want /field", p)
 	}
-	run(t, ctx, "shell cached on the first visit", waitJS(shellCached, 20*time.Second))
+	run(t, ctx, "shell cached on the first visit", waitJS(shellCached, 20*time.Second),
+		waitJS(`navigator.serviceWorker.controller !== null`, 20*time.Second))
 	run(t, ctx, "reload without signal",
 		offline(true),
 		chromedp.Reload(),
 		chromedp.WaitVisible(chromedp.CSS("#tasks")),
 	)
-	if txt := get(t, ctx, chromedp.Text(chromedp.CSS("#tasks"))); !strings.Contains(txt, "店外经营") && !strings.Contains(txt, "待签收") {
-		t.Logf("tasks offline: %s", txt)
+	c, err := a.Store.FindCaseByID(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if txt := get(t, ctx, chromedp.Text(chromedp.CSS("#tasks"))); !strings.Contains(txt, c.Code) || !strings.Contains(txt, "待签收") {
+		t.Fatalf("the task list reloaded offline: %s", txt)
+	}
+	if on := get(t, ctx, chromedp.Evaluate[bool](`navigator.onLine`)); on {
+		t.Fatal("the page was online during the offline reload")
 	}
 	shot(t, ctx, "field-offline-reload-phone")
 	run(t, ctx, "back online", offline(false))
