@@ -1,6 +1,6 @@
 // Citizen report island: two steps (photo + location, then words), GPS or a
 // tap on the map, and a category suggested from the words.
-import { L, baseMap, center, regions } from './common.js';
+import { L, baseMap, center, regions, pointMap } from './common.js';
 
 document.documentElement.classList.add('js');
 const form = document.getElementById('report');
@@ -131,11 +131,4 @@ if (form) {
 
 // The tracking page's outcome: a small map of the place the case was at.
 const trackMap = document.getElementById('track-map');
-if (trackMap) {
-  try {
-    const pt = JSON.parse(trackMap.dataset.geo).point;
-    const m = baseMap(trackMap).setView(pt, 16);
-    L.circleMarker(pt, { radius: 9, color: '#b42318', fillColor: '#b42318', fillOpacity: 0.9 }).addTo(m);
-    trackMap.dataset.ready = '1';
-  } catch (e) { trackMap.hidden = true; }
-}
+if (trackMap) pointMap(trackMap, 16);

@@ -2,7 +2,7 @@
 // network: each report is stored in IndexedDB with a client id first, then
 // sent; the server treats a repeat of the same id as the same case.
 import { csrf, el } from './util.js';
-import { L, baseMap, center } from './common.js';
+import { L, baseMap, center, pointMap } from './common.js';
 import { keyedStore, uuid } from './idb.js';
 import { startEvidence } from './evidence.js';
 
@@ -49,14 +49,7 @@ if (tasks) {
 
 // --- the phone case page: a small map of the place ---
 const fcMap = $('fc-map');
-if (fcMap) {
-  try {
-    const pt = JSON.parse(fcMap.dataset.geo).point;
-    const m = baseMap(fcMap).setView(pt, 17);
-    L.circleMarker(pt, { radius: 9, color: '#b42318', fillColor: '#b42318', fillOpacity: 0.9 }).addTo(m);
-    fcMap.dataset.ready = '1';
-  } catch (e) { fcMap.hidden = true; }
-}
+if (fcMap) pointMap(fcMap, 17);
 
 // --- the outbox ---
 // A queued report leaves the phone only when the server took it (2xx).

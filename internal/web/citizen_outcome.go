@@ -1,16 +1,15 @@
 package web
 
 import (
-	"io"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
-	"time"
 
 	"cityloop/internal/blob"
 	"cityloop/internal/casework"
 	"cityloop/internal/errs"
+	"cityloop/internal/httpkit"
 )
 
 // The outcome on the citizen's tracking page: once the disposal has passed
@@ -82,16 +81,6 @@ func (s *Server) handleTrackPhoto(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	defer f.Close()
-	head := make([]byte, 512)
-	n, _ := io.ReadFull(f, head)
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return err
-	}
-	h := w.Header()
-	h.Set("Content-Type", http.DetectContentType(head[:n]))
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Cache-Control", "private, max-age=300")
-	h.Set("Referrer-Policy", "no-referrer")
-	http.ServeContent(w, r, id, time.Time{}, f)
-	return nil
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	return httpkit.ServeSniffed(w, r, f, id, "private, max-age=300")
 }

@@ -760,6 +760,34 @@ func (s *Server) commandFrom(r *http.Request, a org.Actor) (casework.Command, er
 }
 
 func (s *Server) handleCaseAct(w http.ResponseWriter, r *http.Request) error {
+	return s.postAction(w, r, actionPage{shell: "console", template: "case",
+		load: func(r *http.Request, l lang, a org.Actor, id string) (string, any, error) {
+			p, err := s.loadCasePage(r, l, a, id)
+			if err != nil {
+				return "", nil, err
+			}
+			return p.C.Code, p, nil
+		},
+		next: func(r *http.Request, c *casework.Case, cmd casework.Command) string {
+			if r.Form.Get("back") == "field" {
+				return "/field?done=" + string(cmd.Action)
+			}
+			return "/console/cases/" + c.ID + "?done=" + string(cmd.Action)
+		}})
+}
+
+// actionPage is a page a case action is posted from (the console's case
+// page, the field app's): how it shows the case again with a refusal, and
+// where the person goes after the action.
+type actionPage struct {
+	shell, template string
+	load            func(r *http.Request, l lang, a org.Actor, id string) (title string, data any, err error)
+	next            func(r *http.Request, c *casework.Case, cmd casework.Command) string
+}
+
+// postAction reads the posted form of a case page and takes its action.
+// A refusal the person can fix shows the page again with the message.
+func (s *Server) postAction(w http.ResponseWriter, r *http.Request, pg actionPage) error {
 	sess, err := requireActor(r)
 	if err != nil {
 		return err
@@ -772,24 +800,20 @@ func (s *Server) handleCaseAct(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
 	c, cmd, err := s.actFromForm(r, sess.actor, id)
 	if err != nil {
-		if e, ok := asShowable(err); ok {
-			// Show the case again with the message, so the person can fix the form.
-			v := s.view(w, r, "console")
-			p, lerr := s.loadCasePage(r, v.L, sess.actor, id)
-			if lerr != nil {
-				return err
-			}
-			v.Title, v.Data, v.Error = p.C.Code, p, errorText(e)
-			s.render(w, r, statusOf(err), "case", v)
-			return nil
+		e, ok := asShowable(err)
+		if !ok {
+			return err
 		}
-		return err
+		v := s.view(w, r, pg.shell)
+		title, data, lerr := pg.load(r, v.L, sess.actor, id)
+		if lerr != nil {
+			return err
+		}
+		v.Title, v.Data, v.Error = title, data, errorText(e)
+		s.render(w, r, statusOf(err), pg.template, v)
+		return nil
 	}
-	next := "/console/cases/" + c.ID + "?done=" + string(cmd.Action)
-	if r.Form.Get("back") == "field" {
-		next = "/field?done=" + string(cmd.Action)
-	}
-	http.Redirect(w, r, next, http.StatusSeeOther)
+	http.Redirect(w, r, pg.next(r, c, cmd), http.StatusSeeOther)
 	return nil
 }
 

@@ -97,33 +97,17 @@ func (s *Server) handleFieldCase(w http.ResponseWriter, r *http.Request) error {
 // back to the task list; a refusal shows the case page again with the
 // message, so the person can fix it there.
 func (s *Server) handleFieldAct(w http.ResponseWriter, r *http.Request) error {
-	sess, err := requireActor(r)
-	if err != nil {
-		return err
-	}
-	cleanup, err := s.readForm(w, r)
-	defer cleanup()
-	if err != nil {
-		return err
-	}
-	id := r.PathValue("id")
-	_, cmd, err := s.actFromForm(r, sess.actor, id)
-	if err != nil {
-		e, ok := asShowable(err)
-		if !ok {
-			return err
-		}
-		v := s.view(w, r, "field")
-		p, lerr := s.loadFieldCase(r, v.L, sess.actor, id)
-		if lerr != nil {
-			return err
-		}
-		v.Title, v.Data, v.Error = p.C.Code, p, errorText(e)
-		s.render(w, r, statusOf(err), "fieldcase", v)
-		return nil
-	}
-	http.Redirect(w, r, "/field?done="+string(cmd.Action), http.StatusSeeOther)
-	return nil
+	return s.postAction(w, r, actionPage{shell: "field", template: "fieldcase",
+		load: func(r *http.Request, l lang, a org.Actor, id string) (string, any, error) {
+			p, err := s.loadFieldCase(r, l, a, id)
+			if err != nil {
+				return "", nil, err
+			}
+			return p.C.Code, p, nil
+		},
+		next: func(_ *http.Request, _ *casework.Case, cmd casework.Command) string {
+			return "/field?done=" + string(cmd.Action)
+		}})
 }
 
 // asShowable is err as a message to show on the form again: a refusal the
