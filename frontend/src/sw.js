@@ -43,7 +43,10 @@ self.addEventListener('fetch', (e) => {
   // case only, no party), so an officer who lost the network can go on
   // recording; the decision page with the party's name is never cached.
   const evidencePage = /^\/field\/enforcement\/cases\/[A-Za-z0-9_-]+\/evidence$/.test(url.pathname);
-  if (!(url.pathname === SHELL || evidencePage || url.pathname.startsWith('/assets/') || url.pathname === '/field/manifest.webmanifest')) return;
+  // A task's phone page opened once reads offline too (it carries no
+  // reporter's name or phone); its actions still need the network.
+  const casePage = /^\/field\/cases\/[A-Za-z0-9_-]+$/.test(url.pathname);
+  if (!(url.pathname === SHELL || evidencePage || casePage || url.pathname.startsWith('/assets/') || url.pathname === '/field/manifest.webmanifest')) return;
   e.respondWith(fetch(req).then((res) => {
     // A redirect to the sign-in page is not the app: never cache it.
     if (res.ok && !res.redirected) {

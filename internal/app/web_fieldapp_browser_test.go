@@ -47,8 +47,9 @@ const shellCached = `(caches.open('cityloop-field-v3').then((c) => c.match('/fie
 // TestWebField_BrowserPhoneCase walks the field posts' day on a phone: the
 // handler signs in and lands on the field app (not the console); the app
 // shell is cached on that first visit, so a reload with no network still
-// shows it; a task opens the phone case page, where 签收 and 处置 (with a
-// photo) each lead back to the task list; the supervisor lands there too
+// shows it; a task opens the phone case page (which, once opened, reads
+// offline too), where 签收 and 处置 (with a photo) each lead back to the
+// task list; the supervisor lands there too
 // and passes the 核查 with the big button.
 func TestWebField_BrowserPhoneCase(t *testing.T) {
 	ctx := browser(t)
@@ -90,6 +91,12 @@ func TestWebField_BrowserPhoneCase(t *testing.T) {
 		poll(`document.getElementById('fc-map').dataset.ready === '1'`, 10*time.Second),
 	)
 	shot(t, ctx, "field-case-sign-phone")
+	run(t, ctx, "the case page opened once reads offline",
+		offline(true),
+		chromedp.Reload(),
+		chromedp.WaitVisible(chromedp.CSS("#fc-do-sign")),
+		offline(false),
+	)
 	run(t, ctx, "签收",
 		chromedp.Click(chromedp.CSS("#fc-do-sign")),
 		chromedp.WaitVisible(chromedp.CSS(".flash")),

@@ -333,13 +333,13 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	s.setSession(w, r, tok)
+	if r.PostFormValue("next") == "" {
+		next = landing(acc.Grants)
+	}
 	if acc.MustChange {
 		// As on the API: a one-time password opens only the password page.
 		http.Redirect(w, r, passwordPath+"?next="+url.QueryEscape(next), http.StatusSeeOther)
 		return nil
-	}
-	if r.PostFormValue("next") == "" {
-		next = landing(acc.Grants)
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
 	return nil
