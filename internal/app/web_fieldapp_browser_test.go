@@ -226,3 +226,64 @@ func TestWebField_BrowserOutsideCity(t *testing.T) {
 	}
 	shot(t, ctx, "field-sent-after-fix-phone")
 }
+
+// TestWeb_BrowserMineRatesClosedCase: a citizen whose case is closed opens
+// 我的上报 on a phone, proves the phone with the one-time code (shown in
+// demo mode), taps the case and, on the tracking page the link opens with
+// its key, sees the reply, the after-photo and the map and rates it.
+func TestWeb_BrowserMineRatesClosedCase(t *testing.T) {
+	ctx := browser(t)
+	a := testApp(t, "")
+	base := serve(t, a)
+	const phoneNo = "13912345678"
+	code, _ := citizenReport(t, base, map[string]string{"description": "井盖破损，人行道上有个洞", "lng": "118.71", "lat": "32.01",
+		"phone": phoneNo, "category": "event:0504"})
+	c, err := a.Store.FindCaseByCode(context.Background(), code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	op, lead, disp, h, sup := login(t, base, "operator"), login(t, base, "shiftlead"), login(t, base, "dispatcher"), login(t, base, "handler"), login(t, base, "supervisor")
+	act(t, op, c.ID, map[string]any{"action": "accept"}, 200)
+	act(t, lead, c.ID, map[string]any{"action": "file"}, 200)
+	act(t, disp, c.ID, map[string]any{"action": "dispatch", "department": "enforcement"}, 200)
+	act(t, h, c.ID, map[string]any{"action": "sign"}, 200)
+	after := uploadPhoto(t, h)
+	act(t, h, c.ID, map[string]any{"action": "dispose", "note": "井盖已更换", "photos": []string{after}}, 200)
+	act(t, sup, c.ID, map[string]any{"action": "check", "passed": true, "photos": []string{after}}, 200)
+	act(t, lead, c.ID, map[string]any{"action": "close"}, 200)
+
+	demo := serveWeb(t, a, true, nil)
+	run(t, ctx, "我的上报: the phone",
+		phone,
+		chromedp.Navigate(demo+"/citizen/mine"),
+		chromedp.WaitVisible(chromedp.CSS("#mine-phone")),
+		chromedp.SendKeys(chromedp.CSS("#phone"), phoneNo),
+		chromedp.Submit(chromedp.CSS("#mine-phone")),
+		chromedp.WaitVisible(chromedp.CSS("#demo-code strong")),
+	)
+	otp := get(t, ctx, chromedp.Text(chromedp.CSS("#demo-code strong")))
+	run(t, ctx, "我的上报: the code",
+		chromedp.SendKeys(chromedp.CSS("#code"), otp),
+		chromedp.Submit(chromedp.CSS("#mine-code")),
+		chromedp.WaitVisible(chromedp.CSS("#mine-list")),
+	)
+	shot(t, ctx, "citizen-mine-list-phone")
+	run(t, ctx, "the case from the list",
+		chromedp.Click(chromedp.CSS(`#mine-list a`)),
+		chromedp.WaitVisible(chromedp.CSS("#rate-form")),
+		poll(`document.querySelector('#track-after img') !== null && document.querySelector('#track-after img').naturalWidth > 0`, 10*time.Second),
+		poll(`document.getElementById('track-map').dataset.ready === '1'`, 10*time.Second),
+	)
+	if txt := get(t, ctx, chromedp.Text(chromedp.CSS("main"))); !strings.Contains(txt, "井盖已更换") || !strings.Contains(txt, "处理结果") {
+		t.Fatalf("the tracking page from 我的上报: %.400s", txt)
+	}
+	shot(t, ctx, "citizen-outcome-from-mine-phone")
+	run(t, ctx, "rate",
+		chromedp.Click(chromedp.CSS(`#rate-form input[value=satisfied]`)),
+		chromedp.Submit(chromedp.CSS("#rate-form")),
+		waitJS(`document.getElementById('rated') !== null`, 15*time.Second),
+	)
+	if c, _ = a.Store.FindCaseByID(context.Background(), c.ID); c.Satisfaction != "satisfied" {
+		t.Fatalf("satisfaction %q after rating from 我的上报", c.Satisfaction)
+	}
+}
