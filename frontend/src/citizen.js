@@ -1,6 +1,6 @@
 // Citizen report island: two steps (photo + location, then words), GPS or a
 // tap on the map, and a category suggested from the words.
-import { L, baseMap, center, regions } from './common.js';
+import { L, baseMap, center, regions, pointMap } from './common.js';
 
 document.documentElement.classList.add('js');
 const form = document.getElementById('report');
@@ -128,3 +128,7 @@ if (form) {
   desc.addEventListener('input', () => { clearTimeout(t); t = setTimeout(() => ask(desc.value), 300); });
   if (desc.value.trim()) ask(desc.value);
 }
+
+// The tracking page's outcome: a small map of the place the case was at.
+const trackMap = document.getElementById('track-map');
+if (trackMap) pointMap(trackMap, 16);

@@ -174,3 +174,18 @@ export async function regions(map, level, bbox, style) {
 }
 
 export { L };
+
+// pointMap draws one place on a small map: node.dataset.geo holds
+// {"point": [lat, lng]}; the node is hidden when it cannot be read.
+export function pointMap(node, zoom) {
+  try {
+    const pt = JSON.parse(node.dataset.geo).point;
+    const m = baseMap(node).setView(pt, zoom);
+    L.circleMarker(pt, { radius: 9, color: '#b42318', fillColor: '#b42318', fillOpacity: 0.9 }).addTo(m);
+    node.dataset.ready = '1';
+    return m;
+  } catch (e) {
+    node.hidden = true;
+    return null;
+  }
+}

@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"time"
 
 	"cityloop/internal/auth"
 	"cityloop/internal/blob"
@@ -98,24 +97,13 @@ func (s *Server) handlePhotoView(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	defer f.Close()
-	head := make([]byte, 512)
-	n, _ := io.ReadFull(f, head)
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return err
-	}
-	h := w.Header()
-	h.Set("Content-Type", http.DetectContentType(head[:n]))
-	h.Set("X-Content-Type-Options", "nosniff")
 	// A case can stop being public (rejected, voided): caches keep a
 	// public photo briefly, a restricted one only in the viewer's browser.
 	if public {
-		h.Set("Cache-Control", "public, max-age=300")
-	} else {
-		h.Set("Cache-Control", "private, max-age=300")
-		h.Set("Vary", "Authorization, Cookie")
+		return httpkit.ServeSniffed(w, r, f, id, "public, max-age=300")
 	}
-	http.ServeContent(w, r, id, time.Time{}, f)
-	return nil
+	w.Header().Set("Vary", "Authorization, Cookie")
+	return httpkit.ServeSniffed(w, r, f, id, "private, max-age=300")
 }
 
 // mayViewPhoto applies the photo rules of handlePhotoView; public is true

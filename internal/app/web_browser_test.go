@@ -169,7 +169,9 @@ func get[T any](t *testing.T, ctx context.Context, a chromedp.Action[T]) T {
 	return v
 }
 
-// signIn signs out whoever is signed in and signs in as user through the form.
+// signIn signs out whoever is signed in and signs in as user through the
+// form: desk posts land on the console's queues, field posts (supervisor,
+// grid member, handler) on the field app's task list.
 func signIn(t *testing.T, ctx context.Context, base, user string) {
 	t.Helper()
 	run(t, ctx, "sign in as "+user,
@@ -179,7 +181,7 @@ func signIn(t *testing.T, ctx context.Context, base, user string) {
 		chromedp.SendKeys(chromedp.CSS("#username"), user),
 		chromedp.SendKeys(chromedp.CSS("#password"), "demo"),
 		chromedp.Submit(chromedp.CSS("#signin")),
-		chromedp.WaitVisible(chromedp.CSS("#queues")),
+		chromedp.WaitVisible(chromedp.CSS("#queues, #tasks")),
 	)
 }
 
@@ -287,7 +289,7 @@ func TestWeb_BrowserLoop(t *testing.T) {
 	actOn(t, ctx, base, c.ID, "dispatch")
 
 	signIn(t, ctx, base, "handler")
-	shot(t, ctx, "console-handler-workbench")
+	shot(t, ctx, "handler-lands-on-field")
 	actOn(t, ctx, base, c.ID, "sign")
 	actOn(t, ctx, base, c.ID, "dispose",
 		chromedp.SetUploadFiles(chromedp.CSS("#ph-dispose"), []string{photo}),
@@ -329,9 +331,16 @@ func TestWeb_BrowserLoop(t *testing.T) {
 	if c.Satisfaction != "satisfied" {
 		t.Fatalf("satisfaction %q", c.Satisfaction)
 	}
-	// The progress page shows no personal data.
+	// The progress page shows the outcome (the handler's reply, the after
+	// photo, the place on a map) and no personal data.
 	page := get(t, ctx, chromedp.Text(chromedp.CSS("main")))
-	for _, secret := range []string{"13812345678", "已劝离", "operator", "handler"} {
+	if !strings.Contains(page, "已劝离，物品收回店内") {
+		t.Fatalf("the progress page does not show the reply: %.400s", page)
+	}
+	run(t, ctx, "outcome photo and map",
+		poll(`document.querySelector('#track-after img') !== null && document.querySelector('#track-after img').complete && document.querySelector('#track-after img').naturalWidth > 0`, 10*time.Second),
+		poll(`document.getElementById('track-map').dataset.ready === '1'`, 10*time.Second))
+	for _, secret := range []string{"13812345678", "operator", "handler"} {
 		if strings.Contains(page, secret) {
 			t.Fatalf("the public progress page shows %q", secret)
 		}

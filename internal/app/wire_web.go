@@ -35,6 +35,8 @@ func wireWeb(a *App, mux *http.ServeMux) error {
 	s.Evidence, _ = a.api.Evidence.(web.EvidenceVault) // the forms' photos go to the evidence vault
 	s.SetOneTimeCodes(a.Store)                         // shared by every node, so any node checks a code
 	s.SuggestTerms = a.Cfg.SuggestTerms
+	// Blurring people needs a model this build lacks: the city may withhold instead.
+	s.WithholdAfterPhotos = a.Cfg.CitizenAfterPhoto == "withhold"
 	s.SetCodeSender(a.otpSender) // codes go out by SMS through the outbox (nil: no SMS configured)
 	if a.sensing != nil {
 		// The monitoring and parking pages read the live sensing state, which

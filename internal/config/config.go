@@ -94,6 +94,12 @@ type Config struct {
 	// (示范城管罚决字〔2026〕第0001号).
 	BureauName  string
 	BureauShort string
+
+	// CitizenAfterPhoto is what the citizen's tracking page does with the
+	// disposal (after) photos: "show" them, or "withhold" them when the
+	// city will not publish people's faces. Blurring people needs a
+	// detection model this build does not ship, so there is no "blur".
+	CitizenAfterPhoto string
 }
 
 // Default is what `cityloop serve` with no flags uses.
@@ -104,6 +110,7 @@ func Default() Config {
 		MQTTClientID: "cityloop-sensing", MQTTSessionExpiry: time.Hour, SMTPPort: 587,
 		EvidenceMaxMiB: 2048, EvidencePhotoMiB: 30,
 		BureauName: "示范市城市管理综合行政执法局", BureauShort: "示范城管",
+		CitizenAfterPhoto: "show",
 	}
 }
 
@@ -213,6 +220,8 @@ func settings() []setting {
 			func(c *Config) string { return c.BureauName }, func(c *Config, v string) error { c.BureauName = v; return nil }},
 		{"bureau-short", "CITYLOOP_BUREAU_SHORT", "the bureau's abbreviation that starts every document number (机关代字), e.g. 示范城管 → 示范城管罚决字〔2026〕第0001号", false,
 			func(c *Config) string { return c.BureauShort }, func(c *Config, v string) error { c.BureauShort = v; return nil }},
+		{"citizen-after-photo", "CITYLOOP_CITIZEN_AFTER_PHOTO", "the disposal (after) photos on the citizen's tracking page: show, or withhold (people in them are not blurred: that needs a detection model this build does not ship)", false,
+			func(c *Config) string { return c.CitizenAfterPhoto }, func(c *Config, v string) error { c.CitizenAfterPhoto = v; return nil }},
 	}
 }
 
@@ -335,6 +344,13 @@ func (c *Config) Finish() error {
 	}
 	if err := c.checkBureau(); err != nil {
 		return err
+	}
+	switch c.CitizenAfterPhoto {
+	case "", "show", "withhold":
+	case "blur":
+		return fmt.Errorf("--citizen-after-photo=blur is not available: blurring people needs a detection model this build does not ship; use withhold to keep the after-photos off the citizen's page")
+	default:
+		return fmt.Errorf("--citizen-after-photo must be show or withhold, not %q", c.CitizenAfterPhoto)
 	}
 	return c.checkOutbox()
 }

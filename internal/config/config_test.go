@@ -58,6 +58,10 @@ func TestLoad(t *testing.T) {
 		{"bureau short with 号", nil, []string{"--bureau-short", "宁号"}, "--bureau-short", nil},
 		{"empty bureau name", map[string]string{"CITYLOOP_BUREAU_NAME": " "}, []string{"--bureau-name", ""}, "--bureau-name", nil},
 		{"bureau name with a control character", nil, []string{"--bureau-name", "执法局\x07"}, "--bureau-name", nil},
+		{"after photos shown by default", nil, nil, "", func(c Config) bool { return c.CitizenAfterPhoto == "show" }},
+		{"after photos withheld", map[string]string{"CITYLOOP_CITIZEN_AFTER_PHOTO": "withhold"}, nil, "", func(c Config) bool { return c.CitizenAfterPhoto == "withhold" }},
+		{"after photos blurred: no model", nil, []string{"--citizen-after-photo", "blur"}, "withhold", nil},
+		{"after photos misspelt", nil, []string{"--citizen-after-photo", "hide"}, "--citizen-after-photo", nil},
 		{"sms webhook not a URL", map[string]string{"CITYLOOP_SMS_WEBHOOK_SECRET": strings.Repeat("s", 32)}, []string{"--sms-webhook-url", "sms.example.gov.cn"}, "--sms-webhook-url", nil},
 	}
 	for _, tt := range tests {

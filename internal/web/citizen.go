@@ -23,8 +23,11 @@ var citizenActor = org.Actor{ID: "", Name: "市民", Grants: []org.Grant{{Post: 
 // trackingKey proves that whoever holds it got it when reporting the case:
 // HMAC-SHA256(server secret, case id), first 80 bits in base32 (16 letters
 // and digits, easy to copy from a phone).
-func (s *Server) trackingKey(caseID string) string {
-	m := hmac.New(sha256.New, s.Secret)
+func (s *Server) trackingKey(caseID string) string { return TrackingKey(s.Secret, caseID) }
+
+// TrackingKey is the tracking key of a case under the web secret.
+func TrackingKey(secret []byte, caseID string) string {
+	m := hmac.New(sha256.New, secret)
 	m.Write([]byte("track\x00" + caseID))
 	return base32.StdEncoding.EncodeToString(m.Sum(nil)[:10])
 }
@@ -76,10 +79,7 @@ func (s *Server) renderCitizenForm(w http.ResponseWriter, r *http.Request, statu
 	v.Title = v.L.T("citizen")
 	p := &citizenPage{TileURL: s.TileURL, Description: f.description, Phone: f.phone, Lng: f.lng, Lat: f.lat}
 	p.Categories = append([]option{{Value: "", Label: v.L.T("leave_to_operator")}}, s.categoryOptions(v.L, f.category, false)...)
-	if c := s.World.Atlas().City(); c != nil {
-		ctr := c.Shape.Centroid()
-		p.Center = strconv.FormatFloat(ctr.Lat, 'f', 5, 64) + "," + strconv.FormatFloat(ctr.Lng, 'f', 5, 64)
-	}
+	p.Center = s.cityCenter()
 	for _, id := range kept {
 		p.Kept = append(p.Kept, s.keepToken(id))
 	}
@@ -235,6 +235,7 @@ type trackPage struct {
 	Reported          time.Time
 	Events            []trackEvent
 	SatisfactionNames []option
+	Outcome           *trackOutcome // once the disposal passed its check (citizen_outcome.go)
 }
 
 func (s *Server) handleTrack(w http.ResponseWriter, r *http.Request) error {
@@ -297,6 +298,7 @@ func (s *Server) fillTrack(r *http.Request, l lang, p *trackPage, c *casework.Ca
 		p.Events = append(p.Events, trackEvent{At: e.At, Action: l.pick(casework.ActionNames[e.Action]), Post: l.pick(org.PostNames[e.Post]),
 			Status: l.pick(casework.StatusNames[e.To])})
 	}
+	p.Outcome = s.outcomeOf(c, tl)
 	for _, sat := range []string{"satisfied", "basic", "unsatisfied"} {
 		p.SatisfactionNames = append(p.SatisfactionNames, option{Value: sat, Label: l.T(sat)})
 	}

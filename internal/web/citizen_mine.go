@@ -30,8 +30,9 @@ import (
 // digits, valid 5 minutes, for 5 tries; asking again replaces it. Requests
 // are limited per phone and per address; the limiters are in memory, per
 // node, so N nodes allow up to N times as much. The list shows each case's
-// code, category, status and date and links to the tracking page without
-// the tracking key: rating still needs the key the reporter was given.
+// code, category, status and date and links to the tracking page with the
+// tracking key: the code proved the phone the case was reported from, so
+// the person may see the outcome and rate a closed case from there.
 const (
 	otpTTL    = 5 * time.Minute
 	otpTries  = 5
@@ -126,6 +127,7 @@ type minePage struct {
 
 type mineCase struct {
 	Code, Category, Status string
+	Key                    string // the tracking key: the phone proved the reporter
 	Reported               time.Time
 }
 
@@ -257,7 +259,7 @@ func (s *Server) handleMineList(w http.ResponseWriter, r *http.Request) error {
 		list, p.Truncated = list[:mineLimit], true
 	}
 	for _, c := range list {
-		p.Cases = append(p.Cases, mineCase{Code: c.Code, Category: s.categoryName(v.L, c),
+		p.Cases = append(p.Cases, mineCase{Code: c.Code, Category: s.categoryName(v.L, c), Key: s.trackingKey(c.ID),
 			Status: v.L.pick(casework.StatusNames[c.Status]), Reported: c.ReportedAt})
 	}
 	v.Data = p

@@ -760,6 +760,34 @@ func (s *Server) commandFrom(r *http.Request, a org.Actor) (casework.Command, er
 }
 
 func (s *Server) handleCaseAct(w http.ResponseWriter, r *http.Request) error {
+	return s.postAction(w, r, actionPage{shell: "console", template: "case",
+		load: func(r *http.Request, l lang, a org.Actor, id string) (string, any, error) {
+			p, err := s.loadCasePage(r, l, a, id)
+			if err != nil {
+				return "", nil, err
+			}
+			return p.C.Code, p, nil
+		},
+		next: func(r *http.Request, c *casework.Case, cmd casework.Command) string {
+			if r.Form.Get("back") == "field" {
+				return "/field?done=" + string(cmd.Action)
+			}
+			return "/console/cases/" + c.ID + "?done=" + string(cmd.Action)
+		}})
+}
+
+// actionPage is a page a case action is posted from (the console's case
+// page, the field app's): how it shows the case again with a refusal, and
+// where the person goes after the action.
+type actionPage struct {
+	shell, template string
+	load            func(r *http.Request, l lang, a org.Actor, id string) (title string, data any, err error)
+	next            func(r *http.Request, c *casework.Case, cmd casework.Command) string
+}
+
+// postAction reads the posted form of a case page and takes its action.
+// A refusal the person can fix shows the page again with the message.
+func (s *Server) postAction(w http.ResponseWriter, r *http.Request, pg actionPage) error {
 	sess, err := requireActor(r)
 	if err != nil {
 		return err
@@ -770,20 +798,43 @@ func (s *Server) handleCaseAct(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	id := r.PathValue("id")
-	cmd, err := s.commandFrom(r, sess.actor)
+	c, cmd, err := s.actFromForm(r, sess.actor, id)
+	if err != nil {
+		e, ok := asShowable(err)
+		if !ok {
+			return err
+		}
+		v := s.view(w, r, pg.shell)
+		title, data, lerr := pg.load(r, v.L, sess.actor, id)
+		if lerr != nil {
+			return err
+		}
+		v.Title, v.Data, v.Error = title, data, errorText(e)
+		s.render(w, r, statusOf(err), pg.template, v)
+		return nil
+	}
+	http.Redirect(w, r, pg.next(r, c, cmd), http.StatusSeeOther)
+	return nil
+}
+
+// actFromForm takes the action a case page's form (console or field app)
+// asks for, with its photos, and records it on the audit trail and the
+// live queues. The form must already be read (readForm).
+func (s *Server) actFromForm(r *http.Request, a org.Actor, id string) (*casework.Case, casework.Command, error) {
+	cmd, err := s.commandFrom(r, a)
 	if err == nil {
 		if cmd.Action == casework.ActOverdue || cmd.Action == casework.ActReport || cmd.Action == casework.ActRate {
 			err = errs.Invalid("%q is not requested from the console", cmd.Action)
 		}
 	}
 	if err == nil {
-		cmd.Photos, err = s.savePhotos(r, "photos", sess.actor.ID)
+		cmd.Photos, err = s.savePhotos(r, "photos", a.ID)
 	}
 	if err == nil {
 		if v := r.Form.Get("version"); v != "" {
-			cur, ferr := s.Cases.FindCase(r.Context(), sess.actor, id)
+			cur, ferr := s.Cases.FindCase(r.Context(), a, id)
 			if ferr != nil {
-				return ferr
+				return nil, cmd, ferr
 			}
 			if strconv.Itoa(cur.Version) != v {
 				err = errs.Conflict("案件 %s 已被他人更新，请查看最新状态 / case %s was changed by someone else; see its current state", cur.Code, cur.Code)
@@ -796,27 +847,11 @@ func (s *Server) handleCaseAct(w http.ResponseWriter, r *http.Request) error {
 		c, events, err = s.Cases.Act(r.Context(), id, cmd)
 	}
 	if err != nil {
-		if e, ok := errs.As(err); ok && e.Kind != errs.KindInternal && e.Kind != errs.KindNotFound {
-			// Show the case again with the message, so the person can fix the form.
-			v := s.view(w, r, "console")
-			p, lerr := s.loadCasePage(r, v.L, sess.actor, id)
-			if lerr != nil {
-				return err
-			}
-			v.Title, v.Data, v.Error = p.C.Code, p, errorText(e)
-			s.render(w, r, statusOf(err), "case", v)
-			return nil
-		}
-		return err
+		return nil, cmd, err
 	}
 	s.auditActs(r, c, events)
 	s.broker.publishCase(c.Code, c)
-	next := "/console/cases/" + c.ID + "?done=" + string(cmd.Action)
-	if r.Form.Get("back") == "field" {
-		next = "/field?done=" + string(cmd.Action)
-	}
-	http.Redirect(w, r, next, http.StatusSeeOther)
-	return nil
+	return c, cmd, nil
 }
 
 func errorText(e *errs.Error) string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -90,7 +91,19 @@ func (s *Server) tasksNear(ctx context.Context, l lang, a org.Actor, at *geo.Poi
 type fieldPage struct {
 	Tasks      []task
 	Categories []option
-	Reporter   bool // may report (supervisor, grid member)
+	Reporter   bool   // may report (supervisor, grid member)
+	Center     string // "lat,lng" of the city, where a misplaced report's map opens
+}
+
+// cityCenter is the city's centroid as "lat,lng" for a map's data-center
+// ("" before regions are imported).
+func (s *Server) cityCenter() string {
+	c := s.World.Atlas().City()
+	if c == nil {
+		return ""
+	}
+	ctr := c.Shape.Centroid()
+	return strconv.FormatFloat(ctr.Lat, 'f', 5, 64) + "," + strconv.FormatFloat(ctr.Lng, 'f', 5, 64)
 }
 
 func (s *Server) handleField(w http.ResponseWriter, r *http.Request) error {
@@ -104,7 +117,7 @@ func (s *Server) handleField(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p := &fieldPage{Tasks: tasks}
+	p := &fieldPage{Tasks: tasks, Center: s.cityCenter()}
 	p.Reporter = casework.Patrols(sess.actor)
 	p.Categories = append([]option{{Value: "", Label: v.L.T("leave_to_operator")}}, s.categoryOptions(v.L, "", false)...)
 	if d := r.URL.Query().Get("done"); d != "" {

@@ -18,6 +18,23 @@ var fieldMessages = map[string][2]string{
 	"ev_print":         {"打印决定书", "Print the decision"},
 	"ev_show_decision": {"出示当场处罚决定书", "Show the decision"},
 
+	"fc_back":      {"返回任务列表", "Back to the task list"},
+	"fc_photo":     {"现场拍照", "Take a photo"},
+	"fc_required":  {"必填", "required"},
+	"fc_pass":      {"核查通过", "Passed"},
+	"fc_fail":      {"核查不通过", "Not passed"},
+	"fc_valid":     {"核实通过（属实）", "Confirmed (true)"},
+	"fc_invalid":   {"核实不通过（不属实）", "Not confirmed (false)"},
+	"fc_nothing":   {"这个案件现在没有需要您在现场办理的步骤。", "Nothing on this case waits for you in the field now."},
+	"fc_more":      {"其他操作（回退、延期、挂账等）请在电脑版办理", "Other actions (return, extension, suspension…) are on the desktop page"},
+	"fc_latest":    {"最近办理经过", "Latest steps"},
+	"fix_location": {"位置需修正", "Location needs fixing"},
+	"fix_hint":     {"这条上报的位置不在本市范围内，已保留在本机。请在地图上点选问题所在的位置，然后重新发送。", "This report's location is outside the city; it is kept on this phone. Tap the map where the problem is, then send it again."},
+
+	"outcome":        {"处理结果", "Outcome"},
+	"reply":          {"处置答复", "Reply"},
+	"after_withheld": {"按本市规定，处置后照片不对外公开。", "By this city's rule, the after-photos are not published."},
+
 	"insp_title":           {"双随机一公开", "Random inspections"},
 	"insp_public_title":    {"双随机抽查结果公开", "Random inspection results"},
 	"insp_hint":            {"先建抽查计划（检查对象名录、执法检查人员名录、回避声明），公布承诺（种子的 SHA-256）后计划冻结；抽取时公开种子，任何人可复算。", "Write a plan (objects, inspectors, declared conflicts); committing publishes the seed's SHA-256 and freezes the plan; the draw reveals the seed so anyone can re-run it."},

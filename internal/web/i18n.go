@@ -237,5 +237,5 @@ var messages = map[string][2]string{
 	"mine_for":      {"以下是该号码上报的问题：", "Reports made with this number:"},
 	"mine_none":     {"没有用该号码上报的问题。", "No reports were made with this number."},
 	"mine_more":     {"仅显示最近50条。", "Only the latest 50 are shown."},
-	"mine_key_note": {"评价处理结果仍需上报时获得的查询码。", "Rating a closed case still needs the tracking key you were given when reporting."},
+	"mine_key_note": {"点击编号查看办理经过和处理结果；已结案的问题可在那里评价。", "Tap a code to see the progress and the outcome; a closed case can be rated there."},
 }

@@ -213,6 +213,9 @@ func (s *Server) handleSignInForm(w http.ResponseWriter, r *http.Request) error 
 	}
 	v := s.view(w, r, "console")
 	v.Title = v.L.T("signin")
+	if r.URL.Query().Get("next") == "" {
+		next = "" // the post decides where the person lands (see landing)
+	}
 	v.Data = map[string]string{"Next": next}
 	s.render(w, r, http.StatusOK, "signin", v)
 	return nil
@@ -330,6 +333,9 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	s.setSession(w, r, tok)
+	if r.PostFormValue("next") == "" {
+		next = landing(acc.Grants)
+	}
 	if acc.MustChange {
 		// As on the API: a one-time password opens only the password page.
 		http.Redirect(w, r, passwordPath+"?next="+url.QueryEscape(next), http.StatusSeeOther)

@@ -120,6 +120,9 @@ type Server struct {
 	// cannot take photos); NewID names them (UUIDv7).
 	Evidence EvidenceVault
 	NewID    func() string
+	// WithholdAfterPhotos keeps the disposal photos off the citizen's
+	// tracking page (config citizen-after-photo=withhold).
+	WithholdAfterPhotos bool
 
 	pages   map[string]*template.Template
 	assets  map[string]asset // built bundle files by name
@@ -206,7 +209,7 @@ func (s *Server) BundleBuilt() bool { _, ok := s.assets["console.js"]; return ok
 
 var pageFiles = []string{"home", "signin", "console", "case", "map", "admin", "citizen", "track", "field", "error", "citizenmap", "citizentoilets", "citizenmine", "sensing", "citizenparking", "password",
 	"enforcement", "enfcase", "enffield", "enfdecision", "citizenenf", "bigscreen", "enfconsistency",
-	"kpis", "rankings", "bulletins", "caselist", "analysis", "enfevidence", "inspections", "citizeninsp"}
+	"kpis", "rankings", "bulletins", "caselist", "analysis", "enfevidence", "inspections", "citizeninsp", "fieldcase"}
 
 func (s *Server) parseTemplates() error {
 	s.pages = map[string]*template.Template{}
@@ -277,12 +280,15 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.Handle("GET /citizen/map/cases", httpkit.Handle(s.handlePublicMapCases))
 	mux.Handle("GET /citizen/toilets", p(s.handleToiletsPage))
 	mux.Handle("GET /citizen/toilets.js", http.HandlerFunc(s.handleToiletsJS))
+	mux.Handle("GET /citizen/track/photo", httpkit.Handle(s.handleTrackPhoto))
 
 	mux.Handle("GET /field", p(s.handleField))
 	mux.Handle("GET /field/tasks", s.json(s.handleFieldTasks))
 	mux.Handle("POST /field/report", s.json(s.handleFieldReport))
 	mux.Handle("GET /field/manifest.webmanifest", http.HandlerFunc(s.handleManifest))
 	mux.Handle("GET /field/sw.js", http.HandlerFunc(s.handleServiceWorker))
+	mux.Handle("GET /field/cases/{id}", p(s.handleFieldCase))
+	mux.Handle("POST /field/cases/{id}/act", p(s.handleFieldAct))
 	s.sensingRoutes(mux)
 	s.enforcementRoutes(mux)
 	s.inspectionRoutes(mux)
