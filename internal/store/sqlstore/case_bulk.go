@@ -73,10 +73,17 @@ func (db *DB) bulkCreate(ctx context.Context, cases []*casework.Case, events [][
 		}
 	}
 	entries := sums.Entries()
+	tally, err := tallyCounts(rows)
+	if err != nil {
+		return err
+	}
 	codes := make([]string, len(cases))
-	err := db.writeTx(ctx, func(tx *sql.Tx) error {
+	err = db.writeTx(ctx, func(tx *sql.Tx) error {
 		book, err := db.openCodes(ctx, tx, years)
 		if err != nil {
+			return err
+		}
+		if err := db.suspendTally(ctx, tx); err != nil {
 			return err
 		}
 		for i, row := range rows {
@@ -91,6 +98,12 @@ func (db *DB) bulkCreate(ctx context.Context, cases []*casework.Case, events [][
 			return err
 		}
 		if err := db.insertMany(ctx, tx, "case_events", eventCols, evRows, bulkEventsPerStmt); err != nil {
+			return err
+		}
+		if err := db.writeTally(ctx, tx, tally); err != nil {
+			return err
+		}
+		if err := db.resumeTally(ctx, tx); err != nil {
 			return err
 		}
 		return db.writeRollups(ctx, tx, entries)
