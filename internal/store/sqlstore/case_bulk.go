@@ -24,7 +24,8 @@ const (
 // database allows, for the demo generator and imports: codes are reserved
 // per year in one counter update per transaction, and rows go in with
 // multi-row INSERTs of a prepared statement, bulkCasesPerTx cases per
-// transaction. events is nil or has one entry per case. Like CreateCase it
+// transaction; the list totals and rollups are added once per transaction
+// (see bulk_load.go), not per row. events is nil or has one entry per case. Like CreateCase it
 // sets each case's Code and Version (1) and each event's CaseID, Seq and ID
 // (when empty). Codes follow the order of cases.
 //
