@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -95,7 +96,11 @@ func reportEvent(c *casework.Case) []casework.Event {
 // BenchmarkCreateCase measures intake: 64 goroutines calling CreateCase (a
 // case and its report event) at once: group commit with multi-row INSERTs
 // (PostgreSQL's default), group commit with a savepoint per case (SQLite's
-// default), and a transaction per case in each caller's goroutine.
+// default), and a transaction per case in each caller's goroutine, which
+// is the floor the group commits are compared with: after the benchmark
+// lines a table gives each mode's rate as a multiple of it, per store.
+//
+//	CITYLOOP_TEST_POSTGRES_URL=postgres://… go test ./internal/store/sqlstore -run '^$' -bench 'CreateCase$' -benchtime 20000x
 func BenchmarkCreateCase(b *testing.B) {
 	type store struct {
 		name string
@@ -105,12 +110,14 @@ func BenchmarkCreateCase(b *testing.B) {
 	if os.Getenv(postgresEnv) != "" {
 		stores = append(stores, store{"postgres", mustOpenPostgres})
 	}
+	modes := []struct {
+		name   string
+		fast   bool
+		direct bool
+	}{{"group-commit-rows", true, false}, {"group-commit-savepoints", false, false}, {"tx-per-case", false, true}}
+	results := map[string]createRun{}
 	for _, st := range stores {
-		for _, mode := range []struct {
-			name   string
-			fast   bool
-			direct bool
-		}{{"group-commit-rows", true, false}, {"group-commit-savepoints", false, false}, {"tx-per-case", false, true}} {
+		for _, mode := range modes {
 			b.Run(st.name+"/"+mode.name, func(b *testing.B) {
 				db := st.open(b)
 				db.SetFastIntake(mode.fast)
@@ -118,13 +125,29 @@ func BenchmarkCreateCase(b *testing.B) {
 				if mode.direct {
 					create = db.CreateCaseDirect
 				}
-				benchCreate(b, create)
+				results[st.name+"/"+mode.name] = benchCreate(b, create)
 			})
 		}
 	}
+	var t strings.Builder
+	fmt.Fprintf(&t, "\n%-34s %10s %9s %14s\n", "store/mode", "cases/s", "p99 ms", "× tx-per-case")
+	for _, st := range stores {
+		floor := results[st.name+"/tx-per-case"]
+		for _, mode := range modes {
+			r, ok := results[st.name+"/"+mode.name]
+			if !ok || r.rate == 0 || floor.rate == 0 {
+				continue
+			}
+			fmt.Fprintf(&t, "%-34s %10.0f %9.1f %13.1f×\n", st.name+"/"+mode.name, r.rate, r.p99ms, r.rate/floor.rate)
+		}
+	}
+	fmt.Print(t.String()) // a table, after the benchmark lines
 }
 
-func benchCreate(b *testing.B, create func(context.Context, *casework.Case, []casework.Event) error) {
+// createRun is what one benchCreate measured.
+type createRun struct{ rate, p99ms float64 }
+
+func benchCreate(b *testing.B, create func(context.Context, *casework.Case, []casework.Event) error) createRun {
 	const clients = 64
 	b.SetParallelism((clients + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
 	var (
@@ -161,10 +184,12 @@ func benchCreate(b *testing.B, create func(context.Context, *casework.Case, []ca
 		}
 		return float64(lats[min(len(lats)-1, int(p*float64(len(lats))))].Microseconds()) / 1000
 	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "cases/s")
+	rate := float64(b.N) / b.Elapsed().Seconds()
+	b.ReportMetric(rate, "cases/s")
 	b.ReportMetric(pct(0.50), "p50-ms")
 	b.ReportMetric(pct(0.99), "p99-ms")
 	b.ReportMetric(0, "ns/op")
+	return createRun{rate: rate, p99ms: pct(0.99)}
 }
 
 // BenchmarkBulkCreateCases measures the demo loader: 10,000 cases with 7

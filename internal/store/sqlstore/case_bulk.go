@@ -24,7 +24,8 @@ const (
 // database allows, for the demo generator and imports: codes are reserved
 // per year in one counter update per transaction, and rows go in with
 // multi-row INSERTs of a prepared statement, bulkCasesPerTx cases per
-// transaction. events is nil or has one entry per case. Like CreateCase it
+// transaction; the list totals and rollups are added once per transaction
+// (see bulk_load.go), not per row. events is nil or has one entry per case. Like CreateCase it
 // sets each case's Code and Version (1) and each event's CaseID, Seq and ID
 // (when empty). Codes follow the order of cases.
 //
@@ -73,10 +74,17 @@ func (db *DB) bulkCreate(ctx context.Context, cases []*casework.Case, events [][
 		}
 	}
 	entries := sums.Entries()
+	tally, err := tallyCounts(rows)
+	if err != nil {
+		return err
+	}
 	codes := make([]string, len(cases))
-	err := db.writeTx(ctx, func(tx *sql.Tx) error {
+	err = db.writeTx(ctx, func(tx *sql.Tx) error {
 		book, err := db.openCodes(ctx, tx, years)
 		if err != nil {
+			return err
+		}
+		if err := db.suspendTally(ctx, tx); err != nil {
 			return err
 		}
 		for i, row := range rows {
@@ -91,6 +99,12 @@ func (db *DB) bulkCreate(ctx context.Context, cases []*casework.Case, events [][
 			return err
 		}
 		if err := db.insertMany(ctx, tx, "case_events", eventCols, evRows, bulkEventsPerStmt); err != nil {
+			return err
+		}
+		if err := db.writeTally(ctx, tx, tally); err != nil {
+			return err
+		}
+		if err := db.resumeTally(ctx, tx); err != nil {
 			return err
 		}
 		return db.writeRollups(ctx, tx, entries)

@@ -154,7 +154,7 @@ func (db *DB) hotStatements() []string {
 		"SAVEPOINT intake", "ROLLBACK TO SAVEPOINT intake", "RELEASE SAVEPOINT intake",
 		db.bulkInsertSQL("cases", caseCols, bulkCasesPerStmt),
 		db.bulkInsertSQL("case_events", eventCols, bulkEventsPerStmt),
-		db.upsertRollupSQL(1), selectFactsSQL,
+		db.upsertRollupSQL(1), db.upsertRollupSQL(rollupRowsPerStmt), selectFactsSQL,
 	}
 }
 
