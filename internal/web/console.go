@@ -54,7 +54,10 @@ func queuesFor(a org.Actor) []queueDef {
 		qs = append(qs, queueDef{Key: "dispatch", Title: [2]string{"派遣队列", "Dispatch queue"}, Statuses: []casework.Status{casework.StatusPendingDispatch, casework.StatusReturned}})
 	}
 	if g, ok := a.Grant(org.PostHandler); ok {
-		qs = append(qs, queueDef{Key: "tasks", Title: [2]string{"本单位任务", "My department's tasks"}, Statuses: []casework.Status{casework.StatusDispatched, casework.StatusInDisposal}, Dept: g.Department})
+		// New dispatches first, in a section of their own, so a handler
+		// signs for them before working down the tasks in hand.
+		qs = append(qs, queueDef{Key: "sign", Title: [2]string{"待签收", "To sign for"}, Statuses: []casework.Status{casework.StatusDispatched}, Dept: g.Department},
+			queueDef{Key: "tasks", Title: [2]string{"处置中", "In disposal"}, Statuses: []casework.Status{casework.StatusInDisposal}, Dept: g.Department})
 	}
 	for _, p := range []org.Post{org.PostLeader, org.PostStreetHead} {
 		if g, ok := a.Grant(p); ok {
@@ -302,6 +305,9 @@ func (s *Server) handleWorkbench(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v.Data = wb
+	if v.Flash == "" {
+		v.Flash = batchFlash(v.L, r.URL.Query()) // console_queue.go
+	}
 	if r.URL.Query().Get("fragment") == "queues" {
 		return s.renderFragment(w, "console", "queues", v)
 	}
@@ -439,9 +445,7 @@ func (s *Server) loadCasePage(r *http.Request, l lang, a org.Actor, id string) (
 				p.CategoryHints = append(p.CategoryHints, h)
 			}
 		}
-		for i := 1; i <= 9; i++ {
-			p.Conditions = append(p.Conditions, option{Value: strconv.Itoa(i), Label: strconv.Itoa(i), Selected: i == max(c.Condition, 1)})
-		}
+		p.Conditions = s.conditionOptions(l, c) // console_queue.go
 	}
 	if slicesContains(casework.Allowed(c, a), casework.ActMerge) || c.Status == casework.StatusPendingAccept {
 		p.Dups, _ = s.Cases.Duplicates(ctx, a, c)

@@ -271,6 +271,7 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	s.bigscreenRoutes(mux)
 	s.analysisRoutes(mux)
 	mux.Handle("GET /favicon.ico", http.HandlerFunc(s.handleFavicon))
+	mux.Handle("POST /console/queue/sign", p(s.handleBatchSign))
 }
 
 // page adapts an error-returning page handler: errors become an HTML page

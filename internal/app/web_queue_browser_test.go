@@ -1,0 +1,70 @@
+package app
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"cityloop/internal/casework"
+)
+
+// TestWeb_BrowserHandlerQueue: the handler's workbench shows new dispatches
+// (待签收) in their own section above the cases in disposal; ticking two
+// and pressing 签收所选案件 signs for both (each audited as case.sign) and
+// leaves the third waiting. On a phone each case is a card, not a row of
+// one-character columns. Screenshots: testout/screenshots/queue-*.png.
+func TestWeb_BrowserHandlerQueue(t *testing.T) {
+	ctx := browser(t)
+	a := testApp(t, "")
+	base := serve(t, a)
+	sup, op, lead, disp := login(t, base, "supervisor"), login(t, base, "operator"), login(t, base, "shiftlead"), login(t, base, "dispatcher")
+	h := login(t, base, "handler")
+	var ids []string
+	for i := range 4 {
+		var c caseOut
+		if st := sup.do("POST", "/api/v1/cases", map[string]any{"category": "event:0504", "description": fmt.Sprintf("店外经营占道 %d", i),
+			"lng": 118.70 + float64(i)*0.01, "lat": 32.01, "address": fmt.Sprintf("汉中路 %d 号", i+1)}, &c); st != 201 {
+			t.Fatalf("report: %d", st)
+		}
+		act(t, op, c.ID, map[string]any{"action": "accept"}, 200)
+		act(t, lead, c.ID, map[string]any{"action": "file"}, 200)
+		act(t, disp, c.ID, map[string]any{"action": "dispatch", "department": "enforcement"}, 200)
+		ids = append(ids, c.ID)
+	}
+	act(t, h, ids[3], map[string]any{"action": "sign"}, 200) // one already in hand
+
+	signIn(t, ctx, base, "handler")
+	order := get(t, ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('section.queue')].map(s => s.id + ':' + s.querySelectorAll('tbody tr').length)`))
+	if len(order) != 2 || order[0] != "q-sign:3" || order[1] != "q-tasks:1" {
+		t.Fatalf("handler's sections %v, want q-sign:3 then q-tasks:1", order)
+	}
+	shot(t, ctx, "queue-handler-desktop")
+	run(t, ctx, "sign for two",
+		chromedp.Click(chromedp.CSS("#pick-"+ids[0])),
+		chromedp.Click(chromedp.CSS("#pick-"+ids[1])),
+		chromedp.Click(chromedp.CSS("#sign-many")),
+		waitJS(`location.search.includes('signed=2') && !!document.querySelector('.flash')`, 20*time.Second),
+	)
+	flash := get(t, ctx, chromedp.Evaluate[string](`document.querySelector('.flash').textContent`))
+	t.Logf("after the batch: %s", flash)
+	for i, want := range []casework.Status{casework.StatusInDisposal, casework.StatusInDisposal, casework.StatusDispatched, casework.StatusInDisposal} {
+		if got := statusOfCase(t, a, ids[i]); got != want {
+			t.Errorf("case %d is %s, want %s", i, got, want)
+		}
+	}
+	audited := auditItems(t, login(t, base, "auditor"), map[string][]string{"action": {"case.sign"}})
+	if len(audited) != 3 {
+		t.Errorf("case.sign audited %d times, want 3 (two in the batch, one through the API)", len(audited))
+	}
+
+	run(t, ctx, "phone", phone, chromedp.Navigate(base+"/console"), chromedp.WaitVisible(chromedp.CSS("#q-sign")))
+	// A card: the row is a block as wide as the screen, not a table row.
+	display := get(t, ctx, chromedp.Evaluate[string](`getComputedStyle(document.querySelector('#q-sign tbody tr')).display`))
+	overflow := get(t, ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > innerWidth + 1`))
+	shot(t, ctx, "queue-handler-phone")
+	if display != "block" || overflow {
+		t.Errorf("on a phone the queue row is display:%s, page wider than the screen: %v", display, overflow)
+	}
+}
