@@ -13,7 +13,7 @@ import (
 // TestWeb_BrowserHandlerQueue: the handler's workbench shows new dispatches
 // (待签收) in their own section above the cases in disposal; ticking two
 // and pressing 签收所选案件 signs for both (each audited as case.sign) and
-// leaves the third waiting. On a phone each case is a card, not a row of
+// leaves the third waiting; the map panel shows the queues' cases. On a phone each case is a card, not a row of
 // one-character columns. Screenshots: testout/screenshots/queue-*.png.
 func TestWeb_BrowserHandlerQueue(t *testing.T) {
 	ctx := browser(t)
@@ -40,6 +40,8 @@ func TestWeb_BrowserHandlerQueue(t *testing.T) {
 	if len(order) != 2 || order[0] != "q-sign:3" || order[1] != "q-tasks:1" {
 		t.Fatalf("handler's sections %v, want q-sign:3 then q-tasks:1", order)
 	}
+	// The map panel shows the four cases of the two sections.
+	run(t, ctx, "map panel", waitJS(`document.getElementById('wb-map').dataset.points === '4'`, 20*time.Second))
 	shot(t, ctx, "queue-handler-desktop")
 	run(t, ctx, "sign for two",
 		chromedp.Click(chromedp.CSS("#pick-"+ids[0])),
@@ -66,5 +68,27 @@ func TestWeb_BrowserHandlerQueue(t *testing.T) {
 	shot(t, ctx, "queue-handler-phone")
 	if display != "block" || overflow {
 		t.Errorf("on a phone the queue row is display:%s, page wider than the screen: %v", display, overflow)
+	}
+}
+
+// TestWeb_BrowserLeaderChartsPhone: the leader's overview charts fit a
+// phone's width (no sideways scrolling). Screenshot:
+// testout/screenshots/charts-leader-phone.png.
+func TestWeb_BrowserLeaderChartsPhone(t *testing.T) {
+	ctx := browser(t)
+	a := testApp(t, "")
+	base := serve(t, a)
+	sup := login(t, base, "supervisor")
+	for i := range 5 {
+		sup.do("POST", "/api/v1/cases", map[string]any{"category": "event:0504", "description": fmt.Sprintf("案件 %d", i), "lng": 118.71, "lat": 32.01 + float64(i)*0.01}, nil)
+	}
+	signIn(t, ctx, base, "leader")
+	run(t, ctx, "charts on a phone", phone, chromedp.Navigate(base+"/console"),
+		chromedp.WaitVisible(chromedp.CSS("#charts")),
+		waitJS(`!!document.querySelector('#chart-reported canvas')`, 30*time.Second))
+	shot(t, ctx, "charts-leader-phone")
+	wide := get(t, ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('#charts figure, #charts .chart')].filter(e => e.getBoundingClientRect().right > innerWidth + 1).map(e => e.id || e.tagName)`))
+	if len(wide) > 0 || get(t, ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > innerWidth + 1`)) {
+		t.Errorf("charts wider than the phone: %v (page %d px)", wide, get(t, ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`)))
 	}
 }

@@ -76,6 +76,7 @@ type row struct {
 	Light                                                    worktime.Light
 	LightName                                                string
 	Dups                                                     []casework.Duplicate
+	Lat, Lng                                                 float64 // the workbench's map panel
 }
 
 type queue struct {
@@ -158,7 +159,7 @@ func due(c *casework.Case) time.Time {
 func (s *Server) rowOf(l lang, c *casework.Case, now time.Time) row {
 	lt := c.Light(now)
 	r := row{ID: c.ID, Code: c.Code, Status: l.pick(casework.StatusNames[c.Status]), Reported: c.ReportedAt, Due: c.StageDue,
-		Light: lt, LightName: lightName(l, lt), Place: s.placeName(c), Category: s.categoryName(l, c)}
+		Light: lt, LightName: lightName(l, lt), Place: s.placeName(c), Category: s.categoryName(l, c), Lat: c.Point.Lat, Lng: c.Point.Lng}
 	r.Suggested = s.deptName(l, c.Suggested)
 	r.Department = s.deptName(l, c.Department)
 	return r
@@ -212,6 +213,8 @@ type workbench struct {
 	Admin    bool
 	// Charts is the overview charts' data as JSON (leaders, full page only).
 	Charts string
+	// Center is the city's centre ("lat,lng") for the map panel.
+	Center string
 }
 
 func (s *Server) loadWorkbench(ctx context.Context, l lang, a org.Actor) (*workbench, error) {
@@ -305,6 +308,10 @@ func (s *Server) handleWorkbench(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v.Data = wb
+	if c := s.World.Atlas().City(); c != nil {
+		ctr := c.Shape.Centroid()
+		wb.Center = strconv.FormatFloat(ctr.Lat, 'f', 5, 64) + "," + strconv.FormatFloat(ctr.Lng, 'f', 5, 64)
+	}
 	if v.Flash == "" {
 		v.Flash = batchFlash(v.L, r.URL.Query()) // console_queue.go
 	}

@@ -21,12 +21,17 @@ func init() {
 }
 
 var consoleQueueMessages = map[string][2]string{
-	"cq_select":      {"选择", "Select"},
-	"cq_select_case": {"选择案件", "Select case"},
-	"cq_sign_many":   {"签收所选案件", "Sign for the selected cases"},
-	"cq_signed":      {"已签收 %d 件", "Signed for %d cases"},
-	"cq_sign_failed": {"%d 件未能签收（已被他人处理或不属本单位）：%s", "%d could not be signed for (moved by someone else or not your department's): %s"},
-	"cq_none_chosen": {"请先勾选要签收的案件", "Tick the cases to sign for first"},
+	// The case list's search box (/console/cases): its text goes to GET
+	// /api/v1/cases as q=.
+	"cs_search":       {"搜索", "Search"},
+	"cs_search_label": {"案件编号、地址或上报人电话", "Case code, address or reporter's phone"},
+	"cs_search_hint":  {"编号可只输前几位；电话仅受理员、值班长可查", "The start of a code is enough; phones only for operators and shift leads"},
+	"cq_select":       {"选择", "Select"},
+	"cq_select_case":  {"选择案件", "Select case"},
+	"cq_sign_many":    {"签收所选案件", "Sign for the selected cases"},
+	"cq_signed":       {"已签收 %d 件", "Signed for %d cases"},
+	"cq_sign_failed":  {"%d 件未能签收（已被他人处理或不属本单位）：%s", "%d could not be signed for (moved by someone else or not your department's): %s"},
+	"cq_none_chosen":  {"请先勾选要签收的案件", "Tick the cases to sign for first"},
 }
 
 // maxBatch bounds one batch action: a queue page shows at most queueLimit.

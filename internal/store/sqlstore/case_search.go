@@ -124,13 +124,22 @@ func (db *DB) findByText(ctx context.Context, f casework.Filter, limit, offset i
 	if total == 0 || offset >= int(total) {
 		return []*casework.Case{}, int(total), nil
 	}
-	order := "reported_at DESC, id DESC"
+	order, inner := "reported_at DESC, id DESC", "reported_at DESC, id DESC"
 	if f.SortByDue {
-		order = "stage_due_at IS NULL, stage_due_at, id"
+		order, inner = "stage_due_at IS NULL, stage_due_at, id", "stage_due_at IS NULL, stage_due_at, id"
+	}
+	if db.dialect == DialectSQLite {
+		// The unary + keeps SQLite from walking a whole date index in
+		// order, testing each row against the matches (a full scan for a
+		// rare match): it reads the matches by rowid and sorts them.
+		inner = "+reported_at DESC, +id DESC"
+		if f.SortByDue {
+			inner = "stage_due_at IS NULL, +stage_due_at, +id"
+		}
 	}
 	args := append(w.args, int64(limit), int64(offset))
 	q := fmt.Sprintf("%s WHERE id IN (SELECT id FROM cases%s ORDER BY %s LIMIT $%d OFFSET $%d) ORDER BY %s",
-		caseSelect, w.String(), order, len(args)-1, len(args), order)
+		caseSelect, w.String(), inner, len(args)-1, len(args), order)
 	list, err := db.queryCases(ctx, q, args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("find cases matching %q: %w", f.Text, err)
