@@ -27,6 +27,8 @@ import (
 //     slow shape (see BenchmarkCaseSearch);
 //   - phones: only through the blind index reporter_phone_blind, an exact
 //     match of the normalised number; no phone is ever decrypted to search.
+//     The "<> ''" lets SQLite use its partial index, which leaves out the
+//     cases without a phone.
 
 // maxSearchRunes bounds the search text: an address is shorter.
 const maxSearchRunes = 64
@@ -49,14 +51,14 @@ func (db *DB) textMatches(w *where, f casework.Filter) (sub string, ok bool) {
 		return fmt.Sprintf("$%d", len(w.args))
 	}
 	if lo, hi, isCode := codeRange(text); isCode {
-		parts = append(parts, fmt.Sprintf("SELECT %s FROM cases WHERE code BETWEEN %s AND %s", key, mark(lo), mark(hi)))
+		parts = append(parts, fmt.Sprintf("SELECT %s AS mid FROM cases WHERE code BETWEEN %s AND %s", key, mark(lo), mark(hi)))
 	}
 	like := "%" + escapeLike(text) + "%"
 	switch {
 	case db.dialect == DialectSQLite && utf8.RuneCountInString(text) >= 3:
-		parts = append(parts, "SELECT rowid FROM case_address_fts WHERE case_address_fts MATCH "+mark(ftsPhrase(text)))
+		parts = append(parts, "SELECT rowid AS mid FROM case_address_fts WHERE case_address_fts MATCH "+mark(ftsPhrase(text)))
 	default:
-		parts = append(parts, fmt.Sprintf(`SELECT %s FROM cases WHERE address LIKE %s ESCAPE '\'`, key, mark(like)))
+		parts = append(parts, fmt.Sprintf(`SELECT %s AS mid FROM cases WHERE address LIKE %s ESCAPE '\'`, key, mark(like)))
 	}
 	if f.TextPhone {
 		if k := db.keys.Load(); k != nil {
@@ -65,7 +67,7 @@ func (db *DB) textMatches(w *where, f casework.Filter) (sub string, ok bool) {
 				for _, bk := range k.BlindKeys() {
 					marks = append(marks, mark(pii.Blind(bk, norm)))
 				}
-				parts = append(parts, fmt.Sprintf("SELECT %s FROM cases WHERE reporter_phone_blind IN (%s)", key, strings.Join(marks, ", ")))
+				parts = append(parts, fmt.Sprintf("SELECT %s AS mid FROM cases WHERE reporter_phone_blind IN (%s) AND reporter_phone_blind <> ''", key, strings.Join(marks, ", ")))
 			}
 		}
 	}
@@ -112,34 +114,28 @@ func (db *DB) findByText(ctx context.Context, f casework.Filter, limit, offset i
 	if !ok {
 		return []*casework.Case{}, 0, nil
 	}
-	key := "id"
+	// The matches drive the query: each is read by its key and tested
+	// against the filter, never a walk of a whole status or date index
+	// testing each row against the matches (SQLite takes CROSS JOIN's
+	// left side as the outer loop; PostgreSQL plans a join well).
+	from := fmt.Sprintf("(%s) AS m JOIN cases ON cases.id = m.mid", sub)
 	if db.dialect == DialectSQLite {
-		key = "rowid"
+		from = fmt.Sprintf("(%s) AS m CROSS JOIN cases ON cases.rowid = m.mid", sub)
 	}
-	w.conds = append(w.conds, key+" IN ("+sub+")")
 	var total int64
-	if err := db.queryRow(ctx, "SELECT COUNT(*) FROM cases"+w.String(), w.args...).Scan(&total); err != nil {
+	if err := db.queryRow(ctx, "SELECT COUNT(*) FROM "+from+w.String(), w.args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count cases matching %q: %w", f.Text, db.norm(err))
 	}
 	if total == 0 || offset >= int(total) {
 		return []*casework.Case{}, int(total), nil
 	}
-	order, inner := "reported_at DESC, id DESC", "reported_at DESC, id DESC"
+	order := "reported_at DESC, id DESC"
 	if f.SortByDue {
-		order, inner = "stage_due_at IS NULL, stage_due_at, id", "stage_due_at IS NULL, stage_due_at, id"
-	}
-	if db.dialect == DialectSQLite {
-		// The unary + keeps SQLite from walking a whole date index in
-		// order, testing each row against the matches (a full scan for a
-		// rare match): it reads the matches by rowid and sorts them.
-		inner = "+reported_at DESC, +id DESC"
-		if f.SortByDue {
-			inner = "stage_due_at IS NULL, +stage_due_at, +id"
-		}
+		order = "stage_due_at IS NULL, stage_due_at, id"
 	}
 	args := append(w.args, int64(limit), int64(offset))
-	q := fmt.Sprintf("%s WHERE id IN (SELECT id FROM cases%s ORDER BY %s LIMIT $%d OFFSET $%d) ORDER BY %s",
-		caseSelect, w.String(), inner, len(args)-1, len(args), order)
+	q := fmt.Sprintf("%s WHERE id IN (SELECT cases.id FROM %s%s ORDER BY %s LIMIT $%d OFFSET $%d) ORDER BY %s",
+		caseSelect, from, w.String(), order, len(args)-1, len(args), order)
 	list, err := db.queryCases(ctx, q, args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("find cases matching %q: %w", f.Text, err)
