@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -69,6 +70,13 @@ func TestWeb_BrowserHandlerQueue(t *testing.T) {
 	if display != "block" || overflow {
 		t.Errorf("on a phone the queue row is display:%s, page wider than the screen: %v", display, overflow)
 	}
+	leaveLivePage(t, ctx)
+}
+
+// leaveLivePage closes the workbench's live connection (/console/events)
+// before the server shuts down, which would otherwise wait for it.
+func leaveLivePage(t *testing.T, ctx context.Context) {
+	run(t, ctx, "leave the page", chromedp.Navigate("about:blank"))
 }
 
 // TestWeb_BrowserLeaderChartsPhone: the leader's overview charts fit a
@@ -91,4 +99,5 @@ func TestWeb_BrowserLeaderChartsPhone(t *testing.T) {
 	if len(wide) > 0 || get(t, ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > innerWidth + 1`)) {
 		t.Errorf("charts wider than the phone: %v (page %d px)", wide, get(t, ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`)))
 	}
+	leaveLivePage(t, ctx)
 }

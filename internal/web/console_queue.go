@@ -27,6 +27,7 @@ var consoleQueueMessages = map[string][2]string{
 	"cs_search_label": {"案件编号、地址或上报人电话", "Case code, address or reporter's phone"},
 	"cs_search_hint":  {"编号可只输前几位；电话仅受理员、值班长可查", "The start of a code is enough; phones only for operators and shift leads"},
 	"cq_select":       {"选择", "Select"},
+	"wbm_hint":        {"上方队列中的案件", "The cases of the queues above"},
 	"cq_select_case":  {"选择案件", "Select case"},
 	"cq_sign_many":    {"签收所选案件", "Sign for the selected cases"},
 	"cq_signed":       {"已签收 %d 件", "Signed for %d cases"},
