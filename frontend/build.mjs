@@ -3,7 +3,7 @@
 // nothing changed). Prints each file's size and gzipped size.
 import * as esbuild from 'esbuild';
 import { readFileSync, readdirSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
-import { gzipSync } from 'node:zlib';
+import { gzipSync, brotliCompressSync, constants as zlib } from 'node:zlib';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -34,6 +34,13 @@ const citizen = sizes['citizen.js'].gzip + sizes['app.css'].gzip;
 console.log(Object.entries(sizes).map(([f, s]) => `${f.padEnd(12)} ${String(s.bytes).padStart(8)} B  ${String(s.gzip).padStart(7)} B gzipped`).join('\n'));
 console.log(`citizen report page total (citizen.js + app.css), gzipped: ${citizen} B (budget 153600 B)`);
 writeFileSync(join(here, '.sizes.json'), JSON.stringify(sizes, null, 2));
+// Precompressed copies beside each file: the server sends them as they are
+// (internal/web/static.go), so nothing is compressed per request.
+for (const f of Object.keys(sizes)) {
+  const b = readFileSync(join(out, f));
+  writeFileSync(join(out, f + '.gz'), gzipSync(b, { level: 9 }));
+  writeFileSync(join(out, f + '.br'), brotliCompressSync(b, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_SIZE_HINT]: b.length } }));
+}
 if (sizes['citizen.js'].gzip > 150 * 1024) {
   console.error('citizen.js is over the 150 KB gzipped budget');
   process.exit(1);

@@ -1,5 +1,5 @@
 // Console island: live queues over server-sent events, and the case map.
-import { L, baseMap } from './common.js';
+import { L, baseMap, center } from './common.js';
 
 // A suggested category is offered as a chip beside the category select;
 // tapping it selects that category, nothing else does.
@@ -51,4 +51,32 @@ const err = document.querySelector('.error');
 if (err) {
   const first = document.querySelector('details.action');
   if (first && document.querySelectorAll('details.action').length === 1) first.open = true;
+}
+
+// The workbench's map panel: the cases of the queues on the page, coloured
+// by light, redrawn whenever the live queues are.
+const wm = document.getElementById('wb-map');
+if (wm && queues) {
+  const map = baseMap(wm);
+  const layer = L.featureGroup().addTo(map);
+  const colors = { green: '#1a7f37', yellow: '#d4a72c', red: '#b42318' };
+  const draw = () => {
+    layer.clearLayers();
+    const seen = new Set();
+    for (const tr of queues.querySelectorAll('tr[data-lat]')) {
+      const { id, code, lat, lng, light } = tr.dataset;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const a = document.createElement('a');
+      a.href = '/console/cases/' + encodeURIComponent(id);
+      a.textContent = code;
+      L.circleMarker([+lat, +lng], { radius: 7, weight: 1, color: '#fff', fillColor: colors[light] || '#57606a', fillOpacity: 0.9 })
+        .bindPopup(a).addTo(layer);
+    }
+    if (seen.size) map.fitBounds(layer.getBounds().pad(0.2), { maxZoom: 16 });
+    else map.setView(center(wm, [32.05, 118.78]), 11);
+    wm.dataset.points = String(seen.size);
+  };
+  draw();
+  new MutationObserver(draw).observe(queues, { childList: true });
 }

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"cityloop/internal/auth"
 	"cityloop/internal/casework"
@@ -16,6 +17,7 @@ import (
 	"cityloop/internal/geo"
 	"cityloop/internal/httpkit"
 	"cityloop/internal/org"
+	"cityloop/internal/pii"
 	"cityloop/internal/worktime"
 )
 
@@ -181,9 +183,12 @@ func (s *Server) maxBody() int64 {
 	return maxJSON
 }
 
+// maxSearch bounds q=: an address or a code is shorter.
+const maxSearch = 64
+
 // listParams are the query parameters GET /api/v1/cases understands.
 var listParams = map[string]bool{"format": true, "status": true, "category": true, "region": true, "source": true, "light": true,
-	"from": true, "to": true, "department": true, "reporter": true, "overdue": true, "is": true, "limit": true, "offset": true, "lang": true}
+	"from": true, "to": true, "department": true, "reporter": true, "overdue": true, "is": true, "limit": true, "offset": true, "lang": true, "q": true}
 
 func (s *Server) handleCaseList(w http.ResponseWriter, r *http.Request) error {
 	actor, err := s.mustActor(r)
@@ -199,6 +204,12 @@ func (s *Server) handleCaseList(w http.ResponseWriter, r *http.Request) error {
 			return errs.Invalid("导出格式须为 csv 或 xlsx / format must be csv or xlsx").WithField("format", "json (default), csv or xlsx")
 		}
 		return s.exportCases(w, r, actor, f, format) // cases_export.go
+	}
+	if _, isPhone := pii.PhoneQuery(f.Text); isPhone && casework.SeesContact(actor) {
+		// Looking up who reported from a number is a read of personal data.
+		if err := s.audit(r, actor.ID, "pii.search", "cases", map[string]any{"by": "reporter_phone", "phone": pii.MaskPhone(f.Text)}); err != nil {
+			return fmt.Errorf("audit a search by phone: %w", err)
+		}
 	}
 	items, total, err := s.Cases.FindCases(r.Context(), actor, f)
 	if err != nil {
@@ -224,7 +235,7 @@ func (s *Server) parseFilter(q url.Values) (casework.Filter, error) {
 	bad := errs.Invalid("the list query is not valid")
 	for k := range q {
 		if !listParams[k] {
-			bad.WithField(k, "unknown parameter; use status, category, region, source, light, from, to, department, reporter, overdue, is, limit, offset, format")
+			bad.WithField(k, "unknown parameter; use q, status, category, region, source, light, from, to, department, reporter, overdue, is, limit, offset, format")
 		}
 	}
 	if v := q.Get("status"); v != "" {
@@ -264,6 +275,12 @@ func (s *Server) parseFilter(q url.Values) (casework.Filter, error) {
 		if f.Light != worktime.Green && f.Light != worktime.Yellow && f.Light != worktime.Red {
 			bad.WithField("light", "must be green, yellow or red")
 		}
+	}
+	// q is the search box: a case code (whole or its beginning), part of an
+	// address, or a reporter's phone for the posts that see phones.
+	f.Text = strings.TrimSpace(q.Get("q"))
+	if n := utf8.RuneCountInString(f.Text); n > maxSearch {
+		bad.WithField("q", fmt.Sprintf("搜索内容最多 %d 个字 / at most %d characters: a case code, part of an address or a phone number", maxSearch, maxSearch))
 	}
 	f.Department = q.Get("department")
 	// reporter is one account's reports: a supervisor's figures open into them.

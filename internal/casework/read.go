@@ -36,6 +36,9 @@ func (s *Service) FindCaseByCode(ctx context.Context, actor org.Actor, code stri
 // f.Scope is replaced by it. The total counts every match, not just the page.
 func (s *Service) FindCases(ctx context.Context, actor org.Actor, f Filter) ([]*Case, int, error) {
 	f.Scope = s.ScopeOf(actor)
+	// A search by phone finds whose number it is: only the posts that see
+	// reporters' phones anyway may search by one.
+	f.TextPhone = f.Text != "" && SeesContact(actor)
 	return s.Store.FindCases(ctx, f)
 }
 
@@ -64,7 +67,7 @@ func (s *Service) FindCaseWithTimeline(ctx context.Context, actor org.Actor, id 
 // the public pages (the citizens' map), which show them only as package
 // disclose allows: rounded points, no personal data. f.Scope is ignored.
 func (s *Service) FindPublicCases(ctx context.Context, f Filter) ([]*Case, int, error) {
-	f.Scope = nil
+	f.Scope, f.TextPhone = nil, false
 	return s.Store.FindCases(ctx, f)
 }
 

@@ -34,6 +34,13 @@ type Filter struct {
 	ExternalRef string     // the channel's own id (hotline order, device event, offline report id)
 	ReporterID  string     // cases reported by one account
 	ReporterIDs []string   // cases reported by any of these accounts (a ranking of supervisors)
+	// Text is the search box (q=): a case code, whole or its beginning;
+	// part of an address; or, with TextPhone, a reporter's phone number.
+	Text string
+	// TextPhone lets Text match reporters' phones, through their blind
+	// index (the phone itself stays sealed). [Service.FindCases] sets it
+	// only for the posts that see contact details.
+	TextPhone bool
 	// Is keeps the cases for which every fact test holds (the indicators'
 	// predicates; see [Fact]).
 	Is Predicate

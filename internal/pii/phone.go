@@ -25,3 +25,20 @@ func NormalizePhone(s string) string {
 	}
 	return d
 }
+
+// PhoneQuery reads a search text as a phone number: it is one when it is
+// written only with digits (also full-width), spaces, dashes, dots,
+// brackets and a leading +, and holds at least five digits. It returns the
+// normalised number to look up by blind index.
+func PhoneQuery(s string) (string, bool) {
+	for _, c := range s {
+		switch {
+		case c >= '0' && c <= '9', c >= '０' && c <= '９':
+		case strings.ContainsRune(" -+().　", c):
+		default:
+			return "", false
+		}
+	}
+	norm := NormalizePhone(s)
+	return norm, len(norm) >= 5
+}

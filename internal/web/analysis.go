@@ -616,7 +616,7 @@ func (s *Server) handleBulletinDownload(w http.ResponseWriter, r *http.Request) 
 }
 
 // caseListParams are what the console's case list passes on to the API.
-var caseListParams = []string{"status", "category", "region", "source", "light", "from", "to", "department", "reporter", "overdue", "is"}
+var caseListParams = []string{"status", "category", "region", "source", "light", "from", "to", "department", "reporter", "overdue", "is", "q"}
 
 // apiListQuery is the API list query of the page's filter.
 func apiListQuery(q url.Values) url.Values {
@@ -639,6 +639,8 @@ type caseListPage struct {
 	Rows       []caseListRow
 	CSV, XLSX  string
 	Prev, Next string
+	// Query is the search box's text (q=); it searches within Filter.
+	Query string
 }
 
 const caseListPageSize = 50
@@ -676,9 +678,9 @@ func (s *Server) handleCaseListPage(w http.ResponseWriter, r *http.Request) erro
 	if err := s.apiCall(r, http.MethodGet, "/api/v1/cases?"+api.Encode(), nil, &out); err != nil {
 		return err
 	}
-	p := &caseListPage{Total: out.Total}
+	p := &caseListPage{Total: out.Total, Query: f.Get("q")}
 	for _, k := range caseListParams {
-		if val := f.Get(k); val != "" {
+		if val := f.Get(k); val != "" && k != "q" {
 			p.Filter = append(p.Filter, option{Value: k, Label: val})
 		}
 	}

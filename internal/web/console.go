@@ -54,7 +54,10 @@ func queuesFor(a org.Actor) []queueDef {
 		qs = append(qs, queueDef{Key: "dispatch", Title: [2]string{"派遣队列", "Dispatch queue"}, Statuses: []casework.Status{casework.StatusPendingDispatch, casework.StatusReturned}})
 	}
 	if g, ok := a.Grant(org.PostHandler); ok {
-		qs = append(qs, queueDef{Key: "tasks", Title: [2]string{"本单位任务", "My department's tasks"}, Statuses: []casework.Status{casework.StatusDispatched, casework.StatusInDisposal}, Dept: g.Department})
+		// New dispatches first, in a section of their own, so a handler
+		// signs for them before working down the tasks in hand.
+		qs = append(qs, queueDef{Key: "sign", Title: [2]string{"待签收", "To sign for"}, Statuses: []casework.Status{casework.StatusDispatched}, Dept: g.Department},
+			queueDef{Key: "tasks", Title: [2]string{"处置中", "In disposal"}, Statuses: []casework.Status{casework.StatusInDisposal}, Dept: g.Department})
 	}
 	for _, p := range []org.Post{org.PostLeader, org.PostStreetHead} {
 		if g, ok := a.Grant(p); ok {
@@ -73,6 +76,7 @@ type row struct {
 	Light                                                    worktime.Light
 	LightName                                                string
 	Dups                                                     []casework.Duplicate
+	Lat, Lng                                                 float64 // the workbench's map panel
 }
 
 type queue struct {
@@ -155,7 +159,7 @@ func due(c *casework.Case) time.Time {
 func (s *Server) rowOf(l lang, c *casework.Case, now time.Time) row {
 	lt := c.Light(now)
 	r := row{ID: c.ID, Code: c.Code, Status: l.pick(casework.StatusNames[c.Status]), Reported: c.ReportedAt, Due: c.StageDue,
-		Light: lt, LightName: lightName(l, lt), Place: s.placeName(c), Category: s.categoryName(l, c)}
+		Light: lt, LightName: lightName(l, lt), Place: s.placeName(c), Category: s.categoryName(l, c), Lat: c.Point.Lat, Lng: c.Point.Lng}
 	r.Suggested = s.deptName(l, c.Suggested)
 	r.Department = s.deptName(l, c.Department)
 	return r
@@ -209,6 +213,8 @@ type workbench struct {
 	Admin    bool
 	// Charts is the overview charts' data as JSON (leaders, full page only).
 	Charts string
+	// Center is the city's centre ("lat,lng") for the map panel.
+	Center string
 }
 
 func (s *Server) loadWorkbench(ctx context.Context, l lang, a org.Actor) (*workbench, error) {
@@ -302,6 +308,13 @@ func (s *Server) handleWorkbench(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v.Data = wb
+	if c := s.World.Atlas().City(); c != nil {
+		ctr := c.Shape.Centroid()
+		wb.Center = strconv.FormatFloat(ctr.Lat, 'f', 5, 64) + "," + strconv.FormatFloat(ctr.Lng, 'f', 5, 64)
+	}
+	if v.Flash == "" {
+		v.Flash = batchFlash(v.L, r.URL.Query()) // console_queue.go
+	}
 	if r.URL.Query().Get("fragment") == "queues" {
 		return s.renderFragment(w, "console", "queues", v)
 	}
@@ -439,9 +452,7 @@ func (s *Server) loadCasePage(r *http.Request, l lang, a org.Actor, id string) (
 				p.CategoryHints = append(p.CategoryHints, h)
 			}
 		}
-		for i := 1; i <= 9; i++ {
-			p.Conditions = append(p.Conditions, option{Value: strconv.Itoa(i), Label: strconv.Itoa(i), Selected: i == max(c.Condition, 1)})
-		}
+		p.Conditions = s.conditionOptions(l, c) // console_queue.go
 	}
 	if slicesContains(casework.Allowed(c, a), casework.ActMerge) || c.Status == casework.StatusPendingAccept {
 		p.Dups, _ = s.Cases.Duplicates(ctx, a, c)

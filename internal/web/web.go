@@ -2,16 +2,12 @@ package web
 
 import (
 	"context"
-	"crypto/sha256"
 	"embed"
-	"encoding/hex"
 	"fmt"
 	"html/template"
 	"io/fs"
 	"log/slog"
-	"mime"
 	"net/http"
-	"path"
 	"strings"
 	"time"
 
@@ -143,6 +139,9 @@ type asset struct {
 	data []byte
 	hash string
 	mime string
+	// gz and br are the file compressed at build time (frontend/build.mjs),
+	// nil when the build made none.
+	gz, br []byte
 }
 
 // Init parses the templates and indexes the built assets. It fails only
@@ -177,24 +176,7 @@ func (s *Server) Init() error {
 	if err := s.parseTemplates(); err != nil {
 		return err
 	}
-	s.assets = map[string]asset{}
-	dist, _ := fs.Sub(staticFS, "static/dist")
-	_ = fs.WalkDir(dist, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || p == "README.txt" {
-			return nil
-		}
-		b, err := fs.ReadFile(dist, p)
-		if err != nil {
-			return nil
-		}
-		sum := sha256.Sum256(b)
-		s.assets[p] = asset{data: b, hash: hex.EncodeToString(sum[:6]), mime: mime.TypeByExtension(path.Ext(p))}
-		return nil
-	})
-	if b, err := staticFS.ReadFile("static/icon.svg"); err == nil {
-		sum := sha256.Sum256(b)
-		s.assets["icon.svg"] = asset{data: b, hash: hex.EncodeToString(sum[:6]), mime: "image/svg+xml"}
-	}
+	s.assets = loadAssets() // static.go
 	return nil
 }
 
@@ -294,6 +276,8 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	s.inspectionRoutes(mux)
 	s.bigscreenRoutes(mux)
 	s.analysisRoutes(mux)
+	mux.Handle("GET /favicon.ico", http.HandlerFunc(s.handleFavicon))
+	mux.Handle("POST /console/queue/sign", p(s.handleBatchSign))
 }
 
 // page adapts an error-returning page handler: errors become an HTML page
@@ -364,7 +348,7 @@ func (v *view) Asset(name string) string {
 	if !ok {
 		return "/assets/" + name
 	}
-	return "/assets/" + name + "?v=" + a.hash
+	return hashedPath(name, a.hash) // static.go
 }
 
 // HasAsset reports whether the bundle file exists.
@@ -477,31 +461,6 @@ func (s *Server) renderFragment(w http.ResponseWriter, page, name string, v *vie
 	w.Header().Set("Cache-Control", "no-store")
 	_, err := w.Write([]byte(buf.String()))
 	return err
-}
-
-func (s *Server) handleAsset(w http.ResponseWriter, r *http.Request) {
-	name := r.PathValue("name")
-	a, ok := s.assets[name]
-	if !ok {
-		http.Error(w, "asset not built: run `make web`", http.StatusNotFound)
-		return
-	}
-	ct := a.mime
-	if ct == "" {
-		ct = "application/octet-stream"
-	}
-	w.Header().Set("Content-Type", ct)
-	if r.URL.Query().Get("v") == a.hash {
-		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
-	} else {
-		w.Header().Set("Cache-Control", "no-cache")
-	}
-	w.Header().Set("ETag", `"`+a.hash+`"`)
-	if match := r.Header.Get("If-None-Match"); match == `"`+a.hash+`"` {
-		w.WriteHeader(http.StatusNotModified)
-		return
-	}
-	_, _ = w.Write(a.data)
 }
 
 func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) error {

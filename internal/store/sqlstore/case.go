@@ -686,6 +686,9 @@ func (db *DB) FindCases(ctx context.Context, f casework.Filter) ([]*casework.Cas
 	}
 	limit = min(limit, MaxLimit)
 	offset := max(f.Offset, 0)
+	if strings.TrimSpace(f.Text) != "" {
+		return db.findByText(ctx, f, limit, offset) // case_search.go
+	}
 
 	// The count and the page run at once, on two read connections: the
 	// list costs the slower of the two rather than their sum. A queue

@@ -24,6 +24,9 @@ func MigrationFiles(dialect string) ([]string, error) {
 // ReadPool exposes the read pool for schema inspection.
 func (db *DB) ReadPool() *sql.DB { return db.r }
 
+// WritePool exposes the write pool for fixtures built in SQL.
+func (db *DB) WritePool() *sql.DB { return db.w }
+
 // SetFastIntake switches the multi-row fast path of group commit.
 func (db *DB) SetFastIntake(on bool) { db.intake.fast = on }
 

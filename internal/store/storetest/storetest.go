@@ -72,6 +72,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"cases per day for the big screen", testCasesPerDay},
 		{"rollups equal a recount over random histories", testRollups},
 		{"list totals agree with the cases", testListTotals},
+		{"search by code, address and phone", testSearchCases},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
