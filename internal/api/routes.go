@@ -91,7 +91,7 @@ func (s *Server) routes() []route {
 		{"DELETE", "/api/v1/routing-rules/{id}", s.handleRuleDelete, "dictionary", "Remove a routing rule (administrator)", admin, nil, "", 204, ""},
 		{"GET", "/api/v1/calendar", s.handleCalendar, "calendar", "Working days and hours between two dates", anyone, []string{"from", "to"}, "", 200, "object"},
 		{"GET", "/api/v1/facilities", s.handleFacilityList, "facilities", "Public facilities (toilets …); with lng/lat the nearest first with distance_m, within 5 km", anyone, []string{"kind", "lng", "lat", "crs", "limit"}, "", 200, "items:Facility"},
-		{"GET", "/api/v1/facilities/coverage", s.handleFacilityCoverage, "facilities", "Facilities per district against the plan's target of one per 3 km²", anyone, []string{"kind"}, "", 200, "object"},
+		{"GET", "/api/v1/facilities/coverage", s.handleFacilityCoverage, "facilities", "Facilities per district against the standard of one per 3 km² (the plan's baseline of one per 5 km² beside it) and the barrier-free share against the plan's goal of 100 %", anyone, []string{"kind"}, "", 200, "object"},
 		{"PUT", "/api/v1/facilities/{id}", s.handleFacilityPut, "facilities", "Create or replace a facility; the point must lie in the city (administrator, audited)", admin, nil, "Facility", 200, "Facility"},
 		{"DELETE", "/api/v1/facilities/{id}", s.handleFacilityDelete, "facilities", "Remove a facility (administrator, audited)", admin, nil, "", 200, "object"},
 
