@@ -244,6 +244,8 @@ var schemaTypes = map[string]any{
 
 	"InspectionPlanRequest": inspect.PlanInput{}, "InspectionPlan": inspectionView{}, "InspectionOutcome": outcomeRequest{},
 	"InspectionOutcomeRecorded": inspectionOutcomeRecorded{}, "InspectionPublic": inspect.PublicPlan{}, "InspectionVerify": inspect.VerifyReport{},
+
+	"MerchantItem": merchantItem{}, "MerchantDetail": merchantDetail{}, "MerchantPlate": plateView{},
 }
 
 func typeSchemas() map[string]any {

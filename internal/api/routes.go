@@ -200,6 +200,11 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/enforcement/monitoring-sites", s.handleMonitoringSites, "enforcement", "Published sites of the cameras used for enforcement (第四十一条): place and what each watches", anyone, nil, "", 200, "items:MonitoringSite"},
 		{"PUT", "/api/v1/enforcement/places", s.handlePlacePut, "enforcement", "Register the party an AI-camera reminder goes to: a camera's frontage, a shop id or a plate → name and phone or e-mail, sealed (enforcer or admin, audited)", "enforcer|admin", nil, "Place", 200, "PlaceRegistered"},
 		{"POST", "/api/v1/enforcement/reminders/lookup", s.handleReminderLookup, "enforcement", "A party's own AI-camera reminders (第四十一条): the place and its registered phone or e-mail in the body; a mismatch is 404 without saying which part", anyone, nil, "ReminderLookup", 200, "items:SentReminder"},
+		// community: merchants keeping their frontage (门前五包)
+		{"GET", "/api/v1/merchants", s.handleMerchantList, "merchants", "Merchants of 门前五包 with this year's credit (1,000 points less deductions for loop cases in their zone; grade A–D; 文明商户), filtered by region (district, street or grid code), grade, name/address/USCC (q); list envelope with total (staff)", staff, []string{"q", "region", "grade", "year", "civilized", "limit", "offset", "lang"}, "", 200, "items:MerchantItem"},
+		{"GET", "/api/v1/merchants/civilized", s.handleCivilizedList, "merchants", "The 文明商户 list: merchants whose score this year is at least the list's mark (public)", anyone, []string{"q", "region", "limit", "offset", "lang"}, "", 200, "items:MerchantItem"},
+		{"GET", "/api/v1/merchants/{id}", s.handleMerchantGet, "merchants", "One merchant: zone, five duties, this year's credit and the loop cases deducted; the contact (sealed at rest) only inside the caller's jurisdiction, that view audited (staff)", staff, []string{"lang"}, "", 200, "MerchantDetail"},
+		{"GET", "/api/v1/merchants/{id}/plate", s.handleMerchantPlate, "merchants", "What a shop's QR plate opens: its duties, zone, grade and a link that opens the citizens' report form at its frontage (public)", anyone, []string{"lang"}, "", 200, "MerchantPlate"},
 	}
 }
 

@@ -34,7 +34,8 @@ func (s *Service) Year(t time.Time) int { return t.In(s.Loc).Year() }
 // ListQuery is a list request: Grade "" for every grade; Year 0 this year.
 type ListQuery struct {
 	Filter
-	Grade Grade
+	Grade     Grade
+	Civilized bool // only the 文明商户 list
 }
 
 // List finds merchants with their credit in the year.
@@ -50,6 +51,12 @@ func (s *Service) List(ctx context.Context, q ListQuery) ([]*Merchant, int, erro
 		}
 		f.MinDeducted, f.MaxDeducted = &lo, hi
 	}
+	if q.Civilized {
+		hi := s.Rules.Start - s.Rules.CivilizedMin
+		if f.MaxDeducted == nil || *f.MaxDeducted > hi {
+			f.MaxDeducted = &hi
+		}
+	}
 	f.Limit = min(max(f.Limit, 1), 500)
 	ms, total, err := s.Store.FindMerchants(ctx, f)
 	if err != nil {
@@ -60,6 +67,9 @@ func (s *Service) List(ctx context.Context, q ListQuery) ([]*Merchant, int, erro
 	}
 	return ms, total, nil
 }
+
+// GradeName is a grade's {Chinese, English} name.
+func (s *Service) GradeName(g Grade) [2]string { return s.Rules.GradeName(g) }
 
 // Get is one merchant with this year's credit and the violations behind it.
 func (s *Service) Get(ctx context.Context, id string) (*Merchant, []Violation, error) {

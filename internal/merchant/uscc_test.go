@@ -14,10 +14,10 @@ func TestParseUSCC(t *testing.T) {
 		{"91350100M000100Y43", "91350100M000100Y43", true},
 		{"91110000802100433B", "91110000802100433B", true},
 		{" 9111 0000 8021 0043 3b ", "91110000802100433B", true}, // spaces and lower case as typed
-		{"91110000802100433C", "", false},                          // wrong check character
-		{"91350100M000100Y4", "", false},                           // 17 characters
-		{"9135010OM000100Y43", "", false},                          // O is not in the alphabet
-		{"91A50100M000100Y43", "", false},                          // division code with a letter
+		{"91110000802100433C", "", false},                        // wrong check character
+		{"91350100M000100Y4", "", false},                         // 17 characters
+		{"9135010OM000100Y43", "", false},                        // O is not in the alphabet
+		{"91A50100M000100Y43", "", false},                        // division code with a letter
 		{"", "", false},
 	} {
 		t.Run(tc.in, func(t *testing.T) {

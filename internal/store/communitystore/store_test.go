@@ -193,4 +193,3 @@ func rawContact(t *testing.T, dsn, id string) string {
 	}
 	return s
 }
-
