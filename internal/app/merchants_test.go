@@ -192,8 +192,9 @@ func TestWeb_BrowserMerchants(t *testing.T) {
 	if n := get(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('ol.duties li').length`)); n != 5 {
 		t.Errorf("%d duties", n)
 	}
-	if ok := get(t, ctx, chromedp.Evaluate[bool](`new Promise(r => { const i = document.querySelector('img.plate-qr'); i.complete ? r(i.naturalWidth > 0) : i.onload = () => r(i.naturalWidth > 0); i.onerror = () => r(false) })`)); !ok {
-		t.Error("the QR code does not load")
+	run(t, ctx, "the QR code loads", waitJS(`document.querySelector('img.plate-qr').complete`, 10*time.Second))
+	if w := get(t, ctx, chromedp.Evaluate[int](`document.querySelector('img.plate-qr').naturalWidth`)); w < 100 {
+		t.Errorf("the QR code is %d px wide", w)
 	}
 	shot(t, ctx, "merchants-detail")
 	plate := get(t, ctx, chromedp.Evaluate[string](`document.querySelector('dd a[href^="/citizen/shops/"]').getAttribute('href')`))

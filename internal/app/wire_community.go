@@ -7,10 +7,8 @@ import (
 	"cityloop/internal/store/communitystore"
 )
 
-// wireCommunity adds community services (issue 17): the merchants of 门前五包
-// on their own store (contacts sealed with the node's keyring), the job
-// linking loop cases to their zones, and a new demo city's shops. It runs
-// before wireWeb, whose pages read the API it serves.
+// wireCommunity adds the 门前五包 merchants (issue 17) on their own store,
+// contacts sealed; runs before wireWeb, whose pages read its API.
 func wireCommunity(a *App, _ *http.ServeMux) error {
 	db, err := openStore(a, "community", communitystore.Open)
 	if err != nil {
@@ -22,5 +20,6 @@ func wireCommunity(a *App, _ *http.ServeMux) error {
 		return err
 	}
 	a.api.Merchants = svc
+	a.resealers = append(a.resealers, resealer{"merchants' contacts (门前五包 responsible persons and phones)", db.ResealContacts})
 	return nil
 }

@@ -188,9 +188,10 @@ func (s *Service) link(ctx context.Context, cs []*casework.Case) (int, error) {
 // LinkJob runs LinkCases every period on the jobs runner.
 func (s *Service) LinkJob(every time.Duration, log *slog.Logger) jobs.Job {
 	return jobs.Job{Name: "merchant-case-link", Schedule: jobs.Every(every), Timeout: 10 * time.Minute, Run: func(ctx context.Context) error {
+		start := time.Now()
 		n, err := s.LinkCases(ctx)
 		if n > 0 {
-			log.Info("merchant violations linked", "new", n)
+			log.Info("merchant violations linked", "new", n, "took", time.Since(start).Round(time.Millisecond))
 		}
 		return err
 	}}

@@ -35,12 +35,22 @@ func mustOpen(t *testing.T, dsn string) *communitystore.DB {
 	if err := db.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	k, err := pii.ParseKeyring("k1:" + pii.NewKey())
+	spec := "k1:" + pii.NewKey()
+	k, err := pii.ParseKeyring(spec)
 	if err != nil {
 		t.Fatal(err)
 	}
 	db.SetKeyring(k)
+	keySpecs[db] = spec
 	return db
+}
+
+// keySpecs remembers each test store's first key, to rotate it.
+var keySpecs = map[*communitystore.DB]string{}
+
+func oldKey(t *testing.T, db *communitystore.DB) string {
+	t.Helper()
+	return strings.TrimPrefix(keySpecs[db], "k1:")
 }
 
 // shop is a merchant at (lng, lat) with a 0.0002° square zone around it.
@@ -160,6 +170,27 @@ func TestContract(t *testing.T) {
 				got, err := db.FindMerchantsInBox(ctx, geo.Bounds{MinLng: 118.7805, MinLat: 32.0399, MaxLng: 118.7812, MaxLat: 32.0401})
 				if err != nil || len(got) != 1 || got[0].ID != "m2" {
 					t.Fatalf("%v %+v", err, got)
+				}
+			})
+			t.Run("contacts re-sealed under a new current key", func(t *testing.T) {
+				old := rawContact(t, dsn, "m1")
+				k, err := pii.ParseKeyring("k2:" + pii.NewKey() + "," + "k1:" + oldKey(t, db))
+				if err != nil {
+					t.Fatal(err)
+				}
+				db.SetKeyring(k)
+				n, err := db.ResealContacts(ctx)
+				if err != nil || n != 3 {
+					t.Fatalf("resealed %d: %v", n, err)
+				}
+				if now := rawContact(t, dsn, "m1"); now == old || !strings.HasPrefix(now, "v1:k2:") {
+					t.Fatalf("stored %q", now)
+				}
+				if m, err := db.FindMerchantByID(ctx, "m1", 2026); err != nil || m.Contact.Phone != "13900000001" {
+					t.Fatalf("%v %+v", err, m)
+				}
+				if n, err := db.ResealContacts(ctx); err != nil || n != 0 {
+					t.Fatalf("again: %d %v", n, err)
 				}
 			})
 			t.Run("cursor", func(t *testing.T) {
