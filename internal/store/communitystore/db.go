@@ -174,14 +174,14 @@ func scan(row interface{ Scan(...any) error }, extra ...any) (*merchant.Merchant
 }
 
 // tally joins each merchant's deducted points and violations of year $1.
-const tally = ` LEFT JOIN (SELECT merchant_id, CAST(SUM(points) AS BIGINT) AS pts, COUNT(*) AS n FROM merchant_violations WHERE year = $1 GROUP BY merchant_id) v ON v.merchant_id = m.id`
+const tally = ` LEFT JOIN merchant_credit v ON v.merchant_id = m.id AND v.year = $1`
 
 // FindMerchantByID is one merchant with its contact opened and its tally
 // for year; NotFound when missing.
 func (db *DB) FindMerchantByID(ctx context.Context, id string, year int) (*merchant.Merchant, error) {
 	var contact string
 	var pts, n int64
-	m, err := scan(db.r.QueryRowContext(ctx, `SELECT `+columns+`, m.contact_sealed, COALESCE(v.pts, 0), COALESCE(v.n, 0) FROM merchants m`+tally+` WHERE m.id = $2`, year, id),
+	m, err := scan(db.r.QueryRowContext(ctx, `SELECT `+columns+`, m.contact_sealed, COALESCE(v.deducted, 0), COALESCE(v.violations, 0) FROM merchants m`+tally+` WHERE m.id = $2`, year, id),
 		&contact, &pts, &n)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errs.NotFound("没有编号为 %s 的商户 / no merchant %s", id, id)
@@ -209,13 +209,13 @@ func (db *DB) FindMerchants(ctx context.Context, f merchant.Filter) ([]*merchant
 	like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(f.Query) + "%"
 	where := ` WHERE ($2 = '' OR m.district = $2 OR m.street = $2 OR m.grid = $2)
 		AND ($3 = '' OR m.name LIKE $4 ESCAPE '\' OR m.address LIKE $4 ESCAPE '\' OR m.uscc = $3)
-		AND COALESCE(v.pts, 0) >= $5 AND ($6 < 0 OR COALESCE(v.pts, 0) <= $6)`
+		AND COALESCE(v.deducted, 0) >= $5 AND ($6 < 0 OR COALESCE(v.deducted, 0) <= $6)`
 	args := []any{f.Year, f.District, f.Query, like, lo, hi}
 	var total int
 	if err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM merchants m`+tally+where, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count merchants: %w", sqlkit.Norm(err))
 	}
-	rows, err := db.r.QueryContext(ctx, `SELECT `+columns+`, COALESCE(v.pts, 0), COALESCE(v.n, 0) FROM merchants m`+tally+where+
+	rows, err := db.r.QueryContext(ctx, `SELECT `+columns+`, COALESCE(v.deducted, 0), COALESCE(v.violations, 0) FROM merchants m`+tally+where+
 		` ORDER BY m.district, m.address, m.id LIMIT $7 OFFSET $8`, append(args, f.Limit, f.Offset)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("find merchants: %w", sqlkit.Norm(err))
@@ -261,8 +261,8 @@ func (db *DB) FindMerchantsInBox(ctx context.Context, b geo.Bounds) ([]*merchant
 	return out, nil
 }
 
-// RecordViolations stores the links not stored yet, in one transaction,
-// and returns how many were new.
+// RecordViolations stores the links not stored yet, with each merchant's
+// tally of the year, in one transaction, and returns how many were new.
 func (db *DB) RecordViolations(ctx context.Context, vs []merchant.Violation) (int, error) {
 	made := 0
 	err := sqlkit.Tx(ctx, db.w, 4, sqlkit.Retryable, func(tx *sql.Tx) error {
@@ -273,13 +273,24 @@ func (db *DB) RecordViolations(ctx context.Context, vs []merchant.Violation) (in
 			return err
 		}
 		defer st.Close()
+		tally, err := tx.PrepareContext(ctx, `INSERT INTO merchant_credit (merchant_id, year, deducted, violations) VALUES ($1, $2, $3, 1)
+			ON CONFLICT (merchant_id, year) DO UPDATE SET deducted = merchant_credit.deducted + excluded.deducted, violations = merchant_credit.violations + 1`)
+		if err != nil {
+			return err
+		}
+		defer tally.Close()
 		for _, v := range vs {
 			res, err := st.ExecContext(ctx, v.MerchantID, v.CaseID, v.CaseCode, v.Category, string(v.Duty), v.Points, sqlkit.Micros(v.At), v.Year)
 			if err != nil {
 				return fmt.Errorf("case %s at merchant %s: %w", v.CaseCode, v.MerchantID, err)
 			}
-			n, _ := res.RowsAffected()
-			made += int(n)
+			if n, _ := res.RowsAffected(); n == 0 {
+				continue // linked before
+			}
+			if _, err := tally.ExecContext(ctx, v.MerchantID, v.Year, v.Points); err != nil {
+				return fmt.Errorf("tally of merchant %s: %w", v.MerchantID, err)
+			}
+			made++
 		}
 		return nil
 	})

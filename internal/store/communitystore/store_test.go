@@ -19,13 +19,13 @@ import (
 // same contract runs on both.
 var dialects = []struct {
 	name string
-	dsn  func(t *testing.T) string
+	dsn  func(t testing.TB) string
 }{
-	{"sqlite", func(t *testing.T) string { return sqlkittest.SQLiteDSN(t, "community.db") }},
-	{"postgres", func(t *testing.T) string { return sqlkittest.PostgresDSN(t, "cl_community", "the community store") }},
+	{"sqlite", func(t testing.TB) string { return sqlkittest.SQLiteDSN(t, "community.db") }},
+	{"postgres", func(t testing.TB) string { return sqlkittest.PostgresDSN(t, "cl_community", "the community store") }},
 }
 
-func mustOpen(t *testing.T, dsn string) *communitystore.DB {
+func mustOpen(t testing.TB, dsn string) *communitystore.DB {
 	t.Helper()
 	db, err := communitystore.Open(context.Background(), dsn)
 	if err != nil {

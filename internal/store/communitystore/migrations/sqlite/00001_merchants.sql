@@ -42,6 +42,18 @@ CREATE TABLE merchant_violations (
     PRIMARY KEY (merchant_id, case_id)
 ) STRICT;
 CREATE INDEX merchant_violations_year ON merchant_violations (year, merchant_id);
+CREATE INDEX merchants_order ON merchants (district, address, id);
+
+-- Each merchant's tally of a year, kept by the same transaction that
+-- records a violation, so a list page joins one row per shop instead of
+-- adding up the year's violations.
+CREATE TABLE merchant_credit (
+    merchant_id  TEXT NOT NULL REFERENCES merchants (id) ON DELETE CASCADE,
+    year         INTEGER NOT NULL,
+    deducted     INTEGER NOT NULL,
+    violations   INTEGER NOT NULL,
+    PRIMARY KEY (merchant_id, year)
+) STRICT;
 
 -- Where each background pass stopped (the case-linking job's report time).
 CREATE TABLE community_cursors (
@@ -51,5 +63,6 @@ CREATE TABLE community_cursors (
 
 -- +goose Down
 DROP TABLE community_cursors;
+DROP TABLE merchant_credit;
 DROP TABLE merchant_violations;
 DROP TABLE merchants;
