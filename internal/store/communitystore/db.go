@@ -70,6 +70,35 @@ func (db *DB) Migrate(ctx context.Context) error {
 
 func contactAAD(id string) string { return "merchant/" + id + "/contact" }
 
+// sealString seals a value under aad; "" stays "", and without a keyring
+// the value is stored as given.
+func (db *DB) sealString(plain, aad string) (string, error) {
+	if db.keys == nil || plain == "" {
+		return plain, nil
+	}
+	s, err := db.keys.Encrypt(plain, aad)
+	if err != nil {
+		return "", fmt.Errorf("seal %s: %w", aad, err)
+	}
+	return s, nil
+}
+
+// openString opens what sealString stored; values stored in plain (no
+// "v1:" prefix) pass through.
+func (db *DB) openString(stored, aad string) (string, error) {
+	if !strings.HasPrefix(stored, "v1:") {
+		return stored, nil
+	}
+	if db.keys == nil {
+		return "", fmt.Errorf("%s is sealed but no keyring is configured", aad)
+	}
+	plain, err := db.keys.Decrypt(stored, aad)
+	if err != nil {
+		return "", fmt.Errorf("open %s: %w", aad, err)
+	}
+	return plain, nil
+}
+
 func (db *DB) sealContact(id string, c *merchant.Contact) (string, error) {
 	if c == nil {
 		return "", nil
@@ -78,29 +107,13 @@ func (db *DB) sealContact(id string, c *merchant.Contact) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("seal contact of %s: %w", id, err)
 	}
-	if db.keys == nil {
-		return string(b), nil
-	}
-	s, err := db.keys.Encrypt(string(b), contactAAD(id))
-	if err != nil {
-		return "", fmt.Errorf("seal contact of %s: %w", id, err)
-	}
-	return s, nil
+	return db.sealString(string(b), contactAAD(id))
 }
 
 func (db *DB) openContact(id, stored string) (*merchant.Contact, error) {
-	if stored == "" {
-		return nil, nil
-	}
-	plain := stored
-	if !strings.HasPrefix(stored, "{") {
-		if db.keys == nil {
-			return nil, fmt.Errorf("the contact of merchant %s is sealed but no keyring is configured", id)
-		}
-		var err error
-		if plain, err = db.keys.Decrypt(stored, contactAAD(id)); err != nil {
-			return nil, fmt.Errorf("open contact of %s: %w", id, err)
-		}
+	plain, err := db.openString(stored, contactAAD(id))
+	if err != nil || plain == "" {
+		return nil, err
 	}
 	var c merchant.Contact
 	if err := json.Unmarshal([]byte(plain), &c); err != nil {
