@@ -125,6 +125,8 @@ type Server struct {
 	Schemes   *assess.Book
 	// Merchants serves /api/v1/merchants (门前五包); nil answers 404.
 	Merchants Merchants
+	// Permits serves /api/v1/permits; nil answers 404.
+	Permits Permits
 }
 
 // handleHealth is the readiness probe a load balancer asks: ok only when

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cityloop/internal/permit"
 	"encoding"
 	"encoding/json"
 	"reflect"
@@ -246,6 +247,7 @@ var schemaTypes = map[string]any{
 	"InspectionOutcomeRecorded": inspectionOutcomeRecorded{}, "InspectionPublic": inspect.PublicPlan{}, "InspectionVerify": inspect.VerifyReport{},
 
 	"MerchantItem": merchantItem{}, "MerchantDetail": merchantDetail{}, "MerchantPlate": plateView{},
+	"Permit": permit.View{}, "PermitRequest": permitRequest{}, "PublicPermit": publicPermit{}, "PermitDecision": permitDecision{},
 }
 
 func typeSchemas() map[string]any {

@@ -205,6 +205,13 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/merchants/civilized", s.handleCivilizedList, "merchants", "The 文明商户 list: merchants whose score this year is at least the list's mark (public)", anyone, []string{"q", "region", "limit", "offset", "lang"}, "", 200, "items:MerchantItem"},
 		{"GET", "/api/v1/merchants/{id}", s.handleMerchantGet, "merchants", "One merchant: zone, five duties, this year's credit and the loop cases deducted; the contact (sealed at rest) only inside the caller's jurisdiction, that view audited (staff)", staff, []string{"lang"}, "", 200, "MerchantDetail"},
 		{"GET", "/api/v1/merchants/{id}/plate", s.handleMerchantPlate, "merchants", "What a shop's QR plate opens: its duties, zone, grade and a link that opens the citizens' report form at its frontage (public)", anyone, []string{"lang"}, "", 200, "MerchantPlate"},
+		// community: permits granted online
+		{"POST", "/api/v1/permits", s.handlePermitApply, "permits", "Apply for a permit (kind outdoor_ad 户外广告设置, road_occupation 临时占道, muck_transport 建筑垃圾(渣土)运输); the review is due in the kind's working days (anyone)", anyone, nil, "PermitRequest", 201, "Permit"},
+		{"GET", "/api/v1/permits", s.handlePermitList, "permits", "Applications and permits by kind and status (submitted, approved = in force, rejected, expired), newest first, with the review's light; list envelope with total, no phones (staff)", staff, []string{"kind", "status", "limit", "offset"}, "", 200, "items:Permit"},
+		{"GET", "/api/v1/permits/public", s.handlePermitPublic, "permits", "The permits in force (公示): number, kind, holder, place, term; no phones (public)", anyone, []string{"kind", "limit", "offset"}, "", 200, "items:PublicPermit"},
+		{"GET", "/api/v1/permits/{id}", s.handlePermitGet, "permits", "One application or permit with the applicant's phone (staff, audited)", staff, nil, "", 200, "Permit"},
+		{"POST", "/api/v1/permits/{id}/approve", s.handlePermitApprove, "permits", "Grant an application under review: the permit gets its number (shift lead, leader or administrator; audited)", "shift_lead|leader|admin", nil, "", 200, "Permit"},
+		{"POST", "/api/v1/permits/{id}/reject", s.handlePermitReject, "permits", "Refuse an application under review with its reason (shift lead, leader or administrator; audited)", "shift_lead|leader|admin", nil, "PermitDecision", 200, "Permit"},
 	}
 }
 

@@ -179,7 +179,7 @@ func TestContract(t *testing.T) {
 					t.Fatal(err)
 				}
 				db.SetKeyring(k)
-				n, err := db.ResealContacts(ctx)
+				n, err := db.ResealPII(ctx)
 				if err != nil || n != 3 {
 					t.Fatalf("resealed %d: %v", n, err)
 				}
@@ -189,7 +189,7 @@ func TestContract(t *testing.T) {
 				if m, err := db.FindMerchantByID(ctx, "m1", 2026); err != nil || m.Contact.Phone != "13900000001" {
 					t.Fatalf("%v %+v", err, m)
 				}
-				if n, err := db.ResealContacts(ctx); err != nil || n != 0 {
+				if n, err := db.ResealPII(ctx); err != nil || n != 0 {
 					t.Fatalf("again: %d %v", n, err)
 				}
 			})
