@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"cityloop/internal/community"
 )
 
@@ -132,4 +134,75 @@ func with(m map[string]any, k string, v any) map[string]any {
 	}
 	c[k] = v
 	return c
+}
+
+// TestWeb_BrowserPermits: a citizen applies for a temporary road
+// occupation on a phone and finds the reference; the shift lead finds the
+// application in the console's queue with its green light and grants it;
+// the permit's number then stands on the public list. Screenshots are
+// testout/screenshots/permits-*.png.
+func TestWeb_BrowserPermits(t *testing.T) {
+	ctx := browser(t)
+	a := demoCityApp(t, 300)
+	base := serve(t, a)
+	day := func(d int) string { return a.Now().In(a.Cal.Location()).AddDate(0, 0, d).Format("2006-01-02") }
+	run(t, ctx, "the application form on a phone",
+		chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile),
+		chromedp.Navigate(base+"/citizen/permits"),
+		chromedp.WaitVisible(chromedp.CSS("#permit-apply")),
+		chromedp.SetValue(chromedp.CSS(`select[name=kind]`), "road_occupation"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=applicant]`), "李四"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=phone]`), "13912340000"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=address]`), "中山路8号门前"),
+		chromedp.SetValue(chromedp.CSS(`input[name=lng]`), "118.78"),
+		chromedp.SetValue(chromedp.CSS(`input[name=lat]`), "32.04"),
+		chromedp.SendKeys(chromedp.CSS(`textarea[name=details]`), "开业庆典拱门一座，占用人行道 4 小时"),
+		chromedp.SetValue(chromedp.CSS(`input[name=valid_from]`), day(3)),
+		chromedp.SetValue(chromedp.CSS(`input[name=valid_to]`), day(4)),
+	)
+	if w := get(t, ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`)); w > 390 {
+		t.Errorf("the form is %d px wide on a 390 px phone", w)
+	}
+	shot(t, ctx, "permits-apply-phone")
+	run(t, ctx, "apply",
+		chromedp.Submit(chromedp.CSS("#permit-apply")),
+		chromedp.WaitVisible(chromedp.CSS("p.flash")),
+	)
+	flash := get(t, ctx, chromedp.Evaluate[string](`document.querySelector('p.flash').textContent`))
+	if !strings.Contains(flash, "已受理") {
+		t.Fatalf("after applying: %q", flash)
+	}
+	shot(t, ctx, "permits-applied-phone")
+
+	signIn(t, ctx, base, "shiftlead")
+	run(t, ctx, "the review queue",
+		chromedp.EmulateViewport(1366, 900),
+		chromedp.Click(chromedp.CSS("#nav-permits")),
+		chromedp.WaitVisible(chromedp.CSS("#permit-list")),
+	)
+	id := get(t, ctx, chromedp.Evaluate[string](`(([...document.querySelectorAll('#permit-list tbody tr')].find(r => r.textContent.includes('李四')) || {}).id || '')`))
+	if id == "" {
+		t.Fatal("the application is not in the queue")
+	}
+	if cls := get(t, ctx, chromedp.Evaluate[string](`document.querySelector('#`+id+` .permit-due').className`)); !strings.Contains(cls, "light-green") {
+		t.Errorf("a fresh application's light: %q", cls)
+	}
+	shot(t, ctx, "permits-queue")
+	run(t, ctx, "grant it",
+		chromedp.Click(chromedp.CSS("#"+id+" button.permit-approve")),
+		waitJS(`!document.getElementById('`+id+`')`, 10*time.Second),
+	)
+	var one permitOut
+	if st := login(t, base, "operator").do("GET", "/api/v1/permits/"+strings.TrimPrefix(id, "permit-"), nil, &one); st != 200 || one.Status != "approved" || one.Number == "" {
+		t.Fatalf("after granting: %d %+v", st, one)
+	}
+	run(t, ctx, "the public list",
+		clearCookies(),
+		chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile),
+		chromedp.Navigate(base+"/citizen/permits"),
+		chromedp.WaitVisible(chromedp.CSS("#permit-public")),
+	)
+	if txt := get(t, ctx, chromedp.Evaluate[string](`document.getElementById('permit-public').textContent`)); !strings.Contains(txt, one.Number) {
+		t.Errorf("%s is not on the public list", one.Number)
+	}
 }

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -219,7 +218,7 @@ func (s *Server) handleShopPlatePage(w http.ResponseWriter, r *http.Request) err
 	if v.L.en {
 		path += "?lang=en"
 	}
-	if err := s.publicAPI(r, path, p); err != nil {
+	if err := s.publicCall(r, "GET", path, nil, p); err != nil {
 		return err
 	}
 	v.Title, v.Data = p.Name, p
@@ -232,7 +231,7 @@ func (s *Server) handleShopPlatePage(w http.ResponseWriter, r *http.Request) err
 func (s *Server) handleShopQR(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
 	var p platePage
-	if err := s.publicAPI(r, "/api/v1/merchants/"+url.PathEscape(id)+"/plate", &p); err != nil {
+	if err := s.publicCall(r, "GET", "/api/v1/merchants/"+url.PathEscape(id)+"/plate", nil, &p); err != nil {
 		return err
 	}
 	scheme := "https"
@@ -247,23 +246,4 @@ func (s *Server) handleShopQR(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Cache-Control", "public, max-age=86400")
 	_, err = w.Write(png)
 	return err
-}
-
-// publicAPI reads a public API route in process, without anyone's token.
-func (s *Server) publicAPI(r *http.Request, path string, out any) error {
-	req, err := http.NewRequestWithContext(r.Context(), "GET", path, nil)
-	if err != nil {
-		return fmt.Errorf("api request %s: %w", path, err)
-	}
-	req.Header.Set("Accept", "application/json")
-	req.RemoteAddr = r.RemoteAddr
-	rec := &recorder{h: http.Header{}}
-	s.API.ServeHTTP(rec, req)
-	if rec.status >= 300 {
-		return problemError(rec.status, rec.buf.Bytes())
-	}
-	if err := json.NewDecoder(bytes.NewReader(rec.buf.Bytes())).Decode(out); err != nil {
-		return fmt.Errorf("decode %s: %w", path, err)
-	}
-	return nil
 }

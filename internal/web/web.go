@@ -207,7 +207,7 @@ func (s *Server) BundleBuilt() bool { _, ok := s.assets["console.js"]; return ok
 var pageFiles = []string{"home", "signin", "console", "case", "map", "admin", "citizen", "track", "field", "error", "citizenmap", "citizentoilets", "citizenmine", "sensing", "citizenparking", "password",
 	"enforcement", "enfcase", "enffield", "enfdecision", "citizenenf", "bigscreen", "enfconsistency",
 	"kpis", "rankings", "bulletins", "caselist", "analysis", "enfevidence", "inspections", "citizeninsp",
-	"merchants", "merchant", "citizenshop"}
+	"merchants", "merchant", "citizenshop", "permits", "citizenpermits"}
 
 func (s *Server) parseTemplates() error {
 	s.pages = map[string]*template.Template{}
@@ -290,6 +290,7 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	s.bigscreenRoutes(mux)
 	s.analysisRoutes(mux)
 	s.merchantRoutes(mux)
+	s.permitRoutes(mux)
 }
 
 // page adapts an error-returning page handler: errors become an HTML page
