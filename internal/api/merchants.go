@@ -156,20 +156,7 @@ func parseMerchantQuery(q url.Values, thisYear int) (merchant.ListQuery, error) 
 	default:
 		bad.WithField("civilized", "true or false")
 	}
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 500 {
-			bad.WithField("limit", "must be 1–500")
-		}
-		lq.Limit = n
-	}
-	if v := q.Get("offset"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 || n > 1_000_000 {
-			bad.WithField("offset", "must be 0 or more")
-		}
-		lq.Offset = n
-	}
+	lq.Limit, lq.Offset = parsePage(q, bad, lq.Limit)
 	if len(bad.Fields) > 0 {
 		return lq, bad
 	}
@@ -256,4 +243,25 @@ func (s *Server) handleMerchantPlate(w http.ResponseWriter, r *http.Request) err
 	}
 	return httpkit.WriteJSON(w, http.StatusOK, plateView{ID: m.ID, Name: m.Name, USCC: m.USCC, Trade: m.Trade, Address: m.Address, Zone: m.Zone,
 		Duties: duties(i == 1), Grade: m.Credit.Grade, GradeName: d.GradeName(m.Credit.Grade)[i], Civilized: m.Credit.Civilized, ComplaintURL: ComplaintURL(m)})
+}
+
+// parsePage reads limit (1–500, def when absent) and offset (≥ 0) of a
+// list query, adding a field error to bad for each that is wrong.
+func parsePage(q url.Values, bad *errs.Error, def int) (limit, offset int) {
+	limit = def
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 500 {
+			bad.WithField("limit", "must be 1–500")
+		}
+		limit = n
+	}
+	if v := q.Get("offset"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > 1_000_000 {
+			bad.WithField("offset", "must be 0 or more")
+		}
+		offset = n
+	}
+	return limit, offset
 }

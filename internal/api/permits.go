@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -149,20 +148,7 @@ func parsePermitFilter(q url.Values) (permit.Filter, error) {
 		}
 		f.Status = v
 	}
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 500 {
-			bad.WithField("limit", "must be 1–500")
-		}
-		f.Limit = n
-	}
-	if v := q.Get("offset"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 || n > 1_000_000 {
-			bad.WithField("offset", "must be 0 or more")
-		}
-		f.Offset = n
-	}
+	f.Limit, f.Offset = parsePage(q, bad, f.Limit)
 	if len(bad.Fields) > 0 {
 		return f, bad
 	}

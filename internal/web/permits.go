@@ -262,13 +262,5 @@ func (s *Server) publicCall(r *http.Request, method, path string, body, out any)
 		req.Header.Set("Content-Type", "application/json")
 	}
 	req.RemoteAddr = r.RemoteAddr
-	rec := &recorder{h: http.Header{}}
-	s.API.ServeHTTP(rec, req)
-	if rec.status >= 300 {
-		return problemError(rec.status, rec.buf.Bytes())
-	}
-	if err := json.Unmarshal(rec.buf.Bytes(), out); err != nil {
-		return fmt.Errorf("decode %s: %w", path, err)
-	}
-	return nil
+	return s.serveAPI(req, out)
 }
