@@ -22,6 +22,7 @@ type Merchants interface {
 	Get(ctx context.Context, id string) (*merchant.Merchant, []merchant.Violation, error)
 	Plate(ctx context.Context, id string) (*merchant.Merchant, error)
 	GradeName(g merchant.Grade) [2]string
+	KeptIn(ctx context.Context, year int) (merchant.Kept, error)
 }
 
 func (s *Server) merchantDesk() (Merchants, error) {

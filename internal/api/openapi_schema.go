@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cityloop/internal/merchant"
 	"cityloop/internal/permit"
 	"encoding"
 	"encoding/json"
@@ -248,6 +249,12 @@ var schemaTypes = map[string]any{
 
 	"MerchantItem": merchantItem{}, "MerchantDetail": merchantDetail{}, "MerchantPlate": plateView{},
 	"Permit": permit.View{}, "PermitRequest": permitRequest{}, "PublicPermit": publicPermit{}, "PermitDecision": permitDecision{},
+	"CommunityFigures": struct {
+		From             time.Time         `json:"from"`
+		To               time.Time         `json:"to"`
+		PermitTurnaround permit.Turnaround `json:"permit_turnaround"`
+		FrontageKept     merchant.Kept     `json:"frontage_kept"`
+	}{},
 }
 
 func typeSchemas() map[string]any {

@@ -22,6 +22,7 @@ type Permits interface {
 	List(ctx context.Context, f permit.Filter) ([]permit.View, int, error)
 	Get(ctx context.Context, id string) (permit.View, error)
 	ViewOf(p *permit.Permit) permit.View
+	Figures(ctx context.Context, from, to time.Time) (permit.Turnaround, error)
 }
 
 func (s *Server) permitDesk() (Permits, error) {

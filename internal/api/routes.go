@@ -212,6 +212,7 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/permits/{id}", s.handlePermitGet, "permits", "One application or permit with the applicant's phone (staff, audited)", staff, nil, "", 200, "Permit"},
 		{"POST", "/api/v1/permits/{id}/approve", s.handlePermitApprove, "permits", "Grant an application under review: the permit gets its number (shift lead, leader or administrator; audited)", "shift_lead|leader|admin", nil, "", 200, "Permit"},
 		{"POST", "/api/v1/permits/{id}/reject", s.handlePermitReject, "permits", "Refuse an application under review with its reason (shift lead, leader or administrator; audited)", "shift_lead|leader|admin", nil, "PermitDecision", 200, "Permit"},
+		{"GET", "/api/v1/community/figures", s.handleCommunityFigures, "permits", "Community figures with their formulas: permit turnaround of the decisions from–to (mean working days, on-time and grant rates; default this year) and this year's frontage self-governance (shops without a deduction ÷ shops, against the plan's 45 %) (staff)", staff, []string{"from", "to"}, "", 200, "CommunityFigures"},
 	}
 }
 

@@ -198,6 +198,14 @@ func TestWeb_BrowserMerchants(t *testing.T) {
 	}
 	shot(t, ctx, "merchants-detail")
 	plate := get(t, ctx, chromedp.Evaluate[string](`document.querySelector('dd a[href^="/citizen/shops/"]').getAttribute('href')`))
+	run(t, ctx, "the credit notice",
+		chromedp.Click(chromedp.CSS("#merchant-notice")),
+		chromedp.WaitVisible(chromedp.CSS("#notice-score")),
+	)
+	if txt := get(t, ctx, chromedp.Evaluate[string](`document.querySelector('.credit-notice').textContent`)); !strings.Contains(txt, "信用积分通知书") || !strings.Contains(txt, "包秩序") {
+		t.Errorf("the notice reads %.200q", txt)
+	}
+	shot(t, ctx, "merchants-notice")
 
 	run(t, ctx, "the plate on a phone",
 		clearCookies(),

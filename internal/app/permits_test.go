@@ -101,6 +101,31 @@ func TestPermits_API(t *testing.T) {
 		t.Fatalf("%s not on the public list", granted.Number)
 	}
 
+	// The figures: the demo's decisions over the past year (and the grant
+	// above) with their formulas; every shop keeps its frontage until the
+	// linking job has run.
+	var fig struct {
+		PermitTurnaround struct {
+			Decided, Granted, OnTime int
+			OnTimeRate               *float64 `json:"on_time_rate"`
+			MeanWorkingDays          *float64 `json:"mean_working_days"`
+			Formulas                 []string
+		} `json:"permit_turnaround"`
+		FrontageKept struct{ Kept, Merchants int } `json:"frontage_kept"`
+	}
+	yearAgo := a.Now().In(a.Cal.Location()).AddDate(-1, 0, 0).Format("2006-01-02")
+	if st := op.do("GET", "/api/v1/community/figures?from="+yearAgo, nil, &fig); st != 200 {
+		t.Fatalf("figures: %d", st)
+	}
+	pt := fig.PermitTurnaround
+	if pt.Decided < community.DemoPermitCount/2 || pt.Granted == 0 || pt.OnTimeRate == nil || *pt.OnTimeRate <= 0 || pt.MeanWorkingDays == nil ||
+		len(pt.Formulas) != 3 || fig.FrontageKept.Merchants != community.DemoShops || fig.FrontageKept.Kept > fig.FrontageKept.Merchants {
+		t.Fatalf("figures %+v", fig)
+	}
+	if st := op.do("GET", "/api/v1/community/figures?from=2026-13-01", nil, nil); st != 400 {
+		t.Fatalf("a bad date: %d", st)
+	}
+
 	for _, tc := range []struct {
 		name, method, path string
 		body               any

@@ -205,3 +205,38 @@ func NormQuery(q string) (string, error) {
 	}
 	return q, nil
 }
+
+// Kept is the frontage self-governance figure of a year: the registered
+// shops with no deduction (门前五包 kept all year so far) among all, the
+// plan's 执行率 (45 % at its baseline, §2.4.1).
+type Kept struct {
+	Year      int      `json:"year"`
+	Kept      int      `json:"kept"`
+	Merchants int      `json:"merchants"`
+	Rate      *float64 `json:"rate"` // %, null without merchants
+	Baseline  float64  `json:"baseline"`
+	Formula   string   `json:"formula"`
+}
+
+// KeptIn computes Kept for year (0: this year).
+func (s *Service) KeptIn(ctx context.Context, year int) (Kept, error) {
+	if year == 0 {
+		year = s.Year(s.Now())
+	}
+	zero := 0
+	_, total, err := s.Store.FindMerchants(ctx, Filter{Year: year, Limit: 1})
+	if err != nil {
+		return Kept{}, fmt.Errorf("frontage figure: %w", err)
+	}
+	_, kept, err := s.Store.FindMerchants(ctx, Filter{Year: year, MaxDeducted: &zero, Limit: 1})
+	if err != nil {
+		return Kept{}, fmt.Errorf("frontage figure: %w", err)
+	}
+	k := Kept{Year: year, Kept: kept, Merchants: total, Baseline: 45,
+		Formula: "门前五包落实率 = 本年无扣分的登记商户数 ÷ 登记商户数 × 100 / frontage kept = registered shops without a deduction this year ÷ registered shops × 100"}
+	if total > 0 {
+		v := float64(int(float64(kept)*10000/float64(total)+0.5)) / 100
+		k.Rate = &v
+	}
+	return k, nil
+}

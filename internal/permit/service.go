@@ -155,3 +155,19 @@ func (s *Service) RemindJob(log *slog.Logger) jobs.Job {
 		return err
 	}}
 }
+
+// Figures is the permit turnaround of the decisions in [from, to).
+func (s *Service) Figures(ctx context.Context, from, to time.Time) (Turnaround, error) {
+	var all []*Permit
+	for off := 0; ; off += 500 {
+		ps, _, err := s.Store.FindPermits(ctx, Filter{Now: s.Now().UTC(), Limit: 500, Offset: off})
+		if err != nil {
+			return Turnaround{}, fmt.Errorf("permit figures: %w", err)
+		}
+		all = append(all, ps...)
+		if len(ps) < 500 {
+			break
+		}
+	}
+	return TurnaroundOf(all, s.Cal, from, to), nil
+}

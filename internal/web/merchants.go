@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	qrcode "github.com/skip2/go-qrcode"
@@ -26,6 +27,7 @@ func (s *Server) merchantRoutes(mux *http.ServeMux) {
 	p := s.page
 	mux.Handle("GET /console/merchants", p(s.handleMerchantsPage))
 	mux.Handle("GET /console/merchants/{id}", p(s.handleMerchantPage))
+	mux.Handle("GET /console/merchants/{id}/notice", p(s.handleMerchantPage))
 	mux.Handle("GET /citizen/shops/{id}", p(s.handleShopPlatePage))
 	mux.Handle("GET /citizen/shops/{id}/qr.png", httpkit.Handle(s.handleShopQR))
 }
@@ -65,6 +67,11 @@ var merchantText = map[string][2]string{
 	"civil_badge": {"文明商户", "Civilized merchant"},
 	"prev":        {"上一页", "Previous"},
 	"next":        {"下一页", "Next"},
+	"notice":      {"信用积分通知书", "Credit score notice"},
+	"notice_body": {"根据门前五包责任制和商户信用积分管理规定，贵店本年度信用积分情况如下。请对照门前五包责任及时整改；对扣分有异议的，可自收到本通知之日起向辖区城市管理部门提出。", "Under the frontage-duty scheme and the merchant credit rules, your shop's credit this year stands as below. Please put right what the deductions name; if you disagree with a deduction, tell the district's urban management office after receiving this notice."},
+	"notice_to":   {"致", "To"},
+	"issued":      {"城市管理部门", "Urban management office"},
+	"print":       {"打印", "Print"},
 }
 
 type merchantRow struct {
@@ -162,6 +169,7 @@ type merchantDetailPage struct {
 		At       time.Time
 	}
 	ZoneJSON string
+	Now      time.Time // when the notice is printed
 }
 
 // handleMerchantPage: GET /console/merchants/{id} — one shop.
@@ -176,7 +184,7 @@ func (s *Server) handleMerchantPage(w http.ResponseWriter, r *http.Request) erro
 	if err := s.apiCall(r, "GET", path, nil, &raw); err != nil {
 		return err
 	}
-	p := &merchantDetailPage{T: s.merchantWords(v)}
+	p := &merchantDetailPage{T: s.merchantWords(v), Now: s.Now()}
 	if err := json.Unmarshal(raw, &p.M); err != nil {
 		return fmt.Errorf("merchant %s: %w", id, err)
 	}
@@ -195,6 +203,12 @@ func (s *Server) handleMerchantPage(w http.ResponseWriter, r *http.Request) erro
 		return fmt.Errorf("merchant %s: %w", id, err)
 	}
 	v.Title, v.Data = p.M.Name, p
+	if strings.HasSuffix(r.URL.Path, "/notice") {
+		// The 信用积分通知书: the same figures as a printable notice.
+		v.Title = p.T["notice"] + " · " + p.M.Name
+		s.render(w, r, http.StatusOK, "merchantnotice", v)
+		return nil
+	}
 	s.render(w, r, http.StatusOK, "merchant", v)
 	return nil
 }

@@ -207,7 +207,7 @@ func (s *Server) BundleBuilt() bool { _, ok := s.assets["console.js"]; return ok
 var pageFiles = []string{"home", "signin", "console", "case", "map", "admin", "citizen", "track", "field", "error", "citizenmap", "citizentoilets", "citizenmine", "sensing", "citizenparking", "password",
 	"enforcement", "enfcase", "enffield", "enfdecision", "citizenenf", "bigscreen", "enfconsistency",
 	"kpis", "rankings", "bulletins", "caselist", "analysis", "enfevidence", "inspections", "citizeninsp",
-	"merchants", "merchant", "citizenshop", "permits", "citizenpermits"}
+	"merchants", "merchant", "citizenshop", "permits", "citizenpermits", "merchantnotice"}
 
 func (s *Server) parseTemplates() error {
 	s.pages = map[string]*template.Template{}
