@@ -97,9 +97,10 @@ type merchantsPage struct {
 	Grades           []string
 }
 
-func (s *Server) merchantWords(v *view) map[string]string {
-	t := make(map[string]string, len(merchantText))
-	for k, m := range merchantText {
+// words picks a page's words in the view's language.
+func words(v *view, text map[string][2]string) map[string]string {
+	t := make(map[string]string, len(text))
+	for k, m := range text {
 		t[k] = v.L.pick(m)
 	}
 	return t
@@ -109,7 +110,7 @@ func (s *Server) merchantWords(v *view) map[string]string {
 func (s *Server) handleMerchantsPage(w http.ResponseWriter, r *http.Request) error {
 	v := s.view(w, r, "console")
 	q := r.URL.Query()
-	p := &merchantsPage{T: s.merchantWords(v), Q: q.Get("q"), Region: q.Get("region"), Grade: q.Get("grade"), Civilized: q.Get("civilized") == "true",
+	p := &merchantsPage{T: words(v, merchantText), Q: q.Get("q"), Region: q.Get("region"), Grade: q.Get("grade"), Civilized: q.Get("civilized") == "true",
 		Grades: []string{"A", "B", "C", "D"}}
 	offset, _ := strconv.Atoi(q.Get("offset"))
 	api := url.Values{"limit": {"50"}, "offset": {strconv.Itoa(max(offset, 0))}}
@@ -184,7 +185,7 @@ func (s *Server) handleMerchantPage(w http.ResponseWriter, r *http.Request) erro
 	if err := s.apiCall(r, "GET", path, nil, &raw); err != nil {
 		return err
 	}
-	p := &merchantDetailPage{T: s.merchantWords(v), Now: s.Now()}
+	p := &merchantDetailPage{T: words(v, merchantText), Now: s.Now()}
 	if err := json.Unmarshal(raw, &p.M); err != nil {
 		return fmt.Errorf("merchant %s: %w", id, err)
 	}
@@ -227,7 +228,7 @@ type platePage struct {
 func (s *Server) handleShopPlatePage(w http.ResponseWriter, r *http.Request) error {
 	elderly(w, r)
 	v := s.view(w, r, "citizen")
-	p := &platePage{T: s.merchantWords(v)}
+	p := &platePage{T: words(v, merchantText)}
 	path := "/api/v1/merchants/" + url.PathEscape(r.PathValue("id")) + "/plate"
 	if v.L.en {
 		path += "?lang=en"

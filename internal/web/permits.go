@@ -104,14 +104,6 @@ func nameOf(l lang, list []struct{ v, zh, en string }, v string) string {
 	return v
 }
 
-func (s *Server) permitWords(v *view) map[string]string {
-	t := make(map[string]string, len(permitText))
-	for k, m := range permitText {
-		t[k] = v.L.pick(m)
-	}
-	return t
-}
-
 func (s *Server) name(v *view, rows []permitRow) {
 	for i := range rows {
 		rows[i].KindName, rows[i].StatusName = nameOf(v.L, permitKinds, rows[i].Kind), nameOf(v.L, permitStatuses, rows[i].Status)
@@ -126,7 +118,7 @@ func (s *Server) handlePermitsPage(w http.ResponseWriter, r *http.Request) error
 	}
 	v := s.view(w, r, "console")
 	q := r.URL.Query()
-	p := &permitsPage{T: s.permitWords(v), Kind: q.Get("kind"), Status: q.Get("status")}
+	p := &permitsPage{T: words(v, permitText), Kind: q.Get("kind"), Status: q.Get("status")}
 	if p.Status == "" && !q.Has("status") {
 		p.Status = "submitted" // the queue first
 	}
@@ -189,7 +181,7 @@ func (s *Server) handleCitizenPermits(w http.ResponseWriter, r *http.Request) er
 
 func (s *Server) renderCitizenPermits(w http.ResponseWriter, r *http.Request, status int, form map[string]string, flash string) error {
 	v := s.view(w, r, "citizen")
-	p := &permitsPage{T: s.permitWords(v), Form: form, Kinds: permitOptions(v.L, permitKinds, form["kind"])}
+	p := &permitsPage{T: words(v, permitText), Form: form, Kinds: permitOptions(v.L, permitKinds, form["kind"])}
 	var pub struct{ Items []permitRow }
 	if err := s.publicCall(r, "GET", "/api/v1/permits/public?limit=50", nil, &pub); err != nil {
 		return err
