@@ -123,6 +123,10 @@ type Server struct {
 	// Schemes are the city's assessment schemes (nil: the shipped ones).
 	Bulletins BulletinDesk
 	Schemes   *assess.Book
+	// Merchants serves /api/v1/merchants (门前五包); nil answers 404.
+	Merchants Merchants
+	// Permits serves /api/v1/permits; nil answers 404.
+	Permits Permits
 }
 
 // handleHealth is the readiness probe a load balancer asks: ok only when

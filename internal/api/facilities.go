@@ -178,6 +178,6 @@ func (s *Server) handleFacilityCoverage(w http.ResponseWriter, r *http.Request) 
 		ds = append(ds, facility.District{Code: d.Code, Name: d.Name, AreaM2: d.AreaM2})
 	}
 	cov := facility.CoverageOf(ds, list)
-	return httpkit.WriteJSON(w, http.StatusOK, map[string]any{"kind": kind, "target_km2_per_facility": facility.TargetKm2,
-		"standard_km2_per_facility": facility.StandardKm2, "districts": cov})
+	return httpkit.WriteJSON(w, http.StatusOK, map[string]any{"kind": kind, "standard_km2_per_facility": facility.StandardKm2,
+		"baseline_km2_per_facility": facility.BaselineKm2, "accessible_goal": facility.AccessibleGoal, "districts": cov})
 }

@@ -1,6 +1,8 @@
 package api
 
 import (
+	"cityloop/internal/merchant"
+	"cityloop/internal/permit"
 	"encoding"
 	"encoding/json"
 	"reflect"
@@ -244,6 +246,15 @@ var schemaTypes = map[string]any{
 
 	"InspectionPlanRequest": inspect.PlanInput{}, "InspectionPlan": inspectionView{}, "InspectionOutcome": outcomeRequest{},
 	"InspectionOutcomeRecorded": inspectionOutcomeRecorded{}, "InspectionPublic": inspect.PublicPlan{}, "InspectionVerify": inspect.VerifyReport{},
+
+	"MerchantItem": merchantItem{}, "MerchantDetail": merchantDetail{}, "MerchantPlate": plateView{},
+	"Permit": permit.View{}, "PermitRequest": permitRequest{}, "PublicPermit": publicPermit{}, "PermitDecision": permitDecision{},
+	"CommunityFigures": struct {
+		From             time.Time         `json:"from"`
+		To               time.Time         `json:"to"`
+		PermitTurnaround permit.Turnaround `json:"permit_turnaround"`
+		FrontageKept     merchant.Kept     `json:"frontage_kept"`
+	}{},
 }
 
 func typeSchemas() map[string]any {

@@ -91,7 +91,7 @@ func (s *Server) routes() []route {
 		{"DELETE", "/api/v1/routing-rules/{id}", s.handleRuleDelete, "dictionary", "Remove a routing rule (administrator)", admin, nil, "", 204, ""},
 		{"GET", "/api/v1/calendar", s.handleCalendar, "calendar", "Working days and hours between two dates", anyone, []string{"from", "to"}, "", 200, "object"},
 		{"GET", "/api/v1/facilities", s.handleFacilityList, "facilities", "Public facilities (toilets …); with lng/lat the nearest first with distance_m, within 5 km", anyone, []string{"kind", "lng", "lat", "crs", "limit"}, "", 200, "items:Facility"},
-		{"GET", "/api/v1/facilities/coverage", s.handleFacilityCoverage, "facilities", "Facilities per district against the plan's target of one per 3 km²", anyone, []string{"kind"}, "", 200, "object"},
+		{"GET", "/api/v1/facilities/coverage", s.handleFacilityCoverage, "facilities", "Facilities per district against the standard of one per 3 km² (the plan's baseline of one per 5 km² beside it) and the barrier-free share against the plan's goal of 100 %", anyone, []string{"kind"}, "", 200, "object"},
 		{"PUT", "/api/v1/facilities/{id}", s.handleFacilityPut, "facilities", "Create or replace a facility; the point must lie in the city (administrator, audited)", admin, nil, "Facility", 200, "Facility"},
 		{"DELETE", "/api/v1/facilities/{id}", s.handleFacilityDelete, "facilities", "Remove a facility (administrator, audited)", admin, nil, "", 200, "object"},
 
@@ -200,6 +200,19 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/enforcement/monitoring-sites", s.handleMonitoringSites, "enforcement", "Published sites of the cameras used for enforcement (第四十一条): place and what each watches", anyone, nil, "", 200, "items:MonitoringSite"},
 		{"PUT", "/api/v1/enforcement/places", s.handlePlacePut, "enforcement", "Register the party an AI-camera reminder goes to: a camera's frontage, a shop id or a plate → name and phone or e-mail, sealed (enforcer or admin, audited)", "enforcer|admin", nil, "Place", 200, "PlaceRegistered"},
 		{"POST", "/api/v1/enforcement/reminders/lookup", s.handleReminderLookup, "enforcement", "A party's own AI-camera reminders (第四十一条): the place and its registered phone or e-mail in the body; a mismatch is 404 without saying which part", anyone, nil, "ReminderLookup", 200, "items:SentReminder"},
+		// community: merchants keeping their frontage (门前五包)
+		{"GET", "/api/v1/merchants", s.handleMerchantList, "merchants", "Merchants of 门前五包 with this year's credit (1,000 points less deductions for loop cases in their zone; grade A–D; 文明商户), filtered by region (district, street or grid code), grade, name/address/USCC (q); list envelope with total (staff)", staff, []string{"q", "region", "grade", "year", "civilized", "limit", "offset", "lang"}, "", 200, "items:MerchantItem"},
+		{"GET", "/api/v1/merchants/civilized", s.handleCivilizedList, "merchants", "The 文明商户 list: merchants whose score this year is at least the list's mark (public)", anyone, []string{"q", "region", "limit", "offset", "lang"}, "", 200, "items:MerchantItem"},
+		{"GET", "/api/v1/merchants/{id}", s.handleMerchantGet, "merchants", "One merchant: zone, five duties, this year's credit and the loop cases deducted; the contact (sealed at rest) only inside the caller's jurisdiction, that view audited (staff)", staff, []string{"lang"}, "", 200, "MerchantDetail"},
+		{"GET", "/api/v1/merchants/{id}/plate", s.handleMerchantPlate, "merchants", "What a shop's QR plate opens: its duties, zone, grade and a link that opens the citizens' report form at its frontage (public)", anyone, []string{"lang"}, "", 200, "MerchantPlate"},
+		// community: permits granted online
+		{"POST", "/api/v1/permits", s.handlePermitApply, "permits", "Apply for a permit (kind outdoor_ad 户外广告设置, road_occupation 临时占道, muck_transport 建筑垃圾(渣土)运输); the review is due in the kind's working days (anyone)", anyone, nil, "PermitRequest", 201, "Permit"},
+		{"GET", "/api/v1/permits", s.handlePermitList, "permits", "Applications and permits by kind and status (submitted, approved = in force, rejected, expired), newest first, with the review's light; list envelope with total, no phones (staff)", staff, []string{"kind", "status", "limit", "offset"}, "", 200, "items:Permit"},
+		{"GET", "/api/v1/permits/public", s.handlePermitPublic, "permits", "The permits in force (公示): number, kind, holder, place, term; no phones (public)", anyone, []string{"kind", "limit", "offset"}, "", 200, "items:PublicPermit"},
+		{"GET", "/api/v1/permits/{id}", s.handlePermitGet, "permits", "One application or permit with the applicant's phone (staff, audited)", staff, nil, "", 200, "Permit"},
+		{"POST", "/api/v1/permits/{id}/approve", s.handlePermitApprove, "permits", "Grant an application under review: the permit gets its number (shift lead, leader or administrator; audited)", "shift_lead|leader|admin", nil, "", 200, "Permit"},
+		{"POST", "/api/v1/permits/{id}/reject", s.handlePermitReject, "permits", "Refuse an application under review with its reason (shift lead, leader or administrator; audited)", "shift_lead|leader|admin", nil, "PermitDecision", 200, "Permit"},
+		{"GET", "/api/v1/community/figures", s.handleCommunityFigures, "permits", "Community figures with their formulas: permit turnaround of the decisions from–to (mean working days, on-time and grant rates; default this year) and this year's frontage self-governance (shops without a deduction ÷ shops, against the plan's 45 %) (staff)", staff, []string{"from", "to"}, "", 200, "CommunityFigures"},
 	}
 }
 

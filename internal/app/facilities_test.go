@@ -167,26 +167,26 @@ func TestFacilities_Coverage(t *testing.T) {
 		t.Fatalf("district area %.2f km², want ≈ 104.8", areaKm2)
 	}
 	var cov struct {
-		TargetKm2 float64 `json:"target_km2_per_facility"`
-		Districts []struct {
+		StandardKm2 float64 `json:"standard_km2_per_facility"`
+		Districts   []struct {
 			District       string
 			Count          int
 			AreaKm2        float64  `json:"area_km2"`
 			Km2PerFacility *float64 `json:"km2_per_facility"`
-			MeetsTarget    bool     `json:"meets_target"`
 			MeetsStandard  bool     `json:"meets_standard"`
+			MeetsBaseline  bool     `json:"meets_baseline"`
 			Needed         int
 		}
 	}
 	if st := login(t, base, "").do("GET", "/api/v1/facilities/coverage?kind=toilet", nil, &cov); st != 200 {
 		t.Fatalf("coverage: %d", st)
 	}
-	if cov.TargetKm2 != 3 || len(cov.Districts) != 1 {
+	if cov.StandardKm2 != 3 || len(cov.Districts) != 1 {
 		t.Fatalf("coverage %+v", cov)
 	}
 	c := cov.Districts[0]
 	if c.District != "320101" || c.Count != 4 || math.Abs(c.AreaKm2-areaKm2) > 0.01 || c.Km2PerFacility == nil ||
-		math.Abs(*c.Km2PerFacility-areaKm2/4) > 0.01 || c.MeetsTarget || c.MeetsStandard || c.Needed != int(math.Ceil(areaKm2/3))-4 {
+		math.Abs(*c.Km2PerFacility-areaKm2/4) > 0.01 || c.MeetsStandard || c.MeetsBaseline || c.Needed != int(math.Ceil(areaKm2/3))-4 {
 		t.Fatalf("district coverage %+v (km² per %v), area %.2f", c, *c.Km2PerFacility, areaKm2)
 	}
 	// An empty kind has no ratio and needs the full count.

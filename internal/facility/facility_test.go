@@ -5,6 +5,8 @@ import (
 	"math"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"cityloop/internal/geo"
 )
 
@@ -60,19 +62,29 @@ func TestFindNearestWidensAndCaps(t *testing.T) {
 }
 
 func TestCoverageOf(t *testing.T) {
-	fs := []*Facility{{District: "A"}, {District: "A"}, {District: "B"}}
-	cov := CoverageOf([]District{{Code: "B", AreaM2: 2e6}, {Code: "A", AreaM2: 9e6}, {Code: "C", AreaM2: 1e6}}, fs)
-	if len(cov) != 3 || cov[0].District != "A" {
+	fs := []*Facility{{District: "A", Accessible: true}, {District: "A"}, {District: "B", Accessible: true}, {District: "D"}, {District: "D"}}
+	districts := []District{{Code: "B", AreaM2: 2e6}, {Code: "A", AreaM2: 9e6}, {Code: "C", AreaM2: 1e6}, {Code: "D", AreaM2: 6e6}}
+	f := func(v float64) *float64 { return &v }
+	want := map[string]Coverage{
+		// 4.5 km² each: better than the baseline of 5, short of the standard of 3.
+		"A": {District: "A", Count: 2, AreaKm2: 9, Km2PerFacility: f(4.5), MeetsBaseline: true, Needed: 1,
+			Accessible: 1, AccessibleShare: f(50), AccessibleNeeded: 1},
+		"B": {District: "B", Count: 1, AreaKm2: 2, Km2PerFacility: f(2), MeetsStandard: true, MeetsBaseline: true,
+			Accessible: 1, AccessibleShare: f(100), MeetsAccessibleGoal: true},
+		"C": {District: "C", AreaKm2: 1, Needed: 1},
+		// Exactly one per 3 km² meets the standard.
+		"D": {District: "D", Count: 2, AreaKm2: 6, Km2PerFacility: f(3), MeetsStandard: true, MeetsBaseline: true,
+			AccessibleShare: f(0), AccessibleNeeded: 2},
+	}
+	cov := CoverageOf(districts, fs)
+	if len(cov) != len(want) || cov[0].District != "A" {
 		t.Fatalf("%+v", cov)
 	}
-	a, b, c := cov[0], cov[1], cov[2]
-	if a.Count != 2 || *a.Km2PerFacility != 4.5 || a.MeetsTarget || !a.MeetsStandard || a.Needed != 1 {
-		t.Fatalf("A %+v", a)
-	}
-	if b.Count != 1 || *b.Km2PerFacility != 2 || !b.MeetsTarget || b.Needed != 0 {
-		t.Fatalf("B %+v", b)
-	}
-	if c.Count != 0 || c.Km2PerFacility != nil || c.MeetsTarget || c.Needed != 1 {
-		t.Fatalf("C %+v", c)
+	for _, got := range cov {
+		t.Run(got.District, func(t *testing.T) {
+			if d := cmp.Diff(want[got.District], got); d != "" {
+				t.Errorf("coverage (-want +got):\n%s", d)
+			}
+		})
 	}
 }

@@ -81,6 +81,12 @@ func (s *Server) apiCall(r *http.Request, method, path string, body, out any) er
 	if err != nil {
 		return err
 	}
+	return s.serveAPI(req, out)
+}
+
+// serveAPI runs req on the node's API and decodes a 2xx answer into out
+// (nil: ignore it); a problem answer becomes the same kind of error.
+func (s *Server) serveAPI(req *http.Request, out any) error {
 	rec := &recorder{h: http.Header{}}
 	s.API.ServeHTTP(rec, req)
 	if rec.status >= 300 {
@@ -90,7 +96,7 @@ func (s *Server) apiCall(r *http.Request, method, path string, body, out any) er
 		return nil
 	}
 	if err := json.Unmarshal(rec.buf.Bytes(), out); err != nil {
-		return fmt.Errorf("decode %s: %w", path, err)
+		return fmt.Errorf("decode %s: %w", req.URL.Path, err)
 	}
 	return nil
 }

@@ -68,7 +68,15 @@ type citizenForm struct {
 
 func (s *Server) handleCitizenForm(w http.ResponseWriter, r *http.Request) error {
 	elderly(w, r)
-	s.renderCitizenForm(w, r, http.StatusOK, citizenForm{}, nil, nil)
+	// A shop's QR plate links here with its frontage, the category and a
+	// first line naming the shop (see /citizen/shops/{id}); the person
+	// still checks and sends the report.
+	q := r.URL.Query()
+	f := citizenForm{lng: q.Get("lng"), lat: q.Get("lat"), category: q.Get("category"), description: q.Get("about")}
+	if len(f.lng) > 20 || len(f.lat) > 20 || len(f.category) > 20 || len([]rune(f.description)) > 200 {
+		f = citizenForm{}
+	}
+	s.renderCitizenForm(w, r, http.StatusOK, f, nil, nil)
 	return nil
 }
 
