@@ -126,6 +126,9 @@ type Server struct {
 	// ReadyChecks are /readyz's checks beside Ready (migrations, broker,
 	// jobs), added by the parts that own them.
 	ReadyChecks []ReadyCheck
+	// Metrics serves /metrics (package metrics, which checks the caller);
+	// nil answers 404.
+	Metrics httpkit.HandlerFunc
 }
 
 // ReadyCheck is one condition of readiness. Check answers a short state
@@ -170,6 +173,18 @@ func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) error {
 			"detail": "此节点暂不接收请求，未通过的检查：" + strings.Join(failed, "、") + " / this node is not ready; failed checks: " + strings.Join(failed, ", ") + " (the causes are in the node's log)"})
 	}
 	return httpkit.WriteJSON(w, http.StatusOK, map[string]any{"status": "ok", "checks": states})
+}
+
+// handleMetrics serves /metrics through package metrics, which lets in
+// the scrape token or an administrator.
+func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) error {
+	if s.Metrics == nil {
+		if _, err := s.mustPost(r, org.PostAdmin); err != nil {
+			return err
+		}
+		return errs.NotFound("此节点未提供监控指标 / /metrics is not served on this node")
+	}
+	return s.Metrics(w, r)
 }
 
 // handleHealth is the liveness probe (/healthz, and /livez for older
