@@ -323,4 +323,6 @@ func addFile(tw *tar.Writer, name, path string, at time.Time) error {
 	return err
 }
 
-func sortTables(ts []TableCount) { sort.Slice(ts, func(i, j int) bool { return ts[i].Table < ts[j].Table }) }
+func sortTables(ts []TableCount) {
+	sort.Slice(ts, func(i, j int) bool { return ts[i].Table < ts[j].Table })
+}
