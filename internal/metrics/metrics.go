@@ -101,13 +101,13 @@ func New(src Sources) *Metrics {
 func (m *Metrics) Instrument(mux http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w}
+		sw, status := httpkit.Recorder(w)
 		defer func() {
 			route := r.Pattern
 			if route == "" {
 				route = "unmatched"
 			}
-			code := sw.status
+			code := status()
 			if code == 0 {
 				code = http.StatusOK // nothing written: net/http answers 200
 			}
@@ -169,35 +169,6 @@ func (a Access) allow(r *http.Request) error {
 	}
 	return nil
 }
-
-// statusWriter remembers the status written; Flush and Unwrap keep
-// server-sent events and http.ResponseController working through it.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (s *statusWriter) WriteHeader(code int) {
-	if s.status == 0 {
-		s.status = code
-	}
-	s.ResponseWriter.WriteHeader(code)
-}
-
-func (s *statusWriter) Write(b []byte) (int, error) {
-	if s.status == 0 {
-		s.status = http.StatusOK
-	}
-	return s.ResponseWriter.Write(b)
-}
-
-func (s *statusWriter) Flush() {
-	if f, ok := s.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
-}
-
-func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
 // scrape reads the stores' figures at each scrape.
 type scrape struct{ src Sources }

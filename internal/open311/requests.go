@@ -7,6 +7,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"sort"
 	"strings"
@@ -79,16 +80,25 @@ func (s *Server) actorFor(r *http.Request, key string) (org.Actor, casework.Sour
 	return org.Actor{ID: acc.ID, Name: acc.Name, Grants: acc.Grants, Sources: []string{string(k.Source)}}, k.Source, nil
 }
 
-func (s *Server) handlePost(w http.ResponseWriter, r *http.Request, f format) error {
+// readForm reads a POST's form: urlencoded (or multipart) body, else the
+// query string.
+func readForm(r *http.Request) (url.Values, error) {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/x-www-form-urlencoded") && !strings.HasPrefix(ct, "multipart/form-data") {
-		return apiError{http.StatusBadRequest, "send the request as application/x-www-form-urlencoded (got " + ct + ")"}
+		return nil, apiError{http.StatusBadRequest, "send the request as application/x-www-form-urlencoded (got " + ct + ")"}
 	}
 	if err := r.ParseForm(); err != nil {
-		return apiError{http.StatusBadRequest, "cannot read the form: " + err.Error()}
+		return nil, apiError{http.StatusBadRequest, "cannot read the form: " + err.Error()}
 	}
-	form := r.PostForm
-	if len(form) == 0 {
-		form = r.Form
+	if len(r.PostForm) == 0 {
+		return r.Form, nil
+	}
+	return r.PostForm, nil
+}
+
+func (s *Server) handlePost(w http.ResponseWriter, r *http.Request, f format) error {
+	form, err := readForm(r)
+	if err != nil {
+		return err
 	}
 	key := strings.TrimSpace(form.Get("api_key"))
 	actor, source, err := s.actorFor(r, key)

@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // UpdateForm is a parsed POST servicerequestupdates body: mySociety's
@@ -34,9 +33,9 @@ const maxUpdateID = 100
 // ParseUpdateBody parses a urlencoded POST servicerequestupdates body; see
 // [ParseUpdateForm].
 func ParseUpdateBody(body []byte) (UpdateForm, error) {
-	v, err := url.ParseQuery(string(body))
+	v, err := parseBody(body)
 	if err != nil {
-		return UpdateForm{}, apiError{http.StatusBadRequest, "the body is not valid application/x-www-form-urlencoded: " + err.Error()}
+		return UpdateForm{}, err
 	}
 	return ParseUpdateForm(v)
 }
@@ -51,18 +50,8 @@ func ParseUpdateForm(v url.Values) (UpdateForm, error) {
 	bad := func(format string, args ...any) (UpdateForm, error) {
 		return UpdateForm{}, apiError{http.StatusBadRequest, fmt.Sprintf(format, args...)}
 	}
-	for k, vals := range v {
-		if !utf8.ValidString(k) {
-			return bad("parameter names must be UTF-8")
-		}
-		for _, x := range vals {
-			if !utf8.ValidString(x) {
-				return bad("%s must be UTF-8 text", k)
-			}
-			if len(x) > maxField {
-				return bad("%s is longer than %d bytes", k, maxField)
-			}
-		}
+	if err := checkValues(v); err != nil {
+		return UpdateForm{}, err
 	}
 	one := func(k string) string { return strings.TrimSpace(v.Get(k)) }
 	u := UpdateForm{APIKey: one("api_key"), JurisdictionID: one("jurisdiction_id"), ServiceRequestID: one("service_request_id"),

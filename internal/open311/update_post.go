@@ -86,15 +86,9 @@ type updateResultsXML struct {
 // again. The answer's update_id is that event's id, the one GET
 // servicerequestupdates lists.
 func (s *Server) handlePostUpdate(w http.ResponseWriter, r *http.Request, f format) error {
-	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/x-www-form-urlencoded") && !strings.HasPrefix(ct, "multipart/form-data") {
-		return apiError{http.StatusBadRequest, "send the update as application/x-www-form-urlencoded (got " + ct + ")"}
-	}
-	if err := r.ParseForm(); err != nil {
-		return apiError{http.StatusBadRequest, "cannot read the form: " + err.Error()}
-	}
-	form := r.PostForm
-	if len(form) == 0 {
-		form = r.Form
+	form, err := readForm(r)
+	if err != nil {
+		return err
 	}
 	actor, _, err := s.actorFor(r, strings.TrimSpace(form.Get("api_key")))
 	if err != nil {
