@@ -2,18 +2,14 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
-	"cityloop/internal/backup"
+	"cityloop/internal/app"
 	"cityloop/internal/config"
-	"cityloop/internal/pii"
 )
 
 func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -33,7 +29,7 @@ trail. Nodes may keep serving meanwhile.`, stderr)
 		return fmt.Errorf("--out FILE is required, e.g. --out cityloop-%s.backup", time.Now().Format("20060102"))
 	}
 	start := time.Now()
-	m, err := backup.Run(ctx, backup.Options{DSN: cfg.DB, DataDir: cfg.DataDir, Out: *out})
+	m, err := app.Backup(ctx, cfg, *out)
 	if err != nil {
 		return err
 	}
@@ -68,11 +64,7 @@ back against their content ids. Exits with status 1 if anything does not match.`
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return err
 	}
-	keys, err := existingKeys(cfg)
-	if err != nil {
-		return err
-	}
-	rep, err := backup.Restore(ctx, backup.RestoreOptions{File: file, DSN: cfg.DB, DataDir: cfg.DataDir, Keys: keys})
+	rep, err := app.Restore(ctx, cfg, file)
 	if err != nil {
 		return err
 	}
@@ -99,18 +91,4 @@ back against their content ids. Exits with status 1 if anything does not match.`
 	}
 	fmt.Fprintln(stdout, "恢复并校验完成 / restore verified")
 	return nil
-}
-
-// existingKeys is the keyring restore verifies with: the configured one or
-// DATA/pii.keys when it exists. Unlike a serving node it never makes a new
-// key, which could not verify anything.
-func existingKeys(cfg config.Config) (*pii.Keyring, error) {
-	path := filepath.Join(cfg.DataDir, "pii.keys")
-	if cfg.PIIKeys == "" {
-		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-			return nil, nil
-		}
-	}
-	k, _, err := pii.LoadKeyring(cfg.PIIKeys, path)
-	return k, err
 }

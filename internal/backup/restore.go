@@ -307,3 +307,18 @@ func checkPhotos(ctx context.Context, db *sql.DB, o RestoreOptions, rep *Report)
 	}
 	return nil
 }
+
+// ExistingKeys is the keyring a restore verifies with: spec (the
+// CITYLOOP_PII_KEYS value) or dataDir/pii.keys when it exists, else nil.
+// Unlike a serving node it never makes a new key, which could verify
+// nothing.
+func ExistingKeys(spec, dataDir string) (*pii.Keyring, error) {
+	path := filepath.Join(dataDir, "pii.keys")
+	if spec == "" {
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			return nil, nil
+		}
+	}
+	k, _, err := pii.LoadKeyring(spec, path)
+	return k, err
+}
