@@ -27,6 +27,8 @@ Usage:
   cityloop pii rotate [--db …]                        re-seal personal data and partner secrets with the current key
   cityloop audit verify [--db …] [--checkpoints F]    check the audit trail's keyed chain and checkpoints (exit 1 if broken)
   cityloop config                                     print the effective settings (secrets masked)
+  cityloop backup --out FILE [--db …] [--data DIR]    back up the database, photos and evidence into one file (online)
+  cityloop restore FILE [--db …] [--data DIR]         restore a backup into an empty store and verify it
   cityloop simulate sensors|cameras [--addr URL] [--mqtt HOST:PORT]   feed demo devices or AI cameras to a running node
 
 Run "cityloop COMMAND --help" for the flags of a command. Every flag can also be
@@ -72,6 +74,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdPII(ctx, args[1:], stdout, stderr)
 	case "simulate":
 		return cmdSimulate(ctx, args[1:], stdout, stderr)
+	case "backup":
+		return cmdBackup(ctx, args[1:], stdout, stderr)
+	case "restore":
+		return cmdRestore(ctx, args[1:], stdout, stderr)
 	case "config":
 		fs := newFlags("config", "Print the effective settings, with secrets masked.", stderr)
 		cfg, err := config.Load(fs, args[1:])

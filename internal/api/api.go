@@ -71,7 +71,7 @@ type Server struct {
 	MaxPhoto int64
 	MaxBody  int64
 	// Ready checks that this node can take work (the database takes a
-	// write); /healthz answers 503 while it fails. Nil: always ready.
+	// write); /readyz answers 503 while it fails. Nil: always ready.
 	Ready func(ctx context.Context) error
 	// Jobs serves GET /api/v1/jobs; nil on a node without the runner.
 	Jobs JobBoard
@@ -127,31 +127,78 @@ type Server struct {
 	Merchants Merchants
 	// Permits serves /api/v1/permits; nil answers 404.
 	Permits Permits
+	// ReadyChecks are /readyz's checks beside Ready (migrations, broker,
+	// jobs), added by the parts that own them.
+	ReadyChecks []ReadyCheck
+	// Metrics serves /metrics (package metrics, which checks the caller);
+	// nil answers 404.
+	Metrics httpkit.HandlerFunc
 }
 
-// handleHealth is the readiness probe a load balancer asks: ok only when
-// this node can take work, which means the database takes a write (see
-// Ready). The cause of a failure goes to the log, not to the caller.
+// ReadyCheck is one condition of readiness. Check answers a short state
+// ("ok", or why the check does not apply here, e.g. "standby") or an error;
+// the error goes to the log, only the check's name to the caller.
+type ReadyCheck struct {
+	Name  string
+	Check func(ctx context.Context) (string, error)
+}
+
+// readyTimeout bounds each check, so a hung database or broker makes the
+// probe answer 503 rather than time out at the load balancer.
+const readyTimeout = 3 * time.Second
+
+// handleReady is the readiness probe a load balancer or Kubernetes asks: ok
+// only when this node can take work: the database takes a write (Ready),
+// and every ReadyCheck passes (migrations current, the broker connected
+// when this node subscribes, the jobs runner making its passes).
+func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Cache-Control", "no-store")
+	checks := append([]ReadyCheck{{"database_write", func(ctx context.Context) (string, error) {
+		if s.Ready == nil {
+			return "ok", nil
+		}
+		return "ok", s.Ready(ctx)
+	}}}, s.ReadyChecks...)
+	states := make(map[string]string, len(checks))
+	var failed []string
+	for _, c := range checks {
+		ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
+		state, err := c.Check(ctx)
+		cancel()
+		if err != nil {
+			slog.Error("readiness check failed", "check", c.Name, "err", err)
+			state = "failed"
+			failed = append(failed, c.Name)
+		}
+		states[c.Name] = state
+	}
+	if len(failed) > 0 {
+		return httpkit.WriteJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "unavailable", "checks": states,
+			"detail": "此节点暂不接收请求，未通过的检查：" + strings.Join(failed, "、") + " / this node is not ready; failed checks: " + strings.Join(failed, ", ") + " (the causes are in the node's log)"})
+	}
+	return httpkit.WriteJSON(w, http.StatusOK, map[string]any{"status": "ok", "checks": states})
+}
+
+// handleMetrics serves /metrics through package metrics, which lets in
+// the scrape token or an administrator.
+func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) error {
+	if s.Metrics == nil {
+		if _, err := s.mustPost(r, org.PostAdmin); err != nil {
+			return err
+		}
+		return errs.NotFound("此节点未提供监控指标 / /metrics is not served on this node")
+	}
+	return s.Metrics(w, r)
+}
+
+// handleHealth is the liveness probe (/healthz, and /livez for older
+// configurations): the process answers, whatever the database does
+// (restarting a node does not mend its database), with the size of the city
+// it has loaded in memory.
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Cache-Control", "no-store")
-	if s.Ready != nil {
-		if err := s.Ready(r.Context()); err != nil {
-			slog.Error("readiness: the database does not take writes", "err", err)
-			return httpkit.WriteJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "unavailable",
-				"checks": map[string]string{"database_write": "failed"},
-				"detail": "数据库不可写，此节点暂不接收请求 / the database does not take writes; this node is not ready"})
-		}
-	}
 	a := s.World.Atlas()
-	return httpkit.WriteJSON(w, http.StatusOK, map[string]any{"status": "ok", "regions": a.Len(), "grids": a.Grids(),
-		"checks": map[string]string{"database_write": "ok"}})
-}
-
-// handleLive is the liveness probe: the process answers, whatever the
-// database does (restarting a node does not mend its database).
-func (s *Server) handleLive(w http.ResponseWriter, r *http.Request) error {
-	w.Header().Set("Cache-Control", "no-store")
-	return httpkit.WriteJSON(w, http.StatusOK, map[string]any{"status": "ok"})
+	return httpkit.WriteJSON(w, http.StatusOK, map[string]any{"status": "ok", "regions": a.Len(), "grids": a.Grids()})
 }
 
 // actor resolves the bearer token. Anonymous callers get ok=false.

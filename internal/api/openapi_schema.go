@@ -124,7 +124,7 @@ func errorStatuses(rt route) []int {
 		out = append(out, 401, 404) // signed by the gateway, not a bearer
 	}
 	out = append(out, 429)
-	if rt.tag == "sensing" || rt.path == "/healthz" || rt.path == "/api/v1/hub/dead-letters/{id}/replay" || rt.resp == "PDF" {
+	if rt.tag == "sensing" || rt.path == "/readyz" || rt.path == "/api/v1/hub/dead-letters/{id}/replay" || rt.resp == "PDF" {
 		out = append(out, 503)
 	}
 	return out

@@ -37,8 +37,10 @@ func (s *Server) routes() []route {
 	)
 	return []route{
 		// system
-		{"GET", "/healthz", s.handleHealth, "system", "Readiness: ok only while the database takes a write (503 otherwise), and the size of the loaded city", anyone, nil, "", 200, "Health"},
-		{"GET", "/livez", s.handleLive, "system", "Liveness: the process answers", anyone, nil, "", 200, "Health"},
+		{"GET", "/healthz", s.handleHealth, "system", "Liveness: the process answers, with the size of the loaded city (no database access)", anyone, nil, "", 200, "Health"},
+		{"GET", "/livez", s.handleHealth, "system", "Liveness, as /healthz (kept for older probe configurations)", anyone, nil, "", 200, "Health"},
+		{"GET", "/readyz", s.handleReady, "system", "Readiness: ok only while the database takes a write, its migrations are current, the MQTT broker is connected (when this node subscribes) and the jobs runner makes its passes; 503 names the failed checks", anyone, nil, "", 200, "Health"},
+		{"GET", "/metrics", s.handleMetrics, "system", "Prometheus metrics in the text exposition format: HTTP requests by route pattern and status, intake by source, open cases by stage and light, job runs and failures, hub lag and dead letters, MQTT telemetry, store errors, Go runtime (administrator's bearer token, or the scrape token of --metrics-token; --metrics-addr serves it on a separate address)", admin, nil, "", 200, ""},
 		{"GET", "/api/openapi.json", s.handleOpenAPI, "system", "This document", anyone, nil, "", 200, "object"},
 		{"GET", "/api/v1/jobs", s.handleJobList, "system", "Background jobs: schedule, holder node, last and next run, last duration and error (administrator)", admin, nil, "", 200, "items:JobStatus"},
 		{"GET", "/api/v1/jobs/{name}/runs", s.handleJobRuns, "system", "A job's recent runs, newest first (administrator)", admin, []string{"limit"}, "", 200, "items:JobRun"},

@@ -63,6 +63,7 @@ type App struct {
 	otpSender    web.CodeSender   // texts citizens' one-time codes; set by wireOutbox only when SMS is configured
 	// resealers are the stores' re-sealing, in the order Reseal runs them.
 	resealers []resealer
+	observe   func(http.Handler) http.Handler // wraps the mux for /metrics; set by wireOps
 }
 
 // resealer seals one store's personal data or secrets again under the
@@ -121,7 +122,7 @@ func (a *App) schedule(part string, list ...jobs.Job) error {
 type wirer func(a *App, mux *http.ServeMux) error
 
 // wirers lists the parts beyond the core API, in the order they are wired (sensing before the web pages that show its state).
-var wirers = []wirer{wireJobs, wireEnforce, wireSensing, wireInterop, wireOutbox, wireDisclosure, wireAnalysis, wireCommunity, wireWeb, wireCloseNotice}
+var wirers = []wirer{wireJobs, wireEnforce, wireSensing, wireInterop, wireOutbox, wireDisclosure, wireAnalysis, wireCommunity, wireWeb, wireCloseNotice, wireOps}
 
 // wireDisclosure: publication of penalty decisions fed to the hub, AI-camera reminders, camera sites (package enforce/publish).
 func wireDisclosure(a *App, _ *http.ServeMux) error {
@@ -223,6 +224,9 @@ func (a *App) buildHandler() (http.Handler, error) {
 	var public http.Handler = mux
 	if r := a.Cfg.PublicRate; r > 0 {
 		public = httpkit.LimitAnonymous(mux, httpkit.NewLimiter(r, max(r/3, 5), time.Now), srv.RateCaller)
+	}
+	if a.observe != nil { // outside the limiter, which hands on the same request: r.Pattern is the mux's
+		public = a.observe(public)
 	}
 	return httpkit.Middleware(http.MaxBytesHandler(public, 80<<20), httpkit.Options{Logger: a.Log, Timeout: 30 * time.Second, Quiet: a.Cfg.Quiet}), nil
 }

@@ -205,19 +205,17 @@ func TestSecurityInput_ChannelFollowsTheCredential(t *testing.T) {
 	}
 }
 
-// TestSecurityInput_ReadinessNeedsAWritableDatabase: /healthz, which load
-// balancers ask, says ok only while the database takes a write; /livez
-// says the process answers.
+// TestSecurityInput_ReadinessNeedsAWritableDatabase: /readyz, which load
+// balancers ask, says ok only while the database takes a write; /healthz
+// and /livez say the process answers.
 func TestSecurityInput_ReadinessNeedsAWritableDatabase(t *testing.T) {
 	a := testApp(t, "")
-	base := serve(t, a)
+	base := serveRun(t, a)
 	c := login(t, base, "")
 	var h map[string]any
-	if st := c.do("GET", "/healthz", nil, &h); st != 200 || h["status"] != "ok" {
-		t.Fatalf("healthy node: %d %v", st, h)
-	}
+	waitReady(t, base)
 	a.Store.Close()
-	req, _ := http.NewRequest("GET", base+"/healthz", nil)
+	req, _ := http.NewRequest("GET", base+"/readyz", nil)
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -227,7 +225,9 @@ func TestSecurityInput_ReadinessNeedsAWritableDatabase(t *testing.T) {
 	if res.StatusCode != 503 || strings.Contains(string(b), "sql") {
 		t.Fatalf("a node whose database is gone: %d %s; want 503 without internals", res.StatusCode, b)
 	}
-	if st := c.do("GET", "/livez", nil, nil); st != 200 {
-		t.Fatalf("livez: %d", st)
+	for _, p := range []string{"/healthz", "/livez"} {
+		if st := c.do("GET", p, nil, &h); st != 200 || h["status"] != "ok" {
+			t.Fatalf("%s: %d %v", p, st, h)
+		}
 	}
 }

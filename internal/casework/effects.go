@@ -1,6 +1,7 @@
 package casework
 
 import (
+	"strings"
 	"time"
 
 	"cityloop/internal/catalog"
@@ -408,6 +409,14 @@ func applyRate(c *Case, cmd Command, env Env, ev *Event) error {
 		return errs.Conflict("case %s has already been rated (%s)", c.Code, c.Satisfaction)
 	}
 	return applyCallback(c, cmd, env, ev)
+}
+
+// applyComment records a note and changes nothing else: it needs a text.
+func applyComment(c *Case, cmd Command, env Env, ev *Event) error {
+	if strings.TrimSpace(cmd.Note) == "" {
+		return errs.Invalid("留言不能为空 / a comment needs a text").WithField("note", "required")
+	}
+	return nil
 }
 
 func applyOverdue(c *Case, cmd Command, env Env, ev *Event) error {

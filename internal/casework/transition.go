@@ -46,6 +46,9 @@ const (
 	ActCallback          Action = "callback"           // 回访
 	ActRate              Action = "rate"               // 市民评价 (the reporter rates a closed case)
 	ActOverdue           Action = "overdue"            // 超期 (by the scheduler)
+	// ActComment is a note a citizen or a partner system adds to the
+	// timeline (an Open311 service request update), changing nothing else.
+	ActComment Action = "comment" // 留言
 )
 
 // ActionNames gives the Chinese and English names of each action.
@@ -60,7 +63,7 @@ var ActionNames = map[Action][2]string{
 	ActDenySuspension: {"驳回挂账", "Deny suspension"}, ActResume: {"恢复办理", "Resume"},
 	ActSelfHandle: {"自行处置", "Self-handle"}, ActDispose: {"处置反馈", "Dispose"}, ActCheck: {"核查", "Check"},
 	ActClose: {"结案", "Close"}, ActUrge: {"督办", "Urge"}, ActCallback: {"回访", "Callback"},
-	ActOverdue: {"超期", "Overdue"}, ActRate: {"市民评价", "Citizen rating"},
+	ActOverdue: {"超期", "Overdue"}, ActRate: {"市民评价", "Citizen rating"}, ActComment: {"留言", "Comment"},
 }
 
 // Command is one request to move a case. Only the fields its action uses are read.
@@ -139,6 +142,8 @@ var table = map[Action]rule{
 	ActCallback: {from: []Status{StatusClosed}, posts: []org.Post{org.PostOperator}, apply: applyCallback},
 	ActRate:     {from: []Status{StatusClosed}, posts: []org.Post{org.PostCitizen}, apply: applyRate},
 	ActOverdue:  {from: OpenStatuses, posts: []org.Post{org.PostSystem}, apply: applyOverdue},
+	ActComment: {from: append(slices.Clone(OpenStatuses), StatusSuspended, StatusClosed, StatusRejected, StatusVoided, StatusMerged),
+		posts: []org.Post{org.PostCitizen, org.PostPartner}, apply: applyComment},
 }
 
 // Actions lists every transition action, sorted.
@@ -157,7 +162,8 @@ func Allowed(c *Case, actor org.Actor) []Action {
 	var out []Action
 	for _, a := range Actions() {
 		r := table[a]
-		if a == ActOverdue || !slices.Contains(r.from, c.Status) {
+		// Comments come only through Open311 updates, not the case page.
+		if a == ActOverdue || a == ActComment || !slices.Contains(r.from, c.Status) {
 			continue
 		}
 		if _, ok := actingPost(r, actor); !ok {

@@ -100,6 +100,14 @@ type Config struct {
 	// city will not publish people's faces. Blurring people needs a
 	// detection model this build does not ship, so there is no "blur".
 	CitizenAfterPhoto string
+	// Operations (internal/metrics, internal/backup): who may scrape
+	// /metrics besides an administrator's bearer token, a separate listen
+	// address that serves only /metrics, and the scheduled backup.
+	MetricsToken string        // bearer token of the scraper ("" = administrators only)
+	MetricsAddr  string        // HOST:PORT serving /metrics without a token ("" = none)
+	BackupDir    string        // directory of scheduled backups ("" = no scheduled backup)
+	BackupEvery  time.Duration // how often the scheduled backup runs
+	BackupKeep   int           // how many scheduled backups to keep
 }
 
 // Default is what `cityloop serve` with no flags uses.
@@ -111,6 +119,7 @@ func Default() Config {
 		EvidenceMaxMiB: 2048, EvidencePhotoMiB: 30,
 		BureauName: "示范市城市管理综合行政执法局", BureauShort: "示范城管",
 		CitizenAfterPhoto: "show",
+		BackupEvery:       24 * time.Hour, BackupKeep: 7,
 	}
 }
 
@@ -222,6 +231,16 @@ func settings() []setting {
 			func(c *Config) string { return c.BureauShort }, func(c *Config, v string) error { c.BureauShort = v; return nil }},
 		{"citizen-after-photo", "CITYLOOP_CITIZEN_AFTER_PHOTO", "the disposal (after) photos on the citizen's tracking page: show, or withhold (people in them are not blurred: that needs a detection model this build does not ship)", false,
 			func(c *Config) string { return c.CitizenAfterPhoto }, func(c *Config, v string) error { c.CitizenAfterPhoto = v; return nil }},
+		{"metrics-token", "CITYLOOP_METRICS_TOKEN", "bearer token with which a Prometheus scraper reads /metrics, at least 32 characters (empty: only an administrator's token)", true,
+			func(c *Config) string { return c.MetricsToken }, func(c *Config, v string) error { c.MetricsToken = v; return nil }},
+		{"metrics-addr", "CITYLOOP_METRICS_ADDR", "separate HOST:PORT that serves only /metrics, without a token (keep it on a private network); empty: none", false,
+			func(c *Config) string { return c.MetricsAddr }, func(c *Config, v string) error { c.MetricsAddr = v; return nil }},
+		{"backup-dir", "CITYLOOP_BACKUP_DIR", "directory where the scheduled backup writes (cityloop backup's format); empty: no scheduled backup", false,
+			func(c *Config) string { return c.BackupDir }, func(c *Config, v string) error { c.BackupDir = v; return nil }},
+		{"backup-every", "CITYLOOP_BACKUP_EVERY", "how often the scheduled backup runs, e.g. 24h", false,
+			func(c *Config) string { return c.BackupEvery.String() }, func(c *Config, v string) error { return parseDur(v, &c.BackupEvery) }},
+		{"backup-keep", "CITYLOOP_BACKUP_KEEP", "how many scheduled backups to keep in --backup-dir (older ones are deleted)", false,
+			func(c *Config) string { return strconv.Itoa(c.BackupKeep) }, func(c *Config, v string) error { return parseInt(v, &c.BackupKeep) }},
 	}
 }
 
@@ -352,6 +371,9 @@ func (c *Config) Finish() error {
 	default:
 		return fmt.Errorf("--citizen-after-photo must be show or withhold, not %q", c.CitizenAfterPhoto)
 	}
+	if err := c.checkOps(); err != nil {
+		return err
+	}
 	return c.checkOutbox()
 }
 
@@ -418,7 +440,7 @@ func (c *Config) Dump(w io.Writer) {
 	for _, s := range ss {
 		v := s.get(c)
 		switch {
-		case s.secret && (strings.HasSuffix(s.name, "password") || strings.HasSuffix(s.name, "-secret")) && v != "":
+		case s.secret && (strings.HasSuffix(s.name, "password") || strings.HasSuffix(s.name, "-secret") || strings.HasSuffix(s.name, "-token")) && v != "":
 			v = "****"
 		case s.secret:
 			v = mask(v)
@@ -463,6 +485,25 @@ func (c *Config) checkBureau() error {
 	}
 	if c.BureauShort == "" || utf8.RuneCountInString(c.BureauShort) > 24 || !printable(c.BureauShort) || strings.ContainsAny(c.BureauShort, "〔〕[]【】()（）第号") {
 		return fmt.Errorf("--bureau-short must be the abbreviation of document numbers, 1–24 characters without brackets, 第 or 号, e.g. 示范城管")
+	}
+	return nil
+}
+
+// checkOps checks the metrics and backup settings.
+func (c *Config) checkOps() error {
+	if c.MetricsToken != "" && len(c.MetricsToken) < 32 {
+		return fmt.Errorf("--metrics-token must be at least 32 characters (e.g. from `openssl rand -hex 32`)")
+	}
+	if c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			return fmt.Errorf("--metrics-addr must be HOST:PORT: %w", err)
+		}
+	}
+	if c.BackupDir != "" && c.BackupEvery < time.Minute {
+		return fmt.Errorf("--backup-every must be at least 1m")
+	}
+	if c.BackupKeep < 1 {
+		return fmt.Errorf("--backup-keep must be 1 or more")
 	}
 	return nil
 }

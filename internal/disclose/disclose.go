@@ -162,6 +162,7 @@ var notes = map[casework.Action][2]string{
 	casework.ActClose:             {"已办结", "Closed"},
 	casework.ActCallback:          {"已回访", "Reporter called back"},
 	casework.ActRate:              {"上报人已评价", "Rated by the reporter"},
+	casework.ActComment:           {"收到补充留言", "A comment was added"},
 }
 
 // Note is the public status note of an action: a standard text, never the

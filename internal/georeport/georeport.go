@@ -31,3 +31,15 @@ type Key struct {
 	CreatedAt time.Time
 	RevokedAt *time.Time
 }
+
+// Update is a service request update an Open311 client posted, as kept for
+// idempotency: the client's update_id, per posting account, and what it
+// became on the case's timeline (EventID empty while it is being applied).
+type Update struct {
+	AccountID string
+	UpdateID  string
+	CaseID    string
+	EventID   string
+	Action    casework.Action
+	CreatedAt time.Time
+}

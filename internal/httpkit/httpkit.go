@@ -252,6 +252,14 @@ type statusWriter struct {
 	bytes  int
 }
 
+// Recorder wraps w for a handler outside this package that needs the
+// status written (metrics): status answers it, 0 while nothing was written.
+// The wrapper keeps Flush and Unwrap, as Middleware's does.
+func Recorder(w http.ResponseWriter) (rw http.ResponseWriter, status func() int) {
+	sw := &statusWriter{ResponseWriter: w}
+	return sw, func() int { return sw.status }
+}
+
 func (s *statusWriter) WriteHeader(code int) {
 	if s.status == 0 {
 		s.status = code

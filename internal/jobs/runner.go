@@ -44,6 +44,10 @@ type Runner struct {
 	Lease time.Duration
 	// Keep is how many history rows to keep per job (DefaultKeep when zero).
 	Keep int
+	// OnFinish, when set, hears of every attempt this node finished (err
+	// nil on success, ErrNothingDue excluded): metrics count runs and
+	// failures from it. It must not block.
+	OnFinish func(job string, took time.Duration, err error)
 
 	mu      sync.Mutex
 	jobs    []Job           // by name
@@ -51,6 +55,9 @@ type Runner struct {
 	ensured map[string]bool
 	running map[string]bool
 	wake    chan struct{}
+	// passed is when Run last finished a pass (Unix nanoseconds; 0 before
+	// the first): Alive reads it for the readiness probe.
+	passed atomic.Int64
 }
 
 // Register adds a job. A job with the same name as one registered before
@@ -99,6 +106,7 @@ func (r *Runner) Run(ctx context.Context) error {
 		if err := r.pass(ctx, &wg); err != nil && ctx.Err() == nil {
 			r.log().Warn("jobs: pass failed", "node", r.Node, "err", err)
 		}
+		r.passed.Store(r.Now().UnixNano())
 		t := time.NewTimer(r.untilNext(ctx))
 		select {
 		case <-ctx.Done():
@@ -109,6 +117,21 @@ func (r *Runner) Run(ctx context.Context) error {
 		}
 		t.Stop()
 	}
+}
+
+// Alive says whether Run is making its passes: it has passed within three
+// Polls (a pass waits at most Poll for the next, plus the store's answer).
+// A node whose runner stopped or hangs on the store does no scheduled work,
+// which is what the readiness probe reports.
+func (r *Runner) Alive(now time.Time) error {
+	last := r.passed.Load()
+	if last == 0 {
+		return errors.New("jobs: the runner has not made a pass yet")
+	}
+	if ago := now.Sub(time.Unix(0, last)); ago > 3*r.poll() {
+		return fmt.Errorf("jobs: the runner's last pass was %s ago", ago.Round(time.Second))
+	}
+	return nil
 }
 
 // Status lists every job's row in the store, with the readable schedule of
@@ -374,6 +397,9 @@ func (r *Runner) finish(ctx context.Context, log *slog.Logger, j Job, c Claim, s
 	o := Outcome{StartedAt: started, FinishedAt: finished, Keep: r.keep()}
 	if errors.Is(runErr, ErrNothingDue) {
 		o.Skip, runErr = true, nil
+	}
+	if r.OnFinish != nil && !o.Skip {
+		r.OnFinish(j.Name, finished.Sub(started), runErr)
 	}
 	next := r.nextDue(j, c.DueAt, finished)
 	if runErr != nil {

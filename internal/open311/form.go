@@ -42,11 +42,39 @@ const (
 
 // ParseBody parses a urlencoded POST body; see [ParseForm].
 func ParseBody(body []byte) (PostForm, error) {
-	v, err := url.ParseQuery(string(body))
+	v, err := parseBody(body)
 	if err != nil {
-		return PostForm{}, apiError{http.StatusBadRequest, "the body is not valid application/x-www-form-urlencoded: " + err.Error()}
+		return PostForm{}, err
 	}
 	return ParseForm(v)
+}
+
+// parseBody reads a urlencoded body, as the POST handlers receive it.
+func parseBody(body []byte) (url.Values, error) {
+	v, err := url.ParseQuery(string(body))
+	if err != nil {
+		return nil, apiError{http.StatusBadRequest, "the body is not valid application/x-www-form-urlencoded: " + err.Error()}
+	}
+	return v, nil
+}
+
+// checkValues checks that every name and value of a POST is UTF-8 and no
+// longer than maxField.
+func checkValues(v url.Values) error {
+	for k, vals := range v {
+		if !utf8.ValidString(k) {
+			return apiError{http.StatusBadRequest, "parameter names must be UTF-8"}
+		}
+		for _, x := range vals {
+			if !utf8.ValidString(x) {
+				return apiError{http.StatusBadRequest, k + " must be UTF-8 text"}
+			}
+			if len(x) > maxField {
+				return apiError{http.StatusBadRequest, fmt.Sprintf("%s is longer than %d bytes", k, maxField)}
+			}
+		}
+	}
+	return nil
 }
 
 // ParseForm checks the fields of a POST requests call: service_code and a
@@ -58,18 +86,8 @@ func ParseForm(v url.Values) (PostForm, error) {
 	bad := func(format string, args ...any) (PostForm, error) {
 		return PostForm{}, apiError{http.StatusBadRequest, fmt.Sprintf(format, args...)}
 	}
-	for k, vals := range v {
-		if !utf8.ValidString(k) {
-			return bad("parameter names must be UTF-8")
-		}
-		for _, x := range vals {
-			if !utf8.ValidString(x) {
-				return bad("%s must be UTF-8 text", k)
-			}
-			if len(x) > maxField {
-				return bad("%s is longer than %d bytes", k, maxField)
-			}
-		}
+	if err := checkValues(v); err != nil {
+		return PostForm{}, err
 	}
 	one := func(k string) string { return strings.TrimSpace(v.Get(k)) }
 	p := PostForm{APIKey: one("api_key"), JurisdictionID: one("jurisdiction_id"), ServiceCode: one("service_code"),

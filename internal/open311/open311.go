@@ -75,6 +75,13 @@ type Store interface {
 	FindKey(ctx context.Context, hash []byte) (*georeport.Key, error)
 	// RevokeKeys revokes every key of an account and says how many.
 	RevokeKeys(ctx context.Context, accountID string, at time.Time) (int, error)
+	// ClaimUpdate records that an account's update_id is being applied to
+	// a case, or answers claimed=false with the row of an earlier post of
+	// the same update_id. FinishUpdate records the event it became;
+	// ReleaseUpdate forgets a claim whose update was refused.
+	ClaimUpdate(ctx context.Context, u georeport.Update) (prev *georeport.Update, claimed bool, err error)
+	FinishUpdate(ctx context.Context, accountID, updateID, eventID string, action casework.Action) error
+	ReleaseUpdate(ctx context.Context, accountID, updateID string) error
 }
 
 // CaseReader is what the views read of the cases (see views.go). A case
@@ -172,10 +179,12 @@ func (s *Server) routeTop(w http.ResponseWriter, r *http.Request, f format) erro
 }
 
 func (s *Server) routePost(w http.ResponseWriter, r *http.Request, f format) error {
-	if base(r.PathValue("file")) == "requests" {
+	switch base(r.PathValue("file")) {
+	case "requests":
 		return s.handlePost(w, r, f)
-	}
-	if base(r.PathValue("file")) == "services" || base(r.PathValue("file")) == "discovery" || base(r.PathValue("file")) == "servicerequestupdates" {
+	case "servicerequestupdates":
+		return s.handlePostUpdate(w, r, f)
+	case "services", "discovery":
 		return apiError{http.StatusMethodNotAllowed, "POST is not supported on " + r.URL.Path}
 	}
 	return apiError{http.StatusNotFound, "no Open311 resource " + r.URL.Path}

@@ -3,9 +3,11 @@ package open311
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"encoding/xml"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"sort"
 	"strings"
@@ -78,16 +80,25 @@ func (s *Server) actorFor(r *http.Request, key string) (org.Actor, casework.Sour
 	return org.Actor{ID: acc.ID, Name: acc.Name, Grants: acc.Grants, Sources: []string{string(k.Source)}}, k.Source, nil
 }
 
-func (s *Server) handlePost(w http.ResponseWriter, r *http.Request, f format) error {
+// readForm reads a POST's form: urlencoded (or multipart) body, else the
+// query string.
+func readForm(r *http.Request) (url.Values, error) {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/x-www-form-urlencoded") && !strings.HasPrefix(ct, "multipart/form-data") {
-		return apiError{http.StatusBadRequest, "send the request as application/x-www-form-urlencoded (got " + ct + ")"}
+		return nil, apiError{http.StatusBadRequest, "send the request as application/x-www-form-urlencoded (got " + ct + ")"}
 	}
 	if err := r.ParseForm(); err != nil {
-		return apiError{http.StatusBadRequest, "cannot read the form: " + err.Error()}
+		return nil, apiError{http.StatusBadRequest, "cannot read the form: " + err.Error()}
 	}
-	form := r.PostForm
-	if len(form) == 0 {
-		form = r.Form
+	if len(r.PostForm) == 0 {
+		return r.Form, nil
+	}
+	return r.PostForm, nil
+}
+
+func (s *Server) handlePost(w http.ResponseWriter, r *http.Request, f format) error {
+	form, err := readForm(r)
+	if err != nil {
+		return err
 	}
 	key := strings.TrimSpace(form.Get("api_key"))
 	actor, source, err := s.actorFor(r, key)
@@ -185,25 +196,37 @@ func newToken() string {
 	return hex.EncodeToString(b[:])
 }
 
-// request is one service request in a GET response.
+// request is one service request in a GET response. The text fields a
+// request may lack are optional: null in JSON, as the specification wants
+// (a W3C date-time or nothing, never ""), an empty element in XML.
 type request struct {
-	ServiceRequestID  string  `json:"service_request_id" xml:"service_request_id"`
-	Status            string  `json:"status" xml:"status"`
-	StatusNotes       string  `json:"status_notes" xml:"status_notes"`
-	ServiceName       string  `json:"service_name" xml:"service_name"`
-	ServiceCode       string  `json:"service_code" xml:"service_code"`
-	Description       string  `json:"description" xml:"description"`
-	AgencyResponsible string  `json:"agency_responsible" xml:"agency_responsible"`
-	ServiceNotice     string  `json:"service_notice" xml:"service_notice"`
-	RequestedDatetime string  `json:"requested_datetime" xml:"requested_datetime"`
-	UpdatedDatetime   string  `json:"updated_datetime" xml:"updated_datetime"`
-	ExpectedDatetime  string  `json:"expected_datetime" xml:"expected_datetime"`
-	Address           string  `json:"address" xml:"address"`
-	AddressID         string  `json:"address_id" xml:"address_id"`
-	Zipcode           string  `json:"zipcode" xml:"zipcode"`
-	Lat               float64 `json:"lat" xml:"lat"`
-	Long              float64 `json:"long" xml:"long"`
-	MediaURL          string  `json:"media_url" xml:"media_url"`
+	ServiceRequestID  string   `json:"service_request_id" xml:"service_request_id"`
+	Status            string   `json:"status" xml:"status"`
+	StatusNotes       optional `json:"status_notes" xml:"status_notes"`
+	ServiceName       optional `json:"service_name" xml:"service_name"`
+	ServiceCode       optional `json:"service_code" xml:"service_code"`
+	Description       optional `json:"description" xml:"description"`
+	AgencyResponsible optional `json:"agency_responsible" xml:"agency_responsible"`
+	ServiceNotice     optional `json:"service_notice" xml:"service_notice"`
+	RequestedDatetime string   `json:"requested_datetime" xml:"requested_datetime"`
+	UpdatedDatetime   string   `json:"updated_datetime" xml:"updated_datetime"`
+	ExpectedDatetime  optional `json:"expected_datetime" xml:"expected_datetime"`
+	Address           optional `json:"address" xml:"address"`
+	AddressID         optional `json:"address_id" xml:"address_id"`
+	Zipcode           optional `json:"zipcode" xml:"zipcode"`
+	Lat               float64  `json:"lat" xml:"lat"`
+	Long              float64  `json:"long" xml:"long"`
+	MediaURL          optional `json:"media_url" xml:"media_url"`
+}
+
+// optional is a text that may be absent: JSON null when empty.
+type optional string
+
+func (o optional) MarshalJSON() ([]byte, error) {
+	if o == "" {
+		return []byte("null"), nil
+	}
+	return json.Marshal(string(o))
 }
 
 type requestsXML struct {
@@ -252,15 +275,15 @@ func (s *Server) reader(r *http.Request) (disclose.Audience, error) {
 // category for a hotline case), and a photo link only to the reporter's
 // photo of a case whose photos are public.
 func (s *Server) view(q Request, aud disclose.Audience, en bool) request {
-	out := request{ServiceRequestID: q.Code, Status: StatusOf(q.Status), StatusNotes: casework.StatusNames[q.Status][0],
-		ServiceCode: q.Category, RequestedDatetime: s.w3c(q.ReportedAt), UpdatedDatetime: s.w3c(q.UpdatedAt)}
+	out := request{ServiceRequestID: q.Code, Status: StatusOf(q.Status), StatusNotes: optional(casework.StatusNames[q.Status][0]),
+		ServiceCode: optional(q.Category), RequestedDatetime: s.w3c(q.ReportedAt), UpdatedDatetime: s.w3c(q.UpdatedAt)}
 	if en {
-		out.StatusNotes = casework.StatusNames[q.Status][1]
+		out.StatusNotes = optional(casework.StatusNames[q.Status][1])
 	}
 	d := s.Dict()
 	if ref, err := parseRef(q.Category); err == nil {
 		if sc, ok := d.Lookup(ref, q.ReportedAt); ok {
-			out.ServiceName = pick(sc.Name, en)
+			out.ServiceName = optional(pick(sc.Name, en))
 		}
 	}
 	dept := q.Department
@@ -268,27 +291,27 @@ func (s *Server) view(q Request, aud disclose.Audience, en bool) request {
 		dept = q.Suggested
 	}
 	if dep, ok := d.Department(dept); ok {
-		out.AgencyResponsible = pick(dep.Name, en)
+		out.AgencyResponsible = optional(pick(dep.Name, en))
 	} else {
-		out.AgencyResponsible = dept
+		out.AgencyResponsible = optional(dept)
 	}
 	if q.CaseDue != nil {
-		out.ExpectedDatetime = s.w3c(*q.CaseDue)
+		out.ExpectedDatetime = optional(s.w3c(*q.CaseDue))
 	}
 	if aud == disclose.Detail {
-		out.Description, out.Address, out.Lat, out.Long = q.Description, q.Address, round6(q.Lat), round6(q.Lng)
-		out.MediaURL = q.MediaURL
+		out.Description, out.Address, out.Lat, out.Long = optional(q.Description), optional(q.Address), round6(q.Lat), round6(q.Lng)
+		out.MediaURL = optional(q.MediaURL)
 		if out.MediaURL == "" && len(q.Photos) > 0 {
-			out.MediaURL = s.base() + "/api/v1/photos/" + q.Photos[0]
+			out.MediaURL = optional(s.base() + "/api/v1/photos/" + q.Photos[0])
 		}
 		return out
 	}
 	out.Long, out.Lat = disclose.Location(q.Lng, q.Lat)
-	out.Description = disclose.Description(q.Source, q.Status, q.Description, out.ServiceName)
+	out.Description = optional(disclose.Description(q.Source, q.Status, q.Description, string(out.ServiceName)))
 	if disclose.ReporterPhotosPublic(q.Source, q.Status) {
-		out.MediaURL = q.MediaURL
+		out.MediaURL = optional(q.MediaURL)
 		if out.MediaURL == "" && len(q.Photos) > 0 {
-			out.MediaURL = s.base() + "/api/v1/photos/" + q.Photos[0]
+			out.MediaURL = optional(s.base() + "/api/v1/photos/" + q.Photos[0])
 		}
 	}
 	return out
@@ -436,12 +459,12 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request, f format) e
 // The updates extension.
 
 type requestUpdate struct {
-	UpdateID         string `json:"update_id" xml:"update_id"`
-	ServiceRequestID string `json:"service_request_id" xml:"service_request_id"`
-	Status           string `json:"status" xml:"status"`
-	UpdatedDatetime  string `json:"updated_datetime" xml:"updated_datetime"`
-	Description      string `json:"description" xml:"description"`
-	MediaURL         string `json:"media_url" xml:"media_url"`
+	UpdateID         string   `json:"update_id" xml:"update_id"`
+	ServiceRequestID string   `json:"service_request_id" xml:"service_request_id"`
+	Status           string   `json:"status" xml:"status"`
+	UpdatedDatetime  string   `json:"updated_datetime" xml:"updated_datetime"`
+	Description      optional `json:"description" xml:"description"`
+	MediaURL         optional `json:"media_url" xml:"media_url"`
 }
 
 type updatesXML struct {
@@ -487,15 +510,16 @@ func (s *Server) handleUpdates(w http.ResponseWriter, r *http.Request, f format)
 	for _, u := range list {
 		up := requestUpdate{UpdateID: u.ID, ServiceRequestID: u.RequestCode, Status: StatusOf(u.Status), UpdatedDatetime: s.w3c(u.At)}
 		if aud == disclose.Detail {
-			up.Description = casework.ActionNames[u.Action][0]
+			desc := casework.ActionNames[u.Action][0]
 			if en {
-				up.Description = casework.ActionNames[u.Action][1]
+				desc = casework.ActionNames[u.Action][1]
 			}
 			if u.Note != "" {
-				up.Description += "：" + u.Note
+				desc += "：" + u.Note
 			}
+			up.Description = optional(desc)
 			if len(u.Photos) > 0 {
-				up.MediaURL = s.base() + "/api/v1/photos/" + u.Photos[0]
+				up.MediaURL = optional(s.base() + "/api/v1/photos/" + u.Photos[0])
 			}
 			out = append(out, up)
 			continue
@@ -506,9 +530,9 @@ func (s *Server) handleUpdates(w http.ResponseWriter, r *http.Request, f format)
 		if !disclose.EventPublic(u.Action) {
 			continue
 		}
-		up.Description = disclose.Note(u.Action, en)
+		up.Description = optional(disclose.Note(u.Action, en))
 		if u.Action == casework.ActReport && len(u.Photos) > 0 && disclose.ReporterPhotosPublic(u.Source, u.CaseStatus) {
-			up.MediaURL = s.base() + "/api/v1/photos/" + u.Photos[0]
+			up.MediaURL = optional(s.base() + "/api/v1/photos/" + u.Photos[0])
 		}
 		out = append(out, up)
 	}

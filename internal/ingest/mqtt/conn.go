@@ -62,6 +62,13 @@ func Dial(ctx context.Context, cfg ConnConfig) (*Conn, error) {
 	return c, nil
 }
 
+// Connected reports whether the session is connected now.
+func (c *Conn) Connected() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.cli != nil
+}
+
 // Done is closed when the loop has ended and the client disconnected.
 func (c *Conn) Done() <-chan struct{} { return c.done }
 

@@ -58,6 +58,9 @@ type Subscriber struct {
 	Stats Stats
 	in    chan msg
 	up    chan struct{}
+	// conns are the sessions of the running subscription (nil while it
+	// does not run on this node); Connected reads them.
+	conns atomic.Pointer[[]*Conn]
 }
 
 type msg struct {
@@ -115,6 +118,22 @@ func BrokerURL(addr string) (*url.URL, error) {
 	return u, nil
 }
 
+// Connected reports whether the subscription runs on this node (only the
+// node holding the sensing service subscribes) and, if so, whether every
+// one of its sessions is connected to the broker.
+func (s *Subscriber) Connected() (running, up bool) {
+	cs := s.conns.Load()
+	if cs == nil {
+		return false, false
+	}
+	for _, c := range *cs {
+		if !c.Connected() {
+			return true, false
+		}
+	}
+	return true, true
+}
+
 // Subscribed is signalled each time the subscription is (re)established.
 func (s *Subscriber) Subscribed() <-chan struct{} { return s.up }
 
@@ -157,6 +176,8 @@ func (s *Subscriber) Run(ctx context.Context) error {
 		}
 		conns = append(conns, conn)
 	}
+	s.conns.Store(&conns)
+	defer s.conns.Store(nil)
 	s.batch(ctx)
 	for _, c := range conns {
 		<-c.Done()

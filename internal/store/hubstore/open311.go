@@ -108,3 +108,46 @@ func (db *DB) RevokeKeys(ctx context.Context, accountID string, at time.Time) (i
 	}
 	return int(n), nil
 }
+
+// ClaimUpdate records that an account's update_id is being applied to a
+// case. It answers claimed=false and the row kept before when the account
+// posted that update_id already (the client resent it).
+func (db *DB) ClaimUpdate(ctx context.Context, u georeport.Update) (*georeport.Update, bool, error) {
+	n, err := db.exec(ctx, `INSERT INTO open311_updates (account_id, update_id, case_id, created_at) VALUES ($1, $2, $3, $4)
+ON CONFLICT (account_id, update_id) DO NOTHING`, u.AccountID, u.UpdateID, u.CaseID, sqlkit.Micros(u.CreatedAt))
+	if err != nil {
+		return nil, false, fmt.Errorf("claim open311 update %s: %w", u.UpdateID, err)
+	}
+	if n == 1 {
+		return &u, true, nil
+	}
+	var got georeport.Update
+	var action string
+	var at int64
+	err = db.w.QueryRowContext(ctx, `SELECT account_id, update_id, case_id, event_id, action, created_at FROM open311_updates
+WHERE account_id = $1 AND update_id = $2`, u.AccountID, u.UpdateID).Scan(&got.AccountID, &got.UpdateID, &got.CaseID, &got.EventID, &action, &at)
+	if err != nil {
+		return nil, false, fmt.Errorf("read open311 update %s: %w", u.UpdateID, db.norm(err))
+	}
+	got.Action, got.CreatedAt = casework.Action(action), sqlkit.Time(at)
+	return &got, false, nil
+}
+
+// FinishUpdate records the event a claimed update became.
+func (db *DB) FinishUpdate(ctx context.Context, accountID, updateID, eventID string, action casework.Action) error {
+	if _, err := db.exec(ctx, `UPDATE open311_updates SET event_id = $1, action = $2 WHERE account_id = $3 AND update_id = $4`,
+		eventID, string(action), accountID, updateID); err != nil {
+		return fmt.Errorf("finish open311 update %s: %w", updateID, err)
+	}
+	return nil
+}
+
+// ReleaseUpdate forgets a claim whose update was refused, so that the
+// client may send it again once corrected.
+func (db *DB) ReleaseUpdate(ctx context.Context, accountID, updateID string) error {
+	if _, err := db.exec(ctx, `DELETE FROM open311_updates WHERE account_id = $1 AND update_id = $2 AND event_id = ''`,
+		accountID, updateID); err != nil {
+		return fmt.Errorf("release open311 update %s: %w", updateID, err)
+	}
+	return nil
+}

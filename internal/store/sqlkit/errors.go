@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"sync"
+	"sync/atomic"
 
 	"cityloop/internal/errs"
 )
@@ -41,12 +43,36 @@ func Norm(err error) error {
 		return err
 	}
 	if k, msg, ok := normSQLite(err); ok {
+		countError(k)
 		return kindErr(k, msg, err)
 	}
 	if k, msg, ok := normPostgres(err); ok {
+		countError(k)
 		return kindErr(k, msg, err)
 	}
+	countError(errs.KindInternal)
 	return err
+}
+
+// storeErrors counts the database's errors that Norm saw, by the kind it
+// gave them (absent rows and context ends are not errors of the database).
+var storeErrors sync.Map // errs.Kind → *atomic.Int64
+
+func countError(k errs.Kind) {
+	n, _ := storeErrors.LoadOrStore(k, new(atomic.Int64))
+	n.(*atomic.Int64).Add(1)
+}
+
+// ErrorCounts are the errors of every store of this process that passed
+// through Norm, by kind (conflict, unavailable, internal): what /metrics
+// shows as store errors.
+func ErrorCounts() map[string]int64 {
+	out := map[string]int64{}
+	storeErrors.Range(func(k, v any) bool {
+		out[k.(errs.Kind).String()] = v.(*atomic.Int64).Load()
+		return true
+	})
+	return out
 }
 
 // Retryable reports an error after which the whole write transaction may be

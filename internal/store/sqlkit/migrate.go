@@ -27,6 +27,29 @@ type Migration struct {
 // the database and schema, so separate schemas (one per test) migrate in
 // parallel.
 func Migrate(ctx context.Context, w *sql.DB, m Migration) error {
+	p, err := provider(ctx, w, m)
+	if err != nil {
+		return err
+	}
+	_, err = p.Up(ctx)
+	return err
+}
+
+// Pending reports whether the database lacks some of m's migrations: a
+// node whose binary knows a schema newer than the database's must not take
+// work (the readiness probe asks). It takes no lock.
+func Pending(ctx context.Context, w *sql.DB, m Migration) (bool, error) {
+	m.LockName = "" // reading the versions needs no lock
+	p, err := provider(ctx, w, m)
+	if err != nil {
+		return false, err
+	}
+	return p.HasPending(ctx)
+}
+
+// provider is goose's provider for m, with the advisory lock on PostgreSQL
+// when m names one.
+func provider(ctx context.Context, w *sql.DB, m Migration) (*goose.Provider, error) {
 	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true)}
 	if m.VersionTable != "" {
 		opts = append(opts, goose.WithTableName(m.VersionTable))
@@ -34,9 +57,11 @@ func Migrate(ctx context.Context, w *sql.DB, m Migration) error {
 	dialect := goose.DialectSQLite3
 	if m.Postgres {
 		dialect = goose.DialectPostgres
+	}
+	if m.Postgres && m.LockName != "" {
 		var name string
 		if err := w.QueryRowContext(ctx, `SELECT current_database() || '.' || COALESCE(current_schema(), '')`).Scan(&name); err != nil {
-			return fmt.Errorf("read current schema: %w", err)
+			return nil, fmt.Errorf("read current schema: %w", err)
 		}
 		h := fnv.New64a()
 		h.Write([]byte(m.LockName + ":" + name))
@@ -44,14 +69,9 @@ func Migrate(ctx context.Context, w *sql.DB, m Migration) error {
 		// every 5 s, which makes a second node wait needlessly).
 		locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(int64(h.Sum64())), lock.WithLockTimeout(1, 300), lock.WithUnlockTimeout(1, 60))
 		if err != nil {
-			return err
+			return nil, err
 		}
 		opts = append(opts, goose.WithSessionLocker(locker))
 	}
-	p, err := goose.NewProvider(dialect, w, m.FS, opts...)
-	if err != nil {
-		return err
-	}
-	_, err = p.Up(ctx)
-	return err
+	return goose.NewProvider(dialect, w, m.FS, opts...)
 }

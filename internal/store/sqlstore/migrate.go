@@ -23,13 +23,31 @@ func migrations(dialect string) (fs.FS, error) {
 // advisory lock while it runs, so several nodes can start at once: the first
 // migrates, the others wait and then find nothing to do.
 func (db *DB) Migrate(ctx context.Context) error {
-	fsys, err := migrations(db.dialect)
+	m, err := db.migration()
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	err = sqlkit.Migrate(ctx, db.w, sqlkit.Migration{FS: fsys, Postgres: db.dialect == DialectPostgres, LockName: "cityloop-migrate"})
-	if err != nil {
+	if err := sqlkit.Migrate(ctx, db.w, m); err != nil {
 		return fmt.Errorf("migrate: %w", db.norm(err))
 	}
 	return nil
+}
+
+// MigrationsPending reports whether the database lacks some of this
+// binary's migrations (the readiness probe asks).
+func (db *DB) MigrationsPending(ctx context.Context) (bool, error) {
+	m, err := db.migration()
+	if err != nil {
+		return false, fmt.Errorf("check migrations: %w", err)
+	}
+	p, err := sqlkit.Pending(ctx, db.w, m)
+	if err != nil {
+		return false, fmt.Errorf("check migrations: %w", db.norm(err))
+	}
+	return p, nil
+}
+
+func (db *DB) migration() (sqlkit.Migration, error) {
+	fsys, err := migrations(db.dialect)
+	return sqlkit.Migration{FS: fsys, Postgres: db.dialect == DialectPostgres, LockName: "cityloop-migrate"}, err
 }

@@ -197,6 +197,44 @@ func testListTotals(t *testing.T, s Store) {
 			}
 		}
 	}
+	testCensus(t, s, all)
+}
+
+// testCensus checks the census /metrics shows (a store may keep it at
+// write time) against the same cases: open ones by status, every one by
+// source, and the lights as the light filter counts them.
+func testCensus(t *testing.T, s Store, all []*casework.Case) {
+	cs, ok := s.(interface {
+		Census(context.Context, time.Time) (casework.Census, error)
+	})
+	if !ok {
+		return
+	}
+	now := t0.Add(-72 * time.Hour)
+	want := casework.Census{Open: map[casework.Status]int64{}, Lights: map[worktime.Light]int64{}, BySource: map[casework.Source]int64{}}
+	for _, c := range all {
+		want.BySource[c.Source]++
+		if slices.Contains(casework.OpenStatuses, c.Status) {
+			want.Open[c.Status]++
+		}
+		for _, l := range []worktime.Light{worktime.Red, worktime.Yellow, worktime.Green} {
+			if matches(c, casework.Filter{Light: l, Now: now}) {
+				want.Lights[l]++
+			}
+		}
+	}
+	got, err := cs.Census(context.Background(), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range []worktime.Light{worktime.Red, worktime.Yellow, worktime.Green} {
+		if got.Lights[l] == 0 && want.Lights[l] == 0 {
+			delete(got.Lights, l) // a store may report a zero
+		}
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("census (-want +got):\n%s", d)
+	}
 }
 
 // matches is the meaning of the filter fields testListTotals uses.
