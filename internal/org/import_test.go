@@ -40,11 +40,27 @@ func TestPlanImport(t *testing.T) {
 		{"good", fc(city, district, square("320101001", "街", "street", "320101", 118, 32, 0.5)), nil},
 		{"unknown parent", fc(city, square("320102", "区", "district", "9999", 118, 32, 1)), []string{"unknown parent 9999"}},
 		{"duplicate code", fc(city, district, square("320101", "又一个区", "district", "3201", 118, 32, 1)), []string{"duplicate code"}},
-		{"self-intersecting", fc(city, district, bowtie), []string{"intersects itself"}},
+		{"not a position", fc(city, district, strings.Replace(bowtie, "[119,33]", "[119,333]", 1)), []string{"point 1 (119, 333) is not a valid longitude/latitude"}},
 		{"missing geometry", fc(city, `{"type":"Feature","properties":{"code":"320109","name":"x","level":"district","parent":"3201"},"geometry":null}`), []string{"geometry"}},
 		{"wrong level", fc(city, square("320101001", "街", "street", "3201", 118, 32, 1)), []string{"cannot sit under"}},
 		{"no code", fc(`{"type":"Feature","properties":{"name":"x"},"geometry":null}`), []string{"code"}},
 	}
+	t.Run("self-intersecting is repaired and reported", func(t *testing.T) {
+		plan, err := PlanImport(fc(city, district, bowtie), nil, now, seq())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(plan.Repairs) != 1 || plan.Repairs[0].Index != 2 || plan.Repairs[0].Code != "320101001" || plan.Repairs[0].Name != "坏街道" {
+			t.Fatalf("repairs %+v; want one, for feature 2 (320101001 坏街道)", plan.Repairs)
+		}
+		lines := strings.Join(plan.RepairLines(), "\n")
+		if !strings.Contains(lines, "split_self_crossing at 118.5000000,32.5000000") {
+			t.Errorf("report %q does not place the crossing", lines)
+		}
+		if got := len(plan.Insert[2].Shape); got != 2 {
+			t.Errorf("bowtie became %d parts; want 2", got)
+		}
+	})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			plan, err := PlanImport(tt.data, nil, now, seq())

@@ -10,6 +10,8 @@ import (
 
 	"cityloop/internal/catalog"
 	"cityloop/internal/errs"
+	"cityloop/internal/geo"
+	"cityloop/internal/geo/gisfile"
 	"cityloop/internal/org"
 )
 
@@ -53,6 +55,11 @@ type Service struct {
 	atlas atomic.Pointer[org.Atlas]
 	dict  atomic.Pointer[catalog.Dictionary]
 	mu    sync.Mutex // serialises changes
+
+	// ReadFile reads an uploaded regions file into features; nil means
+	// gisfile.Read (GeoJSON, zipped Shapefile). The app sets gpkg.Read,
+	// which adds GeoPackage, an SQLite file this package may not open.
+	ReadFile func([]byte) ([]geo.Feature, error)
 }
 
 // New returns a service over st; call Load before reading.
@@ -137,9 +144,20 @@ func replay(d *catalog.Dictionary, edits []Edit) (*catalog.Dictionary, error) {
 	return d, nil
 }
 
-// ImportRegions checks a GeoJSON file, applies it in one transaction and
-// swaps in the rebuilt tree and spatial index.
+// ImportRegions checks a regions file (GeoJSON, zipped Shapefile or
+// GeoPackage; see gisfile.Read), applies it in one transaction and swaps in
+// the rebuilt tree and spatial index.
 func (s *Service) ImportRegions(ctx context.Context, actor org.Actor, data []byte) (org.ImportPlan, error) {
+	return s.importRegions(ctx, data, false)
+}
+
+// PreviewRegions does every check and repair of ImportRegions and returns
+// the same plan and report, marked DryRun, without writing anything.
+func (s *Service) PreviewRegions(ctx context.Context, data []byte) (org.ImportPlan, error) {
+	return s.importRegions(ctx, data, true)
+}
+
+func (s *Service) importRegions(ctx context.Context, data []byte, dry bool) (org.ImportPlan, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
@@ -147,7 +165,15 @@ func (s *Service) ImportRegions(ctx context.Context, actor org.Actor, data []byt
 	if err != nil {
 		return org.ImportPlan{}, fmt.Errorf("load regions: %w", err)
 	}
-	plan, err := org.PlanImport(data, cur, now, s.newID)
+	read := s.ReadFile
+	if read == nil {
+		read = gisfile.Read
+	}
+	feats, err := read(data)
+	if err != nil {
+		return org.ImportPlan{}, fmt.Errorf("read regions file: %w", err)
+	}
+	plan, err := org.PlanFeatures(feats, cur, now, s.newID)
 	if err != nil {
 		return plan, err
 	}
@@ -169,6 +195,10 @@ func (s *Service) ImportRegions(ctx context.Context, actor org.Actor, data []byt
 			return plan, errs.Invalid("the import would break the region tree: %s; nothing was imported", e.Message)
 		}
 		return plan, err
+	}
+	if dry {
+		plan.DryRun = true
+		return plan, nil
 	}
 	if err := s.store.ApplyImport(ctx, plan, now); err != nil {
 		return plan, fmt.Errorf("apply region import: %w", err)

@@ -52,6 +52,9 @@ type Repair struct {
 
 // String is the repair as one line: "kind at lon,lat: detail".
 func (r Repair) String() string {
+	if r.Lng == 0 && r.Lat == 0 { // the "and N more" line has no place
+		return fmt.Sprintf("%s: %s", r.Kind, r.Detail)
+	}
 	return fmt.Sprintf("%s at %s: %s", r.Kind, place(geo.Point{Lng: r.Lng, Lat: r.Lat}), r.Detail)
 }
 
