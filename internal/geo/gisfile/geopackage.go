@@ -59,6 +59,9 @@ func ParseWKB(b []byte) (geo.MultiPolygon, error) {
 	if r.err != nil {
 		return nil, r.err
 	}
+	if len(m) == 0 {
+		return nil, errs.Invalid("the MultiPolygon has no polygons")
+	}
 	return m, nil
 }
 

@@ -139,4 +139,3 @@ func readGPKG(ctx context.Context, db *sql.DB) ([]geo.Feature, error) {
 	}
 	return gisfile.ToWGS84(feats, crs), nil
 }
-
