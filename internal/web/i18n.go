@@ -238,4 +238,11 @@ var messages = map[string][2]string{
 	"mine_none":     {"没有用该号码上报的问题。", "No reports were made with this number."},
 	"mine_more":     {"仅显示最近50条。", "Only the latest 50 are shown."},
 	"mine_key_note": {"评价处理结果仍需上报时获得的查询码。", "Rating a closed case still needs the tracking key you were given when reporting."},
+
+	// The region import (internal/geo/repair, internal/geo/gisfile).
+	"import_file":    {"区划文件（GeoJSON、Shapefile 压缩包或 GeoPackage）", "Regions file (GeoJSON, zipped Shapefile or GeoPackage)"},
+	"dry_run":        {"仅预览，不导入", "Preview only, import nothing"},
+	"import_preview": {"预览完成，未导入任何内容", "Preview: nothing was imported"},
+	"repairs":        {"几何修复", "Geometry repairs"},
+	"lonlat":         {"位置（经度,纬度）", "Place (lon,lat)"},
 }
