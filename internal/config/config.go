@@ -94,6 +94,11 @@ type Config struct {
 	// (示范城管罚决字〔2026〕第0001号).
 	BureauName  string
 	BureauShort string
+
+	// GridGapM is how far, in metres, a reported point that lies in no
+	// grid (a sliver between grids of an imported boundary file) may be
+	// from the nearest grid and still go to it; 0 refuses such points.
+	GridGapM int
 }
 
 // Default is what `cityloop serve` with no flags uses.
@@ -104,6 +109,7 @@ func Default() Config {
 		MQTTClientID: "cityloop-sensing", MQTTSessionExpiry: time.Hour, SMTPPort: 587,
 		EvidenceMaxMiB: 2048, EvidencePhotoMiB: 30,
 		BureauName: "示范市城市管理综合行政执法局", BureauShort: "示范城管",
+		GridGapM: 30,
 	}
 }
 
@@ -213,6 +219,13 @@ func settings() []setting {
 			func(c *Config) string { return c.BureauName }, func(c *Config, v string) error { c.BureauName = v; return nil }},
 		{"bureau-short", "CITYLOOP_BUREAU_SHORT", "the bureau's abbreviation that starts every document number (机关代字), e.g. 示范城管 → 示范城管罚决字〔2026〕第0001号", false,
 			func(c *Config) string { return c.BureauShort }, func(c *Config, v string) error { c.BureauShort = v; return nil }},
+		{"grid-gap-m", "CITYLOOP_GRID_GAP_M", "a point in no grid (a gap between the grids of the boundary file) goes to the nearest grid within this many metres; 0 = refuse it (422)", false,
+			func(c *Config) string { return strconv.Itoa(c.GridGapM) }, func(c *Config, v string) error {
+				if err := parseInt(v, &c.GridGapM); err != nil || c.GridGapM < 0 {
+					return fmt.Errorf("grid-gap-m must be a whole number of metres, 0 or more (got %q)", v)
+				}
+				return nil
+			}},
 	}
 }
 

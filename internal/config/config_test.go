@@ -58,6 +58,9 @@ func TestLoad(t *testing.T) {
 		{"bureau short with 号", nil, []string{"--bureau-short", "宁号"}, "--bureau-short", nil},
 		{"empty bureau name", map[string]string{"CITYLOOP_BUREAU_NAME": " "}, []string{"--bureau-name", ""}, "--bureau-name", nil},
 		{"bureau name with a control character", nil, []string{"--bureau-name", "执法局\x07"}, "--bureau-name", nil},
+		{"grid gap defaults to 30 m", nil, nil, "", func(c Config) bool { return c.GridGapM == 30 }},
+		{"grid gap from env", map[string]string{"CITYLOOP_GRID_GAP_M": "0"}, nil, "", func(c Config) bool { return c.GridGapM == 0 }},
+		{"negative grid gap", nil, []string{"--grid-gap-m", "-5"}, "grid-gap-m", nil},
 		{"sms webhook not a URL", map[string]string{"CITYLOOP_SMS_WEBHOOK_SECRET": strings.Repeat("s", 32)}, []string{"--sms-webhook-url", "sms.example.gov.cn"}, "--sms-webhook-url", nil},
 	}
 	for _, tt := range tests {

@@ -60,6 +60,20 @@ type Service struct {
 	// gisfile.Read (GeoJSON, zipped Shapefile). The app sets gpkg.Read,
 	// which adds GeoPackage, an SQLite file this package may not open.
 	ReadFile func([]byte) ([]geo.Feature, error)
+
+	gapSnapM float64 // see SetGapSnap; guarded by mu
+}
+
+// SetGapSnap makes the atlas place a point that lies in no grid in the
+// nearest grid within m metres (org.Atlas.WithGapSnap), now and after every
+// import; 0 turns it off.
+func (s *Service) SetGapSnap(m float64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.gapSnapM = m
+	if a := s.atlas.Load(); a != nil {
+		s.atlas.Store(a.WithGapSnap(m))
+	}
 }
 
 // New returns a service over st; call Load before reading.
@@ -109,7 +123,9 @@ func (s *Service) LoadRegions(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("build region tree: %w", err)
 	}
-	s.atlas.Store(a)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.atlas.Store(a.WithGapSnap(s.gapSnapM))
 	return nil
 }
 
@@ -203,7 +219,7 @@ func (s *Service) importRegions(ctx context.Context, data []byte, dry bool) (org
 	if err := s.store.ApplyImport(ctx, plan, now); err != nil {
 		return plan, fmt.Errorf("apply region import: %w", err)
 	}
-	s.atlas.Store(atlas)
+	s.atlas.Store(atlas.WithGapSnap(s.gapSnapM))
 	return plan, nil
 }
 
