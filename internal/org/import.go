@@ -31,6 +31,9 @@ type ImportPlan struct {
 	// Repairs lists, per feature, what was fixed in its geometry so the
 	// file could be used; features that needed nothing are left out.
 	Repairs []FeatureRepairs `json:"repairs"`
+	// Coverage lists where the children of a region in the file leave
+	// gaps, overlap each other or reach beyond it, with the area.
+	Coverage []CoverageIssue `json:"coverage"`
 	// DryRun is set on a plan that was only previewed: nothing was written.
 	DryRun bool `json:"dry_run"`
 }
@@ -147,6 +150,11 @@ func PlanFeatures(feats []geo.Feature, current []Region, now time.Time, newID fu
 		return ImportPlan{}, errs.Invalid("the file has %d problem(s); nothing was imported", len(problems)).With("problems", problems)
 	}
 	plan := ImportPlan{Repairs: repairs}
+	file := make(map[string]Region, len(inFile))
+	for c, p := range inFile {
+		file[c] = p.Region
+	}
+	plan.Coverage = checkCoverage(file, current)
 	for _, code := range order {
 		p := inFile[code].Region
 		p.Bounds = p.Shape.Bounds()
@@ -210,6 +218,16 @@ func (p ImportPlan) RepairLines() []string {
 		out = append(out, fmt.Sprintf("feature %d %s %s: %d repair(s)", f.Index, f.Code, f.Name, len(f.Repairs)))
 		for _, r := range f.Repairs {
 			out = append(out, "  "+r.String())
+		}
+	}
+	for _, c := range p.Coverage {
+		switch {
+		case c.Kind == "unchecked":
+			out = append(out, fmt.Sprintf("children of %s: too large to compare with it; not checked for gaps and overlaps", c.Parent))
+		case len(c.Codes) == 2:
+			out = append(out, fmt.Sprintf("children of %s: %s and %s overlap by %.1f m² near %.7f,%.7f", c.Parent, c.Codes[0], c.Codes[1], c.AreaM2, c.At.Lng, c.At.Lat))
+		default:
+			out = append(out, fmt.Sprintf("children of %s: %s of %.1f m²", c.Parent, c.Kind, c.AreaM2))
 		}
 	}
 	return out

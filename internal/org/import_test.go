@@ -2,6 +2,7 @@ package org
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -125,4 +126,43 @@ func FuzzPlanImport(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestPlanImportCoverage(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	city := square("3201", "市", "city", "", 118, 32, 0.01)
+	district := square("320101", "区", "district", "3201", 118, 32, 0.01)
+	// Two streets 0.005° wide, the second starting 0.004° east: they
+	// overlap by a strip 0.001° wide and leave the top half of the district bare.
+	a := square("320101001", "甲街道", "street", "320101", 118, 32, 0.005)
+	b := square("320101002", "乙街道", "street", "320101", 118.004, 32, 0.005)
+	plan, err := PlanImport(fc(city, district, a, b), nil, now, seq())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cellM2 := func(w, h float64) float64 { // a box of w × h degrees at latitude 32
+		return w * h * 111195 * 111195 * math.Cos(32.0025*math.Pi/180)
+	}
+	var gap, overlap *CoverageIssue
+	for i, c := range plan.Coverage {
+		switch {
+		case c.Parent == "320101" && c.Kind == "gap":
+			gap = &plan.Coverage[i]
+		case c.Parent == "320101" && c.Kind == "overlap":
+			overlap = &plan.Coverage[i]
+		default:
+			t.Errorf("unexpected coverage issue %+v", c)
+		}
+	}
+	wantGap := cellM2(0.01, 0.01) - cellM2(0.009, 0.005)
+	if gap == nil || math.Abs(gap.AreaM2-wantGap) > wantGap*0.01 {
+		t.Errorf("gap %+v; want about %.0f m²", gap, wantGap)
+	}
+	wantOverlap := cellM2(0.001, 0.005)
+	if overlap == nil || math.Abs(overlap.AreaM2-wantOverlap) > wantOverlap*0.01 || len(overlap.Codes) != 2 || overlap.Codes[0] != "320101001" {
+		t.Errorf("overlap %+v; want about %.0f m² between the two streets", overlap, wantOverlap)
+	}
+	if lines := strings.Join(plan.RepairLines(), "\n"); !strings.Contains(lines, "320101001 and 320101002 overlap by") {
+		t.Errorf("report %q does not name the overlapping pair", lines)
+	}
 }

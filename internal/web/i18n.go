@@ -245,4 +245,6 @@ var messages = map[string][2]string{
 	"import_preview": {"预览完成，未导入任何内容", "Preview: nothing was imported"},
 	"repairs":        {"几何修复", "Geometry repairs"},
 	"lonlat":         {"位置（经度,纬度）", "Place (lon,lat)"},
+	"coverage":       {"下级区域的缝隙与重叠（gap 缝隙、overlap 重叠、outside 超出上级）", "Gaps and overlaps of child regions"},
+	"parent_region":  {"上级区域", "Parent region"},
 }

@@ -341,7 +341,7 @@ func splitPinches(r geo.Ring) []geo.Ring {
 }
 
 // assemble gives each hole (a clockwise ring) to the smallest shell
-// (counter-clockwise ring) around it.
+// (counter-clockwise ring) around it. No shells gives an empty shape.
 func assemble(rings []geo.Ring) (geo.MultiPolygon, error) {
 	var shells, holes []geo.Ring
 	for _, r := range rings {
@@ -351,9 +351,6 @@ func assemble(rings []geo.Ring) (geo.MultiPolygon, error) {
 		case a < 0:
 			holes = append(holes, r)
 		}
-	}
-	if len(shells) == 0 {
-		return nil, errs.Invalid("nothing is left after the repair: the rings enclose no area once spikes and doubled edges are removed")
 	}
 	out := make(geo.MultiPolygon, len(shells))
 	for i, s := range shells {
@@ -385,12 +382,23 @@ const unit = 1e-7
 
 // rebuild replaces rings by the boundary of their even-odd interior.
 func rebuild(rings []geo.Ring) (geo.MultiPolygon, []crossing, error) {
+	return rebuildAt(rings, origin(rings))
+}
+
+// origin is the south-west corner of rings' box, moved onto a 0.01° grid
+// so that shapes measured against each other (Compare) round their
+// vertices the same way.
+func origin(rings []geo.Ring) geo.Point {
 	o := rings[0][0]
 	for _, r := range rings {
 		for _, p := range r {
 			o.Lng, o.Lat = math.Min(o.Lng, p.Lng), math.Min(o.Lat, p.Lat)
 		}
 	}
+	return geo.Point{Lng: math.Floor(o.Lng*100) / 100, Lat: math.Floor(o.Lat*100) / 100}
+}
+
+func rebuildAt(rings []geo.Ring, o geo.Point) (geo.MultiPolygon, []crossing, error) {
 	to := func(p geo.Point) geo.Point {
 		return geo.Point{Lng: math.Round((p.Lng - o.Lng) / unit), Lat: math.Round((p.Lat - o.Lat) / unit)}
 	}

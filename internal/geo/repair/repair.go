@@ -103,6 +103,9 @@ func MultiPolygon(m geo.MultiPolygon) (geo.MultiPolygon, []Repair, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	if len(out) == 0 {
+		return nil, nil, errs.Invalid("nothing is left after the repair: the rings enclose no area once spikes and doubled edges are removed (first point %s)", place(rings[0][0]))
+	}
 	reps = append(reps, diagnose(in, xs)...)
 	reps = append(reps, misplaced(in)...)
 	if err := out.Validate(); err != nil {

@@ -279,3 +279,38 @@ func FuzzMultiPolygon(f *testing.F) {
 // propertyShapes is how many random shapes the property test tries; raise
 // it locally when changing the rebuild.
 var propertyShapes = 3000
+
+func TestCompare(t *testing.T) {
+	sq := func(x, y, d float64) geo.MultiPolygon {
+		return geo.MultiPolygon{{ring(x, y, x+d, y, x+d, y+d, x, y+d, x, y)}}
+	}
+	// One milli-degree square is about 94.4 m × 111.2 m at latitude 32.
+	cell := sq(0, 0, 1).AreaM2()
+	parent := sq(0, 0, 10)
+	tests := []struct {
+		name                  string
+		children              []geo.MultiPolygon
+		gap, outside, overlap float64 // in cells
+	}{
+		{"tiled exactly", []geo.MultiPolygon{sq(0, 0, 5), sq(5, 0, 5), geo.MultiPolygon{{ring(0, 5, 10, 5, 10, 10, 0, 10, 0, 5)}}}, 0, 0, 0},
+		{"a gap", []geo.MultiPolygon{sq(0, 0, 5), sq(5, 0, 5)}, 50, 0, 0},
+		{"an overlap", []geo.MultiPolygon{geo.MultiPolygon{{ring(0, 0, 6, 0, 6, 10, 0, 10, 0, 0)}}, geo.MultiPolygon{{ring(5, 0, 10, 0, 10, 10, 5, 10, 5, 0)}}}, 0, 0, 10},
+		{"beyond the parent", []geo.MultiPolygon{geo.MultiPolygon{{ring(0, 0, 12, 0, 12, 10, 0, 10, 0, 0)}}}, 0, 20, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			gap, outside, overlap, ok := Compare(parent, tt.children)
+			if !ok {
+				t.Fatal("not compared")
+			}
+			for _, c := range []struct {
+				what      string
+				got, want float64
+			}{{"gap", gap, tt.gap * cell}, {"outside", outside, tt.outside * cell}, {"overlap", overlap, tt.overlap * cell}} {
+				if math.Abs(c.got-c.want) > 1+c.want*2e-4 { // cells nearer the pole are a little smaller
+					t.Errorf("%s %.1f m²; want %.1f m²", c.what, c.got, c.want)
+				}
+			}
+		})
+	}
+}
