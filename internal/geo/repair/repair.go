@@ -154,12 +154,19 @@ func diagnose(in []inputRing, xs []crossing) []Repair {
 	for _, r := range in {
 		n := len(r.Ring) - 1
 		seen := make(map[geo.Point]bool, n)
+		base := map[geo.Point]bool{} // where a spike leaves the ring, which it then passes twice
 		for k := 0; k < n; k++ {
 			p, q, s := r.Ring[(k+n-1)%n], r.Ring[k], r.Ring[(k+1)%n]
 			if cross(p, q, s) == 0 && (q.Lng-p.Lng)*(s.Lng-q.Lng)+(q.Lat-p.Lat)*(s.Lat-q.Lat) < 0 {
 				reps = append(reps, at(Spike, q, "%s runs out to this point and back along itself; the spike was removed", r.name))
+				if p == s {
+					base[p] = true
+				}
 			}
-			if seen[q] {
+		}
+		for k := 0; k < n; k++ {
+			q := r.Ring[k]
+			if seen[q] && !base[q] {
 				reps = append(reps, at(SelfTouch, q, "%s passes through this point twice; it was split here into separate rings", r.name))
 			}
 			seen[q] = true
