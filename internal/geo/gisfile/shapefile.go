@@ -162,21 +162,13 @@ func parseShape(c []byte) Shape {
 			o := pts + 16*k
 			r = append(r, geo.Point{Lng: math.Float64frombits(le.Uint64(c[o:])), Lat: math.Float64frombits(le.Uint64(c[o+8:]))})
 		}
-		if clockwise(r) || len(m) == 0 {
+		if r.PlanarArea() < 0 || len(m) == 0 { // clockwise: a new outer ring
 			m = append(m, geo.Polygon{r})
 		} else {
 			m[len(m)-1] = append(m[len(m)-1], r)
 		}
 	}
 	return Shape{Geometry: m}
-}
-
-func clockwise(r geo.Ring) bool {
-	var s float64
-	for i := 0; i+1 < len(r); i++ {
-		s += (r[i+1].Lng - r[i].Lng) * (r[i+1].Lat + r[i].Lat)
-	}
-	return s > 0
 }
 
 // ParseDBF reads the attribute table of a Shapefile (dBASE III). Field names

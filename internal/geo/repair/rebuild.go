@@ -345,7 +345,7 @@ func splitPinches(r geo.Ring) []geo.Ring {
 func assemble(rings []geo.Ring) (geo.MultiPolygon, error) {
 	var shells, holes []geo.Ring
 	for _, r := range rings {
-		switch a := area(r); {
+		switch a := r.PlanarArea(); {
 		case a > 0:
 			shells = append(shells, r)
 		case a < 0:
@@ -360,7 +360,7 @@ func assemble(rings []geo.Ring) (geo.MultiPolygon, error) {
 		m := geo.Point{Lng: (h[0].Lng + h[1].Lng) / 2, Lat: (h[0].Lat + h[1].Lat) / 2}
 		best, bestArea := -1, math.Inf(1)
 		for i, s := range shells {
-			if a := area(s); a < bestArea && (geo.MultiPolygon{{s}}).Contains(m) {
+			if a := s.PlanarArea(); a < bestArea && (geo.MultiPolygon{{s}}).Contains(m) {
 				best, bestArea = i, a
 			}
 		}

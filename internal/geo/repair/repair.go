@@ -203,7 +203,7 @@ func misplaced(in []inputRing) []Repair {
 			continue
 		}
 		for _, o := range in {
-			if o.outer && o.poly != r.poly && inside(m, o.Ring) && area(o.Ring) != 0 && math.Abs(area(o.Ring)) > math.Abs(area(r.Ring)) {
+			if o.outer && o.poly != r.poly && inside(m, o.Ring) && o.Ring.PlanarArea() != 0 && math.Abs(o.Ring.PlanarArea()) > math.Abs(r.Ring.PlanarArea()) {
 				reps = append(reps, at(HoleAssigned, r.Ring[0], "%s lies inside %s; it was read as a hole there", r.name, o.name))
 				break
 			}
@@ -250,7 +250,7 @@ func cleanRing(pi, ri int, in geo.Ring) (geo.Ring, []Repair, error) {
 	if dropped > 0 {
 		reps = append(reps, at(RepeatedPoints, firstDrop, "%s: %d repeated point(s) removed", name, dropped))
 	}
-	if len(r) < 4 || area(r) == 0 && !selfCrosses(r) {
+	if len(r) < 4 || r.PlanarArea() == 0 && !selfCrosses(r) {
 		p := geo.Point{}
 		if len(r) > 0 {
 			p = r[0]
@@ -273,20 +273,6 @@ func ringName(pi, ri int) string {
 		return fmt.Sprintf("polygon %d outer ring", pi)
 	}
 	return fmt.Sprintf("polygon %d hole %d", pi, ri)
-}
-
-// area is the signed shoelace area in square degrees, relative to the first
-// point to keep precision at lng ≈ 118; positive when counter-clockwise.
-func area(r geo.Ring) float64 {
-	if len(r) < 3 {
-		return 0
-	}
-	o := r[0]
-	var sum float64
-	for i := 1; i+1 < len(r); i++ {
-		sum += cross(o, r[i], r[i+1])
-	}
-	return sum / 2
 }
 
 // cross is the z component of (b-a)×(c-a): positive when c is left of ab.
@@ -360,7 +346,7 @@ func rewind(m geo.MultiPolygon) (geo.MultiPolygon, []Repair) {
 	var reps []Repair
 	for pi, poly := range m {
 		for ri, r := range poly {
-			if a := area(r); (ri == 0) != (a > 0) {
+			if a := r.PlanarArea(); (ri == 0) != (a > 0) {
 				reverse(r)
 				dir := "counter-clockwise as an outer ring"
 				if ri > 0 {

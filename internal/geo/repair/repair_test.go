@@ -74,11 +74,11 @@ func TestMultiPolygon(t *testing.T) {
 			holes := 0
 			for _, p := range out {
 				holes += len(p) - 1
-				if area(p[0]) <= 0 {
+				if p[0].PlanarArea() <= 0 {
 					t.Errorf("outer ring not counter-clockwise: %v", p[0])
 				}
 				for _, h := range p[1:] {
-					if area(h) >= 0 {
+					if h.PlanarArea() >= 0 {
 						t.Errorf("hole not clockwise: %v", h)
 					}
 				}
@@ -88,9 +88,9 @@ func TestMultiPolygon(t *testing.T) {
 			}
 			var a float64
 			for _, p := range out {
-				a += area(p[0]) * 1e6
+				a += p[0].PlanarArea() * 1e6
 				for _, h := range p[1:] {
-					a += area(h) * 1e6
+					a += h.PlanarArea() * 1e6
 				}
 			}
 			if math.Abs(a-tt.area) > tt.area/100 {
