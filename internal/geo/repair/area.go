@@ -6,11 +6,11 @@ import (
 	"cityloop/internal/geo"
 )
 
-// maxCompareEdges bounds the shapes Compare takes on: the rebuild's
-// orientation step is quadratic in the edges, so two district outlines of
-// tens of thousands of points would take minutes. Past it Compare reports
-// ok false and the caller says the check was skipped.
-const maxCompareEdges = 20000
+// maxCompareEdges bounds the shapes Compare takes on, so that a city
+// outline and its districts drawn to the metre cannot hold an import for
+// minutes. Past it Compare reports ok false and the caller says the check
+// was skipped.
+const maxCompareEdges = 200000
 
 // Compare measures how shape a and the shapes bs (valid, e.g. a parent and
 // its children) cover each other, in m²: gap is the part of a that no b

@@ -314,3 +314,31 @@ func TestCompare(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkRepairDistrict repairs a district-sized outline of 20,000
+// points, quantised like web-map data so that it spikes and touches itself
+// along the way, and Compare measures it against itself split in two.
+//
+//	go test -run '^$' -bench RepairDistrict ./internal/geo/repair/
+func BenchmarkRepairDistrict(b *testing.B) {
+	const n = 20000
+	r := rand.New(rand.NewPCG(16, 2))
+	outline := make(geo.Ring, 0, n+1)
+	for i := range n {
+		θ := 2 * math.Pi * float64(i) / n
+		ρ := 0.1 * (1 + 0.05*math.Sin(9*θ) + 0.002*r.NormFloat64())
+		// Quantised to 1e-4° (about 10 m), as tiled web data is.
+		outline = append(outline, geo.Point{Lng: math.Round((118.8+ρ*math.Cos(θ))*1e4) / 1e4, Lat: math.Round((32+ρ*math.Sin(θ))*1e4) / 1e4})
+	}
+	var reps []Repair
+	var out geo.MultiPolygon
+	for b.Loop() {
+		var err error
+		out, reps, err = MultiPolygon(geo.MultiPolygon{{outline}})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(reps)), "repairs")
+	b.ReportMetric(float64(len(out)), "parts")
+}
