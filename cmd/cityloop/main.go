@@ -185,9 +185,10 @@ func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 
 func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "regions" {
-		return fmt.Errorf("usage: cityloop import regions FILE.geojson [--db …]")
+		return fmt.Errorf("usage: cityloop import regions FILE [--dry-run] [--db …]")
 	}
-	fs := newFlags("import regions FILE.geojson", "Import a GeoJSON FeatureCollection of regions (properties: code, name, level, parent).\nA bad feature rejects the whole file; every problem is listed with its feature index.", stderr)
+	fs := newFlags("import regions FILE", "Import regions (properties: code, name, level, parent) from a GeoJSON FeatureCollection, a zipped\nShapefile (.shp, .dbf, .prj, .cpg) or a GeoPackage. Broken geometry is repaired and every repair listed;\na feature that cannot be repaired rejects the whole file, and every problem is listed with its feature index.", stderr)
+	dry := fs.Bool("dry-run", false, "check and repair the file and print the report, but import nothing")
 	// Accept the file before or after the flags.
 	rest := args[1:]
 	var file string
@@ -202,7 +203,7 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		file = fs.Arg(0)
 	}
 	if file == "" || fs.NArg() > 1 {
-		return fmt.Errorf("give exactly one FILE.geojson")
+		return fmt.Errorf("give exactly one regions FILE")
 	}
 	data, err := os.ReadFile(file)
 	if err != nil {
@@ -214,11 +215,18 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer a.Close()
-	plan, err := a.ImportRegionFile(ctx, data)
+	plan, err := a.ImportRegionFile(ctx, data, *dry)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "imported: %d added, %d changed (new versions), %d unchanged\n", plan.Added, plan.Changed, plan.Unchanged)
+	for _, line := range plan.RepairLines() {
+		fmt.Fprintln(stdout, line)
+	}
+	verb := "imported"
+	if plan.DryRun {
+		verb = "dry run, nothing imported; would import"
+	}
+	fmt.Fprintf(stdout, "%s: %d added, %d changed (new versions), %d unchanged; %d feature(s) repaired\n", verb, plan.Added, plan.Changed, plan.Unchanged, len(plan.Repairs))
 	return nil
 }
 

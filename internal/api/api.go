@@ -33,6 +33,7 @@ type World interface {
 	PutDepartment(ctx context.Context, actor org.Actor, d catalog.Department) error
 	PutRule(ctx context.Context, actor org.Actor, r catalog.Rule) (catalog.Rule, error)
 	DeleteRule(ctx context.Context, actor org.Actor, id string) error
+	PreviewRegions(ctx context.Context, data []byte) (org.ImportPlan, error)
 }
 
 // Photos records uploaded photos.

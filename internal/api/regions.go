@@ -94,11 +94,18 @@ func (s *Server) handleRegionImport(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return errs.E(errs.KindTooLarge, "the regions file is larger than 64 MiB; split it")
 	}
+	if dry := r.URL.Query().Get("dry_run"); dry == "true" || dry == "1" {
+		plan, err := s.World.PreviewRegions(r.Context(), data)
+		if err != nil {
+			return err
+		}
+		return httpkit.WriteJSON(w, http.StatusOK, plan)
+	}
 	plan, err := s.World.ImportRegions(r.Context(), actor, data)
 	if err != nil {
 		return err
 	}
-	_ = s.audit(r, actor.ID, "regions.import", "regions", map[string]any{"added": plan.Added, "changed": plan.Changed})
+	_ = s.audit(r, actor.ID, "regions.import", "regions", map[string]any{"added": plan.Added, "changed": plan.Changed, "repaired": len(plan.Repairs)})
 	return httpkit.WriteJSON(w, http.StatusOK, plan)
 }
 

@@ -82,7 +82,7 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/locate", s.handleLocate, "regions", "Point → unit grid → community → street → district, and the readable address an intake there writes (nearest named road and house number)", anyone, []string{"lng", "lat", "crs"}, "", 200, "Location"},
 		{"GET", "/api/v1/regions", s.handleRegionList, "regions", "Regions of a level or under a parent", anyone, []string{"level", "parent", "geometry", "limit", "offset"}, "", 200, "items:Region"},
 		{"GET", "/api/v1/regions/{code}", s.handleRegionView, "regions", "One region with its versions", anyone, nil, "", 200, "RegionDetail"},
-		{"POST", "/api/v1/regions/import", s.handleRegionImport, "regions", "Import a GeoJSON FeatureCollection of regions (administrator)", admin, nil, "FeatureCollection", 200, "ImportPlan"},
+		{"POST", "/api/v1/regions/import", s.handleRegionImport, "regions", "Import regions from a GeoJSON FeatureCollection, a zipped Shapefile or a GeoPackage, repairing broken geometry and listing every repair; dry_run=true only previews (administrator)", admin, []string{"dry_run"}, "FeatureCollection", 200, "ImportPlan"},
 		{"GET", "/api/v1/categories", s.handleCategoryList, "dictionary", "The 部件/事件 dictionary in force", anyone, []string{"at", "kind"}, "", 200, "items:SubClass"},
 		{"GET", "/api/v1/categories/{ref}", s.handleCategoryView, "dictionary", "One sub-class and its versions", anyone, []string{"at"}, "", 200, "SubClassVersions"},
 		{"PUT", "/api/v1/categories/{ref}", s.handleCategoryPut, "dictionary", "Add a new version of a sub-class (administrator)", admin, nil, "SubClass", 200, "SubClass"},

@@ -21,9 +21,12 @@ func Simulate(ctx context.Context, o SimulateOptions) error { return simulate.Ru
 // cliActor is who imports from the command line, as the audit trail names it.
 var cliActor = org.Actor{ID: "cli", Name: "命令行导入"}
 
-// ImportRegionFile imports a GeoJSON FeatureCollection of regions as the
-// command line does.
-func (a *App) ImportRegionFile(ctx context.Context, data []byte) (org.ImportPlan, error) {
+// ImportRegionFile imports a regions file (GeoJSON, zipped Shapefile or
+// GeoPackage) as the command line does; dry only previews it.
+func (a *App) ImportRegionFile(ctx context.Context, data []byte, dry bool) (org.ImportPlan, error) {
+	if dry {
+		return a.World.PreviewRegions(ctx, data)
+	}
 	return a.World.ImportRegions(ctx, cliActor, data)
 }
 

@@ -108,6 +108,10 @@ type Config struct {
 	BackupDir    string        // directory of scheduled backups ("" = no scheduled backup)
 	BackupEvery  time.Duration // how often the scheduled backup runs
 	BackupKeep   int           // how many scheduled backups to keep
+	// GridGapM is how far, in metres, a reported point that lies in no
+	// grid (a sliver between grids of an imported boundary file) may be
+	// from the nearest grid and still go to it; 0 refuses such points.
+	GridGapM int
 }
 
 // Default is what `cityloop serve` with no flags uses.
@@ -120,6 +124,7 @@ func Default() Config {
 		BureauName: "示范市城市管理综合行政执法局", BureauShort: "示范城管",
 		CitizenAfterPhoto: "show",
 		BackupEvery:       24 * time.Hour, BackupKeep: 7,
+		GridGapM: 30,
 	}
 }
 
@@ -241,6 +246,13 @@ func settings() []setting {
 			func(c *Config) string { return c.BackupEvery.String() }, func(c *Config, v string) error { return parseDur(v, &c.BackupEvery) }},
 		{"backup-keep", "CITYLOOP_BACKUP_KEEP", "how many scheduled backups to keep in --backup-dir (older ones are deleted)", false,
 			func(c *Config) string { return strconv.Itoa(c.BackupKeep) }, func(c *Config, v string) error { return parseInt(v, &c.BackupKeep) }},
+		{"grid-gap-m", "CITYLOOP_GRID_GAP_M", "a point in no grid (a gap between the grids of the boundary file) goes to the nearest grid within this many metres; 0 = refuse it (422)", false,
+			func(c *Config) string { return strconv.Itoa(c.GridGapM) }, func(c *Config, v string) error {
+				if err := parseInt(v, &c.GridGapM); err != nil || c.GridGapM < 0 {
+					return fmt.Errorf("grid-gap-m must be a whole number of metres, 0 or more (got %q)", v)
+				}
+				return nil
+			}},
 	}
 }
 

@@ -62,6 +62,9 @@ func TestLoad(t *testing.T) {
 		{"after photos withheld", map[string]string{"CITYLOOP_CITIZEN_AFTER_PHOTO": "withhold"}, nil, "", func(c Config) bool { return c.CitizenAfterPhoto == "withhold" }},
 		{"after photos blurred: no model", nil, []string{"--citizen-after-photo", "blur"}, "withhold", nil},
 		{"after photos misspelt", nil, []string{"--citizen-after-photo", "hide"}, "--citizen-after-photo", nil},
+		{"grid gap defaults to 30 m", nil, nil, "", func(c Config) bool { return c.GridGapM == 30 }},
+		{"grid gap from env", map[string]string{"CITYLOOP_GRID_GAP_M": "0"}, nil, "", func(c Config) bool { return c.GridGapM == 0 }},
+		{"negative grid gap", nil, []string{"--grid-gap-m", "-5"}, "grid-gap-m", nil},
 		{"sms webhook not a URL", map[string]string{"CITYLOOP_SMS_WEBHOOK_SECRET": strings.Repeat("s", 32)}, []string{"--sms-webhook-url", "sms.example.gov.cn"}, "--sms-webhook-url", nil},
 	}
 	for _, tt := range tests {

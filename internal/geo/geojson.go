@@ -227,6 +227,10 @@ type Feature struct {
 // that an import screen can list every bad feature at once instead of making
 // the user fix them one upload at a time.
 func ParseFeatureCollection(data []byte) ([]Feature, error) {
+	return parseCollection(data, ParseGeometry)
+}
+
+func parseCollection(data []byte, geometry func([]byte) (MultiPolygon, error)) ([]Feature, error) {
 	var top struct {
 		Type     string             `json:"type"`
 		Features *[]json.RawMessage `json:"features"`
@@ -248,12 +252,19 @@ func ParseFeatureCollection(data []byte) ([]Feature, error) {
 	}
 	out := make([]Feature, len(*top.Features))
 	for i, raw := range *top.Features {
-		out[i] = parseFeature(i, raw)
+		out[i] = parseFeature(i, raw, geometry)
 	}
 	return out, nil
 }
 
-func parseFeature(i int, raw json.RawMessage) Feature {
+// DecodeFeatureCollection is ParseFeatureCollection without Validate: each
+// Geometry is the rings as written, for a caller that repairs them
+// (internal/geo/repair). GeometryErr then reports only structural problems.
+func DecodeFeatureCollection(data []byte) ([]Feature, error) {
+	return parseCollection(data, decodeGeometry)
+}
+
+func parseFeature(i int, raw json.RawMessage, geometry func([]byte) (MultiPolygon, error)) Feature {
 	f := Feature{Index: i}
 	var fj struct {
 		Type       string          `json:"type"`
@@ -279,7 +290,7 @@ func parseFeature(i int, raw json.RawMessage) Feature {
 		f.GeometryErr = errs.Invalid("feature \"properties\" must be an object or null")
 		return f
 	}
-	f.Geometry, f.GeometryErr = ParseGeometry(fj.Geometry)
+	f.Geometry, f.GeometryErr = geometry(fj.Geometry)
 	return f
 }
 

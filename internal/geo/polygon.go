@@ -177,6 +177,10 @@ func (r Ring) sphericalArea() float64 {
 	return sum * authalicRadiusM * authalicRadiusM / 2
 }
 
+// PlanarArea is planarArea for the packages that repair rings: its sign
+// says which way r is wound (positive counter-clockwise).
+func (r Ring) PlanarArea() float64 { return r.planarArea() }
+
 // planarArea returns the signed shoelace area in square degrees, relative to
 // the first point to keep precision at lng ≈ 118.
 func (r Ring) planarArea() float64 {

@@ -2,6 +2,7 @@ package org
 
 import (
 	"fmt"
+	"math"
 	"sort"
 
 	"cityloop/internal/errs"
@@ -16,6 +17,9 @@ type Atlas struct {
 	children map[string][]string
 	index    *geo.Index
 	city     *Region
+	// snapM is how far, in metres, a point in no grid may be from the
+	// nearest grid and still be placed in it (WithGapSnap); 0 places none.
+	snapM float64
 }
 
 // Location is where a point falls: the grid and its ancestors.
@@ -28,6 +32,9 @@ type Location struct {
 	City      string   `json:"city"`
 	Path      []string `json:"path"` // codes from the city down to the grid
 	Names     []string `json:"names"`
+	// SnappedM is set when the point lay in no grid and was placed in the
+	// nearest one, this many metres away (see Atlas.WithGapSnap).
+	SnappedM float64 `json:"snapped_m,omitempty"`
 }
 
 // NewAtlas builds the tree from the current versions of regions. It fails if
@@ -134,13 +141,32 @@ func (a *Atlas) Within(descendant, ancestor string) bool {
 	return false
 }
 
+// WithGapSnap returns a copy of a that places a point lying in no grid in
+// the nearest grid within m metres. Boundary files from public sources leave
+// slivers between neighbouring grids; a report made in one belongs to the
+// grid beside it. The copy shares everything else with a.
+func (a *Atlas) WithGapSnap(m float64) *Atlas {
+	c := *a
+	c.snapM = m
+	return &c
+}
+
 // Locate finds the unit grid containing p (WGS84) and its ancestors. A point
-// in no grid is Unprocessable: the case cannot be routed.
+// in no grid goes to the nearest grid within the gap-snap distance
+// (WithGapSnap), Location.SnappedM saying how far; otherwise it is
+// Unprocessable: the case cannot be routed.
 func (a *Atlas) Locate(p geo.Point) (Location, error) {
 	if !p.Valid() {
 		return Location{}, errs.Invalid("coordinates (%g, %g) are not valid longitude/latitude", p.Lng, p.Lat)
 	}
 	code, ok := a.index.Locate(p)
+	if !ok && a.snapM > 0 {
+		if near, d, found := a.index.Nearest(p, a.snapM); found {
+			loc := a.location(near)
+			loc.SnappedM = math.Round(d*10) / 10
+			return loc, nil
+		}
+	}
 	if !ok {
 		name := "the city"
 		if a.city != nil {

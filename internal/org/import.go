@@ -10,6 +10,7 @@ import (
 
 	"cityloop/internal/errs"
 	"cityloop/internal/geo"
+	"cityloop/internal/geo/repair"
 )
 
 // ImportProblem names one bad feature of an import file.
@@ -27,6 +28,22 @@ type ImportPlan struct {
 	Added     int      `json:"added"`
 	Changed   int      `json:"changed"`
 	Unchanged int      `json:"unchanged"`
+	// Repairs lists, per feature, what was fixed in its geometry so the
+	// file could be used; features that needed nothing are left out.
+	Repairs []FeatureRepairs `json:"repairs"`
+	// Coverage lists where the children of a region in the file leave
+	// gaps, overlap each other or reach beyond it, with the area.
+	Coverage []CoverageIssue `json:"coverage"`
+	// DryRun is set on a plan that was only previewed: nothing was written.
+	DryRun bool `json:"dry_run"`
+}
+
+// FeatureRepairs is the repair report of one feature of an import file.
+type FeatureRepairs struct {
+	Index   int             `json:"index"` // position in the file, from 0
+	Code    string          `json:"code"`
+	Name    string          `json:"name"`
+	Repairs []repair.Repair `json:"repairs"`
 }
 
 // maxImportProblems bounds the error list so a wholly wrong file still gives a readable answer.
@@ -37,10 +54,19 @@ const maxImportProblems = 200
 // "problems" detail lists every bad feature; nothing is imported then.
 // newID makes IDs for new versions.
 func PlanImport(data []byte, current []Region, now time.Time, newID func() string) (ImportPlan, error) {
-	feats, err := geo.ParseFeatureCollection(data)
+	feats, err := geo.DecodeFeatureCollection(data)
 	if err != nil {
 		return ImportPlan{}, fmt.Errorf("read regions file: %w", err)
 	}
+	return PlanFeatures(feats, current, now, newID)
+}
+
+// PlanFeatures is PlanImport for features already read from a file of any
+// format, their geometry as written: it repairs each geometry
+// (internal/geo/repair) and lists the repairs in the plan, so a file from a
+// GIS office imports as its map shows it instead of being refused whole.
+// What cannot be repaired is a problem of its feature, named with its place.
+func PlanFeatures(feats []geo.Feature, current []Region, now time.Time, newID func() string) (ImportPlan, error) {
 	if len(feats) == 0 {
 		return ImportPlan{}, errs.Invalid("the FeatureCollection has no features")
 	}
@@ -49,6 +75,7 @@ func PlanImport(data []byte, current []Region, now time.Time, newID func() strin
 		cur[r.Code] = r
 	}
 	var problems []ImportProblem
+	var repairs []FeatureRepairs
 	bad := func(i int, code, format string, args ...any) {
 		problems = append(problems, ImportProblem{Index: i, Code: code, Reason: fmt.Sprintf(format, args...)})
 	}
@@ -73,6 +100,13 @@ func PlanImport(data []byte, current []Region, now time.Time, newID func() strin
 			bad(f.Index, code, "property \"level\" must be one of city, district, street, community, grid (got %q)", propString(f.Properties, "level"))
 		case lvl != LevelCity && parent == "":
 			bad(f.Index, code, "property \"parent\" is missing; only the city has no parent")
+		}
+		if f.GeometryErr == nil {
+			fixed, reps, err := repair.MultiPolygon(f.Geometry)
+			f.Geometry, f.GeometryErr = fixed, err
+			if len(reps) > 0 {
+				repairs = append(repairs, FeatureRepairs{Index: f.Index, Code: code, Name: name, Repairs: reps})
+			}
 		}
 		if f.GeometryErr != nil {
 			bad(f.Index, code, "geometry: %s", errMessage(f.GeometryErr))
@@ -115,7 +149,12 @@ func PlanImport(data []byte, current []Region, now time.Time, newID func() strin
 		}
 		return ImportPlan{}, errs.Invalid("the file has %d problem(s); nothing was imported", len(problems)).With("problems", problems)
 	}
-	plan := ImportPlan{}
+	plan := ImportPlan{Repairs: repairs}
+	file := make(map[string]Region, len(inFile))
+	for c, p := range inFile {
+		file[c] = p.Region
+	}
+	plan.Coverage = checkCoverage(file, current)
 	for _, code := range order {
 		p := inFile[code].Region
 		p.Bounds = p.Shape.Bounds()
@@ -169,6 +208,29 @@ func errMessage(err error) string {
 		return e.Message
 	}
 	return err.Error()
+}
+
+// RepairLines is the repair report as the command line prints it: per
+// feature a heading, then one repair a line ("kind at lon,lat: detail").
+func (p ImportPlan) RepairLines() []string {
+	var out []string
+	for _, f := range p.Repairs {
+		out = append(out, fmt.Sprintf("feature %d %s %s: %d repair(s)", f.Index, f.Code, f.Name, len(f.Repairs)))
+		for _, r := range f.Repairs {
+			out = append(out, "  "+r.String())
+		}
+	}
+	for _, c := range p.Coverage {
+		switch {
+		case c.Kind == "unchecked":
+			out = append(out, fmt.Sprintf("children of %s: too large to compare with it; not checked for gaps and overlaps", c.Parent))
+		case len(c.Codes) == 2:
+			out = append(out, fmt.Sprintf("children of %s: %s and %s overlap by %.1f m² near %.7f,%.7f", c.Parent, c.Codes[0], c.Codes[1], c.AreaM2, c.At.Lng, c.At.Lat))
+		default:
+			out = append(out, fmt.Sprintf("children of %s: %s of %.1f m²", c.Parent, c.Kind, c.AreaM2))
+		}
+	}
+	return out
 }
 
 // Describe is err as the command line prints it: a user-facing message,

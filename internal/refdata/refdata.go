@@ -10,6 +10,8 @@ import (
 
 	"cityloop/internal/catalog"
 	"cityloop/internal/errs"
+	"cityloop/internal/geo"
+	"cityloop/internal/geo/gisfile"
 	"cityloop/internal/org"
 )
 
@@ -53,6 +55,25 @@ type Service struct {
 	atlas atomic.Pointer[org.Atlas]
 	dict  atomic.Pointer[catalog.Dictionary]
 	mu    sync.Mutex // serialises changes
+
+	// ReadFile reads an uploaded regions file into features; nil means
+	// gisfile.Read (GeoJSON, zipped Shapefile). The app sets gpkg.Read,
+	// which adds GeoPackage, an SQLite file this package may not open.
+	ReadFile func([]byte) ([]geo.Feature, error)
+
+	gapSnapM float64 // see SetGapSnap; guarded by mu
+}
+
+// SetGapSnap makes the atlas place a point that lies in no grid in the
+// nearest grid within m metres (org.Atlas.WithGapSnap), now and after every
+// import; 0 turns it off.
+func (s *Service) SetGapSnap(m float64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.gapSnapM = m
+	if a := s.atlas.Load(); a != nil {
+		s.atlas.Store(a.WithGapSnap(m))
+	}
 }
 
 // New returns a service over st; call Load before reading.
@@ -102,7 +123,9 @@ func (s *Service) LoadRegions(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("build region tree: %w", err)
 	}
-	s.atlas.Store(a)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.atlas.Store(a.WithGapSnap(s.gapSnapM))
 	return nil
 }
 
@@ -137,9 +160,20 @@ func replay(d *catalog.Dictionary, edits []Edit) (*catalog.Dictionary, error) {
 	return d, nil
 }
 
-// ImportRegions checks a GeoJSON file, applies it in one transaction and
-// swaps in the rebuilt tree and spatial index.
+// ImportRegions checks a regions file (GeoJSON, zipped Shapefile or
+// GeoPackage; see gisfile.Read), applies it in one transaction and swaps in
+// the rebuilt tree and spatial index.
 func (s *Service) ImportRegions(ctx context.Context, actor org.Actor, data []byte) (org.ImportPlan, error) {
+	return s.importRegions(ctx, data, false)
+}
+
+// PreviewRegions does every check and repair of ImportRegions and returns
+// the same plan and report, marked DryRun, without writing anything.
+func (s *Service) PreviewRegions(ctx context.Context, data []byte) (org.ImportPlan, error) {
+	return s.importRegions(ctx, data, true)
+}
+
+func (s *Service) importRegions(ctx context.Context, data []byte, dry bool) (org.ImportPlan, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
@@ -147,7 +181,15 @@ func (s *Service) ImportRegions(ctx context.Context, actor org.Actor, data []byt
 	if err != nil {
 		return org.ImportPlan{}, fmt.Errorf("load regions: %w", err)
 	}
-	plan, err := org.PlanImport(data, cur, now, s.newID)
+	read := s.ReadFile
+	if read == nil {
+		read = gisfile.Read
+	}
+	feats, err := read(data)
+	if err != nil {
+		return org.ImportPlan{}, fmt.Errorf("read regions file: %w", err)
+	}
+	plan, err := org.PlanFeatures(feats, cur, now, s.newID)
 	if err != nil {
 		return plan, err
 	}
@@ -170,10 +212,14 @@ func (s *Service) ImportRegions(ctx context.Context, actor org.Actor, data []byt
 		}
 		return plan, err
 	}
+	if dry {
+		plan.DryRun = true
+		return plan, nil
+	}
 	if err := s.store.ApplyImport(ctx, plan, now); err != nil {
 		return plan, fmt.Errorf("apply region import: %w", err)
 	}
-	s.atlas.Store(atlas)
+	s.atlas.Store(atlas.WithGapSnap(s.gapSnapM))
 	return plan, nil
 }
 

@@ -151,6 +151,20 @@ func TestService_ImportRegions(t *testing.T) {
 			t.Errorf("a refused import changed the tree (%d stored regions)", len(st.regions))
 		}
 	})
+	t.Run("a preview writes nothing", func(t *testing.T) {
+		st := &memStore{}
+		s := mustNew(t, st, nil)
+		plan, err := s.PreviewRegions(ctx, city(2, false))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !plan.DryRun || plan.Added != 6 {
+			t.Errorf("preview plan %+v; want DryRun and 6 added", plan)
+		}
+		if s.Atlas().Len() != 0 || len(st.regions) != 0 {
+			t.Errorf("a preview changed the tree: atlas %d, stored %d", s.Atlas().Len(), len(st.regions))
+		}
+	})
 	t.Run("a failed write keeps the old tree", func(t *testing.T) {
 		st := &memStore{}
 		s := mustNew(t, st, nil)

@@ -162,13 +162,19 @@ func (s *Server) handleAdminRegionImport(w http.ResponseWriter, r *http.Request)
 	if err != nil {
 		return err
 	}
-	data, err := s.readImportFile(w, r)
+	data, dry, err := s.readImportFile(w, r)
 	if err != nil {
 		return err
 	}
 	v := s.view(w, r, "console")
 	v.Title = v.L.T("admin")
-	plan, ierr := s.World.ImportRegions(r.Context(), sess.actor, data)
+	var plan org.ImportPlan
+	var ierr error
+	if dry {
+		plan, ierr = s.World.PreviewRegions(r.Context(), data)
+	} else {
+		plan, ierr = s.World.ImportRegions(r.Context(), sess.actor, data)
+	}
 	p, err := s.loadAdmin(r)
 	if err != nil {
 		return err
@@ -185,9 +191,12 @@ func (s *Server) handleAdminRegionImport(w http.ResponseWriter, r *http.Request)
 		}
 		status = statusOf(ierr)
 	} else {
-		_ = s.audit(r, sess.actor.ID, "regions.import", "regions", map[string]any{"added": plan.Added, "changed": plan.Changed})
 		p.Plan = &plan
-		v.Flash = v.L.T("import_ok")
+		v.Flash = v.L.T("import_preview")
+		if !dry {
+			_ = s.audit(r, sess.actor.ID, "regions.import", "regions", map[string]any{"added": plan.Added, "changed": plan.Changed, "repaired": len(plan.Repairs)})
+			v.Flash = v.L.T("import_ok")
+		}
 	}
 	v.Data = p
 	s.render(w, r, status, "admin", v)
@@ -198,45 +207,50 @@ func (s *Server) handleAdminRegionImport(w http.ResponseWriter, r *http.Request)
 const maxImport = 64 << 20
 
 // readImportFile checks the import form's CSRF token and then reads its
-// "file" part straight into memory: nothing of it is spooled to disk.
-func (s *Server) readImportFile(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+// "file" part straight into memory: nothing of it is spooled to disk. dry
+// is the "dry_run" checkbox, which the form puts before the file.
+func (s *Server) readImportFile(w http.ResponseWriter, r *http.Request) (data []byte, dry bool, err error) {
 	limit := int64(maxImport + 1<<20)
 	r.Body = http.MaxBytesReader(w, r.Body, limit)
-	chooseFile := errs.Invalid("请选择要导入的 GeoJSON 文件 / choose a GeoJSON file to import").WithField("file", "required")
+	chooseFile := errs.Invalid("请选择要导入的区划文件（GeoJSON、Shapefile 压缩包或 GeoPackage） / choose a regions file to import (GeoJSON, zipped Shapefile or GeoPackage)").WithField("file", "required")
 	if !isMultipart(r) {
 		if err := r.ParseForm(); err != nil {
-			return nil, formError(err, limit)
+			return nil, false, formError(err, limit)
 		}
 		if err := s.checkCSRF(r); err != nil {
-			return nil, err
+			return nil, false, err
 		}
-		return nil, chooseFile
+		return nil, false, chooseFile
 	}
 	mr, _, err := s.multipartAfterCSRF(r)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	for {
 		p, err := mr.NextPart()
 		if err == io.EOF {
-			return nil, chooseFile
+			return nil, false, chooseFile
 		}
 		if err != nil {
-			return nil, formError(err, limit)
+			return nil, false, formError(err, limit)
+		}
+		if p.FormName() == "dry_run" {
+			dry = true
+			continue
 		}
 		if p.FormName() != "file" {
 			continue // NextPart skips the rest of this part
 		}
-		data, err := io.ReadAll(io.LimitReader(p, maxImport+1))
+		data, err = io.ReadAll(io.LimitReader(p, maxImport+1))
 		if err != nil {
-			return nil, formError(err, limit)
+			return nil, false, formError(err, limit)
 		}
 		if len(data) > maxImport {
-			return nil, errs.E(errs.KindTooLarge, "区划文件超过 %d MiB，请拆分后分批导入 / the regions file is larger than %d MiB; split it", maxImport>>20, maxImport>>20)
+			return nil, false, errs.E(errs.KindTooLarge, "区划文件超过 %d MiB，请拆分后分批导入 / the regions file is larger than %d MiB; split it", maxImport>>20, maxImport>>20)
 		}
 		if len(data) == 0 {
-			return nil, chooseFile
+			return nil, false, chooseFile
 		}
-		return data, nil
+		return data, dry, nil
 	}
 }

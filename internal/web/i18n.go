@@ -238,4 +238,27 @@ var messages = map[string][2]string{
 	"mine_none":     {"没有用该号码上报的问题。", "No reports were made with this number."},
 	"mine_more":     {"仅显示最近50条。", "Only the latest 50 are shown."},
 	"mine_key_note": {"点击编号查看办理经过和处理结果；已结案的问题可在那里评价。", "Tap a code to see the progress and the outcome; a closed case can be rated there."},
+
+	// The region import (internal/geo/repair, internal/geo/gisfile).
+	"import_file":    {"区划文件（GeoJSON、Shapefile 压缩包或 GeoPackage）", "Regions file (GeoJSON, zipped Shapefile or GeoPackage)"},
+	"dry_run":        {"仅预览，不导入", "Preview only, import nothing"},
+	"import_preview": {"预览完成，未导入任何内容", "Preview: nothing was imported"},
+	"repairs":        {"几何修复", "Geometry repairs"},
+	"lonlat":         {"位置（经度,纬度）", "Place (lon,lat)"},
+	"coverage":       {"下级区域的缝隙与重叠", "Gaps and overlaps of child regions"},
+	"parent_region":  {"上级区域", "Parent region"},
+	// Kinds of repair.Repair and org.CoverageIssue, as "repair_" + kind.
+	"repair_closed_ring":          {"闭合环", "Ring closed"},
+	"repair_dropped_repeated":     {"删除重复点", "Repeated points dropped"},
+	"repair_dropped_degenerate":   {"删除退化环", "Degenerate ring dropped"},
+	"repair_dropped_spike":        {"删除回头尖刺", "Spike dropped"},
+	"repair_split_self_touching":  {"在自接触点拆分", "Split where the ring touches itself"},
+	"repair_split_self_crossing":  {"在自相交处拆分", "Split where the ring crosses itself"},
+	"repair_resolved_rings_cross": {"环相交，按奇偶规则处理", "Crossing rings resolved (even-odd)"},
+	"repair_assigned_hole":        {"洞归入包含它的外环", "Hole given to the ring around it"},
+	"repair_rewound":              {"调整环方向", "Ring turned round"},
+	"repair_gap":                  {"缝隙", "Gap"},
+	"repair_overlap":              {"重叠", "Overlap"},
+	"repair_outside":              {"超出上级", "Outside the parent"},
+	"repair_unchecked":            {"过大，未检查", "Too large, not checked"},
 }

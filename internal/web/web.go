@@ -38,6 +38,7 @@ type World interface {
 	PutRule(ctx context.Context, actor org.Actor, r catalog.Rule) (catalog.Rule, error)
 	DeleteRule(ctx context.Context, actor org.Actor, id string) error
 	PutSubClass(ctx context.Context, actor org.Actor, sc catalog.SubClass) (catalog.SubClass, error)
+	PreviewRegions(ctx context.Context, data []byte) (org.ImportPlan, error)
 }
 
 // Photos records uploaded photos (the same store the API uses).
