@@ -52,13 +52,13 @@ type bigScreen struct {
 	} `json:"ranking"`
 }
 
-// seedBigScreen adds the chart cases (five dispatched a minute ago, two of
-// them overdue) and one case reported ten days ago and closed an hour ago.
+// seedBigScreen adds the chart cases (five dispatched earlier today, two of
+// them overdue) and one case reported ten days ago and closed earlier today.
 func seedBigScreen(t *testing.T, a *App) {
 	t.Helper()
 	seedChartCases(t, a)
 	now := a.Now()
-	reported, closed := now.AddDate(0, 0, -10), now.Add(-time.Hour)
+	reported, closed := now.AddDate(0, 0, -10), earlierToday(a)
 	c := &casework.Case{ID: NewID(), Status: casework.StatusClosed, Source: casework.SourcePatrol, Condition: 1, Description: "closed",
 		District: "320101", Street: "320101002", Community: "320101002001", Grid: "32010100200101",
 		Photos: []string{}, AfterPhotos: []string{}, ReportedAt: reported, UpdatedAt: closed, DisposedAt: &closed, ClosedAt: &closed}

@@ -189,7 +189,7 @@ func overviewCharts(t *testing.T, dsn string) {
 }
 
 // seedChartCases adds five dispatched cases of one sub-class in the test
-// district, reported a minute ago: three for enforcement (one overdue) and
+// district, reported earlier today: three for enforcement (one overdue) and
 // two for sanitation (one overdue).
 func seedChartCases(t *testing.T, a *App) {
 	t.Helper()
@@ -201,7 +201,7 @@ func seedChartCases(t *testing.T, a *App) {
 		break
 	}
 	mk := func(dept string, due time.Duration) *casework.Case {
-		at := now.Add(-time.Minute)
+		at := earlierToday(a)
 		r := ref
 		c := &casework.Case{ID: NewID(), Status: casework.StatusDispatched, Source: casework.SourceCitizen, Category: &r, Condition: 1,
 			Urgency: catalog.Normal, Description: "test", Point: geo.Point{Lng: 118.71, Lat: 32.01}, Department: dept,
@@ -233,4 +233,13 @@ func TestWeb_BrowserOverviewCharts(t *testing.T) {
 	shot(t, ctx, "console-leader-charts")
 	// Leave the page: its event stream would keep the test server from closing.
 	run(t, ctx, "leave the console", chromedp.Navigate("about:blank"))
+}
+
+// earlierToday is a moment of the city's today before now: half way
+// between its midnight and now, so that "today" figures hold whenever the
+// tests run (an hour ago is yesterday just after midnight).
+func earlierToday(a *App) time.Time {
+	now := a.Now().In(a.Cal.Location())
+	midnight := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, now.Location())
+	return midnight.Add(now.Sub(midnight) / 2)
 }
