@@ -715,7 +715,7 @@ func (db *DB) FindCases(ctx context.Context, f casework.Filter) ([]*casework.Cas
 		// or region index and sorted.
 		walk := f.Light == "" && total > shortQueue || f.Light != "" && !narrowRegion(f)
 		list, err = db.pageByDue(ctx, w, limit, offset, walk)
-	} else if sub, subArgs, ok, serr := splitByStatus(f, limit+offset); serr != nil {
+	} else if sub, subArgs, ok, serr := splitByStatus(f, limit+offset, db.dialect == DialectPostgres); serr != nil {
 		err = serr
 	} else if ok {
 		args := append(subArgs, int64(limit), int64(offset))

@@ -124,6 +124,10 @@ func testListTotals(t *testing.T, s Store) {
 		{Scope: &casework.Scope{Departments: []string{"traffic"}}, Department: "water"},
 		{Scope: &casework.Scope{Regions: []casework.RegionScope{{Level: org.LevelDistrict, Code: "3301"}}}, RegionLevel: org.LevelDistrict, Region: "3301"},
 		{Scope: &casework.Scope{All: true}, Source: casework.SourcePatrol},
+		// Several statuses inside one dimension and a scope: PostgreSQL
+		// reads them as one LATERAL range per status (splitLateral).
+		{RegionLevel: org.LevelStreet, Region: "330201", Statuses: []casework.Status{casework.StatusPendingAccept, casework.StatusClosed, casework.StatusVoided}, Overdue: ptr(false)},
+		{Scope: &casework.Scope{Regions: []casework.RegionScope{{Level: org.LevelDistrict, Code: "3302"}}}, Source: casework.SourceCitizen, Statuses: []casework.Status{casework.StatusInDisposal, casework.StatusClosed}},
 		{Light: "red", Now: t0.Add(-72 * time.Hour)},
 		{Light: "yellow", Now: t0.Add(-72 * time.Hour)},
 		{Light: "green", Now: t0.Add(-72 * time.Hour)},
