@@ -2,6 +2,7 @@ package api
 
 import (
 	"cityloop/internal/assess"
+	"cityloop/internal/council"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -123,6 +124,9 @@ type Server struct {
 	// Schemes are the city's assessment schemes (nil: the shipped ones).
 	Bulletins BulletinDesk
 	Schemes   *assess.Book
+	// Council serves /api/v1/volunteers/… and /api/v1/council/… (志愿者,
+	// 社区议事会); nil answers 404.
+	Council *council.Service
 }
 
 // handleHealth is the readiness probe a load balancer asks: ok only when

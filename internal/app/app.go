@@ -121,7 +121,7 @@ func (a *App) schedule(part string, list ...jobs.Job) error {
 type wirer func(a *App, mux *http.ServeMux) error
 
 // wirers lists the parts beyond the core API, in the order they are wired (sensing before the web pages that show its state).
-var wirers = []wirer{wireJobs, wireEnforce, wireSensing, wireInterop, wireOutbox, wireDisclosure, wireAnalysis, wireWeb, wireCloseNotice}
+var wirers = []wirer{wireJobs, wireEnforce, wireSensing, wireInterop, wireOutbox, wireDisclosure, wireAnalysis, wireWeb, wireCloseNotice, wireCouncil}
 
 // wireDisclosure: publication of penalty decisions fed to the hub, AI-camera reminders, camera sites (package enforce/publish).
 func wireDisclosure(a *App, _ *http.ServeMux) error {
