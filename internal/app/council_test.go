@@ -172,3 +172,40 @@ func TestCouncil_API(t *testing.T) {
 		}
 	})
 }
+
+// TestCouncil_DemoCity: a new demo city has volunteers in every community,
+// activities with credited hours, and topics in every state.
+func TestCouncil_DemoCity(t *testing.T) {
+	a := demoKPIApp(t, 300)
+	base := serve(t, a)
+	admin := login(t, base, "admin")
+	communities := len(a.World.Atlas().Regions(org.LevelCommunity))
+	var vols struct {
+		Items []struct {
+			Community string
+			Phone     string
+			Hours     float64
+		}
+		Total int
+	}
+	if st := admin.do("GET", "/api/v1/volunteers?limit=500", nil, &vols); st != 200 || vols.Total < 3*communities {
+		t.Fatalf("%d: %d volunteers for %d communities", st, vols.Total, communities)
+	}
+	for _, v := range vols.Items {
+		if len(v.Phone) != 11 || v.Phone[3:7] != "****" {
+			t.Fatalf("phone not masked: %q", v.Phone)
+		}
+	}
+	var acts struct{ Total int }
+	admin.do("GET", "/api/v1/volunteers/activities", nil, &acts)
+	if acts.Total == 0 {
+		t.Error("no activities")
+	}
+	for _, s := range []string{"collecting", "voting", "answered", "following", "closed"} {
+		var list struct{ Total int }
+		if st := admin.do("GET", "/api/v1/council/topics?state="+s, nil, &list); st != 200 || list.Total == 0 {
+			t.Errorf("%s: %d, %d topics", s, st, list.Total)
+		}
+	}
+	t.Logf("%d communities: %d volunteers, %d activities", communities, vols.Total, acts.Total)
+}
