@@ -209,7 +209,7 @@ func (s *Server) BundleBuilt() bool { _, ok := s.assets["console.js"]; return ok
 
 var pageFiles = []string{"home", "signin", "console", "case", "map", "admin", "citizen", "track", "field", "error", "citizenmap", "citizentoilets", "citizenmine", "sensing", "citizenparking", "password",
 	"enforcement", "enfcase", "enffield", "enfdecision", "citizenenf", "bigscreen", "enfconsistency",
-	"kpis", "rankings", "bulletins", "caselist", "analysis", "enfevidence", "inspections", "citizeninsp", "fieldcase"}
+	"kpis", "rankings", "bulletins", "caselist", "analysis", "enfevidence", "inspections", "citizeninsp", "fieldcase", "council"}
 
 func (s *Server) parseTemplates() error {
 	s.pages = map[string]*template.Template{}
@@ -294,6 +294,7 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	s.inspectionRoutes(mux)
 	s.bigscreenRoutes(mux)
 	s.analysisRoutes(mux)
+	s.councilRoutes(mux)
 }
 
 // page adapts an error-returning page handler: errors become an HTML page
