@@ -99,6 +99,27 @@ func (s *Server) councilDesk() (*council.Service, error) {
 	return s.Council, nil
 }
 
+// councilBody starts a create: the caller holds one of posts, the body
+// decodes into a T, and the community it names is in his jurisdiction.
+func councilBody[T any](s *Server, w http.ResponseWriter, r *http.Request, posts []org.Post, community func(*T) string) (org.Actor, *council.Service, *T, error) {
+	actor, err := s.mustPost(r, posts...)
+	if err != nil {
+		return actor, nil, nil, err
+	}
+	desk, err := s.councilDesk()
+	if err != nil {
+		return actor, nil, nil, err
+	}
+	req := new(T)
+	if err := httpkit.DecodeJSON(w, r, req, s.maxBody()); err != nil {
+		return actor, nil, nil, err
+	}
+	if _, err := s.community(r, actor, community(req)); err != nil {
+		return actor, nil, nil, err
+	}
+	return actor, desk, req, nil
+}
+
 // community checks that code is a community in actor's jurisdiction.
 func (s *Server) community(r *http.Request, actor org.Actor, code string) (*org.Region, error) {
 	reg, ok := s.World.Atlas().Region(code)
@@ -189,19 +210,8 @@ func (s *Server) handleVolunteerList(w http.ResponseWriter, r *http.Request) err
 }
 
 func (s *Server) handleVolunteerCreate(w http.ResponseWriter, r *http.Request) error {
-	actor, err := s.mustPost(r, councilManagers...)
+	actor, desk, req, err := councilBody(s, w, r, councilManagers, func(q *volunteerRequest) string { return q.Community })
 	if err != nil {
-		return err
-	}
-	desk, err := s.councilDesk()
-	if err != nil {
-		return err
-	}
-	var req volunteerRequest
-	if err := httpkit.DecodeJSON(w, r, &req, s.maxBody()); err != nil {
-		return err
-	}
-	if _, err := s.community(r, actor, req.Community); err != nil {
 		return err
 	}
 	v := &council.Volunteer{Name: req.Name, Phone: req.Phone, Community: req.Community, Skills: req.Skills}
@@ -239,19 +249,8 @@ func (s *Server) handleActivityList(w http.ResponseWriter, r *http.Request) erro
 }
 
 func (s *Server) handleActivityCreate(w http.ResponseWriter, r *http.Request) error {
-	actor, err := s.mustPost(r, councilManagers...)
+	actor, desk, req, err := councilBody(s, w, r, councilManagers, func(q *activityRequest) string { return q.Community })
 	if err != nil {
-		return err
-	}
-	desk, err := s.councilDesk()
-	if err != nil {
-		return err
-	}
-	var req activityRequest
-	if err := httpkit.DecodeJSON(w, r, &req, s.maxBody()); err != nil {
-		return err
-	}
-	if _, err := s.community(r, actor, req.Community); err != nil {
 		return err
 	}
 	a := &council.Activity{Title: req.Title, Community: req.Community, Place: req.Place, RadiusM: req.RadiusM, Start: req.Start.UTC(), End: req.End.UTC()}
@@ -351,19 +350,8 @@ func (s *Server) handleTopicList(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) handleTopicCreate(w http.ResponseWriter, r *http.Request) error {
-	actor, err := s.mustPost(r, councilManagers...)
+	actor, desk, req, err := councilBody(s, w, r, councilManagers, func(q *topicRequest) string { return q.Community })
 	if err != nil {
-		return err
-	}
-	desk, err := s.councilDesk()
-	if err != nil {
-		return err
-	}
-	var req topicRequest
-	if err := httpkit.DecodeJSON(w, r, &req, s.maxBody()); err != nil {
-		return err
-	}
-	if _, err := s.community(r, actor, req.Community); err != nil {
 		return err
 	}
 	t := &council.Topic{Community: req.Community, Title: req.Title, Body: req.Body}
