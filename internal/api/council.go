@@ -418,40 +418,39 @@ func (s *Server) handleTopicAction(w http.ResponseWriter, r *http.Request) error
 	return httpkit.WriteJSON(w, http.StatusOK, s.topicView(t))
 }
 
-func (s *Server) handleTopicOpinion(w http.ResponseWriter, r *http.Request) error {
+// recordOnTopic records what a person said at a meeting (an opinion, a
+// vote) on the path's topic: decode a T, let record store it and say who,
+// audit it as action.
+func recordOnTopic[T any](s *Server, w http.ResponseWriter, r *http.Request, action string,
+	record func(desk *council.Service, t *council.Topic, req *T) (any, string, error)) error {
 	actor, desk, t, err := s.topic(r, councilRecorders...)
 	if err != nil {
 		return err
 	}
-	var req opinionRequest
-	if err := httpkit.DecodeJSON(w, r, &req, s.maxBody()); err != nil {
+	req := new(T)
+	if err := httpkit.DecodeJSON(w, r, req, s.maxBody()); err != nil {
 		return err
 	}
-	o := &council.Opinion{Person: req.Person, Text: req.Text}
-	if err := desk.Opine(r.Context(), t, o); err != nil {
+	out, person, err := record(desk, t, req)
+	if err != nil {
 		return err
 	}
-	if err := s.audit(r, actor.ID, "council.opinion", "topic/"+t.ID, map[string]any{"person": o.Person}); err != nil {
+	if err := s.audit(r, actor.ID, action, "topic/"+t.ID, map[string]any{"person": person}); err != nil {
 		return err
 	}
-	return httpkit.WriteJSON(w, http.StatusCreated, o)
+	return httpkit.WriteJSON(w, http.StatusCreated, out)
+}
+
+func (s *Server) handleTopicOpinion(w http.ResponseWriter, r *http.Request) error {
+	return recordOnTopic(s, w, r, "council.opinion", func(desk *council.Service, t *council.Topic, req *opinionRequest) (any, string, error) {
+		o := &council.Opinion{Person: req.Person, Text: req.Text}
+		return o, o.Person, desk.Opine(r.Context(), t, o)
+	})
 }
 
 func (s *Server) handleTopicVote(w http.ResponseWriter, r *http.Request) error {
-	actor, desk, t, err := s.topic(r, councilRecorders...)
-	if err != nil {
-		return err
-	}
-	var req voteRequest
-	if err := httpkit.DecodeJSON(w, r, &req, s.maxBody()); err != nil {
-		return err
-	}
-	v := &council.Vote{Person: req.Person, Yes: req.Yes}
-	if err := desk.Vote(r.Context(), t, v); err != nil {
-		return err
-	}
-	if err := s.audit(r, actor.ID, "council.vote", "topic/"+t.ID, map[string]any{"person": v.Person}); err != nil {
-		return err
-	}
-	return httpkit.WriteJSON(w, http.StatusCreated, v)
+	return recordOnTopic(s, w, r, "council.vote", func(desk *council.Service, t *council.Topic, req *voteRequest) (any, string, error) {
+		v := &council.Vote{Person: req.Person, Yes: req.Yes}
+		return v, v.Person, desk.Vote(r.Context(), t, v)
+	})
 }
