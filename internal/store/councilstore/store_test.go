@@ -33,7 +33,7 @@ func mustOpen(t *testing.T, dsn string) *councilstore.DB {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	keys, err := pii.ParseKeyring("k1:" + pii.NewKey())
+	keys, err := pii.ParseKeyring(keySpec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,6 +43,9 @@ func mustOpen(t *testing.T, dsn string) *councilstore.DB {
 	}
 	return db
 }
+
+// keySpec is the tests' keyring, made once per run.
+var keySpec = "k1:" + pii.NewKey()
 
 var t0 = time.Date(2026, 5, 9, 1, 0, 0, 0, time.UTC)
 
@@ -192,6 +195,28 @@ func TestContract(t *testing.T) {
 				acts, total, err := db.FindActivities(ctx, council.Filter{Communities: []string{"c1"}, Limit: 10})
 				if err != nil || total != 1 || acts[0].RadiusM != 200 || !acts[0].End.Equal(act.End) {
 					t.Errorf("%v %d %v", acts, total, err)
+				}
+			})
+			t.Run("phones resealed under a rotated key", func(t *testing.T) {
+				newKey := "k2:" + pii.NewKey()
+				rotated, err := pii.ParseKeyring(newKey + "," + keySpec)
+				if err != nil {
+					t.Fatal(err)
+				}
+				db.SetKeyring(rotated)
+				if n, err := db.ResealPII(ctx); err != nil || n != 3 {
+					t.Fatalf("resealed %d: %v", n, err)
+				}
+				if n, _ := db.ResealPII(ctx); n != 0 {
+					t.Errorf("second reseal rewrote %d", n)
+				}
+				// Only the new key is needed to read them now.
+				only, _ := pii.ParseKeyring(newKey)
+				db.SetKeyring(only)
+				defer db.SetKeyring(rotated)
+				v, err := db.FindVolunteer(ctx, "v1")
+				if err != nil || v.Phone != "13800138001" {
+					t.Errorf("after reseal: %+v %v", v, err)
 				}
 			})
 			t.Run("missing", func(t *testing.T) {
