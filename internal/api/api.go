@@ -2,6 +2,7 @@ package api
 
 import (
 	"cityloop/internal/assess"
+	"cityloop/internal/council"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -134,6 +135,9 @@ type Server struct {
 	// Metrics serves /metrics (package metrics, which checks the caller);
 	// nil answers 404.
 	Metrics httpkit.HandlerFunc
+	// Council serves /api/v1/volunteers/… and /api/v1/council/… (志愿者,
+	// 社区议事会); nil answers 404.
+	Council *council.Service
 }
 
 // ReadyCheck is one condition of readiness. Check answers a short state

@@ -13,6 +13,7 @@ import (
 	"cityloop/internal/audit"
 	"cityloop/internal/casework"
 	"cityloop/internal/catalog"
+	"cityloop/internal/council"
 	"cityloop/internal/enforce"
 	"cityloop/internal/enforce/remind"
 	"cityloop/internal/evidence"
@@ -156,6 +157,9 @@ var schemaTypes = map[string]any{
 	"JobStatus": jobs.Status{}, "JobRun": jobs.RunRecord{}, "Open311KeyRequest": open311KeyRequest{},
 	"KPIList": kpiList{}, "Ranking": rankingView{},
 	"Bulletin": bulletinView{}, "BulletinRequest": bulletinRequest{}, "Assessment": assessmentView{},
+	"Volunteer": volunteerView{}, "VolunteerRequest": volunteerRequest{}, "Activity": council.Activity{}, "ActivityRequest": activityRequest{},
+	"SignRequest": signRequest{}, "Attendance": council.Attendance{}, "Topic": topicView{}, "TopicRequest": topicRequest{},
+	"TopicAction": topicAction{}, "Opinion": council.Opinion{}, "OpinionRequest": opinionRequest{}, "Vote": council.Vote{}, "VoteRequest": voteRequest{},
 
 	"Device": sensing.Device{}, "SensingRule": sensing.Rule{}, "Camera": sensing.Camera{}, "Policy": sensing.Policy{},
 	"Zone": sensing.Zone{}, "Lot": sensing.Lot{}, "CollectionPoint": sensing.CollectionPoint{},

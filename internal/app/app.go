@@ -122,7 +122,7 @@ func (a *App) schedule(part string, list ...jobs.Job) error {
 type wirer func(a *App, mux *http.ServeMux) error
 
 // wirers lists the parts beyond the core API, in the order they are wired (sensing before the web pages that show its state).
-var wirers = []wirer{wireJobs, wireEnforce, wireSensing, wireInterop, wireOutbox, wireDisclosure, wireAnalysis, wireCommunity, wireWeb, wireCloseNotice, wireOps, wireGeo}
+var wirers = []wirer{wireJobs, wireEnforce, wireSensing, wireInterop, wireOutbox, wireDisclosure, wireAnalysis, wireCommunity, wireCouncil, wireWeb, wireCloseNotice, wireOps, wireGeo}
 
 // wireDisclosure: publication of penalty decisions fed to the hub, AI-camera reminders, camera sites (package enforce/publish).
 func wireDisclosure(a *App, _ *http.ServeMux) error {

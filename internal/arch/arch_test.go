@@ -15,7 +15,7 @@ import (
 )
 
 // domain packages decide; they must not reach HTTP, SQL or the layers that use them.
-var domain = []string{"geo", "address", "worktime", "catalog", "org", "refdata", "casework", "sensing", "audit", "auditlog", "sensedesk", "pii", "errs", "disclose", "photo", "jobs", "enforce", "enforce/document", "enforce/loop", "workorder", "share", "georeport", "evidence", "outbox", "inspect", "analysis", "caseindex", "assess", "bigscreen", "suggest", "rollup", "merchant", "permit"}
+var domain = []string{"geo", "address", "worktime", "catalog", "org", "refdata", "casework", "sensing", "audit", "auditlog", "sensedesk", "pii", "errs", "disclose", "photo", "jobs", "enforce", "enforce/document", "enforce/loop", "workorder", "share", "georeport", "evidence", "outbox", "inspect", "analysis", "caseindex", "assess", "bigscreen", "suggest", "rollup", "merchant", "permit", "council"}
 
 var forbidden = []string{"net/http", "database/sql", "cityloop/internal/app", "cityloop/internal/api",
 	"cityloop/internal/web", "cityloop/internal/store/", "cityloop/internal/httpkit", "cityloop/internal/open311",

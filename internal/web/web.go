@@ -193,7 +193,7 @@ func (s *Server) BundleBuilt() bool { _, ok := s.assets["console.js"]; return ok
 var pageFiles = []string{"home", "signin", "console", "case", "map", "admin", "citizen", "track", "field", "error", "citizenmap", "citizentoilets", "citizenmine", "sensing", "citizenparking", "password",
 	"enforcement", "enfcase", "enffield", "enfdecision", "citizenenf", "bigscreen", "enfconsistency",
 	"kpis", "rankings", "bulletins", "caselist", "analysis", "enfevidence", "inspections", "citizeninsp", "fieldcase",
-	"merchants", "merchant", "citizenshop", "permits", "citizenpermits", "merchantnotice"}
+	"merchants", "merchant", "citizenshop", "permits", "citizenpermits", "merchantnotice", "council"}
 
 func (s *Server) parseTemplates() error {
 	s.pages = map[string]*template.Template{}
@@ -282,6 +282,7 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.Handle("POST /console/queue/sign", p(s.handleBatchSign))
 	s.merchantRoutes(mux)
 	s.permitRoutes(mux)
+	s.councilRoutes(mux)
 }
 
 // page adapts an error-returning page handler: errors become an HTML page
