@@ -36,7 +36,8 @@ func TestWeb_BrowserHandlerQueue(t *testing.T) {
 	}
 	act(t, h, ids[3], map[string]any{"action": "sign"}, 200) // one already in hand
 
-	signIn(t, ctx, base, "handler")
+	signIn(t, ctx, base, "handler") // a handler lands on /field; the desktop workbench is still theirs at /console
+	run(t, ctx, "open the console", chromedp.Navigate(base+"/console"), chromedp.WaitVisible(chromedp.CSS("#queues")))
 	order := get(t, ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('section.queue')].map(s => s.id + ':' + s.querySelectorAll('tbody tr').length)`))
 	if len(order) != 2 || order[0] != "q-sign:3" || order[1] != "q-tasks:1" {
 		t.Fatalf("handler's sections %v, want q-sign:3 then q-tasks:1", order)
