@@ -5,8 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"os"
 	"strings"
@@ -38,18 +36,8 @@ func BenchmarkKPIs(b *testing.B) {
 	})
 	if url := os.Getenv("CITYLOOP_TEST_POSTGRES_URL"); url != "" {
 		b.Run("postgres", func(b *testing.B) {
-			cfg := config.Default()
-			cfg.DataDir, cfg.Quiet, cfg.Addr = b.TempDir(), true, "127.0.0.1:0"
-			cfg.DB = freshPostgres(b, url)
-			if err := cfg.Finish(); err != nil {
-				b.Fatal(err)
-			}
-			a, err := Open(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard)
-			if err != nil {
-				b.Fatal(err)
-			}
-			b.Cleanup(func() { a.Close() })
-			benchKPIs(b, a, "pgx", cfg.DB)
+			a := openBenchApp(b, func(c *config.Config) { c.DB = freshPostgres(b, url) })
+			benchKPIs(b, a, "pgx", a.Cfg.DB)
 		})
 	}
 }

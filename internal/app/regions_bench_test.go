@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"os"
 	"strings"
 	"testing"
@@ -87,20 +85,7 @@ func cityFile() (data []byte, features int) {
 
 func emptyApp(b *testing.B) *App {
 	b.Helper()
-	cfg := config.Default()
-	cfg.DataDir = b.TempDir()
-	cfg.Quiet = true
-	cfg.Addr = "127.0.0.1:0"
-	cfg.Demo = false
-	if err := cfg.Finish(); err != nil {
-		b.Fatal(err)
-	}
-	a, err := Open(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { a.Close() })
-	return a
+	return openBenchApp(b, func(c *config.Config) { c.Demo = false })
 }
 
 // BenchmarkRegionImport imports a city-wide regions file of 20,000 grids

@@ -19,13 +19,21 @@ import (
 // generated into a temporary directory (100,000 cases, about half a minute).
 func demoApp(b *testing.B) *App {
 	b.Helper()
+	return openBenchApp(b, func(c *config.Config) {
+		if dir := os.Getenv("CITYLOOP_BENCH_DEMO"); dir != "" {
+			c.DataDir = dir // a demo city built once and kept between runs
+		}
+	})
+}
+
+// openBenchApp opens a quiet node on a free port for a benchmark, with its
+// data in a temporary directory unless set says otherwise, and closes it
+// with the benchmark.
+func openBenchApp(b *testing.B, set func(*config.Config)) *App {
+	b.Helper()
 	cfg := config.Default()
-	cfg.DataDir = os.Getenv("CITYLOOP_BENCH_DEMO")
-	if cfg.DataDir == "" {
-		cfg.DataDir = b.TempDir()
-	}
-	cfg.Quiet = true
-	cfg.Addr = "127.0.0.1:0"
+	cfg.DataDir, cfg.Quiet, cfg.Addr = b.TempDir(), true, "127.0.0.1:0"
+	set(&cfg)
 	if err := cfg.Finish(); err != nil {
 		b.Fatal(err)
 	}

@@ -89,10 +89,6 @@ func (t *Throttle) Succeed(username, addr string) {
 	t.account.Succeed(uk)
 }
 
-// Len returns the number of keys tracked over all three limits, for metrics
-// and tests.
-func (t *Throttle) Len() int { return t.pair.Len() + t.addr.Len() + t.account.Len() }
-
 // addrKey is the key of a client address: an IPv4 address as it is, an
 // IPv6 address by its /64. Anything else (a test's "pipe", say) is used as
 // given.

@@ -251,12 +251,6 @@ func (b *broker) send(msg string, c *casework.Case) {
 
 const liveTick = 15 * time.Second
 
-// Changed tells open workbenches that a case moved (for callers outside
-// this package, e.g. other channels wired by app).
-func (s *Server) Changed(code string) {
-	s.broker.publishCase(code, s.findLive(context.Background(), code))
-}
-
 // findLive looks a changed case up for the streams' filters; nil when it
 // cannot (the streams of a jurisdiction then do not hear of it, and reload
 // on their next tick anyway).

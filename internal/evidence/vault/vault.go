@@ -429,9 +429,6 @@ func (v *Vault) Open(ctx context.Context, actor org.Actor, id string, act eviden
 	return it, f, nil
 }
 
-// WithActor is evidence.WithActor, for the api.
-func WithActor(ctx context.Context, a org.Actor) context.Context { return evidence.WithActor(ctx, a) }
-
 // tusError turns an error into the tus handler's error: the errs kind picks
 // the status and the bilingual message is the body (the api turns it into
 // problem+json). Internal errors keep their text out.

@@ -6,7 +6,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 
 	"cityloop/internal/bulletin"
 	"cityloop/internal/errs"
@@ -44,15 +43,7 @@ func (db *DB) Close() error { return sqlkit.Pools{W: db.w, R: db.r, Postgres: db
 
 // Migrate brings the table up to date, in its own version table.
 func (db *DB) Migrate(ctx context.Context) error {
-	dialect := "sqlite"
-	if db.postgres {
-		dialect = "postgres"
-	}
-	fsys, err := fs.Sub(migrationsFS, "migrations/"+dialect)
-	if err != nil {
-		return fmt.Errorf("migrate bulletin store: %w", err)
-	}
-	err = sqlkit.Migrate(ctx, db.w, sqlkit.Migration{FS: fsys, Postgres: db.postgres, VersionTable: VersionTable, LockName: "cityloop-bulletins-migrate"})
+	err := sqlkit.Migrate(ctx, db.w, sqlkit.Migration{FS: sqlkit.DialectFS(migrationsFS, db.postgres), Postgres: db.postgres, VersionTable: VersionTable, LockName: "cityloop-bulletins-migrate"})
 	if err != nil {
 		return fmt.Errorf("migrate bulletin store: %w", sqlkit.Norm(err))
 	}

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"strconv"
 	"strings"
 	"time"
@@ -53,15 +52,7 @@ func (db *DB) Close() error { return sqlkit.Pools{W: db.w, R: db.r, Postgres: db
 
 // Migrate brings the tables up to date, in their own version table.
 func (db *DB) Migrate(ctx context.Context) error {
-	dialect := "sqlite"
-	if db.postgres {
-		dialect = "postgres"
-	}
-	fsys, err := fs.Sub(migrationsFS, "migrations/"+dialect)
-	if err != nil {
-		return fmt.Errorf("migrate council store: %w", err)
-	}
-	err = sqlkit.Migrate(ctx, db.w, sqlkit.Migration{FS: fsys, Postgres: db.postgres, VersionTable: VersionTable, LockName: "cityloop-council-migrate"})
+	err := sqlkit.Migrate(ctx, db.w, sqlkit.Migration{FS: sqlkit.DialectFS(migrationsFS, db.postgres), Postgres: db.postgres, VersionTable: VersionTable, LockName: "cityloop-council-migrate"})
 	if err != nil {
 		return fmt.Errorf("migrate council store: %w", sqlkit.Norm(err))
 	}

@@ -62,11 +62,8 @@ func (db *DB) Close() error {
 // Migrate brings the enforcement tables up to date in their own version
 // table; on PostgreSQL an advisory lock lets several nodes start together.
 func (db *DB) Migrate(ctx context.Context) error {
-	fsys, err := fs.Sub(migrationsFS, "migrations/"+db.dialect)
-	if err != nil {
-		return fmt.Errorf("migrate enforcement store: %w", err)
-	}
-	err = sqlkit.Migrate(ctx, db.w, sqlkit.Migration{FS: fsys, Postgres: db.dialect == DialectPostgres,
+	postgres := db.dialect == DialectPostgres
+	err := sqlkit.Migrate(ctx, db.w, sqlkit.Migration{FS: sqlkit.DialectFS(migrationsFS, postgres), Postgres: postgres,
 		VersionTable: VersionTable, LockName: "cityloop-enforce-migrate"})
 	if err != nil {
 		return fmt.Errorf("migrate enforcement store: %w", sqlkit.Norm(err))

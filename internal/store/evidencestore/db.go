@@ -59,11 +59,8 @@ func (db *DB) Close() error {
 
 // Migrate brings the evidence tables up to date in their own version table.
 func (db *DB) Migrate(ctx context.Context) error {
-	fsys, err := fs.Sub(migrationsFS, "migrations/"+db.dialect)
-	if err != nil {
-		return fmt.Errorf("migrate evidence store: %w", err)
-	}
-	err = sqlkit.Migrate(ctx, db.w, sqlkit.Migration{FS: fsys, Postgres: db.dialect == DialectPostgres,
+	postgres := db.dialect == DialectPostgres
+	err := sqlkit.Migrate(ctx, db.w, sqlkit.Migration{FS: sqlkit.DialectFS(migrationsFS, postgres), Postgres: postgres,
 		VersionTable: VersionTable, LockName: "cityloop-evidence-migrate"})
 	if err != nil {
 		return fmt.Errorf("migrate evidence store: %w", sqlkit.Norm(err))

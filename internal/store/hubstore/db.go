@@ -96,11 +96,8 @@ func (db *DB) Close() error {
 // Migrate brings the hub tables up to date, in their own version table. On
 // PostgreSQL an advisory lock lets several nodes start together.
 func (db *DB) Migrate(ctx context.Context) error {
-	fsys, err := fs.Sub(migrationsFS, "migrations/"+db.dialect)
-	if err != nil {
-		return fmt.Errorf("migrate hub store: %w", err)
-	}
-	err = sqlkit.Migrate(ctx, db.w, sqlkit.Migration{FS: fsys, Postgres: db.dialect == DialectPostgres,
+	postgres := db.dialect == DialectPostgres
+	err := sqlkit.Migrate(ctx, db.w, sqlkit.Migration{FS: sqlkit.DialectFS(migrationsFS, postgres), Postgres: postgres,
 		VersionTable: "hub_goose_db_version", LockName: "cityloop-hub-migrate"})
 	if err != nil {
 		return fmt.Errorf("migrate hub store: %w", db.norm(err))

@@ -63,11 +63,8 @@ func (db *DB) Close() error {
 // Migrate brings the jobs tables up to date, in their own version table. On
 // PostgreSQL an advisory lock lets several nodes start together.
 func (db *DB) Migrate(ctx context.Context) error {
-	fsys, err := fs.Sub(migrationsFS, "migrations/"+db.dialect)
-	if err != nil {
-		return fmt.Errorf("migrate jobs store: %w", err)
-	}
-	err = sqlkit.Migrate(ctx, db.w, sqlkit.Migration{FS: fsys, Postgres: db.dialect == DialectPostgres,
+	postgres := db.dialect == DialectPostgres
+	err := sqlkit.Migrate(ctx, db.w, sqlkit.Migration{FS: sqlkit.DialectFS(migrationsFS, postgres), Postgres: postgres,
 		VersionTable: VersionTable, LockName: "cityloop-jobs-migrate"})
 	if err != nil {
 		return fmt.Errorf("migrate jobs store: %w", sqlkit.Norm(err))

@@ -75,3 +75,19 @@ func provider(ctx context.Context, w *sql.DB, m Migration) (*goose.Provider, err
 	}
 	return goose.NewProvider(dialect, w, m.FS, opts...)
 }
+
+// DialectFS is the dialect's folder of a store's embedded migrations
+// (migrations/sqlite or migrations/postgres under root), the FS a
+// Migration takes.
+func DialectFS(root fs.FS, postgres bool) fs.FS {
+	dialect := "sqlite"
+	if postgres {
+		dialect = "postgres"
+	}
+	sub, err := fs.Sub(root, "migrations/"+dialect)
+	if err != nil {
+		// fs.Sub refuses only a malformed path, and this one is fixed.
+		panic(fmt.Sprintf("sqlkit: migrations/%s: %v", dialect, err))
+	}
+	return sub
+}

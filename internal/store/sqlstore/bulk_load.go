@@ -97,7 +97,7 @@ const tallyRowsPerStmt = 1000
 // suspendTally makes the tally triggers skip for the rest of tx; the caller
 // adds the counts itself (writeTally) and calls resumeTally before COMMIT.
 func (db *DB) suspendTally(ctx context.Context, tx *sql.Tx) error {
-	if _, err := tx.ExecContext(ctx, "INSERT INTO case_bulk_load (id, started_at) VALUES (1, $1)", time.Now().UnixMicro()); err != nil {
+	if _, err := tx.ExecContext(ctx, "INSERT INTO case_bulk_load (id) VALUES (1)"); err != nil {
 		return fmt.Errorf("suspend list totals: %w", db.norm(err))
 	}
 	return nil

@@ -7,8 +7,7 @@
 -- deletes the row before COMMIT (sqlstore bulk_load.go): no other
 -- transaction ever sees it.
 CREATE TABLE case_bulk_load (
-    id         INTEGER PRIMARY KEY,
-    started_at INTEGER NOT NULL
+    id INTEGER PRIMARY KEY
 ) STRICT;
 
 DROP TRIGGER cases_tally_insert;
